@@ -1,0 +1,118 @@
+# Developer / CI entry points. `make run` to try the app, `make test` for everything CI runs.
+# Every target is safe to re-run. See README.md.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+TEST_SETTINGS := config.settings.test
+
+# Short section headers so CI logs are easy to scan.
+header = @printf '\n\033[1m==> %s\033[0m\n' "$(1)"
+
+.PHONY: help venv services stop status browser-deps run test lint ruff fmt mypy check pytest bench faults clean
+# Prerequisites run left to right, in this order (test: lint before pytest, ...).
+.NOTPARALLEL:
+
+help:
+	@echo "make run           migrate, seed demo data and run web + celery worker + beat (PORT=$(PORT))"
+	@echo "make test          everything CI runs: lint, format check, mypy, Django checks, pytest"
+	@echo "make services      start the project-local PostgreSQL + Redis (see var/env); make stop stops them"
+	@echo "make lint | fmt | mypy | check | pytest | bench | faults | browser-deps | venv | clean"
+
+# --- environment -----------------------------------------------------------------------------------
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(call header,venv: install locked requirements into $(VENV))
+	@if [ ! -x $(PY) ]; then $(PYTHON) -m venv $(VENV); fi
+	@# (the grep drops pip's notes about this machine's optional local package folders)
+	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt 2>&1 \
+	  | { grep -v 'is ignored: it is neither a file nor a directory' || true; }
+	@touch $@
+
+services:
+	$(call header,services: PostgreSQL + Redis)
+	bash scripts/services.sh start
+
+stop:
+	$(call header,services: stop)
+	bash scripts/services.sh stop
+
+status:
+	@scripts/services.sh status
+
+browser-deps:
+	$(call header,browser-deps: Chromium, CJK fonts, WeasyPrint libraries)
+	bash scripts/browser-deps.sh
+
+# --- run ---------------------------------------------------------------------------------------------
+
+run: venv services browser-deps
+	$(call header,run: migrate)
+	$(PY) manage.py migrate --noinput
+	$(call header,run: seed demo data)
+	$(PY) manage.py seed_demo
+	$(call header,run: collectstatic)
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(call header,run: http://127.0.0.1:$(PORT)/)
+	@if $(PY) manage.py help --commands | grep -qx demo_logins; then $(PY) manage.py demo_logins; fi
+	PORT=$(PORT) bash scripts/run.sh
+
+# --- checks ------------------------------------------------------------------------------------------
+
+test: venv services browser-deps lint check pytest
+
+lint: venv ruff mypy
+
+ruff: venv
+	$(call header,ruff check)
+	$(VENV)/bin/ruff check .
+	$(call header,ruff format --check)
+	$(VENV)/bin/ruff format --check .
+
+# mypy runs on the files listed in pyproject [tool.mypy] files; an empty list skips the step.
+mypy: venv
+	$(call header,mypy)
+	@files=$$($(PY) -c 'import tomllib; print(len(tomllib.load(open("pyproject.toml", "rb")).get("tool", {}).get("mypy", {}).get("files", [])))'); \
+	if [ "$$files" = 0 ]; then echo "no files listed in [tool.mypy] files: skipped"; \
+	else echo "+ mypy ($$files entries from pyproject)"; DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(VENV)/bin/mypy; fi
+
+check: venv services
+	$(call header,manage.py check)
+	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(PY) manage.py check
+	$(call header,manage.py makemigrations --check)
+	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(PY) manage.py makemigrations --check --dry-run
+
+# Extra pytest arguments: PYTEST_ARGS="-k foo -x" or the standard PYTEST_ADDOPTS.
+# pytest's exit code is kept as is: "no tests collected" (5) fails.
+pytest: venv services
+	$(call header,pytest)
+	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+fmt: venv
+	$(call header,ruff format + ruff check --fix)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: venv services
+	$(call header,bench)
+	@if $(PY) manage.py help --commands | grep -qx bench; then $(PY) manage.py bench; \
+	else echo "manage.py bench does not exist yet: nothing to measure"; fi
+
+# Fault-injection tests (marker `faults`), excluded from `make test`. No such tests yet is not an error.
+faults: venv services browser-deps
+	$(call header,pytest -m faults)
+	@rc=0; DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(VENV)/bin/pytest -m faults $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc = 5 ]; then echo "no tests marked 'faults' yet: nothing to run"; exit 0; fi; exit $$rc
+
+clean:
+	$(call header,clean: stop services, remove var/ and $(VENV))
+	-bash scripts/services.sh purge
+	rm -rf var $(VENV)

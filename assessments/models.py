@@ -1,0 +1,442 @@
+"""Capacity building, rule findings and runs, appraisals (individual and pairing) and report files."""
+
+from __future__ import annotations
+
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from pairings.access import Scope, ScopedQuerySet, audited
+from pairings.choices import HospitalGrade
+from pairings.models import Agreement, County, Hospital, Pairing, Program, TimeStamped
+from teams.models import Deployment, Staff, Team
+
+from .choices import (
+    AppraisalStatus,
+    Centre,
+    CentreStatus,
+    DonationKind,
+    FindingStatus,
+    Grade,
+    JobStatus,
+    ReportKind,
+    RunTrigger,
+    Severity,
+    SpecialtyKind,
+    SubjectType,
+)
+
+_HOSPITAL_SCOPE = Scope(
+    province="hospital__province",
+    city="hospital__city",
+    county="hospital__county",
+    hospital=("hospital", "hospital__pairings_received__supporters__hospital"),
+)
+
+
+def _pairing_scope(prefix: str) -> Scope:
+    return Scope(
+        province=f"{prefix}program__province",
+        city=f"{prefix}recipient__city",
+        county=f"{prefix}recipient__county",
+        hospital=(f"{prefix}recipient", f"{prefix}supporters__hospital"),
+    )
+
+
+_DEPLOYMENT_SCOPE = _pairing_scope("deployment__team__pairing__")
+
+
+# --- Capacity building (per recipient) ------------------------------------------------------------------
+
+
+@audited()
+class CentreProgress(TimeStamped):
+    hospital = models.ForeignKey(Hospital, on_delete=models.CASCADE, related_name="centres")
+    centre = models.CharField(_("中心"), max_length=16, choices=Centre.choices)
+    status = models.CharField(_("状态"), max_length=16, choices=CentreStatus.choices, default=CentreStatus.NOT_STARTED)
+    achieved_on = models.DateField(_("建成日期"), null=True, blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    SCOPE = _HOSPITAL_SCOPE
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("五大中心建设 (centre progress)")
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(fields=["hospital", "centre"], name="centre_one_per_hospital"),
+            models.CheckConstraint(
+                condition=~Q(status__in=[CentreStatus.BUILT, CentreStatus.ACCREDITED]) | Q(achieved_on__isnull=False),
+                name="centre_built_has_date",
+            ),
+        ]
+
+
+@audited()
+class Specialty(TimeStamped):
+    """A weak specialty chosen for focused building (2–3 per recipient) or a TCM key specialty."""
+
+    hospital = models.ForeignKey(Hospital, on_delete=models.CASCADE, related_name="specialties")
+    kind = models.CharField(_("类型"), max_length=16, choices=SpecialtyKind.choices)
+    name = models.CharField(_("专科"), max_length=60)
+    selected_year = models.PositiveSmallIntegerField(_("选定年度"))
+    achieved_on = models.DateField(_("达标日期"), null=True, blank=True)
+
+    SCOPE = _HOSPITAL_SCOPE
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("专科建设 (specialty)")
+        verbose_name_plural = verbose_name
+        constraints = [models.UniqueConstraint(fields=["hospital", "kind", "name"], name="specialty_unique")]
+
+
+@audited()
+class NewTechnology(TimeStamped):
+    """新技术新业务 introduced at a recipient."""
+
+    hospital = models.ForeignKey(Hospital, on_delete=models.CASCADE, related_name="new_technologies")
+    pairing = models.ForeignKey(Pairing, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    name = models.CharField(_("技术名称"), max_length=120)
+    introduced_on = models.DateField(_("开展日期"))
+    cases = models.PositiveIntegerField(_("开展例数"), default=0)
+
+    SCOPE = _HOSPITAL_SCOPE
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("新技术新业务 (new technology)")
+        verbose_name_plural = verbose_name
+        ordering = ["hospital", "introduced_on"]
+
+
+@audited()
+class GradeChange(TimeStamped):
+    """Grade history of a hospital (未定级 → 二级 → 二级甲等 …); Hospital.grade is the current value."""
+
+    hospital = models.ForeignKey(Hospital, on_delete=models.CASCADE, related_name="grade_history")
+    grade = models.CharField(_("等级"), max_length=16, choices=HospitalGrade.choices)
+    effective_on = models.DateField(_("评定日期"))
+
+    SCOPE = _HOSPITAL_SCOPE
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("等级评定 (grade change)")
+        verbose_name_plural = verbose_name
+        ordering = ["hospital", "effective_on"]
+        constraints = [models.UniqueConstraint(fields=["hospital", "effective_on"], name="grade_one_per_day")]
+
+
+class Referral(TimeStamped):
+    """双向转诊 counts of a recipient in a month."""
+
+    hospital = models.ForeignKey(Hospital, on_delete=models.CASCADE, related_name="referrals")
+    month = models.DateField(_("月份"))
+    up_count = models.PositiveIntegerField(_("上转人次"), default=0)
+    down_count = models.PositiveIntegerField(_("下转人次"), default=0)
+
+    SCOPE = _HOSPITAL_SCOPE
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("双向转诊 (referrals)")
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(fields=["hospital", "month"], name="referral_one_per_month"),
+            models.CheckConstraint(condition=Q(month__day=1), name="referral_month_first_day"),
+        ]
+
+
+class Donation(TimeStamped):
+    pairing = models.ForeignKey(Pairing, on_delete=models.CASCADE, related_name="donations")
+    supporter = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="donations")
+    date = models.DateField(_("日期"))
+    kind = models.CharField(_("类型"), max_length=10, choices=DonationKind.choices)
+    description = models.CharField(_("内容"), max_length=200)
+    value_cny = models.DecimalField(_("金额/价值 (元)"), max_digits=14, decimal_places=2)
+
+    SCOPE = _pairing_scope("pairing__")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("捐赠 (donation)")
+        verbose_name_plural = verbose_name
+        ordering = ["pairing", "date"]
+
+
+# --- Rule checks ----------------------------------------------------------------------------------------
+
+
+class RuleRun(models.Model):
+    """One execution of the rule engine over a program or a pairing (a job row the UI shows)."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="rule_runs")
+    pairing = models.ForeignKey(Pairing, on_delete=models.CASCADE, null=True, blank=True, related_name="rule_runs")
+    trigger = models.CharField(_("触发方式"), max_length=10, choices=RunTrigger.choices, default=RunTrigger.MANUAL)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(_("状态"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    counts = models.JSONField(_("各规则统计"), default=dict, blank=True)
+    error = models.TextField(_("错误信息"), blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+
+    SCOPE = Scope(
+        province="program__province",
+        city="pairing__recipient__city",
+        county="pairing__recipient__county",
+        hospital=("pairing__recipient", "pairing__supporters__hospital"),
+    )
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("规则检查运行 (rule run)")
+        verbose_name_plural = verbose_name
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"RuleRun #{self.pk} {self.program.code} {self.status}"
+
+
+@audited()
+class Finding(TimeStamped):
+    """A rule violation. The fingerprint is stable across runs so a rerun updates instead of duplicating."""
+
+    rule_code = models.CharField(_("规则"), max_length=32, db_index=True)
+    severity = models.CharField(_("严重程度"), max_length=10, choices=Severity.choices)
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="findings")
+    pairing = models.ForeignKey(Pairing, on_delete=models.CASCADE, null=True, blank=True, related_name="findings")
+    subject_type = models.CharField(_("对象类型"), max_length=12, choices=SubjectType.choices)
+    subject_id = models.BigIntegerField(_("对象ID"))
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, blank=True, related_name="findings")
+    deployment = models.ForeignKey(
+        Deployment, on_delete=models.CASCADE, null=True, blank=True, related_name="findings"
+    )
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, null=True, blank=True, related_name="findings")
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, null=True, blank=True, related_name="findings")
+    hospital = models.ForeignKey(Hospital, on_delete=models.CASCADE, null=True, blank=True, related_name="findings")
+    county = models.ForeignKey(County, on_delete=models.CASCADE, null=True, blank=True, related_name="findings")
+    period_start = models.DateField(_("起始日期"), null=True, blank=True)
+    period_end = models.DateField(_("截止日期"), null=True, blank=True)
+    message = models.TextField(_("说明"))
+    evidence = models.JSONField(_("依据"), default=dict, blank=True)
+    fingerprint = models.CharField(max_length=64, unique=True)
+    status = models.CharField(_("状态"), max_length=10, choices=FindingStatus.choices, default=FindingStatus.OPEN)
+    first_seen = models.DateTimeField(_("首次发现"))
+    last_seen = models.DateTimeField(_("最近发现"))
+    resolved_at = models.DateTimeField(_("解决时间"), null=True, blank=True)
+    waived_at = models.DateTimeField(_("豁免时间"), null=True, blank=True)
+    waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    waive_reason = models.TextField(_("豁免理由"), blank=True)
+    last_run = models.ForeignKey(RuleRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    SCOPE = Scope(
+        province="program__province",
+        city="pairing__recipient__city",
+        county="pairing__recipient__county",
+        hospital=("pairing__recipient", "pairing__supporters__hospital"),
+    )
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("问题 (finding)")
+        verbose_name_plural = verbose_name
+        ordering = ["-last_seen"]
+        indexes = [
+            models.Index(fields=["program", "rule_code", "status"], name="finding_program_rule_status"),
+            models.Index(fields=["pairing", "status"], name="finding_pairing_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=FindingStatus.WAIVED) | (~Q(waive_reason="") & Q(waived_at__isnull=False)),
+                name="finding_waiver_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__isnull=True)
+                | Q(period_end__isnull=True)
+                | Q(period_end__gte=F("period_start")),
+                name="finding_period_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_code}: {self.message[:60]}"
+
+
+# --- Individual appraisal ------------------------------------------------------------------------------
+
+
+@audited()
+class MonthlyAssessment(TimeStamped):
+    """月考核 of one deployed person by the recipient; pass mark and subsidy come from the program."""
+
+    deployment = models.ForeignKey(Deployment, on_delete=models.CASCADE, related_name="monthly_assessments")
+    month = models.DateField(_("月份"))
+    score = models.DecimalField(_("得分"), max_digits=5, decimal_places=1)
+    items = models.JSONField(_("分项"), default=dict, blank=True)
+    passed = models.BooleanField(_("合格"))
+    subsidy_cny = models.PositiveIntegerField(_("月补助 (元)"), default=0)
+    deduction_cny = models.PositiveIntegerField(_("扣减 (元)"), default=0)
+    comment = models.TextField(_("评语"), blank=True)
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    SCOPE = _DEPLOYMENT_SCOPE
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("月考核 (monthly assessment)")
+        verbose_name_plural = verbose_name
+        ordering = ["deployment", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["deployment", "month"], name="assessment_one_per_month"),
+            models.CheckConstraint(condition=Q(month__day=1), name="assessment_month_first_day"),
+            models.CheckConstraint(condition=Q(score__gte=0, score__lte=100), name="assessment_score_range"),
+            models.CheckConstraint(condition=Q(deduction_cny__lte=F("subsidy_cny")), name="assessment_deduction_le"),
+        ]
+
+    @property
+    def payable_cny(self) -> int:
+        return self.subsidy_cny - self.deduction_cny
+
+
+class SpotCheck(TimeStamped):
+    """在岗抽查: a phone spot check by the supporter."""
+
+    deployment = models.ForeignKey(Deployment, on_delete=models.CASCADE, related_name="spot_checks")
+    checked_at = models.DateTimeField(_("抽查时间"))
+    reached = models.BooleanField(_("在岗"))
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    SCOPE = _DEPLOYMENT_SCOPE
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("在岗抽查 (spot check)")
+        verbose_name_plural = verbose_name
+        ordering = ["deployment", "checked_at"]
+
+
+@audited()
+class EndOfStintAppraisal(TimeStamped):
+    """书面考核意见 by the recipient at the end of a stint."""
+
+    deployment = models.OneToOneField(Deployment, on_delete=models.CASCADE, related_name="end_appraisal")
+    qualified = models.BooleanField(_("考核合格"))
+    opinion = models.TextField(_("考核意见"))
+    signer = models.CharField(_("签署人"), max_length=40)
+    signed_on = models.DateField(_("签署日期"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    SCOPE = _DEPLOYMENT_SCOPE
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("期满考核 (end-of-stint appraisal)")
+        verbose_name_plural = verbose_name
+
+
+class Certificate(TimeStamped):
+    """基层帮扶工作经历证明, issued only to a qualified person whose stay met the minimum."""
+
+    appraisal = models.OneToOneField(EndOfStintAppraisal, on_delete=models.PROTECT, related_name="certificate")
+    number = models.CharField(_("证书编号"), max_length=32, unique=True)
+    verification_code = models.CharField(_("验证码"), max_length=32, unique=True)
+    issued_on = models.DateField(_("发证日期"))
+
+    SCOPE = _pairing_scope("appraisal__deployment__team__pairing__")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("帮扶经历证明 (certificate)")
+        verbose_name_plural = verbose_name
+
+
+# --- Pairing appraisal and reports ---------------------------------------------------------------------
+
+
+@audited()
+class AnnualAppraisal(TimeStamped):
+    """年度考核 of a pairing for one program year. Published rows are frozen; recomputes make drafts."""
+
+    pairing = models.ForeignKey(Pairing, on_delete=models.CASCADE, related_name="annual_appraisals")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    status = models.CharField(_("状态"), max_length=10, choices=AppraisalStatus.choices, default=AppraisalStatus.DRAFT)
+    computed_score = models.DecimalField(_("计算得分"), max_digits=5, decimal_places=1)
+    adjustment = models.DecimalField(_("调整分"), max_digits=5, decimal_places=1, default=0)
+    adjustment_reason = models.TextField(_("调整理由"), blank=True)
+    adjusted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    score = models.DecimalField(_("最终得分"), max_digits=5, decimal_places=1)
+    grade = models.CharField(_("等次"), max_length=10, choices=Grade.choices)
+    # Every indicator with its weight, score and the figures it was computed from.
+    breakdown = models.JSONField(_("评分明细"), default=dict)
+    computed_at = models.DateTimeField(_("计算时间"))
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    SCOPE = _pairing_scope("pairing__")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("年度考核 (annual appraisal)")
+        verbose_name_plural = verbose_name
+        ordering = ["pairing", "year", "status"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pairing", "year"], condition=Q(status=AppraisalStatus.DRAFT), name="appraisal_one_draft"
+            ),
+            models.UniqueConstraint(
+                fields=["pairing", "year"],
+                condition=Q(status=AppraisalStatus.PUBLISHED),
+                name="appraisal_one_published",
+            ),
+            models.CheckConstraint(
+                condition=Q(adjustment=0) | ~Q(adjustment_reason=""), name="appraisal_adjustment_has_reason"
+            ),
+            models.CheckConstraint(condition=Q(score__gte=0, score__lte=100), name="appraisal_score_range"),
+        ]
+
+
+class ReportFile(models.Model):
+    """A generated report: a job row with status and progress, and the file once built."""
+
+    kind = models.CharField(_("类型"), max_length=20, choices=ReportKind.choices)
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="reports")
+    year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("进度 %"), default=0)
+    file = models.FileField(_("文件"), upload_to="reports/%Y/", blank=True)
+    error = models.TextField(_("错误信息"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+
+    # Reports cover a whole program: only commission staff of its province (and dashboards) see them.
+    SCOPE = Scope(province="program__province")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("报告 (report file)")
+        verbose_name_plural = verbose_name
+        ordering = ["-created_at"]

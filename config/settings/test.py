@@ -1,0 +1,10 @@
+from .base import *  # noqa: F401,F403
+
+DEBUG = False
+# Fast hashing: tests create many users; production keeps the strong default.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+AXES_ENABLED = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PairingsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "pairings"
+    verbose_name = _("登记与帮扶关系 (registry and pairings)")

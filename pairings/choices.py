@@ -1,0 +1,92 @@
+"""Choice lists of the registry and programs. Policy terms keep their Chinese names."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class HospitalRole(models.TextChoices):
+    SUPPORTER = "supporter", _("支援医院 (supporting hospital)")
+    RECIPIENT = "recipient", _("受援医院 (recipient hospital)")
+
+
+class HospitalKind(models.TextChoices):
+    GENERAL = "general", _("综合医院 (general)")
+    TCM = "tcm", _("中医医院 (TCM)")
+
+
+class HospitalOrigin(models.TextChoices):
+    IN_PROVINCE = "in_province", _("省内 (in-province)")
+    OTHER_PROVINCE = "other_province", _("省外 (other province)")
+    MILITARY = "military", _("军队 (military)")
+
+
+class HospitalGrade(models.TextChoices):
+    UNGRADED = "ungraded", _("未定级")
+    LEVEL1 = "1", _("一级")
+    LEVEL2 = "2", _("二级")
+    LEVEL2B = "2B", _("二级乙等")
+    LEVEL2A = "2A", _("二级甲等")
+    LEVEL3 = "3", _("三级")
+    LEVEL3B = "3B", _("三级乙等")
+    LEVEL3A = "3A", _("三级甲等")
+
+
+# Grades that count as "二级 capacity" for GRADE_TARGET (SPEC §3, §5).
+GRADES_AT_LEAST_LEVEL2 = frozenset(
+    {
+        HospitalGrade.LEVEL2,
+        HospitalGrade.LEVEL2B,
+        HospitalGrade.LEVEL2A,
+        HospitalGrade.LEVEL3,
+        HospitalGrade.LEVEL3B,
+        HospitalGrade.LEVEL3A,
+    }
+)
+
+
+class ProgramPreset(models.TextChoices):
+    GANSU_2022 = "gansu_2022", _("甘肃 2022 (甘卫医政发〔2022〕37号)")
+    GUANGDONG_2019 = "guangdong_2019", _("广东 2019 (粤府办〔2019〕18号)")
+    BOZHOU_2016 = "bozhou_2016", _("亳州/安徽 2016")
+
+
+class PairingStatus(models.TextChoices):
+    ACTIVE = "active", _("帮扶中 (active)")
+    SUSPENDED = "suspended", _("暂停 (suspended)")
+    ENDED = "ended", _("已结束 (ended)")
+
+
+class AgreementKind(models.TextChoices):
+    TRIPARTITE = "tripartite", _("三方协议 (tripartite agreement)")
+    ANNUAL = "annual", _("年度补充协议 (annual supplementary agreement)")
+
+
+class AgreementItemKind(models.TextChoices):
+    GOAL = "goal", _("目标 (goal)")
+    MILESTONE = "milestone", _("节点 (milestone)")
+    TASK = "task", _("任务 (task)")
+    PROJECT = "project", _("项目 (project)")
+    TECHNOLOGY = "technology", _("技术 (technology)")
+
+
+class ItemStatus(models.TextChoices):
+    PLANNED = "planned", _("未开始 (planned)")
+    IN_PROGRESS = "in_progress", _("进行中 (in progress)")
+    DONE = "done", _("已完成 (done)")
+    DELAYED = "delayed", _("滞后 (delayed)")
+    CANCELLED = "cancelled", _("已取消 (cancelled)")
+
+
+class Role(models.TextChoices):
+    """Roles of SPEC §6; each role belongs to one kind of organisation."""
+
+    PROVINCE_STAFF = "province_staff", _("省级卫健委 (province commission)")
+    CITY_STAFF = "city_staff", _("市州卫健委 (city commission)")
+    COUNTY_STAFF = "county_staff", _("县级卫健局 (county health bureau)")
+    SUPPORTER_COORDINATOR = "supporter_coordinator", _("支援医院联络员 (supporter coordinator)")
+    RECIPIENT_COORDINATOR = "recipient_coordinator", _("受援医院联络员 (recipient coordinator)")
+    DASHBOARD = "dashboard", _("数据看板 (dashboard client)")
+
+
+COMMISSION_ROLES = frozenset({Role.PROVINCE_STAFF, Role.CITY_STAFF, Role.COUNTY_STAFF})
+HOSPITAL_ROLES = frozenset({Role.SUPPORTER_COORDINATOR, Role.RECIPIENT_COORDINATOR})

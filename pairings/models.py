@@ -1,0 +1,436 @@
+"""Registry of places and hospitals, programs with their rule parameters, pairings and agreements."""
+
+from __future__ import annotations
+
+
+import pgtrigger
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from .access import Scope, ScopedQuerySet, audited
+from .choices import (
+    AgreementItemKind,
+    AgreementKind,
+    HospitalGrade,
+    HospitalKind,
+    HospitalOrigin,
+    HospitalRole,
+    ItemStatus,
+    PairingStatus,
+    ProgramPreset,
+    Role,
+)
+from .presets import RuleParams
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Indexed: the API's `updated_since` incremental sync filters on it.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class Province(models.Model):
+    code = models.CharField(_("代码"), max_length=12, unique=True)
+    name = models.CharField(_("省份"), max_length=50, unique=True)
+
+    SCOPE = Scope(province="pk", city="cities", county="cities__counties", hospital_province="pk")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("省份 (province)")
+        verbose_name_plural = verbose_name
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class City(models.Model):
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="cities")
+    code = models.CharField(_("代码"), max_length=12, unique=True)
+    name = models.CharField(_("市州"), max_length=50)
+
+    SCOPE = Scope(province="province", city="pk", county="counties", hospital_province="province")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("市州 (city/prefecture)")
+        verbose_name_plural = verbose_name
+        ordering = ["code"]
+        constraints = [models.UniqueConstraint(fields=["province", "name"], name="city_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class County(models.Model):
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="counties")
+    code = models.CharField(_("代码"), max_length=12, unique=True)
+    name = models.CharField(_("县/区"), max_length=50)
+    population = models.PositiveIntegerField(_("常住人口 (resident population)"))
+    government_name = models.CharField(_("县人民政府 (county government)"), max_length=80, blank=True)
+
+    SCOPE = Scope(province="city__province", city="city", county="pk", hospital_province="city__province")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("县区 (county)")
+        verbose_name_plural = verbose_name
+        ordering = ["code"]
+        constraints = [models.UniqueConstraint(fields=["city", "name"], name="county_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def government(self) -> str:
+        return self.government_name or f"{self.name}人民政府"
+
+
+class Hospital(TimeStamped):
+    """A supporting (支援) or recipient (受援) hospital of the province's registry.
+
+    ``province`` is the registry the hospital belongs to (out-of-province supporters are registered in the
+    province they help); ``origin_region`` names where it really is (天津市, 山东省 …).
+    """
+
+    code = models.CharField(_("机构代码"), max_length=32, unique=True)
+    name = models.CharField(_("医院名称"), max_length=120, unique=True)
+    role = models.CharField(_("角色"), max_length=16, choices=HospitalRole.choices)
+    kind = models.CharField(_("类别"), max_length=16, choices=HospitalKind.choices, default=HospitalKind.GENERAL)
+    grade = models.CharField(_("等级"), max_length=16, choices=HospitalGrade.choices, default=HospitalGrade.UNGRADED)
+    origin = models.CharField(
+        _("来源"), max_length=16, choices=HospitalOrigin.choices, default=HospitalOrigin.IN_PROVINCE
+    )
+    origin_region = models.CharField(_("所在省市 (origin region)"), max_length=40, blank=True)
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="hospitals")
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="hospitals", null=True, blank=True)
+    county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="hospitals", null=True, blank=True)
+    is_residency_base = models.BooleanField(_("住培基地 (residency-training base)"), default=False)
+    is_county_hospital = models.BooleanField(_("县级医院"), default=False)
+
+    SCOPE = Scope(province="province", city="city", county="county", hospital_province="province")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("医院 (hospital)")
+        verbose_name_plural = verbose_name
+        ordering = ["code"]
+        constraints = [
+            # A recipient is a county-level hospital: it must sit in a county of the registry.
+            models.CheckConstraint(
+                condition=~Q(role=HospitalRole.RECIPIENT) | Q(county__isnull=False),
+                name="hospital_recipient_has_county",
+            ),
+            models.CheckConstraint(
+                condition=~Q(origin=HospitalOrigin.OTHER_PROVINCE) | ~Q(origin_region=""),
+                name="hospital_other_province_has_region",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_tcm(self) -> bool:
+        return self.kind == HospitalKind.TCM
+
+
+class Program(TimeStamped):
+    """A pairing-assistance cycle (帮扶周期) of one province, with its own rule parameters."""
+
+    code = models.CharField(_("代码"), max_length=20, unique=True)
+    name = models.CharField(_("名称"), max_length=120)
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="programs")
+    document = models.CharField(_("文件 (policy document)"), max_length=120, blank=True)
+    preset = models.CharField(_("规则预设"), max_length=20, choices=ProgramPreset.choices)
+    start_date = models.DateField(_("开始日期"))
+    end_date = models.DateField(_("结束日期"))
+    agreement_deadline = models.DateField(_("三方协议签订截止"), null=True, blank=True)
+    roster_deadline = models.DateField(_("人员名单备案截止"), null=True, blank=True)
+    # Only the overrides of the preset; see presets.RuleParams for every parameter and its meaning.
+    params = models.JSONField(_("规则参数"), default=dict, blank=True)
+    is_active = models.BooleanField(_("进行中"), default=True)
+
+    SCOPE = Scope(province="province", city="province__cities", county="province__cities__counties",
+                  hospital_province="province")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("帮扶项目 (program)")
+        verbose_name_plural = verbose_name
+        ordering = ["-start_date", "code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="program_dates_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def clean(self) -> None:
+        try:
+            self.rules_from(self.params)
+        except (TypeError, ValueError) as exc:
+            raise ValidationError({"params": str(exc)}) from exc
+
+    def rules_from(self, params: dict[str, object]) -> RuleParams:
+        from .presets import PRESETS
+
+        merged = {**PRESETS.get(self.preset, {}), **(params or {})}
+        return RuleParams.from_json(merged)
+
+    @property
+    def rules(self) -> RuleParams:
+        """The effective parameters: preset values, then this program's overrides."""
+        return self.rules_from(self.params)
+
+    @property
+    def years(self) -> list[int]:
+        return list(range(self.start_date.year, self.end_date.year + 1))
+
+
+@audited()
+class Pairing(TimeStamped):
+    """对口帮扶关系: one recipient, one or more supporters of which exactly one leads when several."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="pairings")
+    recipient = models.ForeignKey(
+        Hospital,
+        on_delete=models.PROTECT,
+        related_name="pairings_received",
+        limit_choices_to={"role": HospitalRole.RECIPIENT},
+    )
+    status = models.CharField(_("状态"), max_length=16, choices=PairingStatus.choices, default=PairingStatus.ACTIVE)
+    service_start = models.DateField(_("帮扶开始"))
+    service_end = models.DateField(_("帮扶结束"))
+    note = models.TextField(_("备注"), blank=True)
+
+    SCOPE = Scope(
+        province="program__province",
+        city="recipient__city",
+        county="recipient__county",
+        hospital=("recipient", "supporters__hospital"),
+    )
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("帮扶关系 (pairing)")
+        verbose_name_plural = verbose_name
+        ordering = ["program", "recipient__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "recipient"], name="pairing_one_per_recipient"),
+            models.CheckConstraint(condition=Q(service_end__gte=F("service_start")), name="pairing_dates_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} · {self.program.code}"
+
+
+@audited()
+class PairingSupporter(models.Model):
+    pairing = models.ForeignKey(Pairing, on_delete=models.CASCADE, related_name="supporters")
+    hospital = models.ForeignKey(
+        Hospital,
+        on_delete=models.PROTECT,
+        related_name="pairings_supported",
+        limit_choices_to={"role": HospitalRole.SUPPORTER},
+    )
+    is_lead = models.BooleanField(_("牵头医院 (lead)"), default=False)
+
+    SCOPE = Scope(
+        province="pairing__program__province",
+        city="pairing__recipient__city",
+        county="pairing__recipient__county",
+        hospital=("pairing__recipient", "pairing__supporters__hospital"),
+    )
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("支援医院 (supporter of a pairing)")
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(fields=["pairing", "hospital"], name="pairing_supporter_unique"),
+            models.UniqueConstraint(fields=["pairing"], condition=Q(is_lead=True), name="pairing_one_lead"),
+        ]
+        triggers = [
+            # At most one lead is a unique index; "exactly one" is a cross-row fact checked at commit, so a
+            # service can move the lead from one row to another inside one transaction.
+            pgtrigger.Trigger(
+                name="pairing_exactly_one_lead",
+                operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+                when=pgtrigger.After,
+                timing=pgtrigger.Deferred,
+                func="""
+                DECLARE pid bigint; leads int; total int;
+                BEGIN
+                  pid := COALESCE(NEW.pairing_id, OLD.pairing_id);
+                  SELECT count(*), count(*) FILTER (WHERE is_lead) INTO total, leads
+                    FROM pairings_pairingsupporter WHERE pairing_id = pid;
+                  IF total > 0 AND leads <> 1 THEN
+                    RAISE EXCEPTION 'pairing % must have exactly one lead supporter (has %)', pid, leads
+                      USING ERRCODE = '23514';
+                  END IF;
+                  RETURN NULL;
+                END;
+                """,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hospital}{' (牵头)' if self.is_lead else ''}"
+
+
+@audited()
+class Agreement(TimeStamped):
+    """三方协议 (supporter, county government, recipient) or 年度补充协议 of one year."""
+
+    pairing = models.ForeignKey(Pairing, on_delete=models.CASCADE, related_name="agreements")
+    kind = models.CharField(_("类型"), max_length=16, choices=AgreementKind.choices)
+    year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True)
+    title = models.CharField(_("标题"), max_length=200)
+    supporter = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="agreements_signed")
+    supporter_signed_on = models.DateField(_("支援医院签署日期"), null=True, blank=True)
+    government_signed_on = models.DateField(_("县政府签署日期"), null=True, blank=True)
+    recipient_signed_on = models.DateField(_("受援医院签署日期"), null=True, blank=True)
+    filed_on = models.DateField(_("报备日期"), null=True, blank=True)
+    goals = models.TextField(_("帮扶目标"), blank=True)
+    scan = models.FileField(_("协议扫描件 (PDF)"), upload_to="agreements/%Y/", blank=True)
+
+    SCOPE = Scope(
+        province="pairing__program__province",
+        city="pairing__recipient__city",
+        county="pairing__recipient__county",
+        hospital=("pairing__recipient", "pairing__supporters__hospital"),
+    )
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("协议 (agreement)")
+        verbose_name_plural = verbose_name
+        ordering = ["pairing", "kind", "year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind=AgreementKind.TRIPARTITE, year__isnull=True)
+                | Q(kind=AgreementKind.ANNUAL, year__isnull=False),
+                name="agreement_year_iff_annual",
+            ),
+            models.UniqueConstraint(
+                fields=["pairing", "supporter"],
+                condition=Q(kind=AgreementKind.TRIPARTITE),
+                name="agreement_one_tripartite",
+            ),
+            models.UniqueConstraint(
+                fields=["pairing", "supporter", "year"],
+                condition=Q(kind=AgreementKind.ANNUAL),
+                name="agreement_one_annual_per_year",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def signed_on(self):  # type: ignore[no-untyped-def]
+        """The date the last of the three parties signed; None until all have."""
+        dates = [self.supporter_signed_on, self.government_signed_on, self.recipient_signed_on]
+        return None if any(d is None for d in dates) else max(dates)  # type: ignore[type-var]
+
+
+@audited()
+class AgreementItem(TimeStamped):
+    """A trackable goal, milestone, task or project of an agreement (年度目标、节点、任务、项目)."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField(_("类型"), max_length=16, choices=AgreementItemKind.choices)
+    description = models.TextField(_("内容"))
+    responsible_department = models.CharField(_("责任科室"), max_length=80, blank=True)
+    due_date = models.DateField(_("完成时限"), null=True, blank=True)
+    status = models.CharField(_("进展"), max_length=16, choices=ItemStatus.choices, default=ItemStatus.PLANNED)
+    completed_on = models.DateField(_("完成日期"), null=True, blank=True)
+
+    SCOPE = Scope(
+        province="agreement__pairing__program__province",
+        city="agreement__pairing__recipient__city",
+        county="agreement__pairing__recipient__county",
+        hospital=("agreement__pairing__recipient", "agreement__pairing__supporters__hospital"),
+    )
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("协议事项 (agreement item)")
+        verbose_name_plural = verbose_name
+        ordering = ["agreement", "due_date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=ItemStatus.DONE) | Q(completed_on__isnull=False),
+                name="agreement_item_done_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description[:40]
+
+
+@audited()
+class Membership(TimeStamped):
+    """A user's place in an organisation with one role (SPEC §6); drives ``for_user`` scoping."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
+    role = models.CharField(_("角色"), max_length=24, choices=Role.choices)
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, null=True, blank=True)
+    city = models.ForeignKey(City, on_delete=models.PROTECT, null=True, blank=True)
+    county = models.ForeignKey(County, on_delete=models.PROTECT, null=True, blank=True)
+    hospital = models.ForeignKey(Hospital, on_delete=models.PROTECT, null=True, blank=True)
+    # Only roles that must see full national ID and phone numbers get this (commission staff by default).
+    can_see_personal_data = models.BooleanField(_("可查看完整个人信息"), default=False)
+    is_active = models.BooleanField(default=True)
+
+    SCOPE = Scope(
+        province="province", city="city", county="county", hospital=("hospital",)
+    )
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("用户角色 (membership)")
+        verbose_name_plural = verbose_name
+        constraints = [
+            # Each role names exactly the one organisation it belongs to.
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        role=Role.PROVINCE_STAFF,
+                        province__isnull=False,
+                        city__isnull=True,
+                        county__isnull=True,
+                        hospital__isnull=True,
+                    )
+                    | Q(role=Role.CITY_STAFF, city__isnull=False, county__isnull=True, hospital__isnull=True)
+                    | Q(role=Role.COUNTY_STAFF, county__isnull=False, hospital__isnull=True)
+                    | Q(
+                        role__in=[Role.SUPPORTER_COORDINATOR, Role.RECIPIENT_COORDINATOR],
+                        hospital__isnull=False,
+                        province__isnull=True,
+                        city__isnull=True,
+                        county__isnull=True,
+                    )
+                    | (
+                        Q(role=Role.DASHBOARD, hospital__isnull=True, county__isnull=True)
+                        & (Q(province__isnull=False) | Q(city__isnull=False))
+                    )
+                ),
+                name="membership_role_matches_organisation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.organisation}"
+
+    @property
+    def organisation(self) -> object:
+        return self.hospital or self.county or self.city or self.province

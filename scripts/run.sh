@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Runs the web server, the Celery worker and Celery beat in the foreground as one unit:
+# Ctrl-C (SIGINT) or SIGTERM stops all three, and if any one of them exits the others are stopped too.
+# Called by `make run` after migrate/seed/collectstatic; PORT (default 8000) is the web port.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+PY=.venv/bin/python
+PORT="${PORT:-8000}"
+mkdir -p var
+
+# Job control: each child gets a process group of its own, so stopping one also stops what it
+# spawned (runserver's autoreloader child, the worker's pool processes).
+set -m
+
+declare -A NAMES=()
+start() {
+    local name="$1"
+    shift
+    "$@" &
+    NAMES[$!]="$name"
+    echo "run: started $name (pid $!)"
+}
+
+stopping=0
+stop_all() {
+    [ "$stopping" = 1 ] && return 0
+    stopping=1
+    local pid i
+    echo "run: stopping ${NAMES[*]}"
+    for pid in "${!NAMES[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+    # Celery's warm shutdown lets running tasks finish; give everyone 15 s, then force.
+    for i in $(seq 1 75); do
+        local alive=0
+        for pid in "${!NAMES[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+        [ "$alive" = 0 ] && break
+        sleep 0.2
+    done
+    for pid in "${!NAMES[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+}
+
+trap 'stop_all; exit 130' INT
+trap 'stop_all; exit 143' TERM
+trap stop_all EXIT
+
+start web "$PY" manage.py runserver "0.0.0.0:$PORT"
+start worker .venv/bin/celery -A config.celery_app worker -l info --concurrency 2
+start beat .venv/bin/celery -A config.celery_app beat -l info --schedule var/celerybeat-schedule
+
+# Whichever exits first (crash, or killed from outside) takes the others down with it.
+rc=0
+wait -n || rc=$?
+if [ "$stopping" = 0 ]; then
+    echo "run: a process exited (status $rc): stopping the others" >&2
+fi
+stop_all
+exit "$rc"

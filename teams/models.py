@@ -1,0 +1,343 @@
+"""Staff, resident teams, deployments, rosters, attendance, visiting experts and monthly activity."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateRangeField, RangeOperators
+from django.db import models
+from django.db.models import F, Func, Q, Value
+from django.db.models.functions import Coalesce, Greatest
+from django.utils.translation import gettext_lazy as _
+
+from pairings.access import Scope, ScopedQuerySet, audited
+from pairings.models import Hospital, Pairing, TimeStamped
+
+from .choices import (
+    AttendanceSource,
+    AttendanceStatus,
+    DeploymentRole,
+    Gender,
+    Post,
+    RosterStatus,
+    Title,
+)
+
+_PAIRING_SCOPE_PREFIX = "team__pairing__"
+
+
+def _pairing_scope(prefix: str, *extra_hospital_paths: str) -> Scope:
+    return Scope(
+        province=f"{prefix}program__province",
+        city=f"{prefix}recipient__city",
+        county=f"{prefix}recipient__county",
+        hospital=(f"{prefix}recipient", f"{prefix}supporters__hospital", *extra_hospital_paths),
+    )
+
+
+def mask(value: str, *, keep_start: int = 3, keep_end: int = 4) -> str:
+    """Mask the middle of an identifier: 620102********1234, 138****5678."""
+    if not value:
+        return ""
+    if len(value) <= keep_start + keep_end:
+        return "*" * len(value)
+    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[-keep_end:]
+
+
+@audited()
+class Staff(TimeStamped):
+    """A person a supporter may deploy. National ID and phone are stored in full and shown masked."""
+
+    employer = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="staff")
+    name = models.CharField(_("姓名"), max_length=40)
+    gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices, blank=True)
+    # Stable keys for imports (never match by name alone); at least one is required.
+    national_id = models.CharField(_("身份证号"), max_length=18, unique=True, null=True, blank=True)
+    licence_no = models.CharField(_("执业证书编号"), max_length=32, unique=True, null=True, blank=True)
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    title = models.PositiveSmallIntegerField(_("职称"), choices=Title.choices)
+    specialty = models.CharField(_("专业"), max_length=60, blank=True)
+    department = models.CharField(_("科室"), max_length=60, blank=True)
+    # Experience is kept as start dates so it can be measured at any deployment's start.
+    clinical_since = models.DateField(_("从事临床工作起始"), null=True, blank=True)
+    management_since = models.DateField(_("从事管理工作起始"), null=True, blank=True)
+
+    SCOPE = Scope(
+        province="employer__province",
+        city="deployments__team__pairing__recipient__city",
+        county="deployments__team__pairing__recipient__county",
+        hospital=("employer", "deployments__team__pairing__recipient"),
+    )
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("人员 (staff)")
+        verbose_name_plural = verbose_name
+        ordering = ["employer", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(national_id__isnull=False) | Q(licence_no__isnull=False),
+                name="staff_has_stable_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def national_id_masked(self) -> str:
+        return mask(self.national_id or "", keep_start=6, keep_end=4)
+
+    @property
+    def phone_masked(self) -> str:
+        return mask(self.phone, keep_start=3, keep_end=4)
+
+    @staticmethod
+    def years_between(since: dt.date | None, on: dt.date) -> float:
+        if since is None:
+            return 0.0
+        return (on - since).days / 365.25
+
+
+@audited()
+class Team(TimeStamped):
+    """帮扶队: one rotation (轮换批次) of the resident team of a pairing in a year."""
+
+    pairing = models.ForeignKey(Pairing, on_delete=models.CASCADE, related_name="teams")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    rotation = models.PositiveSmallIntegerField(_("批次"), default=1)
+    name = models.CharField(_("名称"), max_length=120, blank=True)
+    start_date = models.DateField(_("轮换开始"))
+    end_date = models.DateField(_("轮换结束"))
+
+    SCOPE = _pairing_scope("pairing__")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("帮扶队 (team rotation)")
+        verbose_name_plural = verbose_name
+        ordering = ["pairing", "year", "rotation"]
+        constraints = [
+            models.UniqueConstraint(fields=["pairing", "year", "rotation"], name="team_unique_rotation"),
+            models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="team_dates_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"{self.pairing.recipient} {self.year} 第{self.rotation}批"
+
+
+@audited()
+class Roster(TimeStamped):
+    """派驻人员名单: a supporter's proposed people for a team; filed (备案) rosters are locked.
+
+    A change after filing makes a new version (``previous`` points at the one it replaces).
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="rosters")
+    supporter = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="rosters")
+    version = models.PositiveSmallIntegerField(_("版本"), default=1)
+    previous = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="next_version"
+    )
+    status = models.CharField(_("状态"), max_length=16, choices=RosterStatus.choices, default=RosterStatus.DRAFT)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        "auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    forwarded_at = models.DateTimeField(_("市州上报时间"), null=True, blank=True)
+    forwarded_by = models.ForeignKey(
+        "auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("备案/退回时间"), null=True, blank=True)
+    decided_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    comment = models.TextField(_("意见"), blank=True)
+
+    SCOPE = _pairing_scope(_PAIRING_SCOPE_PREFIX)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("派驻名单 (roster)")
+        verbose_name_plural = verbose_name
+        ordering = ["team", "supporter", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "supporter", "version"], name="roster_unique_version"),
+            models.CheckConstraint(
+                condition=~Q(status=RosterStatus.FILED) | Q(decided_at__isnull=False),
+                name="roster_filed_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} · {self.supporter} · v{self.version}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == RosterStatus.FILED
+
+
+@audited()
+class RosterEntry(models.Model):
+    roster = models.ForeignKey(Roster, on_delete=models.CASCADE, related_name="entries")
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="roster_entries")
+    role = models.CharField(_("角色"), max_length=8, choices=DeploymentRole.choices)
+    post = models.CharField(_("挂职岗位"), max_length=8, choices=Post.choices)
+    planned_start = models.DateField(_("计划开始"))
+    planned_end = models.DateField(_("计划结束"))
+
+    SCOPE = _pairing_scope("roster__team__pairing__")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("名单人员 (roster entry)")
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(fields=["roster", "staff"], name="roster_entry_unique_staff"),
+            models.CheckConstraint(condition=Q(planned_end__gte=F("planned_start")), name="roster_entry_dates"),
+        ]
+
+
+class DateRange(Func):
+    function = "daterange"
+    output_field = DateRangeField()
+
+
+@audited()
+class Deployment(TimeStamped):
+    """派驻: one person on one team for a date range, as leader or member, holding a post at the recipient.
+
+    ``period`` is the actual range where known, else the planned one (inclusive). The database itself
+    refuses a person on two deployments on the same day (NO_DOUBLE_DEPLOYMENT).
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="deployments")
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="deployments")
+    supporter = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="deployments")
+    roster = models.ForeignKey(Roster, on_delete=models.SET_NULL, null=True, blank=True, related_name="deployments")
+    role = models.CharField(_("角色"), max_length=8, choices=DeploymentRole.choices)
+    post = models.CharField(_("挂职岗位"), max_length=8, choices=Post.choices)
+    planned_start = models.DateField(_("计划开始"))
+    planned_end = models.DateField(_("计划结束"))
+    actual_start = models.DateField(_("实际开始"), null=True, blank=True)
+    actual_end = models.DateField(_("实际结束"), null=True, blank=True)
+    period = models.GeneratedField(
+        expression=DateRange(
+            Coalesce("actual_start", "planned_start"),
+            # GREATEST keeps the range valid so the date-order check constraint reports a bad row by name.
+            Greatest(Coalesce("actual_end", "planned_end"), Coalesce("actual_start", "planned_start")),
+            Value("[]"),
+        ),
+        output_field=DateRangeField(),
+        db_persist=True,
+    )
+
+    SCOPE = _pairing_scope(_PAIRING_SCOPE_PREFIX)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("派驻 (deployment)")
+        verbose_name_plural = verbose_name
+        ordering = ["team", "-role", "planned_start"]
+        indexes = [models.Index(fields=["team", "planned_start"], name="deployment_team_start")]
+        constraints = [
+            models.CheckConstraint(condition=Q(planned_end__gte=F("planned_start")), name="deployment_planned_dates"),
+            models.CheckConstraint(
+                condition=Q(actual_start__isnull=True)
+                | Q(actual_end__isnull=True)
+                | Q(actual_end__gte=F("actual_start")),
+                name="deployment_actual_dates",
+            ),
+            ExclusionConstraint(
+                name="deployment_no_double_booking",
+                expressions=[("staff", RangeOperators.EQUAL), ("period", RangeOperators.OVERLAPS)],
+                index_type="GIST",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff} @ {self.team}"
+
+    @property
+    def start(self) -> dt.date:
+        return self.actual_start or self.planned_start
+
+    @property
+    def end(self) -> dt.date:
+        return self.actual_end or self.planned_end
+
+
+@audited()
+class AttendanceRecord(TimeStamped):
+    """One day of one deployment: first punch = check-in, last = check-out (SPEC §2 step 5)."""
+
+    deployment = models.ForeignKey(Deployment, on_delete=models.CASCADE, related_name="attendance")
+    date = models.DateField(_("日期"))
+    check_in = models.DateTimeField(_("上班打卡"), null=True, blank=True)
+    check_out = models.DateTimeField(_("下班打卡"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=AttendanceStatus.choices)
+    source = models.CharField(
+        _("来源"), max_length=10, choices=AttendanceSource.choices, default=AttendanceSource.MANUAL
+    )
+    approval_ref = models.CharField(_("审批单号"), max_length=64, blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    SCOPE = _pairing_scope("deployment__team__pairing__")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("考勤 (attendance)")
+        verbose_name_plural = verbose_name
+        ordering = ["deployment", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["deployment", "date"], name="attendance_one_per_day"),
+        ]
+
+
+class ExpertVisitBatch(TimeStamped):
+    """柔性帮扶: one batch of visiting experts from a supporter (counts batches and person-times)."""
+
+    pairing = models.ForeignKey(Pairing, on_delete=models.CASCADE, related_name="expert_visits")
+    supporter = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="expert_visits")
+    start_date = models.DateField(_("开始日期"))
+    end_date = models.DateField(_("结束日期"))
+    person_times = models.PositiveIntegerField(_("人次"))
+    specialties = models.CharField(_("专业"), max_length=200, blank=True)
+    activities = models.TextField(_("工作内容"), blank=True)
+
+    SCOPE = _pairing_scope("pairing__")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("专家柔性帮扶批次 (expert visit batch)")
+        verbose_name_plural = verbose_name
+        ordering = ["pairing", "start_date"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="expert_visit_dates"),
+            models.CheckConstraint(condition=Q(person_times__gte=1), name="expert_visit_person_times"),
+        ]
+
+
+class MonthlyActivity(TimeStamped):
+    """Monthly activity figures of one deployed person (SPEC §2 step 5)."""
+
+    deployment = models.ForeignKey(Deployment, on_delete=models.CASCADE, related_name="activities")
+    month = models.DateField(_("月份"), help_text=_("该月第一天"))
+    outpatient_visits = models.PositiveIntegerField(_("门诊人次"), default=0)
+    surgeries = models.PositiveIntegerField(_("手术台次"), default=0)
+    lectures = models.PositiveIntegerField(_("授课次数"), default=0)
+    teaching_rounds = models.PositiveIntegerField(_("教学查房"), default=0)
+    case_discussions = models.PositiveIntegerField(_("病例讨论"), default=0)
+    remote_consultations = models.PositiveIntegerField(_("远程会诊"), default=0)
+
+    SCOPE = _pairing_scope("deployment__team__pairing__")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("月度工作量 (monthly activity)")
+        verbose_name_plural = verbose_name
+        ordering = ["deployment", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["deployment", "month"], name="activity_one_per_month"),
+            models.CheckConstraint(condition=Q(month__day=1), name="activity_month_first_day"),
+        ]

@@ -1,0 +1,64 @@
+"""Shared fixtures: a small world of two cities, two pairings, and a user for every role.
+
+alice coordinates recipient A, bob coordinates recipient B (another city), charlie coordinates supporter A;
+province staff, city A staff and county A staff see their part. Tests prove each sees only its own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+
+from pairings.choices import Role
+from tests import factories as f
+
+
+@dataclasses.dataclass
+class World:
+    province: Any
+    city_a: Any
+    city_b: Any
+    county_a: Any
+    county_b: Any
+    program: Any
+    recipient_a: Any
+    recipient_b: Any
+    supporter_a: Any
+    supporter_b: Any
+    pairing_a: Any
+    pairing_b: Any
+    users: dict[str, Any]
+
+
+@pytest.fixture
+def world(db: Any) -> World:
+    province = f.ProvinceFactory()
+    city_a = f.CityFactory(province=province, name="兰州市")
+    city_b = f.CityFactory(province=province, name="天水市")
+    county_a = f.CountyFactory(city=city_a, name="榆中县")
+    county_b = f.CountyFactory(city=city_b, name="秦安县")
+    program = f.ProgramFactory(province=province)
+    recipient_a = f.RecipientFactory(province=province, city=city_a, county=county_a, name="榆中县第一人民医院")
+    recipient_b = f.RecipientFactory(province=province, city=city_b, county=county_b, name="秦安县人民医院")
+    supporter_a = f.HospitalFactory(province=province, city=city_a, name="兰州大学第一医院")
+    supporter_b = f.HospitalFactory(province=province, city=city_b, name="天水市第一人民医院")
+    pairing_a = f.PairingFactory(program=program, recipient=recipient_a, supporter=supporter_a)
+    pairing_b = f.PairingFactory(program=program, recipient=recipient_b, supporter=supporter_b)
+    users = {
+        "province": f.make_member("prov", Role.PROVINCE_STAFF, province=province),
+        "city_a": f.make_member("city_a", Role.CITY_STAFF, city=city_a),
+        "city_b": f.make_member("city_b", Role.CITY_STAFF, city=city_b),
+        "county_a": f.make_member("county_a", Role.COUNTY_STAFF, county=county_a),
+        "alice": f.make_member("alice", Role.RECIPIENT_COORDINATOR, hospital=recipient_a),
+        "bob": f.make_member("bob", Role.RECIPIENT_COORDINATOR, hospital=recipient_b),
+        "charlie": f.make_member("charlie", Role.SUPPORTER_COORDINATOR, hospital=supporter_a),
+        "dana": f.make_member("dana", Role.SUPPORTER_COORDINATOR, hospital=supporter_b),
+        "dashboard": f.make_member("dash", Role.DASHBOARD, province=province),
+        "nobody": f.UserFactory(username="nobody"),
+    }
+    return World(
+        province, city_a, city_b, county_a, county_b, program, recipient_a, recipient_b,
+        supporter_a, supporter_b, pairing_a, pairing_b, users,
+    )

@@ -1,8 +1,11 @@
-"""One router for /api/v1/; each app registers its viewsets in its api/urls.py."""
+"""/api/v1/: every app's API routes under one prefix; each app registers its viewsets in api/urls.py."""
 
-from rest_framework.routers import DefaultRouter
-
-router = DefaultRouter()
+from django.urls import include, path
 
 app_name = "api"
-urlpatterns = router.urls
+urlpatterns = [
+    path("", include("pairings.api.urls")),
+    path("", include("teams.api.urls")),
+    path("", include("training.api.urls")),
+    path("", include("assessments.api.urls")),
+]

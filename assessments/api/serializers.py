@@ -1,0 +1,1 @@
+"""API serializers (thin: logic lives in services/selectors)."""

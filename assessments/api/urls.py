@@ -1,0 +1,7 @@
+"""API routes of the assessments app, registered on the shared router in config/api_router.py."""
+
+from rest_framework.routers import SimpleRouter
+
+router = SimpleRouter()
+
+urlpatterns = router.urls

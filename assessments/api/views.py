@@ -1,0 +1,1 @@
+"""API viewsets; every queryset goes through for_user."""

@@ -1,0 +1,1 @@
+"""resources of the assessments app (see STYLE.md: logic lives in services and selectors)."""

@@ -1,0 +1,1 @@
+"""selectors of the assessments app (see STYLE.md: logic lives in services and selectors)."""

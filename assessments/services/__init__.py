@@ -1,0 +1,1 @@
+"""Writes of the assessments app, one module per area: findings (rule engine), appraisals, reports."""

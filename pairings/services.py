@@ -1,0 +1,1 @@
+"""services of the pairings app (see STYLE.md: logic lives in services and selectors)."""

@@ -1,0 +1,1 @@
+"""forms of the teams app (see STYLE.md: logic lives in services and selectors)."""

@@ -1,0 +1,1 @@
+"""Views of the teams app (thin; scoped through for_user)."""

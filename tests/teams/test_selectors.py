@@ -1,0 +1,56 @@
+"""Head-count intervals: the shared day-level figures of rules, timeline, API and reports."""
+
+import datetime as dt
+
+import pytest
+
+from teams.selectors import coverage_summaries, headcount_intervals
+from tests import factories as f
+
+D = dt.date
+
+
+@pytest.fixture
+def pairing(db):
+    program = f.ProgramFactory(start_date=D(2023, 1, 1), end_date=D(2023, 1, 31))
+    return f.PairingFactory(program=program, service_start=D(2023, 1, 1), service_end=D(2023, 1, 31))
+
+
+def test_intervals_cover_the_period_with_gaps_and_leaders(pairing, django_assert_num_queries):
+    team = f.TeamFactory(pairing=pairing, start_date=D(2023, 1, 1), end_date=D(2023, 1, 31))
+    f.DeploymentFactory(team=team, role="leader", planned_start=D(2023, 1, 1), planned_end=D(2023, 1, 10))
+    f.DeploymentFactory(team=team, planned_start=D(2023, 1, 5), planned_end=D(2023, 1, 10))
+    f.DeploymentFactory(team=team, planned_start=D(2023, 1, 20), planned_end=D(2023, 2, 28))
+
+    with django_assert_num_queries(1):
+        ivs = headcount_intervals(program_id=pairing.program_id)
+
+    assert [(i.start, i.end, i.on_site, i.leaders) for i in ivs] == [
+        (D(2023, 1, 1), D(2023, 1, 4), 1, 1),
+        (D(2023, 1, 5), D(2023, 1, 10), 2, 1),
+        (D(2023, 1, 11), D(2023, 1, 19), 0, 0),  # the gap
+        (D(2023, 1, 20), D(2023, 1, 31), 1, 0),  # clipped at the service end
+    ]
+    summary = coverage_summaries(ivs, minimum_for={pairing.pk: 2})[pairing.pk]
+    assert summary.period_days == 31
+    assert summary.covered_days == 22
+    assert summary.full_strength_days == 6
+    assert summary.single_leader_days == 10
+    assert summary.gaps == [(D(2023, 1, 11), D(2023, 1, 19))]
+
+
+def test_a_pairing_without_deployments_is_one_gap(pairing):
+    ivs = headcount_intervals(pairing_ids=[pairing.pk], date_from=D(2023, 1, 10), date_to=D(2023, 1, 12))
+    assert [(i.start, i.end, i.on_site) for i in ivs] == [(D(2023, 1, 10), D(2023, 1, 12), 0)]
+
+
+def test_actual_dates_override_planned(pairing):
+    team = f.TeamFactory(pairing=pairing)
+    f.DeploymentFactory(
+        team=team, planned_start=D(2023, 1, 1), planned_end=D(2023, 1, 31), actual_end=D(2023, 1, 15)
+    )
+    ivs = headcount_intervals(pairing_ids=[pairing.pk])
+    assert [(i.start, i.end, i.on_site) for i in ivs] == [
+        (D(2023, 1, 1), D(2023, 1, 15), 1),
+        (D(2023, 1, 16), D(2023, 1, 31), 0),
+    ]

@@ -1,0 +1,1 @@
+"""Views of the training app (thin; scoped through for_user)."""

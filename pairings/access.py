@@ -1,8 +1,9 @@
 """The one place that decides who sees what (SPEC §6).
 
-Every model that holds scoped data declares a ``SCOPE``: the lookup path from the model to the province, city,
-county and hospital it belongs to. ``ScopedQuerySet.for_user(user)`` turns the user's membership into a filter.
-Views, API endpoints, exports, reports and tasks all call ``for_user``; nothing filters by organisation by hand.
+Every model that holds scoped data declares a ``SCOPE``: the lookup path from the model to the
+province, city, county and hospital it belongs to. ``ScopedQuerySet.for_user(user)`` turns the user's
+membership into a filter. Views, API endpoints, exports, reports and tasks all call ``for_user``;
+nothing filters by organisation by hand.
 """
 
 from __future__ import annotations

@@ -1,7 +1,18 @@
 from django.contrib import admin
 
 from .admin_base import ScopedAdmin
-from .models import Agreement, AgreementItem, City, County, Hospital, Membership, Pairing, PairingSupporter, Program, Province
+from .models import (
+    Agreement,
+    AgreementItem,
+    City,
+    County,
+    Hospital,
+    Membership,
+    Pairing,
+    PairingSupporter,
+    Program,
+    Province,
+)
 
 
 @admin.register(Province)
@@ -64,8 +75,16 @@ class AgreementItemInline(admin.TabularInline):  # type: ignore[type-arg]
 
 @admin.register(Agreement)
 class AgreementAdmin(ScopedAdmin):
-    list_display = ["title", "kind", "year", "supporter", "supporter_signed_on", "government_signed_on",
-                    "recipient_signed_on", "filed_on"]
+    list_display = [
+        "title",
+        "kind",
+        "year",
+        "supporter",
+        "supporter_signed_on",
+        "government_signed_on",
+        "recipient_signed_on",
+        "filed_on",
+    ]
     list_filter = ["kind", "year", "pairing__program"]
     search_fields = ["title", "pairing__recipient__name", "supporter__name"]
     list_select_related = ["supporter"]

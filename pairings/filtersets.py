@@ -71,7 +71,9 @@ class PairingFilterSet(UpdatedSinceFilterSet):
         from .models import PairingSupporter
 
         sup = PairingSupporter.objects.filter(pairing=OuterRef("pk"), hospital__name__icontains=value)
-        return qs.filter(Q(recipient__name__icontains=value) | Q(recipient__code__icontains=value) | Exists(sup))
+        return qs.filter(
+            Q(recipient__name__icontains=value) | Q(recipient__code__icontains=value) | Exists(sup)
+        )
 
     def filter_supporter(self, qs: QuerySet[Pairing], name: str, value: Hospital) -> QuerySet[Pairing]:
         from .models import PairingSupporter
@@ -79,7 +81,11 @@ class PairingFilterSet(UpdatedSinceFilterSet):
         return qs.filter(Exists(PairingSupporter.objects.filter(pairing=OuterRef("pk"), hospital=value)))
 
     def filter_tcm(self, qs: QuerySet[Pairing], name: str, value: bool) -> QuerySet[Pairing]:
-        return qs.filter(recipient__kind=HospitalKind.TCM) if value else qs.exclude(recipient__kind=HospitalKind.TCM)
+        return (
+            qs.filter(recipient__kind=HospitalKind.TCM)
+            if value
+            else qs.exclude(recipient__kind=HospitalKind.TCM)
+        )
 
     def filter_open_findings(self, qs: QuerySet[Pairing], name: str, value: bool) -> QuerySet[Pairing]:
         from assessments.choices import FindingStatus

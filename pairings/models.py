@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pgtrigger
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -103,15 +102,21 @@ class Hospital(TimeStamped):
     code = models.CharField(_("机构代码"), max_length=32, unique=True)
     name = models.CharField(_("医院名称"), max_length=120, unique=True)
     role = models.CharField(_("角色"), max_length=16, choices=HospitalRole.choices)
-    kind = models.CharField(_("类别"), max_length=16, choices=HospitalKind.choices, default=HospitalKind.GENERAL)
-    grade = models.CharField(_("等级"), max_length=16, choices=HospitalGrade.choices, default=HospitalGrade.UNGRADED)
+    kind = models.CharField(
+        _("类别"), max_length=16, choices=HospitalKind.choices, default=HospitalKind.GENERAL
+    )
+    grade = models.CharField(
+        _("等级"), max_length=16, choices=HospitalGrade.choices, default=HospitalGrade.UNGRADED
+    )
     origin = models.CharField(
         _("来源"), max_length=16, choices=HospitalOrigin.choices, default=HospitalOrigin.IN_PROVINCE
     )
     origin_region = models.CharField(_("所在省市 (origin region)"), max_length=40, blank=True)
     province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="hospitals")
     city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="hospitals", null=True, blank=True)
-    county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="hospitals", null=True, blank=True)
+    county = models.ForeignKey(
+        County, on_delete=models.PROTECT, related_name="hospitals", null=True, blank=True
+    )
     is_residency_base = models.BooleanField(_("住培基地 (residency-training base)"), default=False)
     is_county_hospital = models.BooleanField(_("县级医院"), default=False)
 
@@ -158,8 +163,12 @@ class Program(TimeStamped):
     params = models.JSONField(_("规则参数"), default=dict, blank=True)
     is_active = models.BooleanField(_("进行中"), default=True)
 
-    SCOPE = Scope(province="province", city="province__cities", county="province__cities__counties",
-                  hospital_province="province")
+    SCOPE = Scope(
+        province="province",
+        city="province__cities",
+        county="province__cities__counties",
+        hospital_province="province",
+    )
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -206,7 +215,9 @@ class Pairing(TimeStamped):
         related_name="pairings_received",
         limit_choices_to={"role": HospitalRole.RECIPIENT},
     )
-    status = models.CharField(_("状态"), max_length=16, choices=PairingStatus.choices, default=PairingStatus.ACTIVE)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=PairingStatus.choices, default=PairingStatus.ACTIVE
+    )
     service_start = models.DateField(_("帮扶开始"))
     service_end = models.DateField(_("帮扶结束"))
     note = models.TextField(_("备注"), blank=True)
@@ -225,7 +236,9 @@ class Pairing(TimeStamped):
         ordering = ["program", "recipient__code"]
         constraints = [
             models.UniqueConstraint(fields=["program", "recipient"], name="pairing_one_per_recipient"),
-            models.CheckConstraint(condition=Q(service_end__gte=F("service_start")), name="pairing_dates_ordered"),
+            models.CheckConstraint(
+                condition=Q(service_end__gte=F("service_start")), name="pairing_dates_ordered"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -351,7 +364,9 @@ class AgreementItem(TimeStamped):
     description = models.TextField(_("内容"))
     responsible_department = models.CharField(_("责任科室"), max_length=80, blank=True)
     due_date = models.DateField(_("完成时限"), null=True, blank=True)
-    status = models.CharField(_("进展"), max_length=16, choices=ItemStatus.choices, default=ItemStatus.PLANNED)
+    status = models.CharField(
+        _("进展"), max_length=16, choices=ItemStatus.choices, default=ItemStatus.PLANNED
+    )
     completed_on = models.DateField(_("完成日期"), null=True, blank=True)
 
     SCOPE = Scope(
@@ -391,9 +406,7 @@ class Membership(TimeStamped):
     can_see_personal_data = models.BooleanField(_("可查看完整个人信息"), default=False)
     is_active = models.BooleanField(default=True)
 
-    SCOPE = Scope(
-        province="province", city="city", county="county", hospital=("hospital",)
-    )
+    SCOPE = Scope(province="province", city="city", county="county", hospital=("hospital",))
     objects = ScopedQuerySet.as_manager()
 
     class Meta:

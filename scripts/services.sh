@@ -40,6 +40,12 @@ die() { printf '%s\n' "services: error: $*" >&2; exit 1; }
 
 is_root() { [ "$(id -u)" = 0 ]; }
 
+# A live process (a zombie waiting to be reaped counts as gone).
+alive() {
+    kill -0 "$1" 2>/dev/null || return 1
+    [ "$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null)" != Z ]
+}
+
 # --- which services this run manages ------------------------------------------------------------------
 
 want_pg() { [ -z "${DATABASE_URL:-}" ]; }
@@ -175,7 +181,7 @@ pg_clear_stale_pid() {
     local pidfile="$PGDATA/postmaster.pid" pid comm
     [ -f "$pidfile" ] || return 0
     pid="$(sed -n '1p' "$pidfile")"
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    if [ -n "$pid" ] && alive "$pid"; then
         comm="$(cat "/proc/$pid/comm" 2>/dev/null || true)"
         case "$comm" in postgres | postmaster) return 0 ;; esac
     fi
@@ -311,7 +317,7 @@ pg_start() {
     touch "$logfile"
     [ -n "$PG_USER" ] && chown "$PG_USER" "$logfile"
     say "starting postgres on 127.0.0.1:$PG_PORT (log: ${logfile#"$ROOT"/})"
-    if ! as_pg "$PG_BINDIR/pg_ctl" start -D "$(pg_dir)" -l "$logfile" -w -t 60 -o "-p $PG_PORT" >/dev/null; then
+    if ! as_pg "$PG_BINDIR/pg_ctl" start -D "$(pg_dir)" -l "$logfile" -w -t 60 -o "-p $PG_PORT" >/dev/null 8>&- 9>&-; then
         tail -n 20 "$logfile" >&2 || true
         die "postgres did not start (see $logfile)"
     fi
@@ -376,7 +382,7 @@ redis_pid() {
     local pid cmd
     [ -f "$REDIS_PID" ] || return 1
     pid="$(cat "$REDIS_PID" 2>/dev/null || true)"
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    if [ -n "$pid" ] && alive "$pid"; then
         cmd="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)"
         case "$cmd" in
             *redis-server*)
@@ -425,7 +431,7 @@ redis_start() {
     say "starting redis on 127.0.0.1:$REDIS_PORT (log: ${REDIS_LOG#"$ROOT"/})"
     "$REDIS_BIN" --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$REDIS_DIR" --daemonize yes \
         --pidfile "$REDIS_PID" --logfile "$REDIS_LOG" \
-        --maxmemory-policy noeviction --save '' --appendonly no >/dev/null
+        --maxmemory-policy noeviction --save '' --appendonly no >/dev/null 8>&- 9>&-
     for i in $(seq 1 50); do
         redis_ping "$REDIS_PORT" && return 0
         sleep 0.2
@@ -440,10 +446,10 @@ redis_stop() {
     say "stopping redis"
     kill "$pid" 2>/dev/null || true
     for i in $(seq 1 50); do
-        kill -0 "$pid" 2>/dev/null || break
+        alive "$pid" || break
         sleep 0.2
     done
-    if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid" 2>/dev/null || true; fi
+    if alive "$pid"; then kill -9 "$pid" 2>/dev/null || true; fi
     rm -f "$REDIS_PID"
 }
 
@@ -466,19 +472,26 @@ write_env() {
 
 # --- commands -----------------------------------------------------------------------------------------
 
+# One start/stop at a time per checkout. The lock fds (8, 9) are closed for the servers we launch,
+# so a daemon never keeps holding them.
+lock_checkout() {
+    exec 8>"$VAR/.services.lock"
+    flock -w 120 8 || die "another scripts/services.sh has held $VAR/.services.lock for 2 minutes"
+}
+
 cmd_start() {
     if ! want_pg && ! want_redis; then
         say "DATABASE_URL and REDIS_URL are set: using them, starting nothing"
         return 0
     fi
     mkdir -p "$VAR/log"
-    # One start at a time per checkout, and port picking serialised across checkouts on this machine.
-    exec 8>"$VAR/.services.lock"
-    flock 8
-    local machine_lock="${TMPDIR:-/tmp}/pairing-services-ports.lock"
+    lock_checkout
+    # Port picking is serialised across checkouts on this machine; the wait is bounded so that a
+    # stuck holder elsewhere can only slow us down.
+    local machine_lock="${TMPDIR:-/tmp}/pairing-services.ports.lock"
     if exec 9>>"$machine_lock" 2>/dev/null; then
         chmod a+rw "$machine_lock" 2>/dev/null || true
-        flock 9
+        flock -w 20 9 || say "another checkout holds $machine_lock: going on without it"
     fi
     load_ports
     want_pg || say "DATABASE_URL is set: not starting postgres"
@@ -496,8 +509,7 @@ cmd_start() {
 cmd_stop() {
     [ -d "$VAR" ] || return 0
     mkdir -p "$VAR/log"
-    exec 8>"$VAR/.services.lock"
-    flock 8
+    lock_checkout
     pg_stop
     redis_stop
     exec 8>&-

@@ -28,7 +28,16 @@ class DeploymentInline(admin.TabularInline):  # type: ignore[type-arg]
     model = Deployment
     extra = 0
     raw_id_fields = ["staff", "roster"]
-    fields = ["staff", "supporter", "role", "post", "planned_start", "planned_end", "actual_start", "actual_end"]
+    fields = [
+        "staff",
+        "supporter",
+        "role",
+        "post",
+        "planned_start",
+        "planned_end",
+        "actual_start",
+        "actual_end",
+    ]
 
 
 @admin.register(Team)
@@ -59,8 +68,17 @@ class RosterAdmin(ScopedAdmin):
 
 @admin.register(Deployment)
 class DeploymentAdmin(ScopedAdmin):
-    list_display = ["staff", "team", "supporter", "role", "post", "planned_start", "planned_end", "actual_start",
-                    "actual_end"]
+    list_display = [
+        "staff",
+        "team",
+        "supporter",
+        "role",
+        "post",
+        "planned_start",
+        "planned_end",
+        "actual_start",
+        "actual_end",
+    ]
     list_filter = ["role", "post", "team__year"]
     search_fields = ["staff__name", "team__pairing__recipient__name"]
     list_select_related = ["staff", "team__pairing__recipient", "supporter"]

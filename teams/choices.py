@@ -54,7 +54,12 @@ class AttendanceStatus(models.TextChoices):
 
 # Statuses that count as being at work for the attendance rate (late/early still came).
 PRESENT_STATUSES = frozenset(
-    {AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.EARLY_LEAVE, AttendanceStatus.BUSINESS_TRIP}
+    {
+        AttendanceStatus.PRESENT,
+        AttendanceStatus.LATE,
+        AttendanceStatus.EARLY_LEAVE,
+        AttendanceStatus.BUSINESS_TRIP,
+    }
 )
 # Approved absences are excused: they leave the expected working days.
 EXCUSED_STATUSES = frozenset({AttendanceStatus.LEAVE, AttendanceStatus.REST})

@@ -38,7 +38,9 @@ class DeploymentFilterSet(UpdatedSinceFilterSet):
     pairing = df.NumberFilter(field_name="team__pairing", label=_("帮扶关系ID"))
     team = df.NumberFilter(field_name="team", label=_("帮扶队ID"))
     year = df.NumberFilter(field_name="team__year", label=_("年度"))
-    city = df.ModelChoiceFilter(field_name="team__pairing__recipient__city", queryset=scoped(City), label=_("市州"))
+    city = df.ModelChoiceFilter(
+        field_name="team__pairing__recipient__city", queryset=scoped(City), label=_("市州")
+    )
     supporter = df.ModelChoiceFilter(queryset=scoped(Hospital), label=_("支援医院"))
     role = df.ChoiceFilter(choices=DeploymentRole.choices, label=_("角色"))
     on_date = df.DateFilter(field_name="period", lookup_expr="contains", label=_("在岗日期"))

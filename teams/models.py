@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateRangeField, RangeOperators
 from django.db import models
@@ -141,7 +140,9 @@ class Roster(TimeStamped):
     previous = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="next_version"
     )
-    status = models.CharField(_("状态"), max_length=16, choices=RosterStatus.choices, default=RosterStatus.DRAFT)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=RosterStatus.choices, default=RosterStatus.DRAFT
+    )
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     submitted_by = models.ForeignKey(
         "auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -151,7 +152,9 @@ class Roster(TimeStamped):
         "auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(_("备案/退回时间"), null=True, blank=True)
-    decided_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_by = models.ForeignKey(
+        "auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     comment = models.TextField(_("意见"), blank=True)
 
     SCOPE = _pairing_scope(_PAIRING_SCOPE_PREFIX)
@@ -194,8 +197,13 @@ class RosterEntry(models.Model):
         verbose_name_plural = verbose_name
         constraints = [
             models.UniqueConstraint(fields=["roster", "staff"], name="roster_entry_unique_staff"),
-            models.CheckConstraint(condition=Q(planned_end__gte=F("planned_start")), name="roster_entry_dates"),
+            models.CheckConstraint(
+                condition=Q(planned_end__gte=F("planned_start")), name="roster_entry_dates"
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.staff} · {self.get_role_display()}"
 
 
 class DateRange(Func):
@@ -214,7 +222,9 @@ class Deployment(TimeStamped):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="deployments")
     staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="deployments")
     supporter = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="deployments")
-    roster = models.ForeignKey(Roster, on_delete=models.SET_NULL, null=True, blank=True, related_name="deployments")
+    roster = models.ForeignKey(
+        Roster, on_delete=models.SET_NULL, null=True, blank=True, related_name="deployments"
+    )
     role = models.CharField(_("角色"), max_length=8, choices=DeploymentRole.choices)
     post = models.CharField(_("挂职岗位"), max_length=8, choices=Post.choices)
     planned_start = models.DateField(_("计划开始"))
@@ -241,7 +251,9 @@ class Deployment(TimeStamped):
         ordering = ["team", "-role", "planned_start"]
         indexes = [models.Index(fields=["team", "planned_start"], name="deployment_team_start")]
         constraints = [
-            models.CheckConstraint(condition=Q(planned_end__gte=F("planned_start")), name="deployment_planned_dates"),
+            models.CheckConstraint(
+                condition=Q(planned_end__gte=F("planned_start")), name="deployment_planned_dates"
+            ),
             models.CheckConstraint(
                 condition=Q(actual_start__isnull=True)
                 | Q(actual_end__isnull=True)

@@ -40,7 +40,9 @@ def world(db: Any) -> World:
     county_a = f.CountyFactory(city=city_a, name="榆中县")
     county_b = f.CountyFactory(city=city_b, name="秦安县")
     program = f.ProgramFactory(province=province)
-    recipient_a = f.RecipientFactory(province=province, city=city_a, county=county_a, name="榆中县第一人民医院")
+    recipient_a = f.RecipientFactory(
+        province=province, city=city_a, county=county_a, name="榆中县第一人民医院"
+    )
     recipient_b = f.RecipientFactory(province=province, city=city_b, county=county_b, name="秦安县人民医院")
     supporter_a = f.HospitalFactory(province=province, city=city_a, name="兰州大学第一医院")
     supporter_b = f.HospitalFactory(province=province, city=city_b, name="天水市第一人民医院")
@@ -59,6 +61,17 @@ def world(db: Any) -> World:
         "nobody": f.UserFactory(username="nobody"),
     }
     return World(
-        province, city_a, city_b, county_a, county_b, program, recipient_a, recipient_b,
-        supporter_a, supporter_b, pairing_a, pairing_b, users,
+        province,
+        city_a,
+        city_b,
+        county_a,
+        county_b,
+        program,
+        recipient_a,
+        recipient_b,
+        supporter_a,
+        supporter_b,
+        pairing_a,
+        pairing_b,
+        users,
     )

@@ -7,7 +7,16 @@ from .models import OnSiteTraining, RemoteService, TraineeStint
 
 @admin.register(TraineeStint)
 class TraineeStintAdmin(ScopedAdmin):
-    list_display = ["trainee_name", "pairing", "host", "kind", "start_date", "end_date", "is_free", "completed"]
+    list_display = [
+        "trainee_name",
+        "pairing",
+        "host",
+        "kind",
+        "start_date",
+        "end_date",
+        "is_free",
+        "completed",
+    ]
     list_filter = ["kind", "is_free", "completed"]
     search_fields = ["trainee_name", "host__name", "pairing__recipient__name"]
     raw_id_fields = ["pairing"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -89,6 +88,8 @@ class RemoteService(TimeStamped):
         verbose_name_plural = verbose_name
         ordering = ["pairing", "month", "kind"]
         constraints = [
-            models.UniqueConstraint(fields=["pairing", "supporter", "month", "kind"], name="remote_unique_month"),
+            models.UniqueConstraint(
+                fields=["pairing", "supporter", "month", "kind"], name="remote_unique_month"
+            ),
             models.CheckConstraint(condition=Q(month__day=1), name="remote_month_first_day"),
         ]

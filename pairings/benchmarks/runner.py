@@ -93,7 +93,9 @@ def discover() -> list[tuple[str, Any]]:
             continue
         for mod in pkgutil.iter_modules(pkg.__path__):
             if mod.name.startswith("bench_"):
-                suites.append((mod.name.removeprefix("bench_"), importlib.import_module(f"{pkg.__name__}.{mod.name}")))
+                suites.append(
+                    (mod.name.removeprefix("bench_"), importlib.import_module(f"{pkg.__name__}.{mod.name}"))
+                )
     return sorted(suites, key=lambda s: s[0])
 
 

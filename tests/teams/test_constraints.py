@@ -17,8 +17,13 @@ def test_double_deployment_is_rejected_by_the_database():
     other_team = f.TeamFactory(pairing=first.team.pairing)
     with pytest.raises(IntegrityError, match="deployment_no_double_booking"):
         Deployment.objects.create(
-            team=other_team, staff=first.staff, supporter=first.supporter, role="member", post="医师",
-            planned_start=dt.date(2023, 6, 30), planned_end=dt.date(2023, 12, 31),
+            team=other_team,
+            staff=first.staff,
+            supporter=first.supporter,
+            role="member",
+            post="医师",
+            planned_start=dt.date(2023, 6, 30),
+            planned_end=dt.date(2023, 12, 31),
         )
 
 
@@ -26,8 +31,13 @@ def test_adjacent_deployments_are_allowed():
     first = f.DeploymentFactory(planned_start=dt.date(2023, 1, 1), planned_end=dt.date(2023, 6, 30))
     other_team = f.TeamFactory(pairing=first.team.pairing)
     Deployment.objects.create(
-        team=other_team, staff=first.staff, supporter=first.supporter, role="member", post="医师",
-        planned_start=dt.date(2023, 7, 1), planned_end=dt.date(2023, 12, 31),
+        team=other_team,
+        staff=first.staff,
+        supporter=first.supporter,
+        role="member",
+        post="医师",
+        planned_start=dt.date(2023, 7, 1),
+        planned_end=dt.date(2023, 12, 31),
     )
     assert first.staff.deployments.count() == 2
 
@@ -37,8 +47,13 @@ def test_actual_dates_drive_the_overlap_check():
     first = f.DeploymentFactory(planned_start=dt.date(2023, 1, 1), planned_end=dt.date(2023, 6, 30))
     other_team = f.TeamFactory(pairing=first.team.pairing)
     Deployment.objects.create(
-        team=other_team, staff=first.staff, supporter=first.supporter, role="member", post="医师",
-        planned_start=dt.date(2023, 7, 1), planned_end=dt.date(2023, 12, 31),
+        team=other_team,
+        staff=first.staff,
+        supporter=first.supporter,
+        role="member",
+        post="医师",
+        planned_start=dt.date(2023, 7, 1),
+        planned_end=dt.date(2023, 12, 31),
     )
     first.actual_end = dt.date(2023, 7, 1)
     with pytest.raises(IntegrityError):

@@ -49,7 +49,7 @@ status:
 	@scripts/services.sh status
 
 browser-deps:
-	$(call header,browser-deps: Chromium, CJK fonts, WeasyPrint libraries)
+	$(call header,browser-deps: Chromium + CJK fonts + WeasyPrint libraries)
 	bash scripts/browser-deps.sh
 
 # --- run ---------------------------------------------------------------------------------------------
@@ -113,6 +113,6 @@ faults: venv services browser-deps
 	if [ $$rc = 5 ]; then echo "no tests marked 'faults' yet: nothing to run"; exit 0; fi; exit $$rc
 
 clean:
-	$(call header,clean: stop services, remove var/ and $(VENV))
+	$(call header,clean: stop services then remove var/ and $(VENV))
 	-bash scripts/services.sh purge
 	rm -rf var $(VENV)

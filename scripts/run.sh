@@ -2,9 +2,9 @@
 # Runs the web server, the Celery worker and Celery beat in the foreground as one unit:
 # Ctrl-C (SIGINT) or SIGTERM stops all three, and if any one of them exits the others are stopped too.
 # Called by `make run` after migrate/seed/collectstatic; PORT (default 8000) is the web port.
-set -euo pipefail
+set -uo pipefail
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 PY=.venv/bin/python
 PORT="${PORT:-8000}"
 mkdir -p var
@@ -12,32 +12,37 @@ mkdir -p var
 # Job control: each child gets a process group of its own, so stopping one also stops what it
 # spawned (runserver's autoreloader child, the worker's pool processes).
 set -m
+# With `make run | tee log`, Ctrl-C kills tee first: a message to the dead pipe must not kill us
+# before the children are stopped.
+trap '' PIPE
+say() { printf '%s\n' "run: $*" 2>/dev/null || true; }
 
 declare -A NAMES=()
 start() {
     local name="$1"
     shift
-    "$@" &
+    "$@" </dev/null &
     NAMES[$!]="$name"
-    echo "run: started $name (pid $!)"
+    say "started $name (pid $!)"
 }
 
 stopping=0
 stop_all() {
     [ "$stopping" = 1 ] && return 0
     stopping=1
-    local pid i
-    echo "run: stopping ${NAMES[*]}"
-    for pid in "${!NAMES[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+    local pid alive
+    for pid in "${!NAMES[@]}"; do kill -TERM -- "-$pid" 2>/dev/null; done
+    say "stopping ${NAMES[*]}"
     # Celery's warm shutdown lets running tasks finish; give everyone 15 s, then force.
-    for i in $(seq 1 75); do
-        local alive=0
-        for pid in "${!NAMES[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    for _ in $(seq 1 75); do
+        alive=0
+        for pid in "${!NAMES[@]}"; do kill -0 -- "-$pid" 2>/dev/null && alive=1; done
         [ "$alive" = 0 ] && break
         sleep 0.2
     done
-    for pid in "${!NAMES[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
+    for pid in "${!NAMES[@]}"; do kill -KILL -- "-$pid" 2>/dev/null; done
+    wait 2>/dev/null
+    return 0
 }
 
 trap 'stop_all; exit 130' INT
@@ -51,8 +56,6 @@ start beat .venv/bin/celery -A config.celery_app beat -l info --schedule var/cel
 # Whichever exits first (crash, or killed from outside) takes the others down with it.
 rc=0
 wait -n || rc=$?
-if [ "$stopping" = 0 ]; then
-    echo "run: a process exited (status $rc): stopping the others" >&2
-fi
+[ "$stopping" = 0 ] && say "a process exited (status $rc): stopping the others"
 stop_all
 exit "$rc"

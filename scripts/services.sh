@@ -92,8 +92,8 @@ EOF
 
 # A free port in [PORT_MIN, PORT_MAX], other than $1 (the port just given to the other service).
 pick_port() {
-    local avoid="${1:-}" port i
-    for i in $(seq 1 200); do
+    local avoid="${1:-}" port
+    for _ in $(seq 1 200); do
         port=$((PORT_MIN + RANDOM % (PORT_MAX - PORT_MIN)))
         [ "$port" = "$avoid" ] && continue
         if port_free "$port"; then
@@ -165,9 +165,23 @@ pg_dir() {
     if [ -L "$PGDATA" ]; then readlink -f "$PGDATA"; else echo "$PGDATA"; fi
 }
 
+# The postmaster of var/pg is alive (pg_ctl status alone would also count a killed, not yet reaped one).
 pg_running() {
-    [ -f "$PGDATA/PG_VERSION" ] || return 1
+    local pid comm
+    [ -f "$PGDATA/PG_VERSION" ] && [ -f "$PGDATA/postmaster.pid" ] || return 1
+    pid="$(sed -n '1p' "$PGDATA/postmaster.pid" 2>/dev/null)"
+    [ -n "$pid" ] && alive "$pid" || return 1
+    comm="$(cat "/proc/$pid/comm" 2>/dev/null || true)"
+    case "$comm" in postgres | postmaster) ;; *) return 1 ;; esac
     as_pg "$PG_BINDIR/pg_ctl" status -D "$(pg_dir)" >/dev/null 2>&1
+}
+
+pg_wait_ready() {
+    for _ in $(seq 1 60); do
+        "$PG_BINDIR/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -t 1 && return 0
+        sleep 0.5
+    done
+    die "postgres runs but does not accept connections on 127.0.0.1:$PG_PORT (see $(pg_logfile))"
 }
 
 # The port the running postmaster really listens on (line 4 of postmaster.pid).
@@ -175,8 +189,18 @@ pg_live_port() {
     sed -n '4p' "$PGDATA/postmaster.pid" 2>/dev/null
 }
 
-# A postmaster.pid whose pid is dead or now belongs to some other program (pid reuse after a crash
-# or reboot) would block the start: remove it.
+# A postmaster.pid whose pid is dead, a not yet reaped zombie, or now some other program (pid reuse
+# after a crash or reboot) would block the start. It is removed, but only once no backend of the old
+# server still works in the data folder (they exit by themselves soon after their postmaster died).
+pg_backends_left() {
+    local dir p
+    dir="$(pg_dir)"
+    for p in /proc/[0-9]*; do
+        [ "$(readlink "$p/cwd" 2>/dev/null)" = "$dir" ] && alive "${p#/proc/}" && return 0
+    done
+    return 1
+}
+
 pg_clear_stale_pid() {
     local pidfile="$PGDATA/postmaster.pid" pid comm
     [ -f "$pidfile" ] || return 0
@@ -185,6 +209,11 @@ pg_clear_stale_pid() {
         comm="$(cat "/proc/$pid/comm" 2>/dev/null || true)"
         case "$comm" in postgres | postmaster) return 0 ;; esac
     fi
+    for _ in $(seq 1 30); do
+        pg_backends_left || break
+        sleep 0.5
+    done
+    pg_backends_left && die "processes of a dead postgres still use $(pg_dir); stop them first"
     say "removing stale $pidfile (pid ${pid:-?} is not a running postgres)"
     rm -f "$pidfile"
 }
@@ -220,15 +249,23 @@ pg_init() {
         chmod 700 "$home"
         tmp="$home/data.init.$$"
         PGLOG="$home/postgres.log"
+        # var/ was deleted by hand but the cluster outside survived: link it again.
+        if [ -f "$home/data/PG_VERSION" ]; then
+            ln -s "$home/data" "$PGDATA"
+            ln -sf "$home/postgres.log" "$VAR/log/postgres.log"
+            return 0
+        fi
+        rm -rf "$home/data"
     fi
-    rm -rf "$tmp"
+    # Leftovers of an init killed outright (we hold the checkout lock, so nobody else is initialising).
+    rm -rf "$VAR"/pg.init.* "${tmp%/*}"/data.init.*
     mkdir -p "$tmp"
     chmod 700 "$tmp"
     [ -n "$PG_USER" ] && chown "$PG_USER" "$tmp"
     # Removed if initdb fails or we are interrupted, so var/pg is either absent or a complete cluster.
-    trap 'rm -rf "$tmp"' EXIT
+    trap 'rm -rf "$tmp" "$tmp.log"' EXIT
 
-    say "initdb ($locale, $(basename "$(dirname "$PG_BINDIR")"))"
+    say "initdb ($("$PG_BINDIR/postgres" --version | awk '{print $3}'), $locale)"
     if ! as_pg "$PG_BINDIR/initdb" -D "$tmp" -U postgres -A trust -E UTF8 --locale="$locale" \
         --no-instructions >"$tmp.log" 2>&1; then
         cat "$tmp.log" >&2
@@ -270,7 +307,8 @@ psql_admin() {
 
 pg_ensure_database() {
     local has_role has_db
-    has_role="$(psql_admin -tAc "select 1 from pg_roles where rolname = '$DB_ROLE'")"
+    has_role="$(psql_admin -tAc "select 1 from pg_roles where rolname = '$DB_ROLE'")" ||
+        die "cannot query postgres on 127.0.0.1:$PG_PORT (see $(pg_logfile))"
     if [ "$has_role" != 1 ]; then
         psql_admin -c "create role $DB_ROLE login superuser"
     fi
@@ -303,6 +341,7 @@ pg_start() {
         live="$(pg_live_port)"
         if [ -n "$live" ] && [ "$live" != "$PG_PORT" ]; then PG_PORT="$live"; fi
         say "postgres already running on 127.0.0.1:$PG_PORT"
+        pg_wait_ready
         pg_ensure_database
         return 0
     fi
@@ -321,6 +360,7 @@ pg_start() {
         tail -n 20 "$logfile" >&2 || true
         die "postgres did not start (see $logfile)"
     fi
+    pg_wait_ready
     pg_ensure_database
 }
 
@@ -395,10 +435,14 @@ redis_pid() {
     return 1
 }
 
-# The port our running redis-server was started with.
+# The port our running redis-server listens on. Redis retitles itself "redis-server 127.0.0.1:<port>"
+# (then the original `--port <n>` arguments are gone), so read whichever is there.
 redis_live_port() {
-    local pid="$1"
-    tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | sed -n '/^--port$/{n;p;q}'
+    local cmd
+    cmd="$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null || true)"
+    if [[ "$cmd" =~ --port\ ([0-9]+) ]] || [[ "$cmd" =~ redis-server\ [^\ ]*:([0-9]+) ]]; then
+        echo "${BASH_REMATCH[1]}"
+    fi
 }
 
 redis_running() {
@@ -409,7 +453,7 @@ redis_running() {
 }
 
 redis_start() {
-    local pid live i
+    local pid live
     if pid="$(redis_pid)"; then
         live="$(redis_live_port "$pid")"
         if [ -n "$live" ] && redis_ping "$live"; then
@@ -432,7 +476,7 @@ redis_start() {
     "$REDIS_BIN" --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$REDIS_DIR" --daemonize yes \
         --pidfile "$REDIS_PID" --logfile "$REDIS_LOG" \
         --maxmemory-policy noeviction --save '' --appendonly no >/dev/null 8>&- 9>&-
-    for i in $(seq 1 50); do
+    for _ in $(seq 1 50); do
         redis_ping "$REDIS_PORT" && return 0
         sleep 0.2
     done
@@ -441,11 +485,11 @@ redis_start() {
 }
 
 redis_stop() {
-    local pid i
+    local pid
     pid="$(redis_pid)" || return 0
     say "stopping redis"
     kill "$pid" 2>/dev/null || true
-    for i in $(seq 1 50); do
+    for _ in $(seq 1 50); do
         alive "$pid" || break
         sleep 0.2
     done
@@ -489,7 +533,7 @@ cmd_start() {
     # Port picking is serialised across checkouts on this machine; the wait is bounded so that a
     # stuck holder elsewhere can only slow us down.
     local machine_lock="${TMPDIR:-/tmp}/pairing-services.ports.lock"
-    if exec 9>>"$machine_lock" 2>/dev/null; then
+    if { exec 9>>"$machine_lock"; } 2>/dev/null; then
         chmod a+rw "$machine_lock" 2>/dev/null || true
         flock -w 20 9 || say "another checkout holds $machine_lock: going on without it"
     fi

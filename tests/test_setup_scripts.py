@@ -21,7 +21,8 @@ def scratch_repo(tmp_path: Path) -> Path:
 
 
 def run_services(repo: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "PG_BIN", "REDIS_SERVER"}}
+    drop = {"DATABASE_URL", "REDIS_URL", "PG_BIN", "REDIS_SERVER"}
+    base = {k: v for k, v in os.environ.items() if k not in drop}
     return subprocess.run(
         ["bash", str(repo / "scripts" / "services.sh"), "start"],
         env={**base, **env},

@@ -123,8 +123,6 @@ def enqueue_on_commit(task: Any, *args: Any, **kwargs: Any) -> Enqueued:
 def requeue_deferred_tasks(self: Task, limit: int = 500) -> int:
     """Resend deferred jobs (beat, every minute). Rows are claimed with SKIP LOCKED so two beats never
     resend the same row at once; a row is marked sent only after the broker took it."""
-    from celery import current_app
-
     from pairings.models import DeferredTask
 
     sent = 0
@@ -134,7 +132,7 @@ def requeue_deferred_tasks(self: Task, limit: int = 500) -> int:
         )
         for row in rows:
             try:
-                current_app.send_task(row.task_name, args=row.args, kwargs=row.kwargs)
+                self.app.send_task(row.task_name, args=row.args, kwargs=row.kwargs)
             except BROKER_ERRORS as exc:
                 DeferredTask.objects.filter(pk=row.pk).update(
                     attempts=row.attempts + 1, last_error=str(exc)[:2000]

@@ -31,7 +31,7 @@ class BackupError(Exception):
 
 
 def _pg_env(alias: str = "default") -> tuple[list[str], dict[str, str]]:
-    """Connection arguments for pg_dump/pg_restore from Django's settings (the password via the environment)."""
+    """pg_dump/pg_restore connection arguments from Django's settings (password via the environment)."""
     s = connections[alias].settings_dict
     args = ["--dbname", s["NAME"]]
     if s.get("HOST"):

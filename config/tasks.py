@@ -16,6 +16,7 @@ from typing import Any
 from celery import Task, shared_task
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from kombu.exceptions import OperationalError as KombuOperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -117,6 +118,19 @@ def enqueue_on_commit(task: Any, *args: Any, **kwargs: Any) -> Enqueued:
     ticket = Enqueued(task.name)
     transaction.on_commit(lambda: send_or_defer(task, args, kwargs, ticket))
     return ticket
+
+
+DELAYED_MESSAGE = _("后台任务将延迟执行 (the background job is delayed and will run automatically later)")
+
+
+def notify_if_delayed(request: Any, ticket: Enqueued) -> bool:
+    """Tell the user when their job could not be queued now; True when a message was added."""
+    if ticket.delayed:
+        from django.contrib import messages
+
+        messages.warning(request, DELAYED_MESSAGE)
+        return True
+    return False
 
 
 @shared_task(base=IdempotentTask, bind=True, name="config.tasks.requeue_deferred_tasks")

@@ -227,6 +227,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_RESULT_EXPIRES = 24 * 3600
+# Our jobs report through their database rows (status, log), not Celery results. Not storing results also
+# keeps publishing independent of the result backend: with results on, apply_async first subscribes to the
+# Redis result channel and a Redis outage surfaces as an unrelated RuntimeError after ~20 s of retries.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

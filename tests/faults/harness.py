@@ -41,7 +41,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_for(predicate: Callable[[], Any], *, timeout: float, interval: float = 0.2, what: str = "condition") -> Any:
+def wait_for(
+    predicate: Callable[[], Any], *, timeout: float, interval: float = 0.2, what: str = "condition"
+) -> Any:
     deadline = time.monotonic() + timeout
     last_exc: BaseException | None = None
     while time.monotonic() < deadline:
@@ -52,7 +54,9 @@ def wait_for(predicate: Callable[[], Any], *, timeout: float, interval: float = 
         except Exception as exc:  # noqa: BLE001 - retried until the deadline
             last_exc = exc
         time.sleep(interval)
-    raise TimeoutError(f"timed out after {timeout}s waiting for {what}" + (f": {last_exc!r}" if last_exc else ""))
+    raise TimeoutError(
+        f"timed out after {timeout}s waiting for {what}" + (f": {last_exc!r}" if last_exc else "")
+    )
 
 
 def port_open(port: int) -> bool:
@@ -66,7 +70,9 @@ class _Process:
 
     proc: subprocess.Popen[bytes] | None = None
 
-    def _spawn(self, cmd: list[str], *, env: dict[str, str] | None = None, log: Path, cwd: Path = ROOT) -> None:
+    def _spawn(
+        self, cmd: list[str], *, env: dict[str, str] | None = None, log: Path, cwd: Path = ROOT
+    ) -> None:
         log.parent.mkdir(parents=True, exist_ok=True)
         self._log = log
         self.proc = subprocess.Popen(
@@ -121,7 +127,9 @@ class RedisServer(_Process):
         binary = shutil.which("redis-server") or "/usr/bin/redis-server"
         cmd = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder)]
         cmd += ["--save", "", "--maxmemory-policy", "noeviction", "--daemonize", "no"]
-        cmd += ["--appendonly", "yes", "--appendfsync", "always"] if self.appendonly else ["--appendonly", "no"]
+        cmd += (
+            ["--appendonly", "yes", "--appendfsync", "always"] if self.appendonly else ["--appendonly", "no"]
+        )
         self._spawn(cmd, log=self.folder / "redis.log")
         wait_for(lambda: port_open(self.port), timeout=20, what="redis to listen")
         return self
@@ -177,15 +185,26 @@ class PostgresCluster:
         return subprocess.run(full, cwd="/", capture_output=True, check=True, timeout=120)
 
     def init(self) -> PostgresCluster:
-        self._as_pg(str(self.bindir / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8")
+        self._as_pg(
+            str(self.bindir / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8"
+        )
         with (self.data / "postgresql.conf").open("a") as conf:
             conf.write("\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = ''\nfsync = off\n")
         return self
 
     def start(self) -> None:
         self._as_pg(
-            str(self.bindir / "pg_ctl"), "start", "-D", str(self.data), "-w", "-t", "60",
-            "-l", str(self.home / "postgres.log"), "-o", f"-p {self.port}",
+            str(self.bindir / "pg_ctl"),
+            "start",
+            "-D",
+            str(self.data),
+            "-w",
+            "-t",
+            "60",
+            "-l",
+            str(self.home / "postgres.log"),
+            "-o",
+            f"-p {self.port}",
         )
 
     def stop(self, mode: str = "fast") -> None:
@@ -197,9 +216,23 @@ class PostgresCluster:
         self.start()
 
     def create_database(self) -> None:
-        psql = [str(self.bindir / "psql"), "-X", "-q", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"]
-        subprocess.run([*psql, "-c", f"create role {self.role} login superuser"], check=True, capture_output=True)
-        subprocess.run([*psql, "-c", f"create database {self.db} owner {self.role}"], check=True, capture_output=True)
+        psql = [
+            str(self.bindir / "psql"),
+            "-X",
+            "-q",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+        ]
+        subprocess.run(
+            [*psql, "-c", f"create role {self.role} login superuser"], check=True, capture_output=True
+        )
+        subprocess.run(
+            [*psql, "-c", f"create database {self.db} owner {self.role}"], check=True, capture_output=True
+        )
 
     def __enter__(self) -> PostgresCluster:
         self.init()
@@ -237,12 +270,20 @@ def process_env(*, redis_url: str, database_url: str | None = None, **extra: str
 class CeleryWorker(_Process):
     """``celery worker`` as a subprocess (prefork, one child), with extra task modules included."""
 
-    def __init__(self, env: dict[str, str], *, log: Path, include: tuple[str, ...] = ("tests.faults.tasks",)) -> None:
+    def __init__(
+        self, env: dict[str, str], *, log: Path, include: tuple[str, ...] = ("tests.faults.tasks",)
+    ) -> None:
         self.env, self.log, self.include = env, log, include
 
     def start(self) -> CeleryWorker:
         cmd = [sys.executable, "-m", "celery", "-A", "config.celery_app", "worker", "--pool=prefork"]
-        cmd += ["--concurrency=1", "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+        cmd += [
+            "--concurrency=1",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ]
         if self.include:
             cmd += ["--include", ",".join(self.include)]
         self._spawn(cmd, env=self.env, log=self.log)
@@ -295,4 +336,5 @@ def client_app(broker_url: str) -> Any:
 
     app = Celery("faults-client", broker=broker_url, backend=broker_url, set_as_current=False)
     app.conf.broker_connection_retry_on_startup = True
+    app.conf.task_ignore_result = True  # as in our settings: publishing must not need the result backend
     return app

@@ -53,7 +53,9 @@ def test_queued_tasks_survive_a_redis_restart_and_the_worker_reconnects(
     worker = CeleryWorker(env, log=tmp_path / "worker.log").start()
     try:
         # then: all three run
-        wait_for(lambda: all(job_state(k)[0] == "done" for k in ("q1", "q2", "q3")), timeout=90, what="q jobs")
+        wait_for(
+            lambda: all(job_state(k)[0] == "done" for k in ("q1", "q2", "q3")), timeout=90, what="q jobs"
+        )
 
         # when: Redis restarts again under the running worker
         redis_server.restart(hard=True)
@@ -67,7 +69,7 @@ def test_queued_tasks_survive_a_redis_restart_and_the_worker_reconnects(
 
 
 def test_without_appendonly_a_redis_restart_loses_queued_tasks(tmp_path: Path, fault_tables: Any) -> None:
-    """Why production Redis must persist (docs/operations.md): the same restart without AOF drops the queue."""
+    """Why production Redis must persist (docs/operations.md): without AOF a restart drops the queue."""
     with RedisServer(tmp_path / "volatile", appendonly=False) as redis:
         client_app(redis.url).send_task("tests.faults.slow_job", args=["lost", 1, 0])
         redis.restart(hard=True)

@@ -14,6 +14,7 @@ from typing import Any
 
 import pghistory
 from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
 from django.db import models
 from pghistory.models import Events
 
@@ -142,3 +143,29 @@ def history_for(obj: models.Model, *, viewer: Any = None) -> list[HistoryEntry]:
             )
         )
     return entries
+
+
+class AuditedCommand(BaseCommand):
+    """Base for management commands that write data: their changes are attributed to ``command:<name>``.
+
+    ``--actor USERNAME`` names the person running it (recorded as the event's user).
+    """
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> Any:
+        self._audit_name = subcommand
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.add_argument("--actor", default=None, help="username recorded in the audit trail")
+        return parser
+
+    def execute(self, *args: Any, **options: Any) -> Any:
+        actor = options.get("actor")
+        actor_id = None
+        if actor:
+            actor_id = (
+                get_user_model()
+                .objects.values_list("pk", flat=True)
+                .get(**{get_user_model().USERNAME_FIELD: actor})
+            )
+        name = getattr(self, "_audit_name", None) or type(self).__module__.rsplit(".", 1)[-1]
+        with audit_context(actor=actor_id, source=f"command:{name}"):
+            return super().execute(*args, **options)

@@ -16,7 +16,7 @@ from pairings.audit import audit_context, history_for
 from pairings.choices import Role
 from pairings.models import Membership
 from teams.choices import DeploymentRole, Post
-from teams.models import Deployment
+from teams.models import Deployment, Staff
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -188,3 +188,23 @@ class TestAuditView:
 
     def test_anonymous_users_are_sent_to_login(self, world: Any, client: Any) -> None:
         assert client.get(self._url(world.pairing_a)).status_code == 302
+
+
+def test_management_commands_attribute_their_writes(world: Any) -> None:
+    # given: a data-fixing command built on AuditedCommand
+    from pairings.audit import AuditedCommand
+
+    staff = f.StaffFactory(employer=world.supporter_a)
+
+    class Command(AuditedCommand):
+        def handle(self, *args: Any, **options: Any) -> None:
+            Staff.objects.filter(pk=staff.pk).update(department="检验科")
+
+    # when: province staff runs it
+    from django.core.management import call_command
+
+    call_command(Command(), actor=world.users["province"].username)
+
+    # then
+    last = history_for(staff)[-1]
+    assert (last.username, last.source) == (world.users["province"].username, "command:test_audit")

@@ -113,9 +113,12 @@ class RedisServer(_Process):
     """A dedicated redis-server. With ``appendonly`` (the production setting, docs/operations.md) queued
     tasks survive a restart, even a kill -9 (appendfsync always here; everysec loses at most 1 s)."""
 
-    def __init__(self, folder: Path, *, appendonly: bool = True, port: int | None = None) -> None:
+    def __init__(
+        self, folder: Path, *, appendonly: bool = True, port: int | None = None, policy: str = "noeviction"
+    ) -> None:
         self.folder = folder
         self.appendonly = appendonly
+        self.policy = policy
         self.port = port or free_port()
 
     @property
@@ -126,7 +129,7 @@ class RedisServer(_Process):
         self.folder.mkdir(parents=True, exist_ok=True)
         binary = shutil.which("redis-server") or "/usr/bin/redis-server"
         cmd = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder)]
-        cmd += ["--save", "", "--maxmemory-policy", "noeviction", "--daemonize", "no"]
+        cmd += ["--save", "", "--maxmemory-policy", self.policy, "--daemonize", "no"]
         cmd += (
             ["--appendonly", "yes", "--appendfsync", "always"] if self.appendonly else ["--appendonly", "no"]
         )

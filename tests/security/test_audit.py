@@ -208,3 +208,31 @@ def test_management_commands_attribute_their_writes(world: Any) -> None:
     # then
     last = history_for(staff)[-1]
     assert (last.username, last.source) == (world.users["province"].username, "command:test_audit")
+
+
+def test_audit_page_query_count_does_not_grow_with_events(
+    world: Any, client: Any, django_assert_max_num_queries: Any
+) -> None:
+    # given: a pairing with 3 events, viewed by province staff
+    client.force_login(world.users["province"])
+    url = reverse(
+        "audit_history", kwargs={"app_label": "pairings", "model": "pairing", "pk": world.pairing_a.pk}
+    )
+    # (in a test everything is one transaction, so the later saves inherit this request's audit context:
+    # the events then have a user, as they would in real life)
+    client.get(url)
+    for i in range(2):
+        world.pairing_a.note = f"v{i}"
+        world.pairing_a.save()
+    with django_assert_max_num_queries(12) as few:
+        assert client.get(url).status_code == 200
+
+    # when: 30 more changes
+    for i in range(30):
+        world.pairing_a.note = f"w{i}"
+        world.pairing_a.save()
+
+    # then: the page needs no more queries
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(url)
+    assert len(response.context["history"]) == 33

@@ -160,3 +160,46 @@ def test_health_is_ok_with_a_real_worker_and_caches_the_round_trip(
     assert first.status_code == 200, first.json()
     assert first.json()["checks"]["worker"]["cached"] is False
     assert second.json()["checks"]["worker"]["cached"] is True
+
+
+@pytest.mark.django_db
+def test_health_warns_when_redis_may_evict_queued_tasks(client: Any, tmp_path: Any) -> None:
+    from tests.faults.harness import RedisServer
+
+    # given: a Redis configured to evict keys under memory pressure
+    with RedisServer(tmp_path / "redis", appendonly=False, policy="allkeys-lru") as redis:
+        health._pool.cache_clear()
+        try:
+            with override_settings(REDIS_URL=redis.url):
+                response = client.get("/health/?worker=0")
+        finally:
+            health._pool.cache_clear()
+    # then: still serving, but the warning names the policy
+    check = response.json()["checks"]["redis"]
+    assert response.status_code == 200
+    assert (check["status"], check["maxmemory_policy"]) == ("warning", "allkeys-lru")
+
+
+def test_task_log_lines_carry_the_task_id() -> None:
+    import io
+    import logging
+
+    from celery import shared_task
+
+    from config.logging import RequestContextFilter
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RequestContextFilter())
+    handler.setFormatter(logging.Formatter("%(task_name)s %(task_id)s %(message)s"))
+    logger = logging.getLogger("tests.security.task_logging")
+    logger.handlers, logger.propagate = [handler], False
+    logger.setLevel(logging.INFO)
+
+    @shared_task(name="tests.security.logging_task")
+    def logging_task() -> None:
+        logger.info("working")
+
+    result = logging_task.apply(task_id="task-id-123")
+    assert result.successful()
+    assert stream.getvalue().strip() == "tests.security.logging_task task-id-123 working"

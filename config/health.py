@@ -78,7 +78,7 @@ def check_worker() -> dict[str, Any]:
     deadline = time.monotonic() + settings.HEALTH_WORKER_TIMEOUT
     while time.monotonic() < deadline:
         value = client.get(key)
-        if value is not None and value.decode() == nonce:
+        if value is not None and (value.decode() if isinstance(value, bytes) else value) == nonce:
             client.delete(key)
             client.set(WORKER_OK_KEY, "1", ex=settings.HEALTH_WORKER_CACHE_SECONDS)
             return {"cached": False}

@@ -42,7 +42,7 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
-class IdempotentTask(Task):  # type: ignore[misc]
+class IdempotentTask(Task):
     """Base of our tasks: retried with backoff on transient errors, audited as ``celery:<name>``.
 
     Use ``@shared_task(base=IdempotentTask, bind=True)``. The body must be idempotent (see module doc).

@@ -56,18 +56,19 @@ class HistoryEntry:
 
 
 def is_tracked(model: type[models.Model]) -> bool:
-    return bool(_event_models_for(model._meta.concrete_model))
+    concrete = model._meta.concrete_model
+    return concrete is not None and bool(_event_models_for(concrete))
 
 
 def _event_models_for(model: type[models.Model]) -> list[type[models.Model]]:
     from django.apps import apps
 
-    return [
-        m
-        for m in apps.get_models()
-        if getattr(m, "pgh_tracked_model", None) is not None
-        and m.pgh_tracked_model._meta.concrete_model is model
-    ]
+    found = []
+    for m in apps.get_models():
+        tracked = getattr(m, "pgh_tracked_model", None)
+        if tracked is not None and tracked._meta.concrete_model is model:
+            found.append(m)
+    return found
 
 
 def _field_labels(model: type[models.Model]) -> dict[str, str]:
@@ -97,7 +98,7 @@ def history_for(obj: models.Model, *, viewer: Any = None) -> list[HistoryEntry]:
     from .privacy import can_see_personal_data, mask_field
 
     reveal = can_see_personal_data(viewer)
-    model = obj._meta.concrete_model
+    model = obj._meta.concrete_model or type(obj)
     if not _event_models_for(model):
         return []
     events = list(Events.objects.tracks(obj).order_by("pgh_created_at", "pgh_id"))

@@ -28,7 +28,7 @@ pghistory.track(
 # pgtrigger would put these triggers into the *auth* app's migration state (makemigrations would then
 # want a migration inside Django itself). They stay registered, and our migration
 # 0002_security_user_events_deferred_tasks installs them.
-User._meta.triggers = []
+User._meta.triggers = []  # type: ignore[attr-defined]
 User._meta.original_attrs.pop("triggers", None)
 
 

@@ -5,7 +5,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from config import health
 from pairings import views as pairing_views
+from pairings import views_audit
 
 urlpatterns = [
     path("", pairing_views.home, name="home"),
@@ -20,6 +22,8 @@ urlpatterns = [
     path("api/v1/", include("config.api_router")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("health/", health.health, name="health"),
+    path("audit/<str:app_label>/<str:model>/<str:pk>/", views_audit.object_history, name="audit_history"),
 ]
 
 if settings.DEBUG:

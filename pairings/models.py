@@ -447,3 +447,7 @@ class Membership(TimeStamped):
     @property
     def organisation(self) -> object:
         return self.hospital or self.county or self.city or self.province
+
+
+# Security/reliability area: users audit trail and deferred Celery jobs (see pairings/ops_models.py).
+from .ops_models import DeferredTask  # noqa: E402,F401

@@ -8,6 +8,7 @@ Colours meet WCAG AA contrast on white and are paired with text or patterns, nev
 
 from __future__ import annotations
 
+import calendar
 import dataclasses
 import datetime as dt
 import itertools
@@ -15,6 +16,7 @@ from collections.abc import Iterable, Sequence
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 ACCENT = "#0b5cad"
@@ -224,10 +226,15 @@ def coverage_timeline(
             f"{escape(_month_label(month))}</text>"
         )
         month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    # Axis: the label sits mid-height so it never collides with the minimum line's label.
+    small = f'text-anchor="end" font-size="10" fill="{MUTED}"'
     parts.append(
-        f'<text x="{left - 8}" y="{area_top + 12}" text-anchor="end" font-size="12" fill="{MUTED}">'
-        f"{escape(_('在岗人数'))}</text>"
+        f'<text x="{left - 8}" y="{area_top + area_h / 2 + 4}" text-anchor="end" font-size="12" '
+        f'fill="{MUTED}">{escape(_("在岗人数"))}</text>'
+        f'<text x="{left - 4}" y="{area_top + area_h}" {small}>0</text>'
     )
+    if not minimum or minimum != peak:
+        parts.append(f'<text x="{left - 4}" y="{area_top + 9}" {small}>{peak}</text>')
     # Gaps (nobody on site) and under-strength days: full-height bands behind the area.
     for s in gaps:
         parts.append(
@@ -329,7 +336,10 @@ def _timeline_desc(
 
 
 def _month_label(month: dt.date) -> str:
-    return _("%(m)s月") % {"m": month.month}
+    # Chinese writes months as numbers (3月); other languages get the locale-free English abbreviation.
+    if (get_language() or "zh").startswith("zh"):
+        return f"{month.month}月"
+    return calendar.month_abbr[month.month]
 
 
 def _truncate(text: str, n: int) -> str:

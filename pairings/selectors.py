@@ -132,7 +132,7 @@ def pairing_detail(*, user: Any, pk: int, year: int | None, today: dt.date) -> P
         .order_by("kind", "year", "pk")
     )
     deployments = Deployment.objects.select_related("staff", "supporter").order_by(
-        "-role", "planned_start", "pk"
+        "role", "planned_start", "pk"
     )
     teams = list(
         Team.objects.for_user(user)
@@ -169,7 +169,7 @@ def pairing_timeline(*, user: Any, pairing: Pairing, year: int) -> Timeline:
         Deployment.objects.for_user(user)
         .filter(team__pairing=pairing, period__overlap=(date_from, date_to + dt.timedelta(days=1)))
         .select_related("staff")
-        .order_by("-role", "planned_start", "pk")
+        .order_by("role", "planned_start", "pk")
     )
     bars = [
         TimelineBar(

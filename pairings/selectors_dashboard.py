@@ -338,7 +338,8 @@ def recipient_dashboard(*, user: Any, as_of: dt.date) -> RecipientDashboard:
     from teams.selectors import headcount_intervals
 
     deployments = Deployment.objects.for_user(user).select_related("staff", "supporter", "team")
-    on_site = list(deployments.filter(period__contains=as_of).order_by("-role", "staff__name", "pk")[:100])
+    # "leader" sorts before "member": the leader heads the list.
+    on_site = list(deployments.filter(period__contains=as_of).order_by("role", "staff__name", "pk")[:100])
 
     lm_start, lm_end = previous_month(as_of)
     assessed = MonthlyAssessment.objects.filter(deployment=OuterRef("pk"), month=lm_start)

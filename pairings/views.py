@@ -53,7 +53,13 @@ def home(request: HttpRequest) -> HttpResponse:
     membership = get_membership(user)
     role = membership.role if membership else None
     as_of = AsOfForm.day(request.GET)
-    context: dict[str, Any] = {"membership": membership, "as_of": as_of, "kind": "none"}
+    context: dict[str, Any] = {
+        "membership": membership,
+        "as_of": as_of,
+        "kind": "none",
+        # The demo program is 2022–2025: offer its last day when "today" lies outside every program.
+        "programs": list(selectors.program_list(user=user)[:5]),
+    }
     if is_global(user) or role in COMMISSION_ROLES:
         dash = selectors_dashboard.commission_dashboard(user=user, as_of=as_of)
         context.update(kind="commission", dash=dash, charts=_commission_charts(dash))

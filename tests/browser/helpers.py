@@ -14,7 +14,8 @@ SCREENSHOTS = Path(settings.BASE_DIR) / "artifacts" / "screenshots"
 
 
 def login_as(page: Any, base_url: str, username: str, password: str = DEFAULT_PASSWORD) -> None:
-    """Sign in through the real log-in form and wait for the home page."""
+    """Sign in through the real log-in form and wait for the home page (signing out anyone before)."""
+    page.context.clear_cookies()
     page.goto(f"{base_url}/accounts/login/")
     page.get_by_label(re.compile("用户名|Username")).fill(username)
     page.get_by_label(re.compile("密码|Password")).fill(password)

@@ -160,9 +160,30 @@ def test_keyboard_user_can_skip_to_content(page, live_server, login_as, world):
     expect(page.locator("main#main")).to_be_focused()
 
 
-def test_registry_and_main_pages_screenshots(page, live_server, login_as, screenshot, planted_gap):
+def test_registry_and_main_pages_screenshots(page, live_server, login_as, screenshot, planted_gap, world):
+    # given open findings, a roster awaiting filing and trainees, the commission home draws its charts
+    from django.utils import timezone
+
+    from tests.pairings.test_selectors_dashboard import finding
+
+    for rule, severity in [("TEAM_MIN_SIZE", "critical"), ("TEAM_MIN_SIZE", "major"), ("COVERAGE_GAP", "major")]:
+        finding(planted_gap, rule, severity)
+    finding(world.pairing_b, "ROSTER_FILED", "minor")
+    team = f.TeamFactory(pairing=world.pairing_b, year=2023, rotation=1, start_date=D(2023, 7, 1))
+    f.RosterFactory(team=team, status="submitted", submitted_at=timezone.now())
+    f.TraineeStintFactory(pairing=world.pairing_b, start_date=D(2023, 1, 1), end_date=D(2023, 6, 30))
     login_as(page, "prov")
+    page.goto(f"{live_server.url}/?as_of=2023-07-10")
+    expect(page.get_by_test_id("findings-table").locator("tbody tr")).to_have_count(3)
+    expect(page.locator("svg.donut")).to_have_count(2)
     screenshot(page, "home-commission")
+    login_as(page, "alice")
+    page.goto(f"{live_server.url}/?as_of=2023-07-10")
+    expect(page.get_by_test_id("on-site").locator("tbody tr")).to_have_count(0)  # the July gap
+    page.goto(f"{live_server.url}/?as_of=2023-05-10")
+    expect(page.get_by_test_id("on-site").locator("tbody tr")).to_have_count(2)
+    screenshot(page, "home-recipient")
+    login_as(page, "prov")
     page.goto(f"{live_server.url}/pairings/hospitals/")
     expect(page.get_by_test_id("hospital-table").locator("tbody tr")).to_have_count(4)
     screenshot(page, "hospitals")

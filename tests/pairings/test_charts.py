@@ -5,12 +5,22 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
 from django.template import Context, Template
 from django.utils import translation
 
 from pairings import charts
 
 D = dt.date
+
+
+@pytest.fixture(autouse=True)
+def _chinese_then_restore():
+    """Render in the default language, and leave no language active for the next test (a request that
+    switched to English would otherwise leak it into code that renders outside a request)."""
+    with translation.override("zh-hans"):
+        yield
+
 
 
 def test_bar_chart_labels_every_bar_with_its_value_and_escapes_labels():
@@ -80,3 +90,12 @@ def test_template_tags_render_the_same_charts():
         "{% progress_bar 1 3 title='x' %}"
     ).render(Context({"rows": [("ONE_LEADER", 4)]}))
     assert html.count("<svg") == 3 and ">4<" in html and ">50%<" in html
+
+
+def test_thousands_filter_groups_digits_in_every_language():
+    from pairings.templatetags.formatting import thousands
+
+    assert thousands(1234567) == "1,234,567"
+    assert thousands("12345") == "12,345"
+    assert thousands(1234.5) == "1,234.5"
+    assert thousands(None) == "" and thousands("—") == "—"

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from pairings.choices import PairingStatus
 from tests import factories as f
@@ -16,6 +17,14 @@ D = dt.date
 ROLES = ["province", "city_a", "city_b", "county_a", "alice", "bob", "charlie", "dana", "dashboard", "nobody"]
 # Who sees pairing A (recipient 榆中县第一人民医院) — everyone whose scope reaches it, nobody else.
 SEES_A = {"province", "city_a", "county_a", "alice", "charlie", "dashboard"}
+
+
+@pytest.fixture(autouse=True)
+def _chinese_then_restore():
+    """Render in the default language, and leave no language active for the next test (a request that
+    switched to English would otherwise leak it into code that renders outside a request)."""
+    with translation.override("zh-hans"):
+        yield
 
 
 def login(client, world, name):
@@ -323,3 +332,30 @@ def test_status_filter_lists_suspended_pairings(client, world):
     c = login(client, world, "province")
     page = c.get(reverse("pairings:list"), {"status": "suspended"}).context["page"]
     assert [p.pk for p in page] == [world.pairing_b.pk]
+
+
+def test_english_is_selectable_and_sticks(client, world):
+    c = login(client, world, "province")
+    # when the user picks English with the language buttons of the header
+    response = c.post(reverse("set_language"), {"language": "en", "next": reverse("pairings:list")})
+    assert response.status_code == 302
+    html = c.get(reverse("pairings:list")).content.decode()
+    # then the page, the nav and the shared choice labels are English
+    assert '<html lang="en">' in html
+    assert "<h1>Pairings</h1>" in html and ">Hospitals<" in html and "Active" in html
+    assert "帮扶中" not in html
+
+
+def test_numbers_use_thousands_separators_and_dates_are_chinese(rf):
+    from django.core.paginator import Paginator
+    from django.template.loader import render_to_string
+
+    # given a list of 12,345 rows
+    page = Paginator(range(12345), 25).get_page(2)
+    html = render_to_string("includes/pagination.html", {"page": page, "query": "city=3"}, request=rf.get("/"))
+    # then the total reads with a thousands separator and the links keep the filters
+    assert "共 12,345 条，当前显示第 26–50 条" in html
+    assert 'href="?city=3&amp;page=3"' in html
+    from django.template import Context, Template
+
+    assert Template('{{ d|date:"Y年n月j日" }}').render(Context({"d": D(2023, 7, 1)})) == "2023年7月1日"

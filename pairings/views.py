@@ -7,10 +7,11 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.forms import NullBooleanSelect
+from django.forms import ChoiceField, ModelChoiceField, NullBooleanSelect
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 
 from . import charts, selectors, selectors_dashboard
@@ -37,6 +38,12 @@ def _browser_form(filterset: Any) -> Any:
         if isinstance(field.widget, NullBooleanSelect):
             # "Unknown" reads as a value; in a filter it means "do not filter".
             field.widget.choices = [("", _("全部")), ("true", _("是")), ("false", _("否"))]
+        elif isinstance(field, ModelChoiceField):
+            field.empty_label = _("全部")
+        elif isinstance(field, ChoiceField) and field.choices and field.choices[0][0] == "":
+            field.choices = [("", _("全部")), *list(field.choices)[1:]]
+    # The search box first: it is what most visitors use.
+    form.order_fields(["q"])
     return form
 
 
@@ -111,7 +118,7 @@ def pairing_list(request: HttpRequest) -> HttpResponse:
         "query": _query_without_page(request),
     }
     template = "pairings/_pairing_results.html" if request.htmx else "pairings/pairing_list.html"
-    return render(request, template, context)
+    return _vary_on_htmx(render(request, template, context))
 
 
 @login_required
@@ -151,4 +158,10 @@ def hospital_list(request: HttpRequest) -> HttpResponse:
         "query": _query_without_page(request),
     }
     template = "pairings/_hospital_results.html" if request.htmx else "pairings/hospital_list.html"
-    return render(request, template, context)
+    return _vary_on_htmx(render(request, template, context))
+
+
+def _vary_on_htmx(response: HttpResponse) -> HttpResponse:
+    # One URL answers with a fragment (htmx) or a whole page: caches must keep them apart.
+    patch_vary_headers(response, ("HX-Request",))
+    return response

@@ -166,7 +166,8 @@ def test_registry_and_main_pages_screenshots(page, live_server, login_as, screen
 
     from tests.pairings.test_selectors_dashboard import finding
 
-    for rule, severity in [("TEAM_MIN_SIZE", "critical"), ("TEAM_MIN_SIZE", "major"), ("COVERAGE_GAP", "major")]:
+    planted = [("TEAM_MIN_SIZE", "critical"), ("TEAM_MIN_SIZE", "major"), ("COVERAGE_GAP", "major")]
+    for rule, severity in planted:
         finding(planted_gap, rule, severity)
     finding(world.pairing_b, "ROSTER_FILED", "minor")
     team = f.TeamFactory(pairing=world.pairing_b, year=2023, rotation=1, start_date=D(2023, 7, 1))

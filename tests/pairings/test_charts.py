@@ -22,7 +22,6 @@ def _chinese_then_restore():
         yield
 
 
-
 def test_bar_chart_labels_every_bar_with_its_value_and_escapes_labels():
     svg = charts.bar_chart([("TEAM_MIN_SIZE", 12), ("<script>", 3)], title="问题")
     assert svg.startswith("<svg") and 'role="img"' in svg

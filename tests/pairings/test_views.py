@@ -352,7 +352,8 @@ def test_numbers_use_thousands_separators_and_dates_are_chinese(rf):
 
     # given a list of 12,345 rows
     page = Paginator(range(12345), 25).get_page(2)
-    html = render_to_string("includes/pagination.html", {"page": page, "query": "city=3"}, request=rf.get("/"))
+    context = {"page": page, "query": "city=3"}
+    html = render_to_string("includes/pagination.html", context, request=rf.get("/"))
     # then the total reads with a thousands separator and the links keep the filters
     assert "共 12,345 条，当前显示第 26–50 条" in html
     assert 'href="?city=3&amp;page=3"' in html

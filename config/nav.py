@@ -6,6 +6,7 @@ yet (its area not built) is skipped, so areas can land independently.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from django.http import HttpRequest
@@ -19,7 +20,7 @@ COMMISSION = {Role.PROVINCE_STAFF, Role.CITY_STAFF, Role.COUNTY_STAFF}
 SUPPORTER = {Role.SUPPORTER_COORDINATOR}
 RECIPIENT = {Role.RECIPIENT_COORDINATOR}
 
-NAV: list[tuple[str, Any, set[str] | None]] = [
+NAV: list[tuple[str, Any, Collection[str] | None]] = [
     ("home", _("首页"), None),
     ("pairings:list", _("帮扶关系"), None),
     ("pairings:hospital_list", _("医院名录"), COMMISSION | SUPPORTER | RECIPIENT),

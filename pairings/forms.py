@@ -18,7 +18,7 @@ class AsOfForm(forms.Form):
     def day(cls, data: object) -> dt.date:
         form = cls(data)  # type: ignore[arg-type]
         if form.is_valid() and form.cleaned_data["as_of"]:
-            return form.cleaned_data["as_of"]  # type: ignore[no-any-return]
+            return form.cleaned_data["as_of"]
         return timezone.localdate()
 
 

@@ -100,7 +100,7 @@ class TrainingOverview:
 @dataclasses.dataclass
 class CommissionDashboard:
     as_of: dt.date
-    status_counts: list[tuple[str, str, int]]
+    status_counts: list[tuple[str, Any, int]]  # (value, label, count)
     findings: list[FindingRow]
     open_findings: int
     coverage: CoverageOverview
@@ -288,6 +288,7 @@ def supporter_dashboard(*, user: Any, as_of: dt.date) -> SupporterDashboard:
     to_submit = [t for t in teams if t.roster_status in pending]
     deadlines: list[Deadline] = []
     for program in Program.objects.for_user(user).filter(roster_deadline__gte=as_of):
+        assert program.roster_deadline is not None  # the filter guarantees it
         deadlines.append(
             Deadline(program.roster_deadline, _("%(p)s 人员名单备案截止") % {"p": program.name}, "program")
         )
@@ -327,7 +328,7 @@ class RecipientDashboard:
     assessments_due: list[Any]
     assessments_due_count: int
     attendance: list[AttendanceDay]
-    attendance_statuses: list[tuple[str, str]]
+    attendance_statuses: list[tuple[str, Any]]
 
 
 def recipient_dashboard(*, user: Any, as_of: dt.date) -> RecipientDashboard:

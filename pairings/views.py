@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
+from django_htmx.middleware import HtmxDetails
 
 from . import charts, selectors, selectors_dashboard
 from .access import get_membership, is_global
@@ -21,6 +22,14 @@ from .filtersets import HospitalFilterSet, PairingFilterSet
 from .forms import AsOfForm, YearForm
 
 PAGE_SIZE = 25
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request that went through django-htmx's middleware (``request.htmx``)."""
+
+    htmx: HtmxDetails
+
+
 # API-only filters that make no sense in a browser form.
 _HIDDEN_FILTERS = ("updated_since",)
 
@@ -40,8 +49,10 @@ def _browser_form(filterset: Any) -> Any:
             field.widget.choices = [("", _("全部")), ("true", _("是")), ("false", _("否"))]
         elif isinstance(field, ModelChoiceField):
             field.empty_label = _("全部")
-        elif isinstance(field, ChoiceField) and field.choices and field.choices[0][0] == "":
-            field.choices = [("", _("全部")), *list(field.choices)[1:]]
+        elif isinstance(field, ChoiceField):
+            choices: list[Any] = list(cast(Any, field.choices))
+            if choices and choices[0][0] == "":
+                field.choices = [("", _("全部")), *choices[1:]]
     # The search box first: it is what most visitors use.
     form.order_fields(["q"])
     return form
@@ -107,7 +118,7 @@ def _commission_charts(dash: selectors_dashboard.CommissionDashboard) -> dict[st
 
 
 @login_required
-def pairing_list(request: HttpRequest) -> HttpResponse:
+def pairing_list(request: HtmxHttpRequest) -> HttpResponse:
     """Pairings filtered by the PairingFilterSet the API shares, paginated; htmx swaps the results."""
     filterset = PairingFilterSet(
         request.GET, queryset=selectors.pairing_list(user=request.user), request=request
@@ -147,7 +158,7 @@ def pairing_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def hospital_list(request: HttpRequest) -> HttpResponse:
+def hospital_list(request: HtmxHttpRequest) -> HttpResponse:
     """The hospital registry of the user's province, filtered with the shared HospitalFilterSet."""
     filterset = HospitalFilterSet(
         request.GET, queryset=selectors.hospital_list(user=request.user), request=request

@@ -52,7 +52,24 @@ def pairing_list(*, user: Any, program: Program | None = None) -> QuerySet[Pairi
         has_lead=Exists(lead),
         lead_name=Subquery(lead.values("hospital__name")[:1]),
         open_findings=Coalesce(_open_findings_count(), Value(0)),
-    ).order_by("program__code", "recipient__code")
+    ).order_by("program__code", "recipient__code", "pk")
+
+
+def pairing_filter_base(*, user: Any) -> QuerySet[Pairing]:
+    """What the list page filters and paginates: visible pairings in list order, without the per-row figures.
+
+    PostgreSQL computes SELECT-list subqueries below a Sort, i.e. for every matching row before LIMIT; the
+    page therefore paginates bare ids and annotates only the page's rows (``pairing_rows``).
+    """
+    return Pairing.objects.for_user(user).order_by("program__code", "recipient__code", "pk")
+
+
+def pairing_rows(*, user: Any, pks: list[int]) -> list[Pairing]:
+    """The annotated rows of ``pairing_list`` for these ids, in the order given (one query)."""
+    if not pks:
+        return []
+    by_pk = {p.pk: p for p in pairing_list(user=user).filter(pk__in=pks)}
+    return [by_pk[pk] for pk in pks if pk in by_pk]
 
 
 def pairing_status_counts(*, user: Any) -> dict[str, int]:

@@ -120,12 +120,14 @@ def _commission_charts(dash: selectors_dashboard.CommissionDashboard) -> dict[st
 @login_required
 def pairing_list(request: HtmxHttpRequest) -> HttpResponse:
     """Pairings filtered by the PairingFilterSet the API shares, paginated; htmx swaps the results."""
-    filterset = PairingFilterSet(
-        request.GET, queryset=selectors.pairing_list(user=request.user), request=request
-    )
+    user = request.user
+    base = selectors.pairing_filter_base(user=user)
+    filterset = PairingFilterSet(request.GET, queryset=base, request=request)
+    page = paginate(request, filterset.qs.values_list("pk", flat=True))
+    page.object_list = selectors.pairing_rows(user=user, pks=list(page.object_list))
     context = {
         "form": _browser_form(filterset),
-        "page": paginate(request, filterset.qs),
+        "page": page,
         "query": _query_without_page(request),
     }
     template = "pairings/_pairing_results.html" if request.htmx else "pairings/pairing_list.html"

@@ -6,6 +6,7 @@ yet (its area not built) is skipped, so areas can land independently.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from django.http import HttpRequest
@@ -19,9 +20,10 @@ COMMISSION = {Role.PROVINCE_STAFF, Role.CITY_STAFF, Role.COUNTY_STAFF}
 SUPPORTER = {Role.SUPPORTER_COORDINATOR}
 RECIPIENT = {Role.RECIPIENT_COORDINATOR}
 
-NAV: list[tuple[str, Any, set[str] | None]] = [
+NAV: list[tuple[str, Any, Collection[str] | None]] = [
     ("home", _("首页"), None),
     ("pairings:list", _("帮扶关系"), None),
+    ("pairings:hospital_list", _("医院名录"), COMMISSION | SUPPORTER | RECIPIENT),
     ("teams:roster_list", _("派驻名单"), COMMISSION | SUPPORTER | RECIPIENT),
     ("teams:roster_queue", _("备案审核"), {Role.PROVINCE_STAFF, Role.CITY_STAFF}),
     ("teams:attendance_upload", _("考勤导入"), RECIPIENT | COMMISSION),
@@ -37,7 +39,7 @@ NAV: list[tuple[str, Any, set[str] | None]] = [
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_links": []}
+        return {"nav_links": [], "nav_membership": None}
     membership = get_membership(user)
     role = membership.role if membership else None
     links = []
@@ -48,5 +50,17 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             url = reverse(name)
         except NoReverseMatch:
             continue
-        links.append({"url": url, "label": label, "active": request.path == url})
-    return {"nav_links": links}
+        links.append({"url": url, "label": label, "url_name": name})
+    # The longest matching prefix is the current section ("/pairings/7/" marks "帮扶关系"); home only on "/".
+    current = max(
+        (link for link in links if _within(request.path, link["url"])),
+        key=lambda link: len(link["url"]),
+        default=None,
+    )
+    for link in links:
+        link["active"] = link is current
+    return {"nav_links": links, "nav_membership": membership}
+
+
+def _within(path: str, url: str) -> bool:
+    return path == url if url == "/" else path.startswith(url)

@@ -1,6 +1,6 @@
 """Places, hospitals and people of the demo provinces (real names, approximate 2020-census populations).
 
-Everything here is plain data or a pure function of a ``random.Random``: the builder decides what to do with it.
+Everything here is plain data or a pure function of a ``random.Random``; the builder decides how to use it.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-# --- Gansu (62) ---------------------------------------------------------------------------------------------
+# --- Gansu (62) ---------------------------------------------------------------------------------------
 
 GANSU = ("62", "甘肃省")
 
@@ -223,7 +223,7 @@ GANSU_CITY_SUPPORTERS: dict[str, list[str]] = {
 # … and the TCM county hospitals.
 GANSU_TCM_SUPPORTERS = ["S6201004", "S6201005", "S1200003"]
 
-# --- Guangdong (44) and Anhui (34): small programs for the other presets -------------------------------------
+# --- Guangdong (44) and Anhui (34): small programs for the other presets ------------------------------
 
 GUANGDONG = ("44", "广东省")
 GUANGDONG_CITIES: list[tuple[str, str, list[tuple[str, int]]]] = [
@@ -255,7 +255,7 @@ ANHUI_SUPPORTERS: list[SupporterRow] = [
 ]
 ANHUI_PAIRS = {"涡阳县": "S3401001", "蒙城县": "S3401002", "利辛县": "S3403001"}
 
-# --- people --------------------------------------------------------------------------------------------------
+# --- people -------------------------------------------------------------------------------------------
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"

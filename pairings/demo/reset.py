@@ -54,7 +54,7 @@ def _ids(model: type[models.Model], **filters: Any) -> list[int]:
 
 
 def _delete(cur: Any, model: type[models.Model], column: str, ids: list[int], counts: dict[str, int]) -> None:
-    """One set-based DELETE by a list of keys (an array parameter: no query-size limit, a plain index scan)."""
+    """One set-based DELETE by a list of keys (one array parameter: no query-size limit)."""
     if not ids:
         return
     cur.execute(f'DELETE FROM "{model._meta.db_table}" WHERE "{column}" = ANY(%s)', [ids])
@@ -71,7 +71,7 @@ def delete_provinces(province_codes: list[str], usernames: Sequence[str] = ()) -
     from .builder import seeding_context
 
     counts: dict[str, int] = {}
-    with transaction.atomic(), seeding_context(action="reset"), connection.cursor() as cur:
+    with transaction.atomic(), seeding_context(audit=False, action="reset"), connection.cursor() as cur:
         programs = _ids(Program, province__code__in=province_codes)
         pairings = _ids(Pairing, program_id__in=programs)
         teams = _ids(Team, pairing_id__in=pairings)

@@ -45,7 +45,7 @@ def create_demo_users(builder: DemoBuilder) -> dict[str, Any]:
     hashed = make_password(password)
     users = {}
     memberships = []
-    for username, role, kind, key in DEMO_USERS:
+    for username, role, _kind, _key in DEMO_USERS:
         superuser = role is None
         user = User(
             username=username,

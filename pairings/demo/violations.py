@@ -131,7 +131,7 @@ PLANTED: list[Planted] = [
         recipient="R62092201",
         supporter="S6202001",
         year=2023,
-        note="2023 annual agreement signed 10 days after the year's first rotation started",
+        note="2023 annual agreement signed 10 days after the first rotation started",
     ),
     Planted(
         program="GS2022",

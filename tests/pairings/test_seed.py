@@ -286,3 +286,12 @@ def test_build_national_small_respects_constraints() -> None:
     # and it coexists with another national program (codes, IDs and names never collide)
     national.build_national(5, pairings=5, program_code="NATU")
     assert Staff.objects.filter(employer__province__code="XNATU").count() > 0
+
+
+@pytest.mark.django_db
+def test_person_agreement_and_yearly_rules_find_exactly_the_planted_items(demo: None) -> None:
+    # a plain-Python second opinion on the rules that are not day-level or deployment-month
+    from pairings.demo import check
+
+    expected = {check.key(p) for p in PLANTED if p.rule in check.CHECKED}
+    assert check.check(list(builder.DEMO_PROGRAMS)) == expected

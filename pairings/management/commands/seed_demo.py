@@ -32,7 +32,9 @@ class Command(BaseCommand):
         if opts["scale"] == "national":
             code = opts["program"]
             if opts["reset"]:
-                reset.delete_provinces([national.province_code(code)])
+                deleted = reset.delete_provinces([national.province_code(code)])
+                self.stdout.write(f"deleted {sum(deleted.values())} rows in {time.monotonic() - t0:.1f}s")
+                t0 = time.monotonic()
             elif national.present(code):
                 self.stdout.write(f"national data {code} already loaded")
                 return
@@ -40,7 +42,8 @@ class Command(BaseCommand):
         else:
             if opts["reset"]:
                 deleted = reset.delete_provinces(list(builder.DEMO_PROVINCES), users.DEMO_USERNAMES)
-                self.stdout.write(f"deleted {sum(deleted.values())} demo rows")
+                self.stdout.write(f"deleted {sum(deleted.values())} rows in {time.monotonic() - t0:.1f}s")
+                t0 = time.monotonic()
             elif builder.demo_present():
                 self.stdout.write("demo data already loaded")
                 return

@@ -356,7 +356,6 @@ class DemoBuilder:
             start_date=dt.date(2019, 1, 1),
             end_date=dt.date(2021, 12, 31),
             agreement_deadline=dt.date(2019, 3, 20),
-            is_active=False,
         )
         bz = Program(
             code="BZ2016",
@@ -368,7 +367,6 @@ class DemoBuilder:
             end_date=dt.date(2018, 12, 31),
             agreement_deadline=dt.date(2016, 6, 15),
             params={"attendance_threshold": 0.9},
-            is_active=False,
         )
         self.bulk(Program, [gs, gd, bz])
         self.programs = {p.code: p for p in (gs, gd, bz)}

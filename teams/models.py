@@ -379,6 +379,7 @@ class ImportJob(TimeStamped):
     file = models.FileField(_("文件"), upload_to="imports/%Y/%m/")
     original_name = models.CharField(_("原文件名"), max_length=200, blank=True)
     hospital = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="import_jobs")
+    roster = models.ForeignKey(Roster, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     created_by = models.ForeignKey(
         "auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -98,6 +98,7 @@ def entry_problems(
     planned_start: dt.date | None,
     planned_end: dt.date | None,
     exclude_entry_id: int | None = None,
+    check_roster: bool = True,
 ) -> list[tuple[str, str]]:
     """(field, message) problems of one entry: dates, title minimum, overlapping deployments.
 
@@ -126,6 +127,8 @@ def entry_problems(
                     % {"t": clash.team, "s": clash.start, "e": clash.end},
                 )
             )
+        if not check_roster:
+            return problems
         others = roster.entries.filter(
             staff=staff, planned_start__lte=planned_end, planned_end__gte=planned_start
         ).exclude(pk=exclude_entry_id)

@@ -74,6 +74,8 @@ Punch = tuple[int, str, str, str, dt.date, dt.datetime | None, str, str, str, st
 
 
 def _text(v: Any) -> str:
+    if type(v) is str:
+        return v.strip()
     if v is None:
         return ""
     if isinstance(v, float) and v.is_integer():
@@ -85,6 +87,11 @@ def _parse_time(value: Any, day: dt.date | None) -> dt.datetime | None:
     """打卡时间: a datetime, 'YYYY-MM-DD HH:MM[:SS]', or 'HH:MM[:SS]' on ``day``; '' / '--' means none."""
     if value is None or value == "" or value == "--":
         return None
+    if isinstance(value, str) and len(value) == 19 and value[4] == "-" and value[10] == " ":
+        try:  # the usual DingTalk form, parsed in C
+            return dt.datetime.fromisoformat(value)
+        except ValueError:
+            pass
     if isinstance(value, dt.datetime):
         return value
     if isinstance(value, dt.time):
@@ -141,6 +148,19 @@ def normalise(rows: Iterable[list[Any]], errors: list[RowError], *, max_errors: 
         yield from _raw(it, header_row, header, errors, max_errors)
 
 
+class _DateCache(dict[Any, dt.date]):
+    """parse_date memoised: an export repeats the same few hundred dates a million times."""
+
+    def parse(self, value: Any) -> dt.date:
+        try:
+            return self[value]
+        except KeyError:
+            d = self[value] = parse_date(value)
+            return d
+        except TypeError:  # unhashable cell value
+            return parse_date(value)
+
+
 def _col(header: list[Any], idx: int) -> str:
     return f"{_text(header[idx])} ({column_letter(idx)})"
 
@@ -155,6 +175,7 @@ def _raw(
     c_res, c_loc, c_appr = cols.get("result"), cols.get("location"), cols.get("approval")
     width = len(header)
     row_no = header_row
+    dates = _DateCache()
     for row in it:
         row_no += 1
         if len(row) < width:
@@ -165,7 +186,8 @@ def _raw(
                 continue  # blank line
             _err(errors, max_errors, row_no, _col(header, c_user), _("UserId 为空"))
             continue
-        kind_text = _text(row[c_kind])
+        kind_text = row[c_kind]
+        kind_text = kind_text.strip() if isinstance(kind_text, str) else _text(kind_text)
         kind = KINDS.get(kind_text)
         if kind is None:
             _err(
@@ -177,7 +199,7 @@ def _raw(
             )
             continue
         try:
-            day = parse_date(row[c_date]) if c_date is not None and row[c_date] not in ("", None) else None
+            day = dates.parse(row[c_date]) if c_date is not None and row[c_date] not in ("", None) else None
         except ValueError as exc:
             _err(errors, max_errors, row_no, _col(header, c_date), str(exc))  # type: ignore[arg-type]
             continue
@@ -189,7 +211,7 @@ def _raw(
         result = _text(row[c_res]) if c_res is not None else ""
         if c_wd is not None and row[c_wd] not in ("", None):
             try:
-                work_date = parse_date(row[c_wd])
+                work_date = dates.parse(row[c_wd])
             except ValueError as exc:
                 _err(errors, max_errors, row_no, _col(header, c_wd), str(exc))
                 continue

@@ -57,7 +57,7 @@ ON CONFLICT (key) DO NOTHING
 # One record per deployment and day: first punch = check-in, last = check-out; approvals kept. Only days
 # touched by ``touched`` are recomputed; a manual record is never overwritten by an import.
 _DERIVE_SQL = """
-WITH touched AS ({touched}),
+WITH touched AS MATERIALIZED ({touched}),
 agg AS (
   SELECT d.id AS deployment_id, p.work_date,
          min(p.punched_at) FILTER (WHERE p.kind IN ('on', 'off')) AS first_at,
@@ -96,12 +96,12 @@ ON CONFLICT (deployment_id, date) DO UPDATE
        IS DISTINCT FROM (EXCLUDED.check_in, EXCLUDED.check_out, EXCLUDED.status, EXCLUDED.approval_ref)
 """
 
+# Days to recompute: (staff, day) pairs of the staging rows whose DingTalk id is known. Read from the small
+# identity table, not the million punches; MATERIALIZED keeps the planner from re-planning it per row.
 _TOUCHED_BY_STAGING = """
-  SELECT DISTINCT p.staff_id, p.work_date
-    FROM teams_attendancepunch p
-    JOIN (SELECT DISTINCT userid, work_date FROM teams_punch_staging) s
-      ON s.userid = p.userid AND s.work_date = p.work_date
-   WHERE p.hospital_id = %(hospital)s AND p.staff_id IS NOT NULL
+  SELECT DISTINCT i.staff_id, s.work_date
+    FROM teams_punch_staging s
+    JOIN teams_dingtalkidentity i ON i.hospital_id = %(hospital)s AND i.userid = s.userid
 """
 
 _TOUCHED_BY_USERID = """
@@ -216,10 +216,14 @@ def attendance_import(
     errors: list[RowError] = []
     with transaction.atomic():
         with connection.cursor() as cur:
+            # Sorting a million keys for DISTINCT ON stays in memory instead of spilling to disk.
+            cur.execute("SET LOCAL work_mem = '128MB'")
             cur.execute(_STAGING_SQL)
             cur.execute("TRUNCATE teams_punch_staging")
             try:
                 summary.rows_read = _copy_punches(cur, normalise(iter_rows(f, kind), errors), progress)
+                # A fresh temp table has no statistics; without them the planner picks nested loops.
+                cur.execute("ANALYZE teams_punch_staging")
             except UploadError:
                 if not errors:
                     raise
@@ -233,6 +237,10 @@ def attendance_import(
             params = {"hospital": hospital.pk, "job": job_id}
             cur.execute(_INSERT_SQL, params)
             summary.inserted = cur.rowcount
+            if summary.inserted > 10_000:
+                # Statistics still describe the table before this insert; a planner that thinks it is
+                # empty joins it with nested loops over a million rows.
+                cur.execute("ANALYZE teams_attendancepunch")
             summary.duplicates = summary.rows_read - summary.inserted
             cur.execute(
                 """SELECT count(*), count(DISTINCT s.userid) FROM teams_punch_staging s

@@ -37,7 +37,7 @@ def job_progress(job: ImportJob) -> int:
 
 
 def attendance_job_create(*, user: Any, hospital: Hospital, f: IO[bytes], name: str) -> ImportJob:
-    """Check the file up front (type, size, zip limits, formulas), store it and enqueue the import on commit."""
+    """Check the file up front (type, size, zip, formulas), store it and enqueue the import on commit."""
     check_can_import_attendance(user=user, hospital=hospital)
     check_upload(f, name)
     f.seek(0)

@@ -1,7 +1,8 @@
 """Pairing list import (附件1 对口帮扶关系, SPEC §2 step 1): hospitals and pairings in one workbook.
 
 Sheet ``医院``: 机构代码, 医院名称, 角色 (支援/受援), 类别 (综合/中医), 等级, 来源 (省内/省外/军队),
-所在省市, 市州, 县区, 住培基地 (是/否). Sheet ``对口帮扶关系``: 受援医院, 支援医院 (code or name), 牵头 (是/否), 帮扶开始, 帮扶结束.
+所在省市, 市州, 县区, 住培基地 (是/否).
+Sheet ``对口帮扶关系``: 受援医院, 支援医院 (code or name), 牵头 (是/否), 帮扶开始, 帮扶结束.
 Hospitals are keyed by 机构代码 and written by ``HospitalResource`` (django-import-export); pairings by
 (program, recipient). All or nothing; rerunning the same workbook changes nothing.
 """

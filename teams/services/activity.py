@@ -1,7 +1,9 @@
 """Monthly activity figures per deployment (SPEC §2 step 5): Excel/CSV import, all or nothing.
 
 Columns: 身份证号 or 执业证书编号 (the person, never by name), 月份 (2023-03, 2023-03-01,
-2023年3月 …), and the six figures 门诊人次, 手术台次, 授课次数, 教学查房, 病例讨论, 远程会诊 (non-negative integers; empty = 0).
+2023年3月 …), and the six figures
+门诊人次, 手术台次, 授课次数, 教学查房, 病例讨论, 远程会诊
+(non-negative integers; empty = 0).
 Each row is matched to the person's deployment at the hospital covering that month; re-importing updates.
 """
 

@@ -219,3 +219,33 @@ def test_unmatched_queue_assign_through_the_page(
 def test_monthly_page_renders_pending_until_merge(world: Any) -> None:
     resp = _client(world.users["alice"]).get(reverse("teams:attendance_monthly"), {"month": "2023-03"})
     assert resp.status_code == 200 and resp.context["month"] == dt.date(2023, 3, 1)
+
+
+def test_roster_queue_constant_queries(world: Any, django_assert_max_num_queries: Any) -> None:
+    client = _client(world.users["province"])
+    r = _roster(world)
+    svc.roster_submit(user=world.users["charlie"], roster=r)
+    client.get(reverse("teams:roster_queue"))
+    with django_assert_max_num_queries(12) as small:
+        client.get(reverse("teams:roster_queue"))
+    for _i in range(4):
+        svc.roster_submit(user=world.users["charlie"], roster=_roster(world))
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        resp = client.get(reverse("teams:roster_queue"))
+    assert len(resp.context["page"]) == 5
+
+
+def test_attendance_job_list_constant_queries(world: Any, django_assert_max_num_queries: Any) -> None:
+    client = _client(world.users["alice"])
+    ImportJob.objects.create(kind="attendance", hospital=world.recipient_a, file="x.xlsx")
+    client.get(reverse("teams:attendance_upload"))
+    with django_assert_max_num_queries(14) as small:
+        client.get(reverse("teams:attendance_upload"))
+    for _i in range(6):
+        ImportJob.objects.create(
+            kind="attendance", hospital=world.recipient_a, file="x.xlsx", created_by=world.users["alice"]
+        )
+    ImportJob.objects.create(kind="attendance", hospital=world.recipient_b, file="y.xlsx")
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        resp = client.get(reverse("teams:attendance_upload"))
+    assert len(resp.context["page"]) == 7

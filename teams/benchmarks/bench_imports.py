@@ -30,7 +30,7 @@ from teams.services.imports import roster_import
 from teams.uploads import iter_rows
 
 PEOPLE = 2000  # people in the export; 500 punches each for a million rows
-MATCHED = 200  # of whom this many are deployed to the recipient and known by DingTalk id
+MATCHED = 40  # of whom this many are deployed to this recipient (over its rotations) and known by id
 
 
 class _Rollback(Exception):

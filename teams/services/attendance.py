@@ -1,10 +1,10 @@
 """DingTalk attendance imports: raw punches in bulk, matched to staff, attendance records derived set-based.
 
 The path of a million punches: python-calamine (or csv) → ``dingtalk.normalise`` → COPY into a temporary
-staging table in chunks → one ``INSERT … SELECT … ON CONFLICT (key) DO NOTHING`` → one UPDATE that matches
-DingTalk user ids to staff → one ``INSERT … ON CONFLICT DO UPDATE`` that derives AttendanceRecord rows.
-Everything runs in one transaction: a file with any rejected row writes nothing, and a rerun of the same
-file (or a crashed job) inserts nothing twice because every punch is keyed.
+staging table in chunks → one ``INSERT … SELECT … ON CONFLICT (key) DO NOTHING`` that also matches DingTalk
+user ids to staff → one ``INSERT … ON CONFLICT DO UPDATE`` that derives AttendanceRecord rows.
+Punches load in one transaction: a file with any rejected row writes nothing, and a rerun of the same file
+(or a crashed job) inserts nothing twice because every punch is keyed. Records derive in a second one.
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ from ..uploads import UploadError, check_upload, iter_rows
 COPY_CHUNK = 50_000
 
 _STAGING_SQL = """
-CREATE TEMPORARY TABLE IF NOT EXISTS teams_punch_staging (
+CREATE TEMPORARY TABLE teams_punch_staging (
     row_no integer, userid text, name text, department text, work_date date,
     punched_at timestamptz, kind text, result text, location_result text, approval_ref text
-) ON COMMIT DROP
+)
 """
 
 # The key is computed in SQL from the punch's identity, not its row number: overlapping exports collide.
@@ -42,16 +42,17 @@ _KEY_SQL = (
     " coalesce(extract(epoch FROM s.punched_at)::bigint::text, '')))::uuid"
 )
 
+# No DISTINCT: a row repeated inside one file conflicts with its first copy and is skipped the same way as
+# a row imported before, so both count as duplicates and no million-row sort is needed.
 _INSERT_SQL = f"""
 INSERT INTO teams_attendancepunch
     (key, hospital_id, job_id, userid, name, department, work_date, punched_at, kind, result,
      location_result, approval_ref, staff_id)
-SELECT DISTINCT ON (s.k) s.k, %(hospital)s, %(job)s, s.userid, left(s.name, 40), left(s.department, 80),
+SELECT {_KEY_SQL}, %(hospital)s, %(job)s, s.userid, left(s.name, 40), left(s.department, 80),
        s.work_date, s.punched_at, s.kind, left(s.result, 16), left(s.location_result, 16),
        left(s.approval_ref, 64), i.staff_id
-  FROM (SELECT {_KEY_SQL} AS k, s.* FROM teams_punch_staging s) s
+  FROM teams_punch_staging s
   LEFT JOIN teams_dingtalkidentity i ON i.hospital_id = %(hospital)s AND i.userid = s.userid
- ORDER BY s.k, s.row_no
 ON CONFLICT (key) DO NOTHING
 """
 
@@ -206,11 +207,13 @@ def attendance_import(
     progress: Callable[[int], None] | None = None,
     check_permission: bool = True,
 ) -> ImportSummary:
-    """Import a DingTalk export (原始记录 or 每日统计) for a recipient hospital; all or nothing.
+    """Import a DingTalk export (原始记录 or 每日统计) for a recipient hospital.
+
+    All or nothing for the punches: a file with any rejected row stores none. Records are derived right
+    after, in a second transaction (rerunning the import completes it).
 
     Feeds ATTENDANCE_RATE (RuleParams.attendance_threshold) through the derived AttendanceRecord rows.
-    File-level problems raise UploadError; row problems come back in ``summary.errors`` and then
-    nothing is written.
+    File-level problems raise UploadError; row problems come back in ``summary.errors``.
     """
     if check_permission:
         check_can_import_attendance(user=user, hospital=hospital)
@@ -219,52 +222,78 @@ def attendance_import(
     summary = ImportSummary(dry_run=dry_run)
     summary.timings["checks"] = time.perf_counter() - clock
     errors: list[RowError] = []
-    with transaction.atomic():
-        with connection.cursor() as cur:
-            # Sorting a million keys for DISTINCT ON stays in memory instead of spilling to disk.
-            cur.execute("SET LOCAL work_mem = '128MB'")
-            cur.execute(_STAGING_SQL)
-            cur.execute("TRUNCATE teams_punch_staging")
-            clock = time.perf_counter()
-            try:
-                summary.rows_read = _copy_punches(cur, normalise(iter_rows(f, kind), errors), progress)
-                # A fresh temp table has no statistics; without them the planner picks nested loops.
-                cur.execute("ANALYZE teams_punch_staging")
-            except UploadError:
-                if not errors:
-                    raise
-            if summary.rows_read == 0 and not errors:
-                raise UploadError(_("文件中没有考勤数据行。"))
-            if errors:
-                summary.rejected = len({e.row for e in errors})
-                summary.errors = [str(e) for e in errors]
-                transaction.set_rollback(True)
-                return summary
-            summary.timings["parse_copy"] = time.perf_counter() - clock
-            clock = time.perf_counter()
-            params = {"hospital": hospital.pk, "job": job_id}
-            cur.execute(_INSERT_SQL, params)
-            summary.inserted = cur.rowcount
-            if summary.inserted > 10_000:
-                # Statistics still describe the table before this insert; a planner that thinks it is
-                # empty joins it with nested loops over a million rows.
-                cur.execute("ANALYZE teams_attendancepunch")
-            summary.duplicates = summary.rows_read - summary.inserted
-            cur.execute(
-                """SELECT count(*), count(DISTINCT s.userid) FROM teams_punch_staging s
-                    WHERE NOT EXISTS (SELECT 1 FROM teams_dingtalkidentity i
-                                       WHERE i.hospital_id = %(hospital)s AND i.userid = s.userid)""",
-                params,
-            )
-            summary.unmatched, summary.unmatched_users = cur.fetchone()
-            summary.timings["insert"] = time.perf_counter() - clock
-            clock = time.perf_counter()
-            summary.records = derive_records(hospital_id=hospital.pk, cursor=cur)
-            summary.timings["derive"] = time.perf_counter() - clock
-            cur.execute("DROP TABLE teams_punch_staging")
-        if dry_run:
-            transaction.set_rollback(True)
+    with connection.cursor() as cur:
+        # A session temp table (not ON COMMIT DROP): it outlives the punch transaction for the derive one.
+        cur.execute("DROP TABLE IF EXISTS teams_punch_staging")
+        cur.execute(_STAGING_SQL)
+        try:
+            with transaction.atomic():
+                done = _load_punches(cur, summary, errors, f, kind, hospital, job_id, progress, dry_run)
+            if done and not dry_run:
+                # Its own transaction: the audit trigger on AttendanceRecord (pghistory) costs ~50x more per
+                # row inside the transaction that just inserted a million punches. A crash in between is
+                # harmless: the rerun finds every punch already stored and derives the records.
+                clock = time.perf_counter()
+                with transaction.atomic():
+                    summary.records = derive_records(hospital_id=hospital.pk, cursor=cur)
+                summary.timings["derive"] = time.perf_counter() - clock
+        finally:
+            cur.execute("DROP TABLE IF EXISTS teams_punch_staging")
     return summary
+
+
+def _load_punches(
+    cur: Any,
+    summary: ImportSummary,
+    errors: list[RowError],
+    f: IO[bytes],
+    kind: str,
+    hospital: Hospital,
+    job_id: int | None,
+    progress: Callable[[int], None] | None,
+    dry_run: bool,
+) -> bool:
+    """Parse + COPY + keyed INSERT in one transaction; False (and rolled back) when rows were rejected."""
+    # Hash joins and aggregates over a million staging rows stay in memory instead of spilling.
+    cur.execute("SET LOCAL work_mem = '64MB'")
+    clock = time.perf_counter()
+    try:
+        summary.rows_read = _copy_punches(cur, normalise(iter_rows(f, kind), errors), progress)
+        # A fresh temp table has no statistics; without them the planner picks nested loops.
+        cur.execute("ANALYZE teams_punch_staging")
+    except UploadError:
+        if not errors:
+            raise
+    if summary.rows_read == 0 and not errors:
+        raise UploadError(_("文件中没有考勤数据行。"))
+    if errors:
+        summary.rejected = len({e.row for e in errors})
+        summary.errors = [str(e) for e in errors]
+        transaction.set_rollback(True)
+        return False
+    summary.timings["parse_copy"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    params = {"hospital": hospital.pk, "job": job_id}
+    cur.execute(_INSERT_SQL, params)
+    summary.inserted = cur.rowcount
+    if summary.inserted > 10_000:
+        # Statistics still describe the table before this insert; a planner that thinks it is
+        # empty joins it with nested loops over a million rows.
+        cur.execute("ANALYZE teams_attendancepunch")
+    summary.duplicates = summary.rows_read - summary.inserted
+    cur.execute(
+        """SELECT count(*), count(DISTINCT s.userid) FROM teams_punch_staging s
+            WHERE NOT EXISTS (SELECT 1 FROM teams_dingtalkidentity i
+                               WHERE i.hospital_id = %(hospital)s AND i.userid = s.userid)""",
+        params,
+    )
+    summary.unmatched, summary.unmatched_users = cur.fetchone()
+    summary.timings["insert"] = time.perf_counter() - clock
+    if dry_run:
+        # What the derive step would write, then nothing kept.
+        summary.records = derive_records(hospital_id=hospital.pk, cursor=cur)
+        transaction.set_rollback(True)
+    return True
 
 
 def unmatched_assign(*, user: Any, hospital: Hospital, userid: str, staff: Staff) -> int:

@@ -158,3 +158,32 @@ def test_assigning_to_staff_not_deployed_here_is_refused(world: Any) -> None:
     with pytest.raises(PermissionDenied):
         unmatched_assign(user=world.users["alice"], hospital=world.recipient_a, userid="x", staff=stranger)
     assert not DingTalkIdentity.objects.exists()
+
+
+def test_job_rerun_after_a_crash_imports_exactly_once(world: Any, tmp_path: Path) -> None:
+    # given a job that crashed mid-way (status still running) after part of the file had been imported
+    from django.core.files.base import ContentFile
+
+    from teams.models import ImportJob
+    from teams.services.jobs import import_job_run
+    from teams.tasks import run_import_job
+
+    sample = write_sample(tmp_path / "s.xlsx", 100, n_people=2)
+    attendance_import(
+        user=world.users["alice"], hospital=world.recipient_a, f=io.BytesIO(sample.read_bytes())
+    )
+    job = ImportJob(kind="attendance", hospital=world.recipient_a, status="running", original_name="s.xlsx")
+    job.file.save("s.xlsx", ContentFile(sample.read_bytes()))
+    # when the task is delivered again (and once more)
+    assert run_import_job(job.pk) == "done"
+    import_job_run(job_id=job.pk)
+    # then each punch exists once and the job reports the duplicates
+    job.refresh_from_db()
+    assert AttendancePunch.objects.count() == 100
+    assert job.counts["inserted"] == 0 and job.counts["duplicates"] == 100 and job.progress == 100
+
+
+def test_duplicated_rows_inside_one_file_count_once(world: Any, tmp_path: Path) -> None:
+    row = ["张三", "ding000001", "内科", "", "2023-03-01 08:01:00", "上班", "正常", "范围内", ""]
+    summary = attendance_import(user=world.users["alice"], hospital=world.recipient_a, f=_xlsx(tmp_path, [row, row]))
+    assert summary.inserted == 1 and summary.duplicates == 1 and AttendancePunch.objects.count() == 1

@@ -233,7 +233,7 @@ def _cleanup() -> None:
         "DELETE FROM teams_dingtalkidentity WHERE hospital_id = %(h)s",
         f"DELETE FROM teams_deployment WHERE id IN ({deployments})",
         "DELETE FROM teams_staff WHERE employer_id = %(s)s",
-        "DELETE FROM teams_team t USING pairings_pairing p WHERE p.id = t.pairing_id AND p.recipient_id = %(h)s",
+        "DELETE FROM teams_team t USING pairings_pairing p WHERE p.id = t.pairing_id AND p.recipient_id = %(h)s",  # noqa: E501
         "DELETE FROM pairings_pairingsupporter WHERE hospital_id = %(s)s",
         "DELETE FROM pairings_pairing WHERE recipient_id = %(h)s",
         "DELETE FROM pairings_program WHERE code = 'BENCH'",

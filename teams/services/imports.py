@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pairings.models import Hospital, PairingSupporter
 
@@ -46,7 +47,12 @@ _FIELDS: dict[str, tuple[str, ...]] = {
 _REQUIRED = {"name", "hospital", "title", "role", "post", "planned_start", "planned_end"}
 _NATIONAL_ID = re.compile(r"^\d{17}[\dX]$")
 NEW, CHANGED, UNCHANGED, ERROR = "new", "changed", "unchanged", "error"
-STATUS_LABELS = {NEW: _("新增"), CHANGED: _("修改"), UNCHANGED: _("未变"), ERROR: _("错误")}
+STATUS_LABELS = {
+    NEW: gettext_lazy("新增"),
+    CHANGED: gettext_lazy("修改"),
+    UNCHANGED: gettext_lazy("未变"),
+    ERROR: gettext_lazy("错误"),
+}
 
 
 @dataclasses.dataclass

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -79,11 +80,10 @@ class AttendancePunchResource(resources.ModelResource):
         import_id_fields = ("key",)
         skip_unchanged = True
 
-    def before_import_row(self, row: Any, **kwargs: Any) -> None:
-        ident = "|".join(
-            str(row.get(k) or "") for k in ("hospital", "userid", "work_date", "kind", "punched_at")
-        )
-        row["key"] = hashlib.md5(ident.encode()).hexdigest()
+    @staticmethod
+    def key_for(*parts: Any) -> str:
+        """The punch key computed row by row (the COPY path computes it in SQL)."""
+        return str(uuid.UUID(hashlib.md5("|".join(str(p or "") for p in parts).encode()).hexdigest()))
 
 
 # --- spreadsheets we produce ------------------------------------------------------------------------------

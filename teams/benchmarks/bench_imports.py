@@ -95,6 +95,7 @@ def _baseline(path: Path, recipient: Hospital) -> tuple[int, float]:
         errors: list[Any] = []
         data = tablib.Dataset(
             headers=[
+                "key",
                 "hospital",
                 "userid",
                 "name",
@@ -108,10 +109,14 @@ def _baseline(path: Path, recipient: Hospital) -> tuple[int, float]:
             ]
         )
         for p in normalise(iter_rows(fh, "xlsx"), errors):
-            at = p[5].isoformat(" ") + "+08:00" if p[5] else None
-            data.append([recipient.pk, p[1], p[2], p[3], p[4].isoformat(), at, p[6], p[7], p[8], p[9]])
-    result = AttendancePunchResource().import_data(data, dry_run=False, use_transactions=True)
-    assert not result.has_errors(), result.row_errors()[:1]
+            at = p[5].strftime("%Y-%m-%d %H:%M:%S") if p[5] else None
+            key = AttendancePunchResource.key_for(recipient.pk, p[1], p[4], p[6], at)
+            data.append([key, recipient.pk, p[1], p[2], p[3], p[4].isoformat(), at, p[6], p[7], p[8], p[9]])
+    result = AttendancePunchResource().import_data(data, dry_run=False, use_transactions=False)
+    assert not result.has_errors() and not result.has_validation_errors(), (
+        result.base_errors[:1],
+        result.invalid_rows[:1] and result.invalid_rows[0].error_dict,
+    )
     return len(data), time.perf_counter() - t
 
 

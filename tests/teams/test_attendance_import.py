@@ -185,5 +185,7 @@ def test_job_rerun_after_a_crash_imports_exactly_once(world: Any, tmp_path: Path
 
 def test_duplicated_rows_inside_one_file_count_once(world: Any, tmp_path: Path) -> None:
     row = ["张三", "ding000001", "内科", "", "2023-03-01 08:01:00", "上班", "正常", "范围内", ""]
-    summary = attendance_import(user=world.users["alice"], hospital=world.recipient_a, f=_xlsx(tmp_path, [row, row]))
+    summary = attendance_import(
+        user=world.users["alice"], hospital=world.recipient_a, f=_xlsx(tmp_path, [row, row])
+    )
     assert summary.inserted == 1 and summary.duplicates == 1 and AttendancePunch.objects.count() == 1

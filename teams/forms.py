@@ -1,1 +1,64 @@
-"""forms of the teams app (see STYLE.md: logic lives in services and selectors)."""
+"""Forms of the teams app: thin; choices are scoped through for_user, rules live in the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .choices import DeploymentRole, Post
+from .models import Staff, Team
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class RosterCreateForm(forms.Form):
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), label=_("帮扶队（批次）"))
+
+    def __init__(self, *args: Any, user: Any, supporter_id: int | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        qs = Team.objects.for_user(user).select_related("pairing__recipient")
+        if supporter_id is not None:
+            qs = qs.filter(pairing__supporters__hospital_id=supporter_id)
+        self.fields["team"].queryset = qs.order_by("-year", "rotation")  # type: ignore[attr-defined]
+
+
+class RosterEntryForm(forms.Form):
+    staff = forms.ModelChoiceField(queryset=Staff.objects.none(), label=_("人员"))
+    role = forms.ChoiceField(choices=DeploymentRole.choices, label=_("角色"))
+    post = forms.ChoiceField(choices=Post.choices, label=_("挂职岗位"))
+    planned_start = forms.DateField(label=_("计划开始"), widget=DateInput)
+    planned_end = forms.DateField(label=_("计划结束"), widget=DateInput)
+
+    def __init__(self, *args: Any, supporter_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = Staff.objects.filter(employer_id=supporter_id).order_by(  # type: ignore[attr-defined]
+            "name"
+        )
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("文件 (.xlsx / .csv)"))
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(label=_("意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AssignForm(forms.Form):
+    hospital = forms.IntegerField(widget=forms.HiddenInput)
+    userid = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    staff = forms.IntegerField(label=_("人员"))
+
+
+class AttendanceUploadForm(UploadForm):
+    hospital = forms.ModelChoiceField(queryset=None, label=_("受援医院"))  # type: ignore[arg-type]
+
+    def __init__(self, *args: Any, hospitals: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["hospital"].queryset = hospitals  # type: ignore[attr-defined]
+        if hospitals.count() == 1:
+            self.fields["hospital"].initial = hospitals.first()

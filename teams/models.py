@@ -353,3 +353,125 @@ class MonthlyActivity(TimeStamped):
             models.UniqueConstraint(fields=["deployment", "month"], name="activity_one_per_month"),
             models.CheckConstraint(condition=Q(month__day=1), name="activity_month_first_day"),
         ]
+
+
+# --- Imports: DingTalk punches, identities and import jobs (issue 4) -----------------------------------
+
+
+class ImportKind(models.TextChoices):
+    ATTENDANCE = "attendance", _("钉钉考勤 (DingTalk attendance)")
+    ROSTER = "roster", _("派驻名单 (roster)")
+    ACTIVITY = "activity", _("月度工作量 (monthly activity)")
+    PAIRINGS = "pairings", _("帮扶关系 (pairing list)")
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", _("排队中 (pending)")
+    RUNNING = "running", _("导入中 (running)")
+    DONE = "done", _("已完成 (done)")
+    FAILED = "failed", _("失败 (failed)")
+
+
+def _hospital_scope(prefix: str = "") -> Scope:
+    return Scope(
+        province=f"{prefix}hospital__province",
+        city=f"{prefix}hospital__city",
+        county=f"{prefix}hospital__county",
+        hospital=(f"{prefix}hospital",),
+    )
+
+
+class ImportJob(TimeStamped):
+    """One upload being imported: a row with status, progress, counts and errors that the UI polls.
+
+    The task that runs it is idempotent: punches are keyed, so a rerun after a crash inserts nothing twice.
+    """
+
+    kind = models.CharField(_("类型"), max_length=16, choices=ImportKind.choices)
+    file = models.FileField(_("文件"), upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("原文件名"), max_length=200, blank=True)
+    hospital = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="import_jobs")
+    roster = models.ForeignKey(Roster, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        "auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        _("状态"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
+    progress = models.PositiveSmallIntegerField(_("进度 (%)"), default=0)
+    counts = models.JSONField(_("统计"), default=dict, blank=True)
+    errors = models.JSONField(_("错误"), default=list, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    SCOPE = _hospital_scope()
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("导入任务 (import job)")
+        verbose_name_plural = verbose_name
+        ordering = ["-created_at"]
+
+
+class DingTalkIdentity(TimeStamped):
+    """Which staff member a DingTalk user id of a hospital's organisation is (钉钉 UserId ↔ 人员)."""
+
+    hospital = models.ForeignKey(Hospital, on_delete=models.CASCADE, related_name="dingtalk_identities")
+    userid = models.CharField(_("钉钉 UserId"), max_length=64)
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="dingtalk_identities")
+
+    SCOPE = _hospital_scope()
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("钉钉账号 (DingTalk identity)")
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(fields=["hospital", "userid"], name="dingtalk_identity_unique_userid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.userid} → {self.staff}"
+
+
+class PunchKind(models.TextChoices):
+    ON = "on", _("上班 (check in)")
+    OFF = "off", _("下班 (check out)")
+    LEAVE = "leave", _("请假 (leave)")
+    TRIP = "trip", _("出差 (business trip)")
+
+
+class AttendancePunch(models.Model):
+    """One raw DingTalk punch (原始记录) of a recipient's export, kept as imported.
+
+    ``key`` is md5(hospital, userid, punch time, check type): importing the same or an overlapping export
+    again adds nothing. ``staff`` stays empty until the DingTalk user id is matched; such rows are the
+    unmatched queue the coordinator resolves — never dropped.
+    """
+
+    key = models.UUIDField(unique=True)
+    hospital = models.ForeignKey(Hospital, on_delete=models.CASCADE, related_name="attendance_punches")
+    job = models.ForeignKey(ImportJob, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    userid = models.CharField(_("钉钉 UserId"), max_length=64)
+    name = models.CharField(_("姓名"), max_length=40, blank=True)
+    department = models.CharField(_("部门"), max_length=80, blank=True)
+    work_date = models.DateField(_("考勤日期"))
+    punched_at = models.DateTimeField(_("打卡时间"), null=True, blank=True)
+    kind = models.CharField(_("打卡类型"), max_length=8, choices=PunchKind.choices)
+    result = models.CharField(_("打卡结果"), max_length=16, blank=True)
+    location_result = models.CharField(_("位置结果"), max_length=16, blank=True)
+    approval_ref = models.CharField(_("审批单"), max_length=64, blank=True)
+    staff = models.ForeignKey(Staff, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    SCOPE = _hospital_scope()
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("钉钉打卡记录 (DingTalk punch)")
+        verbose_name_plural = verbose_name
+        indexes = [
+            models.Index(fields=["hospital", "userid"], name="punch_hospital_userid"),
+            models.Index(fields=["staff", "work_date"], name="punch_staff_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.userid} {self.work_date} {self.kind}"

@@ -1,1 +1,168 @@
-"""resources of the teams app (see STYLE.md: logic lives in services and selectors)."""
+"""django-import-export resources of the teams app, and the spreadsheets we hand out (template, error file).
+
+``RosterEntryResource`` writes roster entries row by row and classifies each row new / update / skip, which
+the roster preview shows as 新增 / 修改 / 未变. ``AttendancePunchResource`` exists for the benchmark's
+baseline: the row-by-row import that the COPY path in services/attendance.py replaces.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.utils.translation import gettext as _
+from import_export import fields, resources, widgets
+
+from pairings.models import Hospital
+
+from .choices import DeploymentRole, Post, Title
+from .models import AttendancePunch, Roster, RosterEntry, Staff
+from .uploads import escape_cell
+
+# The columns of the roster template, in order: (header, required, help shown on the instructions sheet).
+ROSTER_HEADERS: list[tuple[str, bool, str]] = [
+    ("姓名", True, "人员姓名"),
+    ("身份证号", False, "18 位身份证号；与执业证书编号至少填一项（不按姓名匹配人员）"),
+    ("执业证书编号", False, "医师/护士执业证书编号"),
+    ("性别", False, "男 / 女"),
+    ("手机号", False, "11 位手机号"),
+    ("工作单位", True, "派出医院全称或机构代码，须为您所在的医院"),
+    ("职称", True, "初级 / 中级 / 副高 / 正高"),
+    ("专业", False, ""),
+    ("科室", False, ""),
+    ("从事临床工作起始", False, "日期，如 2010-07-01"),
+    ("从事管理工作起始", False, "日期；队长须满足管理年限"),
+    ("角色", True, "队长 / 队员；牵头医院的名单须有且仅有一名队长"),
+    ("挂职岗位", True, "院长 / 副院长 / 科室主任 / 业务主任 / 护士长 / 医师 / 其他"),
+    ("计划开始", True, "日期：2023-03-01、2023/3/1、2023年3月1日 或 Excel 日期"),
+    ("计划结束", True, "日期，不早于计划开始"),
+]
+ERROR_HEADER = "错误 (errors)"
+
+
+class RosterEntryResource(resources.ModelResource):
+    """One roster entry per row, keyed by (roster, staff): re-importing the same rows skips them all."""
+
+    roster = fields.Field(attribute="roster", column_name="roster", widget=widgets.ForeignKeyWidget(Roster))
+    staff = fields.Field(attribute="staff", column_name="staff", widget=widgets.ForeignKeyWidget(Staff))
+
+    class Meta:
+        model = RosterEntry
+        fields = ("roster", "staff", "role", "post", "planned_start", "planned_end")
+        import_id_fields = ("roster", "staff")
+        skip_unchanged = True
+        report_skipped = True
+        use_bulk = False
+        clean_model_instances = True
+
+
+class AttendancePunchResource(resources.ModelResource):
+    """Row-by-row punch import (benchmark baseline only): the same key, so it is idempotent too."""
+
+    class Meta:
+        model = AttendancePunch
+        fields = (
+            "key",
+            "hospital",
+            "userid",
+            "name",
+            "department",
+            "work_date",
+            "punched_at",
+            "kind",
+            "result",
+            "location_result",
+            "approval_ref",
+        )
+        import_id_fields = ("key",)
+        skip_unchanged = True
+
+    @staticmethod
+    def key_for(*parts: Any) -> str:
+        """The punch key computed row by row (the COPY path computes it in SQL)."""
+        return str(uuid.UUID(hashlib.md5("|".join(str(p or "") for p in parts).encode()).hexdigest()))
+
+
+# --- spreadsheets we produce ------------------------------------------------------------------------------
+
+
+def _workbook_bytes(sheets: Sequence[tuple[str, Iterable[Sequence[Any]]]]) -> bytes:
+    import openpyxl
+    from openpyxl.styles import Font
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets:
+        ws = wb.create_sheet(title)
+        for i, row in enumerate(rows):
+            ws.append([escape_cell(v) for v in row])
+            if i == 0:
+                for cell in ws[1]:
+                    cell.font = Font(bold=True)
+        for col in ws.columns:
+            ws.column_dimensions[col[0].column_letter].width = 16
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def roster_template(*, roster: Roster | None = None) -> bytes:
+    """The roster Excel template: a 名单 sheet with Chinese headers, a 说明 sheet with allowed values."""
+    supporter: Hospital | None = roster.supporter if roster else None
+    header = [h for h, _req, _help in ROSTER_HEADERS]
+    example = [
+        "张三",
+        "620102198001011234",
+        "",
+        "男",
+        "13800000000",
+        supporter.name if supporter else "（医院全称）",
+        "副高",
+        "心血管内科",
+        "内科",
+        "2005-07-01",
+        "2015-01-01",
+        "队长",
+        "副院长",
+        "2023-03-01",
+        "2024-02-29",
+    ]
+    instructions: list[list[Any]] = [[_("列名"), _("必填"), _("说明")]]
+    instructions += [[h, _("是") if req else _("否"), help_] for h, req, help_ in ROSTER_HEADERS]
+    instructions.append([])
+    instructions.append([_("允许的值"), "", ""])
+    instructions.append([_("职称"), "", " / ".join(str(label).split(" ")[0] for _v, label in Title.choices)])
+    instructions.append([_("角色"), "", "队长 / 队员"])
+    instructions.append([_("挂职岗位"), "", " / ".join(v for v, _l in Post.choices)])
+    if roster is not None:
+        program = roster.team.pairing.program
+        min_title = program.rules.member_min_title
+        if min_title:
+            instructions.append([_("队员最低职称"), "", str(Title(min_title).label)])
+        if program.roster_deadline:
+            instructions.append([_("名单备案截止"), "", program.roster_deadline.isoformat()])
+        instructions.append([_("轮换开始"), "", roster.team.start_date.isoformat()])
+    instructions.append([])
+    instructions.append([_("注意"), "", _("请勿使用公式；日期可写 2023-03-01、2023/3/1 或 2023年3月1日。")])
+    return _workbook_bytes([("名单", [header, example]), ("说明", instructions)])
+
+
+def error_file(header: Sequence[Any], rows: Iterable[tuple[Sequence[Any], str]]) -> bytes:
+    """The uploaded rows back, each with an added error column, so the coordinator fixes and re-uploads."""
+    body = [[*row, err] for row, err in rows]
+    return _workbook_bytes([("名单", [[*header, ERROR_HEADER], *body])])
+
+
+ROLE_VALUES = {"队长": DeploymentRole.LEADER, "队员": DeploymentRole.MEMBER}
+TITLE_VALUES = {
+    "初级": Title.JUNIOR,
+    "中级": Title.INTERMEDIATE,
+    "副高": Title.ASSOCIATE_SENIOR,
+    "正高": Title.SENIOR,
+    "副主任医师": Title.ASSOCIATE_SENIOR,
+    "主任医师": Title.SENIOR,
+    "主治医师": Title.INTERMEDIATE,
+}

@@ -1,4 +1,20 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "teams"
-urlpatterns: list = []
+urlpatterns = [
+    path("rosters/", views.roster_list, name="roster_list"),
+    path("rosters/queue/", views.roster_queue, name="roster_queue"),
+    path("rosters/<int:pk>/", views.roster_detail, name="roster_detail"),
+    path("rosters/<int:pk>/template.xlsx", views.roster_template_download, name="roster_template"),
+    path("rosters/<int:pk>/upload/", views.roster_upload, name="roster_upload"),
+    path("rosters/<int:pk>/<slug:action>/", views.roster_action, name="roster_action"),
+    path("rosters/imports/<int:pk>/", views.roster_preview, name="roster_preview"),
+    path("rosters/imports/<int:pk>/errors.xlsx", views.roster_error_download, name="roster_errors"),
+    path("attendance/upload/", views.attendance_upload, name="attendance_upload"),
+    path("attendance/jobs/<int:pk>/", views.attendance_job, name="attendance_job"),
+    path("attendance/jobs/<int:pk>/status/", views.attendance_job_status, name="attendance_job_status"),
+    path("attendance/unmatched/", views.attendance_unmatched, name="attendance_unmatched"),
+    path("attendance/monthly/", views.attendance_monthly, name="attendance_monthly"),
+]

@@ -1,1 +1,335 @@
-"""Views of the teams app (thin; scoped through for_user)."""
+"""Pages of rosters and attendance imports (thin: scoped reads through selectors, writes through services).
+
+A roster, job or hospital the user may not see answers 404, the same as a missing one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from pairings.access import get_membership, is_global
+from pairings.choices import HospitalRole, Role
+from pairings.models import Hospital
+
+from . import selectors_rosters as sel
+from .forms import (
+    AssignForm,
+    AttendanceUploadForm,
+    CommentForm,
+    RosterCreateForm,
+    RosterEntryForm,
+    UploadForm,
+)
+from .models import ImportJob, ImportKind, Roster, RosterEntry, Staff
+from .resources import roster_template
+from .services import rosters as svc
+from .services.attendance import unmatched_assign
+from .services.imports import roster_error_file, roster_import
+from .services.jobs import attendance_job_create, job_progress
+from .uploads import UploadError
+
+PAGE_SIZE = 50
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _page(request: HttpRequest, qs: Any) -> Any:
+    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _xlsx(data: bytes, filename: str) -> HttpResponse:
+    resp = HttpResponse(data, content_type=XLSX_TYPE)
+    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    return resp
+
+
+# --- rosters -------------------------------------------------------------------------------------------
+
+
+@login_required
+def roster_list(request: HttpRequest) -> HttpResponse:
+    m = get_membership(request.user)
+    supporter_id = m.hospital_id if m and m.role == Role.SUPPORTER_COORDINATOR else None
+    form = None
+    if supporter_id is not None:
+        form = RosterCreateForm(request.POST or None, user=request.user, supporter_id=supporter_id)
+        if request.method == "POST" and form.is_valid():
+            try:
+                roster = svc.roster_create(
+                    user=request.user,
+                    team=form.cleaned_data["team"],
+                    supporter=m.hospital,  # type: ignore[union-attr]
+                )
+            except svc.RosterError as exc:
+                messages.error(request, str(exc))
+            else:
+                return redirect("teams:roster_detail", pk=roster.pk)
+    page = _page(request, sel.roster_list(user=request.user))
+    return render(request, "teams/roster_list.html", {"page": page, "create_form": form})
+
+
+def _roster_context(request: HttpRequest, roster: Roster) -> dict[str, Any]:
+    user = request.user
+    editable = roster.status in svc.EDITABLE and svc.is_supporter_coordinator(user, roster.supporter_id)
+    history = []
+    prev = roster.previous
+    while prev is not None and len(history) < 20:
+        history.append(prev)
+        prev = prev.previous
+    return {
+        "roster": roster,
+        "entries": sel.roster_entries(roster),
+        "deadlines": sel.roster_deadlines(roster),
+        "diff": sel.roster_diff(roster.previous, roster) if roster.previous_id else [],
+        "history": history,
+        "next_version": Roster.objects.filter(previous=roster).first(),
+        "editable": editable,
+        "can_new_version": roster.is_locked and svc.is_supporter_coordinator(user, roster.supporter_id),
+        "can_forward": svc.can_forward(user, roster),
+        "can_decide": svc.can_decide(user, roster),
+        "problems": svc.roster_problems(roster) if editable else [],
+        "entry_form": RosterEntryForm(supporter_id=roster.supporter_id) if editable else None,
+        "upload_form": UploadForm() if editable else None,
+        "comment_form": CommentForm(),
+    }
+
+
+@login_required
+def roster_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    roster = sel.get_roster_for_user(user=request.user, pk=pk)
+    return render(request, "teams/roster_detail.html", _roster_context(request, roster))
+
+
+@login_required
+@require_POST
+def roster_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """submit / forward / file / return / new_version / add_entry / remove_entry: each a service call."""
+    roster = sel.get_roster_for_user(user=request.user, pk=pk)
+    user = request.user
+    comment = request.POST.get("comment", "")
+    try:
+        if action == "submit":
+            svc.roster_submit(user=user, roster=roster)
+        elif action == "forward":
+            svc.roster_forward(user=user, roster=roster, comment=comment)
+        elif action == "file":
+            svc.roster_file(user=user, roster=roster, comment=comment)
+        elif action == "return":
+            svc.roster_return(user=user, roster=roster, comment=comment)
+        elif action == "new_version":
+            roster = svc.roster_new_version(user=user, roster=roster)
+        elif action == "add_entry":
+            form = RosterEntryForm(request.POST, supporter_id=roster.supporter_id)
+            if not form.is_valid():
+                raise svc.RosterError("；".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+            svc.roster_entry_add(user=user, roster=roster, **form.cleaned_data)
+        elif action == "remove_entry":
+            entry = get_object_or_404(RosterEntry, pk=request.POST.get("entry"), roster=roster)
+            svc.roster_entry_remove(user=user, entry=entry)
+        else:
+            raise Http404
+    except PermissionDenied:
+        raise
+    except svc.RosterError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("操作成功。"))
+    if action in ("forward", "file", "return") and request.POST.get("next") == "queue":
+        return redirect("teams:roster_queue")
+    return redirect("teams:roster_detail", pk=roster.pk)
+
+
+@login_required
+def roster_template_download(request: HttpRequest, pk: int) -> HttpResponse:
+    roster = sel.get_roster_for_user(user=request.user, pk=pk)
+    return _xlsx(roster_template(roster=roster), "roster-template.xlsx")
+
+
+def _roster_job(request: HttpRequest, pk: int) -> ImportJob:
+    return get_object_or_404(
+        ImportJob.objects.for_user(request.user).filter(kind=ImportKind.ROSTER).select_related("roster"),
+        pk=pk,
+    )
+
+
+@login_required
+def roster_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """Wizard step 1: upload → the file is kept as an ImportJob and previewed (nothing else is saved)."""
+    roster = sel.get_roster_for_user(user=request.user, pk=pk)
+    if not svc.is_supporter_coordinator(request.user, roster.supporter_id):
+        raise PermissionDenied
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            preview = roster_import(user=request.user, roster=roster, f=upload, name=upload.name)
+        except UploadError as exc:
+            form.add_error("file", str(exc))
+        else:
+            upload.seek(0)
+            job = ImportJob(
+                kind=ImportKind.ROSTER,
+                hospital=roster.supporter,
+                roster=roster,
+                created_by=request.user,
+                original_name=upload.name[:200],
+                counts=preview.counts(),
+            )
+            job.file.save(upload.name[:100], upload, save=True)
+            return redirect("teams:roster_preview", pk=job.pk)
+    return render(request, "teams/roster_upload.html", {"roster": roster, "form": form})
+
+
+@login_required
+def roster_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """Wizard step 2: every row new / changed / unchanged / error; confirm is one transaction."""
+    job = _roster_job(request, pk)
+    roster = sel.get_roster_for_user(user=request.user, pk=job.roster_id)  # type: ignore[arg-type]
+    with job.file.open("rb") as fh:
+        try:
+            preview = roster_import(
+                user=request.user,
+                roster=roster,
+                f=fh,
+                name=job.original_name,
+                dry_run=request.method != "POST",
+            )
+        except UploadError as exc:
+            messages.error(request, str(exc))
+            return redirect("teams:roster_detail", pk=roster.pk)
+    if request.method == "POST":
+        if preview.applied:
+            messages.success(request, _("名单已导入。"))
+            return redirect("teams:roster_detail", pk=roster.pk)
+        messages.error(request, _("名单有错误，未导入任何数据。"))
+    return render(request, "teams/roster_preview.html", {"job": job, "roster": roster, "preview": preview})
+
+
+@login_required
+def roster_error_download(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _roster_job(request, pk)
+    roster = sel.get_roster_for_user(user=request.user, pk=job.roster_id)  # type: ignore[arg-type]
+    with job.file.open("rb") as fh:
+        data = roster_error_file(roster=roster, f=fh, name=job.original_name)
+    return _xlsx(data, "roster-errors.xlsx")
+
+
+@login_required
+def roster_queue(request: HttpRequest) -> HttpResponse:
+    m = get_membership(request.user)
+    if not (is_global(request.user) or (m and m.role in (Role.PROVINCE_STAFF, Role.CITY_STAFF))):
+        raise Http404
+    page = _page(request, sel.roster_queue(user=request.user))
+    return render(request, "teams/roster_queue.html", {"page": page, "comment_form": CommentForm()})
+
+
+# --- attendance ----------------------------------------------------------------------------------------
+
+
+def _import_hospitals(user: Any) -> Any:
+    qs = Hospital.objects.for_user(user).filter(role=HospitalRole.RECIPIENT)
+    m = get_membership(user)
+    if m is not None and m.role == Role.RECIPIENT_COORDINATOR:
+        qs = qs.filter(pk=m.hospital_id)
+    elif not is_global(user) and (
+        m is None or m.role not in (Role.PROVINCE_STAFF, Role.CITY_STAFF, Role.COUNTY_STAFF)
+    ):
+        qs = qs.none()
+    return qs.order_by("code")
+
+
+@login_required
+def attendance_upload(request: HttpRequest) -> HttpResponse:
+    hospitals = _import_hospitals(request.user)
+    if not hospitals.exists():
+        raise Http404
+    form = AttendanceUploadForm(request.POST or None, request.FILES or None, hospitals=hospitals)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            job = attendance_job_create(
+                user=request.user, hospital=form.cleaned_data["hospital"], f=upload, name=upload.name
+            )
+        except UploadError as exc:
+            form.add_error("file", str(exc))
+        else:
+            return redirect("teams:attendance_job", pk=job.pk)
+    jobs = _page(request, sel.import_jobs(user=request.user).filter(kind=ImportKind.ATTENDANCE))
+    return render(request, "teams/attendance_upload.html", {"form": form, "page": jobs})
+
+
+def _attendance_job(request: HttpRequest, pk: int) -> ImportJob:
+    return get_object_or_404(sel.import_jobs(user=request.user).filter(kind=ImportKind.ATTENDANCE), pk=pk)
+
+
+@login_required
+def attendance_job(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _attendance_job(request, pk)
+    return render(request, "teams/attendance_job.html", {"job": job, "progress": job_progress(job)})
+
+
+@login_required
+def attendance_job_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The small fragment the job page polls: progress bar while running, the summary when done."""
+    job = _attendance_job(request, pk)
+    return render(request, "teams/_job_status.html", {"job": job, "progress": job_progress(job)})
+
+
+@login_required
+def attendance_unmatched(request: HttpRequest) -> HttpResponse:
+    hospitals = _import_hospitals(request.user)
+    if not hospitals.exists():
+        raise Http404
+    if request.method == "POST":
+        form = AssignForm(request.POST)
+        if form.is_valid():
+            hospital = get_object_or_404(hospitals, pk=form.cleaned_data["hospital"])
+            staff = get_object_or_404(
+                sel.assignable_staff(user=request.user, hospital_id=hospital.pk),
+                pk=form.cleaned_data["staff"],
+            )
+            written = unmatched_assign(
+                user=request.user, hospital=hospital, userid=form.cleaned_data["userid"], staff=staff
+            )
+            messages.success(request, _("已匹配，生成考勤记录 %(n)d 条。") % {"n": written})
+        return redirect("teams:attendance_unmatched")
+    page = _page(request, sel.unmatched_queue(user=request.user).filter(hospital__in=hospitals))
+    hospital_ids = {row["hospital_id"] for row in page}
+    staff_by_hospital: dict[int, list[Staff]] = {}
+    for hid in hospital_ids:
+        staff_by_hospital[hid] = list(
+            sel.assignable_staff(user=request.user, hospital_id=hid).only("id", "name")
+        )
+    rows = [{**row, "staff_choices": staff_by_hospital.get(row["hospital_id"], [])} for row in page]
+    return render(request, "teams/attendance_unmatched.html", {"page": page, "rows": rows})
+
+
+@login_required
+def attendance_monthly(request: HttpRequest) -> HttpResponse:
+    """Monthly attendance per deployment: computed by teams.selectors_attendance (rules branch; one
+    computation for rules, appraisals and this page). Until that lands the page says so."""
+    try:
+        month = dt.date.fromisoformat((request.GET.get("month") or "")[:7] + "-01")
+    except ValueError:
+        today = dt.date.today()
+        month = today.replace(day=1)
+    try:
+        from teams.selectors_attendance import monthly_attendance  # type: ignore[import-not-found]
+    except ImportError:
+        monthly_attendance = None
+    rows: Any = []
+    pending = monthly_attendance is None
+    if not pending:
+        rows = _page(request, monthly_attendance(user=request.user, month=month))
+    return render(
+        request, "teams/attendance_monthly.html", {"month": month, "page": rows, "pending": pending}
+    )

@@ -1,0 +1,337 @@
+"""Roster submission and filing (派驻人员名单备案, SPEC §2 step 4).
+
+draft/returned --submit--> submitted --(out-of-province supporter: city forwards)--> forwarded --file--> filed
+A filed roster is locked; a change makes a new version (``previous``) that must be filed again. Filing writes
+the team's Deployments from the entries and asks the rule engine to re-check the pairing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.backends.postgresql.psycopg_any import DateRange
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from pairings.access import get_membership, is_global
+from pairings.choices import HospitalOrigin, Role
+from pairings.models import Hospital, PairingSupporter
+
+from ..choices import DeploymentRole, RosterStatus, Title
+from ..models import Deployment, Roster, RosterEntry, Staff, Team
+
+try:  # written in parallel on the rules branch; wired by the lead at merge
+    from assessments.services.findings import request_pairing_recheck
+except ImportError:  # pragma: no cover - depends on the merge
+    request_pairing_recheck = None
+
+log = logging.getLogger(__name__)
+
+EDITABLE = frozenset({RosterStatus.DRAFT, RosterStatus.RETURNED})
+
+
+class RosterError(Exception):
+    """A roster action the rules do not allow; the message is shown to the user."""
+
+
+# --- who may do what -----------------------------------------------------------------------------------
+
+
+def is_supporter_coordinator(user: Any, supporter: Hospital | int) -> bool:
+    sid = supporter if isinstance(supporter, int) else supporter.pk
+    m = get_membership(user)
+    return is_global(user) or (
+        m is not None and m.role == Role.SUPPORTER_COORDINATOR and m.hospital_id == sid
+    )
+
+
+def needs_city(roster: Roster) -> bool:
+    """Out-of-province supporters' rosters go to the recipient's city first (市州汇总后统一报省)."""
+    return roster.supporter.origin == HospitalOrigin.OTHER_PROVINCE
+
+
+def can_forward(user: Any, roster: Roster) -> bool:
+    m = get_membership(user)
+    if not needs_city(roster) or roster.status != RosterStatus.SUBMITTED:
+        return False
+    if is_global(user):
+        return True
+    return m is not None and m.role == Role.CITY_STAFF and m.city_id == roster.team.pairing.recipient.city_id
+
+
+def can_decide(user: Any, roster: Roster) -> bool:
+    """Only province staff file or return (city staff forward, never file)."""
+    ready = RosterStatus.FORWARDED if needs_city(roster) else RosterStatus.SUBMITTED
+    if roster.status != ready:
+        return False
+    if is_global(user):
+        return True
+    m = get_membership(user)
+    return (
+        m is not None
+        and m.role == Role.PROVINCE_STAFF
+        and m.province_id == roster.team.pairing.program.province_id
+    )
+
+
+def _require_editor(user: Any, roster: Roster) -> None:
+    if not is_supporter_coordinator(user, roster.supporter_id):
+        raise PermissionDenied(_("只有支援医院联络员可以编辑本院的派驻名单。"))
+    if roster.status not in EDITABLE:
+        raise RosterError(_("名单状态为“%(s)s”，不能修改。") % {"s": roster.get_status_display()})
+
+
+# --- validation shared by the form, the Excel import and submission --------------------------------------
+
+
+def entry_problems(
+    *,
+    roster: Roster,
+    staff: Staff | None,
+    title: int | None,
+    role: str,
+    planned_start: dt.date | None,
+    planned_end: dt.date | None,
+    exclude_entry_id: int | None = None,
+    check_roster: bool = True,
+) -> list[tuple[str, str]]:
+    """(field, message) problems of one entry: dates, title minimum, overlapping deployments.
+
+    MEMBER_MIN_TITLE comes from the program (RuleParams.member_min_title).
+    """
+    problems: list[tuple[str, str]] = []
+    if planned_start and planned_end and planned_end < planned_start:
+        problems.append(("planned_end", _("结束日期早于开始日期")))
+    min_title = roster.team.pairing.program.rules.member_min_title
+    if role == DeploymentRole.MEMBER and min_title and title is not None and title < min_title:
+        problems.append(("title", _("职称低于要求（队员至少 %(t)s）") % {"t": Title(min_title).label}))
+    if staff is not None and staff.pk and planned_start and planned_end and planned_end >= planned_start:
+        clash = (
+            Deployment.objects.filter(
+                staff=staff, period__overlap=DateRange(planned_start, planned_end, "[]")
+            )
+            .exclude(team=roster.team, supporter=roster.supporter)
+            .select_related("team")
+            .first()
+        )
+        if clash is not None:
+            problems.append(
+                (
+                    "planned_start",
+                    _("与已有派驻重叠：%(t)s %(s)s–%(e)s")
+                    % {"t": clash.team, "s": clash.start, "e": clash.end},
+                )
+            )
+        if not check_roster:
+            return problems
+        others = roster.entries.filter(
+            staff=staff, planned_start__lte=planned_end, planned_end__gte=planned_start
+        ).exclude(pk=exclude_entry_id)
+        if others.exists():
+            problems.append(("staff", _("该人员已在名单中")))
+    return problems
+
+
+def roster_problems(roster: Roster) -> list[str]:
+    """Whole-roster checks before submission: not empty; the lead supporter names exactly one leader."""
+    problems = []
+    entries = list(roster.entries.all())
+    if not entries:
+        problems.append(_("名单为空。"))
+    leaders = sum(1 for e in entries if e.role == DeploymentRole.LEADER)
+    is_lead = PairingSupporter.objects.filter(
+        pairing_id=roster.team.pairing_id, hospital_id=roster.supporter_id, is_lead=True
+    ).exists()
+    if is_lead and leaders != 1:
+        problems.append(_("牵头医院的名单须有且仅有一名队长（现有 %(n)d 名）。") % {"n": leaders})
+    if not is_lead and leaders:
+        problems.append(_("队长由牵头医院派出，本院名单不应包含队长。"))
+    return problems
+
+
+# --- actions ---------------------------------------------------------------------------------------------
+
+
+def roster_create(*, user: Any, team: Team, supporter: Hospital) -> Roster:
+    """Start a draft roster of ``supporter`` for ``team`` (version 1)."""
+    if not is_supporter_coordinator(user, supporter):
+        raise PermissionDenied(_("只有支援医院联络员可以创建本院的派驻名单。"))
+    if not PairingSupporter.objects.filter(pairing_id=team.pairing_id, hospital=supporter).exists():
+        raise RosterError(_("该医院不是本帮扶关系的支援医院。"))
+    with transaction.atomic():
+        if Roster.objects.filter(team=team, supporter=supporter).exists():
+            raise RosterError(_("该批次已有名单；修改已备案的名单请创建新版本。"))
+        return Roster.objects.create(team=team, supporter=supporter)
+
+
+def roster_entry_add(
+    *,
+    user: Any,
+    roster: Roster,
+    staff: Staff,
+    role: str,
+    post: str,
+    planned_start: dt.date,
+    planned_end: dt.date,
+) -> RosterEntry:
+    """Add one person to an editable roster (checks MEMBER_MIN_TITLE and overlapping deployments)."""
+    _require_editor(user, roster)
+    if staff.employer_id != roster.supporter_id:
+        raise RosterError(_("人员不属于本院。"))
+    problems = entry_problems(
+        roster=roster,
+        staff=staff,
+        title=staff.title,
+        role=role,
+        planned_start=planned_start,
+        planned_end=planned_end,
+    )
+    if problems:
+        raise RosterError("；".join(m for _f, m in problems))
+    with transaction.atomic():
+        return RosterEntry.objects.create(
+            roster=roster,
+            staff=staff,
+            role=role,
+            post=post,
+            planned_start=planned_start,
+            planned_end=planned_end,
+        )
+
+
+def roster_entry_remove(*, user: Any, entry: RosterEntry) -> None:
+    _require_editor(user, entry.roster)
+    with transaction.atomic():
+        entry.delete()
+
+
+def roster_submit(*, user: Any, roster: Roster) -> Roster:
+    """Submit for filing; out-of-province supporters' rosters go to the recipient's city first."""
+    _require_editor(user, roster)
+    problems = roster_problems(roster)
+    if problems:
+        raise RosterError(" ".join(problems))
+    with transaction.atomic():
+        roster.status = RosterStatus.SUBMITTED
+        roster.submitted_at = timezone.now()
+        roster.submitted_by = user
+        roster.comment = ""
+        roster.save(update_fields=["status", "submitted_at", "submitted_by", "comment", "updated_at"])
+    return roster
+
+
+def roster_forward(*, user: Any, roster: Roster, comment: str = "") -> Roster:
+    """City staff forward an out-of-province supporter's roster of their city to the province."""
+    if not can_forward(user, roster):
+        raise PermissionDenied(_("只有受援医院所在市州可以汇总上报省外支援医院的已提交名单。"))
+    with transaction.atomic():
+        roster.status = RosterStatus.FORWARDED
+        roster.forwarded_at = timezone.now()
+        roster.forwarded_by = user
+        if comment:
+            roster.comment = comment
+        roster.save(update_fields=["status", "forwarded_at", "forwarded_by", "comment", "updated_at"])
+    return roster
+
+
+def roster_return(*, user: Any, roster: Roster, comment: str) -> Roster:
+    """Province staff return a roster with a comment (required); the supporter edits and resubmits."""
+    if not can_decide(user, roster):
+        raise PermissionDenied(_("只有省级卫健委可以退回待备案的名单。"))
+    if not comment.strip():
+        raise RosterError(_("退回须填写意见。"))
+    with transaction.atomic():
+        roster.status = RosterStatus.RETURNED
+        roster.decided_at = timezone.now()
+        roster.decided_by = user
+        roster.comment = comment.strip()
+        roster.save(update_fields=["status", "decided_at", "decided_by", "comment", "updated_at"])
+    return roster
+
+
+def roster_file(*, user: Any, roster: Roster, comment: str = "") -> Roster:
+    """备案: lock the roster, write the team's Deployments, re-check the pairing (ROSTER_FILED)."""
+    if not can_decide(user, roster):
+        raise PermissionDenied(_("只有省级卫健委可以备案待备案的名单。"))
+    try:
+        with transaction.atomic():
+            roster.status = RosterStatus.FILED
+            roster.decided_at = timezone.now()
+            roster.decided_by = user
+            roster.comment = comment
+            roster.save(update_fields=["status", "decided_at", "decided_by", "comment", "updated_at"])
+            _sync_deployments(roster)
+            pairing_id = roster.team.pairing_id
+            if request_pairing_recheck is not None:
+                transaction.on_commit(
+                    lambda: request_pairing_recheck(pairing_id=pairing_id, reason=f"roster {roster.pk} filed")
+                )
+    except IntegrityError as exc:
+        raise RosterError(_("备案失败：名单中有人员与其他派驻时间重叠。")) from exc
+    return roster
+
+
+def _sync_deployments(roster: Roster) -> None:
+    """The team's Deployments of this supporter follow the filed roster: update, create, drop leavers."""
+    entries = list(roster.entries.all())
+    existing = {
+        d.staff_id: d for d in Deployment.objects.filter(team=roster.team, supporter=roster.supporter)
+    }
+    keep = set()
+    for e in entries:
+        keep.add(e.staff_id)
+        d = existing.get(e.staff_id)
+        if d is None:
+            Deployment.objects.create(
+                team=roster.team,
+                supporter=roster.supporter,
+                staff_id=e.staff_id,
+                roster=roster,
+                role=e.role,
+                post=e.post,
+                planned_start=e.planned_start,
+                planned_end=e.planned_end,
+            )
+            continue
+        d.roster, d.role, d.post = roster, e.role, e.post
+        d.planned_start, d.planned_end = e.planned_start, e.planned_end
+        d.save(update_fields=["roster", "role", "post", "planned_start", "planned_end", "updated_at"])
+    # People dropped from the roster: a deployment that has not started goes; one that has keeps its history.
+    Deployment.objects.filter(
+        team=roster.team, supporter=roster.supporter, actual_start__isnull=True
+    ).exclude(staff_id__in=keep).filter(attendance__isnull=True).delete()
+
+
+def roster_new_version(*, user: Any, roster: Roster) -> Roster:
+    """A filed roster is locked: changing it starts a new draft version with the same entries."""
+    if not is_supporter_coordinator(user, roster.supporter_id):
+        raise PermissionDenied(_("只有支援医院联络员可以修改本院的派驻名单。"))
+    if roster.status != RosterStatus.FILED:
+        raise RosterError(_("只有已备案的名单需要新建版本。"))
+    with transaction.atomic():
+        if Roster.objects.filter(previous=roster).exists():
+            raise RosterError(_("该名单已有新版本。"))
+        new = Roster.objects.create(
+            team=roster.team, supporter=roster.supporter, version=roster.version + 1, previous=roster
+        )
+        RosterEntry.objects.bulk_create(
+            RosterEntry(
+                roster=new,
+                staff_id=e.staff_id,
+                role=e.role,
+                post=e.post,
+                planned_start=e.planned_start,
+                planned_end=e.planned_end,
+            )
+            for e in roster.entries.all()
+        )
+    return new
+
+
+def entries_by_staff(entries: Iterable[RosterEntry]) -> dict[int, RosterEntry]:
+    return {e.staff_id: e for e in entries}

@@ -1,0 +1,191 @@
+"""DingTalk attendance import: idempotent punches, night shifts, unmatched queue, derived records."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.utils.timezone import localtime
+
+from teams.dingtalk_samples import RAW_HEADER, SUMMARY_HEADER, write_sample, write_xlsx
+from teams.models import AttendancePunch, AttendanceRecord, DingTalkIdentity
+from teams.services.attendance import attendance_import, unmatched_assign
+from tests import factories as f
+
+
+def _xlsx(tmp_path: Path, rows: list[list[Any]], header: list[str] = RAW_HEADER) -> io.BytesIO:
+    path = tmp_path / "export.xlsx"
+    write_xlsx(path, [("原始记录", [["原始记录 统计日期"], header, *rows])])
+    return io.BytesIO(path.read_bytes())
+
+
+def _deployed(world: Any, userid: str = "ding000001") -> Any:
+    team = f.TeamFactory(pairing=world.pairing_a)
+    dep = f.DeploymentFactory(team=team, planned_start=dt.date(2023, 3, 1), planned_end=dt.date(2023, 8, 31))
+    DingTalkIdentity.objects.create(hospital=world.recipient_a, userid=userid, staff=dep.staff)
+    return dep
+
+
+def test_raw_export_derives_first_and_last_punch_and_night_shift(world: Any, tmp_path: Path) -> None:
+    # given a deployed person known by DingTalk id, with a normal day and a night shift ending after midnight
+    dep = _deployed(world)
+    rows = [
+        ["张三", "ding000001", "内科", "", "2023-03-01 08:01:00", "上班", "正常", "范围内", ""],
+        ["张三", "ding000001", "内科", "", "2023-03-01 12:00:00", "下班", "正常", "范围内", ""],
+        ["张三", "ding000001", "内科", "", "2023-03-01 17:45:00", "下班", "正常", "范围内", ""],
+        ["张三", "ding000001", "内科", "", "2023-03-02 16:50:00", "上班", "正常", "范围内", ""],
+        ["张三", "ding000001", "内科", "", "2023-03-03 02:10:00", "下班", "补卡", "范围内", "BK001"],
+    ]
+    # when the recipient coordinator imports it
+    summary = attendance_import(
+        user=world.users["alice"], hospital=world.recipient_a, f=_xlsx(tmp_path, rows)
+    )
+    # then every punch is stored and one record per day is derived; the 02:10 punch belongs to 03-02
+    assert summary.ok and summary.inserted == 5 and summary.unmatched == 0
+    recs = {r.date: r for r in AttendanceRecord.objects.filter(deployment=dep)}
+    assert set(recs) == {dt.date(2023, 3, 1), dt.date(2023, 3, 2)}
+    assert (
+        localtime(recs[dt.date(2023, 3, 1)].check_out).hour == 17
+        and recs[dt.date(2023, 3, 1)].status == "present"
+    )
+    night = recs[dt.date(2023, 3, 2)]
+    assert localtime(night.check_out).date() == dt.date(2023, 3, 3) and night.approval_ref == "BK001"
+
+
+def test_reimport_same_or_overlapping_file_adds_nothing(world: Any, tmp_path: Path) -> None:
+    # given an export imported once
+    _deployed(world)
+    sample = write_sample(tmp_path / "s.xlsx", 400, n_people=4)
+    first = attendance_import(
+        user=world.users["alice"], hospital=world.recipient_a, f=io.BytesIO(sample.read_bytes())
+    )
+    punches, records = AttendancePunch.objects.count(), AttendanceRecord.objects.count()
+    # when the same file is imported again
+    again = attendance_import(
+        user=world.users["alice"], hospital=world.recipient_a, f=io.BytesIO(sample.read_bytes())
+    )
+    # then nothing is added and every row counts as a duplicate
+    assert first.inserted == 400 and records > 0
+    assert again.inserted == 0 and again.duplicates == 400
+    assert AttendancePunch.objects.count() == punches and AttendanceRecord.objects.count() == records
+
+
+def test_unmatched_rows_are_queued_then_resolved(world: Any, tmp_path: Path) -> None:
+    # given a deployed person without a DingTalk mapping yet
+    team = f.TeamFactory(pairing=world.pairing_a)
+    dep = f.DeploymentFactory(team=team, planned_start=dt.date(2023, 3, 1), planned_end=dt.date(2023, 8, 31))
+    rows = [
+        ["李四", "ding000009", "外科", "2023-03-01", "2023-03-01 08:20:00", "上班", "正常", "范围内", ""],
+        ["李四", "ding000009", "外科", "2023-03-01", "2023-03-01 17:20:00", "下班", "正常", "范围内", ""],
+    ]
+    # when imported, the rows are kept but unmatched
+    summary = attendance_import(
+        user=world.users["alice"], hospital=world.recipient_a, f=_xlsx(tmp_path, rows)
+    )
+    assert summary.unmatched == 2 and summary.unmatched_users == 1 and summary.records == 0
+    assert AttendancePunch.objects.filter(staff__isnull=True).count() == 2
+    # and when the coordinator assigns the id to the staff member
+    written = unmatched_assign(
+        user=world.users["alice"], hospital=world.recipient_a, userid="ding000009", staff=dep.staff
+    )
+    # then the punches are matched and the record derived
+    assert written == 1
+    assert AttendancePunch.objects.filter(staff__isnull=True).count() == 0
+    assert AttendanceRecord.objects.get(deployment=dep).status == "present"
+
+
+def test_daily_summary_export_with_leave(world: Any, tmp_path: Path) -> None:
+    # given a 每日统计 export with one worked day and one leave day
+    dep = _deployed(world)
+    rows = [
+        ["张三", "ding000001", "内科", "2023/3/6", "08:40", "迟到", "17:40", "正常", "", ""],
+        ["张三", "ding000001", "内科", "2023年3月7日", "", "", "", "", "事假1天", ""],
+    ]
+    # when imported
+    summary = attendance_import(
+        user=world.users["alice"], hospital=world.recipient_a, f=_xlsx(tmp_path, rows, SUMMARY_HEADER)
+    )
+    # then the late day and the approved leave are both kept
+    assert summary.ok
+    recs = {r.date: r.status for r in AttendanceRecord.objects.filter(deployment=dep)}
+    assert recs == {dt.date(2023, 3, 6): "late", dt.date(2023, 3, 7): "leave"}
+
+
+def test_bad_date_rejects_whole_file_naming_the_cell(world: Any, tmp_path: Path) -> None:
+    # given an export with one good row and one bad date
+    _deployed(world)
+    rows = [
+        ["张三", "ding000001", "内科", "2023-03-01", "2023-03-01 08:01:00", "上班", "正常", "范围内", ""],
+        ["张三", "ding000001", "内科", "03.01.2023", "2023-03-01 17:00:00", "下班", "正常", "范围内", ""],
+    ]
+    # when imported
+    summary = attendance_import(
+        user=world.users["alice"], hospital=world.recipient_a, f=_xlsx(tmp_path, rows)
+    )
+    # then nothing is written and the error names row 4, column 考勤日期 (D)
+    assert not summary.ok and summary.rejected == 1
+    assert "第 4 行" in summary.errors[0] and "考勤日期 (D)" in summary.errors[0]
+    assert AttendancePunch.objects.count() == 0
+
+
+def test_dry_run_writes_nothing(world: Any, tmp_path: Path) -> None:
+    _deployed(world)
+    sample = write_sample(tmp_path / "s.csv", 50, n_people=2)
+    summary = attendance_import(
+        user=world.users["alice"], hospital=world.recipient_a, f=io.BytesIO(sample.read_bytes()), dry_run=True
+    )
+    assert summary.inserted == 50 and AttendancePunch.objects.count() == 0
+
+
+@pytest.mark.parametrize("who", ["bob", "charlie", "city_b", "nobody"])
+def test_refused_importers_change_nothing(world: Any, tmp_path: Path, who: str) -> None:
+    # given a valid export for recipient A
+    sample = write_sample(tmp_path / "s.xlsx", 10, n_people=1)
+    # when someone outside recipient A's scope imports it, then it is refused and nothing stored
+    with pytest.raises(PermissionDenied):
+        attendance_import(
+            user=world.users[who], hospital=world.recipient_a, f=io.BytesIO(sample.read_bytes())
+        )
+    assert AttendancePunch.objects.count() == 0
+
+
+def test_assigning_to_staff_not_deployed_here_is_refused(world: Any) -> None:
+    stranger = f.StaffFactory(employer=world.supporter_b)
+    with pytest.raises(PermissionDenied):
+        unmatched_assign(user=world.users["alice"], hospital=world.recipient_a, userid="x", staff=stranger)
+    assert not DingTalkIdentity.objects.exists()
+
+
+def test_job_rerun_after_a_crash_imports_exactly_once(world: Any, tmp_path: Path) -> None:
+    # given a job that crashed mid-way (status still running) after part of the file had been imported
+    from django.core.files.base import ContentFile
+
+    from teams.models import ImportJob
+    from teams.services.jobs import import_job_run
+    from teams.tasks import run_import_job
+
+    sample = write_sample(tmp_path / "s.xlsx", 100, n_people=2)
+    attendance_import(
+        user=world.users["alice"], hospital=world.recipient_a, f=io.BytesIO(sample.read_bytes())
+    )
+    job = ImportJob(kind="attendance", hospital=world.recipient_a, status="running", original_name="s.xlsx")
+    job.file.save("s.xlsx", ContentFile(sample.read_bytes()))
+    # when the task is delivered again (and once more)
+    assert run_import_job(job.pk) == "done"
+    import_job_run(job_id=job.pk)
+    # then each punch exists once and the job reports the duplicates
+    job.refresh_from_db()
+    assert AttendancePunch.objects.count() == 100
+    assert job.counts["inserted"] == 0 and job.counts["duplicates"] == 100 and job.progress == 100
+
+
+def test_duplicated_rows_inside_one_file_count_once(world: Any, tmp_path: Path) -> None:
+    row = ["张三", "ding000001", "内科", "", "2023-03-01 08:01:00", "上班", "正常", "范围内", ""]
+    summary = attendance_import(
+        user=world.users["alice"], hospital=world.recipient_a, f=_xlsx(tmp_path, [row, row])
+    )
+    assert summary.inserted == 1 and summary.duplicates == 1 and AttendancePunch.objects.count() == 1

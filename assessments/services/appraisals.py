@@ -396,15 +396,19 @@ def annual_appraisal_publish(*, user: Any, program: Program, year: int) -> int:
         )
 
 
-def supporters_for_review(*, program: Program, year: int) -> list[dict[str, Any]]:
+def supporters_for_review(
+    *, program: Program, year: int, grades: dict[int, tuple[str, Decimal]] | None = None
+) -> list[dict[str, Any]]:
     """通报批评 list: supporters named for failing their tasks in ``year`` (rule in the module docstring).
 
-    Uses the published appraisal where there is one, else the draft. Three queries.
+    ``grades`` (pairing id → (grade, score)) defaults to the published appraisal where there is one, else
+    the draft. Three queries.
     """
-    grades: dict[int, tuple[str, Decimal]] = {}
-    for a in AnnualAppraisal.objects.filter(pairing__program=program, year=year).order_by("status"):
-        # "draft" sorts before "published": a published row overwrites the draft.
-        grades[a.pairing_id] = (a.grade, a.score)
+    if grades is None:
+        grades = {}
+        for a in AnnualAppraisal.objects.filter(pairing__program=program, year=year).order_by("status"):
+            # "draft" sorts before "published": a published row overwrites the draft.
+            grades[a.pairing_id] = (a.grade, a.score)
     critical: dict[int, int] = {}
     for pid, n in (
         Finding.objects.filter(program=program, status=FindingStatus.OPEN, severity=Severity.CRITICAL)

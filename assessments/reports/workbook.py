@@ -42,7 +42,7 @@ def _sheet(wb: Workbook, title: str, columns: list[Column], rows: Iterable[list[
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.print_title_rows = "1:1"
     ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.paperSize = 9  # A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True

@@ -83,6 +83,8 @@ def report_build(*, report_id: int, task_id: str = "") -> ReportFile:
     fd, tmp = tempfile.mkstemp(suffix=f".{ext}")
     os.close(fd)
     try:
+        if report.year is not None and report.year not in report.program.years:
+            raise ValidationError(_("年度不在项目周期内。"))
         if report.kind == ReportKind.ANNUAL_WORKBOOK:
             build_annual_workbook(program=report.program, year=report.year, out=tmp, progress=progress)
         elif report.kind == ReportKind.PROVINCIAL_REPORT:

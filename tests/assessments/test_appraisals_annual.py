@@ -12,6 +12,7 @@ from django.utils import timezone
 from assessments.choices import AppraisalStatus, Grade
 from assessments.models import AnnualAppraisal, Finding, Scorecard
 from assessments.services.appraisals import (
+    DEFAULT_BANDS,
     DEFAULT_INDICATORS,
     annual_appraisal_adjust,
     annual_appraisal_compute,
@@ -68,8 +69,7 @@ def test_compute_scores_every_pairing_with_its_figures(world, staffed, django_as
     assert lines["training"]["figures"]["trainees"]["value"] == 3
     assert lines["training"]["score"] == "10.0"
     assert a.score == sum(Decimal(line["score"]) for line in lines.values())
-    assert a.grade == grade_for(a.score, [{"grade": "excellent", "min": 90}, {"grade": "good", "min": 80},
-                                         {"grade": "pass", "min": 60}, {"grade": "fail", "min": 0}])  # fmt: skip
+    assert a.grade == grade_for(a.score, DEFAULT_BANDS)
     b = by_pairing[world.pairing_b.pk]
     assert b.breakdown["figures"]["covered_days"] == 0
     assert b.grade == Grade.FAIL

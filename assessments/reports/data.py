@@ -42,10 +42,18 @@ class PairingRow:
 GRADE_LABELS = dict(Grade.choices)
 
 
-def pairing_rows(*, program: Program, year: int) -> list[PairingRow]:
+def year_attendance(*, program: Program, year: int) -> list[tuple[int, int, dt.date, int, int]]:
+    """The attendance rows of the year, read once per build and shared by the figures and the sheet."""
+    date_from, date_to = year_bounds(program, year)
+    return attendance_by_month(program=program, date_from=date_from, date_to=date_to)
+
+
+def pairing_rows(
+    *, program: Program, year: int, attendance: list[tuple[int, int, dt.date, int, int]] | None = None
+) -> list[PairingRow]:
     """One row per pairing: the published appraisal, else the draft, else a preview computed in memory."""
     indicators, bands = scorecard_for(program)
-    figures = pairing_figures(program=program, year=year)
+    figures = pairing_figures(program=program, year=year, attendance=attendance)
     saved: dict[int, AnnualAppraisal] = {}
     for a in AnnualAppraisal.objects.filter(pairing__program=program, year=year).order_by("status"):
         saved[a.pairing_id] = a  # "published" sorts after "draft" and wins
@@ -280,13 +288,14 @@ def training_rows(*, program: Program, year: int) -> Iterator[list[Any]]:
         ]
 
 
-def attendance_rows(*, program: Program, year: int) -> list[list[Any]]:
+def attendance_rows(
+    *, program: Program, year: int, attendance: list[tuple[int, int, dt.date, int, int]] | None = None
+) -> list[list[Any]]:
     """Attendance by pairing and month (expected, present, rate)."""
-    date_from, date_to = year_bounds(program, year)
+    if attendance is None:
+        attendance = year_attendance(program=program, year=year)
     agg: dict[tuple[int, dt.date], list[int]] = defaultdict(lambda: [0, 0])
-    for _dep, pid, month, expected, present in attendance_by_month(
-        program=program, date_from=date_from, date_to=date_to
-    ):
+    for _dep, pid, month, expected, present in attendance:
         a = agg[(pid, month)]
         a[0] += expected
         a[1] += present

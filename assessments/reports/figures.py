@@ -185,9 +185,16 @@ FIGURE_LABELS: dict[str, str] = {
 
 
 def pairing_figures(
-    *, program: Program, year: int, pairing_ids: Sequence[int] | None = None
+    *,
+    program: Program,
+    year: int,
+    pairing_ids: Sequence[int] | None = None,
+    attendance: list[tuple[int, int, dt.date, int, int]] | None = None,
 ) -> dict[int, dict[str, Any]]:
-    """Raw figures of every pairing of ``program`` for ``year`` (keys: FIGURE_LABELS), ~14 queries in all."""
+    """Raw figures of every pairing of ``program`` for ``year`` (keys: FIGURE_LABELS), ~14 queries in all.
+
+    ``attendance`` lets a report pass the rows of ``attendance_by_month`` it already read (the largest
+    table), so it is scanned once per build."""
     date_from, date_to = year_bounds(program, year)
     rules = program.rules
     pairings = Pairing.objects.filter(program=program)
@@ -217,9 +224,9 @@ def pairing_figures(
         if pk in out:
             out[pk].update(figs)
 
-    for _dep, pk, _month, expected, present in attendance_by_month(
-        program=program, date_from=date_from, date_to=date_to
-    ):
+    if attendance is None:
+        attendance = attendance_by_month(program=program, date_from=date_from, date_to=date_to)
+    for _dep, pk, _month, expected, present in attendance:
         if pk in out:
             out[pk]["attendance_expected"] += expected
             out[pk]["attendance_present"] += present

@@ -201,9 +201,12 @@ def build_annual_workbook(
     step = progress or (lambda pct: None)
     wb = Workbook(write_only=True)
     _fixed_properties(wb, program, f"{program.name} {year} 年度考核报表")
-    rows = data.pairing_rows(program=program, year=year)
+    attendance = data.year_attendance(program=program, year=year)
+    rows = data.pairing_rows(program=program, year=year, attendance=attendance)
     step(20)
-    counts = _annual_sheets(wb, program=program, year=year, rows=rows, step=step, base=20, span=75)
+    counts = _annual_sheets(
+        wb, program=program, year=year, rows=rows, step=step, base=20, span=75, attendance=attendance
+    )
     wb.save(out)
     step(100)
     return counts
@@ -218,6 +221,7 @@ def _annual_sheets(
     step: Progress,
     base: int,
     span: int,
+    attendance: list[Any] | None = None,
 ) -> dict[str, int]:
     counts: dict[str, int] = {}
     sheets: list[tuple[str, list[Column], Callable[[], Iterable[list[Any]]]]] = [
@@ -225,7 +229,11 @@ def _annual_sheets(
         ("派驻人员", DEPLOYMENT_COLUMNS, lambda: data.deployment_rows(program=program, year=year)),
         ("问题清单", FINDING_COLUMNS, lambda: data.finding_rows(program=program, year=year)),
         ("进修培训", TRAINING_COLUMNS, lambda: data.training_rows(program=program, year=year)),
-        ("月度考勤", ATTENDANCE_COLUMNS, lambda: data.attendance_rows(program=program, year=year)),
+        (
+            "月度考勤",
+            ATTENDANCE_COLUMNS,
+            lambda: data.attendance_rows(program=program, year=year, attendance=attendance),
+        ),
         (
             "能力建设",
             CAPACITY_COLUMNS,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -16,16 +18,23 @@ from assessments.choices import JobStatus
 from assessments.forms import ReportRequestForm
 from assessments.models import ReportFile
 from assessments.services.reports import CONTENT_TYPES, EXTENSIONS, can_request_reports, report_request
+from pairings.access import get_membership, is_global
+from pairings.choices import Role
 from pairings.models import Program
+
+
+def _reports(user: Any) -> Any:
+    """Reports the user may see: ``for_user`` scoping, then commission staff only (the dashboard API role
+    shares the province scope but does not download report files)."""
+    m = get_membership(user)
+    if not (is_global(user) or (m is not None and m.role == Role.PROVINCE_STAFF)):
+        return ReportFile.objects.none()
+    return ReportFile.objects.for_user(user)
 
 
 @login_required
 def report_list(request: HttpRequest) -> HttpResponse:
-    reports = (
-        ReportFile.objects.for_user(request.user)
-        .select_related("program", "requested_by")
-        .order_by("-created_at", "-pk")
-    )
+    reports = _reports(request.user).select_related("program", "requested_by").order_by("-created_at", "-pk")
     programs = [
         p
         for p in Program.objects.for_user(request.user).order_by("-start_date")
@@ -64,13 +73,13 @@ def report_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def report_status(request: HttpRequest, pk: int) -> HttpResponse:
     """The status fragment the list polls while a build is queued or running."""
-    report = get_object_or_404(ReportFile.objects.for_user(request.user), pk=pk)
+    report = get_object_or_404(_reports(request.user), pk=pk)
     return render(request, "assessments/reports/_status.html", {"r": report})
 
 
 @login_required
 def report_download(request: HttpRequest, pk: int) -> FileResponse:
-    report = get_object_or_404(ReportFile.objects.for_user(request.user).select_related("program"), pk=pk)
+    report = get_object_or_404(_reports(request.user).select_related("program"), pk=pk)
     if report.status != JobStatus.SUCCEEDED or not report.file:
         raise Http404
     ext = EXTENSIONS[report.kind]

@@ -180,9 +180,21 @@ def test_reports_request_status_and_scoped_download(
     assert "下载" in client.get(reverse("assessments:report_status", args=[report.pk])).content.decode()
     r = client.get(reverse("assessments:report_download", args=[report.pk]))
     assert r.status_code == 200 and b"".join(r.streaming_content)[:2] == b"PK"
-    for who in ["city_a", "county_a", "alice", "charlie"]:
+    for who in ["city_a", "county_a", "alice", "charlie", "dashboard"]:
         client.force_login(world.users[who])
         assert client.get(reverse("assessments:report_download", args=[report.pk])).status_code == 404
         refused = client.post(reverse("assessments:report_create"), request_data)
         assert refused.status_code in (403, 404)
     assert ReportFile.objects.count() == 1
+
+
+def test_supporter_cannot_record_the_end_of_stint_appraisal(world, dep, client):
+    from assessments.models import EndOfStintAppraisal
+
+    data = {"qualified": "1", "opinion": "合格", "signer": "王院长", "signed_on": "2024-01-05"}
+    client.force_login(world.users["charlie"])
+    assert client.post(reverse("assessments:end_appraisal_entry", args=[dep.pk]), data).status_code == 403
+    assert not EndOfStintAppraisal.objects.exists()
+    client.force_login(world.users["alice"])
+    assert client.post(reverse("assessments:end_appraisal_entry", args=[dep.pk]), data).status_code == 302
+    assert EndOfStintAppraisal.objects.get().qualified is True

@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 
 from assessments.reports import data
 from assessments.reports.safe import cell
+from assessments.services.appraisals import grade_review_reasons
 from pairings.models import Program
 
 Progress = Callable[[int], None]
@@ -88,6 +89,7 @@ SUMMARY_COLUMNS: list[Column] = [
     ("培训名额要求", 10, INT),
     ("新技术新业务", 10, INT),
     ("未整改严重问题", 10, INT),
+    ("通报批评/等级复核", 24, None),
 ]
 
 
@@ -112,6 +114,7 @@ def summary_rows(rows: list[data.PairingRow]) -> Iterable[list[Any]]:
             f.get("training_quota", 0),
             f.get("new_technologies", 0),
             f.get("open_critical_findings", 0),
+            "；".join(grade_review_reasons(r.grade, f)),
         ]
 
 

@@ -301,6 +301,16 @@ def score_figures(
     return min(_q(total), Decimal(100)), lines
 
 
+def grade_review_reasons(grade: str, figs: dict[str, Any]) -> list[str]:
+    """Why a pairing's supporters are flagged for grade review (通报批评), per the module docstring."""
+    reasons = []
+    if grade == Grade.FAIL:
+        reasons.append(_("年度考核不合格"))
+    if figs.get("open_critical_findings"):
+        reasons.append(_("存在未整改严重问题 %(n)d 项") % {"n": figs["open_critical_findings"]})
+    return reasons
+
+
 def _require_province_staff(user: Any, program: Program) -> None:
     if is_global(user):
         return
@@ -350,7 +360,12 @@ def annual_appraisal_compute(*, user: Any, program: Program, year: int) -> list[
                     adjusted_by=prev.adjusted_by if prev else None,
                     score=score,
                     grade=grade_for(score, bands),
-                    breakdown={"indicators": lines, "figures": figs, "bands": bands},
+                    breakdown={
+                        "indicators": lines,
+                        "figures": figs,
+                        "bands": bands,
+                        "grade_review": grade_review_reasons(grade_for(score, bands), figs),
+                    },
                     computed_at=now,
                 )
             )

@@ -73,6 +73,7 @@ def test_compute_scores_every_pairing_with_its_figures(world, staffed, django_as
     b = by_pairing[world.pairing_b.pk]
     assert b.breakdown["figures"]["covered_days"] == 0
     assert b.grade == Grade.FAIL
+    assert b.breakdown["grade_review"] == ["年度考核不合格"]  # flagged for grade review (通报批评)
     assert b.status == AppraisalStatus.DRAFT
 
 

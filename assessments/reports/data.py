@@ -55,8 +55,8 @@ def pairing_rows(
     indicators, bands = scorecard_for(program)
     figures = pairing_figures(program=program, year=year, attendance=attendance)
     saved: dict[int, AnnualAppraisal] = {}
-    for a in AnnualAppraisal.objects.filter(pairing__program=program, year=year).order_by("status"):
-        saved[a.pairing_id] = a  # "published" sorts after "draft" and wins
+    for appraisal in AnnualAppraisal.objects.filter(pairing__program=program, year=year).order_by("status"):
+        saved[appraisal.pairing_id] = appraisal  # "published" sorts after "draft" and wins
     supporters: dict[int, list[tuple[bool, str, str]]] = defaultdict(list)
     for pid, is_lead, code, name in PairingSupporter.objects.filter(pairing__program=program).values_list(
         "pairing_id", "is_lead", "hospital__code", "hospital__name"
@@ -132,7 +132,9 @@ def province_totals(rows: list[PairingRow]) -> dict[str, Any]:
         "expert_batches": total("expert_batches"),
         "expert_person_times": total("expert_person_times"),
         "open_critical_findings": total("open_critical_findings"),
-        "average_score": (sum(r.score for r in rows) / len(rows)).quantize(Decimal("0.1")) if rows else None,
+        "average_score": (sum((r.score for r in rows), Decimal(0)) / len(rows)).quantize(Decimal("0.1"))
+        if rows
+        else None,
     }
 
 

@@ -73,7 +73,7 @@ def attendance_by_month(
                 "excused": sorted(str(s) for s in EXCUSED_STATUSES),
             },
         )
-        return [tuple(row) for row in cur.fetchall()]  # type: ignore[misc]
+        return [(r[0], r[1], r[2], r[3], r[4]) for r in cur.fetchall()]
 
 
 # Deployments overlapping the year: qualification (LEADER_POST, LEADER_MGMT_YEARS, MEMBER_CLINICAL_YEARS,
@@ -116,7 +116,7 @@ SELECT t.pairing_id,
 
 def _deployment_figures(program: Program, date_from: dt.date, date_to: dt.date) -> dict[int, dict[str, int]]:
     rules = program.rules
-    params = {
+    params: dict[str, Any] = {
         "program_id": program.pk,
         "date_from": date_from,
         "date_to": date_to,
@@ -232,14 +232,14 @@ def pairing_figures(
             out[pk]["attendance_present"] += present
 
     # TRAINING_QUOTA: free stints started in the year lasting ≥ M months (calendar arithmetic).
-    for row in (
+    for stint in (
         TraineeStint.objects.filter(pairing_id__in=ids, start_date__range=(date_from, date_to))
         .values("pairing_id", "start_date", "end_date", "is_free")
         .order_by()
     ):
-        figs = out[row["pairing_id"]]
+        figs = out[stint["pairing_id"]]
         figs["trainees_all"] += 1
-        if row["is_free"] and _stay_met(row["start_date"], row["end_date"], rules.training_min_months):
+        if stint["is_free"] and _stay_met(stint["start_date"], stint["end_date"], rules.training_min_months):
             figs["trainees"] += 1
     for figs in out.values():
         figs["training_quota"] = rules.training_quota or 0
@@ -270,8 +270,10 @@ def pairing_figures(
             "recipient_signed_on",
         )
     ):
-        dates = [a["supporter_signed_on"], a["government_signed_on"], a["recipient_signed_on"]]
-        if any(d is None for d in dates):
+        dates = [
+            d for d in (a["supporter_signed_on"], a["government_signed_on"], a["recipient_signed_on"]) if d
+        ]
+        if len(dates) < 3:
             continue
         signed = max(dates)
         if a["kind"] == AgreementKind.TRIPARTITE:
@@ -290,7 +292,7 @@ def pairing_figures(
     # Capacity built at the recipient.
     recipients = {m["recipient_id"]: pk for pk, m in meta.items()}
     built = [CentreStatus.BUILT, CentreStatus.ACCREDITED]
-    for row in (
+    for centre in (
         CentreProgress.objects.filter(hospital_id__in=recipients, status__in=built)
         .values("hospital_id")
         .annotate(
@@ -299,32 +301,34 @@ def pairing_figures(
         )
         .order_by()
     ):
-        out[recipients[row["hospital_id"]]].update(centres_total=row["total"], centres_achieved=row["year"])
-    for row in (
+        out[recipients[centre["hospital_id"]]].update(
+            centres_total=centre["total"], centres_achieved=centre["year"]
+        )
+    for tech in (
         NewTechnology.objects.filter(hospital_id__in=recipients, introduced_on__range=(date_from, date_to))
         .values("hospital_id")
         .annotate(n=Count("pk"))
         .order_by()
     ):
-        out[recipients[row["hospital_id"]]]["new_technologies"] = row["n"]
-    for row in (
+        out[recipients[tech["hospital_id"]]]["new_technologies"] = tech["n"]
+    for spec in (
         Specialty.objects.filter(hospital_id__in=recipients, achieved_on__range=(date_from, date_to))
         .values("hospital_id")
         .annotate(n=Count("pk"))
         .order_by()
     ):
-        out[recipients[row["hospital_id"]]]["specialties_achieved"] = row["n"]
+        out[recipients[spec["hospital_id"]]]["specialties_achieved"] = spec["n"]
 
     # Remote services, monthly activity figures and visiting experts.
-    for row in (
+    for remote in (
         RemoteService.objects.filter(pairing_id__in=ids, month__range=(date_from.replace(day=1), date_to))
         .values("pairing_id")
         .annotate(n=Sum("count"))
         .order_by()
     ):
-        out[row["pairing_id"]]["remote_services"] = row["n"] or 0
+        out[remote["pairing_id"]]["remote_services"] = remote["n"] or 0
     activity_fields = ["outpatient_visits", "surgeries", "lectures", "teaching_rounds", "case_discussions"]
-    for row in (
+    for act in (
         MonthlyActivity.objects.filter(
             deployment__team__pairing_id__in=ids, month__range=(date_from.replace(day=1), date_to)
         )
@@ -332,19 +336,20 @@ def pairing_figures(
         .annotate(**{f: Sum(f) for f in activity_fields})
         .order_by()
     ):
-        out[row["deployment__team__pairing_id"]].update({f: row[f] or 0 for f in activity_fields})
-    for row in (
+        sums: dict[str, Any] = dict(act)
+        out[sums["deployment__team__pairing_id"]].update({f: sums[f] or 0 for f in activity_fields})
+    for visit in (
         ExpertVisitBatch.objects.filter(pairing_id__in=ids, start_date__range=(date_from, date_to))
         .values("pairing_id")
         .annotate(batches=Count("pk"), person_times=Sum("person_times"))
         .order_by()
     ):
-        out[row["pairing_id"]].update(
-            expert_batches=row["batches"], expert_person_times=row["person_times"] or 0
+        out[visit["pairing_id"]].update(
+            expert_batches=visit["batches"], expert_person_times=visit["person_times"] or 0
         )
 
     # Open findings of the rule engine (read as the table stands).
-    for row in (
+    for finding in (
         Finding.objects.filter(pairing_id__in=ids, status=FindingStatus.OPEN)
         .values("pairing_id")
         .annotate(
@@ -353,8 +358,8 @@ def pairing_figures(
         )
         .order_by()
     ):
-        out[row["pairing_id"]].update(
-            open_critical_findings=row["critical"], open_major_findings=row["major"]
+        out[finding["pairing_id"]].update(
+            open_critical_findings=finding["critical"], open_major_findings=finding["major"]
         )
 
     for figs in out.values():

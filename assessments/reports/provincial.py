@@ -22,7 +22,7 @@ def provincial_context(*, program: Program, year: int) -> dict[str, Any]:
     rows = data.pairing_rows(program=program, year=year)
     totals = data.province_totals(rows)
     dist = data.grade_distribution(rows)
-    coverage = Counter()
+    coverage: Counter[str] = Counter()
     for r in rows:
         rate = data.ratio(r.figures.get("covered_days", 0), r.figures.get("period_days", 0)) or 0.0
         for label, lo, hi in COVERAGE_BUCKETS:

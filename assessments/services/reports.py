@@ -85,9 +85,13 @@ def report_build(*, report_id: int, task_id: str = "") -> ReportFile:
     try:
         if report.year is not None and report.year not in report.program.years:
             raise ValidationError(_("年度不在项目周期内。"))
+        if report.kind != ReportKind.EVALUATION and report.year is None:
+            raise ValidationError(_("请选择年度。"))
         if report.kind == ReportKind.ANNUAL_WORKBOOK:
+            assert report.year is not None
             build_annual_workbook(program=report.program, year=report.year, out=tmp, progress=progress)
         elif report.kind == ReportKind.PROVINCIAL_REPORT:
+            assert report.year is not None
             build_provincial_pdf(program=report.program, year=report.year, out=tmp, progress=progress)
         else:
             build_evaluation_workbook(program=report.program, year=report.year, out=tmp, progress=progress)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
 
 
 @shared_task(bind=True, acks_late=True, name="assessments.build_report")
-def build_report(self, report_id: int) -> int:  # type: ignore[no-untyped-def]
+def build_report(self: Any, report_id: int) -> int:
     """Build one ReportFile; idempotent, so an at-least-once redelivery rebuilds the same file."""
     from assessments.services.reports import report_build
 

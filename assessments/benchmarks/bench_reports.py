@@ -15,6 +15,7 @@ from pathlib import Path
 
 from django.db import connection, transaction
 
+from assessments.reports.provincial import build_provincial_pdf
 from assessments.reports.workbook import build_annual_workbook
 from assessments.services.appraisals import annual_appraisal_compute
 from pairings.benchmarks.runner import BenchContext, peak_rss_mib, stopwatch
@@ -25,6 +26,17 @@ YEAR = 2023
 
 class _Rollback(Exception):
     pass
+
+
+def _measure_pdf(ctx: BenchContext, name: str, program: Program, year: int) -> None:
+    fd, path = tempfile.mkstemp(suffix=".pdf")
+    os.close(fd)
+    try:
+        with stopwatch() as t:
+            build_provincial_pdf(program=program, year=year, out=path)
+        ctx.report(name, t["seconds"], target="(no target)", file_mib=round(os.path.getsize(path) / 2**20, 2))
+    finally:
+        os.unlink(path)
 
 
 def _measure(ctx: BenchContext, name: str, program: Program, year: int, target: str) -> None:
@@ -55,9 +67,12 @@ def run(ctx: BenchContext) -> None:
         year = YEAR if YEAR in demo.years else demo.years[0]
         with transaction.atomic():
             _measure(ctx, "workbook_province_GS2022", demo, year, "< 10 s")
+            _measure_pdf(ctx, "provincial_pdf_GS2022", demo, year)
             transaction.set_rollback(True)  # the bench's appraisal drafts are not kept
     else:
-        _generated(ctx, "workbook_province_generated", pairings=20 if ctx.quick else 90, target="< 10 s")
+        _generated(
+            ctx, "workbook_province_generated", pairings=20 if ctx.quick else 90, target="< 10 s", pdf=True
+        )
     if ctx.scale != "national":
         return
     try:
@@ -75,13 +90,15 @@ def run(ctx: BenchContext) -> None:
         )
 
 
-def _generated(ctx: BenchContext, name: str, *, pairings: int, target: str) -> None:
+def _generated(ctx: BenchContext, name: str, *, pairings: int, target: str, pdf: bool = False) -> None:
     try:
         with transaction.atomic():
             with stopwatch() as t:
                 program = generate(pairings=pairings)
             ctx.out(f"  (generated {pairings} pairings in {t['seconds']:.1f} s)")
             _measure(ctx, name, program, YEAR, target)
+            if pdf:
+                _measure_pdf(ctx, name.replace("workbook", "provincial_pdf"), program, YEAR)
             raise _Rollback
     except _Rollback:
         pass

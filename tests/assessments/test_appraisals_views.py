@@ -198,3 +198,35 @@ def test_supporter_cannot_record_the_end_of_stint_appraisal(world, dep, client):
     client.force_login(world.users["alice"])
     assert client.post(reverse("assessments:end_appraisal_entry", args=[dep.pk]), data).status_code == 302
     assert EndOfStintAppraisal.objects.get().qualified is True
+
+
+def test_spot_check_list_query_count_is_constant(world, client, django_assert_max_num_queries):
+    client.force_login(world.users["charlie"])
+    team = f.TeamFactory(pairing=world.pairing_a)
+    url = reverse("assessments:spot_checks")
+
+    def add(n):
+        for _ in range(n):
+            SpotCheck.objects.create(
+                deployment=f.DeploymentFactory(team=team), checked_at=timezone.now(), reached=True
+            )
+
+    add(2)
+    with django_assert_max_num_queries(12) as few:
+        client.get(url)
+    add(15)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(url).status_code == 200
+
+
+def test_report_list_query_count_is_constant(world, client, django_assert_max_num_queries):
+    client.force_login(world.users["province"])
+    url = reverse("assessments:report_list")
+    ReportFile.objects.create(program=world.program, kind=ReportKind.ANNUAL_WORKBOOK, year=2023)
+    with django_assert_max_num_queries(12) as few:
+        client.get(url)
+    for _ in range(15):
+        ReportFile.objects.create(program=world.program, kind=ReportKind.EVALUATION)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(url)
+    assert page.status_code == 200 and page.content.decode().count("data-poll=") == 16

@@ -1,1 +1,80 @@
-"""forms of the assessments app (see STYLE.md: logic lives in services and selectors)."""
+"""Forms of the assessments app (thin: validation of input only; rules live in services)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from assessments.choices import ReportKind
+
+
+class MonthInput(forms.DateInput):
+    input_type = "month"
+
+
+class MonthlyAssessmentForm(forms.Form):
+    """One field per monthly item of the program (``services.appraisals.monthly_items_for``)."""
+
+    month = forms.DateField(
+        label=_("月份"), input_formats=["%Y-%m", "%Y-%m-%d"], widget=MonthInput(format="%Y-%m")
+    )
+    comment = forms.CharField(label=_("评语"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, items: list[dict[str, Any]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.items = items
+        for item in items:
+            self.fields[f"item_{item['code']}"] = forms.DecimalField(
+                label=f"{item['label']}（{item['max']}）",
+                min_value=0,
+                max_value=item["max"],
+                decimal_places=1,
+            )
+
+    def item_scores(self) -> dict[str, Any]:
+        return {item["code"]: self.cleaned_data[f"item_{item['code']}"] for item in self.items}
+
+
+class SpotCheckForm(forms.Form):
+    checked_at = forms.DateTimeField(
+        label=_("抽查时间"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    reached = forms.BooleanField(label=_("在岗（电话接通且在岗）"), required=False)
+    note = forms.CharField(label=_("备注"), max_length=200, required=False)
+
+
+class EndAppraisalForm(forms.Form):
+    qualified = forms.TypedChoiceField(
+        label=_("考核结论"),
+        choices=[("1", _("合格")), ("0", _("不合格"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    opinion = forms.CharField(label=_("书面考核意见"), widget=forms.Textarea(attrs={"rows": 4}))
+    signer = forms.CharField(label=_("签署人"), max_length=40)
+    signed_on = forms.DateField(label=_("签署日期"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class AdjustForm(forms.Form):
+    adjustment = forms.DecimalField(
+        label=_("调整分（±）"), max_digits=5, decimal_places=1, min_value=-100, max_value=100
+    )
+    reason = forms.CharField(label=_("调整理由（必填）"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ProgramYearForm(forms.Form):
+    program = forms.IntegerField(widget=forms.HiddenInput)
+    year = forms.IntegerField(label=_("年度"))
+
+
+class ReportRequestForm(forms.Form):
+    program = forms.IntegerField(widget=forms.HiddenInput)
+    kind = forms.ChoiceField(label=_("报告类型"), choices=ReportKind.choices)
+    year = forms.IntegerField(label=_("年度"), required=False)
+
+
+class VerifyForm(forms.Form):
+    code = forms.CharField(label=_("验证码"), max_length=40)

@@ -468,3 +468,31 @@ class ReportFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.program.code} {self.year or ''} #{self.pk}"
+
+
+# --- Scorecard (appraisals area) ----------------------------------------------------------------------
+
+
+@audited()
+class Scorecard(TimeStamped):
+    """The annual-appraisal scorecard of a program, stored as data (SPEC §4: indicators, weights, bands).
+
+    ``indicators``: [{"code", "label", "weight", "function", "params"}]; the functions are the registry in
+    ``assessments.services.appraisals.SCORING_FUNCTIONS``. ``bands``: [{"grade", "min"}], highest first.
+    A program without a row uses ``DEFAULT_SCORECARD`` from the same module.
+    """
+
+    program = models.OneToOneField(Program, on_delete=models.CASCADE, related_name="scorecard")
+    indicators = models.JSONField(_("指标"), default=list)
+    bands = models.JSONField(_("等次划分"), default=list)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    SCOPE = Scope(province="program__province")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("考核评分表 (scorecard)")
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"Scorecard {self.program_id}"

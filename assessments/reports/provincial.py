@@ -1,0 +1,74 @@
+"""Provincial annual report for the national bodies (SPEC §2 step 8): HTML → PDF with WeasyPrint.
+
+The province's figures, tables and server-side SVG charts (grade distribution, coverage, training), the
+supporters named for failing their tasks, and a per-pairing appendix with every indicator's figures.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import IO, Any
+
+from django.template.loader import render_to_string
+
+from assessments.reports import data
+from assessments.reports.charts import bar_chart
+from pairings.models import Program
+
+COVERAGE_BUCKETS = [("<60%", 0.0, 0.6), ("60–80%", 0.6, 0.8), ("80–95%", 0.8, 0.95), ("≥95%", 0.95, 1.01)]
+
+
+def provincial_context(*, program: Program, year: int) -> dict[str, Any]:
+    rows = data.pairing_rows(program=program, year=year)
+    totals = data.province_totals(rows)
+    dist = data.grade_distribution(rows)
+    coverage: Counter[str] = Counter()
+    for r in rows:
+        rate = data.ratio(r.figures.get("covered_days", 0), r.figures.get("period_days", 0)) or 0.0
+        for label, lo, hi in COVERAGE_BUCKETS:
+            if lo <= rate < hi:
+                coverage[label] += 1
+    by_city: dict[str, dict[str, int]] = {}
+    for r in rows:
+        c = by_city.setdefault(r.city, {"pairings": 0, "trainees": 0, "quota": 0, "fail": 0})
+        c["pairings"] += 1
+        c["trainees"] += int(r.figures.get("trainees", 0))
+        c["quota"] += int(r.figures.get("training_quota", 0) or 0)
+        c["fail"] += 1 if r.grade == "fail" else 0
+    review = data.review_rows(program=program, year=year, rows=rows)
+    return {
+        "program": program,
+        "year": year,
+        "rows": rows,
+        "totals": totals,
+        "distribution": dist,
+        "by_city": sorted(by_city.items()),
+        "review": review,
+        "grade_labels": data.GRADE_LABELS,
+        "chart_grades": bar_chart(dist, title="年度考核等次分布（个）"),
+        "chart_coverage": bar_chart(
+            [(b[0], coverage.get(b[0], 0)) for b in COVERAGE_BUCKETS], title="派驻覆盖率分布（个）"
+        ),
+        "chart_training": bar_chart(
+            [(city, v["trainees"]) for city, v in sorted(by_city.items())], title="各市州免费进修人数（人）"
+        ),
+    }
+
+
+def render_provincial_html(*, program: Program, year: int) -> str:
+    return render_to_string(
+        "assessments/reports/provincial_report.html", provincial_context(program=program, year=year)
+    )
+
+
+def build_provincial_pdf(
+    *, program: Program, year: int, out: IO[bytes] | str, progress: Any = None
+) -> dict[str, int]:
+    from weasyprint import HTML
+
+    step = progress or (lambda pct: None)
+    html = render_provincial_html(program=program, year=year)
+    step(50)
+    HTML(string=html).write_pdf(out)
+    step(100)
+    return {"bytes": 0}

@@ -1,0 +1,315 @@
+"""The annual report workbook (openpyxl write-only mode: rows stream to disk, memory stays flat).
+
+Sheets: 考核汇总 (summary per pairing), 派驻人员 (teams and deployments, personal data masked), 问题清单
+(findings), 进修培训 (training), 月度考勤 (attendance by month), 能力建设 (capacity building), 通报批评
+(supporters named for failing their tasks). The evaluation workbook (中期/终期评估) adds the program's years.
+Chinese headers, frozen header row, number formats, column widths, landscape print with repeated titles;
+every text cell goes through ``safe.cell`` (formula injection).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from typing import IO, Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from assessments.reports import data
+from assessments.reports.safe import cell
+from assessments.services.appraisals import grade_review_reasons
+from pairings.models import Program
+
+Progress = Callable[[int], None]
+
+# (header, width, number format or None)
+Column = tuple[str, float, str | None]
+
+_HEADER_FONT = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="DDE7F3")
+_HEADER_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
+PCT, DEC1, INT, DATE = "0.0%", "0.0", "#,##0", "yyyy-mm-dd"
+
+GRADE_LABELS = data.GRADE_LABELS
+
+
+def _sheet(wb: Workbook, title: str, columns: list[Column], rows: Iterable[list[Any]]) -> int:
+    ws = wb.create_sheet(title)
+    ws.freeze_panes = "A2"
+    for i, (_h, width, _fmt) in enumerate(columns, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.print_title_rows = "1:1"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = 9  # A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.gridLines = True
+    header = []
+    for h, _w, _f in columns:
+        c = WriteOnlyCell(ws, value=h)
+        c.font, c.fill, c.alignment = _HEADER_FONT, _HEADER_FILL, _HEADER_ALIGN
+        header.append(c)
+    ws.append(header)
+    formats = [fmt for _h, _w, fmt in columns]
+    n = 0
+    for row in rows:
+        out: list[Any] = []
+        for value, fmt in zip(row, formats, strict=True):
+            value = cell(value)
+            if fmt and value is not None:
+                c = WriteOnlyCell(ws, value=value)
+                c.number_format = fmt
+                out.append(c)
+            else:
+                out.append(value)
+        ws.append(out)
+        n += 1
+    return n
+
+
+SUMMARY_COLUMNS: list[Column] = [
+    ("市州", 10, None),
+    ("县区", 10, None),
+    ("受援医院", 26, None),
+    ("类别", 10, None),
+    ("牵头支援医院", 26, None),
+    ("全部支援医院", 36, None),
+    ("状态", 8, None),
+    ("得分", 8, DEC1),
+    ("等次", 8, None),
+    ("派驻覆盖率", 11, PCT),
+    ("满编率", 9, PCT),
+    ("出勤率", 9, PCT),
+    ("派驻人数", 9, INT),
+    ("免费进修达标人数", 10, INT),
+    ("培训名额要求", 10, INT),
+    ("新技术新业务", 10, INT),
+    ("未整改严重问题", 10, INT),
+    ("通报批评/等级复核", 24, None),
+]
+
+
+def summary_rows(rows: list[data.PairingRow]) -> Iterable[list[Any]]:
+    for r in rows:
+        f = r.figures
+        yield [
+            r.city,
+            r.county,
+            r.recipient,
+            r.recipient_kind,
+            r.lead_supporter,
+            r.supporters,
+            r.status,
+            float(r.score),
+            str(GRADE_LABELS.get(r.grade, r.grade)),
+            data.ratio(f.get("covered_days", 0), f.get("period_days", 0)),
+            data.ratio(f.get("full_strength_days", 0), f.get("period_days", 0)),
+            data.ratio(f.get("attendance_present", 0), f.get("attendance_expected", 0)),
+            f.get("people", 0),
+            f.get("trainees", 0),
+            f.get("training_quota", 0),
+            f.get("new_technologies", 0),
+            f.get("open_critical_findings", 0),
+            "；".join(grade_review_reasons(r.grade, f)),
+        ]
+
+
+DEPLOYMENT_COLUMNS: list[Column] = [
+    ("受援医院", 26, None),
+    ("批次", 14, None),
+    ("姓名", 10, None),
+    ("身份证号", 22, None),
+    ("手机号", 14, None),
+    ("派出医院", 26, None),
+    ("角色", 8, None),
+    ("挂职岗位", 10, None),
+    ("职称", 8, None),
+    ("开始日期", 12, DATE),
+    ("结束日期", 12, DATE),
+    ("月考核平均分", 10, DEC1),
+    ("月考核不合格次数", 10, INT),
+    ("期满考核", 10, None),
+]
+FINDING_COLUMNS: list[Column] = [
+    ("规则", 20, None),
+    ("严重程度", 12, None),
+    ("受援医院", 26, None),
+    ("说明", 60, None),
+    ("状态", 12, None),
+    ("起始日期", 12, DATE),
+    ("截止日期", 12, DATE),
+    ("首次发现", 12, DATE),
+]
+TRAINING_COLUMNS: list[Column] = [
+    ("受援医院", 26, None),
+    ("培训医院", 26, None),
+    ("学员", 10, None),
+    ("科室", 12, None),
+    ("专业", 12, None),
+    ("类型", 20, None),
+    ("开始日期", 12, DATE),
+    ("结束日期", 12, DATE),
+    ("天数", 8, INT),
+    ("免费", 6, None),
+    ("已结业", 6, None),
+]
+ATTENDANCE_COLUMNS: list[Column] = [
+    ("受援医院", 26, None),
+    ("月份", 10, None),
+    ("应出勤天数", 10, INT),
+    ("实际出勤天数", 10, INT),
+    ("出勤率", 10, PCT),
+]
+CAPACITY_FIGURES = [
+    ("累计建成中心", "centres_total"),
+    ("本年建成中心", "centres_achieved"),
+    ("新技术新业务", "new_technologies"),
+    ("专科达标", "specialties_achieved"),
+    ("远程服务", "remote_services"),
+    ("门诊人次", "outpatient_visits"),
+    ("手术台次", "surgeries"),
+    ("授课", "lectures"),
+    ("教学查房", "teaching_rounds"),
+    ("病例讨论", "case_discussions"),
+    ("专家批次", "expert_batches"),
+    ("专家人次", "expert_person_times"),
+]
+CAPACITY_COLUMNS: list[Column] = [("受援医院", 26, None)] + [
+    (label, 10, INT) for label, _k in CAPACITY_FIGURES
+]
+REVIEW_COLUMNS: list[Column] = [
+    ("支援医院", 28, None),
+    ("受援医院", 26, None),
+    ("牵头", 6, None),
+    ("通报原因", 60, None),
+]
+
+
+def _fixed_properties(wb: Workbook, program: Program, title: str) -> None:
+    # Fixed metadata so two builds of the same data differ only where the data does.
+    wb.properties.creator = "pairing-assistance"
+    wb.properties.title = title
+    wb.properties.created = dt.datetime(program.start_date.year, 1, 1)
+    wb.properties.modified = dt.datetime(program.start_date.year, 1, 1)
+
+
+def build_annual_workbook(
+    *, program: Program, year: int, out: IO[bytes] | str, progress: Progress | None = None
+) -> dict[str, int]:
+    """Write the annual workbook of ``program``/``year`` to ``out``; returns row counts per sheet."""
+    step = progress or (lambda pct: None)
+    wb = Workbook(write_only=True)
+    _fixed_properties(wb, program, f"{program.name} {year} 年度考核报表")
+    attendance = data.year_attendance(program=program, year=year)
+    rows = data.pairing_rows(program=program, year=year, attendance=attendance)
+    step(20)
+    counts = _annual_sheets(
+        wb, program=program, year=year, rows=rows, step=step, base=20, span=75, attendance=attendance
+    )
+    wb.save(out)
+    step(100)
+    return counts
+
+
+def _annual_sheets(
+    wb: Workbook,
+    *,
+    program: Program,
+    year: int,
+    rows: list[data.PairingRow],
+    step: Progress,
+    base: int,
+    span: int,
+    attendance: list[Any] | None = None,
+) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    sheets: list[tuple[str, list[Column], Callable[[], Iterable[list[Any]]]]] = [
+        ("考核汇总", SUMMARY_COLUMNS, lambda: summary_rows(rows)),
+        ("派驻人员", DEPLOYMENT_COLUMNS, lambda: data.deployment_rows(program=program, year=year)),
+        ("问题清单", FINDING_COLUMNS, lambda: data.finding_rows(program=program, year=year)),
+        ("进修培训", TRAINING_COLUMNS, lambda: data.training_rows(program=program, year=year)),
+        (
+            "月度考勤",
+            ATTENDANCE_COLUMNS,
+            lambda: data.attendance_rows(program=program, year=year, attendance=attendance),
+        ),
+        (
+            "能力建设",
+            CAPACITY_COLUMNS,
+            lambda: ([r.recipient] + [r.figures.get(k, 0) for _l, k in CAPACITY_FIGURES] for r in rows),
+        ),
+        ("通报批评", REVIEW_COLUMNS, lambda: data.review_rows(program=program, year=year, rows=rows)),
+    ]
+    for i, (title, columns, make_rows) in enumerate(sheets, start=1):
+        counts[title] = _sheet(wb, title, columns, make_rows())
+        step(base + span * i // len(sheets))
+    return counts
+
+
+def build_evaluation_workbook(
+    *, program: Program, year: int | None, out: IO[bytes] | str, progress: Progress | None = None
+) -> dict[str, int]:
+    """中期/终期评估: every program year up to ``year`` (default: all) side by side, then the annual sheets of
+    the last of those years."""
+    step = progress or (lambda pct: None)
+    years = [y for y in program.years if year is None or y <= year]
+    wb = Workbook(write_only=True)
+    _fixed_properties(wb, program, f"{program.name} 评估报表")
+    per_year = {}
+    for i, y in enumerate(years, start=1):
+        per_year[y] = data.pairing_rows(program=program, year=y)
+        step(40 * i // max(len(years), 1))
+    last = years[-1]
+    columns: list[Column] = [("市州", 10, None), ("受援医院", 26, None)]
+    for y in years:
+        columns += [(f"{y}得分", 9, DEC1), (f"{y}等次", 8, None)]
+    by_pairing: dict[int, list[Any]] = {}
+    for y in years:
+        for r in per_year[y]:
+            line = by_pairing.setdefault(r.pairing_id, [r.city, r.recipient])
+            line += [float(r.score), str(GRADE_LABELS.get(r.grade, r.grade))]
+    order = [r.pairing_id for r in per_year[last]]
+    counts = {"历年考核": _sheet(wb, "历年考核", columns, (by_pairing[pid] for pid in order))}
+    totals_columns: list[Column] = [
+        ("年度", 8, None),
+        ("帮扶关系数", 10, INT),
+        ("平均得分", 10, DEC1),
+        ("优秀", 8, INT),
+        ("良好", 8, INT),
+        ("合格", 8, INT),
+        ("不合格", 8, INT),
+        ("派驻覆盖率", 11, PCT),
+        ("出勤率", 10, PCT),
+        ("免费进修人数", 10, INT),
+        ("新技术新业务", 10, INT),
+        ("建成中心", 10, INT),
+    ]
+    total_rows = []
+    for y in years:
+        t = data.province_totals(per_year[y])
+        dist = dict(data.grade_distribution(per_year[y]))
+        total_rows.append(
+            [
+                str(y),
+                t["pairings"],
+                float(t["average_score"]) if t["average_score"] is not None else None,
+                dist.get("优秀", 0),
+                dist.get("良好", 0),
+                dist.get("合格", 0),
+                dist.get("不合格", 0),
+                t["coverage"],
+                t["attendance"],
+                t["trainees"],
+                t["new_technologies"],
+                t["centres_achieved"],
+            ]
+        )
+    counts["历年汇总"] = _sheet(wb, "历年汇总", totals_columns, total_rows)
+    counts |= _annual_sheets(wb, program=program, year=last, rows=per_year[last], step=step, base=45, span=50)
+    wb.save(out)
+    step(100)
+    return counts

@@ -1,0 +1,457 @@
+"""Individual and pairing appraisals (SPEC §2 steps 5–8, §4).
+
+* 月考核 ``monthly_assessment_upsert``: recipient coordinator; MONTHLY_SCORE pass mark, subsidy, deduction.
+* 在岗抽查 ``spot_check_record``: supporter coordinator (SPOT_CHECKS).
+* 书面考核意见 ``end_appraisal_record``: recipient coordinator; issues the certificate when eligible.
+* 年度考核 ``annual_appraisal_compute`` / ``_adjust`` / ``_publish``: commission staff of the province.
+
+Grade review (通报批评), defined here once: a supporter is named for failing its tasks in a year when a
+pairing it supports is graded 不合格 that year, or when a pairing it supports has an open critical finding.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assessments.choices import AppraisalStatus, FindingStatus, Grade, Severity
+from assessments.models import (
+    AnnualAppraisal,
+    EndOfStintAppraisal,
+    Finding,
+    MonthlyAssessment,
+    Scorecard,
+    SpotCheck,
+)
+from assessments.reports.figures import FIGURE_LABELS, pairing_figures
+from pairings.access import get_membership, is_global
+from pairings.choices import Role
+from pairings.models import PairingSupporter, Program
+from teams.models import Deployment
+
+# --- Monthly assessment -----------------------------------------------------------------------------
+
+# Used when the program's params carry no "monthly_items" ([{"code", "label", "max"}], maxima sum to 100).
+DEFAULT_MONTHLY_ITEMS: list[dict[str, Any]] = [
+    {"code": "discipline", "label": "工作纪律", "max": 20},
+    {"code": "clinical", "label": "临床工作", "max": 40},
+    {"code": "teaching", "label": "带教培训", "max": 20},
+    {"code": "satisfaction", "label": "群众满意度", "max": 20},
+]
+
+
+def monthly_items_for(program: Program) -> list[dict[str, Any]]:
+    """The program's monthly items (``params["monthly_items"]``), else the default four."""
+    items = (program.params or {}).get("monthly_items")
+    return list(items) if items else DEFAULT_MONTHLY_ITEMS
+
+
+def _q(value: Any) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def _month_end(month: dt.date) -> dt.date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def deployment_span(deployment: Deployment) -> tuple[dt.date, dt.date]:
+    """Inclusive first and last day of ``period`` (actual where known, else planned)."""
+    period = deployment.period
+    if period is None or isinstance(period, str | bytes):  # not yet refreshed from the database
+        return deployment.start, max(deployment.end, deployment.start)
+    return period.lower, period.upper - dt.timedelta(days=1)
+
+
+def _is_recipient_coordinator_of(user: Any, deployment: Deployment) -> bool:
+    if is_global(user):
+        return True
+    m = get_membership(user)
+    return (
+        m is not None
+        and m.role == Role.RECIPIENT_COORDINATOR
+        and m.hospital_id == deployment.team.pairing.recipient_id
+    )
+
+
+def monthly_assessment_upsert(
+    *,
+    user: Any,
+    deployment: Deployment,
+    month: dt.date,
+    items: dict[str, Any],
+    comment: str = "",
+) -> MonthlyAssessment:
+    """Record (or correct) the 月考核 of one deployed person for one month.
+
+    Score = sum of the item scores (each 0…its max). MONTHLY_SCORE: under ``monthly_pass_score`` is a fail;
+    with ``monthly_subsidy`` S a fail deducts ``monthly_deduction`` D (never more than S): payable S − D.
+    Only the recipient's coordinator may record, only for months the deployment is on site.
+    """
+    if not _is_recipient_coordinator_of(user, deployment):
+        raise PermissionDenied(_("只有受援医院联络员可以录入月考核。"))
+    month = month.replace(day=1)
+    start, end = deployment_span(deployment)
+    if month > end or _month_end(month) < start:
+        raise ValidationError(_("该月份不在派驻期内，不能考核。"))
+    program = deployment.team.pairing.program
+    defined = monthly_items_for(program)
+    scores: dict[str, str] = {}
+    total = Decimal(0)
+    for item in defined:
+        raw = items.get(item["code"])
+        if raw in (None, ""):
+            raise ValidationError(_("请填写“%(label)s”得分。") % {"label": item["label"]})
+        value = _q(raw)
+        if value < 0 or value > Decimal(str(item["max"])):
+            raise ValidationError(
+                _("“%(label)s”得分须在 0–%(max)s 之间。") % {"label": item["label"], "max": item["max"]}
+            )
+        scores[item["code"]] = str(value)
+        total += value
+    rules = program.rules
+    passed = rules.monthly_pass_score is None or total >= Decimal(rules.monthly_pass_score)
+    subsidy = rules.monthly_subsidy or 0
+    deduction = 0 if passed else min(rules.monthly_deduction or 0, subsidy)
+    with transaction.atomic():
+        assessment, _created = MonthlyAssessment.objects.update_or_create(
+            deployment=deployment,
+            month=month,
+            defaults={
+                "score": total,
+                "items": scores,
+                "passed": passed,
+                "subsidy_cny": subsidy,
+                "deduction_cny": deduction,
+                "comment": comment,
+                "assessed_by": user if user is not None and user.is_authenticated else None,
+            },
+        )
+    return assessment
+
+
+def spot_check_record(
+    *, user: Any, deployment: Deployment, checked_at: dt.datetime, reached: bool, note: str = ""
+) -> SpotCheck:
+    """Record a 在岗抽查 phone call (SPOT_CHECKS: ``spot_checks_per_month``).
+
+    Only the coordinator of the deployment's supporter may record it."""
+    m = get_membership(user)
+    allowed = is_global(user) or (
+        m is not None and m.role == Role.SUPPORTER_COORDINATOR and m.hospital_id == deployment.supporter_id
+    )
+    if not allowed:
+        raise PermissionDenied(_("只有支援医院联络员可以录入在岗抽查。"))
+    with transaction.atomic():
+        return SpotCheck.objects.create(
+            deployment=deployment, checked_at=checked_at, reached=reached, note=note, checked_by=user
+        )
+
+
+def end_appraisal_record(
+    *,
+    user: Any,
+    deployment: Deployment,
+    qualified: bool,
+    opinion: str,
+    signer: str,
+    signed_on: dt.date,
+) -> EndOfStintAppraisal:
+    """Record the recipient's 书面考核意见 (END_APPRAISAL) and issue the 基层帮扶工作经历证明 when eligible
+    (qualified, stay ≥ leader_min_stay_months / member_min_stay_months, stint ended)."""
+    from assessments.services.certificates import certificate_issue_if_eligible
+
+    if not _is_recipient_coordinator_of(user, deployment):
+        raise PermissionDenied(_("只有受援医院联络员可以录入期满考核意见。"))
+    if not opinion.strip() or not signer.strip():
+        raise ValidationError(_("考核意见和签署人必填。"))
+    with transaction.atomic():
+        appraisal, _created = EndOfStintAppraisal.objects.update_or_create(
+            deployment=deployment,
+            defaults={
+                "qualified": qualified,
+                "opinion": opinion,
+                "signer": signer,
+                "signed_on": signed_on,
+                "recorded_by": user if user is not None and user.is_authenticated else None,
+            },
+        )
+        certificate_issue_if_eligible(appraisal=appraisal)
+    return appraisal
+
+
+# --- Annual appraisal: scorecard ------------------------------------------------------------------------
+
+DEFAULT_BANDS: list[dict[str, Any]] = [
+    {"grade": Grade.EXCELLENT.value, "min": 90},
+    {"grade": Grade.GOOD.value, "min": 80},
+    {"grade": Grade.PASS.value, "min": 60},
+    {"grade": Grade.FAIL.value, "min": 0},
+]
+
+# Weights sum to 100. Every figure named in params is a key of reports.figures.FIGURE_LABELS.
+DEFAULT_INDICATORS: list[dict[str, Any]] = [
+    {"code": "full_strength", "label": "团队满编（在岗人数达标天数）", "weight": 15, "function": "rate",
+     "params": {"num": "full_strength_days", "den": "period_days"}},
+    {"code": "qualification", "label": "人员资质达标", "weight": 10, "function": "rate",
+     "params": {"num": "qualified_deployments", "den": "deployments"}},
+    {"code": "stay", "label": "驻点时长达标", "weight": 5, "function": "rate",
+     "params": {"num": "stay_met_deployments", "den": "deployments"}},
+    {"code": "coverage", "label": "全年派驻覆盖", "weight": 10, "function": "rate",
+     "params": {"num": "covered_days", "den": "period_days"}},
+    {"code": "attendance", "label": "出勤率", "weight": 15, "function": "rate",
+     "params": {"num": "attendance_present", "den": "attendance_expected"}},
+    {"code": "training", "label": "免费培训名额完成", "weight": 10, "function": "target",
+     "params": {"value": "trainees", "target_figure": "training_quota"}},
+    {"code": "timeliness", "label": "协议签订与名单备案及时", "weight": 10, "function": "composite_rate",
+     "params": {"parts": [["agreements_timely", "agreements_due"], ["rosters_timely", "deployments"]]}},
+    {"code": "capacity", "label": "能力建设（中心、新技术、专科）", "weight": 10, "function": "target",
+     "params": {"value": "capacity_items", "target": 3}},
+    {"code": "services", "label": "远程服务与带教工作量", "weight": 5, "function": "target",
+     "params": {"value": "service_activities", "target": 24}},
+    {"code": "findings", "label": "未整改严重问题", "weight": 10, "function": "penalty",
+     "params": {"counts": {"open_critical_findings": 0.5, "open_major_findings": 0.1}}},
+]  # fmt: skip
+
+
+def _fn_rate(figs: dict[str, Any], params: dict[str, Any]) -> tuple[float, dict[str, Any]]:
+    num, den = figs.get(params["num"], 0), figs.get(params["den"], 0)
+    used = {params["num"]: num, params["den"]: den}
+    if not den:
+        return (1.0 if params.get("empty") == "full" else 0.0), used
+    return min(1.0, num / den), used
+
+
+def _fn_composite_rate(figs: dict[str, Any], params: dict[str, Any]) -> tuple[float, dict[str, Any]]:
+    used: dict[str, Any] = {}
+    num = den = 0
+    for n, d in params["parts"]:
+        used[n], used[d] = figs.get(n, 0), figs.get(d, 0)
+        num += used[n]
+        den += used[d]
+    return (min(1.0, num / den) if den else 0.0), used
+
+
+def _fn_target(figs: dict[str, Any], params: dict[str, Any]) -> tuple[float, dict[str, Any]]:
+    value = figs.get(params["value"], 0)
+    target = figs.get(params["target_figure"], 0) if "target_figure" in params else params.get("target", 0)
+    used = {params["value"]: value, params.get("target_figure", "target"): target}
+    # A target the program switched off (0 / None) cannot be missed.
+    return (1.0 if not target else min(1.0, value / target)), used
+
+
+def _fn_penalty(figs: dict[str, Any], params: dict[str, Any]) -> tuple[float, dict[str, Any]]:
+    used = {name: figs.get(name, 0) for name in params["counts"]}
+    lost = sum(used[name] * float(per) for name, per in params["counts"].items())
+    return max(0.0, 1.0 - lost), used
+
+
+SCORING_FUNCTIONS = {
+    "rate": _fn_rate,
+    "composite_rate": _fn_composite_rate,
+    "target": _fn_target,
+    "penalty": _fn_penalty,
+}
+
+
+def scorecard_for(program: Program) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(indicators, bands): the program's Scorecard row, else the shipped default."""
+    card = Scorecard.objects.filter(program=program).first()
+    if card is None:
+        return DEFAULT_INDICATORS, DEFAULT_BANDS
+    return card.indicators or DEFAULT_INDICATORS, card.bands or DEFAULT_BANDS
+
+
+def grade_for(score: Decimal, bands: list[dict[str, Any]]) -> str:
+    for band in sorted(bands, key=lambda b: -float(b["min"])):
+        if score >= Decimal(str(band["min"])):
+            return str(band["grade"])
+    return Grade.FAIL.value
+
+
+def score_figures(
+    figs: dict[str, Any], indicators: list[dict[str, Any]]
+) -> tuple[Decimal, list[dict[str, Any]]]:
+    """Score one pairing: per indicator weight × function(figures); every line keeps the figures it used."""
+    lines = []
+    total = Decimal(0)
+    for ind in indicators:
+        fn = SCORING_FUNCTIONS[ind["function"]]
+        ratio, used = fn(figs, ind.get("params", {}))
+        score = _q(Decimal(str(ind["weight"])) * Decimal(str(round(ratio, 6))))
+        total += score
+        lines.append(
+            {
+                "code": ind["code"],
+                "label": ind["label"],
+                "weight": ind["weight"],
+                "function": ind["function"],
+                "figures": {k: {"label": FIGURE_LABELS.get(k, k), "value": v} for k, v in used.items()},
+                "ratio": round(ratio, 4),
+                "score": str(score),
+            }
+        )
+    return min(_q(total), Decimal(100)), lines
+
+
+def grade_review_reasons(grade: str, figs: dict[str, Any]) -> list[str]:
+    """Why a pairing's supporters are flagged for grade review (通报批评), per the module docstring."""
+    reasons = []
+    if grade == Grade.FAIL:
+        reasons.append(_("年度考核不合格"))
+    if figs.get("open_critical_findings"):
+        reasons.append(_("存在未整改严重问题 %(n)d 项") % {"n": figs["open_critical_findings"]})
+    return reasons
+
+
+def _require_province_staff(user: Any, program: Program) -> None:
+    if is_global(user):
+        return
+    m = get_membership(user)
+    if m is None or m.role != Role.PROVINCE_STAFF or m.province_id != program.province_id:
+        raise PermissionDenied(_("只有本省卫健委工作人员可以进行年度考核操作。"))
+
+
+def annual_appraisal_compute(*, user: Any, program: Program, year: int) -> list[AnnualAppraisal]:
+    """Compute every pairing's 年度考核 for ``year`` with the program's scorecard (SPEC §4).
+
+    Set-based: the figures come from ``reports.figures.pairing_figures`` (a fixed number of queries); the
+    drafts are replaced in bulk. Published rows are never touched: a recompute after publishing makes a new
+    draft beside the frozen published row. An adjustment made on the replaced draft is carried over.
+    ``user=None`` is the system (management command / scheduled task).
+    """
+    if user is not None:
+        _require_province_staff(user, program)
+    if year not in program.years:
+        raise ValidationError(_("年度不在项目周期内。"))
+    indicators, bands = scorecard_for(program)
+    figures = pairing_figures(program=program, year=year)
+    now = timezone.now()
+    with transaction.atomic():
+        old = {
+            a.pairing_id: a
+            for a in AnnualAppraisal.objects.select_for_update().filter(
+                pairing__program=program, year=year, status=AppraisalStatus.DRAFT
+            )
+        }
+        AnnualAppraisal.objects.filter(pk__in=[a.pk for a in old.values()]).delete()
+        rows = []
+        for pairing_id in sorted(figures):
+            figs = figures[pairing_id]
+            computed, lines = score_figures(figs, indicators)
+            prev = old.get(pairing_id)
+            adjustment = prev.adjustment if prev else Decimal(0)
+            score = max(Decimal(0), min(Decimal(100), computed + adjustment))
+            rows.append(
+                AnnualAppraisal(
+                    pairing_id=pairing_id,
+                    year=year,
+                    status=AppraisalStatus.DRAFT,
+                    computed_score=computed,
+                    adjustment=adjustment,
+                    adjustment_reason=prev.adjustment_reason if prev else "",
+                    adjusted_by=prev.adjusted_by if prev else None,
+                    score=score,
+                    grade=grade_for(score, bands),
+                    breakdown={
+                        "indicators": lines,
+                        "figures": figs,
+                        "bands": bands,
+                        "grade_review": grade_review_reasons(grade_for(score, bands), figs),
+                    },
+                    computed_at=now,
+                )
+            )
+        return AnnualAppraisal.objects.bulk_create(rows)
+
+
+def annual_appraisal_adjust(
+    *, user: Any, appraisal: AnnualAppraisal, adjustment: Decimal, reason: str
+) -> AnnualAppraisal:
+    """Commission staff adjust a draft score by ±points; the reason is mandatory and audited."""
+    program = appraisal.pairing.program
+    _require_province_staff(user, program)
+    if appraisal.status != AppraisalStatus.DRAFT:
+        raise ValidationError(_("已发布的考核结果不能修改。"))
+    if not (reason or "").strip():
+        raise ValidationError(_("调整分数必须填写理由。"))
+    adjustment = _q(adjustment)
+    _indicators, bands = scorecard_for(program)
+    with transaction.atomic():
+        appraisal = AnnualAppraisal.objects.select_for_update().get(pk=appraisal.pk)
+        appraisal.adjustment = adjustment
+        appraisal.adjustment_reason = reason.strip()
+        appraisal.adjusted_by = user
+        appraisal.score = max(Decimal(0), min(Decimal(100), appraisal.computed_score + adjustment))
+        appraisal.grade = grade_for(appraisal.score, bands)
+        appraisal.save()
+    return appraisal
+
+
+def annual_appraisal_publish(*, user: Any, program: Program, year: int) -> int:
+    """Publish the year's drafts (frozen from then on). A pairing whose year is already published keeps its
+    published row; its newer draft stays a draft. Returns the number published."""
+    _require_province_staff(user, program)
+    now = timezone.now()
+    with transaction.atomic():
+        published = AnnualAppraisal.objects.filter(
+            pairing__program=program, year=year, status=AppraisalStatus.PUBLISHED
+        ).values("pairing_id")
+        return (
+            AnnualAppraisal.objects.filter(pairing__program=program, year=year, status=AppraisalStatus.DRAFT)
+            .exclude(pairing_id__in=published)
+            .update(status=AppraisalStatus.PUBLISHED, published_at=now, published_by=user, updated_at=now)
+        )
+
+
+def supporters_for_review(
+    *, program: Program, year: int, grades: dict[int, tuple[str, Decimal]] | None = None
+) -> list[dict[str, Any]]:
+    """通报批评 list: supporters named for failing their tasks in ``year`` (rule in the module docstring).
+
+    ``grades`` (pairing id → (grade, score)) defaults to the published appraisal where there is one, else
+    the draft. Three queries.
+    """
+    if grades is None:
+        grades = {}
+        for a in AnnualAppraisal.objects.filter(pairing__program=program, year=year).order_by("status"):
+            # "draft" sorts before "published": a published row overwrites the draft.
+            grades[a.pairing_id] = (a.grade, a.score)
+    critical: dict[int, int] = {}
+    for pid, n in (
+        Finding.objects.filter(program=program, status=FindingStatus.OPEN, severity=Severity.CRITICAL)
+        .exclude(pairing=None)
+        .values_list("pairing_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        critical[pid] = n
+    out = []
+    for ps in (
+        PairingSupporter.objects.filter(pairing__program=program)
+        .select_related("hospital", "pairing__recipient")
+        .order_by("hospital__code", "pairing__recipient__code")
+    ):
+        reasons = []
+        grade = grades.get(ps.pairing_id)
+        if grade and grade[0] == Grade.FAIL:
+            reasons.append(_("年度考核不合格（%(score)s 分）") % {"score": grade[1]})
+        if critical.get(ps.pairing_id):
+            reasons.append(_("存在未整改严重问题 %(n)d 项") % {"n": critical[ps.pairing_id]})
+        if reasons:
+            out.append(
+                {
+                    "supporter": ps.hospital,
+                    "pairing": ps.pairing,
+                    "is_lead": ps.is_lead,
+                    "reasons": reasons,
+                }
+            )
+    return out

@@ -1,0 +1,119 @@
+"""Report jobs (SPEC §2 step 8): a ``ReportFile`` row with status and progress, built by a Celery task.
+
+``report_request`` creates the row and enqueues the build after commit; ``report_build`` is what the task
+(and ``manage.py build_report --sync``) runs. A rerun of the same row rebuilds the same file in place:
+never a second row, never a second file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import traceback
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assessments.choices import JobStatus, ReportKind
+from assessments.models import ReportFile
+from pairings.access import get_membership, is_global
+from pairings.choices import Role
+from pairings.models import Program
+
+EXTENSIONS = {
+    ReportKind.ANNUAL_WORKBOOK: "xlsx",
+    ReportKind.PROVINCIAL_REPORT: "pdf",
+    ReportKind.EVALUATION: "xlsx",
+}
+CONTENT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+def can_request_reports(user: Any, program: Program) -> bool:
+    """Reports cover a whole program: commission staff of its province (ReportFile.SCOPE)."""
+    if is_global(user):
+        return True
+    m = get_membership(user)
+    return m is not None and m.role == Role.PROVINCE_STAFF and m.province_id == program.province_id
+
+
+def report_request(*, user: Any, program: Program, kind: str, year: int | None) -> ReportFile:
+    """Queue a report build; the Celery task starts once the row is committed."""
+    from assessments.tasks.reports import build_report
+
+    if not can_request_reports(user, program):
+        raise PermissionDenied(_("只有本省卫健委工作人员可以生成报告。"))
+    if kind not in ReportKind.values:
+        raise ValidationError(_("未知的报告类型。"))
+    if kind != ReportKind.EVALUATION and year is None:
+        raise ValidationError(_("请选择年度。"))
+    if year is not None and year not in program.years:
+        raise ValidationError(_("年度不在项目周期内。"))
+    with transaction.atomic():
+        report = ReportFile.objects.create(program=program, kind=kind, year=year, requested_by=user)
+        transaction.on_commit(lambda: build_report.delay(report.pk))
+    return report
+
+
+def _set(report_id: int, **fields: Any) -> None:
+    # Outside any long transaction: the polling page sees progress as it happens.
+    ReportFile.objects.filter(pk=report_id).update(**fields)
+
+
+def report_build(*, report_id: int, task_id: str = "") -> ReportFile:
+    """Build the file of ``report_id`` (idempotent). Success sets status/file/finished_at; failure sets
+    status failed with the error and re-raises so the task is marked failed too."""
+    from assessments.reports.provincial import build_provincial_pdf
+    from assessments.reports.workbook import build_annual_workbook, build_evaluation_workbook
+
+    report = ReportFile.objects.select_related("program").get(pk=report_id)
+    _set(report_id, status=JobStatus.RUNNING, progress=0, error="", task_id=task_id or report.task_id)
+    ext = EXTENSIONS[ReportKind(report.kind)]
+    name = f"{report.program.code}-{report.year or 'all'}-{report.kind}-{report.pk}.{ext}"
+
+    def progress(pct: int) -> None:
+        _set(report_id, progress=min(max(int(pct), 0), 99))
+
+    fd, tmp = tempfile.mkstemp(suffix=f".{ext}")
+    os.close(fd)
+    try:
+        if report.year is not None and report.year not in report.program.years:
+            raise ValidationError(_("年度不在项目周期内。"))
+        if report.kind != ReportKind.EVALUATION and report.year is None:
+            raise ValidationError(_("请选择年度。"))
+        if report.kind == ReportKind.ANNUAL_WORKBOOK:
+            assert report.year is not None
+            build_annual_workbook(program=report.program, year=report.year, out=tmp, progress=progress)
+        elif report.kind == ReportKind.PROVINCIAL_REPORT:
+            assert report.year is not None
+            build_provincial_pdf(program=report.program, year=report.year, out=tmp, progress=progress)
+        else:
+            build_evaluation_workbook(program=report.program, year=report.year, out=tmp, progress=progress)
+        with transaction.atomic():
+            report = ReportFile.objects.select_for_update().get(pk=report_id)
+            if report.file:
+                report.file.delete(save=False)  # a rerun replaces the file, never adds one
+            with open(tmp, "rb") as fh:
+                report.file.save(name, File(fh), save=False)
+            report.status = JobStatus.SUCCEEDED
+            report.progress = 100
+            report.finished_at = timezone.now()
+            report.error = ""
+            report.save()
+        return report
+    except Exception as exc:
+        _set(
+            report_id,
+            status=JobStatus.FAILED,
+            error=f"{exc.__class__.__name__}: {exc}\n{traceback.format_exc(limit=5)}"[:4000],
+            finished_at=timezone.now(),
+        )
+        raise
+    finally:
+        os.unlink(tmp)

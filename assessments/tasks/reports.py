@@ -1,0 +1,16 @@
+"""Celery task of the reports area: thin, the work is ``services.reports.report_build``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+
+
+@shared_task(bind=True, acks_late=True, name="assessments.build_report")
+def build_report(self: Any, report_id: int) -> int:
+    """Build one ReportFile; idempotent, so an at-least-once redelivery rebuilds the same file."""
+    from assessments.services.reports import report_build
+
+    report_build(report_id=report_id, task_id=self.request.id or "")
+    return report_id

@@ -1,0 +1,329 @@
+"""Pages of the appraisals area: 月考核, 在岗抽查, 期满考核, 年度考核.
+
+Thin: reads are scoped with ``for_user`` (a foreign object is a 404), writes go through the services.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from assessments.choices import AppraisalStatus, Grade
+from assessments.forms import AdjustForm, EndAppraisalForm, MonthlyAssessmentForm, SpotCheckForm
+from assessments.models import AnnualAppraisal, EndOfStintAppraisal, MonthlyAssessment, SpotCheck
+from assessments.services import appraisals as services
+from assessments.services.certificates import certificate_eligibility
+from pairings.access import get_membership
+from pairings.choices import Role
+from pairings.models import Program
+from teams.models import Deployment
+
+PAGE_SIZE = 50
+
+
+def _page(request: HttpRequest, qs: Any) -> Any:
+    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _role(user: Any) -> str | None:
+    m = get_membership(user)
+    return m.role if m else None
+
+
+def _deployments(user: Any) -> Any:
+    return (
+        Deployment.objects.for_user(user)
+        .select_related("staff", "supporter", "team__pairing__recipient", "team__pairing__program")
+        .order_by("team__pairing__recipient__code", "-planned_start", "pk")
+    )
+
+
+def _error_text(exc: ValidationError) -> str:
+    return "；".join(exc.messages)
+
+
+# --- 月考核 -------------------------------------------------------------------------------------------
+
+
+@login_required
+def monthly_assessments(request: HttpRequest) -> HttpResponse:
+    """Recorded monthly assessments the user may see, and (for the recipient) the people to assess."""
+    assessments = (
+        MonthlyAssessment.objects.for_user(request.user)
+        .select_related("deployment__staff", "deployment__supporter", "deployment__team__pairing__recipient")
+        .order_by("-month", "deployment__staff__name", "pk")
+    )
+    today = timezone.localdate()
+    on_site = None
+    if _role(request.user) == Role.RECIPIENT_COORDINATOR:
+        on_site = _deployments(request.user).filter(period__contains=today)[:200]
+    return render(
+        request,
+        "assessments/appraisals/monthly_list.html",
+        {"page": _page(request, assessments), "on_site": on_site},
+    )
+
+
+@login_required
+def monthly_assessment_entry(request: HttpRequest, deployment_id: int) -> HttpResponse:
+    deployment = get_object_or_404(_deployments(request.user), pk=deployment_id)
+    items = services.monthly_items_for(deployment.team.pairing.program)
+    form = MonthlyAssessmentForm(request.POST or None, items=items)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.monthly_assessment_upsert(
+                user=request.user,
+                deployment=deployment,
+                month=form.cleaned_data["month"],
+                items=form.item_scores(),
+                comment=form.cleaned_data["comment"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            messages.success(request, _("月考核已保存。"))
+            return redirect("assessments:monthly_assessments")
+    history = MonthlyAssessment.objects.for_user(request.user).filter(deployment=deployment).order_by("month")
+    return render(
+        request,
+        "assessments/appraisals/monthly_form.html",
+        {
+            "deployment": deployment,
+            "form": form,
+            "history": history,
+            "rules": deployment.team.pairing.program.rules,
+        },
+    )
+
+
+# --- 在岗抽查 -----------------------------------------------------------------------------------------
+
+
+@login_required
+def spot_checks(request: HttpRequest) -> HttpResponse:
+    checks = (
+        SpotCheck.objects.for_user(request.user)
+        .select_related("deployment__staff", "deployment__team__pairing__recipient")
+        .order_by("-checked_at", "pk")
+    )
+    on_site = None
+    if _role(request.user) == Role.SUPPORTER_COORDINATOR:
+        m = get_membership(request.user)
+        on_site = _deployments(request.user).filter(
+            supporter_id=m.hospital_id, period__contains=timezone.localdate()
+        )[:200]
+    return render(
+        request,
+        "assessments/appraisals/spot_checks.html",
+        {"page": _page(request, checks), "on_site": on_site},
+    )
+
+
+@login_required
+def spot_check_entry(request: HttpRequest, deployment_id: int) -> HttpResponse:
+    deployment = get_object_or_404(_deployments(request.user), pk=deployment_id)
+    form = SpotCheckForm(request.POST or None, initial={"checked_at": timezone.localtime()})
+    if request.method == "POST" and form.is_valid():
+        services.spot_check_record(user=request.user, deployment=deployment, **form.cleaned_data)
+        messages.success(request, _("抽查记录已保存。"))
+        return redirect("assessments:spot_checks")
+    return render(
+        request, "assessments/appraisals/spot_check_form.html", {"deployment": deployment, "form": form}
+    )
+
+
+# --- 期满考核 -----------------------------------------------------------------------------------------
+
+
+@login_required
+def end_appraisals(request: HttpRequest) -> HttpResponse:
+    """Deployments with their written appraisal and certificate (if any)."""
+    deployments = _deployments(request.user).select_related("end_appraisal__certificate")
+    return render(request, "assessments/appraisals/end_list.html", {"page": _page(request, deployments)})
+
+
+@login_required
+def end_appraisal_entry(request: HttpRequest, deployment_id: int) -> HttpResponse:
+    deployment = get_object_or_404(_deployments(request.user), pk=deployment_id)
+    existing = EndOfStintAppraisal.objects.filter(deployment=deployment).first()
+    initial: dict[str, Any] = {"signed_on": timezone.localdate()}
+    if existing:
+        initial = {
+            "qualified": "1" if existing.qualified else "0",
+            "opinion": existing.opinion,
+            "signer": existing.signer,
+            "signed_on": existing.signed_on,
+        }
+    form = EndAppraisalForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.end_appraisal_record(user=request.user, deployment=deployment, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            messages.success(request, _("期满考核意见已保存。"))
+            return redirect("assessments:end_appraisal_entry", deployment_id=deployment.pk)
+    certificate = getattr(existing, "certificate", None) if existing else None
+    return render(
+        request,
+        "assessments/appraisals/end_form.html",
+        {
+            "deployment": deployment,
+            "form": form,
+            "appraisal": existing,
+            "certificate": certificate,
+            "eligibility": certificate_eligibility(deployment=deployment),
+        },
+    )
+
+
+# --- 年度考核 -----------------------------------------------------------------------------------------
+
+
+def _program_year(request: HttpRequest) -> tuple[Any, list[Program], int | None]:
+    programs = list(Program.objects.for_user(request.user).order_by("-start_date", "code"))
+    program = None
+    wanted = request.GET.get("program") or request.POST.get("program")
+    if wanted:
+        program = next((p for p in programs if str(p.pk) == wanted), None)
+        if program is None:
+            raise Http404
+    elif programs:
+        program = programs[0]
+    year = None
+    if program is not None:
+        raw = request.GET.get("year") or request.POST.get("year")
+        this_year = timezone.localdate().year
+        year = (
+            int(raw)
+            if raw and raw.isdigit()
+            else min(max(this_year - 1, program.years[0]), program.years[-1])
+        )
+    return program, programs, year
+
+
+@login_required
+def annual_appraisals(request: HttpRequest) -> HttpResponse:
+    """A program year's appraisals with grades (published and drafts), paginated."""
+    program, programs, year = _program_year(request)
+    rows = AnnualAppraisal.objects.none()
+    counts: dict[str, int] = {}
+    if program is not None:
+        rows = (
+            AnnualAppraisal.objects.for_user(request.user)
+            .filter(pairing__program=program, year=year)
+            .select_related("pairing__recipient__county__city")
+            .order_by("pairing__recipient__code", "status")
+        )
+        counts = {
+            r["grade"]: r["n"]
+            for r in rows.filter(status=AppraisalStatus.PUBLISHED)
+            .values("grade")
+            .annotate(n=Count("pk"))
+            .order_by()
+        }
+    m = get_membership(request.user)
+    can_manage = program is not None and (
+        request.user.is_superuser
+        or (m is not None and m.role == Role.PROVINCE_STAFF and m.province_id == program.province_id)
+    )
+    return render(
+        request,
+        "assessments/appraisals/annual_list.html",
+        {
+            "program": program,
+            "programs": programs,
+            "year": year,
+            "page": _page(request, rows),
+            "grade_counts": [(label, counts.get(value, 0)) for value, label in Grade.choices],
+            "can_manage": can_manage,
+        },
+    )
+
+
+@login_required
+def annual_appraisal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    appraisal = get_object_or_404(
+        AnnualAppraisal.objects.for_user(request.user).select_related(
+            "pairing__recipient", "pairing__program", "adjusted_by", "published_by"
+        ),
+        pk=pk,
+    )
+    return render(
+        request,
+        "assessments/appraisals/annual_detail.html",
+        {"a": appraisal, "form": AdjustForm(), "is_draft": appraisal.status == AppraisalStatus.DRAFT},
+    )
+
+
+@login_required
+@require_POST
+def annual_appraisal_adjust(request: HttpRequest, pk: int) -> HttpResponse:
+    appraisal = get_object_or_404(AnnualAppraisal.objects.for_user(request.user), pk=pk)
+    form = AdjustForm(request.POST)
+    if form.is_valid():
+        try:
+            services.annual_appraisal_adjust(user=request.user, appraisal=appraisal, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("已调整分数。"))
+    else:
+        messages.error(request, _("调整分和理由均为必填。"))
+    return redirect("assessments:annual_appraisal_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def annual_appraisal_compute(request: HttpRequest) -> HttpResponse:
+    program, _programs, year = _program_year(request)
+    if program is None or year is None:
+        raise PermissionDenied
+    try:
+        rows = services.annual_appraisal_compute(user=request.user, program=program, year=year)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("已计算 %(n)d 个帮扶关系的年度考核（草稿）。") % {"n": len(rows)})
+    return redirect(f"{_annual_url()}?program={program.pk}&year={year}")
+
+
+@login_required
+@require_POST
+def annual_appraisal_publish(request: HttpRequest) -> HttpResponse:
+    program, _programs, year = _program_year(request)
+    if program is None or year is None:
+        raise PermissionDenied
+    n = services.annual_appraisal_publish(user=request.user, program=program, year=year)
+    messages.success(request, _("已发布 %(n)d 条年度考核结果。") % {"n": n})
+    return redirect(f"{_annual_url()}?program={program.pk}&year={year}")
+
+
+def _annual_url() -> str:
+    return reverse("assessments:annual_appraisals")
+
+
+urlpatterns = [
+    path("monthly/", monthly_assessments, name="monthly_assessments"),
+    path("monthly/<int:deployment_id>/", monthly_assessment_entry, name="monthly_assessment_entry"),
+    path("spot-checks/", spot_checks, name="spot_checks"),
+    path("spot-checks/<int:deployment_id>/", spot_check_entry, name="spot_check_entry"),
+    path("end-appraisals/", end_appraisals, name="end_appraisals"),
+    path("end-appraisals/<int:deployment_id>/", end_appraisal_entry, name="end_appraisal_entry"),
+    path("annual/", annual_appraisals, name="annual_appraisals"),
+    path("annual/compute/", annual_appraisal_compute, name="annual_appraisal_compute"),
+    path("annual/publish/", annual_appraisal_publish, name="annual_appraisal_publish"),
+    path("annual/<int:pk>/", annual_appraisal_detail, name="annual_appraisal_detail"),
+    path("annual/<int:pk>/adjust/", annual_appraisal_adjust, name="annual_appraisal_adjust"),
+]

@@ -90,6 +90,9 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://pairing@127.0.0.1:5432/pairing")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# pgtrigger's trigger functions read this setting inside an EXCEPTION block; left undefined, every audited
+# row pays for a rolled-back subtransaction (bulk imports ran ~10x slower). An empty list means "ignore none".
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c pgtrigger.ignore={}"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")

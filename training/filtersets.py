@@ -20,7 +20,8 @@ class _PairingFilters(UpdatedSinceFilterSet):
 
 class TraineeStintFilterSet(_PairingFilters):
     kind = df.ChoiceFilter(choices=StintKind.choices, label=_("类型"))
-    year = df.NumberFilter(field_name="start_date__year", label=_("开始年度"))
+    # Bounded: a date's year lookup with year 0 or 10000 is not a valid date range.
+    year = df.NumberFilter(field_name="start_date__year", min_value=1900, max_value=2999, label=_("开始年度"))
     completed = df.BooleanFilter(label=_("已结业"))
 
     class Meta:

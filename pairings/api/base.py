@@ -59,6 +59,8 @@ class ScopedReadOnlyViewSet(
     """List and detail of one model scoped by ``for_user``; subclasses name the joins to load."""
 
     model: ClassVar[Any]
+    # Ids are integers: anything else is a 404 at the URL, never a database error.
+    lookup_value_regex = r"\d+"
     select: ClassVar[tuple[str, ...]] = ()
     prefetch: ClassVar[tuple[Any, ...]] = ()
     ordering_fields: ClassVar[list[str]] = ["pk"]

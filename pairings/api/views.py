@@ -101,6 +101,7 @@ class ApiClientViewSet(
 
     serializer_class = s.ApiClientSerializer
     queryset = ApiClient.objects.none()  # for the schema; requests use get_queryset
+    lookup_value_regex = r"\d+"
     ordering_fields = ["pk", "created_at"]
 
     def get_queryset(self) -> QuerySet[ApiClient]:

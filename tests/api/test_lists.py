@@ -147,3 +147,11 @@ def test_updated_at_moves_on_save(world: Any) -> None:
     world.pairing_a.save()
     world.pairing_a.refresh_from_db()
     assert world.pairing_a.updated_at >= before
+
+
+@pytest.mark.parametrize("year", ["0", "0.0", "10000", "1e9"])
+def test_out_of_range_year_is_a_validation_error(world: Any, year: str) -> None:
+    # found by schemathesis: a year lookup with year 0 used to raise inside the date arithmetic (500)
+    response = client_for(world.users["province"]).get(reverse("api:trainee-stint-list"), {"year": year})
+    assert response.status_code == 400
+    assert "year" in response.json()["error"]["fields"]

@@ -108,3 +108,6 @@ class MembershipAdmin(ScopedAdmin):
     search_fields = ["user__username", "hospital__name"]
     raw_id_fields = ["user"]
     autocomplete_fields = ["hospital", "county", "city"]
+
+# Dashboard API clients (API area) live in their own module.
+from . import admin_api_clients  # noqa: E402, F401

@@ -12,8 +12,16 @@ import django_filters as df
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from .choices import HospitalKind, HospitalOrigin, HospitalRole, PairingStatus
-from .models import City, County, Hospital, Pairing, Program
+from .choices import (
+    AgreementItemKind,
+    AgreementKind,
+    HospitalKind,
+    HospitalOrigin,
+    HospitalRole,
+    ItemStatus,
+    PairingStatus,
+)
+from .models import Agreement, AgreementItem, City, County, Hospital, Pairing, Program
 
 
 def scoped(model: Any) -> Any:
@@ -93,3 +101,63 @@ class PairingFilterSet(UpdatedSinceFilterSet):
 
         open_ = Exists(Finding.objects.filter(pairing=OuterRef("pk"), status=FindingStatus.OPEN))
         return qs.filter(open_) if value else qs.exclude(open_)
+
+
+# --- FilterSets added for the API (also usable by UI lists) ---------------------------------------------
+
+
+class ProgramFilterSet(UpdatedSinceFilterSet):
+    is_active = df.BooleanFilter(label=_("进行中"))
+    preset = df.CharFilter(label=_("规则预设"))
+
+    class Meta:
+        model = Program
+        fields = ["is_active", "preset"]
+
+
+class CityFilterSet(df.FilterSet):
+    province = df.NumberFilter(label=_("省份ID"))
+
+    class Meta:
+        model = City
+        fields = ["province"]
+
+
+class CountyFilterSet(df.FilterSet):
+    city = df.ModelChoiceFilter(queryset=scoped(City), label=_("市州"))
+
+    class Meta:
+        model = County
+        fields = ["city"]
+
+
+class AgreementFilterSet(UpdatedSinceFilterSet):
+    pairing = df.NumberFilter(label=_("帮扶关系ID"))
+    program = df.ModelChoiceFilter(field_name="pairing__program", queryset=scoped(Program), label=_("项目"))
+    kind = df.ChoiceFilter(choices=AgreementKind.choices, label=_("类型"))
+    year = df.NumberFilter(label=_("年度"))
+    signed = df.BooleanFilter(method="filter_signed", label=_("三方均已签署"))
+
+    class Meta:
+        model = Agreement
+        fields = ["kind", "year"]
+
+    def filter_signed(self, qs: QuerySet[Agreement], name: str, value: bool) -> QuerySet[Agreement]:
+        all_signed = Q(
+            supporter_signed_on__isnull=False,
+            government_signed_on__isnull=False,
+            recipient_signed_on__isnull=False,
+        )
+        return qs.filter(all_signed) if value else qs.exclude(all_signed)
+
+
+class AgreementItemFilterSet(UpdatedSinceFilterSet):
+    agreement = df.NumberFilter(label=_("协议ID"))
+    pairing = df.NumberFilter(field_name="agreement__pairing", label=_("帮扶关系ID"))
+    kind = df.ChoiceFilter(choices=AgreementItemKind.choices, label=_("类型"))
+    status = df.ChoiceFilter(choices=ItemStatus.choices, label=_("进展"))
+    due_before = df.DateFilter(field_name="due_date", lookup_expr="lte", label=_("完成时限不晚于"))
+
+    class Meta:
+        model = AgreementItem
+        fields = ["kind", "status"]

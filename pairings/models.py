@@ -449,5 +449,44 @@ class Membership(TimeStamped):
         return self.hospital or self.county or self.city or self.province
 
 
+class ApiClient(models.Model):
+    """A read-only dashboard client of the REST API (数据看板), scoped to a province or one of its cities.
+
+    Only a SHA-256 hash of the token is stored; the token is shown once when the client is created. Each
+    client owns a dedicated user with a ``dashboard`` membership, so ``for_user`` scopes it like any user.
+    ``province`` is always set (a city client's is its city's province) so province staff see both kinds.
+    """
+
+    name = models.CharField(_("名称"), max_length=80)
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="api_clients")
+    city = models.ForeignKey(
+        City, on_delete=models.PROTECT, null=True, blank=True, related_name="api_clients"
+    )
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_client")
+    prefix = models.CharField(_("令牌前缀"), max_length=12, unique=True)
+    token_hash = models.CharField(max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+
+    SCOPE = Scope(province="province", city="city")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API 客户端 (dashboard client)")
+        verbose_name_plural = verbose_name
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
 # Security/reliability area: users audit trail and deferred Celery jobs (see pairings/ops_models.py).
 from .ops_models import DeferredTask  # noqa: E402,F401

@@ -8,7 +8,7 @@ from pairings.filtersets import UpdatedSinceFilterSet, scoped
 from pairings.models import City, Hospital, Pairing
 
 from .choices import DeploymentRole, RosterStatus, Title
-from .models import AttendanceRecord, Deployment, Roster, Staff, Team
+from .models import AttendanceRecord, Deployment, Roster, RosterEntry, Staff, Team
 
 
 class StaffFilterSet(UpdatedSinceFilterSet):
@@ -69,3 +69,12 @@ class AttendanceFilterSet(UpdatedSinceFilterSet):
     class Meta:
         model = AttendanceRecord
         fields = ["status", "source"]
+
+
+class RosterEntryFilterSet(df.FilterSet):
+    roster = df.NumberFilter(label=_("名单ID"))
+    role = df.ChoiceFilter(choices=DeploymentRole.choices, label=_("角色"))
+
+    class Meta:
+        model = RosterEntry
+        fields = ["roster", "role"]

@@ -1,1 +1,264 @@
-"""API serializers (thin: logic lives in services/selectors)."""
+"""Serializers of capacity building, findings, rule runs, appraisals, reports and dashboard indicators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from teams.models import Deployment
+
+from ..models import (
+    AnnualAppraisal,
+    CentreProgress,
+    EndOfStintAppraisal,
+    Finding,
+    GradeChange,
+    MonthlyAssessment,
+    NewTechnology,
+    ReportFile,
+    RuleRun,
+    Specialty,
+)
+
+
+class CentreProgressSerializer(serializers.ModelSerializer[CentreProgress]):
+    class Meta:
+        model = CentreProgress
+        fields = ["id", "hospital", "centre", "status", "achieved_on", "note", "updated_at"]
+
+
+class SpecialtySerializer(serializers.ModelSerializer[Specialty]):
+    class Meta:
+        model = Specialty
+        fields = ["id", "hospital", "kind", "name", "selected_year", "achieved_on", "updated_at"]
+
+
+class NewTechnologySerializer(serializers.ModelSerializer[NewTechnology]):
+    class Meta:
+        model = NewTechnology
+        fields = ["id", "hospital", "pairing", "name", "introduced_on", "cases", "updated_at"]
+
+
+class GradeChangeSerializer(serializers.ModelSerializer[GradeChange]):
+    class Meta:
+        model = GradeChange
+        fields = ["id", "hospital", "grade", "effective_on", "updated_at"]
+
+
+class FindingSerializer(serializers.ModelSerializer[Finding]):
+    class Meta:
+        model = Finding
+        fields = [
+            "id",
+            "rule_code",
+            "severity",
+            "program",
+            "pairing",
+            "subject_type",
+            "subject_id",
+            "team",
+            "deployment",
+            "agreement",
+            "hospital",
+            "county",
+            "period_start",
+            "period_end",
+            "message",
+            "evidence",
+            "status",
+            "first_seen",
+            "last_seen",
+            "resolved_at",
+            "waived_at",
+            "waive_reason",
+            "updated_at",
+        ]
+
+
+class RuleRunSerializer(serializers.ModelSerializer[RuleRun]):
+    class Meta:
+        model = RuleRun
+        fields = [
+            "id",
+            "program",
+            "pairing",
+            "trigger",
+            "status",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "counts",
+            "error",
+        ]
+
+
+class MonthlyAssessmentSerializer(serializers.ModelSerializer[MonthlyAssessment]):
+    payable_cny = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = MonthlyAssessment
+        fields = [
+            "id",
+            "deployment",
+            "month",
+            "score",
+            "items",
+            "passed",
+            "subsidy_cny",
+            "deduction_cny",
+            "payable_cny",
+            "comment",
+            "updated_at",
+        ]
+        read_only_fields = ["passed", "subsidy_cny", "deduction_cny", "payable_cny"]
+
+
+class MonthlyAssessmentCreateSerializer(serializers.Serializer[MonthlyAssessment]):
+    """Input of a monthly assessment; the deployment must be in the submitter's scope."""
+
+    deployment = serializers.PrimaryKeyRelatedField(queryset=Deployment.objects.none())
+    month = serializers.DateField(help_text="first day of the month, e.g. 2023-03-01")
+    score = serializers.DecimalField(max_digits=5, decimal_places=1, min_value=0, max_value=100)
+    items = serializers.DictField(required=False, default=dict)
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        self.fields["deployment"].queryset = Deployment.objects.for_user(getattr(request, "user", None))  # type: ignore[attr-defined]
+
+
+class EndOfStintAppraisalSerializer(serializers.ModelSerializer[EndOfStintAppraisal]):
+    class Meta:
+        model = EndOfStintAppraisal
+        fields = ["id", "deployment", "qualified", "opinion", "signer", "signed_on", "updated_at"]
+
+
+class AnnualAppraisalSerializer(serializers.ModelSerializer[AnnualAppraisal]):
+    class Meta:
+        model = AnnualAppraisal
+        fields = [
+            "id",
+            "pairing",
+            "year",
+            "status",
+            "computed_score",
+            "adjustment",
+            "adjustment_reason",
+            "score",
+            "grade",
+            "breakdown",
+            "computed_at",
+            "published_at",
+            "updated_at",
+        ]
+
+
+class ReportFileSerializer(serializers.ModelSerializer[ReportFile]):
+    has_file = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReportFile
+        fields = [
+            "id",
+            "kind",
+            "program",
+            "year",
+            "status",
+            "progress",
+            "has_file",
+            "error",
+            "created_at",
+            "finished_at",
+        ]
+
+    def get_has_file(self, obj: ReportFile) -> bool:
+        return bool(obj.file)
+
+
+# --- Indicators ------------------------------------------------------------------------------------------
+
+
+class IndicatorQuerySerializer(serializers.Serializer[Any]):
+    program = serializers.IntegerField(required=False, min_value=1)
+    city = serializers.IntegerField(required=False, min_value=1)
+    pairing = serializers.IntegerField(required=False, min_value=1)
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("date_from") and attrs.get("date_to") and attrs["date_from"] > attrs["date_to"]:
+            raise serializers.ValidationError({"date_to": "date_to must not be before date_from"})
+        return attrs
+
+
+class GapSerializer(serializers.Serializer[Any]):
+    pairing = serializers.IntegerField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+
+
+class CoverageSerializer(serializers.Serializer[Any]):
+    period_days = serializers.IntegerField()
+    covered_days = serializers.IntegerField()
+    gap_days = serializers.IntegerField()
+    gap_count = serializers.IntegerField()
+    coverage_rate = serializers.FloatField(allow_null=True)
+    full_strength_days = serializers.IntegerField()
+    team_size_compliance_rate = serializers.FloatField(allow_null=True)
+    single_leader_days = serializers.IntegerField()
+    pairings_with_gaps = serializers.IntegerField()
+    gaps = GapSerializer(many=True)
+    gaps_truncated = serializers.BooleanField()
+
+
+class TrainingIndicatorSerializer(serializers.Serializer[Any]):
+    trainees = serializers.IntegerField()
+    qualifying_trainees = serializers.IntegerField()
+    quota = serializers.IntegerField()
+    quota_rate = serializers.FloatField(allow_null=True)
+
+
+class FindingCountSerializer(serializers.Serializer[Any]):
+    rule_code = serializers.CharField()
+    severity = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class FindingIndicatorSerializer(serializers.Serializer[Any]):
+    total = serializers.IntegerField()
+    by_rule_and_severity = FindingCountSerializer(many=True)
+
+
+class AppraisalIndicatorSerializer(serializers.Serializer[Any]):
+    published = serializers.IntegerField()
+    grades = serializers.DictField(child=serializers.IntegerField())
+
+
+class CapacityIndicatorSerializer(serializers.Serializer[Any]):
+    centres_built = serializers.IntegerField()
+    specialties_achieved = serializers.IntegerField()
+    new_technologies = serializers.IntegerField()
+    new_technology_cases = serializers.IntegerField()
+    grade_changes = serializers.IntegerField()
+    remote_services = serializers.IntegerField()
+
+
+class IndicatorFiltersSerializer(serializers.Serializer[Any]):
+    program = serializers.IntegerField(allow_null=True)
+    city = serializers.IntegerField(allow_null=True)
+    pairing = serializers.IntegerField(allow_null=True)
+    date_from = serializers.DateField(allow_null=True)
+    date_to = serializers.DateField(allow_null=True)
+
+
+class IndicatorsSerializer(serializers.Serializer[Any]):
+    filters = IndicatorFiltersSerializer()
+    pairings = serializers.IntegerField()
+    coverage = CoverageSerializer()
+    training = TrainingIndicatorSerializer()
+    findings_open = FindingIndicatorSerializer()
+    appraisals = AppraisalIndicatorSerializer()
+    capacity = CapacityIndicatorSerializer()
+    attendance_rate = serializers.FloatField(allow_null=True)

@@ -1,7 +1,23 @@
 """API routes of the assessments app, registered on the shared router in config/api_router.py."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-router = SimpleRouter()
+from . import views
 
-urlpatterns = router.urls
+router = SimpleRouter()
+router.register("centres", views.CentreProgressViewSet, basename="centre")
+router.register("specialties", views.SpecialtyViewSet, basename="specialty")
+router.register("new-technologies", views.NewTechnologyViewSet, basename="new-technology")
+router.register("grade-changes", views.GradeChangeViewSet, basename="grade-change")
+router.register("findings", views.FindingViewSet, basename="finding")
+router.register("rule-runs", views.RuleRunViewSet, basename="rule-run")
+router.register("monthly-assessments", views.MonthlyAssessmentViewSet, basename="monthly-assessment")
+router.register("end-appraisals", views.EndOfStintAppraisalViewSet, basename="end-appraisal")
+router.register("annual-appraisals", views.AnnualAppraisalViewSet, basename="annual-appraisal")
+router.register("reports", views.ReportFileViewSet, basename="report")
+
+urlpatterns = [
+    path("indicators/", views.IndicatorsView.as_view(), name="indicators"),
+    *router.urls,
+]

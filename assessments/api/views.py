@@ -1,1 +1,139 @@
-"""API viewsets; every queryset goes through for_user."""
+"""API views of capacity building, findings, rule runs, appraisals, reports and dashboard indicators.
+
+Writes call the services (``assessments/services/monthly.py``); the views only translate HTTP.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from pairings.api.base import ScopedReadOnlyViewSet, etag_matches, list_etag
+
+from .. import filtersets as fs
+from ..models import (
+    AnnualAppraisal,
+    CentreProgress,
+    EndOfStintAppraisal,
+    Finding,
+    GradeChange,
+    MonthlyAssessment,
+    NewTechnology,
+    ReportFile,
+    RuleRun,
+    Specialty,
+)
+from ..selectors_indicators import IndicatorQuery, indicators
+from ..services.monthly import monthly_assessment_create
+from . import serializers as s
+
+
+class CentreProgressViewSet(ScopedReadOnlyViewSet):
+    model = CentreProgress
+    serializer_class = s.CentreProgressSerializer
+    filterset_class = fs.CentreProgressFilterSet
+    ordering_fields = ["pk", "achieved_on", "updated_at"]
+
+
+class SpecialtyViewSet(ScopedReadOnlyViewSet):
+    model = Specialty
+    serializer_class = s.SpecialtySerializer
+    filterset_class = fs.SpecialtyFilterSet
+    ordering_fields = ["pk", "selected_year", "updated_at"]
+
+
+class NewTechnologyViewSet(ScopedReadOnlyViewSet):
+    model = NewTechnology
+    serializer_class = s.NewTechnologySerializer
+    filterset_class = fs.NewTechnologyFilterSet
+    ordering_fields = ["pk", "introduced_on", "updated_at"]
+
+
+class GradeChangeViewSet(ScopedReadOnlyViewSet):
+    model = GradeChange
+    serializer_class = s.GradeChangeSerializer
+    filterset_class = fs.GradeChangeFilterSet
+    ordering_fields = ["pk", "effective_on", "updated_at"]
+
+
+class FindingViewSet(ScopedReadOnlyViewSet):
+    model = Finding
+    serializer_class = s.FindingSerializer
+    filterset_class = fs.FindingFilterSet
+    ordering_fields = ["pk", "last_seen", "updated_at"]
+
+
+class RuleRunViewSet(ScopedReadOnlyViewSet):
+    model = RuleRun
+    serializer_class = s.RuleRunSerializer
+    filterset_class = fs.RuleRunFilterSet
+    ordering_fields = ["pk", "created_at"]
+
+
+class MonthlyAssessmentViewSet(ScopedReadOnlyViewSet):
+    """Monthly assessments; recipient coordinators (and their hospital systems) create them."""
+
+    model = MonthlyAssessment
+    serializer_class = s.MonthlyAssessmentSerializer
+    filterset_class = fs.MonthlyAssessmentFilterSet
+    ordering_fields = ["pk", "month", "updated_at"]
+
+    @extend_schema(
+        request=s.MonthlyAssessmentCreateSerializer, responses={201: s.MonthlyAssessmentSerializer}
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        form = s.MonthlyAssessmentCreateSerializer(data=request.data, context=self.get_serializer_context())
+        form.is_valid(raise_exception=True)
+        assessment = monthly_assessment_create(user=request.user, **form.validated_data)
+        return Response(self.get_serializer(assessment).data, status=status.HTTP_201_CREATED)
+
+
+class EndOfStintAppraisalViewSet(ScopedReadOnlyViewSet):
+    model = EndOfStintAppraisal
+    serializer_class = s.EndOfStintAppraisalSerializer
+    filterset_class = fs.EndOfStintAppraisalFilterSet
+    ordering_fields = ["pk", "signed_on", "updated_at"]
+
+
+class AnnualAppraisalViewSet(ScopedReadOnlyViewSet):
+    model = AnnualAppraisal
+    serializer_class = s.AnnualAppraisalSerializer
+    filterset_class = fs.AnnualAppraisalFilterSet
+    ordering_fields = ["pk", "year", "score", "updated_at"]
+
+
+class ReportFileViewSet(ScopedReadOnlyViewSet):
+    model = ReportFile
+    serializer_class = s.ReportFileSerializer
+    filterset_class = fs.ReportFileFilterSet
+    ordering_fields = ["pk", "created_at"]
+
+
+class IndicatorsView(APIView):
+    """Dashboard indicators of the caller's pairings, narrowed by program / city / pairing and period."""
+
+    @extend_schema(parameters=[s.IndicatorQuerySerializer], responses=s.IndicatorsSerializer)
+    def get(self, request: Request) -> Response:
+        params = s.IndicatorQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        v = params.validated_data
+        query = IndicatorQuery(
+            program_id=v.get("program"),
+            city_id=v.get("city"),
+            pairing_id=v.get("pairing"),
+            date_from=v.get("date_from"),
+            date_to=v.get("date_to"),
+        )
+        data = s.IndicatorsSerializer(indicators(user=request.user, query=query)).data
+        etag = list_etag(data)
+        if etag_matches(request, etag):
+            response = Response(status=status.HTTP_304_NOT_MODIFIED)
+        else:
+            response = Response(data)
+        response["ETag"] = etag
+        return response

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "import_export",
     "django_htmx",
     "pgtrigger",
@@ -180,24 +181,54 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
 
 REST_FRAMEWORK = {
+    # Bearer (dashboard tokens) first: its WWW-Authenticate header makes anonymous requests answer 401.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "config.api_auth.ApiClientAuthentication",
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "config.api_auth.ReadOnlyForDashboards",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "pairings.api.pagination.Cursor",
     "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Pairing assistance API (三级医院对口帮扶县级医院)",
     "DESCRIPTION": "Read and write API for provincial dashboards and hospital systems.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI assets are served from the sidecar package: the docs page works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status", "grade" or "role" with different choices: name each enum after its choices.
+    "ENUM_NAME_OVERRIDES": {
+        "PairingStatusEnum": "pairings.choices.PairingStatus",
+        "ItemStatusEnum": "pairings.choices.ItemStatus",
+        "HospitalRoleEnum": "pairings.choices.HospitalRole",
+        "HospitalGradeEnum": "pairings.choices.HospitalGrade",
+        "RosterStatusEnum": "teams.choices.RosterStatus",
+        "AttendanceStatusEnum": "teams.choices.AttendanceStatus",
+        "DeploymentRoleEnum": "teams.choices.DeploymentRole",
+        "CentreStatusEnum": "assessments.choices.CentreStatus",
+        "FindingStatusEnum": "assessments.choices.FindingStatus",
+        "JobStatusEnum": "assessments.choices.JobStatus",
+        "AppraisalStatusEnum": "assessments.choices.AppraisalStatus",
+        "AppraisalGradeEnum": "assessments.choices.Grade",
+    },
 }
 
 # Celery: at-least-once delivery with idempotent tasks (config/tasks.py: IdempotentTask, enqueue_on_commit).

@@ -1,1 +1,218 @@
-"""API serializers (thin: logic lives in services/selectors)."""
+"""Serializers of the registry, programs, pairings, agreements and API clients (read-only except clients)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ..models import (
+    Agreement,
+    AgreementItem,
+    ApiClient,
+    City,
+    County,
+    Hospital,
+    Pairing,
+    PairingSupporter,
+    Program,
+    Province,
+)
+
+
+class ProvinceSerializer(serializers.ModelSerializer[Province]):
+    class Meta:
+        model = Province
+        fields = ["id", "code", "name"]
+
+
+class CitySerializer(serializers.ModelSerializer[City]):
+    class Meta:
+        model = City
+        fields = ["id", "code", "name", "province"]
+
+
+class CountySerializer(serializers.ModelSerializer[County]):
+    government = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = County
+        fields = ["id", "code", "name", "city", "population", "government"]
+
+
+class HospitalSerializer(serializers.ModelSerializer[Hospital]):
+    class Meta:
+        model = Hospital
+        fields = [
+            "id",
+            "code",
+            "name",
+            "role",
+            "kind",
+            "grade",
+            "origin",
+            "origin_region",
+            "province",
+            "city",
+            "county",
+            "is_residency_base",
+            "is_county_hospital",
+            "updated_at",
+        ]
+
+
+class ProgramSerializer(serializers.ModelSerializer[Program]):
+    rules = serializers.SerializerMethodField(help_text="effective rule parameters (preset + overrides)")
+
+    class Meta:
+        model = Program
+        fields = [
+            "id",
+            "code",
+            "name",
+            "province",
+            "document",
+            "preset",
+            "start_date",
+            "end_date",
+            "agreement_deadline",
+            "roster_deadline",
+            "is_active",
+            "rules",
+            "updated_at",
+        ]
+
+    @extend_schema_field(serializers.DictField())
+    def get_rules(self, obj: Program) -> dict[str, Any]:
+        return obj.rules.to_json()
+
+
+class PairingSupporterSerializer(serializers.ModelSerializer[PairingSupporter]):
+    name = serializers.CharField(source="hospital.name", read_only=True)
+    origin = serializers.CharField(source="hospital.origin", read_only=True)
+
+    class Meta:
+        model = PairingSupporter
+        fields = ["hospital", "name", "origin", "is_lead"]
+
+
+class PairingSerializer(serializers.ModelSerializer[Pairing]):
+    recipient_name = serializers.CharField(source="recipient.name", read_only=True)
+    recipient_kind = serializers.CharField(source="recipient.kind", read_only=True)
+    city = serializers.IntegerField(source="recipient.city_id", read_only=True, allow_null=True)
+    county = serializers.IntegerField(source="recipient.county_id", read_only=True, allow_null=True)
+    supporters = PairingSupporterSerializer(many=True, read_only=True)
+    lead = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Pairing
+        fields = [
+            "id",
+            "program",
+            "recipient",
+            "recipient_name",
+            "recipient_kind",
+            "city",
+            "county",
+            "status",
+            "service_start",
+            "service_end",
+            "supporters",
+            "lead",
+            "note",
+            "updated_at",
+        ]
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_lead(self, obj: Pairing) -> int | None:
+        # Reads the prefetched supporters: no query per row.
+        return next((s.hospital_id for s in obj.supporters.all() if s.is_lead), None)
+
+
+class AgreementItemSerializer(serializers.ModelSerializer[AgreementItem]):
+    class Meta:
+        model = AgreementItem
+        fields = [
+            "id",
+            "agreement",
+            "kind",
+            "description",
+            "responsible_department",
+            "due_date",
+            "status",
+            "completed_on",
+            "updated_at",
+        ]
+
+
+class AgreementSerializer(serializers.ModelSerializer[Agreement]):
+    signed_on = serializers.DateField(read_only=True, allow_null=True)
+    items = AgreementItemSerializer(many=True, read_only=True)
+    has_scan = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Agreement
+        fields = [
+            "id",
+            "pairing",
+            "kind",
+            "year",
+            "title",
+            "supporter",
+            "supporter_signed_on",
+            "government_signed_on",
+            "recipient_signed_on",
+            "signed_on",
+            "filed_on",
+            "goals",
+            "has_scan",
+            "items",
+            "updated_at",
+        ]
+
+    def get_has_scan(self, obj: Agreement) -> bool:
+        return bool(obj.scan)
+
+
+class ApiClientSerializer(serializers.ModelSerializer[ApiClient]):
+    is_active = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ApiClient
+        fields = [
+            "id",
+            "name",
+            "province",
+            "city",
+            "prefix",
+            "created_at",
+            "revoked_at",
+            "last_used_at",
+            "is_active",
+        ]
+        read_only_fields = ["prefix", "created_at", "revoked_at", "last_used_at"]
+
+
+class ApiClientCreateSerializer(serializers.Serializer[ApiClient]):
+    """Input of client creation; the scope objects are looked up within the creator's own scope."""
+
+    name = serializers.CharField(max_length=80)
+    province = serializers.PrimaryKeyRelatedField(
+        queryset=Province.objects.none(), required=False, allow_null=True
+    )
+    city = serializers.PrimaryKeyRelatedField(queryset=City.objects.none(), required=False, allow_null=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        self.fields["province"].queryset = Province.objects.for_user(user)  # type: ignore[attr-defined]
+        self.fields["city"].queryset = City.objects.for_user(user)  # type: ignore[attr-defined]
+
+
+class ApiClientCreatedSerializer(ApiClientSerializer):
+    token = serializers.CharField(read_only=True, help_text="shown once; store it now")
+
+    class Meta(ApiClientSerializer.Meta):
+        fields = [*ApiClientSerializer.Meta.fields, "token"]

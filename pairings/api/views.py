@@ -1,1 +1,130 @@
-"""API viewsets; every queryset goes through for_user."""
+"""API views of the registry, programs, pairings, agreements and dashboard clients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from .. import filtersets as fs
+from ..models import (
+    Agreement,
+    AgreementItem,
+    ApiClient,
+    City,
+    County,
+    Hospital,
+    Pairing,
+    PairingSupporter,
+    Program,
+    Province,
+)
+from ..services_api_clients import api_client_create, api_client_revoke, may_manage_api_clients
+from . import serializers as s
+from .base import ETagListMixin, ScopedReadOnlyViewSet
+
+
+class ProvinceViewSet(ScopedReadOnlyViewSet):
+    model = Province
+    serializer_class = s.ProvinceSerializer
+    ordering_fields = ["pk", "code"]
+
+
+class CityViewSet(ScopedReadOnlyViewSet):
+    model = City
+    serializer_class = s.CitySerializer
+    filterset_class = fs.CityFilterSet
+    ordering_fields = ["pk", "code"]
+
+
+class CountyViewSet(ScopedReadOnlyViewSet):
+    model = County
+    serializer_class = s.CountySerializer
+    filterset_class = fs.CountyFilterSet
+    ordering_fields = ["pk", "code", "population"]
+
+
+class HospitalViewSet(ScopedReadOnlyViewSet):
+    model = Hospital
+    serializer_class = s.HospitalSerializer
+    filterset_class = fs.HospitalFilterSet
+    ordering_fields = ["pk", "code", "updated_at"]
+
+
+class ProgramViewSet(ScopedReadOnlyViewSet):
+    model = Program
+    serializer_class = s.ProgramSerializer
+    filterset_class = fs.ProgramFilterSet
+    ordering_fields = ["pk", "start_date", "updated_at"]
+
+
+_SUPPORTERS = Prefetch(
+    "supporters", queryset=PairingSupporter.objects.select_related("hospital").order_by("pk")
+)
+
+
+class PairingViewSet(ScopedReadOnlyViewSet):
+    model = Pairing
+    serializer_class = s.PairingSerializer
+    filterset_class = fs.PairingFilterSet
+    select = ("recipient",)
+    prefetch = (_SUPPORTERS,)
+    ordering_fields = ["pk", "service_start", "updated_at"]
+
+
+class AgreementViewSet(ScopedReadOnlyViewSet):
+    model = Agreement
+    serializer_class = s.AgreementSerializer
+    filterset_class = fs.AgreementFilterSet
+    prefetch = (Prefetch("items", queryset=AgreementItem.objects.order_by("due_date", "pk")),)
+    ordering_fields = ["pk", "year", "updated_at"]
+
+
+class AgreementItemViewSet(ScopedReadOnlyViewSet):
+    model = AgreementItem
+    serializer_class = s.AgreementItemSerializer
+    filterset_class = fs.AgreementItemFilterSet
+    ordering_fields = ["pk", "due_date", "updated_at"]
+
+
+class ApiClientViewSet(
+    ETagListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Dashboard clients of the commission's own area: create (token shown once), list, revoke."""
+
+    serializer_class = s.ApiClientSerializer
+    queryset = ApiClient.objects.none()  # for the schema; requests use get_queryset
+    lookup_value_regex = r"\d+"
+    ordering_fields = ["pk", "created_at"]
+
+    def get_queryset(self) -> QuerySet[ApiClient]:
+        if getattr(self, "swagger_fake_view", False):
+            return ApiClient.objects.none()
+        if not may_manage_api_clients(self.request.user):
+            # Dashboards and hospital users cannot manage clients; 403 says so rather than an empty list.
+            raise PermissionDenied()
+        return ApiClient.objects.for_user(self.request.user)
+
+    @extend_schema(request=s.ApiClientCreateSerializer, responses={201: s.ApiClientCreatedSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if not may_manage_api_clients(request.user):
+            raise PermissionDenied()
+        form = s.ApiClientCreateSerializer(data=request.data, context=self.get_serializer_context())
+        form.is_valid(raise_exception=True)
+        client, token = api_client_create(user=request.user, **form.validated_data)
+        data = s.ApiClientSerializer(client, context=self.get_serializer_context()).data
+        return Response({**data, "token": token}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=s.ApiClientSerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Request, pk: str | None = None) -> Response:
+        client = get_object_or_404(self.get_queryset(), pk=pk)
+        api_client_revoke(user=request.user, client=client)
+        return Response(s.ApiClientSerializer(client, context=self.get_serializer_context()).data)

@@ -2,6 +2,14 @@
 
 from rest_framework.routers import SimpleRouter
 
+from . import views
+
 router = SimpleRouter()
+router.register("staff", views.StaffViewSet, basename="staff")
+router.register("teams", views.TeamViewSet, basename="team")
+router.register("deployments", views.DeploymentViewSet, basename="deployment")
+router.register("rosters", views.RosterViewSet, basename="roster")
+router.register("roster-entries", views.RosterEntryViewSet, basename="roster-entry")
+router.register("attendance", views.AttendanceRecordViewSet, basename="attendance")
 
 urlpatterns = router.urls

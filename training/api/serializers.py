@@ -1,1 +1,43 @@
-"""API serializers (thin: logic lives in services/selectors)."""
+"""Serializers of trainee stints, on-site training sessions and remote services."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from pairings.api.base import national_id_field
+
+from ..models import OnSiteTraining, RemoteService, TraineeStint
+
+
+class TraineeStintSerializer(serializers.ModelSerializer[TraineeStint]):
+    trainee_national_id = national_id_field()
+
+    class Meta:
+        model = TraineeStint
+        fields = [
+            "id",
+            "pairing",
+            "host",
+            "trainee_name",
+            "trainee_national_id",
+            "department",
+            "specialty",
+            "kind",
+            "start_date",
+            "end_date",
+            "is_free",
+            "completed",
+            "updated_at",
+        ]
+
+
+class OnSiteTrainingSerializer(serializers.ModelSerializer[OnSiteTraining]):
+    class Meta:
+        model = OnSiteTraining
+        fields = ["id", "pairing", "date", "topic", "trainer", "attendees", "hours", "updated_at"]
+
+
+class RemoteServiceSerializer(serializers.ModelSerializer[RemoteService]):
+    class Meta:
+        model = RemoteService
+        fields = ["id", "pairing", "supporter", "month", "kind", "count", "updated_at"]

@@ -2,6 +2,11 @@
 
 from rest_framework.routers import SimpleRouter
 
+from . import views
+
 router = SimpleRouter()
+router.register("trainee-stints", views.TraineeStintViewSet, basename="trainee-stint")
+router.register("onsite-trainings", views.OnSiteTrainingViewSet, basename="onsite-training")
+router.register("remote-services", views.RemoteServiceViewSet, basename="remote-service")
 
 urlpatterns = router.urls

@@ -1,0 +1,94 @@
+"""Monthly assessment (月考核) of a deployed person by the recipient (SPEC §2 step 5, §3 MONTHLY_SCORE).
+
+Written by the API area; the appraisals area may hold a similar function in ``appraisals.py`` — the lead
+unifies them at merge.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from pairings.access import get_membership
+from pairings.choices import Role
+from pairings.presets import RuleParams
+from teams.models import Deployment
+
+from ..models import MonthlyAssessment
+
+
+def monthly_outcome(*, rules: RuleParams, score: Decimal) -> tuple[bool, int, int]:
+    """(passed, subsidy, deduction) for a score under a program's MONTHLY_SCORE parameters.
+
+    ``monthly_pass_score`` None means the rule is off: every score passes and nothing is deducted. A fail
+    deducts ``monthly_deduction`` from ``monthly_subsidy`` (never more than the subsidy itself).
+    """
+    subsidy = rules.monthly_subsidy
+    if rules.monthly_pass_score is None:
+        return True, subsidy, 0
+    passed = score >= rules.monthly_pass_score
+    deduction = 0 if passed else min(rules.monthly_deduction, subsidy)
+    return passed, subsidy, deduction
+
+
+def _month_overlaps(deployment: Deployment, month: dt.date) -> bool:
+    next_month = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return deployment.start < next_month and deployment.end >= month
+
+
+def monthly_assessment_create(
+    *,
+    user: Any,
+    deployment: Deployment,
+    month: dt.date,
+    score: Decimal,
+    items: dict[str, Any] | None = None,
+    comment: str = "",
+) -> MonthlyAssessment:
+    """Record one month's assessment of a person deployed to the user's own (recipient) hospital.
+
+    Only the recipient's coordinator assesses (SPEC §6). Pass/fail and the deduction follow the program's
+    ``monthly_pass_score`` / ``monthly_deduction`` / ``monthly_subsidy``.
+    """
+    membership = get_membership(user)
+    if membership is None or membership.role != Role.RECIPIENT_COORDINATOR:
+        raise PermissionDenied(_("只有受援医院联络员可以录入月考核。"))
+    deployment = (
+        Deployment.objects.for_user(user)
+        .select_related("team__pairing__program", "team__pairing__recipient")
+        .filter(pk=deployment.pk)
+        .first()
+    )  # type: ignore[assignment]
+    if deployment is None or deployment.team.pairing.recipient_id != membership.hospital_id:
+        raise ValidationError({"deployment": _("派驻记录不存在。")})
+    errors: dict[str, str] = {}
+    if month.day != 1:
+        errors["month"] = _("月份须为该月第一天。")
+    elif not _month_overlaps(deployment, month):
+        errors["month"] = _("该月不在派驻期内。")
+    if not Decimal(0) <= score <= Decimal(100):
+        errors["score"] = _("得分须在 0 到 100 之间。")
+    if errors:
+        raise ValidationError(errors)
+    passed, subsidy, deduction = monthly_outcome(rules=deployment.team.pairing.program.rules, score=score)
+    try:
+        # The unique (deployment, month) constraint decides between concurrent submissions.
+        with transaction.atomic():
+            return MonthlyAssessment.objects.create(
+                deployment=deployment,
+                month=month,
+                score=score,
+                items=items or {},
+                passed=passed,
+                subsidy_cny=subsidy,
+                deduction_cny=deduction,
+                comment=comment,
+                assessed_by=user,
+            )
+    except IntegrityError as exc:
+        raise ValidationError({"month": _("该月已考核。")}) from exc

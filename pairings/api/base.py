@@ -1,0 +1,115 @@
+"""Shared pieces of every app's API: scoped read-only viewsets, cursor pagination, list ETags, masking.
+
+Every queryset starts from ``Model.objects.for_user(request.user)``, so a foreign object is a 404 and a
+list never shows another organisation's rows. Lists carry a weak ETag over the rendered page so a
+dashboard polling with ``If-None-Match`` gets 304 when nothing changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, ClassVar
+
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from pairings.access import get_membership, is_global
+
+
+def list_etag(data: Any) -> str:
+    body = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False).encode()
+    return 'W/"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def etag_matches(request: Request, etag: str) -> bool:
+    header = request.headers.get("If-None-Match", "")
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    # Weak comparison (RFC 9110 §8.8.3.2): W/ prefixes are ignored.
+    wanted = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    return etag.removeprefix("W/") in wanted
+
+
+class ETagListMixin:
+    """``list`` answers 304 Not Modified when If-None-Match holds the page's current ETag."""
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response: Response = super().list(request, *args, **kwargs)  # type: ignore[misc]
+        if response.status_code != status.HTTP_200_OK:
+            return response
+        etag = list_etag(response.data)
+        if etag_matches(request, etag):
+            not_modified = Response(status=status.HTTP_304_NOT_MODIFIED)
+            not_modified["ETag"] = etag
+            return not_modified
+        response["ETag"] = etag
+        return response
+
+
+class ScopedReadOnlyViewSet(
+    ETagListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """List and detail of one model scoped by ``for_user``; subclasses name the joins to load."""
+
+    model: ClassVar[Any]
+    # Ids are integers: anything else is a 404 at the URL, never a database error.
+    lookup_value_regex = r"\d+"
+    select: ClassVar[tuple[str, ...]] = ()
+    prefetch: ClassVar[tuple[Any, ...]] = ()
+    ordering_fields: ClassVar[list[str]] = ["pk"]
+
+    def get_queryset(self) -> QuerySet[Any]:
+        qs = self.model.objects.for_user(self.request.user)
+        if self.select:
+            qs = qs.select_related(*self.select)
+        if self.prefetch:
+            qs = qs.prefetch_related(*self.prefetch)
+        return qs  # type: ignore[no-any-return]
+
+
+def can_see_personal_data(context: dict[str, Any]) -> bool:
+    """Full national ID / phone only for members flagged ``can_see_personal_data`` (and administrators)."""
+    request = context.get("request")
+    if request is None:
+        return False
+    if is_global(request.user):
+        return True
+    membership = get_membership(request.user)
+    return bool(membership is not None and membership.can_see_personal_data)
+
+
+def mask_value(value: str | None, *, keep_start: int, keep_end: int) -> str:
+    from teams.models import mask
+
+    return mask(value or "", keep_start=keep_start, keep_end=keep_end)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class PersonalDataField(serializers.Field):
+    """A national ID or phone number: in full for those who may see it, else masked (SPEC §6)."""
+
+    def __init__(self, *, keep_start: int, keep_end: int, **kwargs: Any) -> None:
+        kwargs.setdefault("read_only", True)
+        self.keep_start = keep_start
+        self.keep_end = keep_end
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> str:
+        if can_see_personal_data(self.context):
+            return value or ""
+        return mask_value(value, keep_start=self.keep_start, keep_end=self.keep_end)
+
+
+def national_id_field(**kwargs: Any) -> PersonalDataField:
+    return PersonalDataField(keep_start=6, keep_end=4, **kwargs)
+
+
+def phone_field(**kwargs: Any) -> PersonalDataField:
+    return PersonalDataField(keep_start=3, keep_end=4, **kwargs)

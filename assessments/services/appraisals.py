@@ -116,10 +116,9 @@ def monthly_assessment_upsert(
             )
         scores[item["code"]] = str(value)
         total += value
-    rules = program.rules
-    passed = rules.monthly_pass_score is None or total >= Decimal(rules.monthly_pass_score)
-    subsidy = rules.monthly_subsidy or 0
-    deduction = 0 if passed else min(rules.monthly_deduction or 0, subsidy)
+    from .monthly import monthly_outcome
+
+    passed, subsidy, deduction = monthly_outcome(rules=program.rules, score=total)
     with transaction.atomic():
         assessment, _created = MonthlyAssessment.objects.update_or_create(
             deployment=deployment,

@@ -1,7 +1,8 @@
 """Monthly assessment (月考核) of a deployed person by the recipient (SPEC §2 step 5, §3 MONTHLY_SCORE).
 
-Written by the API area; the appraisals area may hold a similar function in ``appraisals.py`` — the lead
-unifies them at merge.
+``monthly_outcome`` is the one computation of pass/fail, subsidy and deduction. Two entry points use it:
+``monthly_assessment_create`` here (hospital systems post a total score through the API) and
+``appraisals.monthly_assessment_upsert`` (the web form scores the program's items one by one).
 """
 
 from __future__ import annotations

@@ -109,5 +109,6 @@ class MembershipAdmin(ScopedAdmin):
     raw_id_fields = ["user"]
     autocomplete_fields = ["hospital", "county", "city"]
 
+
 # Dashboard API clients (API area) live in their own module.
 from . import admin_api_clients  # noqa: E402, F401

@@ -214,7 +214,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # Several models have a "status", "grade" or "role" with different choices: name each enum after its choices.
+    # Several models have a "status", "grade" or "role" with different choices: name each enum after them.
     "ENUM_NAME_OVERRIDES": {
         "PairingStatusEnum": "pairings.choices.PairingStatus",
         "ItemStatusEnum": "pairings.choices.ItemStatus",

@@ -7,6 +7,7 @@ project-local PostgreSQL and Redis, so `make run` and `make test` need no config
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -175,7 +176,15 @@ CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Rule engine: check every active program at night (assessments.tasks.rules).
+    "rules-nightly-sweep": {
+        "task": "assessments.rules.sweep_active_programs",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}
+# Seconds an event-triggered pairing recheck waits so a burst of edits makes one run.
+RULES_RECHECK_DELAY = env.int("RULES_RECHECK_DELAY", default=30)
 
 LOGGING = {
     "version": 1,

@@ -8,7 +8,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from assessments.models import Finding, RuleRun
-from assessments.services.findings import finding_reopen, finding_waive, rule_run_create, rule_run_execute, rules_check
+from assessments.services.findings import (
+    finding_reopen,
+    finding_waive,
+    rule_run_create,
+    rule_run_execute,
+    rules_check,
+)
 from tests import factories as f
 
 from .rules_helpers import AS_OF, D, pairing, program
@@ -80,15 +86,23 @@ def test_waived_finding_stays_waived_across_reruns_even_when_fixed(world):
     rules_check(program=prog, as_of=AS_OF)
     finding = Finding.objects.filter(pairing=world.pairing_a, rule_code="COVERAGE_GAP").get()
     # when province staff waive it
-    finding_waive(user=world.users["province"], finding=finding, reason="该县疫情期间暂停派驻，经省卫健委同意")
+    finding_waive(
+        user=world.users["province"], finding=finding, reason="该县疫情期间暂停派驻，经省卫健委同意"
+    )
     rules_check(program=prog, as_of=AS_OF)
     finding.refresh_from_db()
-    assert (finding.status, finding.waived_by, finding.waive_reason[:2]) == ("waived", world.users["province"], "该县")
+    assert (finding.status, finding.waived_by, finding.waive_reason[:2]) == (
+        "waived",
+        world.users["province"],
+        "该县",
+    )
     assert finding.waived_at is not None
     # and the audit trail recorded the waiver
     assert finding.events.filter(status="waived").exists()
     # when the data is fixed it still stays waived (never silently un-waived)
-    team = f.TeamFactory(pairing=world.pairing_a, year=2022, start_date=D(2022, 1, 1), end_date=D(2025, 12, 31))
+    team = f.TeamFactory(
+        pairing=world.pairing_a, year=2022, start_date=D(2022, 1, 1), end_date=D(2025, 12, 31)
+    )
     f.DeploymentFactory(team=team, planned_start=D(2022, 1, 1), planned_end=D(2025, 12, 31))
     counts = rules_check(program=prog, as_of=AS_OF)
     finding.refresh_from_db()
@@ -163,7 +177,9 @@ def sweep_queries(n_pairings: int) -> int:
     for i in range(n_pairings):
         p = pairing(prog)
         team = f.TeamFactory(pairing=p, year=2023, start_date=D(2023, 1, 1))
-        f.DeploymentFactory(team=team, role="leader", planned_start=D(2023, 1, 1), planned_end=D(2023, 3, 1 + i))
+        f.DeploymentFactory(
+            team=team, role="leader", planned_start=D(2023, 1, 1), planned_end=D(2023, 3, 1 + i)
+        )
         f.TraineeStintFactory(pairing=p)
     prog.refresh_from_db()
     with CaptureQueriesContext(connection) as ctx:

@@ -68,16 +68,7 @@ class DonationAdmin(ScopedAdmin):
 
 @admin.register(RuleRun)
 class RuleRunAdmin(ScopedAdmin):
-    list_display = [
-        "id",
-        "program",
-        "pairing",
-        "trigger",
-        "status",
-        "created_at",
-        "started_at",
-        "finished_at",
-    ]
+    list_display = ["id", "program", "pairing", "trigger", "status", "created_at", "started_at", "finished_at"]
     list_filter = ["status", "trigger", "program"]
     raw_id_fields = ["pairing"]
     readonly_fields = ["counts", "error", "task_id"]
@@ -88,17 +79,8 @@ class FindingAdmin(ScopedAdmin):
     list_display = ["rule_code", "severity", "status", "pairing", "period_start", "period_end", "last_seen"]
     list_filter = ["rule_code", "severity", "status", "program"]
     search_fields = ["message", "fingerprint", "pairing__recipient__name"]
-    raw_id_fields = [
-        "pairing",
-        "team",
-        "deployment",
-        "staff",
-        "agreement",
-        "hospital",
-        "county",
-        "last_run",
-        "waived_by",
-    ]
+    raw_id_fields = ["pairing", "team", "deployment", "staff", "agreement", "hospital", "county", "last_run",
+                     "waived_by"]
     list_select_related = ["pairing__recipient"]
 
 
@@ -135,16 +117,7 @@ class CertificateAdmin(ScopedAdmin):
 
 @admin.register(AnnualAppraisal)
 class AnnualAppraisalAdmin(ScopedAdmin):
-    list_display = [
-        "pairing",
-        "year",
-        "status",
-        "computed_score",
-        "adjustment",
-        "score",
-        "grade",
-        "published_at",
-    ]
+    list_display = ["pairing", "year", "status", "computed_score", "adjustment", "score", "grade", "published_at"]
     list_filter = ["year", "status", "grade"]
     search_fields = ["pairing__recipient__name"]
     raw_id_fields = ["pairing", "adjusted_by", "published_by"]

@@ -55,9 +55,7 @@ _DEPLOYMENT_SCOPE = _pairing_scope("deployment__team__pairing__")
 class CentreProgress(TimeStamped):
     hospital = models.ForeignKey(Hospital, on_delete=models.CASCADE, related_name="centres")
     centre = models.CharField(_("中心"), max_length=16, choices=Centre.choices)
-    status = models.CharField(
-        _("状态"), max_length=16, choices=CentreStatus.choices, default=CentreStatus.NOT_STARTED
-    )
+    status = models.CharField(_("状态"), max_length=16, choices=CentreStatus.choices, default=CentreStatus.NOT_STARTED)
     achieved_on = models.DateField(_("建成日期"), null=True, blank=True)
     note = models.CharField(_("备注"), max_length=200, blank=True)
 
@@ -70,8 +68,7 @@ class CentreProgress(TimeStamped):
         constraints = [
             models.UniqueConstraint(fields=["hospital", "centre"], name="centre_one_per_hospital"),
             models.CheckConstraint(
-                condition=~Q(status__in=[CentreStatus.BUILT, CentreStatus.ACCREDITED])
-                | Q(achieved_on__isnull=False),
+                condition=~Q(status__in=[CentreStatus.BUILT, CentreStatus.ACCREDITED]) | Q(achieved_on__isnull=False),
                 name="centre_built_has_date",
             ),
         ]
@@ -177,12 +174,8 @@ class RuleRun(models.Model):
     """One execution of the rule engine over a program or a pairing (a job row the UI shows)."""
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="rule_runs")
-    pairing = models.ForeignKey(
-        Pairing, on_delete=models.CASCADE, null=True, blank=True, related_name="rule_runs"
-    )
-    trigger = models.CharField(
-        _("触发方式"), max_length=10, choices=RunTrigger.choices, default=RunTrigger.MANUAL
-    )
+    pairing = models.ForeignKey(Pairing, on_delete=models.CASCADE, null=True, blank=True, related_name="rule_runs")
+    trigger = models.CharField(_("触发方式"), max_length=10, choices=RunTrigger.choices, default=RunTrigger.MANUAL)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -218,9 +211,7 @@ class Finding(TimeStamped):
     rule_code = models.CharField(_("规则"), max_length=32, db_index=True)
     severity = models.CharField(_("严重程度"), max_length=10, choices=Severity.choices)
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="findings")
-    pairing = models.ForeignKey(
-        Pairing, on_delete=models.CASCADE, null=True, blank=True, related_name="findings"
-    )
+    pairing = models.ForeignKey(Pairing, on_delete=models.CASCADE, null=True, blank=True, related_name="findings")
     subject_type = models.CharField(_("对象类型"), max_length=12, choices=SubjectType.choices)
     subject_id = models.BigIntegerField(_("对象ID"))
     team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, blank=True, related_name="findings")
@@ -228,23 +219,15 @@ class Finding(TimeStamped):
         Deployment, on_delete=models.CASCADE, null=True, blank=True, related_name="findings"
     )
     staff = models.ForeignKey(Staff, on_delete=models.CASCADE, null=True, blank=True, related_name="findings")
-    agreement = models.ForeignKey(
-        Agreement, on_delete=models.CASCADE, null=True, blank=True, related_name="findings"
-    )
-    hospital = models.ForeignKey(
-        Hospital, on_delete=models.CASCADE, null=True, blank=True, related_name="findings"
-    )
-    county = models.ForeignKey(
-        County, on_delete=models.CASCADE, null=True, blank=True, related_name="findings"
-    )
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, null=True, blank=True, related_name="findings")
+    hospital = models.ForeignKey(Hospital, on_delete=models.CASCADE, null=True, blank=True, related_name="findings")
+    county = models.ForeignKey(County, on_delete=models.CASCADE, null=True, blank=True, related_name="findings")
     period_start = models.DateField(_("起始日期"), null=True, blank=True)
     period_end = models.DateField(_("截止日期"), null=True, blank=True)
     message = models.TextField(_("说明"))
     evidence = models.JSONField(_("依据"), default=dict, blank=True)
     fingerprint = models.CharField(max_length=64, unique=True)
-    status = models.CharField(
-        _("状态"), max_length=10, choices=FindingStatus.choices, default=FindingStatus.OPEN
-    )
+    status = models.CharField(_("状态"), max_length=10, choices=FindingStatus.choices, default=FindingStatus.OPEN)
     first_seen = models.DateTimeField(_("首次发现"))
     last_seen = models.DateTimeField(_("最近发现"))
     resolved_at = models.DateTimeField(_("解决时间"), null=True, blank=True)
@@ -273,8 +256,7 @@ class Finding(TimeStamped):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(status=FindingStatus.WAIVED)
-                | (~Q(waive_reason="") & Q(waived_at__isnull=False)),
+                condition=~Q(status=FindingStatus.WAIVED) | (~Q(waive_reason="") & Q(waived_at__isnull=False)),
                 name="finding_waiver_has_reason",
             ),
             models.CheckConstraint(
@@ -319,9 +301,7 @@ class MonthlyAssessment(TimeStamped):
             models.UniqueConstraint(fields=["deployment", "month"], name="assessment_one_per_month"),
             models.CheckConstraint(condition=Q(month__day=1), name="assessment_month_first_day"),
             models.CheckConstraint(condition=Q(score__gte=0, score__lte=100), name="assessment_score_range"),
-            models.CheckConstraint(
-                condition=Q(deduction_cny__lte=F("subsidy_cny")), name="assessment_deduction_le"
-            ),
+            models.CheckConstraint(condition=Q(deduction_cny__lte=F("subsidy_cny")), name="assessment_deduction_le"),
         ]
 
     @property
@@ -373,9 +353,7 @@ class EndOfStintAppraisal(TimeStamped):
 class Certificate(TimeStamped):
     """基层帮扶工作经历证明, issued only to a qualified person whose stay met the minimum."""
 
-    appraisal = models.OneToOneField(
-        EndOfStintAppraisal, on_delete=models.PROTECT, related_name="certificate"
-    )
+    appraisal = models.OneToOneField(EndOfStintAppraisal, on_delete=models.PROTECT, related_name="certificate")
     number = models.CharField(_("证书编号"), max_length=32, unique=True)
     verification_code = models.CharField(_("验证码"), max_length=32, unique=True)
     issued_on = models.DateField(_("发证日期"))
@@ -397,9 +375,7 @@ class AnnualAppraisal(TimeStamped):
 
     pairing = models.ForeignKey(Pairing, on_delete=models.CASCADE, related_name="annual_appraisals")
     year = models.PositiveSmallIntegerField(_("年度"))
-    status = models.CharField(
-        _("状态"), max_length=10, choices=AppraisalStatus.choices, default=AppraisalStatus.DRAFT
-    )
+    status = models.CharField(_("状态"), max_length=10, choices=AppraisalStatus.choices, default=AppraisalStatus.DRAFT)
     computed_score = models.DecimalField(_("计算得分"), max_digits=5, decimal_places=1)
     adjustment = models.DecimalField(_("调整分"), max_digits=5, decimal_places=1, default=0)
     adjustment_reason = models.TextField(_("调整理由"), blank=True)
@@ -425,9 +401,7 @@ class AnnualAppraisal(TimeStamped):
         ordering = ["pairing", "year", "status"]
         constraints = [
             models.UniqueConstraint(
-                fields=["pairing", "year"],
-                condition=Q(status=AppraisalStatus.DRAFT),
-                name="appraisal_one_draft",
+                fields=["pairing", "year"], condition=Q(status=AppraisalStatus.DRAFT), name="appraisal_one_draft"
             ),
             models.UniqueConstraint(
                 fields=["pairing", "year"],

@@ -1,4 +1,4 @@
-"""Monthly attendance rate of deployments: one set-based query, reused by ATTENDANCE_RATE, appraisals and the API.
+"""Monthly attendance rate of deployments: one set-based query, reused by ATTENDANCE_RATE, appraisals, API.
 
 For each deployment and each calendar month its ``period`` touches:
 
@@ -35,7 +35,9 @@ WITH d AS (
 m AS (
     SELECT d.id AS deployment_id, d.pairing_id, d.period, gs::date AS month,
            daterange(gs::date, (gs + interval '1 month')::date) * d.period AS span
-      FROM d, generate_series(date_trunc('month', lower(d.period)), upper(d.period) - 1, interval '1 month') AS gs
+      FROM d,
+           generate_series(date_trunc('month', lower(d.period)), upper(d.period) - 1, interval '1 month')
+               AS gs
      WHERE (%(month_from)s::date IS NULL OR gs >= %(month_from)s::date)
        AND (%(month_to)s::date IS NULL OR gs <= %(month_to)s::date)
 ),

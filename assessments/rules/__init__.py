@@ -1,4 +1,4 @@
-"""The rule engine (SPEC §3): one module per rule family, each rule registered by its code in ``base.REGISTRY``.
+"""The rule engine (SPEC §3): one module per rule family, each rule registered by code in ``base.REGISTRY``.
 
 Import ``all_rules``/``get_rule`` from ``base``; they load every family module first.
 """

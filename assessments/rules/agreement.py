@@ -15,7 +15,8 @@ from .base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
 TRIPARTITE = f"""
 SELECT p.id AS pairing_id, ps.hospital_id AS supporter_id, a.id AS agreement_id,
        a.supporter_signed_on, a.government_signed_on, a.recipient_signed_on,
-       CASE WHEN a.supporter_signed_on IS NULL OR a.government_signed_on IS NULL OR a.recipient_signed_on IS NULL
+       CASE WHEN a.supporter_signed_on IS NULL OR a.government_signed_on IS NULL
+                 OR a.recipient_signed_on IS NULL
             THEN NULL ELSE GREATEST(a.supporter_signed_on, a.government_signed_on, a.recipient_signed_on) END
             AS signed_on
   FROM ({SCOPE_PAIRINGS}) p

@@ -27,7 +27,9 @@ SPOT_CHECKS = f"""
 WITH d AS ({DEPLOYMENTS}),
 m AS (
     SELECT d.*, gs::date AS month, (gs + interval '1 month')::date - 1 AS month_end
-      FROM d, generate_series(date_trunc('month', lower(d.period)), upper(d.period) - 1, interval '1 month') AS gs
+      FROM d,
+           generate_series(date_trunc('month', lower(d.period)), upper(d.period) - 1, interval '1 month')
+               AS gs
      WHERE gs::date >= lower(d.period)
        AND (gs + interval '1 month')::date <= upper(d.period)
        AND (gs + interval '1 month')::date <= %(as_of)s
@@ -50,9 +52,9 @@ def _month_label(month: dt.date) -> str:
 
 @register
 class SpotChecks(Rule):
-    """SPOT_CHECKS — ≥ ``spot_checks_per_month`` phone spot checks (在岗抽查) by the supporter per deployment and
-    full calendar month on site (off by default; Bozhou 3). Months are judged once they are over; partial
-    first and last months are not judged. Severity: minor.
+    """SPOT_CHECKS — ≥ ``spot_checks_per_month`` phone spot checks (在岗抽查) by the supporter per
+    deployment and full calendar month on site (off by default; Bozhou 3). Months are judged once they are
+    over; partial first and last months are not judged. Severity: minor.
     """
 
     code = "SPOT_CHECKS"
@@ -125,7 +127,8 @@ class MonthlyScore(Rule):
                 period_end=(month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
                 - dt.timedelta(days=1),
                 message=_(
-                    "%(name)s %(month)s 月考核 %(score)s 分，低于合格分 %(pass)s 分，扣减补助 %(d)s 元（月补助 %(s)s 元）"
+                    "%(name)s %(month)s 月考核 %(score)s 分，低于合格分 %(pass)s 分，"
+                    "扣减补助 %(d)s 元（月补助 %(s)s 元）"
                 )
                 % {
                     "name": row["name"],
@@ -150,9 +153,9 @@ class MonthlyScore(Rule):
 
 @register
 class AttendanceRate(Rule):
-    """ATTENDANCE_RATE — a deployment's monthly attendance rate (present days / expected working days, approved
-    leave excused; ``teams.selectors_attendance.monthly_attendance``) ≥ ``attendance_threshold`` (off by
-    default). Months are judged once over. Severity: major.
+    """ATTENDANCE_RATE — a deployment's monthly attendance rate (present days / expected working days,
+    approved leave excused; ``teams.selectors_attendance.monthly_attendance``) ≥ ``attendance_threshold``
+    (off by default). Months are judged once over. Severity: major.
     """
 
     code = "ATTENDANCE_RATE"

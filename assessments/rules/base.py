@@ -69,7 +69,7 @@ class RuleContext:
 
     @property
     def sql_params(self) -> dict[str, Any]:
-        """Parameters every rule query understands (``%(program_id)s``, ``%(pairing_ids)s``, ``%(as_of)s``)."""
+        """Parameters every rule query understands: ``program_id``, ``pairing_ids``, ``as_of``."""
         return {
             "program_id": self.program.pk,
             "pairing_ids": list(self.pairing_ids) if self.pairing_ids is not None else None,
@@ -110,7 +110,7 @@ SELECT p.* FROM pairings_pairing p
 
 
 class Rule:
-    """One policy clause. Subclasses set ``code``/``severity``/``title`` and implement ``enabled``/``evaluate``.
+    """One policy clause. Subclasses set ``code``/``severity``/``title``, implement ``enabled``/``evaluate``.
 
     ``program_wide`` rules look across pairings (a supporter's or a county's figures) and are evaluated only
     by program runs; a pairing-scoped run skips them and leaves their findings alone.

@@ -19,7 +19,9 @@ DOUBLE_DEPLOYMENTS = f"""
 WITH d AS (
     SELECT d.id, d.staff_id, d.team_id, t.pairing_id, d.period,
            p.program_id = %(program_id)s AS in_program
-      FROM teams_deployment d JOIN teams_team t ON t.id = d.team_id JOIN pairings_pairing p ON p.id = t.pairing_id
+      FROM teams_deployment d
+      JOIN teams_team t ON t.id = d.team_id
+      JOIN pairings_pairing p ON p.id = t.pairing_id
 )
 SELECT a.id AS a_id, b.id AS b_id, a.staff_id, st.name,
        CASE WHEN a.in_program THEN a.pairing_id ELSE b.pairing_id END AS pairing_id,
@@ -27,7 +29,8 @@ SELECT a.id AS a_id, b.id AS b_id, a.staff_id, st.name,
   FROM d a JOIN d b ON a.staff_id = b.staff_id AND a.id < b.id AND a.period && b.period
   JOIN teams_staff st ON st.id = a.staff_id
  WHERE (a.in_program OR b.in_program)
-   AND CASE WHEN a.in_program THEN a.pairing_id ELSE b.pairing_id END IN (SELECT id FROM ({SCOPE_PAIRINGS}) sp)
+   AND CASE WHEN a.in_program THEN a.pairing_id ELSE b.pairing_id END
+       IN (SELECT id FROM ({SCOPE_PAIRINGS}) sp)
 """
 
 # Latest versions (nothing replaces them) of rosters that were not returned.
@@ -49,13 +52,15 @@ SELECT a.id AS a_id, b.id AS b_id, a.roster_id AS a_roster, b.roster_id AS b_ros
   FROM e a JOIN e b ON a.staff_id = b.staff_id AND a.id < b.id AND a.roster_id <> b.roster_id AND a.r && b.r
   JOIN teams_staff st ON st.id = a.staff_id
  WHERE (a.in_program OR b.in_program)
-   AND CASE WHEN a.in_program THEN a.pairing_id ELSE b.pairing_id END IN (SELECT id FROM ({SCOPE_PAIRINGS}) sp)
+   AND CASE WHEN a.in_program THEN a.pairing_id ELSE b.pairing_id END
+       IN (SELECT id FROM ({SCOPE_PAIRINGS}) sp)
 """
 
 
 @register
 class NoDoubleDeployment(Rule):
-    """NO_DOUBLE_DEPLOYMENT — one person is never on two deployments on the same day (``no_double_deployment``).
+    """NO_DOUBLE_DEPLOYMENT — one person is never on two deployments on the same day
+    (``no_double_deployment``).
 
     The exclusion constraint ``deployment_no_double_booking`` already refuses overlapping deployments, so the
     deployment self-join (``period && period``) finds nothing on a healthy database; the rule also checks the
@@ -120,7 +125,8 @@ SELECT d.*, f.filed_on, f.roster_id AS filed_roster
        WHERE r.status = 'filed'
          AND (r.id = d.roster_id
               OR (r.team_id = d.team_id AND r.supporter_id = d.supporter_id
-                  AND EXISTS (SELECT 1 FROM teams_rosterentry e WHERE e.roster_id = r.id AND e.staff_id = d.staff_id)))
+                  AND EXISTS (SELECT 1 FROM teams_rosterentry e
+                               WHERE e.roster_id = r.id AND e.staff_id = d.staff_id)))
        ORDER BY r.decided_at
        LIMIT 1
   ) f ON TRUE

@@ -119,7 +119,8 @@ class LeaderMgmtYears(_DeploymentRule):
 @register
 class MemberClinicalYears(_DeploymentRule):
     """MEMBER_CLINICAL_YEARS — non-leaders have ≥ ``member_clinical_years`` full years of clinical experience
-    at deployment start (``Staff.clinical_since``; unknown counts as none). Gansu 5, Bozhou 6. Severity: major.
+    at deployment start (``Staff.clinical_since``; unknown counts as none). Gansu 5, Bozhou 6.
+    Severity: major.
     """
 
     code = "MEMBER_CLINICAL_YEARS"
@@ -149,8 +150,8 @@ class MemberClinicalYears(_DeploymentRule):
 
 @register
 class MemberMinTitle(_DeploymentRule):
-    """MEMBER_MIN_TITLE — non-leaders hold at least title ``member_min_title`` (1 初级 < 2 中级 < 3 副高 < 4 正高;
-    Gansu and Mianyang: 中级). Severity: major.
+    """MEMBER_MIN_TITLE — non-leaders hold at least title ``member_min_title``
+    (1 初级 < 2 中级 < 3 副高 < 4 正高; Gansu and Mianyang: 中级). Severity: major.
     """
 
     code = "MEMBER_MIN_TITLE"

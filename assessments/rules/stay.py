@@ -32,7 +32,8 @@ g AS (
       FROM d WINDOW w AS (PARTITION BY staff_id, pairing_id ORDER BY s)
 ),
 i AS (
-    SELECT g.*, SUM(brk) OVER (PARTITION BY staff_id, pairing_id ORDER BY s ROWS UNBOUNDED PRECEDING) AS island
+    SELECT g.*,
+           SUM(brk) OVER (PARTITION BY staff_id, pairing_id ORDER BY s ROWS UNBOUNDED PRECEDING) AS island
       FROM g
 ),
 stay AS (
@@ -72,7 +73,8 @@ class _StayRule(Rule):
                 period_start=row["start"],
                 period_end=row["end"],
                 message=_(
-                    "%(who)s %(name)s 连续派驻 %(start)s … %(end)s（%(days)s 天），不足 %(n)s 个月（应至少到 %(req)s）"
+                    "%(who)s %(name)s 连续派驻 %(start)s … %(end)s（%(days)s 天），"
+                    "不足 %(n)s 个月（应至少到 %(req)s）"
                 )
                 % {
                     "who": who,
@@ -112,7 +114,8 @@ class LeaderMinStay(_StayRule):
 
 @register
 class MemberMinStay(_StayRule):
-    """MEMBER_MIN_STAY — a non-leader's continuous stay ≥ ``member_min_stay_months`` (Gansu/Bozhou/Mianyang 6).
+    """MEMBER_MIN_STAY — a non-leader's continuous stay ≥ ``member_min_stay_months``
+    (Gansu/Bozhou/Mianyang 6).
     Severity: major.
     """
 

@@ -117,8 +117,8 @@ SELECT y.hospital_id, y.pairing_id, y.year, h.name
 
 @register
 class ResidencyBase(Rule):
-    """RESIDENCY_BASE — a supporter that is a residency-training base (住培基地) enrols ≥ 1 recipient trainee in
-    residency training (住院医师规范化培训) per year, counted across its pairings in the program
+    """RESIDENCY_BASE — a supporter that is a residency-training base (住培基地) enrols ≥ 1 recipient
+    trainee in residency training (住院医师规范化培训) per year, counted across its pairings in the program
     (``residency_base``). One finding per supporter and year, attached to the supporter's first pairing so
     its coordinator sees it. Program-wide. Severity: minor.
     """

@@ -60,7 +60,8 @@ class ExpertVisits(Rule):
                 period_start=dt.date(row["year"], 1, 1),
                 period_end=dt.date(row["year"], 12, 31),
                 message=_(
-                    "%(name)s %(year)s 年专家柔性帮扶 %(batches)s 批次 %(pt)s 人次，应不少于 %(b)s 批次 %(p)s 人次"
+                    "%(name)s %(year)s 年专家柔性帮扶 %(batches)s 批次 %(pt)s 人次，"
+                    "应不少于 %(b)s 批次 %(p)s 人次"
                 )
                 % {
                     "name": row["name"],

@@ -80,7 +80,8 @@ WITH src AS (
     SELECT * FROM jsonb_to_recordset(%(rows)s::jsonb) AS x(
         fingerprint text, rule_code text, severity text, subject_type text, subject_id bigint,
         pairing_id bigint, team_id bigint, deployment_id bigint, staff_id bigint, agreement_id bigint,
-        hospital_id bigint, county_id bigint, period_start date, period_end date, message text, evidence jsonb)
+        hospital_id bigint, county_id bigint, period_start date, period_end date, message text,
+        evidence jsonb)
 ),
 old AS (SELECT f.fingerprint, f.status FROM assessments_finding f JOIN src USING (fingerprint)),
 up AS (
@@ -96,7 +97,8 @@ up AS (
         updated_at = EXCLUDED.updated_at,
         severity = EXCLUDED.severity,
         pairing_id = EXCLUDED.pairing_id, team_id = EXCLUDED.team_id, deployment_id = EXCLUDED.deployment_id,
-        staff_id = EXCLUDED.staff_id, agreement_id = EXCLUDED.agreement_id, hospital_id = EXCLUDED.hospital_id,
+        staff_id = EXCLUDED.staff_id, agreement_id = EXCLUDED.agreement_id,
+        hospital_id = EXCLUDED.hospital_id,
         county_id = EXCLUDED.county_id,
         message = EXCLUDED.message, evidence = EXCLUDED.evidence,
         last_seen = EXCLUDED.last_seen, last_run_id = EXCLUDED.last_run_id,

@@ -13,7 +13,8 @@ from .rules_helpers import AS_OF, D, pairing, program
 SPEC_CODES = {
     "TEAM_MIN_SIZE", "TEAM_MAX_SIZE", "COVERAGE_GAP", "ONE_LEADER", "LEADER_POST", "LEADER_MGMT_YEARS",
     "MEMBER_CLINICAL_YEARS", "MEMBER_MIN_TITLE", "LEADER_MIN_STAY", "MEMBER_MIN_STAY", "NO_DOUBLE_DEPLOYMENT",
-    "ROSTER_FILED", "AGREEMENT_SIGNED", "ANNUAL_AGREEMENT", "TRAINING_QUOTA", "RESIDENCY_BASE", "EXPERT_VISITS",
+    "ROSTER_FILED", "AGREEMENT_SIGNED", "ANNUAL_AGREEMENT", "TRAINING_QUOTA", "RESIDENCY_BASE",
+    "EXPERT_VISITS",
     "SPOT_CHECKS", "MONTHLY_SCORE", "ATTENDANCE_RATE", "END_APPRAISAL", "GRADE_TARGET",
 }  # fmt: skip
 
@@ -67,7 +68,8 @@ def test_rules_whose_parameter_is_off_produce_nothing():
     # given a program with every rule switched off but data that would violate most of them
     off = {
         "team_min_size": None, "team_min_size_tcm": None, "coverage_gap": False, "one_leader": False,
-        "leader_post": False, "leader_mgmt_years": None, "member_clinical_years": None, "member_min_title": None,
+        "leader_post": False, "leader_mgmt_years": None, "member_clinical_years": None,
+        "member_min_title": None,
         "leader_min_stay_months": None, "member_min_stay_months": None, "no_double_deployment": False,
         "roster_filed": False, "agreement_signed": False, "annual_agreement": False, "training_quota": None,
         "residency_base": False, "end_appraisal_days": None, "grade_target": False,

@@ -17,7 +17,10 @@ pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
 
 
-def deployment(prog, start=D(2023, 3, 1), end=D(2023, 4, 30)):
+MAR1, APR30 = D(2023, 3, 1), D(2023, 4, 30)
+
+
+def deployment(prog, start=MAR1, end=APR30):
     team = f.TeamFactory(pairing=pairing(prog), year=2023)
     return f.DeploymentFactory(team=team, planned_start=start, planned_end=end)
 

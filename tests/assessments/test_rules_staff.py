@@ -10,7 +10,7 @@ from .rules_helpers import D, evaluate, pairing, program
 
 pytestmark = pytest.mark.django_db
 
-START = D(2023, 3, 1)
+START, DEC31 = D(2023, 3, 1), D(2023, 12, 31)
 
 
 @pytest.fixture
@@ -23,9 +23,10 @@ def team(prog):
     return f.TeamFactory(pairing=pairing(prog), year=2023)
 
 
-def deploy(team, role="member", start=START, end=D(2023, 12, 31), **staff):
+def deploy(team, role="member", start=START, end=DEC31, **staff):
     return f.DeploymentFactory(
-        team=team, role=role, post="副院长" if role == "leader" else "医师", planned_start=start, planned_end=end,
+        team=team, role=role, post="副院长" if role == "leader" else "医师",
+        planned_start=start, planned_end=end,
         staff=f.StaffFactory(employer=team.pairing.supporters.get().hospital, **staff),
     )  # fmt: skip
 

@@ -13,7 +13,10 @@ from .rules_helpers import D, evaluate, pairing, program
 pytestmark = pytest.mark.django_db
 
 
-def stints(p, n, start=D(2023, 3, 1), end=D(2023, 8, 31), **kw):
+MAR1, AUG31 = D(2023, 3, 1), D(2023, 8, 31)
+
+
+def stints(p, n, start=MAR1, end=AUG31, **kw):
     return [f.TraineeStintFactory(pairing=p, start_date=start, end_date=end, **kw) for _ in range(n)]
 
 

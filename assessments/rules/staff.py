@@ -8,6 +8,7 @@ Each rule is one query over the deployments of the scope. Experience is measured
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -39,7 +40,7 @@ def _deployments(since_col: str, where: str) -> str:
 class _DeploymentRule(Rule):
     subject_type = SubjectType.DEPLOYMENT
 
-    def _draft(self, row: dict, message: str, **evidence: object) -> Draft:  # type: ignore[type-arg]
+    def _draft(self, row: dict[str, Any], message: str, **evidence: object) -> Draft:
         return self.draft(
             subject_id=row["id"],
             pairing_id=row["pairing_id"],

@@ -170,7 +170,7 @@ def findings_persist(
     counts: dict[str, dict[str, int]] = {
         code: {"open": 0, "new": 0, "resolved": 0, "waived": 0} for code in drafts
     }
-    params = {
+    params: dict[str, Any] = {
         "now": now,
         "program_id": program.pk,
         "run_id": run.pk if run else None,
@@ -316,8 +316,11 @@ def request_pairing_recheck(*, pairing_id: int, reason: str) -> RuleRun:
     with transaction.atomic():
         with connection.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_RECHECK, pairing_id])
+        # FOR UPDATE: a worker taking this run (UPDATE … WHERE status = 'queued') waits for the caller's
+        # edit to commit, so the run it then starts sees the edit that joined it.
         queued = (
-            RuleRun.objects.filter(pairing_id=pairing_id, status=JobStatus.QUEUED, trigger=RunTrigger.EVENT)
+            RuleRun.objects.select_for_update()
+            .filter(pairing_id=pairing_id, status=JobStatus.QUEUED, trigger=RunTrigger.EVENT)
             .order_by("pk")
             .first()
         )

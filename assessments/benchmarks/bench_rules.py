@@ -85,7 +85,7 @@ def _national(ctx: BenchContext, n_pairings: int) -> None:
         findings_persist(program=program, drafts=drafts)
 
     sample = 5 if ctx.quick else 20
-    naive_s, naive_pairings = _naive_team_size(program, sample)
+    naive_s, naive_pairings, _days = _naive_team_size(program, sample)
     naive_total = naive_s / naive_pairings * program.pairings.count()
     baseline = f"naive per-pairing/per-day loop, team size only ({naive_pairings} pairings, extrapolated)"
     ctx.out(
@@ -122,7 +122,7 @@ def _count_deployments(program: Program) -> int:
     return Deployment.objects.filter(team__pairing__program=program).count()
 
 
-def _naive_team_size(program: Program, sample: int) -> tuple[float, int]:
+def _naive_team_size(program: Program, sample: int) -> tuple[float, int, int]:
     """The baseline: for each pairing and each day of its service period, one COUNT query."""
     from teams.models import Deployment
 
@@ -137,10 +137,10 @@ def _naive_team_size(program: Program, sample: int) -> tuple[float, int]:
             day = p.service_start
             while day <= p.service_end:
                 on_site = Deployment.objects.filter(team__pairing_id=p.pk, period__contains=day).count()
-                if minimum is not None and on_site < minimum:
+                if minimum is not None and 0 < on_site < minimum:
                     violations += 1
                 day += dt.timedelta(days=1)
-    return t["seconds"], len(pairings)
+    return t["seconds"], len(pairings), violations
 
 
 # --- data ---------------------------------------------------------------------------------------------------

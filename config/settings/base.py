@@ -7,6 +7,7 @@ project-local PostgreSQL and Redis, so `make run` and `make test` need no config
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -274,7 +275,14 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_INCLUDE = ["config.tasks"]
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "requeue-deferred-tasks": {"task": "config.tasks.requeue_deferred_tasks", "schedule": 60.0},
+    # Rule engine: check every active program at night (assessments.tasks.rules).
+    "rules-nightly-sweep": {
+        "task": "assessments.rules.sweep_active_programs",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
+# Seconds an event-triggered pairing recheck waits so a burst of edits makes one run.
+RULES_RECHECK_DELAY = env.int("RULES_RECHECK_DELAY", default=30)
 
 # Health endpoint: how long a worker round trip may take, and how long a success is reused.
 HEALTH_WORKER_TIMEOUT = env.float("HEALTH_WORKER_TIMEOUT", default=5.0)

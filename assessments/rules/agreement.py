@@ -1,0 +1,161 @@
+"""Agreements: the tripartite agreement by the program deadline and an annual agreement before each year."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.utils.translation import gettext as _
+
+from assessments.choices import Severity
+from pairings.presets import RuleParams
+
+from .base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
+
+TRIPARTITE = f"""
+SELECT p.id AS pairing_id, ps.hospital_id AS supporter_id, a.id AS agreement_id,
+       a.supporter_signed_on, a.government_signed_on, a.recipient_signed_on,
+       CASE WHEN a.supporter_signed_on IS NULL OR a.government_signed_on IS NULL
+                 OR a.recipient_signed_on IS NULL
+            THEN NULL ELSE GREATEST(a.supporter_signed_on, a.government_signed_on, a.recipient_signed_on) END
+            AS signed_on
+  FROM ({SCOPE_PAIRINGS}) p
+  JOIN pairings_pairingsupporter ps ON ps.pairing_id = p.id AND ps.is_lead
+  LEFT JOIN pairings_agreement a
+         ON a.pairing_id = p.id AND a.supporter_id = ps.hospital_id AND a.kind = 'tripartite'
+ ORDER BY p.id
+"""
+
+
+@register
+class AgreementSigned(Rule):
+    """AGREEMENT_SIGNED — each pairing has a tripartite agreement (三方协议) of its lead supporter, signed by
+    all three parties (supporter, county government, recipient), the last signature on or before the
+    program's ``agreement_deadline`` (Gansu 2022-04-05; no deadline: signed at all). Parameter
+    ``agreement_signed``. Severity: major.
+    """
+
+    code = "AGREEMENT_SIGNED"
+    severity = Severity.MAJOR
+    title = "三方协议未按时签订"
+
+    def enabled(self, params: RuleParams) -> bool:
+        return params.agreement_signed
+
+    def evaluate(self, ctx: RuleContext) -> Iterable[Draft]:
+        deadline = ctx.program.agreement_deadline
+        for row in ctx.fetch(TRIPARTITE):
+            signed = row["signed_on"]
+            if row["agreement_id"] is None:
+                message = _("未签订三方协议（牵头支援医院、县政府、受援医院）")
+            elif signed is None:
+                missing = [
+                    label
+                    for label, col in (
+                        (_("支援医院"), "supporter_signed_on"),
+                        (_("县政府"), "government_signed_on"),
+                        (_("受援医院"), "recipient_signed_on"),
+                    )
+                    if row[col] is None
+                ]
+                message = _("三方协议尚未全部签署（未签：%(parties)s）") % {"parties": "、".join(missing)}
+            elif deadline is not None and signed > deadline:
+                message = _("三方协议 %(signed)s 签署完成，晚于截止日期 %(deadline)s") % {
+                    "signed": signed,
+                    "deadline": deadline,
+                }
+            else:
+                continue
+            yield self.draft(
+                subject_id=row["pairing_id"],
+                pairing_id=row["pairing_id"],
+                agreement_id=row["agreement_id"],
+                hospital_id=row["supporter_id"],
+                message=message,
+                evidence={
+                    "agreement": row["agreement_id"],
+                    "supporter_signed_on": _iso(row["supporter_signed_on"]),
+                    "government_signed_on": _iso(row["government_signed_on"]),
+                    "recipient_signed_on": _iso(row["recipient_signed_on"]),
+                    "signed_on": _iso(signed),
+                    "deadline": _iso(deadline),
+                },
+            )
+
+
+def _iso(d: dt.date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+# Per pairing and year with a team: the year's first rotation start and the earliest fully signed annual
+# agreement of that year (any supporter of the pairing).
+ANNUAL = f"""
+WITH y AS (
+    SELECT t.pairing_id, t.year, MIN(t.start_date) AS first_start
+      FROM teams_team t JOIN ({SCOPE_PAIRINGS}) p ON p.id = t.pairing_id
+     GROUP BY t.pairing_id, t.year
+),
+a AS (
+    SELECT a.pairing_id, a.year, a.id,
+           CASE WHEN a.supporter_signed_on IS NULL OR a.government_signed_on IS NULL
+                     OR a.recipient_signed_on IS NULL
+                THEN NULL ELSE GREATEST(a.supporter_signed_on, a.government_signed_on, a.recipient_signed_on)
+           END AS signed_on
+      FROM pairings_agreement a JOIN y ON y.pairing_id = a.pairing_id AND y.year = a.year
+     WHERE a.kind = 'annual'
+)
+SELECT y.pairing_id, y.year, y.first_start,
+       (SELECT a.id FROM a WHERE a.pairing_id = y.pairing_id AND a.year = y.year
+         ORDER BY a.signed_on NULLS LAST, a.id LIMIT 1) AS agreement_id,
+       (SELECT MIN(a.signed_on) FROM a WHERE a.pairing_id = y.pairing_id AND a.year = y.year) AS signed_on
+  FROM y
+ ORDER BY y.pairing_id, y.year
+"""
+
+
+@register
+class AnnualAgreement(Rule):
+    """ANNUAL_AGREEMENT — for every year in which the pairing has a team, an annual supplementary agreement
+    (年度补充协议) of that year is signed by all parties before the year's first rotation starts
+    (signed on the start day is late). Parameter ``annual_agreement``. Severity: major.
+    """
+
+    code = "ANNUAL_AGREEMENT"
+    severity = Severity.MAJOR
+    title = "年度补充协议未在轮换前签订"
+
+    def enabled(self, params: RuleParams) -> bool:
+        return params.annual_agreement
+
+    def evaluate(self, ctx: RuleContext) -> Iterable[Draft]:
+        for row in ctx.fetch(ANNUAL):
+            signed, start, year = row["signed_on"], row["first_start"], row["year"]
+            if signed is not None and signed < start:
+                continue
+            if row["agreement_id"] is None:
+                message = _("%(year)s 年度未签订年度补充协议（当年首批轮换 %(start)s 开始）") % {
+                    "year": year,
+                    "start": start,
+                }
+            elif signed is None:
+                message = _("%(year)s 年度补充协议尚未全部签署") % {"year": year}
+            else:
+                message = _("%(year)s 年度补充协议 %(signed)s 签署，晚于当年首批轮换开始 %(start)s") % {
+                    "year": year,
+                    "signed": signed,
+                    "start": start,
+                }
+            yield self.draft(
+                subject_id=row["pairing_id"],
+                pairing_id=row["pairing_id"],
+                agreement_id=row["agreement_id"],
+                period_start=dt.date(year, 1, 1),
+                period_end=dt.date(year, 12, 31),
+                message=message,
+                evidence={
+                    "year": year,
+                    "first_rotation_start": start.isoformat(),
+                    "agreement": row["agreement_id"],
+                    "signed_on": _iso(signed),
+                },
+            )

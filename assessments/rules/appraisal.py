@@ -1,0 +1,261 @@
+"""Individual supervision and appraisal: spot checks, monthly scores, attendance, end-of-stint appraisal."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from assessments.choices import Severity, SubjectType
+from pairings.presets import RuleParams
+from teams.selectors_attendance import monthly_attendance
+
+from .base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
+
+DEPLOYMENTS = f"""
+    SELECT d.id, d.team_id, d.staff_id, t.pairing_id, d.period, st.name
+      FROM teams_deployment d
+      JOIN teams_team t ON t.id = d.team_id
+      JOIN ({SCOPE_PAIRINGS}) p ON p.id = t.pairing_id
+      JOIN teams_staff st ON st.id = d.staff_id
+"""
+
+# Full calendar months inside a deployment's period that are over by the run date.
+SPOT_CHECKS = f"""
+WITH d AS ({DEPLOYMENTS}),
+m AS (
+    SELECT d.*, gs::date AS month, (gs + interval '1 month')::date - 1 AS month_end
+      FROM d,
+           generate_series(date_trunc('month', lower(d.period)), upper(d.period) - 1, interval '1 month')
+               AS gs
+     WHERE gs::date >= lower(d.period)
+       AND (gs + interval '1 month')::date <= upper(d.period)
+       AND (gs + interval '1 month')::date <= %(as_of)s
+)
+SELECT m.id, m.team_id, m.staff_id, m.pairing_id, m.name, m.month, m.month_end,
+       (SELECT COUNT(*) FROM assessments_spotcheck c
+         WHERE c.deployment_id = m.id
+           AND (c.checked_at AT TIME ZONE %(tz)s)::date BETWEEN m.month AND m.month_end) AS checks
+  FROM m
+ WHERE (SELECT COUNT(*) FROM assessments_spotcheck c
+         WHERE c.deployment_id = m.id
+           AND (c.checked_at AT TIME ZONE %(tz)s)::date BETWEEN m.month AND m.month_end) < %(n)s
+ ORDER BY m.id, m.month
+"""
+
+
+def _month_label(month: dt.date) -> str:
+    return f"{month.year}-{month.month:02d}"
+
+
+@register
+class SpotChecks(Rule):
+    """SPOT_CHECKS — ≥ ``spot_checks_per_month`` phone spot checks (在岗抽查) by the supporter per
+    deployment and full calendar month on site (off by default; Bozhou 3). Months are judged once they are
+    over; partial first and last months are not judged. Severity: minor.
+    """
+
+    code = "SPOT_CHECKS"
+    severity = Severity.MINOR
+    title = "在岗抽查次数不足"
+    subject_type = SubjectType.DEPLOYMENT
+
+    def enabled(self, params: RuleParams) -> bool:
+        return params.spot_checks_per_month is not None
+
+    def evaluate(self, ctx: RuleContext) -> Iterable[Draft]:
+        n = ctx.params.spot_checks_per_month
+        for row in ctx.fetch(SPOT_CHECKS, {"n": n, "tz": settings.TIME_ZONE}):
+            yield self.draft(
+                subject_id=row["id"],
+                pairing_id=row["pairing_id"],
+                team_id=row["team_id"],
+                deployment_id=row["id"],
+                staff_id=row["staff_id"],
+                period_start=row["month"],
+                period_end=row["month_end"],
+                message=_("%(name)s %(month)s 在岗抽查 %(k)s 次，应不少于 %(n)s 次")
+                % {"name": row["name"], "month": _month_label(row["month"]), "k": row["checks"], "n": n},
+                evidence={
+                    "staff": row["name"],
+                    "month": _month_label(row["month"]),
+                    "checks": row["checks"],
+                    "required": n,
+                },
+            )
+
+
+MONTHLY = f"""
+WITH d AS ({DEPLOYMENTS})
+SELECT d.id, d.team_id, d.staff_id, d.pairing_id, d.name, ma.id AS assessment_id, ma.month, ma.score,
+       ma.subsidy_cny, ma.deduction_cny
+  FROM d JOIN assessments_monthlyassessment ma ON ma.deployment_id = d.id
+ WHERE ma.score < %(pass)s
+ ORDER BY d.id, ma.month
+"""
+
+
+@register
+class MonthlyScore(Rule):
+    """MONTHLY_SCORE — each monthly assessment (月考核) scores ≥ ``monthly_pass_score``; a fail deducts
+    ``monthly_deduction`` from the monthly subsidy ``monthly_subsidy`` (off by default; Bozhou 80, 1,000 of
+    4,000 CNY). One finding per failed month, with the deduction. Severity: minor.
+    """
+
+    code = "MONTHLY_SCORE"
+    severity = Severity.MINOR
+    title = "月考核不合格"
+    subject_type = SubjectType.DEPLOYMENT
+
+    def enabled(self, params: RuleParams) -> bool:
+        return params.monthly_pass_score is not None
+
+    def evaluate(self, ctx: RuleContext) -> Iterable[Draft]:
+        p = ctx.params
+        for row in ctx.fetch(MONTHLY, {"pass": p.monthly_pass_score}):
+            month = row["month"]
+            deduction = p.monthly_deduction
+            yield self.draft(
+                subject_id=row["id"],
+                pairing_id=row["pairing_id"],
+                team_id=row["team_id"],
+                deployment_id=row["id"],
+                staff_id=row["staff_id"],
+                period_start=month,
+                period_end=(month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+                - dt.timedelta(days=1),
+                message=_(
+                    "%(name)s %(month)s 月考核 %(score)s 分，低于合格分 %(pass)s 分，"
+                    "扣减补助 %(d)s 元（月补助 %(s)s 元）"
+                )
+                % {
+                    "name": row["name"],
+                    "month": _month_label(month),
+                    "score": row["score"],
+                    "pass": p.monthly_pass_score,
+                    "d": deduction,
+                    "s": p.monthly_subsidy,
+                },
+                evidence={
+                    "staff": row["name"],
+                    "assessment": row["assessment_id"],
+                    "month": _month_label(month),
+                    "score": float(row["score"]),
+                    "pass_score": p.monthly_pass_score,
+                    "deduction_cny": deduction,
+                    "subsidy_cny": p.monthly_subsidy,
+                    "recorded_deduction_cny": row["deduction_cny"],
+                },
+            )
+
+
+@register
+class AttendanceRate(Rule):
+    """ATTENDANCE_RATE — a deployment's monthly attendance rate (present days / expected working days,
+    approved leave excused; ``teams.selectors_attendance.monthly_attendance``) ≥ ``attendance_threshold``
+    (off by default). Months are judged once over. Severity: major.
+    """
+
+    code = "ATTENDANCE_RATE"
+    severity = Severity.MAJOR
+    title = "月出勤率不足"
+    subject_type = SubjectType.DEPLOYMENT
+
+    def enabled(self, params: RuleParams) -> bool:
+        return params.attendance_threshold is not None
+
+    def evaluate(self, ctx: RuleContext) -> Iterable[Draft]:
+        threshold = ctx.params.attendance_threshold
+        assert threshold is not None
+        rows = monthly_attendance(program_id=ctx.program.pk, pairing_ids=ctx.pairing_ids)
+        for r in rows:
+            if r.span_end >= ctx.as_of or r.rate is None or r.rate >= threshold:
+                continue
+            yield self.draft(
+                subject_id=r.deployment_id,
+                pairing_id=r.pairing_id,
+                deployment_id=r.deployment_id,
+                period_start=r.month,
+                period_end=(r.month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+                - dt.timedelta(days=1),
+                message=_("%(month)s 出勤率 %(rate).1f%%（出勤 %(p)s 天 / 应出勤 %(e)s 天），低于 %(t).0f%%")
+                % {
+                    "month": _month_label(r.month),
+                    "rate": r.rate * 100,
+                    "p": r.present,
+                    "e": r.expected,
+                    "t": threshold * 100,
+                },
+                evidence={
+                    "month": _month_label(r.month),
+                    "present": r.present,
+                    "expected": r.expected,
+                    "weekdays": r.weekdays,
+                    "excused": r.excused,
+                    "rate": round(r.rate, 4),
+                    "threshold": threshold,
+                },
+            )
+
+
+END_APPRAISAL = f"""
+WITH d AS ({DEPLOYMENTS})
+SELECT d.id, d.team_id, d.staff_id, d.pairing_id, d.name, upper(d.period) - 1 AS "end",
+       (upper(d.period) - 1) + %(n)s AS due, ap.id AS appraisal_id, ap.signed_on
+  FROM d LEFT JOIN assessments_endofstintappraisal ap ON ap.deployment_id = d.id
+ WHERE upper(d.period) - 1 < %(as_of)s
+   AND ((ap.id IS NULL AND (upper(d.period) - 1) + %(n)s < %(as_of)s)
+        OR ap.signed_on > (upper(d.period) - 1) + %(n)s)
+ ORDER BY d.id
+"""
+
+
+@register
+class EndAppraisal(Rule):
+    """END_APPRAISAL — every deployment that ended before the run date has a written end-of-stint appraisal
+    (书面考核意见) signed within ``end_appraisal_days`` days of its end (Gansu 30). A missing appraisal is
+    reported only once the N days have passed; a late one is reported as late. Severity: minor.
+    """
+
+    code = "END_APPRAISAL"
+    severity = Severity.MINOR
+    title = "期满考核意见缺失或逾期"
+    subject_type = SubjectType.DEPLOYMENT
+
+    def enabled(self, params: RuleParams) -> bool:
+        return params.end_appraisal_days is not None
+
+    def evaluate(self, ctx: RuleContext) -> Iterable[Draft]:
+        n = ctx.params.end_appraisal_days
+        for row in ctx.fetch(END_APPRAISAL, {"n": n}):
+            if row["appraisal_id"] is None:
+                message = _("%(name)s %(end)s 派驻期满，%(n)s 天内未出具书面考核意见（应于 %(due)s 前）")
+            else:
+                message = _("%(name)s %(end)s 派驻期满，书面考核意见 %(signed)s 才签署（应于 %(due)s 前）")
+            yield self.draft(
+                subject_id=row["id"],
+                pairing_id=row["pairing_id"],
+                team_id=row["team_id"],
+                deployment_id=row["id"],
+                staff_id=row["staff_id"],
+                period_start=row["end"],
+                period_end=row["due"],
+                message=message
+                % {
+                    "name": row["name"],
+                    "end": row["end"],
+                    "n": n,
+                    "due": row["due"],
+                    "signed": row["signed_on"],
+                },
+                evidence={
+                    "staff": row["name"],
+                    "end": row["end"].isoformat(),
+                    "due": row["due"].isoformat(),
+                    "appraisal": row["appraisal_id"],
+                    "signed_on": row["signed_on"].isoformat() if row["signed_on"] else None,
+                    "days": n,
+                },
+            )

@@ -1,0 +1,162 @@
+"""The rule engine's registry, the ``Rule`` base class and the finding drafts rules produce.
+
+A rule evaluates one program (optionally narrowed to some pairings) in a bounded number of SQL queries and
+yields ``Draft`` findings; ``assessments.services.findings`` persists them (upsert by fingerprint) and
+resolves the ones that no longer hold. Rules never write.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Sequence
+from functools import cached_property
+from typing import Any, ClassVar
+
+from django.db import connection
+
+from assessments.choices import Severity, SubjectType
+from pairings.models import Program
+from pairings.presets import RuleParams
+
+
+@dataclasses.dataclass(frozen=True)
+class Draft:
+    """A finding as a rule sees it; the fingerprint ignores message and evidence (they may change)."""
+
+    rule_code: str
+    severity: str
+    subject_type: str
+    subject_id: int
+    message: str
+    evidence: dict[str, Any]
+    pairing_id: int | None = None
+    team_id: int | None = None
+    deployment_id: int | None = None
+    staff_id: int | None = None
+    agreement_id: int | None = None
+    hospital_id: int | None = None
+    county_id: int | None = None
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
+    # Extra identity for subjects that repeat in one period (e.g. the two roster entries of a double booking).
+    key: str = ""
+
+    def fingerprint(self, program_id: int) -> str:
+        parts = [
+            self.rule_code,
+            str(program_id),
+            f"{self.subject_type}:{self.subject_id}",
+            self.period_start.isoformat() if self.period_start else "",
+            self.period_end.isoformat() if self.period_end else "",
+            self.key,
+        ]
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+@dataclasses.dataclass
+class RuleContext:
+    """What every rule of one run shares: the program, its parameters, the scope and the run date."""
+
+    program: Program
+    as_of: dt.date
+    pairing_ids: Sequence[int] | None = None  # None: the whole program
+
+    @cached_property
+    def params(self) -> RuleParams:
+        return self.program.rules
+
+    @property
+    def sql_params(self) -> dict[str, Any]:
+        """Parameters every rule query understands: ``program_id``, ``pairing_ids``, ``as_of``."""
+        return {
+            "program_id": self.program.pk,
+            "pairing_ids": list(self.pairing_ids) if self.pairing_ids is not None else None,
+            "as_of": self.as_of,
+        }
+
+    @cached_property
+    def headcount(self) -> list[Any]:
+        """Head-count intervals of the scope: one query, shared by the four day-level rules."""
+        from teams.selectors import headcount_intervals
+
+        if self.pairing_ids is None:
+            return headcount_intervals(program_id=self.program.pk)
+        return headcount_intervals(program_id=self.program.pk, pairing_ids=self.pairing_ids)
+
+    @cached_property
+    def tcm_pairings(self) -> set[int]:
+        from pairings.choices import HospitalKind
+
+        return set(
+            self.program.pairings.filter(recipient__kind=HospitalKind.TCM).values_list("pk", flat=True)
+        )
+
+    def fetch(self, sql: str, extra: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run one rule query; rows come back as dicts."""
+        with connection.cursor() as cur:
+            cur.execute(sql, {**self.sql_params, **(extra or {})})
+            cols = [c.name for c in cur.description]
+            return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+
+# Pairings of the run's scope; every rule query filters through it.
+SCOPE_PAIRINGS = """
+SELECT p.* FROM pairings_pairing p
+ WHERE p.program_id = %(program_id)s
+   AND (%(pairing_ids)s::bigint[] IS NULL OR p.id = ANY(%(pairing_ids)s))
+"""
+
+
+class Rule:
+    """One policy clause. Subclasses set ``code``/``severity``/``title``, implement ``enabled``/``evaluate``.
+
+    ``program_wide`` rules look across pairings (a supporter's or a county's figures) and are evaluated only
+    by program runs; a pairing-scoped run skips them and leaves their findings alone.
+    """
+
+    code: ClassVar[str]
+    severity: ClassVar[str] = Severity.MAJOR
+    title: ClassVar[str] = ""
+    subject_type: ClassVar[str] = SubjectType.PAIRING
+    program_wide: ClassVar[bool] = False
+
+    def enabled(self, params: RuleParams) -> bool:
+        raise NotImplementedError
+
+    def evaluate(self, ctx: RuleContext) -> Iterable[Draft]:
+        raise NotImplementedError
+
+    def draft(self, **kwargs: Any) -> Draft:
+        kwargs.setdefault("subject_type", self.subject_type)
+        return Draft(rule_code=self.code, severity=self.severity, **kwargs)
+
+
+REGISTRY: dict[str, Rule] = {}
+
+
+def register(cls: type[Rule]) -> type[Rule]:
+    """Class decorator: one instance per code; a second rule with the same code is a programming error."""
+    if cls.code in REGISTRY:
+        raise ValueError(f"rule {cls.code} registered twice")
+    REGISTRY[cls.code] = cls()
+    return cls
+
+
+def all_rules() -> list[Rule]:
+    from . import load_all
+
+    load_all()
+    return list(REGISTRY.values())
+
+
+def get_rule(code: str) -> Rule:
+    from . import load_all
+
+    load_all()
+    return REGISTRY[code]
+
+
+def fmt(d: dt.date | None) -> str:
+    return d.isoformat() if d else "—"

@@ -1,0 +1,86 @@
+"""County outcome target: a county hospital at 二级 capacity in every populous county (GRADE_TARGET)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.utils.translation import gettext as _
+
+from assessments.choices import Severity, SubjectType
+from pairings.choices import GRADES_AT_LEAST_LEVEL2
+from pairings.presets import RuleParams
+
+from .base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
+
+# A hospital's grade on the reference date: its latest grade change on or before that date when it has a
+# grade history, else the current ``Hospital.grade``.
+GRADE = f"""
+WITH p AS ({SCOPE_PAIRINGS}),
+c AS (
+    SELECT h.county_id, MIN(p.id) AS pairing_id
+      FROM p JOIN pairings_hospital h ON h.id = p.recipient_id
+     GROUP BY h.county_id
+),
+g AS (
+    SELECT h.id, h.county_id, h.name,
+           CASE WHEN EXISTS (SELECT 1 FROM assessments_gradechange x WHERE x.hospital_id = h.id)
+                THEN COALESCE((SELECT x.grade FROM assessments_gradechange x
+                                WHERE x.hospital_id = h.id AND x.effective_on <= %(ref)s
+                                ORDER BY x.effective_on DESC LIMIT 1), 'ungraded')
+                ELSE h.grade END AS grade
+      FROM pairings_hospital h
+     WHERE h.is_county_hospital AND h.county_id IN (SELECT county_id FROM c)
+)
+SELECT c.county_id, c.pairing_id, co.name, co.population,
+       COALESCE(JSON_AGG(JSON_BUILD_OBJECT('id', g.id, 'name', g.name, 'grade', g.grade))
+                FILTER (WHERE g.id IS NOT NULL), '[]') AS hospitals
+  FROM c
+  JOIN pairings_county co ON co.id = c.county_id
+  LEFT JOIN g ON g.county_id = c.county_id
+ WHERE co.population > %(min_pop)s
+ GROUP BY c.county_id, c.pairing_id, co.name, co.population
+HAVING COUNT(g.id) FILTER (WHERE g.grade = ANY(%(grades)s)) = 0
+ ORDER BY c.county_id
+"""
+
+
+@register
+class GradeTarget(Rule):
+    """GRADE_TARGET — each county of the program's recipients with a resident population above
+    ``grade_target_min_population`` (50,000) has ≥ 1 county hospital (``is_county_hospital``) at 二级 capacity
+    (any grade in ``GRADES_AT_LEAST_LEVEL2``; the aim is 二甲).
+
+    Reference date: the program's end, or the run date if earlier — so a running program shows the counties
+    still short of the target (to be reached "by the program's end") and an ended one is judged on its end
+    date, with later upgrades (grade history) not counted. The fingerprint omits the date so the finding
+    stays the same row while the program runs. Program-wide: attached to the county's first pairing so city,
+    county and hospital users of that pairing see it. Severity: major.
+    """
+
+    code = "GRADE_TARGET"
+    severity = Severity.MAJOR
+    title = "县域二级医院目标未达成"
+    subject_type = SubjectType.COUNTY
+    program_wide = True
+
+    def enabled(self, params: RuleParams) -> bool:
+        return params.grade_target
+
+    def evaluate(self, ctx: RuleContext) -> Iterable[Draft]:
+        ref = min(ctx.program.end_date, ctx.as_of)
+        min_pop = ctx.params.grade_target_min_population
+        grades = sorted(str(g) for g in GRADES_AT_LEAST_LEVEL2)
+        for row in ctx.fetch(GRADE, {"ref": ref, "min_pop": min_pop, "grades": grades}):
+            yield self.draft(
+                subject_id=row["county_id"],
+                county_id=row["county_id"],
+                pairing_id=row["pairing_id"],
+                message=_("%(county)s（常住人口 %(pop)s）截至 %(ref)s 尚无达到二级水平的县级医院")
+                % {"county": row["name"], "pop": f"{row['population']:,}", "ref": ref},
+                evidence={
+                    "population": row["population"],
+                    "min_population": min_pop,
+                    "reference_date": ref.isoformat(),
+                    "county_hospitals": row["hospitals"],
+                },
+            )

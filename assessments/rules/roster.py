@@ -1,0 +1,190 @@
+"""Deployments against rosters: nobody deployed twice at once, every deployment on a filed roster."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from assessments.choices import Severity, SubjectType
+from pairings.presets import RuleParams
+
+from .base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
+
+# Both sides of a pair are looked up anywhere (a person may be double-booked across pairings or programs);
+# the finding belongs to the side in the program with the lower id — the same choice whether a program or a
+# pairing run finds it — and is reported when that pairing is in the run's scope.
+DOUBLE_DEPLOYMENTS = f"""
+WITH d AS (
+    SELECT d.id, d.staff_id, d.team_id, t.pairing_id, d.period,
+           p.program_id = %(program_id)s AS in_program
+      FROM teams_deployment d
+      JOIN teams_team t ON t.id = d.team_id
+      JOIN pairings_pairing p ON p.id = t.pairing_id
+)
+SELECT a.id AS a_id, b.id AS b_id, a.staff_id, st.name,
+       CASE WHEN a.in_program THEN a.pairing_id ELSE b.pairing_id END AS pairing_id,
+       lower(a.period * b.period) AS start, upper(a.period * b.period) - 1 AS "end"
+  FROM d a JOIN d b ON a.staff_id = b.staff_id AND a.id < b.id AND a.period && b.period
+  JOIN teams_staff st ON st.id = a.staff_id
+ WHERE (a.in_program OR b.in_program)
+   AND CASE WHEN a.in_program THEN a.pairing_id ELSE b.pairing_id END
+       IN (SELECT id FROM ({SCOPE_PAIRINGS}) sp)
+"""
+
+# Latest versions (nothing replaces them) of rosters that were not returned.
+DOUBLE_ROSTERED = f"""
+WITH e AS (
+    SELECT e.id, e.staff_id, e.roster_id, t.pairing_id,
+           daterange(e.planned_start, e.planned_end, '[]') AS r,
+           p.program_id = %(program_id)s AS in_program
+      FROM teams_rosterentry e
+      JOIN teams_roster ro ON ro.id = e.roster_id
+      JOIN teams_team t ON t.id = ro.team_id
+      JOIN pairings_pairing p ON p.id = t.pairing_id
+     WHERE ro.status <> 'returned'
+       AND NOT EXISTS (SELECT 1 FROM teams_roster nx WHERE nx.previous_id = ro.id)
+)
+SELECT a.id AS a_id, b.id AS b_id, a.roster_id AS a_roster, b.roster_id AS b_roster, a.staff_id, st.name,
+       CASE WHEN a.in_program THEN a.pairing_id ELSE b.pairing_id END AS pairing_id,
+       lower(a.r * b.r) AS start, upper(a.r * b.r) - 1 AS "end"
+  FROM e a JOIN e b ON a.staff_id = b.staff_id AND a.id < b.id AND a.roster_id <> b.roster_id AND a.r && b.r
+  JOIN teams_staff st ON st.id = a.staff_id
+ WHERE (a.in_program OR b.in_program)
+   AND CASE WHEN a.in_program THEN a.pairing_id ELSE b.pairing_id END
+       IN (SELECT id FROM ({SCOPE_PAIRINGS}) sp)
+"""
+
+
+@register
+class NoDoubleDeployment(Rule):
+    """NO_DOUBLE_DEPLOYMENT — one person is never on two deployments on the same day
+    (``no_double_deployment``).
+
+    The exclusion constraint ``deployment_no_double_booking`` already refuses overlapping deployments, so the
+    deployment self-join (``period && period``) finds nothing on a healthy database; the rule also checks the
+    plans: a person on two non-returned rosters (latest versions) with overlapping planned dates.
+    Severity: critical.
+    """
+
+    code = "NO_DOUBLE_DEPLOYMENT"
+    severity = Severity.CRITICAL
+    title = "同一人员重复派驻"
+    subject_type = SubjectType.PERSON
+
+    def enabled(self, params: RuleParams) -> bool:
+        return params.no_double_deployment
+
+    def evaluate(self, ctx: RuleContext) -> Iterable[Draft]:
+        for row in ctx.fetch(DOUBLE_DEPLOYMENTS):
+            yield self.draft(
+                subject_id=row["staff_id"],
+                staff_id=row["staff_id"],
+                pairing_id=row["pairing_id"],
+                deployment_id=row["a_id"],
+                period_start=row["start"],
+                period_end=row["end"],
+                key=f"deployments:{row['a_id']}:{row['b_id']}",
+                message=_("%(name)s 在 %(start)s … %(end)s 同时有两项派驻")
+                % {"name": row["name"], "start": row["start"], "end": row["end"]},
+                evidence={"staff": row["name"], "deployments": [row["a_id"], row["b_id"]]},
+            )
+        for row in ctx.fetch(DOUBLE_ROSTERED):
+            yield self.draft(
+                subject_id=row["staff_id"],
+                staff_id=row["staff_id"],
+                pairing_id=row["pairing_id"],
+                period_start=row["start"],
+                period_end=row["end"],
+                key=f"roster_entries:{row['a_id']}:{row['b_id']}",
+                message=_("%(name)s 同时列入两份派驻名单，计划时间在 %(start)s … %(end)s 重叠")
+                % {"name": row["name"], "start": row["start"], "end": row["end"]},
+                evidence={
+                    "staff": row["name"],
+                    "rosters": [row["a_roster"], row["b_roster"]],
+                    "roster_entries": [row["a_id"], row["b_id"]],
+                },
+            )
+
+
+ROSTER_FILED = f"""
+WITH d AS (
+    SELECT d.id, d.team_id, d.staff_id, d.supporter_id, d.roster_id, t.pairing_id, lower(d.period) AS start,
+           upper(d.period) - 1 AS "end", st.name
+      FROM teams_deployment d
+      JOIN teams_team t ON t.id = d.team_id
+      JOIN ({SCOPE_PAIRINGS}) p ON p.id = t.pairing_id
+      JOIN teams_staff st ON st.id = d.staff_id
+)
+SELECT d.*, f.filed_on, f.roster_id AS filed_roster
+  FROM d
+  LEFT JOIN LATERAL (
+      SELECT (r.decided_at AT TIME ZONE %(tz)s)::date AS filed_on, r.id AS roster_id
+        FROM teams_roster r
+       WHERE r.status = 'filed'
+         AND (r.id = d.roster_id
+              OR (r.team_id = d.team_id AND r.supporter_id = d.supporter_id
+                  AND EXISTS (SELECT 1 FROM teams_rosterentry e
+                               WHERE e.roster_id = r.id AND e.staff_id = d.staff_id)))
+       ORDER BY r.decided_at
+       LIMIT 1
+  ) f ON TRUE
+ WHERE f.filed_on IS NULL
+    OR f.filed_on >= d.start
+    OR (%(deadline)s::date IS NOT NULL AND d.start <= %(deadline)s::date AND f.filed_on > %(deadline)s::date)
+ ORDER BY d.id
+"""
+
+
+@register
+class RosterFiled(Rule):
+    """ROSTER_FILED — every deployment is on a roster filed (备案) before its start (``roster_filed``).
+
+    The roster is ``deployment.roster`` or a filed roster of the same team and supporter listing the person;
+    the earliest such filing counts. "Before" compares the filing date (``decided_at`` in the project's time
+    zone) with the deployment's first day: filed the day before is in time, filed on the first day is late.
+    With a program ``roster_deadline`` (Gansu 2022: 04-05), deployments starting on or before the deadline
+    must also be filed by it — which "filed before the start" already implies; deployments starting after
+    the deadline (later rotations) are held to "before the start" only. Severity: major.
+    """
+
+    code = "ROSTER_FILED"
+    severity = Severity.MAJOR
+    title = "派驻人员名单未按时备案"
+    subject_type = SubjectType.DEPLOYMENT
+
+    def enabled(self, params: RuleParams) -> bool:
+        return params.roster_filed
+
+    def evaluate(self, ctx: RuleContext) -> Iterable[Draft]:
+        deadline = ctx.program.roster_deadline
+        for row in ctx.fetch(ROSTER_FILED, {"tz": settings.TIME_ZONE, "deadline": deadline}):
+            if row["filed_on"] is None:
+                message = _("%(name)s 的派驻（%(start)s 起）不在任何已备案名单上") % {
+                    "name": row["name"],
+                    "start": row["start"],
+                }
+            else:
+                message = _("%(name)s 的派驻 %(start)s 开始，名单 %(filed)s 才备案（应在开始前备案）") % {
+                    "name": row["name"],
+                    "start": row["start"],
+                    "filed": row["filed_on"],
+                }
+            yield self.draft(
+                subject_id=row["id"],
+                pairing_id=row["pairing_id"],
+                team_id=row["team_id"],
+                deployment_id=row["id"],
+                staff_id=row["staff_id"],
+                period_start=row["start"],
+                period_end=row["end"],
+                message=message,
+                evidence={
+                    "staff": row["name"],
+                    "start": row["start"].isoformat(),
+                    "filed_on": row["filed_on"].isoformat() if row["filed_on"] else None,
+                    "roster": row["filed_roster"],
+                    "roster_deadline": deadline.isoformat() if deadline else None,
+                },
+            )

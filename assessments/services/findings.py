@@ -1,0 +1,388 @@
+"""The rule engine's writes: run the rules, persist findings, waive and reopen them, (re)check on demand.
+
+Persisting is an upsert keyed by the finding's stable fingerprint (rule, program, subject, period), so a
+rerun refreshes ``last_seen``/message/evidence instead of duplicating, reopens a resolved finding that holds
+again, keeps waived findings waived, and resolves the open findings of the run's scope that no longer hold.
+The evaluate + persist step of a program holds a PostgreSQL advisory lock, so overlapping runs (a nightly
+sweep and a manual or event-triggered recheck) take turns; the unique fingerprint is the final guard.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import traceback
+from collections import defaultdict
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assessments.choices import FindingStatus, JobStatus, RunTrigger
+from assessments.models import Finding, RuleRun
+from assessments.rules.base import Draft, RuleContext, all_rules
+from pairings.access import get_membership, is_global
+from pairings.choices import Role
+from pairings.models import Pairing, Program
+
+log = logging.getLogger(__name__)
+
+# pg_advisory_xact_lock(namespace, id): the namespace keeps our keys apart from other advisory locks.
+LOCK_PROGRAM = 7301
+LOCK_RECHECK = 7302
+# Seconds an event-triggered recheck waits so a burst of edits (a roster import, ten deployment edits) is
+# checked once; requests arriving meanwhile join the queued run.
+RECHECK_DELAY = getattr(settings, "RULES_RECHECK_DELAY", 30)
+# A run still "running" after the task time limit was lost with its worker; a redelivery may take it over.
+STALE_AFTER = dt.timedelta(seconds=getattr(settings, "CELERY_TASK_TIME_LIMIT", 1800))
+
+# Roles that may waive findings and start checks (SPEC §6: commission staff; county bureaus only read).
+WAIVER_ROLES = frozenset({Role.PROVINCE_STAFF, Role.CITY_STAFF})
+
+
+# --- evaluation -------------------------------------------------------------------------------------------
+
+
+def rules_evaluate(
+    *,
+    program: Program,
+    as_of: dt.date,
+    pairing_ids: list[int] | None = None,
+    codes: list[str] | None = None,
+) -> dict[str, list[Draft]]:
+    """Drafts of every rule (or of ``codes``) for the program or some of its pairings; nothing is written.
+
+    Program-wide rules (a supporter's or county's figures) are skipped when ``pairing_ids`` narrows the scope.
+    A rule whose parameter is off yields nothing (its earlier findings then resolve).
+    """
+    ctx = RuleContext(program=program, as_of=as_of, pairing_ids=pairing_ids)
+    out: dict[str, list[Draft]] = {}
+    for rule in all_rules():
+        if codes is not None and rule.code not in codes:
+            continue
+        if pairing_ids is not None and rule.program_wide:
+            continue
+        drafts = list(rule.evaluate(ctx)) if rule.enabled(ctx.params) else []
+        if pairing_ids is not None:
+            scope = set(pairing_ids)
+            drafts = [d for d in drafts if d.pairing_id in scope]
+        out[rule.code] = drafts
+    return out
+
+
+_UPSERT = """
+WITH src AS (
+    SELECT * FROM jsonb_to_recordset(%(rows)s::jsonb) AS x(
+        fingerprint text, rule_code text, severity text, subject_type text, subject_id bigint,
+        pairing_id bigint, team_id bigint, deployment_id bigint, staff_id bigint, agreement_id bigint,
+        hospital_id bigint, county_id bigint, period_start date, period_end date, message text,
+        evidence jsonb)
+),
+old AS (SELECT f.fingerprint, f.status FROM assessments_finding f JOIN src USING (fingerprint)),
+up AS (
+    INSERT INTO assessments_finding AS f (
+        created_at, updated_at, program_id, fingerprint, rule_code, severity, subject_type, subject_id,
+        pairing_id, team_id, deployment_id, staff_id, agreement_id, hospital_id, county_id,
+        period_start, period_end, message, evidence, status, first_seen, last_seen, waive_reason, last_run_id)
+    SELECT %(now)s, %(now)s, %(program_id)s, fingerprint, rule_code, severity, subject_type, subject_id,
+           pairing_id, team_id, deployment_id, staff_id, agreement_id, hospital_id, county_id,
+           period_start, period_end, message, evidence, 'open', %(now)s, %(now)s, '', %(run_id)s
+      FROM src
+    ON CONFLICT (fingerprint) DO UPDATE SET
+        updated_at = EXCLUDED.updated_at,
+        severity = EXCLUDED.severity,
+        pairing_id = EXCLUDED.pairing_id, team_id = EXCLUDED.team_id, deployment_id = EXCLUDED.deployment_id,
+        staff_id = EXCLUDED.staff_id, agreement_id = EXCLUDED.agreement_id,
+        hospital_id = EXCLUDED.hospital_id,
+        county_id = EXCLUDED.county_id,
+        message = EXCLUDED.message, evidence = EXCLUDED.evidence,
+        last_seen = EXCLUDED.last_seen, last_run_id = EXCLUDED.last_run_id,
+        -- a waived finding stays waived; an open or resolved one is (again) open
+        status = CASE WHEN f.status = 'waived' THEN 'waived' ELSE 'open' END,
+        resolved_at = CASE WHEN f.status = 'waived' THEN f.resolved_at ELSE NULL END
+    RETURNING f.fingerprint, f.rule_code, f.status
+)
+SELECT up.rule_code, up.status, old.status FROM up LEFT JOIN old USING (fingerprint)
+"""
+
+_RESOLVE = """
+UPDATE assessments_finding
+   SET status = 'resolved', resolved_at = %(now)s, updated_at = %(now)s, last_run_id = %(run_id)s
+ WHERE program_id = %(program_id)s
+   AND rule_code = ANY(%(codes)s::text[])
+   AND status = 'open'
+   AND NOT (fingerprint = ANY(%(seen)s::text[]))
+   AND (%(pairing_ids)s::bigint[] IS NULL OR pairing_id = ANY(%(pairing_ids)s::bigint[]))
+RETURNING rule_code
+"""
+
+_OPEN_COUNTS = """
+SELECT rule_code, status, COUNT(*) FROM assessments_finding
+ WHERE program_id = %(program_id)s AND rule_code = ANY(%(codes)s::text[])
+   AND (%(pairing_ids)s::bigint[] IS NULL OR pairing_id = ANY(%(pairing_ids)s::bigint[]))
+ GROUP BY rule_code, status
+"""
+
+
+def _row(d: Draft, program_id: int) -> dict[str, Any]:
+    return {
+        "fingerprint": d.fingerprint(program_id),
+        "rule_code": d.rule_code,
+        "severity": d.severity,
+        "subject_type": d.subject_type,
+        "subject_id": d.subject_id,
+        "pairing_id": d.pairing_id,
+        "team_id": d.team_id,
+        "deployment_id": d.deployment_id,
+        "staff_id": d.staff_id,
+        "agreement_id": d.agreement_id,
+        "hospital_id": d.hospital_id,
+        "county_id": d.county_id,
+        "period_start": d.period_start.isoformat() if d.period_start else None,
+        "period_end": d.period_end.isoformat() if d.period_end else None,
+        "message": d.message,
+        "evidence": d.evidence,
+    }
+
+
+def findings_persist(
+    *,
+    program: Program,
+    drafts: dict[str, list[Draft]],
+    pairing_ids: list[int] | None = None,
+    run: RuleRun | None = None,
+) -> dict[str, dict[str, int]]:
+    """Upsert the drafts and resolve the scope's open findings of the evaluated rules that are gone.
+
+    Three statements whatever the number of findings. Returns ``{rule: {open, new, resolved, waived}}``
+    where *new* counts first sightings and reopened findings. Call inside the program's advisory lock.
+    """
+    now = timezone.now()
+    rows: dict[str, dict[str, Any]] = {}
+    for code_drafts in drafts.values():
+        for d in code_drafts:
+            rows.setdefault(d.fingerprint(program.pk), _row(d, program.pk))  # one row per fingerprint
+    counts: dict[str, dict[str, int]] = {
+        code: {"open": 0, "new": 0, "resolved": 0, "waived": 0} for code in drafts
+    }
+    params: dict[str, Any] = {
+        "now": now,
+        "program_id": program.pk,
+        "run_id": run.pk if run else None,
+        "codes": list(drafts),
+        "seen": list(rows),
+        "pairing_ids": list(pairing_ids) if pairing_ids is not None else None,
+    }
+    with connection.cursor() as cur:
+        if rows:
+            cur.execute(_UPSERT, {**params, "rows": json.dumps(list(rows.values()), ensure_ascii=False)})
+            for code, _new_status, old_status in cur.fetchall():
+                if old_status is None or old_status == FindingStatus.RESOLVED:
+                    counts[code]["new"] += 1
+        cur.execute(_RESOLVE, params)
+        for (code,) in cur.fetchall():
+            counts[code]["resolved"] += 1
+        cur.execute(_OPEN_COUNTS, params)
+        for code, status, n in cur.fetchall():
+            if status in (FindingStatus.OPEN, FindingStatus.WAIVED):
+                counts[code][status] = n
+    return counts
+
+
+def rules_check(
+    *,
+    program: Program,
+    pairing_ids: list[int] | None = None,
+    as_of: dt.date | None = None,
+    run: RuleRun | None = None,
+) -> dict[str, dict[str, int]]:
+    """Evaluate and persist under the program's advisory lock, in one transaction."""
+    as_of = as_of or timezone.localdate()
+    with transaction.atomic():
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_PROGRAM, program.pk])
+        drafts = rules_evaluate(program=program, as_of=as_of, pairing_ids=pairing_ids)
+        return findings_persist(program=program, drafts=drafts, pairing_ids=pairing_ids, run=run)
+
+
+# --- runs -------------------------------------------------------------------------------------------------
+
+
+def rule_run_create(
+    *,
+    program: Program,
+    pairing: Pairing | None = None,
+    trigger: str = RunTrigger.MANUAL,
+    started_by: Any = None,
+    enqueue: bool = True,
+    countdown: int | None = None,
+) -> RuleRun:
+    """A queued RuleRun and, after commit, its Celery task (program or pairing task by scope)."""
+    run = RuleRun.objects.create(
+        program=program, pairing=pairing, trigger=trigger, started_by=started_by, status=JobStatus.QUEUED
+    )
+    if enqueue:
+        transaction.on_commit(lambda: _enqueue(run.pk, pairing is not None, countdown))
+    return run
+
+
+def _enqueue(run_id: int, pairing_scoped: bool, countdown: int | None) -> None:
+    from assessments.tasks.rules import run_pairing_rules, run_program_rules
+
+    task = run_pairing_rules if pairing_scoped else run_program_rules
+    result = task.apply_async((run_id,), countdown=countdown)
+    RuleRun.objects.filter(pk=run_id, task_id="").update(task_id=result.id or "")
+
+
+def rule_run_execute(*, run_id: int, as_of: dt.date | None = None) -> RuleRun | None:
+    """Execute a queued run (the body of both Celery tasks). Idempotent: a run already taken by another
+    worker (or finished) is left alone and None is returned; a failure is recorded with its traceback.
+    """
+    now = timezone.now()
+    taken = (
+        RuleRun.objects.filter(pk=run_id)
+        .filter(Q(status=JobStatus.QUEUED) | Q(status=JobStatus.RUNNING, started_at__lt=now - STALE_AFTER))
+        .update(status=JobStatus.RUNNING, started_at=now, error="")
+    )
+    if not taken:
+        return None
+    run = RuleRun.objects.select_related("program").get(pk=run_id)
+    try:
+        counts = rules_check(
+            program=run.program,
+            pairing_ids=[run.pairing_id] if run.pairing_id else None,
+            as_of=as_of,
+            run=run,
+        )
+    except Exception:
+        log.exception("rule run %s failed", run_id)
+        RuleRun.objects.filter(pk=run_id).update(
+            status=JobStatus.FAILED, finished_at=timezone.now(), error=traceback.format_exc()
+        )
+        raise
+    RuleRun.objects.filter(pk=run_id).update(
+        status=JobStatus.SUCCEEDED, finished_at=timezone.now(), counts=counts
+    )
+    run.refresh_from_db()
+    return run
+
+
+def can_run_checks(user: Any, *, program: Program, pairing: Pairing | None = None) -> bool:
+    """Province staff run their province's programs; city staff may recheck a pairing of their city."""
+    if is_global(user):
+        return True
+    m = get_membership(user)
+    if m is None:
+        return False
+    if m.role == Role.PROVINCE_STAFF:
+        return Program.objects.for_user(user).filter(pk=program.pk).exists()
+    if m.role == Role.CITY_STAFF and pairing is not None:
+        return Pairing.objects.for_user(user).filter(pk=pairing.pk).exists()
+    return False
+
+
+def rule_run_start(*, user: Any, program: Program, pairing: Pairing | None = None) -> RuleRun:
+    """Start a manual check of a program (province staff) or of one pairing (province or city staff)."""
+    if pairing is not None and pairing.program_id != program.pk:
+        raise ValidationError(_("帮扶关系不属于该项目"))
+    if not can_run_checks(user, program=program, pairing=pairing):
+        raise PermissionDenied(_("无权发起规则检查"))
+    with transaction.atomic():
+        return rule_run_create(program=program, pairing=pairing, trigger=RunTrigger.MANUAL, started_by=user)
+
+
+def rules_sweep(*, trigger: str = RunTrigger.SCHEDULE) -> list[RuleRun]:
+    """Queue a program run for every active program (the nightly beat task)."""
+    with transaction.atomic():
+        return [
+            rule_run_create(program=program, trigger=trigger)
+            for program in Program.objects.filter(is_active=True).order_by("pk")
+        ]
+
+
+def request_pairing_recheck(*, pairing_id: int, reason: str) -> RuleRun:
+    """Re-check one pairing soon after its data changed (roster filed, deployments edited).
+
+    Coalescing: while a recheck of the pairing is still queued, further requests join it, so ten edits in
+    a row make one run. The queued run starts ``RULES_RECHECK_DELAY`` seconds after the first request; an
+    edit made after it has started queues the next one. Safe to call inside the caller's transaction: the
+    task is enqueued on commit, and a rolled-back edit leaves no run behind.
+    """
+    with transaction.atomic():
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_RECHECK, pairing_id])
+        # FOR UPDATE: a worker taking this run (UPDATE … WHERE status = 'queued') waits for the caller's
+        # edit to commit, so the run it then starts sees the edit that joined it.
+        queued = (
+            RuleRun.objects.select_for_update()
+            .filter(pairing_id=pairing_id, status=JobStatus.QUEUED, trigger=RunTrigger.EVENT)
+            .order_by("pk")
+            .first()
+        )
+        if queued is not None:
+            log.info("recheck of pairing %s joins run %s (%s)", pairing_id, queued.pk, reason)
+            return queued
+        pairing = Pairing.objects.select_related("program").get(pk=pairing_id)
+        log.info("recheck of pairing %s queued (%s)", pairing_id, reason)
+        return rule_run_create(
+            program=pairing.program, pairing=pairing, trigger=RunTrigger.EVENT, countdown=RECHECK_DELAY
+        )
+
+
+# --- waivers ----------------------------------------------------------------------------------------------
+
+
+def can_waive(user: Any, finding: Finding) -> bool:
+    """Province and city commission staff (and superusers) may waive the findings they can see."""
+    if is_global(user):
+        return True
+    m = get_membership(user)
+    if m is None or m.role not in WAIVER_ROLES:
+        return False
+    return Finding.objects.for_user(user).filter(pk=finding.pk).exists()
+
+
+def finding_waive(*, user: Any, finding: Finding, reason: str) -> Finding:
+    """Waive (豁免) a finding with a mandatory reason; reruns keep it waived. Who, when and why are kept on
+    the row, and pghistory records the change.
+    """
+    reason = (reason or "").strip()
+    if not can_waive(user, finding):
+        raise PermissionDenied(_("只有省、市卫生健康委工作人员可以豁免问题"))
+    if not reason:
+        raise ValidationError({"reason": _("豁免必须填写理由")})
+    with transaction.atomic():
+        locked = Finding.objects.select_for_update().get(pk=finding.pk)
+        locked.status = FindingStatus.WAIVED
+        locked.waived_at = timezone.now()
+        locked.waived_by = user
+        locked.waive_reason = reason
+        locked.save(update_fields=["status", "waived_at", "waived_by", "waive_reason", "updated_at"])
+    return locked
+
+
+def finding_reopen(*, user: Any, finding: Finding) -> Finding:
+    """Undo a waiver: the finding is open again (the next run resolves it if it no longer holds)."""
+    if not can_waive(user, finding):
+        raise PermissionDenied(_("只有省、市卫生健康委工作人员可以撤销豁免"))
+    with transaction.atomic():
+        locked = Finding.objects.select_for_update().get(pk=finding.pk)
+        if locked.status != FindingStatus.WAIVED:
+            raise ValidationError(_("该问题未被豁免"))
+        locked.status = FindingStatus.OPEN
+        locked.waived_at = None
+        locked.waived_by = None
+        locked.waive_reason = ""
+        locked.save(update_fields=["status", "waived_at", "waived_by", "waive_reason", "updated_at"])
+    return locked
+
+
+def counts_by_rule(counts: dict[str, dict[str, int]]) -> list[tuple[str, int, int, int]]:
+    """(rule, open, new, resolved) rows in registry order, for tables."""
+    out: defaultdict[str, dict[str, int]] = defaultdict(dict, counts)
+    return [(c, out[c].get("open", 0), out[c].get("new", 0), out[c].get("resolved", 0)) for c in counts]

@@ -295,3 +295,49 @@ def test_person_agreement_and_yearly_rules_find_exactly_the_planted_items(demo: 
 
     expected = {check.key(p) for p in PLANTED if p.rule in check.CHECKED}
     assert check.check(list(builder.DEMO_PROGRAMS)) == expected
+
+
+@pytest.mark.django_db
+def test_the_rule_engine_finds_every_planted_violation_and_nothing_else(demo: None) -> None:
+    """Issue 3's acceptance check: the demo's deliberate violations are all found, and nothing else."""
+    import datetime as dt
+
+    from assessments.models import Finding
+
+    # given the demo province with its manifest of planted violations
+    planted = [p for p in PLANTED if p.consequence_of is None]  # a gap's 0-on-site days are the gap's finding
+    # when every demo program is checked
+    for code in sorted({p.program for p in PLANTED}):
+        call_command("run_rules", "--program", code, "--sync", stdout=io.StringIO())
+    findings = list(
+        Finding.objects.select_related(
+            "program", "pairing__recipient", "staff", "deployment__staff", "hospital", "county"
+        )
+    )
+
+    def matches(p: Any, f: Finding) -> bool:
+        staff = f.staff or (f.deployment.staff if f.deployment else None)
+        checks = [f.program.code == p.program, f.rule_code == p.rule]
+        if p.staff:
+            checks.append(staff is not None and staff.national_id == p.staff)
+        if p.period:
+            checks.append((f.period_start, f.period_end) == tuple(p.period))
+        if p.month:
+            checks.append(f.period_start == p.month)
+        if p.year:
+            checks.append(f.period_start == dt.date(p.year, 1, 1))
+        if p.county:
+            checks.append(f.county is not None and f.county.code == p.county)
+        if p.supporter and f.hospital is not None:
+            checks.append(f.hospital.code == p.supporter)
+        # NO_DOUBLE_DEPLOYMENT's manifest names the roster's pairing; the finding sits on the deployment's.
+        if p.recipient and not p.staff and p.rule not in {"GRADE_TARGET", "RESIDENCY_BASE"}:
+            checks.append(f.pairing is not None and f.pairing.recipient.code == p.recipient)
+        return all(checks)
+
+    # then each planted violation has exactly one finding, and every finding is a planted violation
+    unmatched = [p for p in planted if sum(matches(p, f) for f in findings) != 1]
+    extra = [f for f in findings if not any(matches(p, f) for p in planted)]
+    assert unmatched == []
+    assert [(f.program.code, f.rule_code, f.message) for f in extra] == []
+    assert len(findings) == len(planted)

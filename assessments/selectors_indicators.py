@@ -207,23 +207,14 @@ def _capacity(*, user: Any, pairings: list[dict[str, Any]], query: IndicatorQuer
     }
 
 
-def _attendance_rate(*, user: Any, pairing_ids: Iterable[int], query: IndicatorQuery) -> float | None:
-    """ATTENDANCE_RATE from the attendance area's shared computation; None until that module lands."""
-    try:
-        from teams.selectors_attendance import monthly_attendance  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    try:
-        rows = monthly_attendance(
-            user=user, pairing_ids=list(pairing_ids), date_from=query.date_from, date_to=query.date_to
-        )
-        present = sum(getattr(r, "present_days", 0) for r in rows)
-        expected = sum(getattr(r, "expected_days", 0) for r in rows)
-    except TypeError:
-        # The signature is agreed at merge; until then report "not available" rather than fail the page.
-        logger.warning("monthly_attendance signature differs; attendance_rate left empty")
-        return None
-    return _rate(present, expected)
+def _attendance_rate(*, pairing_ids: Iterable[int], query: IndicatorQuery) -> float | None:
+    """ATTENDANCE_RATE over the period: present days / expected working days (approved leave excused),
+    from the same computation the rule and the appraisals use."""
+    from teams.selectors_attendance import monthly_attendance
+
+    month_from = query.date_from.replace(day=1) if query.date_from else None
+    rows = monthly_attendance(pairing_ids=list(pairing_ids), month_from=month_from, month_to=query.date_to)
+    return _rate(sum(r.present for r in rows), sum(r.expected for r in rows))
 
 
 def indicators(*, user: Any, query: IndicatorQuery) -> dict[str, Any]:
@@ -245,5 +236,5 @@ def indicators(*, user: Any, query: IndicatorQuery) -> dict[str, Any]:
         "findings_open": _findings(user=user, pairings=pairings, query=query),
         "appraisals": _appraisals(user=user, pairings=pairings, query=query),
         "capacity": _capacity(user=user, pairings=pairings, query=query),
-        "attendance_rate": _attendance_rate(user=user, pairing_ids=[p["pk"] for p in pairings], query=query),
+        "attendance_rate": _attendance_rate(pairing_ids=[p["pk"] for p in pairings], query=query),
     }

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from pairings.access import get_membership, is_global
 from pairings.choices import HospitalRole, Role
 from pairings.models import Hospital
+from teams.selectors_attendance import monthly_attendance_table
 
 from . import selectors_rosters as sel
 from .forms import (
@@ -315,21 +316,10 @@ def attendance_unmatched(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def attendance_monthly(request: HttpRequest) -> HttpResponse:
-    """Monthly attendance per deployment: computed by teams.selectors_attendance (rules branch; one
-    computation for rules, appraisals and this page). Until that lands the page says so."""
+    """Monthly attendance per deployment, from the same computation the rules and appraisals use."""
     try:
         month = dt.date.fromisoformat((request.GET.get("month") or "")[:7] + "-01")
     except ValueError:
-        today = dt.date.today()
-        month = today.replace(day=1)
-    try:
-        from teams.selectors_attendance import monthly_attendance  # type: ignore[import-not-found]
-    except ImportError:
-        monthly_attendance = None
-    rows: Any = []
-    pending = monthly_attendance is None
-    if not pending:
-        rows = _page(request, monthly_attendance(user=request.user, month=month))
-    return render(
-        request, "teams/attendance_monthly.html", {"month": month, "page": rows, "pending": pending}
-    )
+        month = dt.date.today().replace(day=1)
+    rows = _page(request, monthly_attendance_table(user=request.user, month=month))
+    return render(request, "teams/attendance_monthly.html", {"month": month, "page": rows})

@@ -20,15 +20,10 @@ from assessments.choices import CentreStatus, FindingStatus, Severity
 from assessments.models import CentreProgress, Finding, NewTechnology, Specialty
 from pairings.choices import AgreementKind, HospitalKind
 from pairings.models import Agreement, Pairing, PairingSupporter, Program
-from teams.choices import EXCUSED_STATUSES, PRESENT_STATUSES
 from teams.models import ExpertVisitBatch, MonthlyActivity
 from teams.selectors import coverage_summaries, headcount_intervals
+from teams.selectors_attendance import monthly_attendance
 from training.models import RemoteService, TraineeStint
-
-try:  # The rules engineer's shared selector (branch `rules`); the fallback below stands in until the merge.
-    from teams.selectors_attendance import monthly_attendance as _shared_monthly_attendance
-except ImportError:  # pragma: no cover - depends on merge order
-    _shared_monthly_attendance = None
 
 
 def year_bounds(program: Program, year: int) -> tuple[dt.date, dt.date]:
@@ -36,44 +31,12 @@ def year_bounds(program: Program, year: int) -> tuple[dt.date, dt.date]:
     return max(dt.date(year, 1, 1), program.start_date), min(dt.date(year, 12, 31), program.end_date)
 
 
-# FALLBACK (lead: replace by teams.selectors_attendance.monthly_attendance at merge). Same shape as the
-# shared selector's rows: per deployment and month, expected = recorded weekdays minus excused, present.
-_ATTENDANCE_FALLBACK_SQL = """
-SELECT r.deployment_id, t.pairing_id, date_trunc('month', r.date)::date AS month,
-       COUNT(*) FILTER (WHERE NOT (r.status = ANY(%(excused)s)))::int AS expected,
-       COUNT(*) FILTER (WHERE r.status = ANY(%(present)s))::int AS present
-  FROM teams_attendancerecord r
-  JOIN teams_deployment d ON d.id = r.deployment_id
-  JOIN teams_team t ON t.id = d.team_id
-  JOIN pairings_pairing p ON p.id = t.pairing_id
- WHERE p.program_id = %(program_id)s
-   AND r.date BETWEEN %(date_from)s AND %(date_to)s
-   AND EXTRACT(ISODOW FROM r.date) < 6
- GROUP BY 1, 2, 3
- ORDER BY 1, 3
-"""
-
-
 def attendance_by_month(
     *, program: Program, date_from: dt.date, date_to: dt.date
 ) -> list[tuple[int, int, dt.date, int, int]]:
     """(deployment_id, pairing_id, month, expected working days, present days), one query."""
-    month_from = date_from.replace(day=1)
-    if _shared_monthly_attendance is not None:
-        rows = _shared_monthly_attendance(program_id=program.pk, month_from=month_from, month_to=date_to)
-        return [(r.deployment_id, r.pairing_id, r.month, r.expected, r.present) for r in rows]
-    with connection.cursor() as cur:
-        cur.execute(
-            _ATTENDANCE_FALLBACK_SQL,
-            {
-                "program_id": program.pk,
-                "date_from": date_from,
-                "date_to": date_to,
-                "present": sorted(str(s) for s in PRESENT_STATUSES),
-                "excused": sorted(str(s) for s in EXCUSED_STATUSES),
-            },
-        )
-        return [(r[0], r[1], r[2], r[3], r[4]) for r in cur.fetchall()]
+    rows = monthly_attendance(program_id=program.pk, month_from=date_from.replace(day=1), month_to=date_to)
+    return [(r.deployment_id, r.pairing_id, r.month, r.expected, r.present) for r in rows]
 
 
 # Deployments overlapping the year: qualification (LEADER_POST, LEADER_MGMT_YEARS, MEMBER_CLINICAL_YEARS,

@@ -12,6 +12,7 @@ from assessments.api.serializers import IndicatorsSerializer
 from assessments.selectors_indicators import IndicatorQuery, indicators
 from pairings.models import Pairing
 from teams.selectors import coverage_summaries, headcount_intervals
+from teams.selectors_attendance import monthly_attendance
 from tests import factories as f
 from tests.api.conftest import client_for, populate
 
@@ -76,8 +77,13 @@ def test_coverage_uses_the_shared_headcount_computation(world: Any) -> None:
     assert body["capacity"]["centres_built"] == 1 and body["capacity"]["new_technology_cases"] == 12
     # trainee stint 2023-03-01 … 08-31 is six months: it counts against the quota of 3 a year
     assert body["training"] == {"trainees": 1, "qualifying_trainees": 1, "quota": 3, "quota_rate": 0.3333}
-    # the attendance selector lands with the rules branch; until then the rate is not available
-    assert body["attendance_rate"] is None
+    # the attendance rate is the shared monthly computation's present / expected over the period
+    rows = monthly_attendance(
+        pairing_ids=[world.pairing_a.pk], month_from=dt.date(2023, 1, 1), month_to=dt.date(2023, 12, 31)
+    )
+    expected_days = sum(r.expected for r in rows)
+    assert expected_days > 0
+    assert body["attendance_rate"] == round(sum(r.present for r in rows) / expected_days, 4)
 
 
 def test_indicators_are_scoped_to_the_caller(world: Any) -> None:

@@ -216,9 +216,26 @@ def test_unmatched_queue_assign_through_the_page(
     assert len(client.get(reverse("teams:attendance_unmatched")).context["rows"]) == 2
 
 
-def test_monthly_page_renders_pending_until_merge(world: Any) -> None:
-    resp = _client(world.users["alice"]).get(reverse("teams:attendance_monthly"), {"month": "2023-03"})
+def test_monthly_attendance_page_shows_each_persons_month(
+    world: Any, django_assert_max_num_queries: Any
+) -> None:
+    # given alice's recipient has a person on site in March 2023 with 2 present days and 1 leave day
+    team = f.TeamFactory(pairing=world.pairing_a)
+    dep = f.DeploymentFactory(team=team, planned_start=dt.date(2023, 3, 1), planned_end=dt.date(2023, 3, 31))
+    for day, status in [(1, "present"), (2, "present"), (3, "leave")]:
+        f.AttendanceFactory(deployment=dep, date=dt.date(2023, 3, day), status=status)
+    # and bob's hospital has someone on site too
+    f.DeploymentFactory(team=f.TeamFactory(pairing=world.pairing_b), planned_start=dt.date(2023, 3, 1))
+    # when alice opens March
+    client = _client(world.users["alice"])
+    with django_assert_max_num_queries(8):
+        resp = client.get(reverse("teams:attendance_monthly"), {"month": "2023-03"})
+    # then she sees only her person, with the month's figures (23 weekdays, 1 excused, 2 present)
     assert resp.status_code == 200 and resp.context["month"] == dt.date(2023, 3, 1)
+    rows = list(resp.context["page"])
+    assert [(r["deployment"], r["expected_days"], r["present_days"], r["leave_days"]) for r in rows] == [
+        (dep.pk, 22, 2, 1)
+    ]
 
 
 def test_roster_queue_constant_queries(world: Any, django_assert_max_num_queries: Any) -> None:

@@ -89,6 +89,12 @@ check: venv services
 	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(PY) manage.py check
 	$(call header,manage.py makemigrations --check)
 	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(PY) manage.py makemigrations --check --dry-run
+	$(call header,OpenAPI schema (spectacular --fail-on-warn))
+	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(PY) manage.py spectacular --fail-on-warn --validate --file /dev/null
+	$(call header,manage.py check --deploy under production settings)
+	DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_ALLOWED_HOSTS=example.org \
+	  DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+	  $(PY) manage.py check --deploy --fail-level WARNING
 
 # Extra pytest arguments: PYTEST_ARGS="-k foo -x" or the standard PYTEST_ADDOPTS.
 # pytest's exit code is kept as is: "no tests collected" (5) fails.

@@ -75,7 +75,7 @@ def scoped_pairings(*, user: Any, query: IndicatorQuery) -> list[dict[str, Any]]
     if query.pairing_id is not None:
         qs = qs.filter(pk=query.pairing_id)
     return list(
-        qs.order_by("pk").values(
+        qs.order_by("pk").values(  # type: ignore[arg-type]
             "pk", "program_id", "recipient_id", "recipient__kind", "service_start", "service_end"
         )
     )

@@ -44,9 +44,9 @@ def get_membership(user: AbstractBaseUser | AnonymousUser | None) -> Membership 
     """The user's membership, cached on the user object for the request."""
     if user is None or not user.is_authenticated:
         return None
-    cached = getattr(user, "_pairing_membership", False)
+    cached: Membership | None | bool = getattr(user, "_pairing_membership", False)
     if cached is not False:
-        return cached  # type: ignore[no-any-return]
+        return cached  # type: ignore[return-value]
     from .models import Membership
 
     membership = (
@@ -54,7 +54,7 @@ def get_membership(user: AbstractBaseUser | AnonymousUser | None) -> Membership 
         .filter(user_id=user.pk, is_active=True)
         .first()
     )
-    user._pairing_membership = membership  # type: ignore[union-attr]
+    user._pairing_membership = membership  # type: ignore[union-attr,attr-defined]
     return membership
 
 

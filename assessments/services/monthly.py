@@ -59,14 +59,15 @@ def monthly_assessment_create(
     membership = get_membership(user)
     if membership is None or membership.role != Role.RECIPIENT_COORDINATOR:
         raise PermissionDenied(_("只有受援医院联络员可以录入月考核。"))
-    deployment = (
+    scoped = (
         Deployment.objects.for_user(user)
         .select_related("team__pairing__program", "team__pairing__recipient")
         .filter(pk=deployment.pk)
         .first()
-    )  # type: ignore[assignment]
-    if deployment is None or deployment.team.pairing.recipient_id != membership.hospital_id:
+    )
+    if scoped is None or scoped.team.pairing.recipient_id != membership.hospital_id:
         raise ValidationError({"deployment": _("派驻记录不存在。")})
+    deployment = scoped
     errors: dict[str, str] = {}
     if month.day != 1:
         errors["month"] = _("月份须为该月第一天。")

@@ -25,10 +25,7 @@ from pairings.models import Hospital, PairingSupporter
 from ..choices import DeploymentRole, RosterStatus, Title
 from ..models import Deployment, Roster, RosterEntry, Staff, Team
 
-try:  # written in parallel on the rules branch; wired by the lead at merge
-    from assessments.services.findings import request_pairing_recheck
-except ImportError:  # pragma: no cover - depends on the merge
-    request_pairing_recheck = None
+from assessments.services.findings import request_pairing_recheck
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +128,9 @@ def entry_problems(
             return problems
         others = roster.entries.filter(
             staff=staff, planned_start__lte=planned_end, planned_end__gte=planned_start
-        ).exclude(pk=exclude_entry_id)
+        )
+        if exclude_entry_id is not None:
+            others = others.exclude(pk=exclude_entry_id)
         if others.exists():
             problems.append(("staff", _("该人员已在名单中")))
     return problems
@@ -266,11 +265,8 @@ def roster_file(*, user: Any, roster: Roster, comment: str = "") -> Roster:
             roster.comment = comment
             roster.save(update_fields=["status", "decided_at", "decided_by", "comment", "updated_at"])
             _sync_deployments(roster)
-            pairing_id = roster.team.pairing_id
-            if request_pairing_recheck is not None:
-                transaction.on_commit(
-                    lambda: request_pairing_recheck(pairing_id=pairing_id, reason=f"roster {roster.pk} filed")
-                )
+            # Filing changes the pairing's deployments: re-check its rules (queued on commit, coalesced).
+            request_pairing_recheck(pairing_id=roster.team.pairing_id, reason=f"roster {roster.pk} filed")
     except IntegrityError as exc:
         raise RosterError(_("备案失败：名单中有人员与其他派驻时间重叠。")) from exc
     return roster

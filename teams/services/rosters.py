@@ -18,14 +18,13 @@ from django.db.backends.postgresql.psycopg_any import DateRange
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assessments.services.findings import request_pairing_recheck
 from pairings.access import get_membership, is_global
 from pairings.choices import HospitalOrigin, Role
 from pairings.models import Hospital, PairingSupporter
 
 from ..choices import DeploymentRole, RosterStatus, Title
 from ..models import Deployment, Roster, RosterEntry, Staff, Team
-
-from assessments.services.findings import request_pairing_recheck
 
 log = logging.getLogger(__name__)
 

@@ -74,3 +74,17 @@ def test_csrf_trusted_origins_and_sessions_are_configured() -> None:
     assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
     assert isinstance(settings.CSRF_TRUSTED_ORIGINS, list)
     assert settings.CACHES["default"]["BACKEND"] == "config.cache.ResilientRedisCache"
+
+
+def test_no_template_carries_inline_script() -> None:
+    """The CSP (script-src 'self') would silently break inline scripts and handlers: keep them out."""
+    import re
+    from pathlib import Path
+
+    pattern = re.compile(r"<script(?![^>]*\bsrc=)|\son[a-z]+=\"|javascript:", re.IGNORECASE)
+    offenders = [
+        str(path)
+        for path in Path(settings.BASE_DIR, "templates").rglob("*.html")
+        if pattern.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []

@@ -69,8 +69,10 @@ def entries_file(entries: Sequence[Mapping[str, Any]], *, supporter: Hospital) -
         values.setdefault("hospital", supporter.name)
         role = str(values.get("role", ""))
         values["role"] = _ROLE_LABELS.get(role, role)
-        title = values.get("title", "")
-        values["title"] = _TITLE_LABELS.get(int(title), title) if str(title).isdigit() else title
+        title = str(values.get("title", ""))
+        values["title"] = (
+            _TITLE_LABELS.get(int(title), title) if title.isascii() and title.isdigit() else title
+        )
         gender = str(values.get("gender", ""))
         values["gender"] = _GENDER_LABELS.get(gender, gender)
         writer.writerow([str(values.get(field_of.get(h, ""), "")) for h in _HEADER])

@@ -175,14 +175,17 @@ class RosterPreviewRowSerializer(serializers.Serializer[Any]):
     entry = serializers.IntegerField(required=False, help_text="JSON 提交时 entries 中的下标")
     status = serializers.ChoiceField(choices=["new", "changed", "unchanged", "error"])
     name = serializers.CharField()
-    errors = RosterRowErrorSerializer(many=True)
+    # Response-only (documents the shape); the metaclass moves the field off ``Serializer.errors``.
+    errors = RosterRowErrorSerializer(many=True)  # type: ignore[assignment]
 
 
 class RosterPreviewSerializer(serializers.Serializer[Any]):
     applied = serializers.BooleanField()
     counts = serializers.DictField(child=serializers.IntegerField())
     rows = RosterPreviewRowSerializer(many=True)
-    errors = serializers.ListField(child=serializers.CharField(), help_text="整份名单的错误")
+    errors = serializers.ListField(  # type: ignore[assignment]
+        child=serializers.CharField(), help_text="整份名单的错误"
+    )
     removed = serializers.ListField(child=serializers.CharField(), help_text="将从名单中移除的人员")
 
 

@@ -3,11 +3,13 @@ member may see it (``Membership.can_see_personal_data``)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from pairings.api.base import national_id_field, phone_field
 
-from ..models import AttendanceRecord, Deployment, Roster, RosterEntry, Staff, Team
+from ..models import AttendanceRecord, Deployment, ImportJob, Roster, RosterEntry, Staff, Team
 
 
 class StaffSerializer(serializers.ModelSerializer[Staff]):
@@ -121,3 +123,110 @@ class AttendanceRecordSerializer(serializers.ModelSerializer[AttendanceRecord]):
             "note",
             "updated_at",
         ]
+
+
+# --- writes: roster submission and attendance upload --------------------------------------------------
+
+
+class RosterUploadSerializer(serializers.Serializer[Any]):
+    """Multipart: the roster Excel (or CSV) of the template, for ``team`` and the caller's hospital."""
+
+    file = serializers.FileField()
+    team = serializers.IntegerField(min_value=1)
+    supporter = serializers.IntegerField(min_value=1, required=False, help_text="默认为联络员所在医院")
+
+
+class RosterEntryInputSerializer(serializers.Serializer[Any]):
+    """One person of a JSON roster: the template's columns; validated by the import service, not here."""
+
+    national_id = serializers.CharField(required=False, allow_blank=True)
+    licence_no = serializers.CharField(required=False, allow_blank=True)
+    name = serializers.CharField(allow_blank=True)
+    gender = serializers.CharField(required=False, allow_blank=True, help_text="男/女 或 M/F")
+    phone = serializers.CharField(required=False, allow_blank=True)
+    hospital = serializers.CharField(required=False, allow_blank=True, help_text="默认为报送医院")
+    title = serializers.CharField(help_text="1–4 或 初级/中级/副高/正高")
+    specialty = serializers.CharField(required=False, allow_blank=True)
+    department = serializers.CharField(required=False, allow_blank=True)
+    clinical_since = serializers.CharField(required=False, allow_blank=True)
+    management_since = serializers.CharField(required=False, allow_blank=True)
+    role = serializers.CharField(help_text="leader/member 或 队长/队员")
+    post = serializers.CharField()
+    planned_start = serializers.CharField()
+    planned_end = serializers.CharField()
+
+
+class RosterEntriesSerializer(serializers.Serializer[Any]):
+    """JSON: the whole roster of ``team`` as entries (the same rules as the Excel upload)."""
+
+    team = serializers.IntegerField(min_value=1)
+    supporter = serializers.IntegerField(min_value=1, required=False, help_text="默认为联络员所在医院")
+    entries = RosterEntryInputSerializer(many=True, allow_empty=False)
+
+
+class RosterRowErrorSerializer(serializers.Serializer[Any]):
+    row = serializers.IntegerField()
+    column = serializers.CharField()
+    message = serializers.CharField()
+
+
+class RosterPreviewRowSerializer(serializers.Serializer[Any]):
+    row = serializers.IntegerField(help_text="文件中的行号（JSON：entry + 2）")
+    entry = serializers.IntegerField(required=False, help_text="JSON 提交时 entries 中的下标")
+    status = serializers.ChoiceField(choices=["new", "changed", "unchanged", "error"])
+    name = serializers.CharField()
+    # Response-only (documents the shape); the metaclass moves the field off ``Serializer.errors``.
+    errors = RosterRowErrorSerializer(many=True)  # type: ignore[assignment]
+
+
+class RosterPreviewSerializer(serializers.Serializer[Any]):
+    applied = serializers.BooleanField()
+    counts = serializers.DictField(child=serializers.IntegerField())
+    rows = RosterPreviewRowSerializer(many=True)
+    errors = serializers.ListField(  # type: ignore[assignment]
+        child=serializers.CharField(), help_text="整份名单的错误"
+    )
+    removed = serializers.ListField(child=serializers.CharField(), help_text="将从名单中移除的人员")
+
+
+class RosterConfirmSerializer(serializers.Serializer[Any]):
+    roster = RosterSerializer()
+    preview = RosterPreviewSerializer()
+
+
+class AttendanceUploadSerializer(serializers.Serializer[Any]):
+    file = serializers.FileField(help_text="钉钉考勤导出（.xlsx 或 .csv）")
+    hospital = serializers.IntegerField(min_value=1, required=False, help_text="默认为联络员所在受援医院")
+
+
+class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
+    progress = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "kind",
+            "hospital",
+            "original_name",
+            "status",
+            "progress",
+            "counts",
+            "errors",
+            "created_at",
+            "finished_at",
+            "url",
+        ]
+
+    def get_progress(self, job: ImportJob) -> int:
+        from ..services.jobs import job_progress
+
+        return job_progress(job)
+
+    def get_url(self, job: ImportJob) -> str:
+        from django.urls import reverse
+
+        path = reverse("api:attendance-import-detail", args=[job.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path

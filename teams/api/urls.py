@@ -11,5 +11,6 @@ router.register("deployments", views.DeploymentViewSet, basename="deployment")
 router.register("rosters", views.RosterViewSet, basename="roster")
 router.register("roster-entries", views.RosterEntryViewSet, basename="roster-entry")
 router.register("attendance", views.AttendanceRecordViewSet, basename="attendance")
+router.register("attendance-imports", views.AttendanceImportViewSet, basename="attendance-import")
 
 urlpatterns = router.urls

@@ -92,7 +92,7 @@ check: venv services
 	$(call header,OpenAPI schema (spectacular --fail-on-warn))
 	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(PY) manage.py spectacular --fail-on-warn --validate --file /dev/null
 	$(call header,manage.py check --deploy under production settings)
-	DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_ALLOWED_HOSTS=example.org \
+	env -u DJANGO_ALLOW_ASYNC_UNSAFE DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_ALLOWED_HOSTS=example.org \
 	  DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 

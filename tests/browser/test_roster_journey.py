@@ -22,6 +22,7 @@ from config.celery_app import app as celery_app
 from teams.choices import RosterStatus
 from teams.models import Deployment, Roster, Staff
 from teams.resources import ERROR_HEADER, ROSTER_HEADERS
+from teams.services import rosters as svc
 from tests import factories as f
 
 D = dt.date
@@ -219,3 +220,70 @@ def test_roster_from_excel_upload_to_filing_and_recheck(
     found.get_by_role("link", name="TEAM_MIN_SIZE").click()
     expect(main).to_contain_text("在岗 1–2 人")
     screenshot(page, "roster-journey-09-finding-detail")
+
+
+@pytest.fixture
+def submitted_roster(world: Any, team: Any) -> Any:
+    """Charlie's roster for the team, a leader and a member, submitted for filing."""
+    charlie = world.users["charlie"]
+    roster = svc.roster_create(user=charlie, team=team, supporter=world.supporter_a)
+    for name, role, post, end in (
+        ("王建国", "leader", "副院长", D(2024, 2, 29)),
+        ("李芳", "member", "医师", D(2023, 8, 31)),
+    ):
+        staff = f.StaffFactory(employer=world.supporter_a, name=name)
+        svc.roster_entry_add(
+            user=charlie,
+            roster=roster,
+            staff=staff,
+            role=role,
+            post=post,
+            planned_start=D(2023, 3, 1),
+            planned_end=end,
+        )
+    return svc.roster_submit(user=charlie, roster=roster)
+
+
+def test_commission_returns_a_roster_with_a_comment(
+    page, live_server, login_as, screenshot, world, submitted_roster
+):
+    main = page.locator("main")
+    # given a submitted roster in the province's filing queue
+    login_as(page, "prov")
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="备案审核").click()
+    page.locator("table tbody tr", has_text=world.recipient_a.name).get_by_role(
+        "link", name=world.recipient_a.name
+    ).click()
+
+    # when province staff return it without a comment, then it is refused and nothing changes
+    page.get_by_role("button", name="退回", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("退回须填写意见")
+    submitted_roster.refresh_from_db()
+    assert (submitted_roster.status, submitted_roster.comment, submitted_roster.decided_at) == (
+        RosterStatus.SUBMITTED,
+        "",
+        None,
+    )
+
+    # when they return it with a comment, then it leaves the queue with the comment, and nothing is deployed
+    page.get_by_label("意见").fill("队员人数不足 5 人，请补充")
+    page.get_by_role("button", name="退回", exact=True).click()
+    expect(main).to_contain_text("已退回")
+    expect(main).to_contain_text("队员人数不足 5 人，请补充")
+    screenshot(page, "roster-return-01-returned")
+    submitted_roster.refresh_from_db()
+    assert submitted_roster.status == RosterStatus.RETURNED
+    assert not Deployment.objects.exists() and not RuleRun.objects.exists()
+
+    # and the coordinator finds it editable again, with the comment, but cannot open the filing queue
+    login_as(page, "charlie")
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="派驻名单").click()
+    row = main.locator("table tbody tr", has_text=world.recipient_a.name)
+    expect(row).to_contain_text("已退回")
+    row.get_by_role("link", name=world.recipient_a.name).click()
+    expect(main).to_contain_text("队员人数不足 5 人，请补充")
+    expect(page.get_by_role("link", name="上传名单")).to_be_visible()
+    expect(page.get_by_role("button", name="提交备案")).to_be_visible()
+    screenshot(page, "roster-return-02-coordinator-sees-comment")
+    response = page.goto(f"{live_server.url}/teams/rosters/queue/")
+    assert response is not None and response.status == 404

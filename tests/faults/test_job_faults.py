@@ -29,7 +29,8 @@ from teams.models import (
     ImportKind,
     ImportStatus,
 )
-from teams.services.jobs import progress_key
+from teams.services.attendance import attendance_import
+from teams.services.jobs import import_job_run, progress_key
 from tests import factories as f
 from tests.faults.harness import CeleryWorker, RedisServer, client_app, process_env, wait_for
 from training.models import TraineeStint
@@ -201,3 +202,42 @@ def test_worker_killed_mid_report_build_leaves_one_succeeded_readable_workbook(
     assert "进修培训" in workbook.sheetnames
     training = [r for r in workbook["进修培训"].iter_rows(values_only=True) if any(v is not None for v in r)]
     assert len(training) == STINTS + 1
+
+
+def test_rerun_after_a_crash_between_the_punch_and_job_commits_still_counts_the_punches(
+    world: Any, tmp_path: Path, settings: Any
+) -> None:
+    """The window a kill -9 rarely hits: the punches committed, the job row not yet finished."""
+    # given: a job whose first run stored its punches, then died before marking the job done
+    settings.MEDIA_ROOT = tmp_path / "media"
+    sample = write_sample(tmp_path / "small.csv", 60, n_people=3)
+    job = ImportJob(kind=ImportKind.ATTENDANCE, hospital=world.recipient_a, original_name="small.csv")
+    with sample.open("rb") as fh:
+        job.file.save("small.csv", File(fh), save=False)
+    job.status = ImportStatus.RUNNING
+    job.save()
+    with sample.open("rb") as fh:
+        first = attendance_import(
+            user=None,
+            hospital=world.recipient_a,
+            f=fh,
+            name="small.csv",
+            job_id=job.pk,
+            check_permission=False,
+        )
+    assert first.inserted == 60 and _import_state(job.pk).status == ImportStatus.RUNNING
+
+    # when: the task is redelivered and runs the job again
+    done = import_job_run(job_id=job.pk)
+
+    # then: nothing is stored twice and the summary still says the job inserted the 60 punches
+    assert AttendancePunch.objects.count() == 60
+    assert (done.status, done.counts["rows_read"], done.counts["inserted"], done.counts["duplicates"]) == (
+        ImportStatus.DONE,
+        60,
+        60,
+        0,
+    )
+    # and a further redelivery of a finished job changes nothing
+    again = import_job_run(job_id=job.pk)
+    assert (again.counts, again.finished_at) == (done.counts, done.finished_at)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from pairings.models import Hospital
 
-from ..models import ImportJob, ImportKind, ImportStatus
+from ..models import AttendancePunch, ImportJob, ImportKind, ImportStatus
 from ..uploads import UploadError, check_upload
 from .attendance import attendance_import, check_can_import_attendance
 
@@ -69,6 +69,7 @@ def import_job_run(*, job_id: int) -> ImportJob:
         )
         if job.status in (ImportStatus.DONE, ImportStatus.FAILED):
             return job
+        rerun = job.status == ImportStatus.RUNNING  # a run before this one died before finishing
         job.status = ImportStatus.RUNNING
         job.save(update_fields=["status", "updated_at"])
     try:
@@ -88,6 +89,11 @@ def import_job_run(*, job_id: int) -> ImportJob:
                 progress=progress,
                 check_permission=False,
             )
+        if rerun and summary.ok:
+            # The dead run may have committed its punches already: this run then skips them all as
+            # duplicates. Count what the job inserted, whichever run it was.
+            summary.inserted = AttendancePunch.objects.filter(job_id=job.pk).count()
+            summary.duplicates = summary.rows_read - summary.inserted
         job.counts = summary.as_dict()
         job.errors = summary.errors[:200]
         job.status = ImportStatus.DONE if summary.ok else ImportStatus.FAILED

@@ -68,12 +68,8 @@ class SpotChecks(Rule):
     def evaluate(self, ctx: RuleContext) -> Iterable[Draft]:
         n = ctx.params.spot_checks_per_month
         for row in ctx.fetch(SPOT_CHECKS, {"n": n, "tz": settings.TIME_ZONE}):
-            yield self.draft(
-                subject_id=row["id"],
-                pairing_id=row["pairing_id"],
-                team_id=row["team_id"],
-                deployment_id=row["id"],
-                staff_id=row["staff_id"],
+            yield self.deployment_draft(
+                row,
                 period_start=row["month"],
                 period_end=row["month_end"],
                 message=_("%(name)s %(month)s 在岗抽查 %(k)s 次，应不少于 %(n)s 次")
@@ -117,12 +113,8 @@ class MonthlyScore(Rule):
         for row in ctx.fetch(MONTHLY, {"pass": p.monthly_pass_score}):
             month = row["month"]
             deduction = p.monthly_deduction
-            yield self.draft(
-                subject_id=row["id"],
-                pairing_id=row["pairing_id"],
-                team_id=row["team_id"],
-                deployment_id=row["id"],
-                staff_id=row["staff_id"],
+            yield self.deployment_draft(
+                row,
                 period_start=month,
                 period_end=(month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
                 - dt.timedelta(days=1),
@@ -234,12 +226,8 @@ class EndAppraisal(Rule):
                 message = _("%(name)s %(end)s 派驻期满，%(n)s 天内未出具书面考核意见（应于 %(due)s 前）")
             else:
                 message = _("%(name)s %(end)s 派驻期满，书面考核意见 %(signed)s 才签署（应于 %(due)s 前）")
-            yield self.draft(
-                subject_id=row["id"],
-                pairing_id=row["pairing_id"],
-                team_id=row["team_id"],
-                deployment_id=row["id"],
-                staff_id=row["staff_id"],
+            yield self.deployment_draft(
+                row,
                 period_start=row["end"],
                 period_end=row["due"],
                 message=message

@@ -132,6 +132,17 @@ class Rule:
         kwargs.setdefault("subject_type", self.subject_type)
         return Draft(rule_code=self.code, severity=self.severity, **kwargs)
 
+    def deployment_draft(self, row: dict[str, Any], **kwargs: Any) -> Draft:
+        """A finding about one deployment: ``row`` carries its id, pairing_id, team_id and staff_id."""
+        return self.draft(
+            subject_id=row["id"],
+            pairing_id=row["pairing_id"],
+            team_id=row["team_id"],
+            deployment_id=row["id"],
+            staff_id=row["staff_id"],
+            **kwargs,
+        )
+
 
 REGISTRY: dict[str, Rule] = {}
 

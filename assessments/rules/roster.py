@@ -171,12 +171,8 @@ class RosterFiled(Rule):
                     "start": row["start"],
                     "filed": row["filed_on"],
                 }
-            yield self.draft(
-                subject_id=row["id"],
-                pairing_id=row["pairing_id"],
-                team_id=row["team_id"],
-                deployment_id=row["id"],
-                staff_id=row["staff_id"],
+            yield self.deployment_draft(
+                row,
                 period_start=row["start"],
                 period_end=row["end"],
                 message=message,

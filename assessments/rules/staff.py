@@ -41,12 +41,8 @@ class _DeploymentRule(Rule):
     subject_type = SubjectType.DEPLOYMENT
 
     def _draft(self, row: dict[str, Any], message: str, **evidence: object) -> Draft:
-        return self.draft(
-            subject_id=row["id"],
-            pairing_id=row["pairing_id"],
-            team_id=row["team_id"],
-            deployment_id=row["id"],
-            staff_id=row["staff_id"],
+        return self.deployment_draft(
+            row,
             period_start=row["start"],
             period_end=row["end"],
             message=message,

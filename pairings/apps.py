@@ -6,3 +6,9 @@ class PairingsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "pairings"
     verbose_name = _("登记与帮扶关系 (registry and pairings)")
+
+    def ready(self) -> None:
+        # Every database connection reports committed writes, so cached API answers know when they are old.
+        from config import data_changes
+
+        data_changes.connect()

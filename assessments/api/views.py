@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponseBase
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from pairings.api.base import ScopedReadOnlyViewSet, etag_matches, list_etag
+from pairings.api.base import ScopedReadOnlyViewSet
+from pairings.api.cache import cached_answer
 
 from .. import filtersets as fs
 from ..models import (
@@ -118,7 +120,7 @@ class IndicatorsView(APIView):
     """Dashboard indicators of the caller's pairings, narrowed by program / city / pairing and period."""
 
     @extend_schema(parameters=[s.IndicatorQuerySerializer], responses=s.IndicatorsSerializer)
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponseBase:
         params = s.IndicatorQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         v = params.validated_data
@@ -129,11 +131,10 @@ class IndicatorsView(APIView):
             date_from=v.get("date_from"),
             date_to=v.get("date_to"),
         )
-        data = s.IndicatorsSerializer(indicators(user=request.user, query=query)).data
-        etag = list_etag(data)
-        if etag_matches(request, etag):
-            response = Response(status=status.HTTP_304_NOT_MODIFIED)
-        else:
-            response = Response(data)
-        response["ETag"] = etag
-        return response
+        # The indicators of a province take seconds to compute: served from the answer cache while the
+        # data is unchanged (one worker computes, concurrent callers wait for it).
+        return cached_answer(
+            request,
+            lambda: Response(s.IndicatorsSerializer(indicators(user=request.user, query=query)).data),
+            self.get_renderer_context(),
+        )

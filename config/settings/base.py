@@ -98,6 +98,11 @@ DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c pgtrigger.ignore
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+# Read-API answers kept in Redis until the data changes (pairings/api/cache.py, config/data_changes.py);
+# the expiry only bounds what a write made outside the application (psql by hand) could leave behind.
+API_CACHE_ENABLED = env.bool("API_CACHE_ENABLED", default=True)
+API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=600)
+API_CACHE_WAIT_SECONDS = env.int("API_CACHE_WAIT_SECONDS", default=30)
 CACHES = {
     "default": {
         # Redis cache whose outages are a cache miss, not a 500 (config/cache.py).

@@ -1,60 +1,53 @@
 """Shared pieces of every app's API: scoped read-only viewsets, cursor pagination, list ETags, masking.
 
 Every queryset starts from ``Model.objects.for_user(request.user)``, so a foreign object is a 404 and a
-list never shows another organisation's rows. Lists carry a weak ETag over the rendered page so a
-dashboard polling with ``If-None-Match`` gets 304 when nothing changed.
+list never shows another organisation's rows. Lists are answered from the shared answer cache while the
+data is unchanged (``cache.py``) and carry a weak ETag over the page, so a dashboard polling with
+``If-None-Match`` gets 304 when nothing changed.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any, ClassVar
 
 from django.db.models import QuerySet
+from django.http import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from pairings.access import get_membership, is_global
 
+from .cache import cached_answer, etag_matches, list_etag, with_etag
 
-def list_etag(data: Any) -> str:
-    body = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False).encode()
-    return 'W/"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-
-
-def etag_matches(request: Request, etag: str) -> bool:
-    header = request.headers.get("If-None-Match", "")
-    if not header:
-        return False
-    if header.strip() == "*":
-        return True
-    # Weak comparison (RFC 9110 §8.8.3.2): W/ prefixes are ignored.
-    wanted = {tag.strip().removeprefix("W/") for tag in header.split(",")}
-    return etag.removeprefix("W/") in wanted
+__all__ = ["etag_matches", "list_etag"]  # kept importable from here for the apps' views
 
 
 class ETagListMixin:
-    """``list`` answers 304 Not Modified when If-None-Match holds the page's current ETag."""
+    """``list`` answers 304 Not Modified when If-None-Match holds the page's current ETag (never cached:
+    for lists of bookkeeping rows that change without moving the data generation, e.g. API clients)."""
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response: Response = super().list(request, *args, **kwargs)  # type: ignore[misc]
-        if response.status_code != status.HTTP_200_OK:
-            return response
-        etag = list_etag(response.data)
-        if etag_matches(request, etag):
-            not_modified = Response(status=status.HTTP_304_NOT_MODIFIED)
-            not_modified["ETag"] = etag
-            return not_modified
-        response["ETag"] = etag
-        return response
+        return with_etag(request, response)
+
+
+class CachedListMixin:
+    """``list`` answers from the shared answer cache (``pairings.api.cache``), with ETag / 304."""
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        view: Any = self
+        return cached_answer(
+            request,
+            lambda: super(CachedListMixin, view).list(request, *args, **kwargs),
+            view.get_renderer_context(),
+        )
 
 
 class ScopedReadOnlyViewSet(
-    ETagListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    CachedListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     """List and detail of one model scoped by ``for_user``; subclasses name the joins to load."""
 

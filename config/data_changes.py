@@ -1,39 +1,35 @@
-"""A generation number of the business data, moved forward in Redis after every committed write.
+"""A generation number of the business data, moved forward after every committed write.
 
-Caches of computed answers (API lists, dashboard indicators) put the generation in their keys: a write
-anywhere makes every earlier entry unreachable, so nothing needs to know which entry a write affects.
+Caches of computed answers (API lists, dashboard indicators) store the generation they were computed at
+and are used only while it is still the current one: a write anywhere retires every earlier answer, so
+nothing needs to know which answer a write affects.
+
+The number is a PostgreSQL sequence (``data_generation``, migration pairings 0004): reading it is one tiny
+query, moving it (``nextval``) is not transactional and is never lost, so a Redis outage can cost cache
+hits but can never let an old answer be served after a write.
 
 How writes are seen: an execute wrapper on every database connection (installed on ``connection_created``)
 reads the statement text — ORM saves, bulk operations, ``QuerySet.update`` and raw SQL alike — and when it
 writes a business table (one of our apps' tables, less the bookkeeping ones below) the generation moves on
 *after the commit* (``on_commit``; at once in autocommit). Moving it after the commit matters: a reader that
 saw the new number can only have read committed data, so no old answer is ever stored under a new number.
-What this cannot see (psql by hand, a restore) is covered by ``bump()`` in those commands and by the
-caches' own expiry.
+What this cannot see is covered by a bump after ``migrate`` and ``restore`` and, for psql by hand, by the
+caches' own expiry (``API_CACHE_SECONDS``).
 
 Inside a transaction that has written but not committed, ``dirty()`` is true: its own reads must not come
 from (or go into) a shared cache, since they see data nobody else sees yet.
-
-If Redis is unreachable when a bump is due, it is remembered in the process and retried by the next bump or
-``generation()`` call; until Redis answers, the caches miss anyway.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable
 from typing import Any
 
-from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.signals import connection_created
+from django.db.models.signals import post_migrate
 
-from config.cache import CACHE_ERRORS
-
-logger = logging.getLogger(__name__)
-
-KEY = "data-generation"
 TRACKED_PREFIXES = ("pairings_", "teams_", "training_", "assessments_")
 # Written constantly and shown by no cached answer: a token's last-used minute, the Redis-outage queue,
 # an import's progress counter, the audit trail (trigger-written) and security events.
@@ -57,8 +53,6 @@ _WRITE = re.compile(
 # only statements that begin with WITH can hide a write further in.
 _SCAN_LIMIT = 4096
 
-_pending = False  # a bump that Redis did not take
-
 
 def is_tracked(table: str) -> bool:
     table = table.lower()
@@ -71,36 +65,29 @@ def written_tables(sql: str) -> set[str]:
     return {m.group(1).lower() for m in _WRITE.finditer(text) if is_tracked(m.group(1))}
 
 
-def generation() -> int:
-    """The current generation (0 before any tracked write)."""
-    retry_pending()
-    try:
-        value = cache.get(KEY)
-    except CACHE_ERRORS:  # pragma: no cover - ResilientRedisCache already answers None
-        value = None
-    return int(value or 0)
+def generation(using: str = DEFAULT_DB_ALIAS) -> int:
+    """The current generation."""
+    with connections[using].cursor() as cur:
+        cur.execute("SELECT last_value FROM data_generation")
+        return int(cur.fetchone()[0])
 
 
-def bump() -> None:
-    """Move the generation on: every cached answer computed before is out of date."""
-    global _pending
-    try:
-        try:
-            cache.incr(KEY)
-        except ValueError:  # the key does not exist yet (or expired with a flushed Redis)
-            # add() then incr(): two processes starting at once both end up counted.
-            cache.add(KEY, 0, timeout=None)
-            cache.incr(KEY)
-        _pending = False
-    except CACHE_ERRORS as exc:
-        _pending = True
-        logger.warning("data generation not moved on (Redis unreachable), will retry: %s", exc)
+def bump(using: str = DEFAULT_DB_ALIAS) -> int:
+    """Move the generation on (every cached answer computed before is out of date); the new number."""
+    with connections[using].cursor() as cur:
+        # to_regclass: NULL instead of an error while migrating a new database, before pairings 0004
+        cur.execute("SELECT nextval(to_regclass('data_generation'))")
+        value = cur.fetchone()[0]
+        return int(value) if value is not None else 0
 
 
-def retry_pending() -> None:
-    """Bump now if an earlier bump failed (readers call this before trusting the generation)."""
-    if _pending:
-        bump()
+def move_past(number: int, using: str = DEFAULT_DB_ALIAS) -> None:
+    """After a restore put the sequence back: move it beyond ``number`` (its value before), so no answer
+    cached before the restore can match again."""
+    with connections[using].cursor() as cur:
+        cur.execute(
+            "SELECT setval('data_generation', GREATEST(last_value, %s) + 1) FROM data_generation", [number]
+        )
 
 
 def _pending_in(conn: Any) -> bool:
@@ -116,7 +103,7 @@ def dirty(using: str = DEFAULT_DB_ALIAS) -> bool:
 
 
 def _committed() -> None:
-    bump()
+    bump()  # one database (DEFAULT_DB_ALIAS) holds all business data
 
 
 def _track_writes(
@@ -143,8 +130,14 @@ def install(sender: Any, connection: Any, **kwargs: Any) -> None:
         connection.execute_wrappers.insert(0, _track_writes)
 
 
+def _migrated(sender: Any, **kwargs: Any) -> None:
+    bump(kwargs.get("using", DEFAULT_DB_ALIAS))
+
+
 def connect() -> None:
     connection_created.connect(install, dispatch_uid="config.data_changes.install")
+    # Data migrations may write with SQL of their own; one bump after ``migrate`` covers them.
+    post_migrate.connect(_migrated, dispatch_uid="config.data_changes.migrated")
     # Connections opened before the receiver was connected (e.g. by a management command's checks).
     for conn in connections.all(initialized_only=True):
         if conn.connection is not None:

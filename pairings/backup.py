@@ -128,6 +128,9 @@ def _safe_members(tar: tarfile.TarFile) -> list[tarfile.TarInfo]:
 def restore_backup(source: Path) -> dict[str, Any]:
     """Replace the configured database and MEDIA_ROOT with the backup's (pg_restore --clean)."""
     manifest = verify_backup(source)
+    from config import data_changes
+
+    generation_before = data_changes.generation()
     connections.close_all()
     args, env = _pg_env()
     subprocess.run(
@@ -145,6 +148,9 @@ def restore_backup(source: Path) -> dict[str, Any]:
         check=True,
         capture_output=True,
     )
+    # pg_restore wrote past the application and put the generation back: move it beyond where it was,
+    # so no API answer cached before the restore can match again.
+    data_changes.move_past(generation_before)
     media_root = Path(settings.MEDIA_ROOT)
     media_root.parent.mkdir(parents=True, exist_ok=True)
     # Unpack next to MEDIA_ROOT, then swap, so a failed unpack leaves the current files in place.

@@ -107,7 +107,9 @@ CACHES = {
     "default": {
         # Redis cache whose outages are a cache miss, not a 500 (config/cache.py).
         "BACKEND": "config.cache.ResilientRedisCache",
-        "LOCATION": REDIS_URL,
+        # A Redis of its own (with an evicting maxmemory-policy) is best in production: the broker's
+        # Redis must never evict, and cached answers may fill memory.
+        "LOCATION": env("CACHE_REDIS_URL", default=REDIS_URL),
         "KEY_PREFIX": "pairing",
     }
 }

@@ -3,8 +3,8 @@
 Dashboards poll the same few URLs; computing a page again costs 15–40 ms of serialization (and seconds for
 a province's indicators) while the data changes a few times a day. An answer is kept under a key made of
 
-* the data generation (``config.data_changes``), stored in the entry: any committed write to business
-  data moves it on, so an answer is never served after the data it was computed from changed;
+* the data generation (``config.data_changes``) it was computed at, stored in the entry: any committed
+  write to business data moves it on, so an answer is never served after the data it came from changed;
 * the user: answers are scoped by ``for_user`` and mask personal data by the user's rights, so users never
   share an entry (two clients with the same token share, which is the point);
 * the absolute URL (pagination links are absolute), the language and the media type.
@@ -83,16 +83,12 @@ def cache_key(request: Request) -> str:
     return "api-answer:" + hashlib.sha256(parts.encode()).hexdigest()
 
 
-def _lookup(key: str) -> tuple[int, Any]:
-    """The current data generation and the entry under ``key`` if it is at least that new — one round trip:
-    the generation is stored in the entry rather than in its key."""
-    data_changes.retry_pending()
-    found = cache.get_many([data_changes.KEY, key])
-    generation = int(found.get(data_changes.KEY) or 0)
-    entry = found.get(key)
-    if entry is not None and entry[0] >= generation:
-        return generation, entry[1:]
-    return generation, None
+def _lookup(key: str, generation: int) -> Any:
+    """The entry under ``key`` if it was computed at ``generation`` (the current one), else None."""
+    entry = cache.get(key)
+    if entry is not None and entry[0] == generation:
+        return entry[1:]
+    return None
 
 
 def _answer(request: Request, etag: str, body: bytes | str, content_type: str) -> HttpResponseBase:
@@ -114,15 +110,15 @@ def with_etag(request: Request, response: Response) -> Response:
     return response
 
 
-def _wait_for(key: str, lock: str) -> Any:
-    """Another worker is computing ``key``: its answer, or None when it gave up (or Redis is away)."""
+def _wait_for(key: str, generation: int, lock: str) -> Any:
+    """Another worker is computing ``key``: its answer, or None when it gave up (or failed)."""
     deadline = time.monotonic() + float(getattr(settings, "API_CACHE_WAIT_SECONDS", 30))
     while time.monotonic() < deadline:
-        _generation, hit = _lookup(key)
+        hit = _lookup(key, generation)
         if hit is not None:
             return hit
-        if cache.get(lock) is None:  # released without an answer (error, non-200), or no Redis at all
-            return _lookup(key)[1]
+        if cache.get(lock) is None:  # released without an answer (an error, a non-200 answer), or no Redis
+            return _lookup(key, generation)
         time.sleep(POLL_SECONDS)
     return None
 
@@ -137,13 +133,14 @@ def cached_answer(
     if not cacheable(request):
         return with_etag(request, compute())
     key = cache_key(request)
-    generation, hit = _lookup(key)
+    generation = data_changes.generation()
+    hit = _lookup(key, generation)
     lock = f"{key}:{generation}:computing"
     owner = False
     if hit is None:
         owner = cache.add(lock, 1, timeout=_timeout())
         if not owner:
-            hit = _wait_for(key, lock)
+            hit = _wait_for(key, generation, lock)
     if hit is not None:
         return _answer(request, *hit)
     try:

@@ -101,3 +101,39 @@ def test_web_and_worker_recover_from_a_postgresql_restart(tmp_path: Path) -> Non
             app.send_task("tests.faults.slow_job", args=["after", 2, 0])
             wait_for(lambda: _pg_job(pg.url, "after") == ("done", 1), timeout=120, what="job after restart")
             assert w.running and web.running
+
+
+@pytest.mark.django_db(transaction=True)
+def test_api_answers_while_redis_is_unreachable_and_never_serves_what_changed_meanwhile(
+    tmp_path: Path,
+) -> None:
+    """Writes committed while Redis cannot be reached still retire the cached answers from before."""
+    import time
+
+    import redis as redis_lib
+    from django.urls import reverse
+
+    from pairings.choices import Role
+    from pairings.models import Hospital
+    from tests.api.conftest import client_for
+
+    with RedisServer(tmp_path / "redis") as redis:
+        cache = {"default": {"BACKEND": "config.cache.ResilientRedisCache", "LOCATION": redis.url}}
+        with override_settings(CACHES=cache):
+            pairing = f.PairingFactory()
+            user = f.make_member("prov", Role.PROVINCE_STAFF, province=pairing.program.province)
+            client = client_for(user)
+            url = reverse("api:pairing-list")
+            # given: an answer cached in Redis
+            assert client.get(url).status_code == 200
+            # when: Redis stops answering (paused, its data kept) while a write is committed
+            redis_lib.Redis.from_url(redis.url).execute_command("CLIENT", "PAUSE", 3000, "ALL")
+            started = time.monotonic()
+            Hospital.objects.filter(pk=pairing.recipient_id).update(name="停机期间改名")
+            # then: the API still answers, computed
+            during = client.get(url)
+            assert during.status_code == 200 and "停机期间改名" in during.content.decode()
+            # and once Redis answers again, the cached answer from before the write is not served
+            time.sleep(max(0.0, 3.2 - (time.monotonic() - started)))
+            after = client.get(url)
+            assert after.status_code == 200 and "停机期间改名" in after.content.decode()

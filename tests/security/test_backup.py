@@ -9,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
+from config import data_changes
 from pairings.models import Pairing
 from tests import factories as f
 
@@ -30,10 +31,12 @@ def test_backup_then_restore_brings_back_rows_and_media(tmp_path: Path) -> None:
         (media / "stray.txt").write_text("written after the backup")
         with pytest.raises(CommandError, match="--yes"):
             call_command("restore", str(backup_dir))
+        generation = data_changes.generation()
         call_command("restore", str(backup_dir), yes=True)
 
-        # then: the row and the file are back, the later file is gone
+        # then: the row and the file are back, the later file is gone, cached API answers are out of date
         assert Pairing.objects.get(pk=pairing.pk).note == "备份前"
+        assert data_changes.generation() != generation
         assert (media / "rosters" / "名单.xlsx").read_bytes() == b"PK\x03\x04 roster bytes"
         assert not (media / "stray.txt").exists()
     assert {p.name for p in backup_dir.iterdir()} == {"database.dump", "media.tar.gz", "manifest.json"}

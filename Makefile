@@ -109,6 +109,7 @@ fmt: venv
 
 bench: venv services
 	$(call header,bench)
+	@bash scripts/bench-deps.sh
 	@if $(PY) manage.py help --commands | grep -qx bench; then $(PY) manage.py bench; \
 	else echo "manage.py bench does not exist yet: nothing to measure"; fi
 

@@ -56,6 +56,10 @@ def _timeout() -> int:
     return int(getattr(settings, "API_CACHE_SECONDS", 600))
 
 
+def _wait_seconds() -> int:
+    return int(getattr(settings, "API_CACHE_WAIT_SECONDS", 30))
+
+
 def enabled() -> bool:
     return bool(getattr(settings, "API_CACHE_ENABLED", True))
 
@@ -112,7 +116,7 @@ def with_etag(request: Request, response: Response) -> Response:
 
 def _wait_for(key: str, generation: int, lock: str) -> Any:
     """Another worker is computing ``key``: its answer, or None when it gave up (or failed)."""
-    deadline = time.monotonic() + float(getattr(settings, "API_CACHE_WAIT_SECONDS", 30))
+    deadline = time.monotonic() + _wait_seconds()
     while time.monotonic() < deadline:
         hit = _lookup(key, generation)
         if hit is not None:
@@ -138,7 +142,8 @@ def cached_answer(
     lock = f"{key}:{generation}:computing"
     owner = False
     if hit is None:
-        owner = cache.add(lock, 1, timeout=_timeout())
+        # The lock outlives no wait: a worker killed mid-computation holds nobody up for long.
+        owner = cache.add(lock, 1, timeout=_wait_seconds())
         if not owner:
             hit = _wait_for(key, generation, lock)
     if hit is not None:

@@ -37,7 +37,26 @@ def weekdays_sql(start: str, end: str) -> str:
     return f"({_weekdays_before(end)} - {_weekdays_before(start)})"
 
 
-_SQL = f"""
+# Month k as an integer (year * 12 + month - 1): the month of a date, and the first day of month k.
+def _month_of(day: str) -> str:
+    return f"(EXTRACT(YEAR FROM {day})::int * 12 + EXTRACT(MONTH FROM {day})::int - 1)"
+
+
+def _first_day(k: str) -> str:
+    return f"make_date(({k}) / 12, MOD({k}, 12) + 1, 1)"
+
+
+# ``d``: the deployments. ``m``: one row per deployment and calendar month that touches its period and
+# whose first day is in [month_from, month_to]; [lo, hi) is the part of the month inside the period.
+# ``a``: the weekday records inside the deployments' periods, grouped by the record's month, so each
+# lands on exactly one row of ``m`` (the left join drops months outside the range; the date conditions
+# on ``d`` and ``a`` only skip rows that could not match).
+#
+# Months are walked as integers with plain date arithmetic (a timestamptz series with range
+# intersections cost several times more per row), and only between the first month starting on or
+# after month_from and the month of month_to, instead of generating a deployment's other months and
+# filtering them out.
+_CTES = f"""
 WITH d AS (
     SELECT d.id, t.pairing_id, d.period
       FROM teams_deployment d
@@ -46,35 +65,46 @@ WITH d AS (
      WHERE (%(program_id)s::bigint IS NULL OR p.program_id = %(program_id)s)
        AND (%(pairing_ids)s::bigint[] IS NULL OR p.id = ANY(%(pairing_ids)s))
        AND (%(deployment_ids)s::bigint[] IS NULL OR d.id = ANY(%(deployment_ids)s))
+       AND (%(month_from)s::date IS NULL OR upper(d.period) > %(month_from)s::date)
+       AND (%(month_to)s::date IS NULL OR lower(d.period) <= %(month_to)s::date + 31)
 ),
 m AS (
-    SELECT d.id AS deployment_id, d.pairing_id, d.period, gs::date AS month,
-           daterange(gs::date, (gs + interval '1 month')::date) * d.period AS span
-      FROM d,
-           generate_series(date_trunc('month', lower(d.period)), upper(d.period) - 1, interval '1 month')
-               AS gs
-     WHERE (%(month_from)s::date IS NULL OR gs >= %(month_from)s::date)
-       AND (%(month_to)s::date IS NULL OR gs <= %(month_to)s::date)
-),
-w AS (
-    SELECT m.deployment_id, m.month, {weekdays_sql("lower(m.span)", "upper(m.span)")} AS weekdays
-      FROM m
+    SELECT d.id AS deployment_id, d.pairing_id, x.month, x.lo, x.hi,
+           {weekdays_sql("x.lo", "x.hi")} AS weekdays
+      FROM d
+     CROSS JOIN generate_series(
+               GREATEST({_month_of("lower(d.period)")}, {_month_of("%(month_from)s::date - 1")} + 1),
+               LEAST({_month_of("upper(d.period) - 1")}, {_month_of("%(month_to)s::date")})
+           ) AS k
+     CROSS JOIN LATERAL (
+           SELECT {_first_day("k")} AS month,
+                  GREATEST({_first_day("k")}, lower(d.period)) AS lo,
+                  LEAST({_first_day("k + 1")}, upper(d.period)) AS hi
+           ) AS x
+     -- Repeats the series bounds: lets the planner expect a few months per deployment instead of
+     -- generate_series' default 1000 rows (that estimate alone triggers JIT compilation, ~1 s).
+     WHERE (%(month_from)s::date IS NULL OR k >= {_month_of("%(month_from)s::date - 1")} + 1)
+       AND (%(month_to)s::date IS NULL OR k <= {_month_of("%(month_to)s::date")})
 ),
 a AS (
-    SELECT m.deployment_id, m.month,
+    SELECT r.deployment_id, {_first_day(_month_of("r.date"))} AS month,
            COUNT(*) FILTER (WHERE r.status = ANY(%(present)s)) AS present,
            COUNT(*) FILTER (WHERE r.status = ANY(%(excused)s)) AS excused,
            COUNT(*) FILTER (WHERE NOT (r.status = ANY(%(present)s)) AND NOT (r.status = ANY(%(excused)s)))
                AS absent
-      FROM m JOIN teams_attendancerecord r
-        ON r.deployment_id = m.deployment_id AND r.date <@ m.span AND EXTRACT(ISODOW FROM r.date) < 6
-     GROUP BY m.deployment_id, m.month
+      FROM d JOIN teams_attendancerecord r ON r.deployment_id = d.id AND r.date <@ d.period
+     WHERE EXTRACT(ISODOW FROM r.date) < 6
+       AND (%(month_from)s::date IS NULL OR r.date >= %(month_from)s::date)
+       AND (%(month_to)s::date IS NULL OR r.date <= %(month_to)s::date + 31)
+     GROUP BY 1, 2
 )
-SELECT m.deployment_id, m.pairing_id, m.month, lower(m.span) AS span_start, upper(m.span) - 1 AS span_end,
-       w.weekdays::int, COALESCE(a.excused, 0)::int AS excused, COALESCE(a.present, 0)::int AS present,
+"""
+
+_SQL = f"""{_CTES}
+SELECT m.deployment_id, m.pairing_id, m.month, m.lo AS span_start, m.hi - 1 AS span_end,
+       m.weekdays::int, COALESCE(a.excused, 0)::int AS excused, COALESCE(a.present, 0)::int AS present,
        COALESCE(a.absent, 0)::int AS absent
-  FROM m JOIN w USING (deployment_id, month)
-  LEFT JOIN a USING (deployment_id, month)
+  FROM m LEFT JOIN a USING (deployment_id, month)
  ORDER BY m.deployment_id, m.month
 """
 

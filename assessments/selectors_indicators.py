@@ -210,11 +210,13 @@ def _capacity(*, user: Any, pairings: list[dict[str, Any]], query: IndicatorQuer
 def _attendance_rate(*, pairing_ids: Iterable[int], query: IndicatorQuery) -> float | None:
     """ATTENDANCE_RATE over the period: present days / expected working days (approved leave excused),
     from the same computation the rule and the appraisals use."""
-    from teams.selectors_attendance import monthly_attendance
+    from teams.selectors_attendance import attendance_totals
 
     month_from = query.date_from.replace(day=1) if query.date_from else None
-    rows = monthly_attendance(pairing_ids=list(pairing_ids), month_from=month_from, month_to=query.date_to)
-    return _rate(sum(r.present for r in rows), sum(r.expected for r in rows))
+    present, expected = attendance_totals(
+        pairing_ids=list(pairing_ids), month_from=month_from, month_to=query.date_to
+    )
+    return _rate(present, expected)
 
 
 def indicators(*, user: Any, query: IndicatorQuery) -> dict[str, Any]:

@@ -108,6 +108,13 @@ SELECT m.deployment_id, m.pairing_id, m.month, m.lo AS span_start, m.hi - 1 AS s
  ORDER BY m.deployment_id, m.month
 """
 
+# Σ present and Σ expected (``MonthlyAttendance.expected``) over the same rows, without sending them.
+_TOTALS_SQL = f"""{_CTES}
+SELECT COALESCE(SUM(COALESCE(a.present, 0)), 0)::bigint,
+       COALESCE(SUM(GREATEST(m.weekdays - COALESCE(a.excused, 0), 0)), 0)::bigint
+  FROM m LEFT JOIN a USING (deployment_id, month)
+"""
+
 
 @dataclasses.dataclass(frozen=True)
 class MonthlyAttendance:
@@ -130,6 +137,24 @@ class MonthlyAttendance:
         return self.present / self.expected if self.expected else None
 
 
+def _params(
+    program_id: int | None,
+    pairing_ids: Sequence[int] | None,
+    deployment_ids: Sequence[int] | None,
+    month_from: dt.date | None,
+    month_to: dt.date | None,
+) -> dict[str, Any]:
+    return {
+        "program_id": program_id,
+        "pairing_ids": list(pairing_ids) if pairing_ids is not None else None,
+        "deployment_ids": list(deployment_ids) if deployment_ids is not None else None,
+        "month_from": month_from,
+        "month_to": month_to,
+        "present": sorted(str(s) for s in PRESENT_STATUSES),
+        "excused": sorted(str(s) for s in EXCUSED_STATUSES),
+    }
+
+
 def monthly_attendance(
     *,
     program_id: int | None = None,
@@ -142,18 +167,28 @@ def monthly_attendance(
     ``deployment_ids`` taken from a ``for_user`` queryset (the rule engine passes its program).
     ``month_from``/``month_to`` are first days of months (inclusive).
     """
-    params: dict[str, Any] = {
-        "program_id": program_id,
-        "pairing_ids": list(pairing_ids) if pairing_ids is not None else None,
-        "deployment_ids": list(deployment_ids) if deployment_ids is not None else None,
-        "month_from": month_from,
-        "month_to": month_to,
-        "present": sorted(str(s) for s in PRESENT_STATUSES),
-        "excused": sorted(str(s) for s in EXCUSED_STATUSES),
-    }
+    params = _params(program_id, pairing_ids, deployment_ids, month_from, month_to)
     with connection.cursor() as cur:
         cur.execute(_SQL, params)
         return [MonthlyAttendance(*row) for row in cur.fetchall()]
+
+
+def attendance_totals(
+    *,
+    program_id: int | None = None,
+    pairing_ids: Sequence[int] | None = None,
+    deployment_ids: Sequence[int] | None = None,
+    month_from: dt.date | None = None,
+    month_to: dt.date | None = None,
+) -> tuple[int, int]:
+    """(Σ present, Σ expected) over the rows ``monthly_attendance`` returns for the same arguments, summed
+    in the database: the ATTENDANCE_RATE of a whole program or period without fetching a row per
+    deployment and month."""
+    params = _params(program_id, pairing_ids, deployment_ids, month_from, month_to)
+    with connection.cursor() as cur:
+        cur.execute(_TOTALS_SQL, params)
+        present, expected = cur.fetchone()
+    return int(present), int(expected)
 
 
 def monthly_attendance_table(*, user: Any, month: dt.date) -> list[dict[str, Any]]:

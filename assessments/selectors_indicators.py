@@ -13,7 +13,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from pairings.models import Pairing, Program
 from teams.selectors import coverage_summaries, headcount_intervals
@@ -65,8 +65,12 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     raise ValueError(day)
 
 
-def scoped_pairings(*, user: Any, query: IndicatorQuery) -> list[dict[str, Any]]:
-    """The pairings the indicators cover: the user's own (``for_user``), narrowed by program/city/pairing."""
+def scoped_pairing_queryset(*, user: Any, query: IndicatorQuery) -> QuerySet[Pairing]:
+    """The pairings the indicators cover: the user's own (``for_user``), narrowed by program/city/pairing.
+
+    The other figures filter on it as a subquery (``pairing_id__in=scope.values("pk")``) rather than on
+    a list of ids: at national scale that is thousands of parameters per query for Django to adapt and
+    Postgres to parse, where the subquery costs nothing."""
     qs = Pairing.objects.for_user(user)
     if query.program_id is not None:
         qs = qs.filter(program_id=query.program_id)
@@ -74,8 +78,14 @@ def scoped_pairings(*, user: Any, query: IndicatorQuery) -> list[dict[str, Any]]
         qs = qs.filter(recipient__city_id=query.city_id)
     if query.pairing_id is not None:
         qs = qs.filter(pk=query.pairing_id)
+    return qs
+
+
+def scoped_pairings(*, user: Any, query: IndicatorQuery) -> list[dict[str, Any]]:
     return list(
-        qs.order_by("pk").values(  # type: ignore[arg-type]
+        scoped_pairing_queryset(user=user, query=query)
+        .order_by("pk")
+        .values(  # type: ignore[arg-type]
             "pk", "program_id", "recipient_id", "recipient__kind", "service_start", "service_end"
         )
     )
@@ -111,7 +121,12 @@ def _coverage(pairings: list[dict[str, Any]], rules: dict[int, Any], query: Indi
 
 
 def _training(
-    *, user: Any, pairings: list[dict[str, Any]], rules: dict[int, Any], query: IndicatorQuery
+    *,
+    user: Any,
+    pairings: list[dict[str, Any]],
+    scope: QuerySet[Pairing],
+    rules: dict[int, Any],
+    query: IndicatorQuery,
 ) -> dict[str, Any]:
     """TRAINING_QUOTA: free stints of ≥ M months started in the period, against N per pairing per year."""
     quota = 0
@@ -122,10 +137,9 @@ def _training(
         start = max(p["service_start"], query.date_from or p["service_start"])
         end = min(p["service_end"], query.date_to or p["service_end"])
         quota += n * _years(start, end)
-    ids = [p["pk"] for p in pairings]
     rows = (
         TraineeStint.objects.for_user(user)
-        .filter(_in_range("start_date", query), pairing_id__in=ids, is_free=True)
+        .filter(_in_range("start_date", query), pairing_id__in=scope.values("pk"), is_free=True)
         .values_list("pairing__program_id", "start_date", "end_date")
     )
     trainees = qualifying = 0
@@ -142,10 +156,12 @@ def _training(
     }
 
 
-def _findings(*, user: Any, pairings: list[dict[str, Any]], query: IndicatorQuery) -> dict[str, Any]:
+def _findings(
+    *, user: Any, pairings: list[dict[str, Any]], scope: QuerySet[Pairing], query: IndicatorQuery
+) -> dict[str, Any]:
     qs = Finding.objects.for_user(user).filter(status=FindingStatus.OPEN)
     if query.pairing_id is not None or query.city_id is not None:
-        qs = qs.filter(pairing_id__in=[p["pk"] for p in pairings])
+        qs = qs.filter(pairing_id__in=scope.values("pk"))
     else:
         # Program-level findings (no pairing) count too when the whole program or province is asked for.
         programs = {p["program_id"] for p in pairings}
@@ -162,9 +178,9 @@ def _findings(*, user: Any, pairings: list[dict[str, Any]], query: IndicatorQuer
     return {"total": sum(r["count"] for r in rows), "by_rule_and_severity": rows}
 
 
-def _appraisals(*, user: Any, pairings: list[dict[str, Any]], query: IndicatorQuery) -> dict[str, Any]:
+def _appraisals(*, user: Any, scope: QuerySet[Pairing], query: IndicatorQuery) -> dict[str, Any]:
     qs = AnnualAppraisal.objects.for_user(user).filter(
-        pairing_id__in=[p["pk"] for p in pairings], status=AppraisalStatus.PUBLISHED
+        pairing_id__in=scope.values("pk"), status=AppraisalStatus.PUBLISHED
     )
     if query.date_from is not None:
         qs = qs.filter(year__gte=query.date_from.year)
@@ -174,9 +190,8 @@ def _appraisals(*, user: Any, pairings: list[dict[str, Any]], query: IndicatorQu
     return {"published": sum(counts.values()), "grades": {g.value: counts.get(g.value, 0) for g in Grade}}
 
 
-def _capacity(*, user: Any, pairings: list[dict[str, Any]], query: IndicatorQuery) -> dict[str, Any]:
-    hospitals = sorted({p["recipient_id"] for p in pairings})
-    ids = [p["pk"] for p in pairings]
+def _capacity(*, user: Any, scope: QuerySet[Pairing], query: IndicatorQuery) -> dict[str, Any]:
+    hospitals = scope.values("recipient_id")
     built = CentreStatus.BUILT, CentreStatus.ACCREDITED
     centres = CentreProgress.objects.for_user(user).filter(
         _in_range("achieved_on", query), hospital_id__in=hospitals, status__in=built
@@ -194,7 +209,7 @@ def _capacity(*, user: Any, pairings: list[dict[str, Any]], query: IndicatorQuer
     )
     remote = (
         RemoteService.objects.for_user(user)
-        .filter(_in_range("month", query), pairing_id__in=ids)
+        .filter(_in_range("month", query), pairing_id__in=scope.values("pk"))
         .aggregate(n=Sum("count"))
     )
     return {
@@ -210,15 +225,18 @@ def _capacity(*, user: Any, pairings: list[dict[str, Any]], query: IndicatorQuer
 def _attendance_rate(*, pairing_ids: Iterable[int], query: IndicatorQuery) -> float | None:
     """ATTENDANCE_RATE over the period: present days / expected working days (approved leave excused),
     from the same computation the rule and the appraisals use."""
-    from teams.selectors_attendance import monthly_attendance
+    from teams.selectors_attendance import attendance_totals
 
     month_from = query.date_from.replace(day=1) if query.date_from else None
-    rows = monthly_attendance(pairing_ids=list(pairing_ids), month_from=month_from, month_to=query.date_to)
-    return _rate(sum(r.present for r in rows), sum(r.expected for r in rows))
+    present, expected = attendance_totals(
+        pairing_ids=list(pairing_ids), month_from=month_from, month_to=query.date_to
+    )
+    return _rate(present, expected)
 
 
 def indicators(*, user: Any, query: IndicatorQuery) -> dict[str, Any]:
     """All dashboard indicators for the user's pairings selected by ``query`` (see module docstring)."""
+    scope = scoped_pairing_queryset(user=user, query=query)
     pairings = scoped_pairings(user=user, query=query)
     program_ids = {p["program_id"] for p in pairings}
     rules = {prog.pk: prog.rules for prog in Program.objects.filter(pk__in=program_ids)}
@@ -232,9 +250,9 @@ def indicators(*, user: Any, query: IndicatorQuery) -> dict[str, Any]:
         },
         "pairings": len(pairings),
         "coverage": _coverage(pairings, rules, query),
-        "training": _training(user=user, pairings=pairings, rules=rules, query=query),
-        "findings_open": _findings(user=user, pairings=pairings, query=query),
-        "appraisals": _appraisals(user=user, pairings=pairings, query=query),
-        "capacity": _capacity(user=user, pairings=pairings, query=query),
+        "training": _training(user=user, pairings=pairings, scope=scope, rules=rules, query=query),
+        "findings_open": _findings(user=user, pairings=pairings, scope=scope, query=query),
+        "appraisals": _appraisals(user=user, scope=scope, query=query),
+        "capacity": _capacity(user=user, scope=scope, query=query),
         "attendance_rate": _attendance_rate(pairing_ids=[p["pk"] for p in pairings], query=query),
     }

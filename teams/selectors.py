@@ -17,6 +17,9 @@ from .models import Deployment, Team
 # Sweep-line over deployment start/end events: one row per change of head-count, so the cost grows with
 # the number of deployments, not with pairings × days. Pairing service periods add zero-weight boundary
 # events so the first and last intervals are clipped to the period (and empty periods show as 0 on site).
+# Deployments ending before the clipped period or starting after it are left out: the period's first
+# row starts on its boundary event, where such a deployment's +1 and -1 have cancelled, and rows after
+# the period are dropped — the same intervals from fewer events (a program-year of a multi-year program).
 _INTERVALS_SQL = """
 WITH p AS (
     SELECT p.id,
@@ -27,13 +30,15 @@ WITH p AS (
        AND (%(pairing_ids)s::bigint[] IS NULL OR p.id = ANY(%(pairing_ids)s))
 ),
 p_ok AS (SELECT * FROM p WHERE s <= e),
+dep AS (
+    SELECT t.pairing_id, d.period, CASE WHEN d.role = 'leader' THEN 1 ELSE 0 END AS leader
+      FROM teams_deployment d JOIN teams_team t ON t.id = d.team_id JOIN p_ok ON p_ok.id = t.pairing_id
+     WHERE upper(d.period) > p_ok.s AND lower(d.period) <= p_ok.e
+),
 ev AS (
-    SELECT t.pairing_id, lower(d.period) AS day, 1 AS dn,
-           CASE WHEN d.role = 'leader' THEN 1 ELSE 0 END AS dl
-      FROM teams_deployment d JOIN teams_team t ON t.id = d.team_id JOIN p_ok ON p_ok.id = t.pairing_id
+    SELECT pairing_id, lower(period) AS day, 1 AS dn, leader AS dl FROM dep
     UNION ALL
-    SELECT t.pairing_id, upper(d.period), -1, CASE WHEN d.role = 'leader' THEN -1 ELSE 0 END
-      FROM teams_deployment d JOIN teams_team t ON t.id = d.team_id JOIN p_ok ON p_ok.id = t.pairing_id
+    SELECT pairing_id, upper(period), -1, -leader FROM dep
     UNION ALL SELECT id, s, 0, 0 FROM p_ok
     UNION ALL SELECT id, e + 1, 0, 0 FROM p_ok
 ),

@@ -22,7 +22,41 @@ from django.db import connection
 
 from .choices import EXCUSED_STATUSES, PRESENT_STATUSES
 
-_SQL = """
+
+# Monday–Friday days in [start, end) in closed form rather than by walking the days (a generate_series
+# over every day of every deployment-month was most of this query's time). _weekdays_before(x) counts the
+# weekdays from Monday 1900-01-01 up to x: five per whole week, plus the days into x's week, at most five.
+# Integer division truncates toward zero, so it holds for dates from 1900-01-01 on.
+def _weekdays_before(day: str) -> str:
+    days = f"({day} - DATE '1900-01-01')"
+    return f"({days} / 7 * 5 + LEAST(MOD({days}, 7), 5))"
+
+
+def weekdays_sql(start: str, end: str) -> str:
+    """SQL expression: the number of Monday–Friday days in [``start``, ``end``) (two SQL date expressions)."""
+    return f"({_weekdays_before(end)} - {_weekdays_before(start)})"
+
+
+# Month k as an integer (year * 12 + month - 1): the month of a date, and the first day of month k.
+def _month_of(day: str) -> str:
+    return f"(EXTRACT(YEAR FROM {day})::int * 12 + EXTRACT(MONTH FROM {day})::int - 1)"
+
+
+def _first_day(k: str) -> str:
+    return f"make_date(({k}) / 12, MOD({k}, 12) + 1, 1)"
+
+
+# ``d``: the deployments. ``m``: one row per deployment and calendar month that touches its period and
+# whose first day is in [month_from, month_to]; [lo, hi) is the part of the month inside the period.
+# ``a``: the weekday records inside the deployments' periods, grouped by the record's month, so each
+# lands on exactly one row of ``m`` (the left join drops months outside the range; the date conditions
+# on ``d`` and ``a`` only skip rows that could not match).
+#
+# Months are walked as integers with plain date arithmetic (a timestamptz series with range
+# intersections cost several times more per row), and only between the first month starting on or
+# after month_from and the month of month_to, instead of generating a deployment's other months and
+# filtering them out.
+_CTES = f"""
 WITH d AS (
     SELECT d.id, t.pairing_id, d.period
       FROM teams_deployment d
@@ -31,38 +65,54 @@ WITH d AS (
      WHERE (%(program_id)s::bigint IS NULL OR p.program_id = %(program_id)s)
        AND (%(pairing_ids)s::bigint[] IS NULL OR p.id = ANY(%(pairing_ids)s))
        AND (%(deployment_ids)s::bigint[] IS NULL OR d.id = ANY(%(deployment_ids)s))
+       AND (%(month_from)s::date IS NULL OR upper(d.period) > %(month_from)s::date)
+       AND (%(month_to)s::date IS NULL OR lower(d.period) <= %(month_to)s::date + 31)
 ),
 m AS (
-    SELECT d.id AS deployment_id, d.pairing_id, d.period, gs::date AS month,
-           daterange(gs::date, (gs + interval '1 month')::date) * d.period AS span
-      FROM d,
-           generate_series(date_trunc('month', lower(d.period)), upper(d.period) - 1, interval '1 month')
-               AS gs
-     WHERE (%(month_from)s::date IS NULL OR gs >= %(month_from)s::date)
-       AND (%(month_to)s::date IS NULL OR gs <= %(month_to)s::date)
-),
-w AS (
-    SELECT m.deployment_id, m.month,
-           (SELECT COUNT(*) FROM generate_series(lower(m.span), upper(m.span) - 1, interval '1 day') AS day
-             WHERE EXTRACT(ISODOW FROM day) < 6) AS weekdays
-      FROM m
+    SELECT d.id AS deployment_id, d.pairing_id, x.month, x.lo, x.hi,
+           {weekdays_sql("x.lo", "x.hi")} AS weekdays
+      FROM d
+     CROSS JOIN generate_series(
+               GREATEST({_month_of("lower(d.period)")}, {_month_of("%(month_from)s::date - 1")} + 1),
+               LEAST({_month_of("upper(d.period) - 1")}, {_month_of("%(month_to)s::date")})
+           ) AS k
+     CROSS JOIN LATERAL (
+           SELECT {_first_day("k")} AS month,
+                  GREATEST({_first_day("k")}, lower(d.period)) AS lo,
+                  LEAST({_first_day("k + 1")}, upper(d.period)) AS hi
+           ) AS x
+     -- Repeats the series bounds: lets the planner expect a few months per deployment instead of
+     -- generate_series' default 1000 rows (that estimate alone triggers JIT compilation, ~1 s).
+     WHERE (%(month_from)s::date IS NULL OR k >= {_month_of("%(month_from)s::date - 1")} + 1)
+       AND (%(month_to)s::date IS NULL OR k <= {_month_of("%(month_to)s::date")})
 ),
 a AS (
-    SELECT m.deployment_id, m.month,
+    SELECT r.deployment_id, {_first_day(_month_of("r.date"))} AS month,
            COUNT(*) FILTER (WHERE r.status = ANY(%(present)s)) AS present,
            COUNT(*) FILTER (WHERE r.status = ANY(%(excused)s)) AS excused,
            COUNT(*) FILTER (WHERE NOT (r.status = ANY(%(present)s)) AND NOT (r.status = ANY(%(excused)s)))
                AS absent
-      FROM m JOIN teams_attendancerecord r
-        ON r.deployment_id = m.deployment_id AND r.date <@ m.span AND EXTRACT(ISODOW FROM r.date) < 6
-     GROUP BY m.deployment_id, m.month
+      FROM d JOIN teams_attendancerecord r ON r.deployment_id = d.id AND r.date <@ d.period
+     WHERE EXTRACT(ISODOW FROM r.date) < 6
+       AND (%(month_from)s::date IS NULL OR r.date >= %(month_from)s::date)
+       AND (%(month_to)s::date IS NULL OR r.date <= %(month_to)s::date + 31)
+     GROUP BY 1, 2
 )
-SELECT m.deployment_id, m.pairing_id, m.month, lower(m.span) AS span_start, upper(m.span) - 1 AS span_end,
-       w.weekdays::int, COALESCE(a.excused, 0)::int AS excused, COALESCE(a.present, 0)::int AS present,
+"""
+
+_SQL = f"""{_CTES}
+SELECT m.deployment_id, m.pairing_id, m.month, m.lo AS span_start, m.hi - 1 AS span_end,
+       m.weekdays::int, COALESCE(a.excused, 0)::int AS excused, COALESCE(a.present, 0)::int AS present,
        COALESCE(a.absent, 0)::int AS absent
-  FROM m JOIN w USING (deployment_id, month)
-  LEFT JOIN a USING (deployment_id, month)
+  FROM m LEFT JOIN a USING (deployment_id, month)
  ORDER BY m.deployment_id, m.month
+"""
+
+# Σ present and Σ expected (``MonthlyAttendance.expected``) over the same rows, without sending them.
+_TOTALS_SQL = f"""{_CTES}
+SELECT COALESCE(SUM(COALESCE(a.present, 0)), 0)::bigint,
+       COALESCE(SUM(GREATEST(m.weekdays - COALESCE(a.excused, 0), 0)), 0)::bigint
+  FROM m LEFT JOIN a USING (deployment_id, month)
 """
 
 
@@ -87,6 +137,24 @@ class MonthlyAttendance:
         return self.present / self.expected if self.expected else None
 
 
+def _params(
+    program_id: int | None,
+    pairing_ids: Sequence[int] | None,
+    deployment_ids: Sequence[int] | None,
+    month_from: dt.date | None,
+    month_to: dt.date | None,
+) -> dict[str, Any]:
+    return {
+        "program_id": program_id,
+        "pairing_ids": list(pairing_ids) if pairing_ids is not None else None,
+        "deployment_ids": list(deployment_ids) if deployment_ids is not None else None,
+        "month_from": month_from,
+        "month_to": month_to,
+        "present": sorted(str(s) for s in PRESENT_STATUSES),
+        "excused": sorted(str(s) for s in EXCUSED_STATUSES),
+    }
+
+
 def monthly_attendance(
     *,
     program_id: int | None = None,
@@ -99,18 +167,28 @@ def monthly_attendance(
     ``deployment_ids`` taken from a ``for_user`` queryset (the rule engine passes its program).
     ``month_from``/``month_to`` are first days of months (inclusive).
     """
-    params: dict[str, Any] = {
-        "program_id": program_id,
-        "pairing_ids": list(pairing_ids) if pairing_ids is not None else None,
-        "deployment_ids": list(deployment_ids) if deployment_ids is not None else None,
-        "month_from": month_from,
-        "month_to": month_to,
-        "present": sorted(str(s) for s in PRESENT_STATUSES),
-        "excused": sorted(str(s) for s in EXCUSED_STATUSES),
-    }
+    params = _params(program_id, pairing_ids, deployment_ids, month_from, month_to)
     with connection.cursor() as cur:
         cur.execute(_SQL, params)
         return [MonthlyAttendance(*row) for row in cur.fetchall()]
+
+
+def attendance_totals(
+    *,
+    program_id: int | None = None,
+    pairing_ids: Sequence[int] | None = None,
+    deployment_ids: Sequence[int] | None = None,
+    month_from: dt.date | None = None,
+    month_to: dt.date | None = None,
+) -> tuple[int, int]:
+    """(Σ present, Σ expected) over the rows ``monthly_attendance`` returns for the same arguments, summed
+    in the database: the ATTENDANCE_RATE of a whole program or period without fetching a row per
+    deployment and month."""
+    params = _params(program_id, pairing_ids, deployment_ids, month_from, month_to)
+    with connection.cursor() as cur:
+        cur.execute(_TOTALS_SQL, params)
+        present, expected = cur.fetchone()
+    return int(present), int(expected)
 
 
 def monthly_attendance_table(*, user: Any, month: dt.date) -> list[dict[str, Any]]:

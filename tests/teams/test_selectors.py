@@ -54,3 +54,22 @@ def test_actual_dates_override_planned(pairing):
         (D(2023, 1, 1), D(2023, 1, 15), 1),
         (D(2023, 1, 16), D(2023, 1, 31), 0),
     ]
+
+
+def test_deployments_outside_the_window_do_not_change_it(pairing):
+    # given deployments ending the day before, starting the day after, and spanning the 10th … 12th
+    team = f.TeamFactory(pairing=pairing)
+    for start, end, role in [
+        (D(2023, 1, 1), D(2023, 1, 9), "leader"),
+        (D(2023, 1, 13), D(2023, 1, 20), "leader"),
+        (D(2023, 1, 2), D(2023, 1, 11), "member"),
+        (D(2023, 1, 5), D(2023, 1, 10), "leader"),
+    ]:
+        f.DeploymentFactory(team=team, role=role, planned_start=start, planned_end=end)
+    ivs = headcount_intervals(pairing_ids=[pairing.pk], date_from=D(2023, 1, 10), date_to=D(2023, 1, 12))
+    # then only the overlapping ones count, whatever the others did before or after
+    assert [(i.start, i.end, i.on_site, i.leaders) for i in ivs] == [
+        (D(2023, 1, 10), D(2023, 1, 10), 2, 1),
+        (D(2023, 1, 11), D(2023, 1, 11), 1, 0),
+        (D(2023, 1, 12), D(2023, 1, 12), 0, 0),
+    ]

@@ -505,14 +505,14 @@ def run(ctx: BenchContext) -> None:
             uncached: dict[str, dict[str, dict[str, float]]] = {}
             with gunicorn(API_CACHE_ENABLED="false") as port:
                 for name, path in endpoints.items():
-                    load(port, [path], token, clients=2, seconds=1.0)  # warm up workers and connections
+                    load(port, [path], token, clients=6, seconds=2.0)  # warm up every worker
                     one = load(port, [path], token, clients=1, seconds=short)
                     # An uncached indicator takes long enough that 20 clients mostly queue: a short run.
                     many = load(port, [path], token, clients=CLIENTS, seconds=short)
                     uncached[name] = {"one": one, "many": many}
             with gunicorn() as port:
                 for name, path in endpoints.items():
-                    load(port, [path], token, clients=2, seconds=1.0)  # fills the cache
+                    load(port, [path], token, clients=6, seconds=2.0)  # fills the cache, warms every worker
                     one = load(port, [path], token, clients=1, seconds=short)
                     hot = load(port, [path], token, clients=CLIENTS, seconds=seconds)
                     ctx.report(

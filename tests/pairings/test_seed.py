@@ -341,3 +341,73 @@ def test_the_rule_engine_finds_every_planted_violation_and_nothing_else(demo: No
     assert unmatched == []
     assert [(f.program.code, f.rule_code, f.message) for f in extra] == []
     assert len(findings) == len(planted)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("code, year", [("GS2022", 2023), ("BZ2016", 2017)])
+def test_api_indicators_equal_the_reports_and_the_dashboard(demo: None, code: str, year: int) -> None:
+    """Issue 7: the dashboard API's numbers are the ones the annual report and the commission's home page
+    show, on the demo's real data (attendance, gaps, leave, trainees, planted violations)."""
+    import datetime as dt
+
+    from rest_framework.test import APIClient
+
+    from assessments.reports.figures import pairing_figures
+    from pairings.selectors_dashboard import commission_dashboard
+
+    program = Program.objects.get(code=code)
+    call_command("run_rules", "--program", code, "--sync", stdout=io.StringIO())
+    admin = get_user_model().objects.get(username="admin")
+    api = APIClient()
+    api.force_login(admin)
+
+    def indicators(**params: Any) -> dict[str, Any]:
+        response = api.get("/api/v1/indicators/", {"program": program.pk, **params})
+        assert response.status_code == 200
+        return response.json()  # type: ignore[no-any-return]
+
+    # the annual report's per-pairing figures, summed, against the API's year
+    year_api = indicators(date_from=f"{year}-01-01", date_to=f"{year}-12-31")
+    figures = pairing_figures(program=program, year=year).values()
+
+    def total(key: str) -> int:
+        return sum(int(fig[key]) for fig in figures)
+
+    coverage = year_api["coverage"]
+    assert coverage["period_days"] == total("period_days") > 0
+    assert coverage["covered_days"] == total("covered_days")
+    assert coverage["full_strength_days"] == total("full_strength_days")
+    assert coverage["single_leader_days"] == total("single_leader_days")
+    assert coverage["gap_count"] == total("gap_count")
+    assert year_api["training"]["qualifying_trainees"] == total("trainees")
+    expected, present = total("attendance_expected"), total("attendance_present")
+    assert year_api["attendance_rate"] == (round(present / expected, 4) if expected else None)
+    if code == "BZ2016":
+        assert expected > 0  # the program with DingTalk attendance: the rate is really compared
+
+    # the commission home page's month and its open findings, against the API's
+    as_of = dt.date(year, 6, 15)
+    page = commission_dashboard(user=admin, as_of=as_of)
+    month_api = indicators(date_from=f"{year}-06-01", date_to=f"{year}-06-30")
+    # the page counts active pairings: every demo pairing is active, so both cover the same ones
+    assert not Pairing.objects.filter(program=program).exclude(status="active").exists()
+    assert (
+        month_api["coverage"]["period_days"],
+        month_api["coverage"]["covered_days"],
+        month_api["coverage"]["full_strength_days"],
+    ) == (page.coverage.period_days, page.coverage.covered_days, page.coverage.full_strength_days)
+    from assessments.models import Finding
+
+    open_page = {
+        (row.rule_code, severity): getattr(row, severity)
+        for row in page.findings
+        for severity in ("critical", "major", "minor")
+        if getattr(row, severity)
+    }
+    all_open = indicators()["findings_open"]
+    # the page shows every program the user sees, the API answer this program's: only this one was checked
+    assert not Finding.objects.filter(status="open").exclude(program=program).exists()
+    assert all_open["total"] == page.open_findings
+    by_rule = {(r["rule_code"], r["severity"]): r["count"] for r in all_open["by_rule_and_severity"]}
+    assert by_rule == open_page
+    assert all_open["total"] == Finding.objects.filter(status="open", program=program).count() > 0

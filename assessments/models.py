@@ -210,7 +210,8 @@ class RuleRun(models.Model):
         return f"RuleRun #{self.pk} {self.program.code} {self.status}"
 
 
-@audited()
+# A rerun stamps last_seen / last_run on every finding that still holds: no audit event for that alone.
+@audited(ignore_updates_of=("last_seen", "last_run", "updated_at"))
 class Finding(TimeStamped):
     """A rule violation. The fingerprint is stable across runs so a rerun updates instead of duplicating."""
 

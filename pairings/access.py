@@ -113,11 +113,19 @@ def has_role(user: Any, *roles: str) -> bool:
     return m is not None and m.role in roles
 
 
-def audited() -> Any:
+def audited(*, ignore_updates_of: tuple[str, ...] = ()) -> Any:
     """Audit trail by database triggers (django-pghistory): bulk writes and imports are recorded too.
 
     Inserts, updates and deletes are kept with the request context (user, URL) that HistoryMiddleware sets.
+    ``ignore_updates_of`` names bookkeeping fields whose change alone is not worth an event (the rule
+    engine's "still seen at" stamp on every finding of every run); an update that also changes anything
+    else is recorded in full.
     """
     import pghistory
 
-    return pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+    update = (
+        pghistory.UpdateEvent(condition=pghistory.AnyChange(exclude=list(ignore_updates_of)))
+        if ignore_updates_of
+        else pghistory.UpdateEvent()
+    )
+    return pghistory.track(pghistory.InsertEvent(), update, pghistory.DeleteEvent())

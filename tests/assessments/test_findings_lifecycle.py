@@ -46,6 +46,31 @@ def test_rerun_without_change_adds_nothing_and_changes_no_status():
     assert second["COVERAGE_GAP"] == {"open": 1, "new": 0, "resolved": 0, "waived": 0}
 
 
+def test_a_rerun_that_only_sees_findings_again_adds_no_audit_events_but_a_resolution_does():
+    from assessments.models import FindingEvent
+
+    prog = program()
+    p = pairing(prog)
+    team = f.TeamFactory(pairing=p, year=2023, start_date=D(2023, 1, 1))
+    dep = f.DeploymentFactory(team=team, planned_start=D(2023, 1, 1), planned_end=D(2023, 6, 30))
+    rules_check(program=prog, as_of=AS_OF)
+    [gap] = gaps(prog)
+    events = FindingEvent.objects.filter(pgh_obj_id=gap.pk)
+    assert list(events.values_list("pgh_label", flat=True)) == ["insert"]
+    # when checked again with nothing changed: last_seen moves, the trail does not
+    rules_check(program=prog, as_of=AS_OF)
+    gap.refresh_from_db()
+    assert events.count() == 1 and gap.last_seen > events.get().last_seen
+    # when the data is fixed: the resolution is recorded
+    dep.planned_end = D(2023, 12, 31)
+    dep.save()
+    rules_check(program=prog, as_of=AS_OF)
+    assert list(events.order_by("pgh_id").values_list("pgh_label", "status")) == [
+        ("insert", "open"),
+        ("update", "resolved"),
+    ]
+
+
 def test_fixing_the_data_resolves_and_breaking_it_again_reopens_the_same_row():
     prog = program()
     p = pairing(prog)

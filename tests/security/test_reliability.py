@@ -203,3 +203,31 @@ def test_task_log_lines_carry_the_task_id() -> None:
     result = logging_task.apply(task_id="task-id-123")
     assert result.successful()
     assert stream.getvalue().strip() == "tests.security.logging_task task-id-123 working"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_operators_see_deferred_jobs_in_the_admin_and_can_resend_them(client: Any, world: Any) -> None:
+    from django.contrib.auth import get_user_model
+
+    row = DeferredTask.objects.create(
+        task_name="tests.no_such_task", args=[1], last_error="Connection refused"
+    )
+    url = "/admin/pairings/deferredtask/"
+    # commission staff (even with admin access) do not see the operators' queue
+    staff = world.users["province"]
+    staff.is_staff = True
+    staff.save()
+    client.force_login(staff)
+    assert client.get(url).status_code == 403
+    # an administrator sees the job and its error, and resends it
+    admin_user = get_user_model().objects.create_superuser("ops", password=None)
+    client.force_login(admin_user)
+    page = client.get(url)
+    assert page.status_code == 200 and "tests.no_such_task" in page.content.decode()
+    try:
+        done = client.post(url, {"action": "resend_now", "_selected_action": [row.pk]}, follow=True)
+    finally:
+        project_app.control.purge()
+    assert done.status_code == 200 and "已重发 1 个任务" in done.content.decode()
+    row.refresh_from_db()
+    assert row.sent_at is not None

@@ -46,15 +46,20 @@ def test_rerun_without_change_adds_nothing_and_changes_no_status():
     assert second["COVERAGE_GAP"] == {"open": 1, "new": 0, "resolved": 0, "waived": 0}
 
 
-def test_a_rerun_that_only_sees_findings_again_adds_no_audit_events_but_a_resolution_does():
-    from assessments.models import FindingEvent
-
+def checked_with_a_gap_from_july():
+    """A program checked once whose only deployment ends on 2023-06-30: one open COVERAGE_GAP."""
     prog = program()
-    p = pairing(prog)
-    team = f.TeamFactory(pairing=p, year=2023, start_date=D(2023, 1, 1))
+    team = f.TeamFactory(pairing=pairing(prog), year=2023, start_date=D(2023, 1, 1))
     dep = f.DeploymentFactory(team=team, planned_start=D(2023, 1, 1), planned_end=D(2023, 6, 30))
     rules_check(program=prog, as_of=AS_OF)
     [gap] = gaps(prog)
+    return prog, dep, gap
+
+
+def test_a_rerun_that_only_sees_findings_again_adds_no_audit_events_but_a_resolution_does():
+    from assessments.models import FindingEvent
+
+    prog, dep, gap = checked_with_a_gap_from_july()
     events = FindingEvent.objects.filter(pgh_obj_id=gap.pk)
     assert list(events.values_list("pgh_label", flat=True)) == ["insert"]
     # when checked again with nothing changed: last_seen moves, the trail does not
@@ -72,12 +77,7 @@ def test_a_rerun_that_only_sees_findings_again_adds_no_audit_events_but_a_resolu
 
 
 def test_fixing_the_data_resolves_and_breaking_it_again_reopens_the_same_row():
-    prog = program()
-    p = pairing(prog)
-    team = f.TeamFactory(pairing=p, year=2023, start_date=D(2023, 1, 1))
-    dep = f.DeploymentFactory(team=team, planned_start=D(2023, 1, 1), planned_end=D(2023, 6, 30))
-    rules_check(program=prog, as_of=AS_OF)
-    [gap] = gaps(prog)
+    prog, dep, gap = checked_with_a_gap_from_july()
     assert (gap.period_start, gap.status) == (D(2023, 7, 1), "open")
     # when the gap is filled
     dep.planned_end = D(2023, 12, 31)

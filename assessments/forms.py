@@ -78,3 +78,44 @@ class ReportRequestForm(forms.Form):
 
 class VerifyForm(forms.Form):
     code = forms.CharField(label=_("验证码"), max_length=40)
+
+
+class ScorecardForm(forms.Form):
+    """Weights of the scorecard's indicators and the grade bands' lower bounds (年度考核评分表)."""
+
+    note = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+    def __init__(
+        self, *args: Any, indicators: list[dict[str, Any]], bands: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.indicators = indicators
+        for ind in indicators:
+            self.fields[f"weight_{ind['code']}"] = forms.IntegerField(
+                label=ind["label"], min_value=0, max_value=100, initial=ind["weight"]
+            )
+        minimums = {b["grade"]: b["min"] for b in bands}
+        from assessments.choices import Grade
+        from assessments.services.appraisals import BAND_GRADES
+
+        labels = dict(Grade.choices)
+        for grade in BAND_GRADES:
+            self.fields[f"band_{grade}"] = forms.IntegerField(
+                label=labels[grade], min_value=1, max_value=100, initial=minimums.get(grade)
+            )
+
+    def weight_fields(self) -> list[tuple[dict[str, Any], Any]]:
+        return [(ind, self[f"weight_{ind['code']}"]) for ind in self.indicators]
+
+    def band_fields(self) -> list[Any]:
+        from assessments.services.appraisals import BAND_GRADES
+
+        return [self[f"band_{g}"] for g in BAND_GRADES]
+
+    def weights(self) -> dict[str, int]:
+        return {ind["code"]: self.cleaned_data[f"weight_{ind['code']}"] for ind in self.indicators}
+
+    def band_minimums(self) -> dict[str, int]:
+        from assessments.services.appraisals import BAND_GRADES
+
+        return {g: self.cleaned_data[f"band_{g}"] for g in BAND_GRADES}

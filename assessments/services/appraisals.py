@@ -252,6 +252,14 @@ def _fn_penalty(figs: dict[str, Any], params: dict[str, Any]) -> tuple[float, di
     return max(0.0, 1.0 - lost), used
 
 
+# How each scoring function reads, for the scorecard page.
+SCORING_FUNCTION_LABELS = {
+    "rate": _("达标比例"),
+    "composite_rate": _("合并达标比例"),
+    "target": _("目标完成度"),
+    "penalty": _("按问题扣分"),
+}
+
 SCORING_FUNCTIONS = {
     "rate": _fn_rate,
     "composite_rate": _fn_composite_rate,
@@ -266,6 +274,54 @@ def scorecard_for(program: Program) -> tuple[list[dict[str, Any]], list[dict[str
     if card is None:
         return DEFAULT_INDICATORS, DEFAULT_BANDS
     return card.indicators or DEFAULT_INDICATORS, card.bands or DEFAULT_BANDS
+
+
+# Grades whose lower bound the commission sets, highest first; 不合格 is everything below 合格.
+BAND_GRADES = (Grade.EXCELLENT.value, Grade.GOOD.value, Grade.PASS.value)
+
+
+def scorecard_save(
+    *, user: Any, program: Program, weights: dict[str, int], band_minimums: dict[str, int], note: str = ""
+) -> Scorecard:
+    """Set the weights of the program's scorecard indicators and the grade bands (province staff, SPEC §4).
+
+    The indicators themselves (what is measured, how) stay as shipped; the commission weighs them. Weights
+    are whole points summing to 100; the bands' lower bounds fall strictly from 优秀 to 合格, inside 1–100.
+    Published appraisals keep the scores they were published with; the next computation uses the new card.
+    """
+    _require_province_staff(user, program)
+    indicators, _bands = scorecard_for(program)
+    errors: dict[str, list[str]] = {}
+    codes = [ind["code"] for ind in indicators]
+    if set(weights) != set(codes):
+        errors["weights"] = [_("每个指标都需要权重。")]
+    elif any(not 0 <= w <= 100 for w in weights.values()):
+        errors["weights"] = [_("权重应在 0 到 100 之间。")]
+    elif sum(weights.values()) != 100:
+        errors["weights"] = [_("权重合计应为 100，现为 %(n)d。") % {"n": sum(weights.values())}]
+    mins = [band_minimums.get(g) for g in BAND_GRADES]
+    if any(m is None or not 1 <= m <= 100 for m in mins):
+        errors["bands"] = [_("等次分数线应在 1 到 100 之间。")]
+    elif not all(a > b for a, b in zip(mins, mins[1:], strict=False)):  # type: ignore[operator]
+        errors["bands"] = [_("分数线应依次递减：优秀 > 良好 > 合格。")]
+    if errors:
+        raise ValidationError(errors)
+    card, _created = Scorecard.objects.update_or_create(
+        program=program,
+        defaults={
+            "indicators": [{**ind, "weight": weights[ind["code"]]} for ind in indicators],
+            "bands": [{"grade": g, "min": band_minimums[g]} for g in BAND_GRADES]
+            + [{"grade": Grade.FAIL.value, "min": 0}],
+            "note": note[:200],
+        },
+    )
+    return card
+
+
+def scorecard_reset(*, user: Any, program: Program) -> None:
+    """Back to the shipped scorecard (DEFAULT_INDICATORS / DEFAULT_BANDS)."""
+    _require_province_staff(user, program)
+    Scorecard.objects.filter(program=program).delete()
 
 
 def grade_for(score: Decimal, bands: list[dict[str, Any]]) -> str:

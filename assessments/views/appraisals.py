@@ -20,8 +20,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessments.choices import AppraisalStatus, Grade
-from assessments.forms import AdjustForm, EndAppraisalForm, MonthlyAssessmentForm, SpotCheckForm
-from assessments.models import AnnualAppraisal, EndOfStintAppraisal, MonthlyAssessment, SpotCheck
+from assessments.forms import (
+    AdjustForm,
+    EndAppraisalForm,
+    MonthlyAssessmentForm,
+    ScorecardForm,
+    SpotCheckForm,
+)
+from assessments.models import AnnualAppraisal, EndOfStintAppraisal, MonthlyAssessment, Scorecard, SpotCheck
 from assessments.services import appraisals as services
 from assessments.services.certificates import certificate_eligibility
 from pairings.access import get_membership
@@ -310,6 +316,55 @@ def annual_appraisal_publish(request: HttpRequest) -> HttpResponse:
     return redirect(f"{_annual_url()}?program={program.pk}&year={year}")
 
 
+@login_required
+def annual_scorecard(request: HttpRequest) -> HttpResponse:
+    """年度考核评分表: the program's indicator weights and grade bands, set by the province's commission."""
+    program, _programs, _year = _program_year(request)
+    if program is None:
+        raise Http404
+    indicators, bands = services.scorecard_for(program)
+    form = ScorecardForm(request.POST or None, indicators=indicators, bands=bands)
+    if request.method == "POST":
+        try:
+            if request.POST.get("reset"):
+                services.scorecard_reset(user=request.user, program=program)
+                messages.success(request, _("已恢复默认评分表。"))
+                return redirect(f"{reverse('assessments:annual_scorecard')}?program={program.pk}")
+            if form.is_valid():
+                services.scorecard_save(
+                    user=request.user,
+                    program=program,
+                    weights=form.weights(),
+                    band_minimums=form.band_minimums(),
+                    note=form.cleaned_data["note"],
+                )
+                messages.success(request, _("评分表已保存；下次计算年度考核时使用。"))
+                return redirect(f"{reverse('assessments:annual_scorecard')}?program={program.pk}")
+        except ValidationError as exc:  # nothing saved: the form shows why
+            for errors in exc.message_dict.values():
+                form.add_error(None, "；".join(errors))
+    m = get_membership(request.user)
+    can_manage = request.user.is_superuser or (
+        m is not None and m.role == Role.PROVINCE_STAFF and m.province_id == program.province_id
+    )
+    return render(
+        request,
+        "assessments/appraisals/scorecard.html",
+        {
+            "program": program,
+            "form": form,
+            "can_manage": can_manage,
+            "customised": Scorecard.objects.filter(program=program).exists(),
+            # What the inputs add up to: the saved card's total, or the refused form's
+            "weight_total": sum(
+                int(value) if str(value).lstrip("-").isdigit() else 0
+                for value in (form[f"weight_{ind['code']}"].value() for ind in indicators)
+            ),
+            "function_labels": services.SCORING_FUNCTION_LABELS,
+        },
+    )
+
+
 def _annual_url() -> str:
     return reverse("assessments:annual_appraisals")
 
@@ -323,6 +378,7 @@ urlpatterns = [
     path("end-appraisals/<int:deployment_id>/", end_appraisal_entry, name="end_appraisal_entry"),
     path("annual/", annual_appraisals, name="annual_appraisals"),
     path("annual/compute/", annual_appraisal_compute, name="annual_appraisal_compute"),
+    path("annual/scorecard/", annual_scorecard, name="annual_scorecard"),
     path("annual/publish/", annual_appraisal_publish, name="annual_appraisal_publish"),
     path("annual/<int:pk>/", annual_appraisal_detail, name="annual_appraisal_detail"),
     path("annual/<int:pk>/adjust/", annual_appraisal_adjust, name="annual_appraisal_adjust"),

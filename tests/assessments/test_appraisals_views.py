@@ -230,3 +230,69 @@ def test_report_list_query_count_is_constant(world, client, django_assert_max_nu
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(url)
     assert page.status_code == 200 and page.content.decode().count("data-poll=") == 16
+
+
+def _scorecard_post(world, **changes):
+    from assessments.services.appraisals import DEFAULT_INDICATORS
+
+    data = {"program": world.program.pk, "note": "2023 年起加重出勤"}
+    data |= {f"weight_{ind['code']}": ind["weight"] for ind in DEFAULT_INDICATORS}
+    data |= {"band_excellent": 90, "band_good": 80, "band_pass": 60}
+    data |= changes
+    return data
+
+
+def test_province_staff_set_weights_and_bands_and_the_next_computation_uses_them(world, computed, client):
+    from assessments.models import Scorecard
+
+    url = reverse("assessments:annual_scorecard") + f"?program={world.program.pk}"
+    client.force_login(world.users["province"])
+    page = client.get(url).content.decode()
+    assert "全年派驻覆盖" in page and "默认评分表" in page
+    # attendance 15 → 20, services 5 → 0 (still 100); 良好 from 80 to 85
+    r = client.post(url, _scorecard_post(world, weight_attendance=20, weight_services=0, band_good=85))
+    assert r.status_code == 302
+    card = Scorecard.objects.get(program=world.program)
+    weights = {ind["code"]: ind["weight"] for ind in card.indicators}
+    assert (weights["attendance"], weights["services"]) == (20, 0)
+    assert {b["grade"]: b["min"] for b in card.bands} == {"excellent": 90, "good": 85, "pass": 60, "fail": 0}
+    # the published-or-draft rule: a new computation scores with the new card
+    annual_appraisal_compute(user=world.users["province"], program=world.program, year=2023)
+    draft = AnnualAppraisal.objects.get(pairing=world.pairing_a, status=AppraisalStatus.DRAFT)
+    assert {line["code"]: line["weight"] for line in draft.breakdown["indicators"]}["attendance"] == 20
+    assert {b["grade"]: b["min"] for b in draft.breakdown["bands"]}["good"] == 85
+    # and back to the shipped card
+    client.post(url, {"program": world.program.pk, "reset": "1"})
+    assert not Scorecard.objects.filter(program=world.program).exists()
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"weight_attendance": 30}, "权重合计应为 100，现为 115"),
+        ({"band_good": 95}, "分数线应依次递减"),
+        ({"weight_coverage": -5}, ""),  # the form refuses it before the service
+    ],
+)
+def test_a_bad_scorecard_is_refused_and_changes_nothing(world, client, changes, message):
+    from assessments.models import Scorecard
+
+    url = reverse("assessments:annual_scorecard") + f"?program={world.program.pk}"
+    client.force_login(world.users["province"])
+    r = client.post(url, _scorecard_post(world, **changes))
+    assert r.status_code == 200 and message in r.content.decode()
+    assert not Scorecard.objects.filter(program=world.program).exists()
+
+
+def test_only_the_provinces_commission_edits_the_scorecard(world, client):
+    from assessments.models import Scorecard
+
+    url = reverse("assessments:annual_scorecard") + f"?program={world.program.pk}"
+    client.force_login(world.users["city_a"])  # sees the card, cannot change it
+    page = client.get(url)
+    assert page.status_code == 200 and "保存评分表" not in page.content.decode()
+    assert client.post(url, _scorecard_post(world)).status_code == 403
+    other = f.make_member("sc_prov", "province_staff", province=f.ProvinceFactory(code="51", name="四川省"))
+    client.force_login(other)
+    assert client.get(url).status_code == 404  # another province's program
+    assert not Scorecard.objects.exists()

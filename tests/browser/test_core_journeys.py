@@ -188,3 +188,27 @@ def test_registry_and_main_pages_screenshots(page, live_server, login_as, screen
     page.goto(f"{live_server.url}/pairings/hospitals/")
     expect(page.get_by_test_id("hospital-table").locator("tbody tr")).to_have_count(4)
     screenshot(page, "hospitals")
+
+
+def test_commission_adjusts_the_annual_scorecard(page, live_server, login_as, screenshot, world):
+    from assessments.models import Scorecard
+
+    login_as(page, "prov")
+    page.goto(f"{live_server.url}/assessments/annual/?program={world.program.pk}&year=2023")
+    page.get_by_role("link", name="评分表（指标权重与等次分数线）").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("年度考核评分表")
+    # a weight that breaks the total of 100 is refused with the reason, and nothing is saved
+    page.get_by_label("出勤率").fill("30")
+    page.get_by_role("button", name="保存评分表").click()
+    expect(page.get_by_test_id("scorecard-errors")).to_contain_text("权重合计应为 100，现为 115")
+    screenshot(page, "scorecard-error")
+    assert not Scorecard.objects.exists()
+    # moving 15 points from 出勤率's raise to 全年派驻覆盖 keeps 100 and saves
+    page.get_by_label("全年派驻覆盖").fill("0")
+    page.get_by_label("远程服务与带教工作量").fill("0")
+    page.get_by_role("button", name="保存评分表").click()
+    expect(page.locator(".messages")).to_contain_text("评分表已保存")
+    expect(page.get_by_label("出勤率")).to_have_value("30")
+    screenshot(page, "scorecard-saved")
+    weights = {i["code"]: i["weight"] for i in Scorecard.objects.get(program=world.program).indicators}
+    assert (weights["attendance"], weights["coverage"], weights["services"]) == (30, 0, 0)

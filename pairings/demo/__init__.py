@@ -1,6 +1,6 @@
 """Demo and benchmark data behind ``manage.py seed_demo``.
 
-- ``builder.py``: the demo provinces (GS2022 Gansu 2022–2025, GD2019 Guangdong 2019, BZ2016 Bozhou 2016),
+- ``builder/``: the demo provinces (GS2022 Gansu 2022–2025, GD2019 Guangdong 2019, BZ2016 Bozhou 2016),
   deterministic from ``--seed``, compliant with SPEC §3 except the planted violations.
 - ``violations.py``: ``PLANTED``, the manifest of planted violations (one item per expected finding), and the
   interpretations of the rules the data follows. The builder refuses to finish if what it planted differs.

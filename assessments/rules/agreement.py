@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity
 from pairings.presets import RuleParams
@@ -37,7 +38,7 @@ class AgreementSigned(Rule):
 
     code = "AGREEMENT_SIGNED"
     severity = Severity.MAJOR
-    title = "三方协议未按时签订"
+    title = gettext_noop("三方协议未按时签订")
 
     def enabled(self, params: RuleParams) -> bool:
         return params.agreement_signed
@@ -129,7 +130,7 @@ class AnnualAgreement(Rule):
 
     code = "ANNUAL_AGREEMENT"
     severity = Severity.MAJOR
-    title = "年度补充协议未在轮换前签订"
+    title = gettext_noop("年度补充协议未在轮换前签订")
 
     def enabled(self, params: RuleParams) -> bool:
         return params.annual_agreement

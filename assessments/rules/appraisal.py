@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
 from pairings.presets import RuleParams
@@ -59,7 +60,7 @@ class SpotChecks(Rule):
 
     code = "SPOT_CHECKS"
     severity = Severity.MINOR
-    title = "在岗抽查次数不足"
+    title = gettext_noop("在岗抽查次数不足")
     subject_type = SubjectType.DEPLOYMENT
 
     def enabled(self, params: RuleParams) -> bool:
@@ -102,7 +103,7 @@ class MonthlyScore(Rule):
 
     code = "MONTHLY_SCORE"
     severity = Severity.MINOR
-    title = "月考核不合格"
+    title = gettext_noop("月考核不合格")
     subject_type = SubjectType.DEPLOYMENT
 
     def enabled(self, params: RuleParams) -> bool:
@@ -152,7 +153,7 @@ class AttendanceRate(Rule):
 
     code = "ATTENDANCE_RATE"
     severity = Severity.MAJOR
-    title = "月出勤率不足"
+    title = gettext_noop("月出勤率不足")
     subject_type = SubjectType.DEPLOYMENT
 
     def enabled(self, params: RuleParams) -> bool:
@@ -213,7 +214,7 @@ class EndAppraisal(Rule):
 
     code = "END_APPRAISAL"
     severity = Severity.MINOR
-    title = "期满考核意见缺失或逾期"
+    title = gettext_noop("期满考核意见缺失或逾期")
     subject_type = SubjectType.DEPLOYMENT
 
     def enabled(self, params: RuleParams) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
 from pairings.choices import GRADES_AT_LEAST_LEVEL2
@@ -59,7 +60,7 @@ class GradeTarget(Rule):
 
     code = "GRADE_TARGET"
     severity = Severity.MAJOR
-    title = "县域二级医院目标未达成"
+    title = gettext_noop("县域二级医院目标未达成")
     subject_type = SubjectType.COUNTY
     program_wide = True
 

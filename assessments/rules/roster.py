@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
 from pairings.presets import RuleParams
@@ -70,7 +71,7 @@ class NoDoubleDeployment(Rule):
 
     code = "NO_DOUBLE_DEPLOYMENT"
     severity = Severity.CRITICAL
-    title = "同一人员重复派驻"
+    title = gettext_noop("同一人员重复派驻")
     subject_type = SubjectType.PERSON
 
     def enabled(self, params: RuleParams) -> bool:
@@ -151,7 +152,7 @@ class RosterFiled(Rule):
 
     code = "ROSTER_FILED"
     severity = Severity.MAJOR
-    title = "派驻人员名单未按时备案"
+    title = gettext_noop("派驻人员名单未按时备案")
     subject_type = SubjectType.DEPLOYMENT
 
     def enabled(self, params: RuleParams) -> bool:

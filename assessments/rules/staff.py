@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
 from pairings.presets import RuleParams
@@ -64,7 +65,7 @@ class LeaderPost(_DeploymentRule):
 
     code = "LEADER_POST"
     severity = Severity.MINOR
-    title = "队长挂职岗位不符"
+    title = gettext_noop("队长挂职岗位不符")
 
     def enabled(self, params: RuleParams) -> bool:
         return params.leader_post
@@ -90,7 +91,7 @@ class LeaderMgmtYears(_DeploymentRule):
 
     code = "LEADER_MGMT_YEARS"
     severity = Severity.MAJOR
-    title = "队长管理工作年限不足"
+    title = gettext_noop("队长管理工作年限不足")
 
     def enabled(self, params: RuleParams) -> bool:
         return params.leader_mgmt_years is not None
@@ -122,7 +123,7 @@ class MemberClinicalYears(_DeploymentRule):
 
     code = "MEMBER_CLINICAL_YEARS"
     severity = Severity.MAJOR
-    title = "队员临床工作年限不足"
+    title = gettext_noop("队员临床工作年限不足")
 
     def enabled(self, params: RuleParams) -> bool:
         return params.member_clinical_years is not None
@@ -153,7 +154,7 @@ class MemberMinTitle(_DeploymentRule):
 
     code = "MEMBER_MIN_TITLE"
     severity = Severity.MAJOR
-    title = "队员职称不足"
+    title = gettext_noop("队员职称不足")
 
     def enabled(self, params: RuleParams) -> bool:
         return params.member_min_title is not None

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
 from pairings.presets import RuleParams
@@ -105,7 +106,7 @@ class LeaderMinStay(_StayRule):
 
     code = "LEADER_MIN_STAY"
     severity = Severity.MAJOR
-    title = "队长派驻时间不足"
+    title = gettext_noop("队长派驻时间不足")
     leader = True
 
     def months(self, params: RuleParams) -> int | None:
@@ -121,7 +122,7 @@ class MemberMinStay(_StayRule):
 
     code = "MEMBER_MIN_STAY"
     severity = Severity.MAJOR
-    title = "队员派驻时间不足"
+    title = gettext_noop("队员派驻时间不足")
     leader = False
 
     def months(self, params: RuleParams) -> int | None:

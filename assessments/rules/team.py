@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
 from pairings.presets import RuleParams
@@ -78,7 +79,7 @@ class TeamMinSize(Rule):
 
     code = "TEAM_MIN_SIZE"
     severity = Severity.MAJOR
-    title = "帮扶队在岗人数不足"
+    title = gettext_noop("帮扶队在岗人数不足")
 
     def enabled(self, params: RuleParams) -> bool:
         return params.team_min_size is not None or params.team_min_size_tcm is not None
@@ -117,7 +118,7 @@ class TeamMaxSize(Rule):
 
     code = "TEAM_MAX_SIZE"
     severity = Severity.MINOR
-    title = "帮扶队在岗人数超出上限"
+    title = gettext_noop("帮扶队在岗人数超出上限")
 
     def enabled(self, params: RuleParams) -> bool:
         return params.team_max_size is not None
@@ -146,7 +147,7 @@ class CoverageGap(Rule):
 
     code = "COVERAGE_GAP"
     severity = Severity.CRITICAL
-    title = "派驻空档"
+    title = gettext_noop("派驻空档")
 
     def enabled(self, params: RuleParams) -> bool:
         return params.coverage_gap
@@ -174,7 +175,7 @@ class OneLeader(Rule):
 
     code = "ONE_LEADER"
     severity = Severity.MAJOR
-    title = "队长在岗人数不为一人"
+    title = gettext_noop("队长在岗人数不为一人")
     subject_type = SubjectType.PAIRING
 
     def enabled(self, params: RuleParams) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
 from pairings.presets import RuleParams
@@ -52,7 +53,7 @@ class TrainingQuota(Rule):
 
     code = "TRAINING_QUOTA"
     severity = Severity.MAJOR
-    title = "免费进修培训人数不足"
+    title = gettext_noop("免费进修培训人数不足")
 
     def enabled(self, params: RuleParams) -> bool:
         return params.training_quota is not None
@@ -125,7 +126,7 @@ class ResidencyBase(Rule):
 
     code = "RESIDENCY_BASE"
     severity = Severity.MINOR
-    title = "住培基地未招收受援医院学员"
+    title = gettext_noop("住培基地未招收受援医院学员")
     subject_type = SubjectType.HOSPITAL
     program_wide = True
 

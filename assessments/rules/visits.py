@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
 from pairings.presets import RuleParams
@@ -43,7 +44,7 @@ class ExpertVisits(Rule):
 
     code = "EXPERT_VISITS"
     severity = Severity.MINOR
-    title = "专家柔性帮扶批次/人次不足"
+    title = gettext_noop("专家柔性帮扶批次/人次不足")
     subject_type = SubjectType.HOSPITAL
 
     def enabled(self, params: RuleParams) -> bool:

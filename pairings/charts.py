@@ -63,9 +63,10 @@ def bar_chart(
 ) -> SafeString:
     """Horizontal bars, one per (label, value), each labelled with its value (the chart reads as a table)."""
     if not items:
+        no_data = _("无数据")  # outside the f-string: xgettext does not read calls inside f-strings
         return mark_safe(
-            _svg_open(width, 30, title, _("无数据"), "bar-chart")
-            + f'<text x="0" y="20" fill="{MUTED}">{escape(_("无数据"))}</text></svg>'
+            _svg_open(width, 30, title, no_data, "bar-chart")
+            + f'<text x="0" y="20" fill="{MUTED}">{escape(no_data)}</text></svg>'
         )
     gap = 6
     height = len(items) * (bar_height + gap) + gap
@@ -180,6 +181,11 @@ def coverage_timeline(
     Highlighted days carry ``data-start``/``data-end`` (ISO dates) so tests and scripts can read them.
     """
     spans = list(spans)
+    # Labels outside the f-strings below: xgettext does not read calls inside f-strings.
+    t_on_site, t_gap, t_under = _("在岗人数"), _("空档（无人在岗）"), _("人数不足")
+    t_leader_strip, t_leaders, t_leader = _("队长在岗"), _("在岗队长"), _("队长")
+    t_minimum = _("最低 %(n)s 人") % {"n": minimum}
+    t_no_deployments = _("本年度无派驻")
     left = 150
     right = 16
     plot_w = width - left - right
@@ -230,7 +236,7 @@ def coverage_timeline(
     small = f'text-anchor="end" font-size="10" fill="{MUTED}"'
     parts.append(
         f'<text x="{left - 8}" y="{area_top + area_h / 2 + 4}" text-anchor="end" font-size="12" '
-        f'fill="{MUTED}">{escape(_("在岗人数"))}</text>'
+        f'fill="{MUTED}">{escape(t_on_site)}</text>'
         f'<text x="{left - 4}" y="{area_top + area_h}" {small}>0</text>'
     )
     if not minimum or minimum != peak:
@@ -239,14 +245,14 @@ def coverage_timeline(
     for s in gaps:
         parts.append(
             f'<g class="tl-gap" data-start="{s.start.isoformat()}" data-end="{s.end.isoformat()}">'
-            f"<title>{escape(_('空档（无人在岗）'))} {s.start.isoformat()} – {s.end.isoformat()}</title>"
+            f"<title>{escape(t_gap)} {s.start.isoformat()} – {s.end.isoformat()}</title>"
             f'<rect x="{_fmt(x(s.start))}" y="{area_top}" width="{_fmt(_w(s.start, s.end, 2))}" '
             f'height="{area_h}" fill="url(#tl-hatch)"/></g>'
         )
     for s in under:
         parts.append(
             f'<g class="tl-under" data-start="{s.start.isoformat()}" data-end="{s.end.isoformat()}" '
-            f'data-on-site="{s.on_site}"><title>{escape(_("人数不足"))} {s.start.isoformat()} – '
+            f'data-on-site="{s.on_site}"><title>{escape(t_under)} {s.start.isoformat()} – '
             f"{s.end.isoformat()}: {s.on_site} &lt; {minimum}</title>"
             f'<rect x="{_fmt(x(s.start))}" y="{area_top}" width="{_fmt(_w(s.start, s.end, 2))}" '
             f'height="{area_h}" fill="#fef0c7"/></g>'
@@ -272,12 +278,12 @@ def coverage_timeline(
             f'<line class="tl-min" x1="{left}" y1="{_fmt(my)}" x2="{width - right}" y2="{_fmt(my)}" '
             f'stroke="{DANGER}" stroke-dasharray="6 4"/>'
             f'<text x="{left - 8}" y="{_fmt(my + 4)}" text-anchor="end" font-size="12" fill="{DANGER}">'
-            f"{escape(_('最低 %(n)s 人') % {'n': minimum})}</text>"
+            f"{escape(t_minimum)}</text>"
         )
     # ONE_LEADER strip: days with people on site but no leader or several.
     parts.append(
         f'<text x="{left - 8}" y="{strip_y + 9}" text-anchor="end" font-size="11" fill="{MUTED}">'
-        f"{escape(_('队长在岗'))}</text>"
+        f"{escape(t_leader_strip)}</text>"
     )
     for s in spans:
         if s.on_site == 0:
@@ -287,13 +293,13 @@ def coverage_timeline(
             f'<rect class="{"tl-leader-ok" if ok else "tl-leader-bad"}" data-start="{s.start.isoformat()}" '
             f'data-end="{s.end.isoformat()}" x="{_fmt(x(s.start))}" y="{strip_y}" '
             f'width="{_fmt(max(x(s.end + _DAY) - x(s.start), 1))}" height="{strip_h}" '
-            f'fill="{LEADER if ok else DANGER}"><title>{escape(_("在岗队长"))}: {s.leaders}</title></rect>'
+            f'fill="{LEADER if ok else DANGER}"><title>{escape(t_leaders)}: {s.leaders}</title></rect>'
         )
     # One row per deployment; the leader's bar has its own colour and a label.
     for i, bar in enumerate(bars):
         y = rows_top + i * row_h
         color = LEADER if bar.is_leader else "#7aa7d6"
-        label = f"{_('队长')} {bar.label}" if bar.is_leader else bar.label
+        label = f"{t_leader} {bar.label}" if bar.is_leader else bar.label
         weight = ' font-weight="700"' if bar.is_leader else ""
         parts.append(
             f'<g class="tl-deployment{" tl-leader" if bar.is_leader else ""}" '
@@ -309,7 +315,7 @@ def coverage_timeline(
     if not bars:
         parts.append(
             f'<text x="{left}" y="{rows_top + 13}" font-size="12" fill="{MUTED}">'
-            f"{escape(_('本年度无派驻'))}</text>"
+            f"{escape(t_no_deployments)}</text>"
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))

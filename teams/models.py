@@ -124,7 +124,10 @@ class Team(TimeStamped):
         ]
 
     def __str__(self) -> str:
-        return self.name or f"{self.pairing.recipient} {self.year} 第{self.rotation}批"
+        return self.name or str(
+            _("%(recipient)s %(year)s 第%(rotation)s批")
+            % {"recipient": self.pairing.recipient, "year": self.year, "rotation": self.rotation}
+        )
 
 
 @audited()

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection
+from django.utils.translation import gettext as _
 
 from .choices import EXCUSED_STATUSES, PRESENT_STATUSES
 
@@ -225,7 +226,8 @@ def monthly_attendance_table(*, user: Any, month: dt.date) -> list[dict[str, Any
             {
                 "deployment": d["pk"],
                 "staff_name": d["staff_name"],
-                "team": f"{d['recipient_name']} {d['team_year']} 第{d['team_rotation']}批",
+                "team": _("%(recipient)s %(year)s 第%(rotation)s批")
+                % {"recipient": d["recipient_name"], "year": d["team_year"], "rotation": d["team_rotation"]},
                 "expected_days": f.expected if f else 0,
                 "present_days": f.present if f else 0,
                 "leave_days": f.excused if f else 0,

@@ -258,8 +258,11 @@ def test_concurrent_misses_compute_once(committed: Any) -> None:
         from rest_framework.test import force_authenticate
 
         force_authenticate(request, user=user)
-        response = view(request)
-        bodies.append(response.content)
+        try:
+            response = view(request)
+            bodies.append(response.content)
+        finally:
+            connection.close()  # a thread's own connection left open blocks the test database's teardown
 
     threads = [threading.Thread(target=call) for _ in range(4)]
     for t in threads:

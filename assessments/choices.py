@@ -82,6 +82,10 @@ class Grade(models.TextChoices):
     FAIL = "fail", _("不合格")
 
 
+# Grades whose lower bound a scorecard sets, highest first; 不合格 is everything below 合格.
+BAND_GRADES = (Grade.EXCELLENT.value, Grade.GOOD.value, Grade.PASS.value)
+
+
 class ReportKind(models.TextChoices):
     ANNUAL_WORKBOOK = "annual_workbook", _("年度报表 (Excel)")
     PROVINCIAL_REPORT = "provincial_report", _("省级年度报告 (PDF)")

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from assessments.choices import ReportKind
+from assessments.choices import BAND_GRADES, Grade, ReportKind
 
 
 class MonthInput(forms.DateInput):
@@ -95,9 +95,6 @@ class ScorecardForm(forms.Form):
                 label=ind["label"], min_value=0, max_value=100, initial=ind["weight"]
             )
         minimums = {b["grade"]: b["min"] for b in bands}
-        from assessments.choices import Grade
-        from assessments.services.appraisals import BAND_GRADES
-
         labels = dict(Grade.choices)
         for grade in BAND_GRADES:
             self.fields[f"band_{grade}"] = forms.IntegerField(
@@ -108,14 +105,15 @@ class ScorecardForm(forms.Form):
         return [(ind, self[f"weight_{ind['code']}"]) for ind in self.indicators]
 
     def band_fields(self) -> list[Any]:
-        from assessments.services.appraisals import BAND_GRADES
-
         return [self[f"band_{g}"] for g in BAND_GRADES]
 
     def weights(self) -> dict[str, int]:
         return {ind["code"]: self.cleaned_data[f"weight_{ind['code']}"] for ind in self.indicators}
 
-    def band_minimums(self) -> dict[str, int]:
-        from assessments.services.appraisals import BAND_GRADES
+    def weight_total(self) -> int:
+        """What the weight inputs add up to: the saved card's, or a refused submission's (shown beside it)."""
+        values = (self[f"weight_{ind['code']}"].value() for ind in self.indicators)
+        return sum(int(v) if str(v).lstrip("-").isdigit() else 0 for v in values)
 
+    def band_minimums(self) -> dict[str, int]:
         return {g: self.cleaned_data[f"band_{g}"] for g in BAND_GRADES}

@@ -81,11 +81,10 @@ def scoped_pairing_queryset(*, user: Any, query: IndicatorQuery) -> QuerySet[Pai
     return qs
 
 
-def scoped_pairings(*, user: Any, query: IndicatorQuery) -> list[dict[str, Any]]:
+def scoped_pairings(scope: QuerySet[Pairing]) -> list[dict[str, Any]]:
+    """The rows of the scope the per-pairing figures need (one query)."""
     return list(
-        scoped_pairing_queryset(user=user, query=query)
-        .order_by("pk")
-        .values(  # type: ignore[arg-type]
+        scope.order_by("pk").values(  # type: ignore[arg-type]
             "pk", "program_id", "recipient_id", "recipient__kind", "service_start", "service_end"
         )
     )
@@ -237,7 +236,7 @@ def _attendance_rate(*, pairing_ids: Iterable[int], query: IndicatorQuery) -> fl
 def indicators(*, user: Any, query: IndicatorQuery) -> dict[str, Any]:
     """All dashboard indicators for the user's pairings selected by ``query`` (see module docstring)."""
     scope = scoped_pairing_queryset(user=user, query=query)
-    pairings = scoped_pairings(user=user, query=query)
+    pairings = scoped_pairings(scope)
     program_ids = {p["program_id"] for p in pairings}
     rules = {prog.pk: prog.rules for prog in Program.objects.filter(pk__in=program_ids)}
     return {

@@ -22,7 +22,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments.choices import AppraisalStatus, FindingStatus, Grade, Severity
+from assessments.choices import BAND_GRADES, AppraisalStatus, FindingStatus, Grade, Severity
 from assessments.models import (
     AnnualAppraisal,
     EndOfStintAppraisal,
@@ -276,10 +276,6 @@ def scorecard_for(program: Program) -> tuple[list[dict[str, Any]], list[dict[str
     return card.indicators or DEFAULT_INDICATORS, card.bands or DEFAULT_BANDS
 
 
-# Grades whose lower bound the commission sets, highest first; 不合格 is everything below 合格.
-BAND_GRADES = (Grade.EXCELLENT.value, Grade.GOOD.value, Grade.PASS.value)
-
-
 def scorecard_save(
     *, user: Any, program: Program, weights: dict[str, int], band_minimums: dict[str, int], note: str = ""
 ) -> Scorecard:
@@ -366,11 +362,16 @@ def grade_review_reasons(grade: str, figs: dict[str, Any]) -> list[str]:
     return reasons
 
 
-def _require_province_staff(user: Any, program: Program) -> None:
+def may_manage_annual_appraisals(user: Any, program: Program) -> bool:
+    """Compute, publish and set the scorecard of a program's 年度考核: its province's commission staff."""
     if is_global(user):
-        return
+        return True
     m = get_membership(user)
-    if m is None or m.role != Role.PROVINCE_STAFF or m.province_id != program.province_id:
+    return m is not None and m.role == Role.PROVINCE_STAFF and m.province_id == program.province_id
+
+
+def _require_province_staff(user: Any, program: Program) -> None:
+    if not may_manage_annual_appraisals(user, program):
         raise PermissionDenied(_("只有本省卫健委工作人员可以进行年度考核操作。"))
 
 

@@ -239,11 +239,7 @@ def annual_appraisals(request: HttpRequest) -> HttpResponse:
             .annotate(n=Count("pk"))
             .order_by()
         }
-    m = get_membership(request.user)
-    can_manage = program is not None and (
-        request.user.is_superuser
-        or (m is not None and m.role == Role.PROVINCE_STAFF and m.province_id == program.province_id)
-    )
+    can_manage = program is not None and services.may_manage_annual_appraisals(request.user, program)
     return render(
         request,
         "assessments/appraisals/annual_list.html",
@@ -343,23 +339,14 @@ def annual_scorecard(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:  # nothing saved: the form shows why
             for errors in exc.message_dict.values():
                 form.add_error(None, "；".join(errors))
-    m = get_membership(request.user)
-    can_manage = request.user.is_superuser or (
-        m is not None and m.role == Role.PROVINCE_STAFF and m.province_id == program.province_id
-    )
     return render(
         request,
         "assessments/appraisals/scorecard.html",
         {
             "program": program,
             "form": form,
-            "can_manage": can_manage,
+            "can_manage": services.may_manage_annual_appraisals(request.user, program),
             "customised": Scorecard.objects.filter(program=program).exists(),
-            # What the inputs add up to: the saved card's total, or the refused form's
-            "weight_total": sum(
-                int(value) if str(value).lstrip("-").isdigit() else 0
-                for value in (form[f"weight_{ind['code']}"].value() for ind in indicators)
-            ),
             "function_labels": services.SCORING_FUNCTION_LABELS,
         },
     )

@@ -20,9 +20,7 @@ from rest_framework.response import Response
 
 from pairings.access import get_membership, is_global
 
-from .cache import cached_answer, etag_matches, list_etag, with_etag
-
-__all__ = ["etag_matches", "list_etag"]  # kept importable from here for the apps' views
+from .cache import cached_answer, with_etag
 
 
 class ETagListMixin:

@@ -43,10 +43,12 @@ INSTALLED_APPS = [
     "pghistory.admin",
     "axes",
     "csp",
+    "core",
     "pairings",
-    "teams",
     "training",
+    "teams",
     "assessments",
+    "web",
 ]
 
 MIDDLEWARE = [

@@ -1,4 +1,7 @@
 from .base import *  # noqa: F401,F403
-from .base import env
+from .base import INSTALLED_APPS, env
+
+# The demo builder and the benchmarks: local and test only, never production.
+INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)

@@ -1,4 +1,8 @@
 from .base import *  # noqa: F401,F403
+from .base import INSTALLED_APPS
+
+# The demo builder and the benchmarks: local and test only, never production.
+INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]
 
 DEBUG = False
 # Fast hashing: tests create many users; production keeps the strong default.

@@ -28,8 +28,8 @@ from assessments.choices import FindingStatus, JobStatus, RunTrigger
 from assessments.models import Finding, RuleRun
 from assessments.rules.base import Draft, RuleContext, all_rules
 from assessments.rules.messages import SOURCE_LANGUAGE
-from pairings.access import get_membership, is_global
-from pairings.choices import Role
+from core.access import get_membership, is_global
+from core.roles import Role
 from pairings.models import Pairing, Program
 
 log = logging.getLogger(__name__)

@@ -18,8 +18,8 @@ from assessments.choices import JobStatus
 from assessments.forms import ReportRequestForm
 from assessments.models import ReportFile
 from assessments.services.reports import CONTENT_TYPES, EXTENSIONS, can_request_reports, report_request
-from pairings.access import get_membership, is_global
-from pairings.choices import Role
+from core.access import get_membership, is_global
+from core.roles import Role
 from pairings.models import Program
 
 

@@ -9,8 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from core.access import get_membership, is_global
-from core.roles import Role
+from core.permissions import is_province_staff
 from pairings.choices import HospitalRole, ProgramPreset
 from pairings.models import Hospital, Pairing, PairingSupporter, Program, Province
 from pairings.presets import PRESET_DEADLINES, PRESETS, RuleParams
@@ -18,10 +17,7 @@ from pairings.presets import PRESET_DEADLINES, PRESETS, RuleParams
 
 def _require_province_staff(user: Any, province: Province) -> None:
     """Programs and pairings are the province commission's to set (SPEC §6)."""
-    if is_global(user):
-        return
-    m = get_membership(user)
-    if m is None or m.role != Role.PROVINCE_STAFF or m.province_id != province.pk:
+    if not is_province_staff(user, province_id=province.pk):
         raise PermissionDenied("只有本省卫健委工作人员可以执行此操作 (province commission staff only)")
 
 

@@ -18,9 +18,7 @@ from django.db.backends.postgresql.psycopg_any import DateRange
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import events
-from core.access import get_membership, is_global
-from core.roles import Role
+from core import events, permissions
 from pairings.choices import HospitalOrigin
 from pairings.models import Hospital, PairingSupporter
 from teams.choices import DeploymentRole, RosterStatus, Title
@@ -40,10 +38,7 @@ class RosterError(Exception):
 
 def is_supporter_coordinator(user: Any, supporter: Hospital | int) -> bool:
     sid = supporter if isinstance(supporter, int) else supporter.pk
-    m = get_membership(user)
-    return is_global(user) or (
-        m is not None and m.role == Role.SUPPORTER_COORDINATOR and m.hospital_id == sid
-    )
+    return permissions.is_supporter_coordinator(user, hospital_id=sid)
 
 
 def needs_city(roster: Roster) -> bool:
@@ -52,12 +47,9 @@ def needs_city(roster: Roster) -> bool:
 
 
 def can_forward(user: Any, roster: Roster) -> bool:
-    m = get_membership(user)
     if not needs_city(roster) or roster.status != RosterStatus.SUBMITTED:
         return False
-    if is_global(user):
-        return True
-    return m is not None and m.role == Role.CITY_STAFF and m.city_id == roster.team.pairing.recipient.city_id
+    return permissions.is_city_staff(user, city_id=roster.team.pairing.recipient.city_id)
 
 
 def can_decide(user: Any, roster: Roster) -> bool:
@@ -65,14 +57,7 @@ def can_decide(user: Any, roster: Roster) -> bool:
     ready = RosterStatus.FORWARDED if needs_city(roster) else RosterStatus.SUBMITTED
     if roster.status != ready:
         return False
-    if is_global(user):
-        return True
-    m = get_membership(user)
-    return (
-        m is not None
-        and m.role == Role.PROVINCE_STAFF
-        and m.province_id == roster.team.pairing.program.province_id
-    )
+    return permissions.is_province_staff(user, province_id=roster.team.pairing.program.province_id)
 
 
 def _require_editor(user: Any, roster: Roster) -> None:

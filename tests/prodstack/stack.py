@@ -190,6 +190,7 @@ class Stack:
         self.redis = RedisServer(folder / "redis", appendonly=False)
         self.web_port = free_port()
         self.processes: list[_Process] = []
+        self._t = time.monotonic()
 
     def env(self) -> dict[str, str]:
         example = read_env_example()
@@ -235,7 +236,6 @@ class Stack:
         self._t = now
 
     def start(self) -> Stack:
-        self._t = time.monotonic()
         self.folder.mkdir(parents=True, exist_ok=True)
         self.media_root.mkdir(parents=True)
         self.redis.start()
@@ -298,6 +298,9 @@ class Stack:
         session.mount("https://", adapter)
         session.mount("http://", adapter)
         return session
+
+    def service(self, unit: str) -> Service:
+        return next(p for p in self.processes if isinstance(p, Service) and p.unit == unit)
 
     def logs(self) -> str:
         return "\n".join(

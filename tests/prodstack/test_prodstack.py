@@ -19,6 +19,8 @@ from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.contrib.auth.models import User
 
+from pairings.models import Agreement
+from tests import factories as f
 from tests.faults.harness import free_port, wait_for
 from tests.prodstack.stack import HOST, SITE, Stack, loopback_alias_works, placeholders, read_env_example
 
@@ -26,6 +28,7 @@ pytestmark = pytest.mark.prodstack
 
 HSTS = "max-age=31536000; includeSubDomains; preload"
 LOGIN = "/accounts/login/"
+PASSWORD = "Correct-horse-42"
 
 
 @pytest.fixture(scope="module")
@@ -169,6 +172,52 @@ def test_protected_media_location_sends_the_file_the_app_names(stack: Stack, tmp
     assert prefix in ("", "/protected-media/")
 
 
+def test_stored_file_reaches_its_owner_through_the_app_and_nginx_only(
+    stack: Stack, transactional_db: Any, world: Any
+) -> None:
+    """End to end: the app's permission-checked file view (core/files.py) hands the file to nginx."""
+    files = pytest.importorskip(
+        "core.files",
+        reason="no core.files yet: the permission-checked file view of issue 13 item 2 (branch privacy)",
+    )
+    # given a scanned agreement of pairing A, stored under MEDIA_ROOT with a Chinese name and a space
+    agreement: Agreement = f.AgreementFactory(pairing=world.pairing_a)  # type: ignore[assignment]
+    stored = "agreements/三方协议 1.pdf"
+    (stack.media_root / stored).parent.mkdir(parents=True, exist_ok=True)
+    (stack.media_root / stored).write_bytes(b"%PDF-1.4 620102198001010009")
+    Agreement.objects.filter(pk=agreement.pk).update(scan=stored)
+    url = files.protected_file_url(agreement, "scan")
+    _set_password(world.users["alice"], world.users["bob"])
+    base = stack.https()
+    # when a coordinator of the pairing asks for it, then nginx sends the file the app named
+    alice = stack.client()
+    assert _log_in(alice, base, "alice", PASSWORD).status_code == 302
+    response = alice.get(f"{base}{url}", timeout=20)
+    assert response.status_code == 200, response.text[:300]
+    assert response.content == b"%PDF-1.4 620102198001010009"
+    assert response.headers["Content-Type"] == "application/pdf"
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert "X-Accel-Redirect" not in response.headers
+    # and another pairing's coordinator, or an anonymous client, gets nothing of it
+    bob = stack.client()
+    assert _log_in(bob, base, "bob", PASSWORD).status_code == 302
+    refused = bob.get(f"{base}{url}", timeout=20)
+    assert refused.status_code == 404
+    assert b"620102198001010009" not in refused.content
+    anonymous = stack.client().get(f"{base}{url}", allow_redirects=False, timeout=20)
+    assert anonymous.status_code == 302
+    assert anonymous.headers["Location"].startswith(LOGIN)
+
+
+def _set_password(*users: Any) -> None:
+    """Hash as production hashes: the test settings' MD5 hasher is not enabled there."""
+    for user in users:
+        User.objects.filter(pk=user.pk).update(
+            password=PBKDF2PasswordHasher().encode(PASSWORD, "prodstacksalt")
+        )
+
+
 def _log_in(client: Any, base: str, username: str, password: str, *, spoof: str | None = None) -> Any:
     page = client.get(f"{base}{LOGIN}", timeout=20)
     assert page.status_code == 200, page.status_code
@@ -191,11 +240,9 @@ def _axes_reads_the_proxy_header(stack: Stack) -> bool:
 
 @pytest.mark.skipif(not loopback_alias_works("127.0.0.2"), reason="needs 127.0.0.2 and .3 on the loopback")
 def test_login_throttle_counts_the_address_nginx_saw(stack: Stack, transactional_db: Any) -> None:
-    # given an account (hashed as production hashes: the test settings' MD5 hasher is not enabled there)
-    password = "Correct-horse-42"
-    User.objects.create(
-        username="province-admin", password=PBKDF2PasswordHasher().encode(password, "prodstacksalt")
-    )
+    # given an account
+    password = PASSWORD
+    _set_password(User.objects.create(username="province-admin"))
     attacker, colleague = stack.client("127.0.0.2"), stack.client("127.0.0.3")
     base = stack.https()
     # when one machine fails as many times as allowed, forging a new X-Forwarded-For each time
@@ -240,7 +287,7 @@ def test_health_reports_database_redis_and_worker_through_the_proxy(stack: Stack
         "worker": "ok",
     }
     # and beat, started from its unit, runs and keeps its schedule in the state folder
-    beat = next(p for p in stack.processes if getattr(p, "unit", "") == "pairing-beat")
+    beat = stack.service("pairing-beat")
     assert beat.running, beat.log_tail()
     wait_for(lambda: "beat: Starting" in beat.log.read_text(), timeout=20, what="beat to start")
     wait_for(lambda: list(stack.state.glob("celerybeat-schedule*")), timeout=20, what="beat's schedule file")

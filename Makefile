@@ -52,7 +52,7 @@ browser-deps:
 	$(call header,browser-deps: Chromium + CJK fonts + WeasyPrint libraries)
 	bash scripts/browser-deps.sh
 
-# nginx + openssl for the production-stack test (tests/prodstack, marker `prodstack`); never starts the service.
+# nginx + openssl for the production-stack test (tests/deploy, marker `prodstack`); never starts the service.
 prod-deps:
 	$(call header,prod-deps: nginx + openssl)
 	bash scripts/prod-deps.sh

@@ -1,4 +1,4 @@
-"""gunicorn settings for the web service (deploy/systemd/pairing-web.service; tests/prodstack uses them too).
+"""gunicorn settings for the web service (deploy/systemd/pairing-web.service; tests/deploy uses them too).
 
 Command-line options override these (the test binds a free port).
 """

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# System packages for the production-stack test (tests/prodstack): nginx in front of gunicorn, openssl
+# System packages for the production-stack test (tests/deploy): nginx in front of gunicorn, openssl
 # for the self-signed certificate. As root they are installed with apt-get; otherwise the missing ones
 # are named and the script fails.
 #

@@ -19,10 +19,9 @@ from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.contrib.auth.models import User
 
+from devtools import factories as f
 from pairings.models import Agreement
-from tests import factories as f
-from tests.faults.harness import free_port, wait_for
-from tests.prodstack.stack import (
+from tests.deploy.stack import (
     HOST,
     NGINX,
     SITE,
@@ -31,6 +30,7 @@ from tests.prodstack.stack import (
     placeholders,
     read_env_example,
 )
+from tests.faults.harness import free_port, wait_for
 
 pytestmark = pytest.mark.prodstack
 

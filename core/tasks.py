@@ -116,7 +116,7 @@ def task_named(name: str) -> Task:
     tasks import the services they wrap). The registry is filled by autodiscovery on first use.
     """
     if name not in current_app.tasks:
-        # Outside a worker nothing has imported the apps' tasks modules yet: autodiscovery runs on this signal.
+        # Outside a worker no app's tasks module is imported yet: autodiscovery runs on this call.
         current_app.loader.import_default_modules()
     task: Task = current_app.tasks[name]
     return task

@@ -6,7 +6,6 @@ through ``assessments.services.findings`` (permission checks live there; a refus
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django import forms
@@ -23,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from assessments import selectors
 from assessments.filtersets import FindingFilterSet
 from assessments.rules.base import all_rules
+from assessments.rules.catalog import evidence_rows, explanation, rule_info
 from assessments.services import findings as svc
 from pairings.access import get_membership, is_global
 from pairings.choices import Role
@@ -73,8 +73,9 @@ def _detail_context(request: HttpRequest, finding: Any, form: WaiveForm | None =
     return {
         "finding": finding,
         "rule_title": _rule_titles().get(finding.rule_code, finding.rule_code),
-        "rule_doc": (getattr(_rule(finding.rule_code), "__doc__", "") or "").strip(),
-        "evidence": json.dumps(finding.evidence, ensure_ascii=False, indent=2),
+        "explanation": explanation(finding.rule_code),
+        "rule_info": rule_info(finding.rule_code),
+        "evidence_rows": evidence_rows(finding.evidence or {}),
         "can_waive": svc.can_waive(request.user, finding),
         "can_recheck": finding.pairing is not None
         and svc.can_run_checks(request.user, program=finding.program, pairing=finding.pairing),

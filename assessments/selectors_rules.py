@@ -51,8 +51,8 @@ def rule_catalog(*, user: Any, program: Program) -> list[CatalogRow]:
     """
     params = program.rules
     overrides = set(program.params or {})
-    counts = {
-        r["rule_code"]: r
+    counts: dict[str, tuple[int, int]] = {
+        r["rule_code"]: (r["open"], r["total"])
         for r in Finding.objects.for_user(user)
         .filter(program=program)
         .values("rule_code")
@@ -63,7 +63,7 @@ def rule_catalog(*, user: Any, program: Program) -> list[CatalogRow]:
     for rule in all_rules():
         info = rule_info(rule.code)
         names = info.params if info else ()
-        c: dict[str, Any] = counts.get(rule.code, {})
+        n_open, n_total = counts.get(rule.code, (0, 0))
         rows.append(
             CatalogRow(
                 code=rule.code,
@@ -84,8 +84,8 @@ def rule_catalog(*, user: Any, program: Program) -> list[CatalogRow]:
                     for n in names
                     if hasattr(params, n)
                 ],
-                open=c.get("open", 0),
-                total=c.get("total", 0),
+                open=n_open,
+                total=n_total,
             )
         )
     return rows

@@ -73,6 +73,9 @@ class RunTrigger(models.TextChoices):
 class AppraisalStatus(models.TextChoices):
     DRAFT = "draft", _("草稿")
     PUBLISHED = "published", _("已发布")
+    # A published result replaced by a revision (a new draft with a reason, then published): kept, not shown
+    # as the year's result.
+    SUPERSEDED = "superseded", _("已被修订取代")
 
 
 class Grade(models.TextChoices):

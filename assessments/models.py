@@ -425,6 +425,8 @@ class AnnualAppraisal(TimeStamped):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Why a published result is being revised (a draft that, once published, supersedes the published row).
+    revision_reason = models.TextField(_("修订理由"), blank=True, default="")
 
     SCOPE = _pairing_scope("pairing__")
     objects = ScopedQuerySet.as_manager()

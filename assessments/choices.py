@@ -44,6 +44,15 @@ class FindingStatus(models.TextChoices):
     OPEN = "open", _("未整改 (open)")
     RESOLVED = "resolved", _("已解决 (resolved)")
     WAIVED = "waived", _("已豁免 (waived)")
+    # Closed by the commission accepting a rectification (限期整改); like a waiver, reruns keep it closed.
+    RECTIFIED = "rectified", _("已整改 (rectified)")
+
+
+class RectificationStatus(models.TextChoices):
+    ASSIGNED = "assigned", _("待整改")
+    ANSWERED = "answered", _("已答复待审核")
+    RETURNED = "returned", _("退回重改")
+    ACCEPTED = "accepted", _("已通过")
 
 
 class SubjectType(models.TextChoices):

@@ -19,11 +19,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from assessments import selectors
+from assessments import selectors, selectors_rectifications
+from assessments.choices import FindingStatus
 from assessments.filtersets import FindingFilterSet
 from assessments.rules.base import all_rules
 from assessments.rules.catalog import evidence_rows, explanation, rule_info
 from assessments.services import findings as svc
+from assessments.services import rectifications as rectification_svc
 from pairings.access import get_membership, is_global
 from pairings.choices import Role
 
@@ -80,6 +82,23 @@ def _detail_context(request: HttpRequest, finding: Any, form: WaiveForm | None =
         "can_recheck": finding.pairing is not None
         and svc.can_run_checks(request.user, program=finding.program, pairing=finding.pairing),
         "form": form or WaiveForm(),
+        **_rectification_context(request, finding),
+    }
+
+
+def _rectification_context(request: HttpRequest, finding: Any) -> dict[str, Any]:
+    """The finding's rectifications, and the assign form for those who may assign (限期整改)."""
+    can = (
+        finding.pairing is not None
+        and finding.status == FindingStatus.OPEN
+        and rectification_svc.may_assign_rectification(request.user, finding.pairing)
+    )
+    rectifiable = list(selectors_rectifications.rectifiable_findings(finding=finding)) if can else []
+    return {
+        "rectifications": finding.rectifications.order_by("-pk"),
+        "can_rectify": can and any(fd.pk == finding.pk for fd in rectifiable),
+        "rectifiable": rectifiable,
+        "responsible": rectification_svc.responsible_hospitals(finding.pairing) if can else [],
     }
 
 

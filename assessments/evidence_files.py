@@ -13,7 +13,7 @@ from typing import IO
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from teams.uploads import MAX_ZIP_ENTRIES, UploadError
+from core.uploads import MAX_ZIP_ENTRIES, UploadError
 
 # Office documents by the part their package must contain.
 _OOXML = (("word/document.xml", "docx"), ("xl/workbook.xml", "xlsx"), ("ppt/presentation.xml", "pptx"))

@@ -14,7 +14,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from pairings.api.base import ScopedReadOnlyViewSet
+from core.api.base import ScopedReadOnlyViewSet
 from pairings.models import Hospital
 
 from ..models import Finding, Rectification, RectificationAnswer, RectificationEvidence

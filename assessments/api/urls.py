@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import rectifications, views
+from assessments.api import rectifications, views
 
 router = SimpleRouter()
 router.register("centres", views.CentreProgressViewSet, basename="centre")

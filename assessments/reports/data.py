@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db.models import Avg, Count, Q
 
-from assessments.choices import AppraisalStatus, Grade
+from assessments.choices import AppraisalStatus, FindingStatus, Grade, Severity
 from assessments.models import AnnualAppraisal, EndOfStintAppraisal, Finding, MonthlyAssessment
 from assessments.reports.figures import attendance_by_month, pairing_figures, year_bounds
 from assessments.rules.messages import render_message
@@ -22,6 +22,7 @@ from assessments.services.appraisals import grade_for, score_figures, scorecard_
 from assessments.services.publishing import supporters_for_commendation
 from pairings.models import Pairing, PairingSupporter, Program
 from teams.models import Deployment, mask
+from training.choices import StintKind
 from training.models import TraineeStint
 
 
@@ -245,7 +246,6 @@ def finding_rows(*, program: Program, year: int) -> Iterator[list[Any]]:
             "first_seen",
         )
     )
-    from assessments.choices import FindingStatus, Severity
 
     sev, st = dict(Severity.choices), dict(FindingStatus.choices)
     for code, severity, recipient, message, key, params, status, ps, pe, first_seen in qs.iterator(
@@ -281,7 +281,6 @@ def training_rows(*, program: Program, year: int) -> Iterator[list[Any]]:
             "completed",
         )
     )
-    from training.choices import StintKind
 
     kinds = dict(StintKind.choices)
     for recipient, host, name, dept, spec, kind, start, end, free, done in qs.iterator(chunk_size=5000):

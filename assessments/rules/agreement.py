@@ -8,9 +8,8 @@ from collections.abc import Iterable
 from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity
+from assessments.rules.base import SCOPE_PAIRINGS, Draft, Message, Rule, RuleContext, msg, register
 from pairings.presets import RuleParams
-
-from .base import SCOPE_PAIRINGS, Draft, Message, Rule, RuleContext, msg, register
 
 TRIPARTITE = f"""
 SELECT p.id AS pairing_id, ps.hospital_id AS supporter_id, a.id AS agreement_id,

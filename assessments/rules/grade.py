@@ -7,10 +7,9 @@ from collections.abc import Iterable
 from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
+from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, msg, register
 from pairings.choices import GRADES_AT_LEAST_LEVEL2
 from pairings.presets import RuleParams
-
-from .base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, msg, register
 
 # A hospital's grade on the reference date: its latest grade change on or before that date when it has a
 # grade history, else the current ``Hospital.grade``.

@@ -8,9 +8,8 @@ from django.conf import settings
 from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
+from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, msg, register
 from pairings.presets import RuleParams
-
-from .base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, msg, register
 
 # Both sides of a pair are looked up anywhere (a person may be double-booked across pairings or programs);
 # the finding belongs to the side in the program with the lower id — the same choice whether a program or a

@@ -14,9 +14,8 @@ from typing import Any
 from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
+from assessments.rules.base import Draft, Rule, RuleContext, msg, register
 from pairings.presets import RuleParams
-
-from .base import Draft, Rule, RuleContext, msg, register
 
 
 def merge_violations(

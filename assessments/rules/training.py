@@ -12,9 +12,8 @@ from collections.abc import Iterable
 from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
+from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, msg, register
 from pairings.presets import RuleParams
-
-from .base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, msg, register
 
 QUOTA = f"""
 WITH p AS ({SCOPE_PAIRINGS}),

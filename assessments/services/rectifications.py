@@ -24,10 +24,10 @@ from django.utils.translation import gettext as _
 from assessments.choices import FindingStatus, RectificationStatus
 from assessments.evidence_files import MAX_FILES_PER_ANSWER, sniff_evidence
 from assessments.models import Finding, Rectification, RectificationAnswer, RectificationEvidence
-from pairings.access import get_membership, is_global
-from pairings.choices import Role
 from pairings.models import Hospital, Pairing, PairingSupporter
-from teams.uploads import UploadError
+from core.access import get_membership, is_global
+from core.roles import Role
+from core.uploads import UploadError
 
 ASSIGNER_ROLES = frozenset({Role.PROVINCE_STAFF, Role.CITY_STAFF})
 ANSWER_ROLES = frozenset({Role.SUPPORTER_COORDINATOR, Role.RECIPIENT_COORDINATOR})

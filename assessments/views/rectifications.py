@@ -1,6 +1,6 @@
 """Rectification pages (限期整改): list (overdue filter), assign from a finding, answer, accept, send back.
 
-Thin: reads through ``assessments.selectors_rectifications`` (``for_user``; foreign rows answer 404), writes
+Thin: reads through ``assessments.selectors.rectifications`` (``for_user``; foreign rows answer 404), writes
 and the permission predicates in ``assessments.services.rectifications`` (a refusal answers 403).
 """
 
@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from assessments import selectors
-from assessments import selectors_rectifications as sel
+from assessments.selectors import findings as selectors
+from assessments.selectors import rectifications as sel
 from assessments.choices import RectificationStatus
 from assessments.services import rectifications as svc
 from pairings.models import Hospital

@@ -16,7 +16,7 @@ from assessments.rules.messages import msg, render_message
 from assessments.services.findings import rules_check
 from teams.choices import Title
 
-from .rules_helpers import AS_OF, pairing, program
+from tests.assessments.rules_helpers import AS_OF, pairing, program
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "assessments" / "rules"
 PLACEHOLDER = re.compile(r"%\((\w+)\)")

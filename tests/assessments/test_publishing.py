@@ -14,8 +14,8 @@ from assessments.models import AnnualAppraisal
 from assessments.reports.data import commendation_rows, pairing_rows
 from assessments.services.appraisals import annual_appraisal_compute, annual_appraisal_publish
 from assessments.services.publishing import annual_appraisal_revise, annual_publish_summary
-from pairings.choices import Role
-from tests import factories as f
+from core.roles import Role
+from devtools import factories as f
 
 CONFIRM = reverse("assessments:annual_publish_confirm")
 PUBLISH = reverse("assessments:annual_appraisal_publish")

@@ -27,10 +27,10 @@ from assessments.services.rectifications import (
     rectification_assign,
     rectification_send_back,
 )
-from pairings.choices import Role
-from tests import factories as f
+from core.roles import Role
+from devtools import factories as f
 
-from .rules_helpers import AS_OF
+from tests.assessments.rules_helpers import AS_OF
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32

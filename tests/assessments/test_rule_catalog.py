@@ -12,10 +12,10 @@ from assessments.models import Finding
 from assessments.rules.base import all_rules
 from assessments.rules.catalog import CATALOG, EVIDENCE_LABELS, PARAM_LABELS
 from assessments.services.findings import rules_check
-from pairings.choices import Role
-from tests import factories as f
+from core.roles import Role
+from devtools import factories as f
 
-from .rules_helpers import AS_OF
+from tests.assessments.rules_helpers import AS_OF
 
 URL = reverse("assessments:rule_catalog")
 

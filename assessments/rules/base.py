@@ -18,12 +18,11 @@ from django.db import connection
 
 from assessments.choices import Severity, SubjectType
 from assessments.rules import load_all
+from assessments.rules.messages import Message, msg
 from pairings.choices import HospitalKind
 from pairings.models import Program
 from pairings.presets import RuleParams
 from teams.selectors.deployments import headcount_intervals
-
-from assessments.rules.messages import Message, msg
 
 __all__ = ["Draft", "Message", "Rule", "RuleContext", "msg"]
 

@@ -8,12 +8,11 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext
 
-from pairings.models import Program
-
 from assessments.choices import FindingStatus, Severity
 from assessments.models import Finding
 from assessments.rules.base import all_rules
 from assessments.rules.catalog import explanation, param_label, param_value, rule_info
+from pairings.models import Program
 
 
 @dataclasses.dataclass(frozen=True)

@@ -24,12 +24,12 @@ from django.utils.translation import gettext as _
 from assessments.choices import FindingStatus, RectificationStatus
 from assessments.evidence_files import MAX_FILES_PER_ANSWER, sniff_evidence
 from assessments.models import Finding, Rectification, RectificationAnswer, RectificationEvidence
-from pairings.models import Hospital, Pairing, PairingSupporter
-from core.access import get_membership, is_global
+from core.access import is_global
+from core.permissions import is_city_staff, is_province_staff, own_hospital_id
 from core.roles import Role
 from core.uploads import UploadError
+from pairings.models import Hospital, Pairing, PairingSupporter
 
-ASSIGNER_ROLES = frozenset({Role.PROVINCE_STAFF, Role.CITY_STAFF})
 ANSWER_ROLES = frozenset({Role.SUPPORTER_COORDINATOR, Role.RECIPIENT_COORDINATOR})
 ACTIVE = (RectificationStatus.ASSIGNED, RectificationStatus.ANSWERED, RectificationStatus.RETURNED)
 
@@ -39,12 +39,9 @@ ACTIVE = (RectificationStatus.ASSIGNED, RectificationStatus.ANSWERED, Rectificat
 
 def may_assign_rectification(user: Any, pairing: Pairing) -> bool:
     """Commission staff (province, or the pairing's city) who can see the pairing."""
-    if is_global(user):
-        return True
-    m = get_membership(user)
-    if m is None or m.role not in ASSIGNER_ROLES:
+    if not (is_province_staff(user) or is_city_staff(user)):
         return False
-    return Pairing.objects.for_user(user).filter(pk=pairing.pk).exists()
+    return is_global(user) or Pairing.objects.for_user(user).filter(pk=pairing.pk).exists()
 
 
 def may_decide_rectification(user: Any, rectification: Rectification) -> bool:
@@ -54,8 +51,8 @@ def may_decide_rectification(user: Any, rectification: Rectification) -> bool:
 
 def may_answer_rectification(user: Any, rectification: Rectification) -> bool:
     """The coordinator of the responsible hospital."""
-    m = get_membership(user)
-    return m is not None and m.role in ANSWER_ROLES and m.hospital_id == rectification.hospital_id
+    own = {own_hospital_id(user, role) for role in ANSWER_ROLES} - {None}
+    return rectification.hospital_id in own
 
 
 def responsible_hospitals(pairing: Pairing) -> list[Hospital]:

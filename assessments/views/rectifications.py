@@ -19,9 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from assessments.choices import RectificationStatus
 from assessments.selectors import findings as selectors
 from assessments.selectors import rectifications as sel
-from assessments.choices import RectificationStatus
 from assessments.services import rectifications as svc
 from pairings.models import Hospital
 

@@ -15,7 +15,6 @@ from assessments.rules.base import Draft
 from assessments.rules.messages import msg, render_message
 from assessments.services.findings import rules_check
 from teams.choices import Title
-
 from tests.assessments.rules_helpers import AS_OF, pairing, program
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "assessments" / "rules"

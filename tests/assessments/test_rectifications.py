@@ -29,7 +29,6 @@ from assessments.services.rectifications import (
 )
 from core.roles import Role
 from devtools import factories as f
-
 from tests.assessments.rules_helpers import AS_OF
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -14,7 +14,6 @@ from assessments.rules.catalog import CATALOG, EVIDENCE_LABELS, PARAM_LABELS
 from assessments.services.findings import rules_check
 from core.roles import Role
 from devtools import factories as f
-
 from tests.assessments.rules_helpers import AS_OF
 
 URL = reverse("assessments:rule_catalog")

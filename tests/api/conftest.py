@@ -17,6 +17,7 @@ from assessments.models import (
     Finding,
     GradeChange,
     NewTechnology,
+    Rectification,
     ReportFile,
     RuleRun,
     Specialty,
@@ -74,6 +75,19 @@ def _finding(pairing: Any, made: dict[str, Any]) -> Any:
         period_start=dt.date(2023, 7, 1),
         period_end=dt.date(2023, 7, 31),
     )
+
+
+def _rectification(pairing: Any, made: dict[str, Any]) -> Any:
+    rect = Rectification.objects.create(
+        program=pairing.program,
+        pairing=pairing,
+        hospital=pairing.recipient,
+        instruction="限期补齐",
+        due_date=dt.date(2023, 9, 30),
+        assigned_by=f.UserFactory(),
+    )
+    rect.findings.add(_finding(pairing, made))
+    return rect
 
 
 def _appraisal(pairing: Any, made: dict[str, Any]) -> Any:
@@ -165,6 +179,7 @@ ENDPOINTS: list[Endpoint] = [
         "end-appraisal", lambda p, m: f.EndOfStintAppraisalFactory(deployment=_chain(p, m)["deployment"])
     ),
     Endpoint("annual-appraisal", _appraisal),
+    Endpoint("rectification", _rectification),
     Endpoint(
         "report",
         lambda p, m: ReportFile.objects.create(kind="annual_workbook", program=p.program, year=2023),

@@ -191,6 +191,13 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
+# Untrusted spreadsheets are checked against these before any parser sees them (core/spreadsheets.py,
+# which holds the defaults and the zip limits): rows and columns of a sheet, and its bounding area in cells.
+SPREADSHEET_LIMITS = {
+    "max_rows": env.int("SPREADSHEET_MAX_ROWS", default=1_048_576),
+    "max_columns": env.int("SPREADSHEET_MAX_COLUMNS", default=200),
+    "max_cells": env.int("SPREADSHEET_MAX_CELLS", default=15_000_000),
+}
 
 REST_FRAMEWORK = {
     # Bearer (dashboard tokens) first: its WWW-Authenticate header makes anonymous requests answer 401.

@@ -5,6 +5,7 @@ project-local PostgreSQL and Redis, so `make run` and `make test` need no config
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from celery.schedules import crontab
@@ -102,6 +103,19 @@ DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c pgtrigger.ignore
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+
+
+def _next_redis_db(url: str) -> str:
+    """``redis://host:port/0`` → ``redis://host:port/1`` (no database number means 0); other URLs as given."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss"):
+        return url
+    db = parts.path.strip("/")
+    if db and not db.isdigit():
+        return url
+    return urlunsplit(parts._replace(path=f"/{int(db or 0) + 1}"))
+
+
 # Read-API answers kept in Redis until the data changes (pairings/api/cache.py, config/data_changes.py);
 # the expiry only bounds what a write made outside the application (psql by hand) could leave behind.
 API_CACHE_ENABLED = env.bool("API_CACHE_ENABLED", default=True)
@@ -112,8 +126,11 @@ CACHES = {
         # Redis cache whose outages are a cache miss, not a 500 (config/cache.py).
         "BACKEND": "config.cache.ResilientRedisCache",
         # A Redis of its own (with an evicting maxmemory-policy) is best in production: the broker's
-        # Redis must never evict, and cached answers may fill memory.
-        "LOCATION": env("CACHE_REDIS_URL", default=REDIS_URL),
+        # Redis must never evict, and cached answers may fill memory. Without CACHE_REDIS_URL the cache
+        # takes the next database of the broker's server (db 1 beside db 0): never the queue's keyspace,
+        # so a cache flush cannot drop queued tasks (an eviction policy is per server, not per database:
+        # docs/operations.md).
+        "LOCATION": env("CACHE_REDIS_URL", default=_next_redis_db(REDIS_URL)),
         "KEY_PREFIX": "pairing",
     }
 }

@@ -85,6 +85,7 @@ def drop_unknown_params(request: HttpRequest, known: frozenset[str]) -> bool:
     for name in unknown:
         del query[name]
     query._mutable = False
-    request.GET = query
+    # django-stubs types GET as an immutable QueryDict; this one is, from the line above.
+    request.GET = query  # type: ignore[assignment]
     request.META["QUERY_STRING"] = query.urlencode()
     return True

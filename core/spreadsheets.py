@@ -165,7 +165,7 @@ def iter_rows(f: IO[bytes], kind: str, *, sheet: int | str = 0) -> Iterator[list
     from python_calamine import CalamineWorkbook  # a compiled extension; imported where it is used
 
     try:
-        wb = CalamineWorkbook.from_filelike(f)  # type: ignore[arg-type]
+        wb = CalamineWorkbook.from_filelike(f)
         sheet_obj = wb.get_sheet_by_index(sheet) if isinstance(sheet, int) else wb.get_sheet_by_name(sheet)
         rows = sheet_obj.iter_rows()
     except Exception as exc:  # calamine's own errors (broken parts the checks let through): a file error
@@ -175,7 +175,7 @@ def iter_rows(f: IO[bytes], kind: str, *, sheet: int | str = 0) -> Iterator[list
 
 
 def head_rows(f: IO[bytes], kind: str, *, sheet: int | str = 0) -> Iterator[list[Any]]:
-    """The first rows only, streamed (openpyxl read-only) without loading the sheet; checked like iter_rows."""
+    """The first rows only, streamed by openpyxl read-only without loading the sheet; checked first."""
     found = _checked_inspection(f)
     if found.kind != kind:
         raise UploadError(_("文件类型与内容不符。"))
@@ -230,7 +230,7 @@ def _iter_csv(f: IO[bytes]) -> Iterator[list[Any]]:
     f.seek(0)
     enc = text_encoding(f.read(64 * 1024)) or "utf-8"
     f.seek(0)
-    text = io.TextIOWrapper(f, encoding=enc, errors="replace", newline="")  # type: ignore[type-var]
+    text = io.TextIOWrapper(f, encoding=enc, errors="replace", newline="")
     try:
         for row in csv.reader(text):
             yield [c.strip() for c in row]
@@ -265,7 +265,8 @@ def _check_extent(label: str, sheet: str, rows: int, cols: int, cells: int, lim:
     where = {"file": label, "sheet": sheet}
     if rows > lim.max_rows:
         raise UploadError(
-            _("“%(file)s”工作表“%(sheet)s”的数据超过 %(limit)d 行的上限，拒绝处理。") % {**where, "limit": lim.max_rows}
+            _("“%(file)s”工作表“%(sheet)s”的数据超过 %(limit)d 行的上限，拒绝处理。")
+            % {**where, "limit": lim.max_rows}
         )
     if cols > lim.max_columns:
         raise UploadError(
@@ -377,7 +378,9 @@ def _inspect_xlsx(f: IO[bytes], label: str, size: int, lim: SheetLimits) -> Insp
     return result
 
 
-def _parse_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo, start: Callable[[str, dict[str, str]], None]) -> None:
+def _parse_xml(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, start: Callable[[str, dict[str, str]], None]
+) -> None:
     """Stream one part through expat with ``start`` called per element; a DTD or broken XML is refused."""
     parser = xml.parsers.expat.ParserCreate()
 
@@ -525,7 +528,8 @@ def _scan_part(
             strings += 1
             if strings > max_cells:
                 raise _Refused(
-                    _("“%(file)s”的共享字符串超过 %(limit)d 个的上限，拒绝处理。") % {"file": label, "limit": max_cells}
+                    _("“%(file)s”的共享字符串超过 %(limit)d 个的上限，拒绝处理。")
+                    % {"file": label, "limit": max_cells}
                 )
         elif tag == "sst":
             for key in ("count", "uniqueCount"):

@@ -1,4 +1,4 @@
-"""Hostile spreadsheets built by hand (a few hundred bytes each), for the reader's tests and every upload path.
+"""Hostile spreadsheets built by hand (a few hundred bytes each) for the reader's tests and the upload paths.
 
 Each is a well-formed .xlsx that a trusting parser would try to hold in memory at once: python-calamine
 allocates the whole used range, so ``two_corner_cells`` alone asks for ~512 GiB.
@@ -81,7 +81,9 @@ def lying_dimension() -> bytes:
 
 def huge_dimension() -> bytes:
     """Declares the whole grid though it holds one cell."""
-    return xlsx('<dimension ref="A1:XFD1048576"/><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData>')
+    return xlsx(
+        '<dimension ref="A1:XFD1048576"/><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData>'
+    )
 
 
 def implied_columns(n: int = 500) -> bytes:

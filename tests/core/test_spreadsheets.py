@@ -47,7 +47,8 @@ def test_a_declared_dimension_alone_is_refused() -> None:
 
 def test_cells_without_references_count_by_position() -> None:
     assert "200 列的上限" in _refused(hostile.implied_columns(201))
-    assert inspect_upload(io.BytesIO(hostile.implied_columns(200)), "ok.xlsx").extents["名单"] == (1, 200, 200)
+    found = inspect_upload(io.BytesIO(hostile.implied_columns(200)), "ok.xlsx")
+    assert found.extents["名单"] == (1, 200, 200)
 
 
 @override_settings(SPREADSHEET_LIMITS={"max_rows": 50})
@@ -60,7 +61,10 @@ def test_row_limit_from_settings() -> None:
 @override_settings(SPREADSHEET_LIMITS={"max_cells": 1000})
 def test_area_limit_counts_the_bounding_range() -> None:
     # 40 rows by 30 columns is 1,200 cells of range, though only two cells hold data
-    body = '<sheetData><row r="1"><c r="A1"><v>1</v></c></row><row r="40"><c r="AD40"><v>1</v></c></row></sheetData>'
+    body = (
+        '<sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
+        '<row r="40"><c r="AD40"><v>1</v></c></row></sheetData>'
+    )
     assert "1000 个单元格的上限" in _refused(hostile.xlsx(body))
 
 

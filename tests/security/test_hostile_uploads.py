@@ -20,7 +20,15 @@ from django.test import Client
 from django.urls import reverse
 
 from pairings.models import Hospital, Pairing
-from teams.models import AttendancePunch, ImportJob, ImportKind, ImportStatus, MonthlyActivity, Roster, RosterEntry
+from teams.models import (
+    AttendancePunch,
+    ImportJob,
+    ImportKind,
+    ImportStatus,
+    MonthlyActivity,
+    Roster,
+    RosterEntry,
+)
 from teams.services import rosters as svc
 from teams.services.jobs import import_job_run
 from teams.tasks import run_import_job
@@ -135,7 +143,9 @@ def test_attendance_api(world: Any, kind: str) -> None:
 
 def _stored_job(world: Any, kind: str, content: bytes, **extra: Any) -> ImportJob:
     """A job whose file was stored without the request's check (e.g. uploaded before the fix)."""
-    job = ImportJob(kind=kind, hospital=extra.pop("hospital", world.recipient_a), original_name="export.xlsx", **extra)
+    job = ImportJob(
+        kind=kind, hospital=extra.pop("hospital", world.recipient_a), original_name="export.xlsx", **extra
+    )
     job.file.save("export.xlsx", ContentFile(content), save=True)
     return job
 

@@ -159,6 +159,16 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The client's address as the audit trail reads it (config.middleware.client_ip): X-Forwarded-For only for
+# AUDIT_TRUSTED_PROXY_COUNT proxies of ours, counted from the right. Behind a proxy REMOTE_ADDR is the
+# proxy's, so without this every client shares one address (anyone could lock the province account); with
+# the leftmost X-Forwarded-For entry a client could lock another address's account or dodge its own lock.
+AXES_CLIENT_IP_CALLABLE = "config.middleware.client_ip"
+# The public certificate-verification page: requests per client address and window (seconds).
+CERTIFICATE_VERIFY_RATE = (
+    env.int("CERTIFICATE_VERIFY_RATE_LIMIT", default=30),
+    env.int("CERTIFICATE_VERIFY_RATE_WINDOW", default=60),
+)
 
 # Security headers every environment sends (production.py adds HTTPS-only ones).
 SECURE_CONTENT_TYPE_NOSNIFF = True

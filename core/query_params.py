@@ -1,6 +1,6 @@
 """The query parameters an API answer depends on, so the answer cache keys on those and nothing else.
 
-Why: the answer cache (``pairings/api/cache.py``) used to key on the whole URL, so ``?junk=1``, ``?junk=2``, …
+Why: the answer cache (``core/api/cache.py``) used to key on the whole URL, so ``?junk=1``, ``?junk=2``, …
 each stored a new copy of the same answer and a client could fill Redis at will. A view's answer depends
 only on the parameters its filters, ordering, search, pagination and format read (plus any it declares in
 ``cache_query_params``, e.g. the indicators' query serializer); every other parameter is ignored by the view

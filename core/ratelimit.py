@@ -3,7 +3,7 @@
 Why: the certificate-verification page answers anyone without a login, so without a limit a client could
 walk the space of verification codes or load the database at will. A fixed window per client address is
 enough here (a kept library would bring its own settings and decorators for one page). The address is the
-caller's choice of ``key`` — for pages, ``config.middleware.client_ip``, which trusts X-Forwarded-For only
+caller's choice of ``key`` — for pages, ``core.middleware.client_ip``, which trusts X-Forwarded-For only
 for our own proxies, so a client cannot spread its hits over forged addresses.
 
 When Redis is unreachable the page stays available (fail open): a verification page that is down whenever

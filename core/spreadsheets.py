@@ -33,8 +33,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+import openpyxl
 from django.conf import settings
 from django.utils.translation import gettext as _
+from python_calamine import CalamineWorkbook
 
 XLSX = "xlsx"
 CSV = "csv"
@@ -162,8 +164,6 @@ def iter_rows(f: IO[bytes], kind: str, *, sheet: int | str = 0) -> Iterator[list
     if kind == CSV:
         yield from _iter_csv(f)
         return
-    from python_calamine import CalamineWorkbook  # a compiled extension; imported where it is used
-
     try:
         wb = CalamineWorkbook.from_filelike(f)
         sheet_obj = wb.get_sheet_by_index(sheet) if isinstance(sheet, int) else wb.get_sheet_by_name(sheet)
@@ -183,8 +183,6 @@ def head_rows(f: IO[bytes], kind: str, *, sheet: int | str = 0) -> Iterator[list
     if kind == CSV:
         yield from _iter_csv(f)
         return
-    import openpyxl
-
     wb = openpyxl.load_workbook(f, read_only=True, data_only=True)
     try:
         ws = wb.worksheets[sheet] if isinstance(sheet, int) else wb[sheet]

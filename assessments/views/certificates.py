@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from assessments.forms import VerifyForm
 from assessments.models import Certificate
 from assessments.services.certificates import certificate_is_valid, mask_name
-from config.middleware import client_ip
+from core.middleware import client_ip
 from core.ratelimit import limit_per_client
 
 

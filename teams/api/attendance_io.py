@@ -8,8 +8,8 @@ from __future__ import annotations
 from itertools import islice
 from typing import IO, Any
 
-from ..dingtalk import RAW_COLUMNS, RAW_REQUIRED, SUMMARY_COLUMNS, SUMMARY_REQUIRED, find_header
-from ..uploads import check_upload, head_rows, header_index
+from core.uploads import check_upload, head_rows, header_index
+from teams.dingtalk import RAW_COLUMNS, RAW_REQUIRED, SUMMARY_COLUMNS, SUMMARY_REQUIRED, find_header
 
 
 def check_export(f: IO[bytes], name: str) -> None:

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from assessments.api.views import IndicatorsView
+from config.settings.base import _next_redis_db
 from core.query_params import _filterset_params, known_query_params
 from pairings.filtersets import PairingFilterSet
 from tests.api.conftest import client_for
@@ -79,8 +80,6 @@ def test_the_known_parameters_of_views() -> None:
 
 
 def test_the_answer_cache_has_its_own_redis_database(settings: Any) -> None:
-    from config.settings.base import _next_redis_db
-
     assert _next_redis_db("redis://h:6379/0") == "redis://h:6379/1"
     assert _next_redis_db("redis://:secret@h:6379") == "redis://:secret@h:6379/1"
     assert _next_redis_db("unix:///run/redis.sock?db=0") == "unix:///run/redis.sock?db=0"

@@ -7,6 +7,7 @@ python-calamine would try to allocate the hostile file's range and this test pro
 from __future__ import annotations
 
 import io
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -14,7 +15,7 @@ import pytest
 from django.test import override_settings
 
 from core.spreadsheets import CSV, XLSX, UploadError, inspect_upload, iter_rows, limits, sheet_names
-from teams.dingtalk_samples import write_xlsx
+from devtools.dingtalk_samples import write_xlsx
 from tests import hostile_sheets as hostile
 
 
@@ -97,8 +98,6 @@ def test_xlsb_and_ods_are_refused() -> None:
     xlsb = hostile.xlsx("<sheetData/>").replace(b"xl/worksheets/sheet1.xml", b"xl/worksheets/sheet1.bin")
     assert "xlsb" in _refused(xlsb)
     buf = io.BytesIO()
-    import zipfile
-
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
         zf.writestr("content.xml", "<office:document-content/>")

@@ -10,9 +10,11 @@ import secrets
 from typing import Any
 
 import pytest
+from axes.helpers import get_client_ip_address
 from django.test import override_settings
 
-from config.middleware import client_ip
+from core.middleware import client_ip
+from core.ratelimit import hit
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -78,8 +80,6 @@ def test_without_a_proxy_the_header_is_ignored(client: Any) -> None:
 
 
 def test_axes_reads_the_address_as_the_audit_does(rf: Any) -> None:
-    from axes.helpers import get_client_ip_address
-
     request = rf.get("/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.9")
     with override_settings(AUDIT_TRUSTED_PROXY_COUNT=1):
         assert get_client_ip_address(request) == client_ip(request) == "203.0.113.9"
@@ -110,16 +110,12 @@ def test_certificate_verification_is_rate_limited_per_client(client: Any) -> Non
 
 
 def test_the_limit_fails_open_when_redis_is_down() -> None:
-    from core.ratelimit import hit
-
-    dead = {"default": {"BACKEND": "config.cache.ResilientRedisCache", "LOCATION": "redis://127.0.0.1:1/1"}}
+    dead = {"default": {"BACKEND": "core.cache.ResilientRedisCache", "LOCATION": "redis://127.0.0.1:1/1"}}
     with override_settings(CACHES=dead):
         assert [hit(scope="t", ident="a", limit=1, window=60) for _i in range(3)] == [0, 0, 0]
 
 
 def test_the_window_counts_per_client_and_scope() -> None:
-    from core.ratelimit import hit
-
     me, other = _address(), _address()
     assert [hit(scope="t", ident=me, limit=2, window=3600) > 0 for _i in range(3)] == [False, False, True]
     assert hit(scope="t", ident=other, limit=2, window=3600) == 0

@@ -19,6 +19,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
+from devtools import factories as f
 from pairings.models import Hospital, Pairing
 from teams.models import (
     AttendancePunch,
@@ -32,7 +33,6 @@ from teams.models import (
 from teams.services import rosters as svc
 from teams.services.jobs import import_job_run
 from teams.tasks import run_import_job
-from tests import factories as f
 from tests import hostile_sheets as hostile
 from tests.api.conftest import client_for
 

@@ -15,7 +15,7 @@ from django.test import override_settings
 
 from core.middleware import client_ip
 from core.ratelimit import hit
-from tests import factories as f
+from devtools import factories as f
 
 pytestmark = pytest.mark.django_db
 

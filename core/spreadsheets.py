@@ -283,6 +283,7 @@ def _check_extent(label: str, sheet: str, rows: int, cols: int, cells: int, lim:
 _REF = re.compile(r"^\$?([A-Za-z]{1,3})?\$?([0-9]{1,7})?$")
 # A cell's own reference (no $, both parts); anything longer than XFD / 7 digits is refused as invalid.
 _CELL_REF = re.compile(r"([A-Za-z]{1,3})([0-9]{1,7})$")
+_ASCII_DIGITS = "0123456789"
 # Elements that carry no position or count: the common ones answer at the first test.
 _PASSIVE = frozenset({"v", "is", "t", "r", "rPr", "rFont", "sz", "color", "family", "scheme", "b", "i", "u"})
 _MAX_META_BYTES = 16 * 1024 * 1024  # workbook.xml and its relationships: a few KB in any real file
@@ -485,21 +486,27 @@ def _scan_part(
             if ref is None:
                 row, col = cur_row or 1, cur_col + 1
             else:
-                m = cell_ref(ref)
-                if m is None:
+                # str methods, not a regex: this runs for every cell of a million-row sheet.
+                letters = ref.rstrip(_ASCII_DIGITS)
+                digits = ref[len(letters) :]
+                col = col_numbers.get(letters, 0)
+                if not col:
+                    if cell_ref(ref) is None:
+                        bad_ref(ref)
+                        return
+                    col = col_numbers[letters] = _column_number(letters)
+                if not (digits.isascii() and digits.isdigit() and len(digits) <= 7):
                     bad_ref(ref)
                     return
-                letters, digits = m.groups()
-                col = col_numbers.get(letters) or col_numbers.setdefault(letters, _column_number(letters))
                 row = int(digits)
             cur_col = col
             cells += 1
-            if row > top_row:
-                top_row = row
-            if col > top_col:
-                top_col = col
-            if row > max_rows or col > max_cols or cells > max_cells or top_row * top_col > max_cells:
-                too_big(top_row, top_col, max(cells, top_row * top_col))
+            if row > top_row or col > top_col:
+                top_row, top_col = max(row, top_row), max(col, top_col)
+                if top_row > max_rows or top_col > max_cols or top_row * top_col > max_cells:
+                    too_big(top_row, top_col, top_row * top_col)
+            if cells > max_cells:
+                too_big(top_row, top_col, cells)
         elif tag == "row":
             ref = attrs.get("r")
             if ref is None:

@@ -255,7 +255,7 @@ def _inspect_csv(f: IO[bytes], label: str, size: int, lim: SheetLimits) -> Inspe
         ) from exc
     except UnicodeDecodeError as exc:  # pragma: no cover - errors="replace" decodes everything
         raise UploadError(_("无法识别的文件类型：请上传 .xlsx 或 .csv 文件。")) from exc
-    _check_extent(label, "", rows, cols, cells, lim)
+    _check_extent(label, "CSV", rows, cols, cells, lim)  # one table: named by its format
     return Inspection(kind=CSV, size=size, sheets=[""], extents={"": (rows, cols, cells)})
 
 

@@ -20,6 +20,7 @@ from django.test import Client
 from django.urls import reverse
 
 from devtools import factories as f
+from devtools.dingtalk_samples import write_xlsx
 from pairings.models import Hospital, Pairing
 from teams.models import (
     AttendancePunch,
@@ -35,6 +36,7 @@ from teams.services.jobs import import_job_run
 from teams.tasks import run_import_job
 from tests import hostile_sheets as hostile
 from tests.api.conftest import client_for
+from tests.teams.test_imports_roster import HEADER, _good_rows
 
 LIMIT = "200 列的上限"
 HOSTILE = {
@@ -196,3 +198,27 @@ def test_import_commands(world: Any, roster: Roster, tmp_path: Path, kind: str) 
         with pytest.raises(CommandError, match=MESSAGES[kind]):
             call_command(*args, stdout=StringIO(), stderr=StringIO())
     assert _state() == before
+
+
+def test_after_a_refused_file_a_normal_roster_still_imports(
+    world: Any, roster: Roster, tmp_path: Path
+) -> None:
+    client = _page_client(world.users["charlie"])
+    url = reverse("teams:roster_upload", args=[roster.pk])
+    refused = client.post(url, {"file": SimpleUploadedFile("r.xlsx", hostile.two_corner_cells())})
+    assert refused.status_code == 200 and ImportJob.objects.count() == 0
+    write_xlsx(tmp_path / "ok.xlsx", [("名单", [HEADER, *_good_rows(world)])])
+    accepted = client.post(url, {"file": SimpleUploadedFile("ok.xlsx", (tmp_path / "ok.xlsx").read_bytes())})
+    assert accepted.status_code == 302
+    assert ImportJob.objects.get().counts["new"] == 3
+
+
+def test_a_csv_too_wide_is_refused_by_the_attendance_api(world: Any) -> None:
+    wide = ",".join(f"c{i}" for i in range(201)).encode() + b"\n"
+    resp = client_for(world.users["alice"]).post(
+        reverse("api:attendance-import-list"),
+        {"file": SimpleUploadedFile("export.csv", wide)},
+        format="multipart",
+    )
+    assert resp.status_code == 400 and LIMIT in resp.json()["error"]["fields"]["file"][0]
+    assert ImportJob.objects.count() == 0

@@ -13,7 +13,8 @@ from typing import IO
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from core.uploads import MAX_ZIP_ENTRIES, UploadError
+from core.spreadsheets import limits as sheet_limits
+from core.uploads import UploadError
 
 # Office documents by the part their package must contain.
 _OOXML = (("word/document.xml", "docx"), ("xl/workbook.xml", "xlsx"), ("ppt/presentation.xml", "pptx"))
@@ -56,7 +57,10 @@ def sniff_evidence(f: IO[bytes], name: str = "") -> tuple[str, int]:
             infos = []
         finally:
             f.seek(0)
-        if len(infos) > MAX_ZIP_ENTRIES or sum(i.file_size for i in infos) > MAX_UNZIPPED_BYTES:
+        if (
+            len(infos) > sheet_limits().max_zip_members
+            or sum(i.file_size for i in infos) > MAX_UNZIPPED_BYTES
+        ):
             raise UploadError(_("%(name)s：文档内部过大，拒绝处理。") % {"name": label})
         names = {i.filename for i in infos}
         for part, kind in _OOXML:

@@ -24,7 +24,7 @@ from assessments.filtersets import FindingFilterSet
 from assessments.rules.base import all_rules
 from assessments.rules.catalog import evidence_rows, explanation, rule_info
 from assessments.selectors import findings as selectors
-from assessments.selectors.findings import rectifications as selectors_rectifications
+from assessments.selectors import rectifications as selectors_rectifications
 from assessments.services import findings as svc
 from assessments.services import rectifications as rectification_svc
 from core.permissions import is_province_staff

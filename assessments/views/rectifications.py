@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from assessments.choices import RectificationStatus
 from assessments.selectors import findings as selectors
-from assessments.selectors.findings import rectifications as sel
+from assessments.selectors import rectifications as sel
 from assessments.services import rectifications as svc
 from pairings.models import Hospital
 

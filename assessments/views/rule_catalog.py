@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import path
 from django.views.decorators.http import require_GET
 
-from assessments.selectors.findings import rules as selectors_rules
+from assessments.selectors import rules as selectors_rules
 
 
 @login_required

@@ -20,6 +20,7 @@ from .access import get_membership, is_global
 from .choices import COMMISSION_ROLES, Role
 from .filtersets import HospitalFilterSet, PairingFilterSet
 from .forms import AsOfForm, YearForm
+from .privacy import can_see_personal_data
 
 PAGE_SIZE = 25
 
@@ -140,7 +141,6 @@ def pairing_detail(request: HttpRequest, pk: int) -> HttpResponse:
     detail = selectors.pairing_detail(
         user=user, pk=pk, year=YearForm.year_of(request.GET), today=timezone.localdate()
     )
-    membership = get_membership(user)
     tl = detail.timeline
     timeline_svg = charts.coverage_timeline(
         date_from=tl.date_from,
@@ -154,7 +154,7 @@ def pairing_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "d": detail,
         "pairing": detail.pairing,
         "timeline_svg": timeline_svg,
-        "show_personal": is_global(user) or bool(membership and membership.can_see_personal_data),
+        "show_personal": can_see_personal_data(user),
     }
     return render(request, "pairings/pairing_detail.html", context)
 

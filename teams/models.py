@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pairings.access import Scope, ScopedQuerySet, audited
 from pairings.models import Hospital, Pairing, TimeStamped
+from pairings.privacy import mask_national_id, mask_phone
 
 from .choices import (
     AttendanceSource,
@@ -34,15 +35,6 @@ def _pairing_scope(prefix: str, *extra_hospital_paths: str) -> Scope:
         county=f"{prefix}recipient__county",
         hospital=(f"{prefix}recipient", f"{prefix}supporters__hospital", *extra_hospital_paths),
     )
-
-
-def mask(value: str, *, keep_start: int = 3, keep_end: int = 4) -> str:
-    """Mask the middle of an identifier: 620102********1234, 138****5678."""
-    if not value:
-        return ""
-    if len(value) <= keep_start + keep_end:
-        return "*" * len(value)
-    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[-keep_end:]
 
 
 @audited()
@@ -87,11 +79,11 @@ class Staff(TimeStamped):
 
     @property
     def national_id_masked(self) -> str:
-        return mask(self.national_id or "", keep_start=6, keep_end=4)
+        return mask_national_id(self.national_id)
 
     @property
     def phone_masked(self) -> str:
-        return mask(self.phone, keep_start=3, keep_end=4)
+        return mask_phone(self.phone)
 
     @staticmethod
     def years_between(since: dt.date | None, on: dt.date) -> float:

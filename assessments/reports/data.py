@@ -19,7 +19,8 @@ from assessments.models import AnnualAppraisal, EndOfStintAppraisal, Finding, Mo
 from assessments.reports.figures import attendance_by_month, pairing_figures, year_bounds
 from assessments.services.appraisals import grade_for, score_figures, scorecard_for, supporters_for_review
 from pairings.models import Pairing, PairingSupporter, Program
-from teams.models import Deployment, mask
+from pairings.privacy import mask_national_id, mask_phone
+from teams.models import Deployment
 from training.models import TraineeStint
 
 
@@ -205,8 +206,8 @@ def deployment_rows(*, program: Program, year: int) -> Iterator[list[Any]]:
             recipient,
             f"{t_year}年第{rotation}批",
             name,
-            mask(nid or "", keep_start=6, keep_end=4),
-            mask(phone or "", keep_start=3, keep_end=4),
+            mask_national_id(nid),
+            mask_phone(phone),
             supporter,
             roles.get(role, role),
             post,

@@ -18,7 +18,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from pairings.access import get_membership, is_global
+from pairings import privacy
 
 from .cache import cached_answer, with_etag
 
@@ -66,20 +66,9 @@ class ScopedReadOnlyViewSet(
 
 
 def can_see_personal_data(context: dict[str, Any]) -> bool:
-    """Full national ID / phone only for members flagged ``can_see_personal_data`` (and administrators)."""
+    """The serializer context's user may see full national IDs / phones (one rule: ``pairings.privacy``)."""
     request = context.get("request")
-    if request is None:
-        return False
-    if is_global(request.user):
-        return True
-    membership = get_membership(request.user)
-    return bool(membership is not None and membership.can_see_personal_data)
-
-
-def mask_value(value: str | None, *, keep_start: int, keep_end: int) -> str:
-    from teams.models import mask
-
-    return mask(value or "", keep_start=keep_start, keep_end=keep_end)
+    return request is not None and privacy.can_see_personal_data(request.user)
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -95,7 +84,7 @@ class PersonalDataField(serializers.Field):
     def to_representation(self, value: Any) -> str:
         if can_see_personal_data(self.context):
             return value or ""
-        return mask_value(value, keep_start=self.keep_start, keep_end=self.keep_end)
+        return privacy.mask(value, keep_start=self.keep_start, keep_end=self.keep_end)
 
 
 def national_id_field(**kwargs: Any) -> PersonalDataField:

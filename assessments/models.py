@@ -461,6 +461,7 @@ class ReportFile(models.Model):
     # Reports cover a whole program: only commission staff of its province (and dashboards) see them.
     SCOPE = Scope(province="program__province")
     objects = ScopedQuerySet.as_manager()
+    # No PROTECTED_FILES: the file is served by report_download, which also refuses dashboards.
 
     class Meta:
         verbose_name = _("报告 (report file)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from django.contrib.postgres.constraints import ExclusionConstraint
@@ -398,8 +399,12 @@ class ImportJob(TimeStamped):
     errors = models.JSONField(_("错误"), default=list, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
-    SCOPE = _hospital_scope()
+    # The uploaded file is the uploading hospital's working copy (full IDs and phones). The commission
+    # supervises attendance imports (and may upload them itself); a roster upload stays the supporter's
+    # until the roster is submitted, and dashboards never see jobs (issue 13 item 2).
+    SCOPE = dataclasses.replace(_hospital_scope(), oversight=Q(kind=ImportKind.ATTENDANCE), dashboard=False)
     objects = ScopedQuerySet.as_manager()
+    PROTECTED_FILES = ("file",)  # served by core.files after for_user
 
     class Meta:
         verbose_name = _("导入任务 (import job)")

@@ -220,7 +220,7 @@ def roster_error_download(request: HttpRequest, pk: int) -> HttpResponse:
     job = _roster_job(request, pk)
     roster = sel.get_roster_for_user(user=request.user, pk=job.roster_id)  # type: ignore[arg-type]
     with job.file.open("rb") as fh:
-        data = roster_error_file(roster=roster, f=fh, name=job.original_name)
+        data = roster_error_file(user=request.user, roster=roster, f=fh, name=job.original_name)
     return _xlsx(data, "roster-errors.xlsx")
 
 

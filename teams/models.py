@@ -38,6 +38,16 @@ def _pairing_scope(prefix: str, *extra_hospital_paths: str) -> Scope:
     )
 
 
+def _owned_scope(prefix: str, owner: str) -> Scope:
+    """A record of one supporter's people inside a pairing: rosters, attendance, workload.
+
+    The joint team's composition (deployments) is shared with every supporter of the pairing; the
+    people's personal data and records belong to their employer (``owner``, the deploying supporter),
+    the recipient and the commission — not to a co-supporter of the same pairing (SPEC §6).
+    """
+    return dataclasses.replace(_pairing_scope(prefix), hospital=(f"{prefix}recipient", owner))
+
+
 @audited()
 class Staff(TimeStamped):
     """A person a supporter may deploy. National ID and phone are stored in full and shown masked."""
@@ -153,7 +163,7 @@ class Roster(TimeStamped):
     )
     comment = models.TextField(_("意见"), blank=True)
 
-    SCOPE = _pairing_scope(_PAIRING_SCOPE_PREFIX)
+    SCOPE = _owned_scope(_PAIRING_SCOPE_PREFIX, "supporter")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -185,7 +195,7 @@ class RosterEntry(models.Model):
     planned_start = models.DateField(_("计划开始"))
     planned_end = models.DateField(_("计划结束"))
 
-    SCOPE = _pairing_scope("roster__team__pairing__")
+    SCOPE = _owned_scope("roster__team__pairing__", "roster__supporter")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -290,7 +300,7 @@ class AttendanceRecord(TimeStamped):
     approval_ref = models.CharField(_("审批单号"), max_length=64, blank=True)
     note = models.CharField(_("备注"), max_length=200, blank=True)
 
-    SCOPE = _pairing_scope("deployment__team__pairing__")
+    SCOPE = _owned_scope("deployment__team__pairing__", "deployment__supporter")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -338,7 +348,7 @@ class MonthlyActivity(TimeStamped):
     case_discussions = models.PositiveIntegerField(_("病例讨论"), default=0)
     remote_consultations = models.PositiveIntegerField(_("远程会诊"), default=0)
 
-    SCOPE = _pairing_scope("deployment__team__pairing__")
+    SCOPE = _owned_scope("deployment__team__pairing__", "deployment__supporter")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:

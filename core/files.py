@@ -41,17 +41,19 @@ def file_response(
 
     Call only after the caller has checked that the user may have the file.
     """
-    if not file:
+    name = file.name
+    if not file or not name:
         raise Http404
-    filename = filename or file.name.rsplit("/", 1)[-1]
+    filename = filename or name.rsplit("/", 1)[-1]
     content_type = content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
     prefix: str = getattr(settings, "MEDIA_ACCEL_REDIRECT_PREFIX", "")
+    response: HttpResponseBase
     if prefix:
-        if not file.storage.exists(file.name):
+        if not file.storage.exists(name):
             raise Http404
         response = HttpResponse(content_type=content_type)
         # nginx decodes the URI: non-ASCII and reserved characters of the stored name are percent-encoded.
-        response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + quote(file.name)
+        response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + quote(name)
         response["Content-Disposition"] = content_disposition_header(True, filename)
     else:
         try:

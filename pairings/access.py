@@ -104,14 +104,18 @@ def _level_q(scope: Scope, membership: Membership) -> Q | None:
 
 
 class ScopedQuerySet(models.QuerySet[_M]):
-    def for_user(self, user: Any) -> ScopedQuerySet[_M]:
-        """Rows ``user`` may see. Multi-valued paths are applied as a semi-join so rows never repeat."""
+    def for_user(self, user: Any, *, scope: Scope | None = None) -> ScopedQuerySet[_M]:
+        """Rows ``user`` may see. Multi-valued paths are applied as a semi-join so rows never repeat.
+
+        ``scope`` replaces the model's ``SCOPE`` for a narrower view of the same rows declared on the model
+        (``Deployment.RECORDS_SCOPE``: the deployments whose personal records the user may see).
+        """
         if is_global(user):
             return self
         membership = get_membership(user)
         if membership is None:
             return self.none()
-        scope: Scope | None = getattr(self.model, "SCOPE", None)
+        scope = scope or getattr(self.model, "SCOPE", None)
         if scope is None:
             return self.none()
         q = scope_q(scope, membership)

@@ -20,7 +20,6 @@ from .access import get_membership, is_global
 from .choices import COMMISSION_ROLES, Role
 from .filtersets import HospitalFilterSet, PairingFilterSet
 from .forms import AsOfForm, YearForm
-from .privacy import can_see_personal_data
 
 PAGE_SIZE = 25
 
@@ -154,7 +153,6 @@ def pairing_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "d": detail,
         "pairing": detail.pairing,
         "timeline_svg": timeline_svg,
-        "show_personal": can_see_personal_data(user),
     }
     return render(request, "pairings/pairing_detail.html", context)
 

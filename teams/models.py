@@ -248,7 +248,12 @@ class Deployment(TimeStamped):
         db_persist=True,
     )
 
+    # The joint team's composition (who, role, post, dates) is shared with every supporter of the pairing.
     SCOPE = _pairing_scope(_PAIRING_SCOPE_PREFIX)
+    # The person's records on this deployment (attendance, workload, monthly scores, spot checks, the
+    # end-of-stint appraisal, the certificate) are the deploying supporter's, the recipient's and the
+    # commission's: pages that list or open deployments for those records use this scope.
+    RECORDS_SCOPE = _owned_scope(_PAIRING_SCOPE_PREFIX, "supporter")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:

@@ -65,10 +65,10 @@ class ScopedReadOnlyViewSet(
         return qs  # type: ignore[no-any-return]
 
 
-def can_see_personal_data(context: dict[str, Any]) -> bool:
+def can_see_personal_data(context: dict[str, Any], *, employer_id: int | None = None) -> bool:
     """The serializer context's user may see full national IDs / phones (one rule: ``pairings.privacy``)."""
     request = context.get("request")
-    return request is not None and privacy.can_see_personal_data(request.user)
+    return request is not None and privacy.can_see_personal_data(request.user, employer_id=employer_id)
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -81,8 +81,13 @@ class PersonalDataField(serializers.Field):
         self.keep_end = keep_end
         super().__init__(**kwargs)
 
+    def get_attribute(self, instance: Any) -> Any:
+        # The row's employer decides too: a co-supporter's member sees the shared team, masked.
+        return (getattr(instance, "employer_id", None), super().get_attribute(instance))
+
     def to_representation(self, value: Any) -> str:
-        if can_see_personal_data(self.context):
+        employer_id, value = value
+        if can_see_personal_data(self.context, employer_id=employer_id):
             return value or ""
         return privacy.mask(value, keep_start=self.keep_start, keep_end=self.keep_end)
 

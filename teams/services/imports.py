@@ -333,7 +333,8 @@ def roster_error_file(*, user: Any, roster: Roster, f: IO[bytes], name: str = ""
     """
     _check_editable(user, roster)
     preview = parse_roster(roster=roster, f=f, name=name)
-    personal = [] if can_see_personal_data(user) else _personal_columns(preview.header)
+    mine = can_see_personal_data(user, employer_id=roster.supporter_id)
+    personal = [] if mine else _personal_columns(preview.header)
     rows = [(_masked(r.raw[: len(preview.header)], personal), r.error_text) for r in preview.rows]
     if preview.general_errors:
         rows.insert(0, ([""] * len(preview.header), "；".join(preview.general_errors)))

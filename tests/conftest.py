@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from pairings.choices import Role
-from tests import factories as f
+from core.roles import Role
+from devtools import factories as f
+from pairings.models import PairingSupporter
 
 
 @dataclasses.dataclass
@@ -86,8 +87,6 @@ def co_world(world: World) -> World:
     certificates.
     zoe is province staff and yan a supporter coordinator of 四川省, which sees nothing of 甘肃省.
     """
-    from pairings.models import PairingSupporter
-
     co_supporter = f.HospitalFactory(province=world.province, city=world.city_a, name="天津医科大学总医院")
     PairingSupporter.objects.create(pairing=world.pairing_a, hospital=co_supporter, is_lead=False)
     other = f.ProvinceFactory(code="51", name="四川省")

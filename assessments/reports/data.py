@@ -14,13 +14,14 @@ from typing import Any
 
 from django.db.models import Avg, Count, Q
 
-from assessments.choices import AppraisalStatus, Grade
+from assessments.choices import AppraisalStatus, FindingStatus, Grade, Severity
 from assessments.models import AnnualAppraisal, EndOfStintAppraisal, Finding, MonthlyAssessment
 from assessments.reports.figures import attendance_by_month, pairing_figures, year_bounds
 from assessments.services.appraisals import grade_for, score_figures, scorecard_for, supporters_for_review
+from core.privacy import mask_national_id, mask_phone
 from pairings.models import Pairing, PairingSupporter, Program
-from pairings.privacy import mask_national_id, mask_phone
 from teams.models import Deployment
+from training.choices import StintKind
 from training.models import TraineeStint
 
 
@@ -238,7 +239,6 @@ def finding_rows(*, program: Program, year: int) -> Iterator[list[Any]]:
             "first_seen",
         )
     )
-    from assessments.choices import FindingStatus, Severity
 
     sev, st = dict(Severity.choices), dict(FindingStatus.choices)
     for code, severity, recipient, message, status, ps, pe, first_seen in qs.iterator(chunk_size=5000):
@@ -272,7 +272,6 @@ def training_rows(*, program: Program, year: int) -> Iterator[list[Any]]:
             "completed",
         )
     )
-    from training.choices import StintKind
 
     kinds = dict(StintKind.choices)
     for recipient, host, name, dept, spec, kind, start, end, free, done in qs.iterator(chunk_size=5000):

@@ -11,8 +11,8 @@ import pytest
 from django.urls import reverse
 
 from assessments.models import MonthlyAssessment
+from core.privacy import mask_national_id, mask_phone
 from pairings.models import Membership
-from pairings.privacy import mask_national_id, mask_phone
 from teams.models import Roster, RosterEntry, Staff
 from tests.api.conftest import ENDPOINTS, Endpoint, client_for, populate, token_client
 

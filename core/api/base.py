@@ -1,0 +1,100 @@
+"""Shared pieces of every app's API: scoped read-only viewsets, cursor pagination, list ETags, masking.
+
+Every queryset starts from ``Model.objects.for_user(request.user)``, so a foreign object is a 404 and a
+list never shows another organisation's rows. Lists are answered from the shared answer cache while the
+data is unchanged (``cache.py``) and carry a weak ETag over the page, so a dashboard polling with
+``If-None-Match`` gets 304 when nothing changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from django.db.models import QuerySet
+from django.http import HttpResponseBase
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from core import privacy
+from core.api.cache import cached_answer, with_etag
+
+
+class ETagListMixin:
+    """``list`` answers 304 Not Modified when If-None-Match holds the page's current ETag (never cached:
+    for lists of bookkeeping rows that change without moving the data generation, e.g. API clients)."""
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response: Response = super().list(request, *args, **kwargs)  # type: ignore[misc]
+        return with_etag(request, response)
+
+
+class CachedListMixin:
+    """``list`` answers from the shared answer cache (``core.api.cache``), with ETag / 304."""
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        view: Any = self
+        return cached_answer(
+            request,
+            lambda: super(CachedListMixin, view).list(request, *args, **kwargs),  # type: ignore[misc]
+            view.get_renderer_context(),
+        )
+
+
+class ScopedReadOnlyViewSet(  # type: ignore[misc]  # CachedListMixin.list wraps ListModelMixin.list
+    CachedListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """List and detail of one model scoped by ``for_user``; subclasses name the joins to load."""
+
+    model: ClassVar[Any]
+    # Ids are integers: anything else is a 404 at the URL, never a database error.
+    lookup_value_regex = r"\d+"
+    select: ClassVar[tuple[str, ...]] = ()
+    prefetch: ClassVar[tuple[Any, ...]] = ()
+    ordering_fields: ClassVar[list[str]] = ["pk"]
+
+    def get_queryset(self) -> QuerySet[Any]:
+        qs = self.model.objects.for_user(self.request.user)
+        if self.select:
+            qs = qs.select_related(*self.select)
+        if self.prefetch:
+            qs = qs.prefetch_related(*self.prefetch)
+        return qs  # type: ignore[no-any-return]
+
+
+def can_see_personal_data(context: Mapping[str, Any], *, employer_id: int | None = None) -> bool:
+    """The serializer context's user may see full national IDs / phones (one rule: ``core.privacy``)."""
+    request = context.get("request")
+    return request is not None and privacy.can_see_personal_data(request.user, employer_id=employer_id)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class PersonalDataField(serializers.Field):
+    """A national ID or phone number: in full for those who may see it, else masked (SPEC §6)."""
+
+    def __init__(self, *, keep_start: int, keep_end: int, **kwargs: Any) -> None:
+        kwargs.setdefault("read_only", True)
+        self.keep_start = keep_start
+        self.keep_end = keep_end
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance: Any) -> Any:
+        # The row's employer decides too: a co-supporter's member sees the shared team, masked.
+        return (getattr(instance, "employer_id", None), super().get_attribute(instance))
+
+    def to_representation(self, value: Any) -> str:
+        employer_id, value = value
+        if can_see_personal_data(self.context, employer_id=employer_id):
+            return value or ""
+        return privacy.mask(value, keep_start=self.keep_start, keep_end=self.keep_end)
+
+
+def national_id_field(**kwargs: Any) -> PersonalDataField:
+    return PersonalDataField(keep_start=6, keep_end=4, **kwargs)
+
+
+def phone_field(**kwargs: Any) -> PersonalDataField:
+    return PersonalDataField(keep_start=3, keep_end=4, **kwargs)

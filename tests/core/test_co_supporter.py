@@ -219,3 +219,15 @@ def test_pairing_page_shares_the_team_composition_with_masked_personal_data(
     # and the other province gets 404
     for who in OUTSIDERS:
         assert _get(co_world, who, url).status_code == 404, who
+
+
+def test_audit_history_is_the_commissions_of_its_own_province(co_world: Any, joint: Joint) -> None:
+    # the audit trail is for commission staff: the province's sees charlie's roster and person; zoe (another
+    # province's commission), the co-supporter and the other province's coordinator get 404
+    for url in (
+        reverse("audit_history", args=["teams", "roster", joint.roster.pk]),
+        reverse("audit_history", args=["teams", "staff", joint.charlies.staff_id]),
+    ):
+        assert _get(co_world, "province", url).status_code == 200, url
+        for who in ("erin", *OUTSIDERS):
+            assert _get(co_world, who, url).status_code == 404, (who, url)

@@ -83,7 +83,8 @@ class PersonalDataField(serializers.Field):
 
     def get_attribute(self, instance: Any) -> Any:
         # The row's employer decides too: a co-supporter's member sees the shared team, masked.
-        return (getattr(instance, "employer_id", None), super().get_attribute(instance))
+        value = super().get_attribute(instance)
+        return None if value is None else (getattr(instance, "employer_id", None), value)
 
     def to_representation(self, value: Any) -> str:
         employer_id, value = value

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from assessments.models import MonthlyAssessment
 from core.privacy import mask_national_id, mask_phone
+from devtools import factories as f
 from pairings.models import Membership
 from teams.models import Roster, RosterEntry, Staff
 from tests.api.conftest import ENDPOINTS, Endpoint, client_for, populate, token_client
@@ -172,3 +173,11 @@ def test_co_supporter_cannot_write_the_other_supporters_roster_or_scores(co_worl
     assert RosterEntry.objects.count() == entries_before
     assert MonthlyAssessment.objects.count() == assessments_before
     assert not Staff.objects.filter(national_id="620102198001019999").exists()
+
+
+def test_a_missing_national_id_stays_null(co_world: Any) -> None:
+    # given a person known by licence number only, deployed by charlie's hospital
+    staff = f.StaffFactory(employer=co_world.supporter_a, national_id=None, licence_no="110000000001")
+    url = reverse("api:staff-detail", args=[staff.pk])
+    # then the API answers null (not an empty or masked string) to the employer
+    assert client_for(co_world.users["charlie"]).get(url).json()["national_id"] is None

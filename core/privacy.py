@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.access import get_membership, is_global
+from core.access import User, get_membership, is_global
 from core.roles import Role
 
 # Field names that hold personal data, wherever they appear (models, audit trail, exports).
 PERSONAL_FIELDS = frozenset({"national_id", "trainee_national_id", "phone", "mobile"})
 
 
-def can_see_personal_data(user: Any, *, employer_id: int | None = None) -> bool:
+def can_see_personal_data(user: User, *, employer_id: int | None = None) -> bool:
     """``user`` may see full national IDs and phones (of a person employed by ``employer_id``, if given)."""
     if is_global(user):
         return True
@@ -59,18 +59,18 @@ def _value(obj: Any, *attrs: str) -> str:
     return ""
 
 
-def may_see_personal_data_of(obj: Any, user: Any) -> bool:
+def may_see_personal_data_of(obj: Any, user: User) -> bool:
     """Whether ``user`` sees the personal data of ``obj``, a Staff-like row (``employer_id``), in full."""
     return can_see_personal_data(user, employer_id=getattr(obj, "employer_id", None))
 
 
-def national_id_for(obj: Any, user: Any) -> str:
+def national_id_for(obj: Any, user: User) -> str:
     """The national ID of ``obj`` (with ``national_id``/``trainee_national_id``, or a string) for ``user``."""
     value = _value(obj, "national_id", "trainee_national_id")
     return value if may_see_personal_data_of(obj, user) else mask_national_id(value)
 
 
-def phone_for(obj: Any, user: Any) -> str:
+def phone_for(obj: Any, user: User) -> str:
     value = _value(obj, "phone", "mobile")
     return value if may_see_personal_data_of(obj, user) else mask_phone(value)
 

@@ -28,7 +28,7 @@ from assessments.choices import FindingStatus, JobStatus, RunTrigger
 from assessments.models import Finding, RuleRun
 from assessments.rules.base import Draft, RuleContext, all_rules
 from assessments.rules.messages import SOURCE_LANGUAGE
-from core.access import get_membership, is_global
+from core.access import User, get_membership, is_global
 from core.roles import Role
 from core.tasks import task_named
 from pairings.models import Pairing, Program
@@ -292,7 +292,7 @@ def rule_run_execute(*, run_id: int, as_of: dt.date | None = None) -> RuleRun | 
     return run
 
 
-def can_run_checks(user: Any, *, program: Program, pairing: Pairing | None = None) -> bool:
+def can_run_checks(user: User, *, program: Program, pairing: Pairing | None = None) -> bool:
     """Province staff run their province's programs; city staff may recheck a pairing of their city."""
     if is_global(user):
         return True
@@ -306,7 +306,7 @@ def can_run_checks(user: Any, *, program: Program, pairing: Pairing | None = Non
     return False
 
 
-def rule_run_start(*, user: Any, program: Program, pairing: Pairing | None = None) -> RuleRun:
+def rule_run_start(*, user: User, program: Program, pairing: Pairing | None = None) -> RuleRun:
     """Start a manual check of a program (province staff) or of one pairing (province or city staff)."""
     if pairing is not None and pairing.program_id != program.pk:
         raise ValidationError(_("帮扶关系不属于该项目"))
@@ -357,7 +357,7 @@ def request_pairing_recheck(*, pairing_id: int, reason: str) -> RuleRun:
 # --- waivers ----------------------------------------------------------------------------------------------
 
 
-def can_waive(user: Any, finding: Finding) -> bool:
+def can_waive(user: User, finding: Finding) -> bool:
     """Province and city commission staff (and superusers) may waive the findings they can see."""
     if is_global(user):
         return True
@@ -367,7 +367,7 @@ def can_waive(user: Any, finding: Finding) -> bool:
     return Finding.objects.for_user(user).filter(pk=finding.pk).exists()
 
 
-def finding_waive(*, user: Any, finding: Finding, reason: str) -> Finding:
+def finding_waive(*, user: User, finding: Finding, reason: str) -> Finding:
     """Waive (豁免) a finding with a mandatory reason; reruns keep it waived. Who, when and why are kept on
     the row, and pghistory records the change.
     """
@@ -386,7 +386,7 @@ def finding_waive(*, user: Any, finding: Finding, reason: str) -> Finding:
     return locked
 
 
-def finding_reopen(*, user: Any, finding: Finding) -> Finding:
+def finding_reopen(*, user: User, finding: Finding) -> Finding:
     """Undo a waiver: the finding is open again (the next run resolves it if it no longer holds)."""
     if not can_waive(user, finding):
         raise PermissionDenied(_("只有省、市卫生健康委工作人员可以撤销豁免"))

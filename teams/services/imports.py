@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.access import User
 from core.privacy import can_see_personal_data, mask_national_id, mask_phone
 from core.uploads import UploadError, check_upload, column_letter, header_index, iter_rows, parse_date
 from pairings.models import Hospital, PairingSupporter
@@ -255,7 +256,7 @@ def _check_leader(preview: RosterPreview, roster: Roster, label: dict[str, str])
             r.errors.append((label["role"], _("队长由牵头医院派出，本院名单不应包含队长")))
 
 
-def _check_editable(user: Any, roster: Roster) -> None:
+def _check_editable(user: User, roster: Roster) -> None:
     if not is_supporter_coordinator(user, roster.supporter_id):
         raise PermissionDenied(_("只有支援医院联络员可以导入本院的派驻名单。"))
     if roster.status not in EDITABLE:
@@ -263,7 +264,7 @@ def _check_editable(user: Any, roster: Roster) -> None:
 
 
 def roster_import(
-    *, user: Any, roster: Roster, f: IO[bytes], name: str = "", dry_run: bool = True
+    *, user: User, roster: Roster, f: IO[bytes], name: str = "", dry_run: bool = True
 ) -> RosterPreview:
     """Preview (``dry_run``, the default: nothing is saved) or confirm a roster upload — one transaction.
 
@@ -324,7 +325,7 @@ def roster_import(
     return preview
 
 
-def roster_error_file(*, user: Any, roster: Roster, f: IO[bytes], name: str = "") -> bytes:
+def roster_error_file(*, user: User, roster: Roster, f: IO[bytes], name: str = "") -> bytes:
     """The uploaded rows with an added error column (general errors on a first line).
 
     Only those who may import the roster get it (the preview's check), and national IDs and phones are

@@ -47,7 +47,14 @@ def _pairing_scope(prefix: str) -> Scope:
     )
 
 
-_DEPLOYMENT_SCOPE = _pairing_scope("deployment__team__pairing__")
+# A person's monthly scores, spot checks and end-of-stint appraisal belong to the deploying supporter (the
+# employer), the recipient and the commission — not to a co-supporter of the pairing (SPEC §6).
+_DEPLOYMENT_SCOPE = Scope(
+    province="deployment__team__pairing__program__province",
+    city="deployment__team__pairing__recipient__city",
+    county="deployment__team__pairing__recipient__county",
+    hospital=("deployment__team__pairing__recipient", "deployment__supporter"),
+)
 
 
 # --- Capacity building (per recipient) ------------------------------------------------------------------
@@ -392,7 +399,12 @@ class Certificate(TimeStamped):
     verification_code = models.CharField(_("验证码"), max_length=32, unique=True)
     issued_on = models.DateField(_("发证日期"))
 
-    SCOPE = _pairing_scope("appraisal__deployment__team__pairing__")
+    SCOPE = Scope(
+        province="appraisal__deployment__team__pairing__program__province",
+        city="appraisal__deployment__team__pairing__recipient__city",
+        county="appraisal__deployment__team__pairing__recipient__county",
+        hospital=("appraisal__deployment__team__pairing__recipient", "appraisal__deployment__supporter"),
+    )
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -475,6 +487,7 @@ class ReportFile(models.Model):
     # Reports cover a whole program: only commission staff of its province (and dashboards) see them.
     SCOPE = Scope(province="program__province")
     objects = ScopedQuerySet.as_manager()
+    # No PROTECTED_FILES: the file is served by report_download, which also refuses dashboards.
 
     class Meta:
         verbose_name = _("报告 (report file)")

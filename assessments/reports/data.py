@@ -20,8 +20,9 @@ from assessments.reports.figures import attendance_by_month, pairing_figures, ye
 from assessments.rules.messages import render_message
 from assessments.services.appraisals import grade_for, score_figures, scorecard_for, supporters_for_review
 from assessments.services.publishing import supporters_for_commendation
+from core.privacy import mask_national_id, mask_phone
 from pairings.models import Pairing, PairingSupporter, Program
-from teams.models import Deployment, mask
+from teams.models import Deployment
 from training.choices import StintKind
 from training.models import TraineeStint
 
@@ -212,8 +213,8 @@ def deployment_rows(*, program: Program, year: int) -> Iterator[list[Any]]:
             recipient,
             f"{t_year}年第{rotation}批",
             name,
-            mask(nid or "", keep_start=6, keep_end=4),
-            mask(phone or "", keep_start=3, keep_end=4),
+            mask_national_id(nid),
+            mask_phone(phone),
             supporter,
             roles.get(role, role),
             post,

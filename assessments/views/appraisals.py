@@ -44,8 +44,9 @@ def _page(request: HttpRequest, qs: Any) -> Any:
 
 
 def _deployments(user: Any) -> Any:
+    """Deployments whose personal records (scores, spot checks, appraisal, certificate) ``user`` may see."""
     return (
-        Deployment.objects.for_user(user)
+        Deployment.objects.for_user(user, scope=Deployment.RECORDS_SCOPE)
         .select_related("staff", "supporter", "team__pairing__recipient", "team__pairing__program")
         .order_by("team__pairing__recipient__code", "-planned_start", "pk")
     )

@@ -38,6 +38,9 @@ class Endpoint:
     registry: bool = False
     # Program-wide rows (reports) are for commission staff only, not hospital coordinators or city staff.
     commission_only: bool = False
+    # Rows of one supporter's people (personal data, rosters, attendance, scores, appraisals): the employer's,
+    # the recipient's and the commission's, not a co-supporter's of the same pairing (SPEC §6).
+    owned: bool = False
 
 
 def _chain(pairing: Any, made: dict[str, Any]) -> dict[str, Any]:
@@ -117,12 +120,14 @@ ENDPOINTS: list[Endpoint] = [
             agreement=_chain(p, m)["agreement"], kind="task", description="建胸痛中心"
         ),
     ),
-    Endpoint("staff", lambda p, m: _chain(p, m)["deployment"].staff),
+    Endpoint("staff", lambda p, m: _chain(p, m)["deployment"].staff, owned=True),
     Endpoint("team", lambda p, m: _chain(p, m)["team"]),
     Endpoint("deployment", lambda p, m: _chain(p, m)["deployment"]),
-    Endpoint("roster", lambda p, m: _chain(p, m)["roster"]),
-    Endpoint("roster-entry", lambda p, m: f.RosterEntryFactory(roster=_chain(p, m)["roster"])),
-    Endpoint("attendance", lambda p, m: f.AttendanceFactory(deployment=_chain(p, m)["deployment"])),
+    Endpoint("roster", lambda p, m: _chain(p, m)["roster"], owned=True),
+    Endpoint("roster-entry", lambda p, m: f.RosterEntryFactory(roster=_chain(p, m)["roster"]), owned=True),
+    Endpoint(
+        "attendance", lambda p, m: f.AttendanceFactory(deployment=_chain(p, m)["deployment"]), owned=True
+    ),
     Endpoint("trainee-stint", lambda p, m: f.TraineeStintFactory(pairing=p)),
     Endpoint(
         "onsite-training",
@@ -132,7 +137,7 @@ ENDPOINTS: list[Endpoint] = [
         "remote-service",
         lambda p, m: RemoteService.objects.create(
             pairing=p,
-            supporter=p.supporters.get().hospital,
+            supporter=p.supporters.get(is_lead=True).hospital,
             month=dt.date(2023, 5, 1),
             kind="consultation",
             count=4,
@@ -173,10 +178,14 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("finding", _finding),
     Endpoint("rule-run", lambda p, m: RuleRun.objects.create(program=p.program, pairing=p)),
     Endpoint(
-        "monthly-assessment", lambda p, m: f.MonthlyAssessmentFactory(deployment=_chain(p, m)["deployment"])
+        "monthly-assessment",
+        lambda p, m: f.MonthlyAssessmentFactory(deployment=_chain(p, m)["deployment"]),
+        owned=True,
     ),
     Endpoint(
-        "end-appraisal", lambda p, m: f.EndOfStintAppraisalFactory(deployment=_chain(p, m)["deployment"])
+        "end-appraisal",
+        lambda p, m: f.EndOfStintAppraisalFactory(deployment=_chain(p, m)["deployment"]),
+        owned=True,
     ),
     Endpoint("annual-appraisal", _appraisal),
     Endpoint("rectification", _rectification),

@@ -165,7 +165,12 @@ class LicenceFormField(forms.CharField):
 
 
 class NationalIdField(models.CharField):  # type: ignore[type-arg]
-    """A national ID column: normalised by ``full_clean`` and model forms (the admin), 18 characters."""
+    """A national ID column, 18 characters, validated by ``full_clean`` and model forms (the admin).
+
+    ``to_python`` normalises, and CharField's ``get_prep_value`` calls it: every ORM write and every
+    ``exact`` lookup uses the canonical form, so code that forgets to normalise still cannot store or miss
+    a look-alike.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", NATIONAL_ID_LENGTH)

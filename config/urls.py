@@ -26,5 +26,8 @@ urlpatterns = [
     path("audit/<str:app_label>/<str:model>/<str:pk>/", views_audit.object_history, name="audit_history"),
 ]
 
+# A 400 says which parameter was wrong and why (core.query_params); Django's default says "Bad Request".
+handler400 = "core.errors.bad_request"
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.apps import apps
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
@@ -33,7 +34,12 @@ def object_history(request: HttpRequest, app_label: str, model: str, pk: str) ->
         queryset = manager.all()
     else:
         raise Http404
-    obj = get_object_or_404(queryset, pk=pk)
+    try:
+        # "abc" for an integer key is "no such object", like any other missing one.
+        key = model_class._meta.pk.to_python(pk)
+    except ValidationError as exc:
+        raise Http404 from exc
+    obj = get_object_or_404(queryset, pk=key)
     return render(
         request,
         "pairings/object_history.html",

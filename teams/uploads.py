@@ -29,6 +29,18 @@ MAX_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200
 
 
+def _calamine_errors() -> tuple[type[Exception], ...]:
+    try:
+        import python_calamine as pc
+    except ImportError:  # pragma: no cover - calamine is in requirements
+        return ()
+    names = ("CalamineError", "XmlError", "ZipError", "PasswordError", "WorksheetNotFound")
+    return (*(getattr(pc, n) for n in names if hasattr(pc, n)), IndexError)
+
+
+_CALAMINE_ERRORS = _calamine_errors()
+
+
 class UploadError(ValueError):
     """A file we refuse as a whole; the message is shown to the user as is."""
 
@@ -167,10 +179,15 @@ def iter_rows(f: IO[bytes], kind: str, *, sheet: int | str = 0) -> Iterator[list
     except ImportError:  # pragma: no cover - calamine is in requirements
         yield from _iter_rows_openpyxl(f, sheet)
         return
-    wb = CalamineWorkbook.from_filelike(f)  # type: ignore[arg-type]
-    sheet_obj = wb.get_sheet_by_index(sheet) if isinstance(sheet, int) else wb.get_sheet_by_name(sheet)
-    # Cells are handed over as read; the row parsers strip text (a million list copies cost seconds).
-    yield from sheet_obj.iter_rows()
+    # A valid zip can still hold broken XML (or a password, or no such sheet): the user's file is at fault,
+    # so it is refused like any other bad file, wherever the parser notices (opening or mid-sheet).
+    try:
+        wb = CalamineWorkbook.from_filelike(f)  # type: ignore[arg-type]
+        sheet_obj = wb.get_sheet_by_index(sheet) if isinstance(sheet, int) else wb.get_sheet_by_name(sheet)
+        # Cells are handed over as read; the row parsers strip text (a million list copies cost seconds).
+        yield from sheet_obj.iter_rows()
+    except _CALAMINE_ERRORS as exc:
+        raise UploadError(_("文件不是有效的 Excel (.xlsx) 文件（内容已损坏或已加密）。")) from exc
 
 
 def _iter_rows_openpyxl(f: IO[bytes], sheet: int | str) -> Iterator[list[Any]]:
@@ -187,7 +204,10 @@ def sheet_names(f: IO[bytes]) -> list[str]:
     from python_calamine import CalamineWorkbook
 
     f.seek(0)
-    names = list(CalamineWorkbook.from_filelike(f).sheet_names)  # type: ignore[arg-type]
+    try:
+        names = list(CalamineWorkbook.from_filelike(f).sheet_names)  # type: ignore[arg-type]
+    except _CALAMINE_ERRORS as exc:
+        raise UploadError(_("文件不是有效的 Excel (.xlsx) 文件（内容已损坏或已加密）。")) from exc
     f.seek(0)
     return names
 

@@ -5,7 +5,6 @@ A roster, job or hospital the user may not see answers 404, the same as a missin
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -14,9 +13,11 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.query_params import month_param
 from pairings.access import get_membership, is_global
 from pairings.choices import HospitalRole, Role
 from pairings.models import Hospital
@@ -317,9 +318,6 @@ def attendance_unmatched(request: HttpRequest) -> HttpResponse:
 @login_required
 def attendance_monthly(request: HttpRequest) -> HttpResponse:
     """Monthly attendance per deployment, from the same computation the rules and appraisals use."""
-    try:
-        month = dt.date.fromisoformat((request.GET.get("month") or "")[:7] + "-01")
-    except ValueError:
-        month = dt.date.today().replace(day=1)
+    month = month_param(request.GET, "month") or timezone.localdate().replace(day=1)
     rows = _page(request, monthly_attendance_table(user=request.user, month=month))
     return render(request, "teams/attendance_monthly.html", {"month": month, "page": rows})

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from django.apps import apps
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
+
+from core.lookups import get_by_pk_or_404
 
 from .access import is_commission, is_global
 from .audit import history_for, is_tracked
@@ -34,12 +35,7 @@ def object_history(request: HttpRequest, app_label: str, model: str, pk: str) ->
         queryset = manager.all()
     else:
         raise Http404
-    try:
-        # "abc" for an integer key is "no such object", like any other missing one.
-        key = model_class._meta.pk.to_python(pk)
-    except ValidationError as exc:
-        raise Http404 from exc
-    obj = get_object_or_404(queryset, pk=key)
+    obj = get_by_pk_or_404(queryset, pk)
     return render(
         request,
         "pairings/object_history.html",

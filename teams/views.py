@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.lookups import get_by_pk_or_404
 from core.query_params import month_param
 from pairings.access import get_membership, is_global
 from pairings.choices import HospitalRole, Role
@@ -135,7 +136,7 @@ def roster_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 raise svc.RosterError("；".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
             svc.roster_entry_add(user=user, roster=roster, **form.cleaned_data)
         elif action == "remove_entry":
-            entry = get_object_or_404(RosterEntry, pk=request.POST.get("entry"), roster=roster)
+            entry = get_by_pk_or_404(RosterEntry, request.POST.get("entry"), roster=roster)
             svc.roster_entry_remove(user=user, entry=entry)
         else:
             raise Http404

@@ -9,7 +9,8 @@ from django.contrib.auth import get_user_model
 
 from assessments.models import EndOfStintAppraisal, Finding, MonthlyAssessment
 from core.identifiers import check_character
-from pairings.choices import HospitalKind, HospitalOrigin, HospitalRole, ProgramPreset, Role
+from core.roles import Role
+from pairings.choices import HospitalKind, HospitalOrigin, HospitalRole, ProgramPreset
 from pairings.models import (
     Agreement,
     City,

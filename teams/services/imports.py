@@ -9,23 +9,22 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import tablib
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import CharField, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.identifiers import licence_error, national_id_error, normalize_licence, normalize_national_id
+from core.uploads import UploadError, check_upload, column_letter, header_index, iter_rows, parse_date
 from pairings.models import Hospital, PairingSupporter
-
-from ..choices import DeploymentRole, Gender, Post
-from ..models import Roster, RosterEntry, Staff
-from ..resources import ROLE_VALUES, ROSTER_HEADERS, TITLE_VALUES, RosterEntryResource, error_file
-from ..uploads import UploadError, check_upload, column_letter, header_index, iter_rows, parse_date
-from .rosters import EDITABLE, entry_problems, is_supporter_coordinator
+from teams.choices import DeploymentRole, Gender, Post
+from teams.models import Roster, RosterEntry, Staff
+from teams.resources import ROLE_VALUES, ROSTER_HEADERS, TITLE_VALUES, RosterEntryResource, error_file
+from teams.services.rosters import EDITABLE, entry_problems, is_supporter_coordinator
 
 _FIELDS: dict[str, tuple[str, ...]] = {
     "name": ("姓名",),
@@ -46,7 +45,10 @@ _FIELDS: dict[str, tuple[str, ...]] = {
 }
 _REQUIRED = {"name", "hospital", "title", "role", "post", "planned_start", "planned_end"}
 # Free-text columns stored on Staff: a longer cell is a row error, not a database error at confirm.
-_TEXT_LIMITS = {f: Staff._meta.get_field(f).max_length for f in ("name", "phone", "specialty", "department")}
+_TEXT_LIMITS = {
+    f: cast(CharField, Staff._meta.get_field(f)).max_length  # type: ignore[type-arg]
+    for f in ("name", "phone", "specialty", "department")
+}
 NEW, CHANGED, UNCHANGED, ERROR = "new", "changed", "unchanged", "error"
 STATUS_LABELS = {
     NEW: gettext_lazy("新增"),

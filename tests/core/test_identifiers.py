@@ -23,7 +23,7 @@ from core.identifiers import (
     normalize_national_id,
 )
 from core.identifiers_migration import IdentifierMigrationError, normalise_stored_identifiers
-from teams.dingtalk_samples import write_xlsx
+from devtools.dingtalk_samples import write_xlsx
 from teams.models import RosterEntry, Staff
 from teams.resources import ROSTER_HEADERS
 from teams.services import rosters as svc

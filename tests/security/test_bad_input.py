@@ -15,7 +15,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from teams.dingtalk_samples import write_xlsx
+from devtools.dingtalk_samples import write_xlsx
 from teams.models import AttendanceRecord, ImportJob, RosterEntry, Staff
 from teams.resources import ROSTER_HEADERS
 from teams.services import rosters as svc

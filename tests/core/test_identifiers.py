@@ -23,12 +23,13 @@ from core.identifiers import (
     normalize_national_id,
 )
 from core.identifiers_migration import IdentifierMigrationError, normalise_stored_identifiers
+from devtools import factories as f
 from devtools.dingtalk_samples import write_xlsx
 from teams.models import RosterEntry, Staff
 from teams.resources import ROSTER_HEADERS
 from teams.services import rosters as svc
 from teams.services.imports import ERROR, roster_import
-from tests import factories as f
+from tests.api.conftest import client_for
 from training.models import TraineeStint
 
 # 11010519491231002X is the standard's own example (GB 11643-1999, appendix).
@@ -303,8 +304,6 @@ def test_bad_checksum_row_names_cell_and_reason(world: Any, roster: Any, tmp_pat
 
 
 def test_api_json_full_width_id_is_the_same_person(world: Any, roster: Any) -> None:
-    from tests.api.conftest import client_for
-
     other = f.StaffFactory(employer=world.supporter_b, national_id=ID_A)
     staff_before = Staff.objects.count()
     entry = {

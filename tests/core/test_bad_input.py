@@ -12,14 +12,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from devtools import factories as f
 from devtools.dingtalk_samples import write_xlsx
 from teams.models import AttendanceRecord, ImportJob, RosterEntry, Staff
 from teams.resources import ROSTER_HEADERS
 from teams.services import rosters as svc
-from tests import factories as f
+from teams.services.imports import roster_import
+from teams.services.jobs import import_job_run
 from tests.api.conftest import client_for
 
 HEADER = [h for h, _r, _h in ROSTER_HEADERS]
@@ -181,8 +184,6 @@ def _leader(world: Any) -> list[Any]:
 
 
 def _named(content: bytes, name: str) -> Any:
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     return SimpleUploadedFile(name, content)
 
 
@@ -193,8 +194,6 @@ def _xlsx(tmp_path: Path, rows: list[list[Any]]) -> bytes:
 
 
 def test_roster_cells_longer_than_the_columns_are_row_errors(world: Any, roster: Any, tmp_path: Path) -> None:
-    from teams.services.imports import roster_import
-
     rows = [
         _leader(world),
         _row(
@@ -219,8 +218,6 @@ def test_roster_cells_longer_than_the_columns_are_row_errors(world: Any, roster:
 
 
 def test_two_new_rows_with_one_licence_are_one_person_twice(world: Any, roster: Any, tmp_path: Path) -> None:
-    from teams.services.imports import roster_import
-
     rows = [
         _leader(world),
         _row(world, "甲", f.valid_national_id(3, area="620102"), 执业证书编号="110440100012345"),
@@ -287,8 +284,6 @@ def test_broken_xlsx_attendance_upload_is_refused(world: Any, tmp_path: Path) ->
     assert response.status_code in (200, 302), response.status_code
     job = ImportJob.objects.filter(hospital=world.recipient_a).order_by("-pk").first()
     if job is not None:
-        from teams.services.jobs import import_job_run
-
         job = import_job_run(job_id=job.pk)
         assert job.status == "failed" and "不是有效的 Excel" in job.errors[0]
     else:

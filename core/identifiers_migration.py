@@ -27,6 +27,7 @@ from .identifiers import (
     normalize_licence,
     normalize_national_id,
 )
+from .privacy import mask_national_id
 
 _KINDS: dict[str, tuple[Callable[[Any], str], re.Pattern[str], Callable[[str], str | None]]] = {
     "national_id": (normalize_national_id, re.compile(NATIONAL_ID_DB_REGEX), national_id_error),
@@ -61,14 +62,15 @@ def normalise_stored_identifiers(
             if raw in (None, ""):
                 continue
             new = normalise(raw)
-            where = f"{label} pk={r['pk']} {field}={raw!r}"
+            # Masked like everywhere else (deploy logs keep this output); the pk finds the row.
+            where = f"{label} pk={r['pk']} {field}={mask_national_id(raw)!r}"
             if not shape.match(new):
                 blocking.append(f"{where}: {error(new) or 'invalid'}")
                 continue
             if unique and new in holder:
                 other_pk, other_raw = holder[new]
                 blocking.append(
-                    f"{where}: same person as pk={other_pk} ({other_raw!r}) once normalised to {new}"
+                    f"{where}: same person as pk={other_pk} ({mask_national_id(other_raw)!r}) once normalised"
                 )
                 continue
             holder[new] = (r["pk"], raw)

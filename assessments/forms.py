@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from assessments.choices import BAND_GRADES, Grade, ReportKind
+from core.query_params import MAX_YEAR, MIN_YEAR
 
 
 class MonthInput(forms.DateInput):
@@ -67,13 +68,13 @@ class AdjustForm(forms.Form):
 
 class ProgramYearForm(forms.Form):
     program = forms.IntegerField(widget=forms.HiddenInput)
-    year = forms.IntegerField(label=_("年度"))
+    year = forms.IntegerField(label=_("年度"), min_value=MIN_YEAR, max_value=MAX_YEAR)
 
 
 class ReportRequestForm(forms.Form):
     program = forms.IntegerField(widget=forms.HiddenInput)
     kind = forms.ChoiceField(label=_("报告类型"), choices=ReportKind.choices)
-    year = forms.IntegerField(label=_("年度"), required=False)
+    year = forms.IntegerField(label=_("年度"), required=False, min_value=MIN_YEAR, max_value=MAX_YEAR)
 
 
 class VerifyForm(forms.Form):
@@ -113,7 +114,8 @@ class ScorecardForm(forms.Form):
     def weight_total(self) -> int:
         """What the weight inputs add up to: the saved card's, or a refused submission's (shown beside it)."""
         values = (self[f"weight_{ind['code']}"].value() for ind in self.indicators)
-        return sum(int(v) if str(v).lstrip("-").isdigit() else 0 for v in values)
+        # isdecimal, not isdigit: "²" is a digit that int() refuses.
+        return sum(int(v) if str(v).lstrip("-").isdecimal() else 0 for v in values)
 
     def band_minimums(self) -> dict[str, int]:
         return {g: self.cleaned_data[f"band_{g}"] for g in BAND_GRADES}

@@ -26,3 +26,6 @@ urlpatterns = [
     ),
     path("audit/<str:app_label>/<str:model>/<str:pk>/", core_views.object_history, name="audit_history"),
 ]
+
+# A 400 says which parameter was wrong and why (core.query_params); Django's default says "Bad Request".
+handler400 = "core.errors.bad_request"

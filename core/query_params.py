@@ -1,91 +1,103 @@
-"""The query parameters an API answer depends on, so the answer cache keys on those and nothing else.
+"""One parser for the date-like query-string parameters every page and endpoint reads: year, month, as_of.
 
-Why: the answer cache (``core/api/cache.py``) used to key on the whole URL, so ``?junk=1``, ``?junk=2``, …
-each stored a new copy of the same answer and a client could fill Redis at will. A view's answer depends
-only on the parameters its filters, ordering, search, pagination and format read (plus any it declares in
-``cache_query_params``, e.g. the indicators' query serializer); every other parameter is ignored by the view
-anyway. So the key is built from the known ones, and unknown ones are dropped from the request before the
-answer is computed — the answer stored is exactly the one computed without them (its pagination links
-included), and ``?junk=N`` adds no key.
+Hand-rolled parsing broke in three ways (issue 13 item 5): ``"²".isdigit()`` is true but ``int("²")``
+fails; a year of 9999 overflows date arithmetic (``month + 1``, ``as_of + 7 days``); a date before the
+Gregorian era of our data makes no sense. So a value is ASCII digits in a fixed shape (full-width digits
+are normalised first, like every identifier), within ``MIN_YEAR``–``MAX_YEAR``; anything else raises
+:class:`QueryParameterError`, a ``BadRequest``: pages answer 400 with the reason (``core.errors``), the API
+answers 400 in its error shape (``config.api_errors``). A missing or blank parameter gives the default.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterable
+import datetime as dt
+import re
+from collections.abc import Mapping
 from typing import Any
 
-from django.http import HttpRequest, QueryDict
-from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework.filters import OrderingFilter, SearchFilter
-from rest_framework.settings import api_settings
+from django.core.exceptions import BadRequest
+from django.utils.translation import gettext as _
 
-_PAGINATION_PARAMS = (
-    "cursor_query_param",
-    "page_query_param",
-    "page_size_query_param",
-    "limit_query_param",
-    "offset_query_param",
-)
+from core.identifiers import ascii_digits
 
+# Far enough for any program (the earliest policy text is 2009's) and for planning years ahead, near
+# enough that date arithmetic (a month on, a year on) never leaves Python's date range.
+MIN_YEAR = 2000
+MAX_YEAR = 2100
 
-@functools.lru_cache(maxsize=256)
-def _filterset_params(filterset_class: type[Any]) -> frozenset[str]:
-    """The parameters a FilterSet reads: a range filter's widget reads ``name_min`` / ``name_after`` etc."""
-    names: set[str] = set()
-    for name, flt in filterset_class.base_filters.items():
-        # From the classes only: building ``flt.field`` here would cache a form field (and a queryset
-        # scoped to no request) on the shared base filter.
-        widget = flt.extra.get("widget") or getattr(flt.field_class, "widget", None)
-        suffixes = getattr(widget, "suffixes", None)
-        if suffixes:
-            names.update(f"{name}_{suffix}" if suffix else name for suffix in suffixes)
-        else:
-            names.add(name)
-    return frozenset(names)
+_YEAR = re.compile(r"^([0-9]{4})$", re.ASCII)
+_MONTH = re.compile(r"^([0-9]{4})-([0-9]{1,2})(?:-01)?$", re.ASCII)
+_DATE = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$", re.ASCII)
 
 
-def known_query_params(view: Any) -> frozenset[str]:
-    """Every query parameter ``view`` reads (None: only the format override)."""
-    names: set[str] = set()
-    if api_settings.URL_FORMAT_OVERRIDE:
-        names.add(api_settings.URL_FORMAT_OVERRIDE)
-    if view is None:
-        return frozenset(names)
-    for backend in getattr(view, "filter_backends", None) or ():
-        if issubclass(backend, DjangoFilterBackend):
-            filterset_class = getattr(view, "filterset_class", None)
-            if filterset_class is not None:
-                names |= _filterset_params(filterset_class)
-        elif issubclass(backend, OrderingFilter):
-            names.add(backend.ordering_param)
-        elif issubclass(backend, SearchFilter):
-            names.add(backend.search_param)
-    paginator = getattr(view, "paginator", None)
-    if paginator is not None:
-        names.update(v for attr in _PAGINATION_PARAMS if (v := getattr(paginator, attr, None)))
-    names.update(getattr(view, "cache_query_params", ()))
-    return frozenset(names)
+class QueryParameterError(BadRequest):
+    """A query-string parameter that is not what the page reads; the message names it and says why."""
+
+    def __init__(self, name: str, message: str) -> None:
+        self.name = name
+        self.message = message
+        super().__init__(message)
 
 
-def canonical_query(query: QueryDict, known: Iterable[str]) -> str:
-    """The known parameters in a stable order (all values of each, in the order given)."""
-    keep = QueryDict(mutable=True)
-    for name in sorted(set(known) & set(query.keys())):
-        keep.setlist(name, query.getlist(name))
-    return keep.urlencode()
+def _raw(params: Mapping[str, Any], name: str) -> str | None:
+    value = params.get(name)
+    if value is None:
+        return None
+    text = ascii_digits(value).strip()
+    return text or None
 
 
-def drop_unknown_params(request: HttpRequest, known: frozenset[str]) -> bool:
-    """Remove unknown parameters from ``request`` (GET and QUERY_STRING alike); True when any was removed."""
-    unknown = [name for name in request.GET if name not in known]
-    if not unknown:
-        return False
-    query = request.GET.copy()
-    for name in unknown:
-        del query[name]
-    query._mutable = False
-    # django-stubs types GET as an immutable QueryDict; this one is, from the line above.
-    request.GET = query  # type: ignore[assignment]
-    request.META["QUERY_STRING"] = query.urlencode()
-    return True
+def _range_error(name: str) -> QueryParameterError:
+    return QueryParameterError(
+        name,
+        _("参数 %(name)s 超出范围：年份应在 %(min)d–%(max)d 之间")
+        % {"name": name, "min": MIN_YEAR, "max": MAX_YEAR},
+    )
+
+
+def year_param(params: Mapping[str, Any], name: str = "year", *, default: int | None = None) -> int | None:
+    """``?year=2023``; blank or missing → ``default``."""
+    text = _raw(params, name)
+    if text is None:
+        return default
+    m = _YEAR.match(text)
+    if not m:
+        raise QueryParameterError(name, _("参数 %(name)s 无效：应为四位数年份，如 2023") % {"name": name})
+    year = int(m[1])
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise _range_error(name)
+    return year
+
+
+def month_param(
+    params: Mapping[str, Any], name: str = "month", *, default: dt.date | None = None
+) -> dt.date | None:
+    """``?month=2023-05`` (or ``2023-05-01``, what a date input sends) → the month's first day."""
+    text = _raw(params, name)
+    if text is None:
+        return default
+    m = _MONTH.match(text)
+    if not m or not 1 <= int(m[2]) <= 12:
+        raise QueryParameterError(name, _("参数 %(name)s 无效：应为年月，如 2023-05") % {"name": name})
+    if not MIN_YEAR <= int(m[1]) <= MAX_YEAR:
+        raise _range_error(name)
+    return dt.date(int(m[1]), int(m[2]), 1)
+
+
+def date_param(
+    params: Mapping[str, Any], name: str = "as_of", *, default: dt.date | None = None
+) -> dt.date | None:
+    """``?as_of=2024-05-10``; blank or missing → ``default``."""
+    text = _raw(params, name)
+    if text is None:
+        return default
+    m = _DATE.match(text)
+    try:
+        day = dt.date(int(m[1]), int(m[2]), int(m[3])) if m else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise QueryParameterError(name, _("参数 %(name)s 无效：应为日期，如 2024-05-10") % {"name": name})
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise _range_error(name)
+    return day

@@ -7,10 +7,11 @@ from __future__ import annotations
 from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 
 from core.access import is_commission, is_global
 from core.audit import history_for, is_tracked
+from core.lookups import get_by_pk_or_404
 
 
 @login_required
@@ -33,7 +34,7 @@ def object_history(request: HttpRequest, app_label: str, model: str, pk: str) ->
         queryset = manager.all()
     else:
         raise Http404
-    obj = get_object_or_404(queryset, pk=pk)
+    obj = get_by_pk_or_404(queryset, pk)
     return render(
         request,
         "pairings/object_history.html",

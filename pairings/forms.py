@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core.query_params import MAX_YEAR, MIN_YEAR, date_param, year_param
 
 
 class AsOfForm(forms.Form):
@@ -15,17 +19,14 @@ class AsOfForm(forms.Form):
     as_of = forms.DateField(label=_("查看日期"), required=False, input_formats=["%Y-%m-%d"])
 
     @classmethod
-    def day(cls, data: object) -> dt.date:
-        form = cls(data)  # type: ignore[arg-type]
-        if form.is_valid() and form.cleaned_data["as_of"]:
-            return form.cleaned_data["as_of"]
-        return timezone.localdate()
+    def day(cls, data: Mapping[str, Any]) -> dt.date:
+        # The shared parser: a bad value is a 400 naming the parameter, not a silent "today" or a 500.
+        return date_param(data, "as_of", default=timezone.localdate()) or timezone.localdate()
 
 
 class YearForm(forms.Form):
-    year = forms.IntegerField(label=_("年度"), required=False, min_value=2000, max_value=2100)
+    year = forms.IntegerField(label=_("年度"), required=False, min_value=MIN_YEAR, max_value=MAX_YEAR)
 
     @classmethod
-    def year_of(cls, data: object) -> int | None:
-        form = cls(data)  # type: ignore[arg-type]
-        return form.cleaned_data["year"] if form.is_valid() else None
+    def year_of(cls, data: Mapping[str, Any]) -> int | None:
+        return year_param(data, "year")

@@ -4,6 +4,7 @@ import django_filters as df
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from core.identifiers import normalize_licence
 from pairings.filtersets import UpdatedSinceFilterSet, scoped
 from pairings.models import City, Hospital, Pairing
 from teams.choices import DeploymentRole, RosterStatus, Title
@@ -21,7 +22,7 @@ class StaffFilterSet(UpdatedSinceFilterSet):
 
     def search(self, qs: QuerySet[Staff], name: str, value: str) -> QuerySet[Staff]:
         # Name or licence number; national IDs are not searchable by partial value.
-        return qs.filter(Q(name__icontains=value) | Q(licence_no=value))
+        return qs.filter(Q(name__icontains=value) | Q(licence_no=normalize_licence(value)))
 
 
 class TeamFilterSet(UpdatedSinceFilterSet):

@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils.translation import gettext_lazy as _
 
 from core.access import Scope, ScopedQuerySet, audited
+from core.identifiers import LicenceField, NationalIdField, licence_db_check, national_id_db_check
 from core.privacy import mask_national_id, mask_phone
 from pairings.models import Hospital, Pairing, TimeStamped
 from teams.choices import (
@@ -54,9 +55,10 @@ class Staff(TimeStamped):
     employer = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="staff")
     name = models.CharField(_("姓名"), max_length=40)
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices, blank=True)
-    # Stable keys for imports (never match by name alone); at least one is required.
-    national_id = models.CharField(_("身份证号"), max_length=18, unique=True, null=True, blank=True)
-    licence_no = models.CharField(_("执业证书编号"), max_length=32, unique=True, null=True, blank=True)
+    # Stable keys for imports (never match by name alone); at least one is required. Stored normalised
+    # (core.identifiers): a full-width copy of someone's ID must not become a second person.
+    national_id = NationalIdField(_("身份证号"), unique=True, null=True, blank=True)
+    licence_no = LicenceField(_("执业证书编号"), unique=True, null=True, blank=True)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
     title = models.PositiveSmallIntegerField(_("职称"), choices=Title.choices)
     specialty = models.CharField(_("专业"), max_length=60, blank=True)
@@ -82,6 +84,8 @@ class Staff(TimeStamped):
                 condition=Q(national_id__isnull=False) | Q(licence_no__isnull=False),
                 name="staff_has_stable_key",
             ),
+            national_id_db_check("national_id", name="staff_national_id_format"),
+            licence_db_check("licence_no", name="staff_licence_no_format"),
         ]
 
     def __str__(self) -> str:

@@ -5,7 +5,6 @@ A roster, job or hospital the user may not see answers 404, the same as a missin
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -14,11 +13,14 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.access import get_membership
+from core.lookups import get_by_pk_or_404
 from core.permissions import is_commission_staff, is_filing_staff, own_hospital_id
+from core.query_params import month_param
 from core.roles import Role
 from core.uploads import UploadError
 from pairings.choices import HospitalRole
@@ -135,7 +137,7 @@ def roster_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 raise svc.RosterError("；".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
             svc.roster_entry_add(user=user, roster=roster, **form.cleaned_data)
         elif action == "remove_entry":
-            entry = get_object_or_404(RosterEntry, pk=request.POST.get("entry"), roster=roster)
+            entry = get_by_pk_or_404(RosterEntry, request.POST.get("entry"), roster=roster)
             svc.roster_entry_remove(user=user, entry=entry)
         else:
             raise Http404
@@ -319,9 +321,6 @@ def attendance_unmatched(request: HttpRequest) -> HttpResponse:
 @login_required
 def attendance_monthly(request: HttpRequest) -> HttpResponse:
     """Monthly attendance per deployment, from the same computation the rules and appraisals use."""
-    try:
-        month = dt.date.fromisoformat((request.GET.get("month") or "")[:7] + "-01")
-    except ValueError:
-        month = dt.date.today().replace(day=1)
+    month = month_param(request.GET, "month") or timezone.localdate().replace(day=1)
     rows = _page(request, monthly_attendance_table(user=request.user, month=month))
     return render(request, "teams/attendance_monthly.html", {"month": month, "page": rows})

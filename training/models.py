@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.access import Scope, ScopedQuerySet, audited
+from core.identifiers import NationalIdField, national_id_db_check
 from pairings.models import Hospital, Pairing, TimeStamped
 from training.choices import RemoteServiceKind, StintKind
 
@@ -27,7 +28,7 @@ class TraineeStint(TimeStamped):
     pairing = models.ForeignKey(Pairing, on_delete=models.CASCADE, related_name="trainee_stints")
     host = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="hosted_trainees")
     trainee_name = models.CharField(_("学员姓名"), max_length=40)
-    trainee_national_id = models.CharField(_("身份证号"), max_length=18, blank=True)
+    trainee_national_id = NationalIdField(_("身份证号"), blank=True)
     department = models.CharField(_("科室"), max_length=60, blank=True)
     specialty = models.CharField(_("进修专业"), max_length=60, blank=True)
     kind = models.CharField(_("类型"), max_length=16, choices=StintKind.choices)
@@ -45,6 +46,7 @@ class TraineeStint(TimeStamped):
         ordering = ["pairing", "start_date"]
         constraints = [
             models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="stint_dates_ordered"),
+            national_id_db_check("trainee_national_id", name="trainee_national_id_format", allow_blank=True),
         ]
 
     def __str__(self) -> str:

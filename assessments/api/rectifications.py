@@ -14,11 +14,10 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from assessments.models import Finding, Rectification, RectificationAnswer, RectificationEvidence
+from assessments.services import rectifications as svc
 from core.api.base import ScopedReadOnlyViewSet
 from pairings.models import Hospital
-
-from ..models import Finding, Rectification, RectificationAnswer, RectificationEvidence
-from ..services import rectifications as svc
 
 
 class RectificationEvidenceSerializer(serializers.ModelSerializer[RectificationEvidence]):

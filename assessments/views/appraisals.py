@@ -32,6 +32,7 @@ from assessments.services import appraisals as services
 from assessments.services.certificates import certificate_eligibility
 from core.access import get_membership
 from core.permissions import role_of
+from core.query_params import year_param
 from core.roles import Role
 from pairings.models import Program
 from teams.models import Deployment
@@ -206,13 +207,9 @@ def _program_year(request: HttpRequest) -> tuple[Any, list[Program], int | None]
         program = programs[0]
     year = None
     if program is not None:
-        raw = request.GET.get("year") or request.POST.get("year")
         this_year = timezone.localdate().year
-        year = (
-            int(raw)
-            if raw and raw.isdigit()
-            else min(max(this_year - 1, program.years[0]), program.years[-1])
-        )
+        default = min(max(this_year - 1, program.years[0]), program.years[-1])
+        year = year_param(request.GET, "year") or year_param(request.POST, "year", default=default)
     return program, programs, year
 
 

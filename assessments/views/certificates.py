@@ -103,7 +103,8 @@ def certificate_verify(request: HttpRequest, code: str = "") -> HttpResponse:
 
 urlpatterns = [
     path("certificates/verify/", certificate_verify, name="certificate_verify"),
-    path("certificates/verify/<str:code>/", certificate_verify, name="certificate_verify"),
+    # Codes are secrets.token_urlsafe: a slug. Anything else (a NUL byte, a slash) is simply not found.
+    path("certificates/verify/<slug:code>/", certificate_verify, name="certificate_verify"),
     path("certificates/<int:pk>/", certificate_detail, name="certificate_detail"),
     path("certificates/<int:pk>/pdf/", certificate_pdf, name="certificate_pdf"),
 ]

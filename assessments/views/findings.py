@@ -27,6 +27,7 @@ from assessments.selectors import findings as selectors
 from assessments.selectors import rectifications as selectors_rectifications
 from assessments.services import findings as svc
 from assessments.services import rectifications as rectification_svc
+from core.lookups import get_by_pk_or_404
 from core.permissions import is_province_staff
 
 PAGE_SIZE = 50
@@ -147,13 +148,11 @@ def finding_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def rule_run_start(request: HttpRequest) -> HttpResponse:
-    program = get_object_or_404(
-        selectors.runnable_programs(user=request.user), pk=request.POST.get("program")
-    )
+    program = get_by_pk_or_404(selectors.runnable_programs(user=request.user), request.POST.get("program"))
     pairing = None
     if request.POST.get("pairing"):
-        pairing = get_object_or_404(
-            selectors.scoped_pairing(user=request.user), pk=request.POST["pairing"], program=program
+        pairing = get_by_pk_or_404(
+            selectors.scoped_pairing(user=request.user), request.POST["pairing"], program=program
         )
     run = svc.rule_run_start(user=request.user, program=program, pairing=pairing)
     return redirect("assessments:rule_run_status", pk=run.pk)

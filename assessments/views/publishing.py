@@ -14,8 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from assessments.models import AnnualAppraisal
 from assessments.services import appraisals as appraisal_services
 from assessments.services import publishing as services
-
-from .appraisals import _program_year
+from assessments.views.appraisals import _program_year
 
 
 def _annual_url(program_pk: int, year: int) -> str:

@@ -34,7 +34,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core import data_changes
-from core.query_params import canonical_query, drop_unknown_params, known_query_params
+from core.api.known_params import canonical_query, drop_unknown_params, known_query_params
 
 POLL_SECONDS = 0.02
 

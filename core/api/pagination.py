@@ -2,12 +2,43 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from rest_framework import pagination
+from rest_framework.exceptions import NotFound
 
 
 class Cursor(pagination.CursorPagination):
-    """Cursor pagination: stable under inserts, no COUNT(*) over large tables."""
+    """Cursor pagination: stable under inserts, no COUNT(*) over large tables.
+
+    DRF checks that a cursor decodes but not that its position fits the ordering field: a tampered
+    ``?cursor=`` (``p=abc`` for an integer key) reached the database and answered 500. The position is
+    converted by the ordering field here, and a bad one is DRF's own "Invalid cursor" 404.
+    """
 
     ordering = "pk"
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
+        self._model = queryset.model
+        return super().paginate_queryset(queryset, request, view)
+
+    def decode_cursor(self, request: Any) -> Any:
+        cursor = super().decode_cursor(request)
+        if cursor is None or cursor.position is None:
+            return cursor
+        name = self.ordering[0].lstrip("-") if self.ordering else "pk"
+        opts = self._model._meta
+        try:
+            field = opts.pk if name == "pk" else opts.get_field(name)
+        except FieldDoesNotExist:
+            return cursor
+        try:
+            field.get_prep_value(field.to_python(cursor.position))
+        except (ValidationError, ValueError, TypeError, OverflowError) as exc:
+            raise NotFound(self.invalid_cursor_message) from exc
+        if "\x00" in str(cursor.position):
+            raise NotFound(self.invalid_cursor_message)
+        return cursor

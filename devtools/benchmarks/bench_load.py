@@ -91,7 +91,7 @@ def _writer(employer: Any, tag: str, deadline: float, written: list[str]) -> Non
     n = 0
     try:
         while time.monotonic() < deadline:
-            licence = f"{tag}-{n:06d}"
+            licence = f"{tag}{n:06d}"
             Staff.objects.create(
                 employer=employer, name=f"压测{n}", licence_no=licence, title=Title.INTERMEDIATE
             )
@@ -123,7 +123,8 @@ def run(ctx: Any) -> None:
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
     )
-    tag = f"BENCH-{uuid.uuid4().hex[:8]}"
+    # Licence numbers are stored as ASCII digits and upper-case letters only (staff_licence_no_format).
+    tag = f"BENCH{uuid.uuid4().hex[:8].upper()}"
     try:
         base = f"http://127.0.0.1:{port}"
         for _ in range(150):

@@ -267,7 +267,8 @@ def _generate(n_pairings: int, seed: int = 3) -> Program:
             Staff(
                 employer=lead[p.pk],
                 name=f"基准{p.pk}-{k}",
-                national_id=f"B{p.pk:010d}{k:07d}",
+                # A licence key (ASCII letters and digits): national IDs must carry a real check character.
+                licence_no=f"B{p.pk:010d}{k:07d}",
                 title=1 if rnd.random() < 0.02 else 3,
                 clinical_since=D(2008, 1, 1),
                 management_since=D(2021, 1, 1) if rnd.random() < 0.02 else D(2012, 1, 1),
@@ -298,7 +299,7 @@ def _generate(n_pairings: int, seed: int = 3) -> Program:
     roster_of = {r.team_id: r for r in rosters}
     staff_of: dict[int, list[Any]] = {}
     for s in staff:
-        staff_of.setdefault(int(s.national_id[1:11]), []).append(s)
+        staff_of.setdefault(int(s.licence_no[1:11]), []).append(s)
     deployments, entries = [], []
     for t in teams:
         for k, s in enumerate(staff_of[t.pairing_id]):

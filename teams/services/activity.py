@@ -19,6 +19,7 @@ from django.db.backends.postgresql.psycopg_any import DateRange
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from core.identifiers import normalize_licence, normalize_national_id
 from core.uploads import UploadError, check_upload, column_letter, header_index, iter_rows, parse_date
 from pairings.models import Hospital
 from teams.models import Deployment, MonthlyActivity
@@ -37,6 +38,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "month": ("月份",),
     **FIGURES,
 }
+# The figures are PositiveIntegerField columns (PostgreSQL integer): a bigger cell is a row error.
+_MAX_FIGURE = 2**31 - 1
 _MONTH = re.compile(r"^(\d{4})[-/年](\d{1,2})月?$")
 
 
@@ -77,8 +80,9 @@ def activity_import(
         summary.rows += 1
         row = list(row) + [""] * (len(header) - len(row))
         err = summary.errors.append
-        nid = str(row[cols["national_id"]]).strip() if "national_id" in cols else ""
-        lic = str(row[cols["licence_no"]]).strip() if "licence_no" in cols else ""
+        # Stored keys are normalised (core.identifiers); a full-width cell must find the same person.
+        nid = normalize_national_id(row[cols["national_id"]]) if "national_id" in cols else ""
+        lic = normalize_licence(row[cols["licence_no"]]) if "licence_no" in cols else ""
         try:
             month = _month(row[cols["month"]])
         except ValueError as exc:
@@ -91,9 +95,9 @@ def activity_import(
             raw = row[cols[field]]
             try:
                 value = 0 if raw in ("", None) else int(float(raw))
-                if value < 0 or float(raw or 0) != value:
+                if value < 0 or float(raw or 0) != value or value > _MAX_FIGURE:
                     raise ValueError
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):  # OverflowError: "1e400" is inf
                 err(_("第 %(r)d 行，%(c)s：应为非负整数") % {"r": row_no, "c": label[field]})
                 continue
             figures[field] = value

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from collections.abc import Callable
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import tablib
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import CharField, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.access import User
+from core.identifiers import licence_error, national_id_error, normalize_licence, normalize_national_id
 from core.privacy import can_see_personal_data, mask_national_id, mask_phone
 from core.uploads import UploadError, check_upload, column_letter, header_index, iter_rows, parse_date
 from pairings.models import Hospital, PairingSupporter
@@ -47,7 +47,11 @@ _FIELDS: dict[str, tuple[str, ...]] = {
     "planned_end": ("计划结束",),
 }
 _REQUIRED = {"name", "hospital", "title", "role", "post", "planned_start", "planned_end"}
-_NATIONAL_ID = re.compile(r"^\d{17}[\dX]$")
+# Free-text columns stored on Staff: a longer cell is a row error, not a database error at confirm.
+_TEXT_LIMITS = {
+    f: cast(CharField, Staff._meta.get_field(f)).max_length  # type: ignore[type-arg]
+    for f in ("name", "phone", "specialty", "department")
+}
 NEW, CHANGED, UNCHANGED, ERROR = "new", "changed", "unchanged", "error"
 STATUS_LABELS = {
     NEW: gettext_lazy("新增"),
@@ -156,12 +160,20 @@ def parse_roster(*, roster: Roster, f: IO[bytes], name: str = "") -> RosterPrevi
             err((label["hospital"], _("未知医院：“%(h)s”") % {"h": hosp_text}))
         elif hosp.pk != supporter.pk:
             err((label["hospital"], _("“%(h)s”不是您所在的医院，不能为其报送名单") % {"h": hosp_text}))
-        nid = _text(v.get("national_id")).upper()
-        lic = _text(v.get("licence_no"))
+        # One normaliser for every entry point: a full-width or spaced copy of an ID is the same person.
+        nid = normalize_national_id(v.get("national_id"))
+        lic = normalize_licence(v.get("licence_no"))
         if not nid and not lic:
             err((label.get("national_id", "身份证号"), _("身份证号与执业证书编号至少填一项（不按姓名匹配）")))
-        if nid and not _NATIONAL_ID.match(nid):
-            err((label["national_id"], _("身份证号格式错误")))
+        if nid and (problem := national_id_error(nid)):
+            err((label["national_id"], problem))
+            nid = ""
+        if lic and (problem := licence_error(lic)):
+            err((label["licence_no"], problem))
+            lic = ""
+        for field, limit in _TEXT_LIMITS.items():
+            if field in v and limit is not None and len(_text(v[field])) > limit:
+                err((label[field], _("超过 %(n)d 个字符") % {"n": limit}))
         title = TITLE_VALUES.get(_text(v["title"]))
         if title is None:
             err(
@@ -186,17 +198,27 @@ def parse_roster(*, roster: Roster, f: IO[bytes], name: str = "") -> RosterPrevi
             except ValueError as exc:
                 dates[key] = None
                 err((label[key], str(exc)))
-        key = f"id:{nid}" if nid else f"lic:{lic}"
-        if (nid or lic) and key in keys_seen:
-            err(("", _("与第 %(n)d 行是同一人员（重复行）") % {"n": keys_seen[key]}))
-        elif nid or lic:
-            keys_seen[key] = row_no
+        # Either key identifies a person: two rows sharing an ID *or* a licence are one person twice.
+        keys = [k for k in (f"id:{nid}" if nid else "", f"lic:{lic}" if lic else "") if k]
+        dup = next((keys_seen[k] for k in keys if k in keys_seen), None)
+        if dup is not None:
+            err(("", _("与第 %(n)d 行是同一人员（重复行）") % {"n": dup}))
+        for k in keys:
+            keys_seen.setdefault(k, row_no)
         staff = None
         if nid or lic:
             q = Q(national_id=nid) if nid else Q()
             if lic:
                 q = q | Q(licence_no=lic) if nid else Q(licence_no=lic)
-            staff = Staff.objects.filter(q).first()
+            found = list(Staff.objects.filter(q)[:2])
+            if len(found) > 1:
+                err(
+                    (
+                        label.get("licence_no", ""),
+                        _("身份证号与执业证书编号分别属于两名不同的已登记人员，请核对"),
+                    )
+                )
+            staff = found[0] if found else None
             if staff is not None and staff.employer_id != supporter.pk:
                 err((label.get("national_id", ""), _("该人员登记在其他医院，不能列入本院名单")))
         pr.staff = staff

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from assessments.api.views import IndicatorsView
 from config.settings.base import _next_redis_db
-from core.query_params import _filterset_params, known_query_params
+from core.api.known_params import _filterset_params, known_query_params
 from pairings.filtersets import PairingFilterSet
 from tests.api.conftest import client_for
 

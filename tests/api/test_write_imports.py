@@ -59,8 +59,8 @@ def _entry(name: str, nid: str, role: str = "member", **over: Any) -> dict[str, 
 def _entries() -> list[dict[str, Any]]:
     return [
         _entry("王队长", "620102197001011111", "leader", title=4, planned_end="2024-02-28"),
-        _entry("李医生", "620102198001012222"),
-        _entry("赵医生", "620102198001013333", title="副高"),
+        _entry("李医生", "620102198001012223"),
+        _entry("赵医生", "620102198001013330", title="副高"),
     ]
 
 
@@ -141,7 +141,7 @@ def test_preview_of_json_entries_names_row_column_and_reason(world: Any, team: A
     assert rows[1]["errors"] == [{"row": 3, "column": "post", "message": "未知挂职岗位：“扫地僧”"}]
     assert (
         rows[2]["errors"][0]["column"] == "national_id"
-        and "身份证号格式错误" in rows[2]["errors"][0]["message"]
+        and rows[2]["errors"][0]["message"] == "身份证号应为 18 位，实际为 5 位"
     )
     assert _state() == before
 

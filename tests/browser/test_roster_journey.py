@@ -70,7 +70,7 @@ def _roster_file(tmp_path: Path, world: Any, *, member_end: dt.date, name: str) 
     leader = _row(
         world,
         姓名="王建国",
-        身份证号="620102197501011111",
+        身份证号="620102197501011118",
         职称="正高",
         从事管理工作起始=D(2012, 1, 1),
         角色="队长",
@@ -81,7 +81,7 @@ def _roster_file(tmp_path: Path, world: Any, *, member_end: dt.date, name: str) 
     member = _row(
         world,
         姓名="李芳",
-        身份证号="620102198501012222",
+        身份证号="62010219850101222X",
         性别="女",
         职称="中级",
         角色="队员",
@@ -133,7 +133,7 @@ def test_roster_from_excel_upload_to_filing_and_recheck(
     screenshot(page, "roster-journey-02-preview-with-error")
     # and the preview saved nothing
     assert roster.entries.count() == 0
-    assert not Staff.objects.filter(national_id__in=["620102197501011111", "620102198501012222"]).exists()
+    assert not Staff.objects.filter(national_id__in=["620102197501011118", "62010219850101222X"]).exists()
 
     # --- downloads the error file: the rows back, with an error column naming the problem --------------
     with page.expect_download() as download_info:

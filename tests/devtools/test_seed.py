@@ -19,6 +19,7 @@ from django.core.management import call_command
 from django.db.models import Count, Q
 
 from assessments.models import MonthlyAssessment, SpotCheck
+from core.identifiers import licence_error, national_id_error
 from core.roles import Role
 from devtools.demo import builder, national, reset, users
 from devtools.demo.violations import PLANTED
@@ -26,6 +27,7 @@ from pairings.choices import HospitalGrade, HospitalKind, HospitalOrigin, Hospit
 from pairings.models import City, County, Hospital, Membership, Pairing, PairingSupporter, Program
 from teams.choices import PRESENT_STATUSES, DeploymentRole
 from teams.models import AttendanceRecord, Deployment, RosterEntry, Staff, Team
+from training.models import TraineeStint
 
 DEMO_APPS = ("pairings", "teams", "training", "assessments")
 
@@ -287,6 +289,18 @@ def test_build_national_small_respects_constraints() -> None:
     # and it coexists with another national program (codes, IDs and names never collide)
     national.build_national(5, pairings=5, program_code="NATU")
     assert Staff.objects.filter(employer__province__code="XNATU").count() > 0
+    # every generated ID carries a valid GB 11643 check character and birth date
+    ids = Staff.objects.exclude(national_id=None).values_list("national_id", flat=True)
+    assert ids and not [i for i in ids if national_id_error(i)]
+
+
+def test_demo_identifiers_are_valid(demo: None) -> None:
+    # the demo builds only what a real roster import would accept: valid IDs, ASCII licence numbers
+    ids = list(Staff.objects.exclude(national_id=None).values_list("national_id", flat=True))
+    ids += TraineeStint.objects.exclude(trainee_national_id="").values_list("trainee_national_id", flat=True)
+    assert len(ids) > 100 and not [i for i in ids if national_id_error(i)]
+    licences = Staff.objects.exclude(licence_no=None).values_list("licence_no", flat=True)
+    assert not [x for x in licences if licence_error(x)]
 
 
 @pytest.mark.django_db

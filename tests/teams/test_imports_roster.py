@@ -60,8 +60,8 @@ def roster(world: Any) -> Any:
 def _good_rows(world: Any) -> list[list[Any]]:
     return [
         _row(world, "王队长", "620102197001011111", "队长", 职称="正高", 计划结束="2024-02-28"),
-        _row(world, "李医生", "620102198001012222", 计划开始="2023/3/1"),
-        _row(world, "赵医生", "620102198001013333", 计划开始="2023年3月1日"),
+        _row(world, "李医生", "620102198001012223", 计划开始="2023/3/1"),
+        _row(world, "赵医生", "620102198001013330", 计划开始="2023年3月1日"),
     ]
 
 
@@ -85,7 +85,7 @@ def test_preview_saves_nothing_and_confirm_saves_all(world: Any, roster: Any, tm
 def test_changed_and_removed_rows(world: Any, roster: Any, tmp_path: Path) -> None:
     rows = _good_rows(world)
     roster_import(user=world.users["charlie"], roster=roster, f=_file(tmp_path, rows), dry_run=False)
-    rows[1] = _row(world, "李医生", "620102198001012222", 计划结束="2023-09-30")
+    rows[1] = _row(world, "李医生", "620102198001012223", 计划结束="2023-09-30")
     preview = roster_import(user=world.users["charlie"], roster=roster, f=_file(tmp_path, rows[:2]))
     assert [r.status for r in preview.rows] == [UNCHANGED, CHANGED]
     assert [e.staff.name for e in preview.removed] == ["赵医生"]
@@ -95,7 +95,7 @@ def test_changed_and_removed_rows(world: Any, roster: Any, tmp_path: Path) -> No
 def test_each_bad_row_is_named_and_nothing_is_written(world: Any, roster: Any, tmp_path: Path) -> None:
     # given a file with one problem per row
     f.HospitalFactory(province=world.province, name="其他医院")
-    busy = f.StaffFactory(employer=world.supporter_a, national_id="620102198001019999")
+    busy = f.StaffFactory(employer=world.supporter_a, national_id="620102198001019994")
     f.DeploymentFactory(
         staff=busy,
         team=f.TeamFactory(pairing=world.pairing_a),
@@ -104,13 +104,13 @@ def test_each_bad_row_is_named_and_nothing_is_written(world: Any, roster: Any, t
     )
     rows = [
         _row(world, "王队长", "620102197001011111", "队长", 职称="正高"),
-        _row(world, "甲", "620102198001010001", 工作单位="不存在医院"),
-        _row(world, "乙", "620102198001010002", 工作单位="其他医院"),
-        _row(world, "丙", "620102198001010003", 职称="初级"),
-        _row(world, "丁", "620102198001019999"),
-        _row(world, "戊", "620102198001010005", 计划开始="2023-09-01", 计划结束="2023-08-01"),
-        _row(world, "己", "620102198001010006", 计划开始="03/01/2023"),
-        _row(world, "庚", "620102198001010006"),
+        _row(world, "甲", "620102198001010017", 工作单位="不存在医院"),
+        _row(world, "乙", "620102198001010025", 工作单位="其他医院"),
+        _row(world, "丙", "620102198001010033", 职称="初级"),
+        _row(world, "丁", "620102198001019994"),
+        _row(world, "戊", "62010219800101005X", 计划开始="2023-09-01", 计划结束="2023-08-01"),
+        _row(world, "己", "620102198001010068", 计划开始="03/01/2023"),
+        _row(world, "庚", "620102198001010068"),
         _row(world, "辛", ""),
     ]
     # when confirmed
@@ -143,7 +143,7 @@ def test_missing_leader_is_a_general_error(world: Any, roster: Any, tmp_path: Pa
 
 def test_error_file_adds_an_escaped_error_column(world: Any, roster: Any, tmp_path: Path) -> None:
     # given a row with a bad date and a name that looks like a formula
-    rows = [*_good_rows(world), _row(world, '=HYPERLINK("x")', "620102198001010009", 计划开始="tomorrow")]
+    rows = [*_good_rows(world), _row(world, '=HYPERLINK("x")', "620102198001010092", 计划开始="tomorrow")]
     # when the error file is downloaded
     data = roster_error_file(user=world.users["charlie"], roster=roster, f=_file(tmp_path, rows))
     ws = openpyxl.load_workbook(io.BytesIO(data)).active
@@ -212,7 +212,7 @@ def test_empty_sheet_is_refused(world: Any, roster: Any, tmp_path: Path) -> None
 def test_excel_serial_dates_are_accepted(world: Any, roster: Any, tmp_path: Path) -> None:
     rows = _good_rows(world)
     rows[1] = _row(
-        world, "李医生", "620102198001012222", 计划开始=44986, 计划结束=45169
+        world, "李医生", "620102198001012223", 计划开始=44986, 计划结束=45169
     )  # 2023-03-01 / 08-31
     preview = roster_import(user=world.users["charlie"], roster=roster, f=_file(tmp_path, rows))
     assert not preview.has_errors and preview.rows[1].values["planned_start"] == dt.date(2023, 3, 1)

@@ -146,7 +146,7 @@ def rule_run_status(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(selectors.rule_run_list(user=request.user), pk=pk)
     titles = _rule_titles()
     rows = [(code, titles.get(code, code), c) for code, c in sorted(run.counts.items())]
-    context = {"run": run, "rows": rows, "finished": run.status in ("succeeded", "failed")}
+    context = {"run": run, "rows": rows, "finished": run.status in ("done", "failed")}
     if request.GET.get("fragment") or getattr(request, "htmx", False):
         return render(request, "assessments/findings/_run_status.html", context)
     return render(request, "assessments/findings/run_status.html", context)

@@ -80,7 +80,7 @@ def report_status(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def report_download(request: HttpRequest, pk: int) -> FileResponse:
     report = get_object_or_404(_reports(request.user).select_related("program"), pk=pk)
-    if report.status != JobStatus.SUCCEEDED or not report.file:
+    if report.status != JobStatus.DONE or not report.file:
         raise Http404
     ext = EXTENSIONS[report.kind]
     filename = f"{report.program.code}-{report.year or 'all'}-{report.get_kind_display()}.{ext}"

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.jobs.web import job_started_message
 from pairings.access import get_membership, is_global
 from pairings.choices import HospitalRole, Role
 from pairings.models import Hospital
@@ -263,6 +264,7 @@ def attendance_upload(request: HttpRequest) -> HttpResponse:
         except UploadError as exc:
             form.add_error("file", str(exc))
         else:
+            job_started_message(request, job)
             return redirect("teams:attendance_job", pk=job.pk)
     jobs = _page(request, sel.import_jobs(user=request.user).filter(kind=ImportKind.ATTENDANCE))
     return render(request, "teams/attendance_upload.html", {"form": form, "page": jobs})

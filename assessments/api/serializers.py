@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from core.jobs.api import DELAYED_HELP
 from teams.models import Deployment
 
 from ..models import (
@@ -77,6 +78,8 @@ class FindingSerializer(serializers.ModelSerializer[Finding]):
 
 
 class RuleRunSerializer(serializers.ModelSerializer[RuleRun]):
+    delayed = serializers.BooleanField(read_only=True, help_text=DELAYED_HELP)
+
     class Meta:
         model = RuleRun
         fields = [
@@ -85,6 +88,7 @@ class RuleRunSerializer(serializers.ModelSerializer[RuleRun]):
             "pairing",
             "trigger",
             "status",
+            "delayed",
             "created_at",
             "started_at",
             "finished_at",
@@ -143,6 +147,7 @@ class AnnualAppraisalSerializer(serializers.ModelSerializer[AnnualAppraisal]):
             "pairing",
             "year",
             "status",
+            "delayed",
             "computed_score",
             "adjustment",
             "adjustment_reason",
@@ -157,6 +162,7 @@ class AnnualAppraisalSerializer(serializers.ModelSerializer[AnnualAppraisal]):
 
 class ReportFileSerializer(serializers.ModelSerializer[ReportFile]):
     has_file = serializers.SerializerMethodField()
+    delayed = serializers.BooleanField(read_only=True, help_text=DELAYED_HELP)
 
     class Meta:
         model = ReportFile

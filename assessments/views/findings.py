@@ -24,6 +24,7 @@ from assessments import selectors
 from assessments.filtersets import FindingFilterSet
 from assessments.rules.base import all_rules
 from assessments.services import findings as svc
+from core.jobs.web import job_started_message
 from pairings.access import get_membership, is_global
 from pairings.choices import Role
 
@@ -137,6 +138,7 @@ def rule_run_start(request: HttpRequest) -> HttpResponse:
             selectors.scoped_pairing(user=request.user), pk=request.POST["pairing"], program=program
         )
     run = svc.rule_run_start(user=request.user, program=program, pairing=pairing)
+    job_started_message(request, run)
     return redirect("assessments:rule_run_status", pk=run.pk)
 
 

@@ -18,6 +18,7 @@ from assessments.choices import JobStatus
 from assessments.forms import ReportRequestForm
 from assessments.models import ReportFile
 from assessments.services.reports import CONTENT_TYPES, EXTENSIONS, can_request_reports, report_request
+from core.jobs.web import job_started_message
 from pairings.access import get_membership, is_global
 from pairings.choices import Role
 from pairings.models import Program
@@ -66,7 +67,8 @@ def report_create(request: HttpRequest) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
         return redirect("assessments:report_list")
-    messages.success(request, _("报告 #%(pk)d 已加入生成队列。") % {"pk": report.pk})
+    if not job_started_message(request, report):
+        messages.success(request, _("报告 #%(pk)d 已加入生成队列。") % {"pk": report.pk})
     return redirect("assessments:report_list")
 
 

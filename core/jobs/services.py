@@ -93,19 +93,23 @@ def job_send(*, job: Job) -> bool:
     model = type(job)
     eta = job.run_after if job.run_after and job.run_after > timezone.now() else None
     try:
-        result = current_app.send_task(job.job_task_name(), args=[job.pk], eta=eta)
-    except BROKER_ERRORS as exc:
+        # ignore_result: jobs report through their row. With a result subscription, a Redis outage would
+        # also break the app's result consumer for good ("The Celery application must be restarted").
+        result = current_app.send_task(job.job_task_name(), args=[job.pk], eta=eta, ignore_result=True)
+    except Exception as exc:  # noqa: BLE001 - never fail the request that started the job
+        if isinstance(exc, BROKER_ERRORS):
+            log.warning(
+                "broker unavailable, %s #%s waits for the dispatcher: %s", model.__name__, job.pk, exc
+            )
+        else:
+            log.exception("sending %s #%s failed; the dispatcher retries", model.__name__, job.pk)
         job.dispatch_error = f"{timezone.localtime():%Y-%m-%d %H:%M:%S} {exc}"[:2000]
-        log.warning("broker unavailable, %s #%s waits for the dispatcher: %s", model.__name__, job.pk, exc)
         try:
             model._default_manager.filter(pk=job.pk, dispatched_at__isnull=True).update(
                 dispatch_error=job.dispatch_error
             )
         except Exception:  # noqa: BLE001 - the row stays queued either way; the dispatcher sends it
             log.exception("could not record the dispatch error of %s #%s", model.__name__, job.pk)
-        return False
-    except Exception:  # noqa: BLE001 - never fail the request that started the job: the dispatcher retries
-        log.exception("sending %s #%s failed", model.__name__, job.pk)
         return False
     job.dispatched_at, job.dispatch_error = timezone.now(), ""
     try:

@@ -11,12 +11,11 @@ from django.db.models import F, Func, Q, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils.translation import gettext_lazy as _
 
+from core.access import Scope, ScopedQuerySet, audited
 from core.jobs.choices import JobStatus
 from core.jobs.models import Job
-from pairings.access import Scope, ScopedQuerySet, audited
 from pairings.models import Hospital, Pairing, TimeStamped
-
-from .choices import (
+from teams.choices import (
     AttendanceSource,
     AttendanceStatus,
     DeploymentRole,

@@ -6,10 +6,11 @@ from typing import Any
 
 from celery import shared_task
 
+from teams.services.jobs import import_job_run
+
 
 @shared_task(bind=True, acks_late=True, name="teams.tasks.run_import_job")
 def run_import_job(self: Any, job_id: int) -> str:
     """Run an ImportJob; a redelivered or repeated task finds it done and does nothing (core.jobs)."""
-    from .services.jobs import import_job_run
 
     return str(import_job_run(job_id=job_id, task_id=self.request.id or "").status)

@@ -17,14 +17,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.access import get_membership, is_global
 from core.jobs.web import job_started_message
-from pairings.access import get_membership, is_global
-from pairings.choices import HospitalRole, Role
+from core.roles import Role
+from core.uploads import UploadError
+from pairings.choices import HospitalRole
 from pairings.models import Hospital
-from teams.selectors_attendance import monthly_attendance_table
-
-from . import selectors_rosters as sel
-from .forms import (
+from teams.forms import (
     AssignForm,
     AttendanceUploadForm,
     CommentForm,
@@ -32,13 +31,14 @@ from .forms import (
     RosterEntryForm,
     UploadForm,
 )
-from .models import ImportJob, ImportKind, Roster, RosterEntry, Staff
-from .resources import roster_template
-from .services import rosters as svc
-from .services.attendance import unmatched_assign
-from .services.imports import roster_error_file, roster_import
-from .services.jobs import attendance_job_create, job_progress
-from .uploads import UploadError
+from teams.models import ImportJob, ImportKind, Roster, RosterEntry, Staff
+from teams.resources import roster_template
+from teams.selectors import rosters as sel
+from teams.selectors.attendance import monthly_attendance_table
+from teams.services import rosters as svc
+from teams.services.attendance import unmatched_assign
+from teams.services.imports import roster_error_file, roster_import
+from teams.services.jobs import attendance_job_create, job_progress
 
 PAGE_SIZE = 50
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

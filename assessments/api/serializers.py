@@ -6,10 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from core.jobs.api import DELAYED_HELP
-from teams.models import Deployment
-
-from ..models import (
+from assessments.models import (
     AnnualAppraisal,
     CentreProgress,
     EndOfStintAppraisal,
@@ -21,6 +18,8 @@ from ..models import (
     RuleRun,
     Specialty,
 )
+from core.jobs.api import DELAYED_HELP
+from teams.models import Deployment
 
 
 class CentreProgressSerializer(serializers.ModelSerializer[CentreProgress]):

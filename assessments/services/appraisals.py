@@ -32,10 +32,13 @@ from assessments.models import (
     SpotCheck,
 )
 from assessments.reports.figures import FIGURE_LABELS, pairing_figures
-from pairings.access import get_membership, is_global
-from pairings.choices import Role
+from assessments.services.certificates import certificate_issue_if_eligible
+from assessments.services.monthly import monthly_outcome
+from core.access import get_membership, is_global
+from core.roles import Role
 from pairings.models import PairingSupporter, Program
 from teams.models import Deployment
+from teams.selectors.deployments import deployment_span
 
 # --- Monthly assessment -----------------------------------------------------------------------------
 
@@ -60,14 +63,6 @@ def _q(value: Any) -> Decimal:
 
 def _month_end(month: dt.date) -> dt.date:
     return month.replace(day=calendar.monthrange(month.year, month.month)[1])
-
-
-def deployment_span(deployment: Deployment) -> tuple[dt.date, dt.date]:
-    """Inclusive first and last day of ``period`` (actual where known, else planned)."""
-    period = deployment.period
-    if period is None or isinstance(period, str | bytes):  # not yet refreshed from the database
-        return deployment.start, max(deployment.end, deployment.start)
-    return period.lower, period.upper - dt.timedelta(days=1)
 
 
 def _is_recipient_coordinator_of(user: Any, deployment: Deployment) -> bool:
@@ -116,7 +111,6 @@ def monthly_assessment_upsert(
             )
         scores[item["code"]] = str(value)
         total += value
-    from .monthly import monthly_outcome
 
     passed, subsidy, deduction = monthly_outcome(rules=program.rules, score=total)
     with transaction.atomic():
@@ -165,7 +159,6 @@ def end_appraisal_record(
 ) -> EndOfStintAppraisal:
     """Record the recipient's 书面考核意见 (END_APPRAISAL) and issue the 基层帮扶工作经历证明 when eligible
     (qualified, stay ≥ leader_min_stay_months / member_min_stay_months, stint ended)."""
-    from assessments.services.certificates import certificate_issue_if_eligible
 
     if not _is_recipient_coordinator_of(user, deployment):
         raise PermissionDenied(_("只有受援医院联络员可以录入期满考核意见。"))

@@ -24,9 +24,9 @@ from django.utils.translation import gettext as _
 from assessments.choices import FindingStatus, JobStatus, RunTrigger
 from assessments.models import Finding, RuleRun
 from assessments.rules.base import Draft, RuleContext, all_rules
+from core.access import get_membership, is_global
 from core.jobs.services import job_execute, job_start
-from pairings.access import get_membership, is_global
-from pairings.choices import Role
+from core.roles import Role
 from pairings.models import Pairing, Program
 
 log = logging.getLogger(__name__)

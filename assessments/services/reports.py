@@ -19,9 +19,11 @@ from django.utils.translation import gettext as _
 
 from assessments.choices import JobStatus, ReportKind
 from assessments.models import ReportFile
+from assessments.reports.provincial import build_provincial_pdf
+from assessments.reports.workbook import build_annual_workbook, build_evaluation_workbook
+from core.access import get_membership, is_global
 from core.jobs.services import job_execute, job_start
-from pairings.access import get_membership, is_global
-from pairings.choices import Role
+from core.roles import Role
 from pairings.models import Program
 
 EXTENSIONS = {
@@ -73,8 +75,6 @@ def report_build(*, report_id: int, task_id: str = "") -> ReportFile:
 
 
 def _build(report: ReportFile) -> None:
-    from assessments.reports.provincial import build_provincial_pdf
-    from assessments.reports.workbook import build_annual_workbook, build_evaluation_workbook
 
     report_id = report.pk
     _set(report_id, progress=0)

@@ -30,8 +30,8 @@ from assessments.forms import (
 from assessments.models import AnnualAppraisal, EndOfStintAppraisal, MonthlyAssessment, Scorecard, SpotCheck
 from assessments.services import appraisals as services
 from assessments.services.certificates import certificate_eligibility
-from pairings.access import get_membership
-from pairings.choices import Role
+from core.access import get_membership
+from core.roles import Role
 from pairings.models import Program
 from teams.models import Deployment
 

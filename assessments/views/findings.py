@@ -20,13 +20,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from assessments import selectors
 from assessments.filtersets import FindingFilterSet
 from assessments.rules.base import all_rules
+from assessments.selectors import findings as selectors
 from assessments.services import findings as svc
+from core.access import get_membership, is_global
 from core.jobs.web import job_started_message
-from pairings.access import get_membership, is_global
-from pairings.choices import Role
+from core.roles import Role
 
 PAGE_SIZE = 50
 

@@ -18,9 +18,9 @@ from assessments.choices import JobStatus
 from assessments.forms import ReportRequestForm
 from assessments.models import ReportFile
 from assessments.services.reports import CONTENT_TYPES, EXTENSIONS, can_request_reports, report_request
+from core.access import get_membership, is_global
 from core.jobs.web import job_started_message
-from pairings.access import get_membership, is_global
-from pairings.choices import Role
+from core.roles import Role
 from pairings.models import Program
 
 

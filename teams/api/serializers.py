@@ -7,10 +7,10 @@ from typing import Any
 
 from rest_framework import serializers
 
+from core.api.base import national_id_field, phone_field
 from core.jobs.api import DELAYED_HELP
-from pairings.api.base import national_id_field, phone_field
-
-from ..models import AttendanceRecord, Deployment, ImportJob, Roster, RosterEntry, Staff, Team
+from teams.models import AttendanceRecord, Deployment, ImportJob, Roster, RosterEntry, Staff, Team
+from teams.services.jobs import job_progress
 
 
 class StaffSerializer(serializers.ModelSerializer[Staff]):
@@ -224,7 +224,6 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
         ]
 
     def get_progress(self, job: ImportJob) -> int:
-        from ..services.jobs import job_progress
 
         return job_progress(job)
 

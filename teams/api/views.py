@@ -18,19 +18,18 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from pairings.access import get_membership
-from pairings.api.base import ScopedReadOnlyViewSet
-from pairings.choices import Role
+from core.access import get_membership
+from core.api.base import ScopedReadOnlyViewSet
+from core.roles import Role
+from core.uploads import UploadError
 from pairings.models import Hospital
-
-from .. import filtersets as fs
-from ..models import AttendanceRecord, Deployment, ImportJob, ImportKind, Roster, RosterEntry, Staff, Team
-from ..services import rosters as svc
-from ..services.attendance import check_can_import_attendance
-from ..services.jobs import attendance_job_create
-from ..uploads import UploadError
-from . import attendance_io, roster_io
-from . import serializers as s
+from teams import filtersets as fs
+from teams.api import attendance_io, roster_io
+from teams.api import serializers as s
+from teams.models import AttendanceRecord, Deployment, ImportJob, ImportKind, Roster, RosterEntry, Staff, Team
+from teams.services import rosters as svc
+from teams.services.attendance import check_can_import_attendance
+from teams.services.jobs import attendance_job_create
 
 
 class StaffViewSet(ScopedReadOnlyViewSet):

@@ -19,13 +19,13 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from pairings.access import get_membership, is_global
-from pairings.choices import COMMISSION_ROLES, HospitalRole, Role
+from core.access import get_membership, is_global
+from core.roles import COMMISSION_ROLES, Role
+from core.uploads import UploadError, check_upload, iter_rows
+from pairings.choices import HospitalRole
 from pairings.models import Hospital
-
-from ..dingtalk import Punch, RowError, normalise
-from ..models import AttendancePunch, DingTalkIdentity, Staff
-from ..uploads import UploadError, check_upload, iter_rows
+from teams.dingtalk import Punch, RowError, normalise
+from teams.models import AttendancePunch, DingTalkIdentity, Staff
 
 COPY_CHUNK = 50_000
 

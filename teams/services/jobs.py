@@ -16,11 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.jobs.services import job_execute, job_start
+from core.uploads import UploadError, check_upload
 from pairings.models import Hospital
-
-from ..models import AttendancePunch, ImportJob, ImportKind, ImportStatus
-from ..uploads import UploadError, check_upload
-from .attendance import attendance_import, check_can_import_attendance
+from teams.models import AttendancePunch, ImportJob, ImportKind, ImportStatus
+from teams.services.attendance import attendance_import, check_can_import_attendance
 
 log = logging.getLogger(__name__)
 # Bytes per punch row in a DingTalk export, to turn rows read into a percentage (an estimate).

@@ -18,13 +18,13 @@ from django.db.backends.postgresql.psycopg_any import DateRange
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments.services.findings import request_pairing_recheck
-from pairings.access import get_membership, is_global
-from pairings.choices import HospitalOrigin, Role
+from core import events
+from core.access import get_membership, is_global
+from core.roles import Role
+from pairings.choices import HospitalOrigin
 from pairings.models import Hospital, PairingSupporter
-
-from ..choices import DeploymentRole, RosterStatus, Title
-from ..models import Deployment, Roster, RosterEntry, Staff, Team
+from teams.choices import DeploymentRole, RosterStatus, Title
+from teams.models import Deployment, Roster, RosterEntry, Staff, Team
 
 log = logging.getLogger(__name__)
 
@@ -265,7 +265,7 @@ def roster_file(*, user: Any, roster: Roster, comment: str = "") -> Roster:
             roster.save(update_fields=["status", "decided_at", "decided_by", "comment", "updated_at"])
             _sync_deployments(roster)
             # Filing changes the pairing's deployments: re-check its rules (queued on commit, coalesced).
-            request_pairing_recheck(pairing_id=roster.team.pairing_id, reason=f"roster {roster.pk} filed")
+            events.pairing_changed(pairing_id=roster.team.pairing_id, reason=f"roster {roster.pk} filed")
     except IntegrityError as exc:
         raise RosterError(_("备案失败：名单中有人员与其他派驻时间重叠。")) from exc
     return roster

@@ -25,7 +25,7 @@ from config.celery_app import app as project_app
 from core.jobs.choices import JobStatus
 from core.jobs.models import Job
 from core.jobs.web import DELAYED_MESSAGE
-from teams.dingtalk_samples import write_sample
+from devtools.dingtalk_samples import write_sample
 from teams.models import ImportJob, ImportKind
 from tests.api.conftest import client_for
 from tests.faults.harness import CeleryWorker, RedisServer, client_app, process_env, wait_for

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from assessments.choices import ReportKind
 from assessments.models import ReportFile
+from assessments.services.reports import report_build
 from core.jobs.services import job_start
 from pairings.models import Program
 
@@ -32,7 +33,6 @@ class Command(BaseCommand):
         parser.add_argument("--output", help="copy the built file here (implies --sync)")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        from assessments.services.reports import report_build
 
         try:
             program = Program.objects.get(code=opts["program"])

@@ -65,3 +65,28 @@ class Job(models.Model):
     @property
     def max_attempts(self) -> int:
         return int(getattr(settings, "JOBS_MAX_ATTEMPTS", 3))
+
+
+class DeferredTask(models.Model):
+    """A fire-and-forget Celery task the broker could not take (Redis down), stored by
+    ``core.tasks.enqueue_on_commit``; ``requeue_deferred_tasks`` resends it. Jobs with a row of their own
+    (imports, rule runs, reports) need none of this: their row is their outbox (:class:`Job`).
+
+    Tasks are idempotent, so a job resent after it also got through by other means does no harm.
+    """
+
+    task_name = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    kwargs = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("延迟的后台任务 (deferred task)")
+        verbose_name_plural = verbose_name
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} #{self.pk}"

@@ -10,7 +10,7 @@ import psycopg2
 import pytest
 from django.test import override_settings
 
-from pairings.models import DeferredTask
+from core.jobs.models import DeferredTask
 from tests import factories as f
 from tests.faults import urls as fault_urls
 from tests.faults.harness import (

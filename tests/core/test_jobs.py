@@ -16,14 +16,17 @@ from typing import Any
 import pytest
 from celery import Celery
 from django.db import connection, connections, transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from assessments.models import RuleRun
+from assessments.choices import ReportKind
+from assessments.models import ReportFile, RuleRun
 from config.celery_app import app as project_app
 from core.jobs.choices import JobStatus
 from core.jobs.services import job_execute, job_start, jobs_dispatch_due
 from teams.models import ImportJob, ImportKind
 from tests import factories as f
+from tests.api.conftest import client_for
 
 
 def _dead_port() -> int:
@@ -245,3 +248,20 @@ def test_dispatcher_resends_an_orphaned_running_job(world: Any, settings: Any) -
     # when / then: the dispatcher sends it again (its next run counts as a resumed attempt)
     assert jobs_dispatch_due() == 1
     assert RuleRun.objects.get(pk=orphan.pk).dispatched_at > long_ago
+
+
+def test_the_api_shows_which_jobs_wait_for_the_queue(
+    world: Any, broker_down: Celery, django_capture_on_commit_callbacks: Any
+) -> None:
+    # given: a rule run and a report started while the broker is down, and a rule run that got through
+    with django_capture_on_commit_callbacks(execute=True):
+        waiting_run = job_start(job=RuleRun(program=world.program))
+        waiting_report = job_start(job=ReportFile(program=world.program, kind=ReportKind.EVALUATION))
+    sent_run = _run(world, run_after=timezone.now(), dispatched_at=timezone.now())
+    client = client_for(world.users["province"])
+    # when / then: the API lists them with "delayed"
+    runs = {r["id"]: r for r in client.get(reverse("api:rule-run-list")).json()["results"]}
+    assert (runs[waiting_run.pk]["delayed"], runs[sent_run.pk]["delayed"]) == (True, False)
+    assert runs[waiting_run.pk]["status"] == "queued"
+    reports = client.get(reverse("api:report-list")).json()["results"]
+    assert [(r["id"], r["status"], r["delayed"]) for r in reports] == [(waiting_report.pk, "queued", True)]

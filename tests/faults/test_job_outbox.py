@@ -55,7 +55,7 @@ def test_jobs_started_while_redis_is_down_are_delayed_then_run_exactly_once(
         sender.conf.task_publish_retry_policy = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1}
         sender.set_current()
         redis.kill9()
-        cache = {"default": {"BACKEND": "config.cache.ResilientRedisCache", "LOCATION": redis.url}}
+        cache = {"default": {"BACKEND": "core.cache.ResilientRedisCache", "LOCATION": redis.url}}
         try:
             with override_settings(CACHES=cache):
                 # when: province staff start a report and a rule check from the pages

@@ -81,9 +81,11 @@ class Migration(migrations.Migration):
             name='status',
             field=models.CharField(choices=[('queued', '排队中'), ('running', '运行中'), ('done', '已完成'), ('failed', '失败')], db_index=True, default='queued', max_length=10, verbose_name='状态'),
         ),
-        migrations.RunPython(forward, backward),
         migrations.AddIndex(
             model_name='importjob',
             index=models.Index(condition=models.Q(('dispatched_at__isnull', True), ('run_after__isnull', False), ('status', 'queued')), fields=['run_after'], name='teams_importjob_outbox'),
         ),
+        # Last: the row updates leave deferred constraint triggers pending, and PostgreSQL refuses DDL on
+        # a table with pending trigger events in the same transaction.
+        migrations.RunPython(forward, backward),
     ]

@@ -156,9 +156,10 @@ def _orphans(model: type[Job], stale: dt.datetime, limit: int) -> list[Job]:
     """Rows ``running`` since before ``stale`` whose run lock nobody holds (their worker died and their
     message is gone). Only possible when the broker lost the message: normally it is redelivered."""
     rows = list(
-        model._default_manager.select_for_update(skip_locked=True).filter(
-            status=JobStatus.RUNNING, started_at__lt=stale
-        )[:limit]
+        model._default_manager.select_for_update(skip_locked=True)
+        .filter(status=JobStatus.RUNNING, started_at__lt=stale)
+        # not resent again every round while no worker takes it
+        .filter(Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=stale))[:limit]
     )
     if not rows:
         return []

@@ -129,6 +129,7 @@ def test_dispatcher_resends_a_queued_job_whose_message_was_lost(world: Any, sett
     assert jobs_dispatch_due() == 1
     assert RuleRun.objects.get(pk=lost.pk).dispatched_at > long_ago
     assert RuleRun.objects.get(pk=fresh.pk).dispatched_at == fresh.dispatched_at
+    assert jobs_dispatch_due() == 0
 
 
 @pytest.mark.django_db(transaction=True)
@@ -248,6 +249,8 @@ def test_dispatcher_resends_an_orphaned_running_job(world: Any, settings: Any) -
     # when / then: the dispatcher sends it again (its next run counts as a resumed attempt)
     assert jobs_dispatch_due() == 1
     assert RuleRun.objects.get(pk=orphan.pk).dispatched_at > long_ago
+    # and not again on the next round while no worker has taken it yet
+    assert jobs_dispatch_due() == 0
 
 
 def test_the_api_shows_which_jobs_wait_for_the_queue(

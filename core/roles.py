@@ -19,3 +19,7 @@ class Role(models.TextChoices):
 
 COMMISSION_ROLES = frozenset({Role.PROVINCE_STAFF, Role.CITY_STAFF, Role.COUNTY_STAFF})
 HOSPITAL_ROLES = frozenset({Role.SUPPORTER_COORDINATOR, Role.RECIPIENT_COORDINATOR})
+# Those who work the roster filing queue (备案审核): province staff file, city staff forward.
+FILING_ROLES = frozenset({Role.PROVINCE_STAFF, Role.CITY_STAFF})
+SUPPORTER_ROLES = frozenset({Role.SUPPORTER_COORDINATOR})
+RECIPIENT_ROLES = frozenset({Role.RECIPIENT_COORDINATOR})

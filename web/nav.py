@@ -13,19 +13,20 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from core.access import get_membership, is_global
-from core.roles import Role
+from core.access import get_membership
+from core.permissions import has_any_role
+from core.roles import COMMISSION_ROLES, FILING_ROLES, RECIPIENT_ROLES, SUPPORTER_ROLES
 
-COMMISSION = {Role.PROVINCE_STAFF, Role.CITY_STAFF, Role.COUNTY_STAFF}
-SUPPORTER = {Role.SUPPORTER_COORDINATOR}
-RECIPIENT = {Role.RECIPIENT_COORDINATOR}
+COMMISSION = COMMISSION_ROLES
+SUPPORTER = SUPPORTER_ROLES
+RECIPIENT = RECIPIENT_ROLES
 
 NAV: list[tuple[str, Any, Collection[str] | None]] = [
     ("home", _("首页"), None),
     ("pairings:list", _("帮扶关系"), None),
     ("pairings:hospital_list", _("医院名录"), COMMISSION | SUPPORTER | RECIPIENT),
     ("teams:roster_list", _("派驻名单"), COMMISSION | SUPPORTER | RECIPIENT),
-    ("teams:roster_queue", _("备案审核"), {Role.PROVINCE_STAFF, Role.CITY_STAFF}),
+    ("teams:roster_queue", _("备案审核"), FILING_ROLES),
     ("teams:attendance_upload", _("考勤导入"), RECIPIENT | COMMISSION),
     ("teams:attendance_monthly", _("月度考勤"), COMMISSION | SUPPORTER | RECIPIENT),
     ("assessments:finding_list", _("问题清单"), COMMISSION | SUPPORTER | RECIPIENT),
@@ -42,10 +43,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav_links": [], "nav_membership": None}
     membership = get_membership(user)
-    role = membership.role if membership else None
     links = []
     for name, label, roles in NAV:
-        if roles is not None and not is_global(user) and role not in roles:
+        if roles is not None and not has_any_role(user, roles):
             continue
         try:
             url = reverse(name)

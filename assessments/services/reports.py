@@ -21,9 +21,9 @@ from assessments.choices import JobStatus, ReportKind
 from assessments.models import ReportFile
 from assessments.reports.provincial import build_provincial_pdf
 from assessments.reports.workbook import build_annual_workbook, build_evaluation_workbook
-from core.access import get_membership, is_global
+from core.access import User
 from core.jobs.services import job_execute, job_start
-from core.roles import Role
+from core.permissions import is_province_staff
 from pairings.models import Program
 
 EXTENSIONS = {
@@ -37,15 +37,12 @@ CONTENT_TYPES = {
 }
 
 
-def can_request_reports(user: Any, program: Program) -> bool:
+def can_request_reports(user: User, program: Program) -> bool:
     """Reports cover a whole program: commission staff of its province (ReportFile.SCOPE)."""
-    if is_global(user):
-        return True
-    m = get_membership(user)
-    return m is not None and m.role == Role.PROVINCE_STAFF and m.province_id == program.province_id
+    return is_province_staff(user, province_id=program.province_id)
 
 
-def report_request(*, user: Any, program: Program, kind: str, year: int | None) -> ReportFile:
+def report_request(*, user: User, program: Program, kind: str, year: int | None) -> ReportFile:
     """Queue a report build; the Celery task is sent once the row is committed (jobs layer)."""
     if not can_request_reports(user, program):
         raise PermissionDenied(_("只有本省卫健委工作人员可以生成报告。"))

@@ -24,9 +24,8 @@ from assessments.filtersets import FindingFilterSet
 from assessments.rules.base import all_rules
 from assessments.selectors import findings as selectors
 from assessments.services import findings as svc
-from core.access import get_membership, is_global
 from core.jobs.web import job_started_message
-from core.roles import Role
+from core.permissions import is_province_staff
 
 PAGE_SIZE = 50
 
@@ -45,8 +44,7 @@ def _rule_titles() -> dict[str, str]:
 
 
 def _can_start_program_run(user: Any) -> bool:
-    m = get_membership(user)
-    return is_global(user) or (m is not None and m.role == Role.PROVINCE_STAFF)
+    return is_province_staff(user)
 
 
 @login_required

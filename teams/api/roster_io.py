@@ -18,7 +18,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from core.access import get_membership
+from core.permissions import own_hospital_id
 from core.roles import Role
 from core.uploads import column_letter
 from pairings.models import Hospital
@@ -83,10 +83,10 @@ def resolve_supporter(*, user: Any, supporter_id: int | None) -> Hospital:
     """The named supporter (404 when not visible), else the coordinator's own hospital."""
     if supporter_id is not None:
         return get_object_or_404(Hospital.objects.for_user(user), pk=supporter_id)
-    m = get_membership(user)
-    if m is None or m.role != Role.SUPPORTER_COORDINATOR or m.hospital is None:
+    own = own_hospital_id(user, Role.SUPPORTER_COORDINATOR)
+    if own is None:
         raise PermissionDenied(_("只有支援医院联络员可以报送本院的派驻名单。"))
-    return m.hospital
+    return Hospital.objects.get(pk=own)
 
 
 def current_roster(*, team: Team, supporter: Hospital) -> Roster | None:

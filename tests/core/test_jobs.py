@@ -24,8 +24,8 @@ from assessments.models import ReportFile, RuleRun
 from config.celery_app import app as project_app
 from core.jobs.choices import JobStatus
 from core.jobs.services import job_execute, job_start, jobs_dispatch_due
+from devtools import factories as f
 from teams.models import ImportJob, ImportKind
-from tests import factories as f
 from tests.api.conftest import client_for
 
 

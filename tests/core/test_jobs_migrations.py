@@ -13,10 +13,10 @@ from django.utils import timezone
 from assessments.models import ReportFile, RuleRun
 from core.jobs.choices import JobStatus
 from core.jobs.services import jobs_dispatch_due
+from devtools import factories as f
 from teams.models import ImportJob
-from tests import factories as f
 
-BEFORE = [("teams", "0002_imports_punches_jobs"), ("assessments", "0004_finding_audit_skips_rerun_stamps")]
+BEFORE = [("teams", "0002_imports_punches_jobs"), ("assessments", "0005_finding_message_key")]
 
 
 def _migrate(targets: list[tuple[str, str]]) -> Any:

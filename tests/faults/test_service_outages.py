@@ -11,7 +11,7 @@ import pytest
 from django.test import override_settings
 
 from core.jobs.models import DeferredTask
-from tests import factories as f
+from devtools import factories as f
 from tests.faults import urls as fault_urls
 from tests.faults.harness import (
     CeleryWorker,

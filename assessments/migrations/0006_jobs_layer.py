@@ -24,7 +24,7 @@ def backward(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0004_finding_audit_skips_rerun_stamps'),
+        ('assessments', '0005_finding_message_key'),
         ('pairings', '0004_data_generation_sequence'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

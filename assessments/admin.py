@@ -17,6 +17,7 @@ from assessments.models import (
     SpotCheck,
 )
 from core.admin_base import ScopedAdmin
+from core.jobs.admin import JOB_READONLY_FIELDS
 
 
 @admin.register(CentreProgress)
@@ -79,7 +80,7 @@ class RuleRunAdmin(ScopedAdmin):
     ]
     list_filter = ["status", "trigger", "program"]
     raw_id_fields = ["pairing"]
-    readonly_fields = ["counts", "error", "task_id"]
+    readonly_fields = ["counts", *JOB_READONLY_FIELDS]
 
 
 @admin.register(Finding)
@@ -153,4 +154,4 @@ class AnnualAppraisalAdmin(ScopedAdmin):
 class ReportFileAdmin(ScopedAdmin):
     list_display = ["id", "kind", "program", "year", "status", "progress", "created_at", "finished_at"]
     list_filter = ["kind", "status"]
-    readonly_fields = ["error", "task_id"]
+    readonly_fields = JOB_READONLY_FIELDS

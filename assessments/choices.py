@@ -1,6 +1,9 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# Rule runs and reports are jobs of the one jobs layer; re-exported for the app's readers.
+from core.jobs.choices import JobStatus as JobStatus
+
 
 class Centre(models.TextChoices):
     """5 critical-care centres + 5 county medical resource centres (SPEC §1)."""
@@ -64,13 +67,6 @@ class SubjectType(models.TextChoices):
     AGREEMENT = "agreement", _("协议")
     HOSPITAL = "hospital", _("医院")
     COUNTY = "county", _("县区")
-
-
-class JobStatus(models.TextChoices):
-    QUEUED = "queued", _("排队中")
-    RUNNING = "running", _("运行中")
-    SUCCEEDED = "succeeded", _("已完成")
-    FAILED = "failed", _("失败")
 
 
 class RunTrigger(models.TextChoices):

@@ -16,7 +16,6 @@ from assessments.choices import (
     DonationKind,
     FindingStatus,
     Grade,
-    JobStatus,
     RectificationStatus,
     ReportKind,
     RunTrigger,
@@ -26,6 +25,7 @@ from assessments.choices import (
 )
 from assessments.rules.messages import render_message
 from core.access import Scope, ScopedQuerySet, audited
+from core.jobs.models import Job
 from pairings.choices import HospitalGrade
 from pairings.models import Agreement, County, Hospital, Pairing, Program, TimeStamped
 from teams.models import Deployment, Staff, Team
@@ -182,8 +182,8 @@ class Donation(TimeStamped):
 # --- Rule checks ----------------------------------------------------------------------------------------
 
 
-class RuleRun(models.Model):
-    """One execution of the rule engine over a program or a pairing (a job row the UI shows)."""
+class RuleRun(Job):
+    """One execution of the rule engine over a program or a pairing (a job row, core.jobs, the UI shows)."""
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="rule_runs")
     pairing = models.ForeignKey(
@@ -195,13 +195,8 @@ class RuleRun(models.Model):
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    status = models.CharField(_("状态"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
     created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     counts = models.JSONField(_("各规则统计"), default=dict, blank=True)
-    error = models.TextField(_("错误信息"), blank=True)
-    task_id = models.CharField(max_length=64, blank=True)
 
     SCOPE = Scope(
         province="program__province",
@@ -211,13 +206,18 @@ class RuleRun(models.Model):
     )
     objects = ScopedQuerySet.as_manager()
 
-    class Meta:
+    class Meta(Job.Meta):
         verbose_name = _("规则检查运行 (rule run)")
         verbose_name_plural = verbose_name
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"RuleRun #{self.pk} {self.program.code} {self.status}"
+
+    def job_task_name(self) -> str:
+        if self.pairing_id:
+            return "assessments.rules.run_pairing_rules"
+        return "assessments.rules.run_program_rules"
 
 
 # A rerun stamps last_seen / last_run on every finding that still holds: no audit event for that alone.
@@ -467,35 +467,33 @@ class AnnualAppraisal(TimeStamped):
         ]
 
 
-class ReportFile(models.Model):
-    """A generated report: a job row with status and progress, and the file once built."""
+class ReportFile(Job):
+    """A generated report: a job row (core.jobs) whose result file is ``file``."""
 
     kind = models.CharField(_("类型"), max_length=20, choices=ReportKind.choices)
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="reports")
     year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True)
-    status = models.CharField(_("状态"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
-    progress = models.PositiveSmallIntegerField(_("进度 %"), default=0)
     file = models.FileField(_("文件"), upload_to="reports/%Y/", blank=True)
-    error = models.TextField(_("错误信息"), blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    task_id = models.CharField(max_length=64, blank=True)
 
     # Reports cover a whole program: only commission staff of its province (and dashboards) see them.
     SCOPE = Scope(province="program__province")
     objects = ScopedQuerySet.as_manager()
     # No PROTECTED_FILES: the file is served by report_download, which also refuses dashboards.
 
-    class Meta:
+    class Meta(Job.Meta):
         verbose_name = _("报告 (report file)")
         verbose_name_plural = verbose_name
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.program.code} {self.year or ''} #{self.pk}"
+
+    def job_task_name(self) -> str:
+        return "assessments.build_report"
 
 
 # --- Scorecard (appraisals area) ----------------------------------------------------------------------

@@ -36,7 +36,6 @@ TRACKED_PREFIXES = ("pairings_", "teams_", "training_", "assessments_")
 IGNORED_TABLES = frozenset(
     {
         "pairings_apiclient",
-        "pairings_deferredtask",
         "pairings_userevent",
         "teams_importjob",
     }

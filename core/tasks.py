@@ -22,8 +22,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from core.audit import audit_context
+from core.jobs.models import DeferredTask
 from core.redis_conn import redis_client
-from pairings.models import DeferredTask
 
 logger = logging.getLogger(__name__)
 

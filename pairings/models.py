@@ -488,5 +488,5 @@ class ApiClient(models.Model):
         return self.revoked_at is None
 
 
-# Security/reliability area: users audit trail and deferred Celery jobs (see pairings/ops_models.py).
-from pairings.ops_models import DeferredTask  # noqa: E402,F401
+# Security/reliability area: the users' audit trail (see pairings/ops_models.py).
+import pairings.ops_models  # noqa: E402,F401

@@ -1,4 +1,5 @@
-"""Operational models of the security/reliability area: the users' audit trail and deferred Celery jobs.
+"""Operational models of the security/reliability area: the users' audit trail (deferred Celery jobs moved
+to core.jobs.models).
 
 Imported at the end of ``pairings/models.py`` so Django registers them with the pairings app.
 """
@@ -7,8 +8,6 @@ from __future__ import annotations
 
 import pghistory
 from django.contrib.auth import get_user_model
-from django.db import models
-from django.utils.translation import gettext_lazy as _
 
 User = get_user_model()
 
@@ -30,26 +29,3 @@ pghistory.track(
 # 0002_security_user_events_deferred_tasks installs them.
 User._meta.triggers = []  # type: ignore[attr-defined]
 User._meta.original_attrs.pop("triggers", None)
-
-
-class DeferredTask(models.Model):
-    """A Celery job the broker could not take (Redis down); ``requeue_deferred_tasks`` resends it.
-
-    Tasks are idempotent, so a job resent after it also got through by other means does no harm.
-    """
-
-    task_name = models.CharField(max_length=200)
-    args = models.JSONField(default=list)
-    kwargs = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
-
-    class Meta:
-        verbose_name = _("延迟的后台任务 (deferred task)")
-        verbose_name_plural = verbose_name
-        ordering = ["created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.task_name} #{self.pk}"

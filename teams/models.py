@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.access import Scope, ScopedQuerySet, audited
 from core.identifiers import LicenceField, NationalIdField, licence_db_check, national_id_db_check
+from core.jobs.choices import JobStatus
+from core.jobs.models import Job
 from core.privacy import mask_national_id, mask_phone
 from pairings.models import Hospital, Pairing, TimeStamped
 from teams.choices import (
@@ -379,11 +381,8 @@ class ImportKind(models.TextChoices):
     PAIRINGS = "pairings", _("帮扶关系 (pairing list)")
 
 
-class ImportStatus(models.TextChoices):
-    PENDING = "pending", _("排队中 (pending)")
-    RUNNING = "running", _("导入中 (running)")
-    DONE = "done", _("已完成 (done)")
-    FAILED = "failed", _("失败 (failed)")
+# Import jobs share the one job status vocabulary (core.jobs); the old name stays for readers of imports.
+ImportStatus = JobStatus
 
 
 def _hospital_scope(prefix: str = "") -> Scope:
@@ -395,9 +394,11 @@ def _hospital_scope(prefix: str = "") -> Scope:
     )
 
 
-class ImportJob(TimeStamped):
-    """One upload being imported: a row with status, progress, counts and errors that the UI polls.
+class ImportJob(TimeStamped, Job):
+    """One upload being imported: a job row (core.jobs) with counts and errors that the UI polls.
 
+    Attendance imports run as jobs; a roster upload keeps its file here for the preview wizard and is never
+    started as a job (``run_after`` stays empty, so the dispatcher leaves it alone).
     The task that runs it is idempotent: punches are keyed, so a rerun after a crash inserts nothing twice.
     """
 
@@ -409,13 +410,8 @@ class ImportJob(TimeStamped):
     created_by = models.ForeignKey(
         "auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    status = models.CharField(
-        _("状态"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.PENDING
-    )
-    progress = models.PositiveSmallIntegerField(_("进度 (%)"), default=0)
     counts = models.JSONField(_("统计"), default=dict, blank=True)
     errors = models.JSONField(_("错误"), default=list, blank=True)
-    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     # The uploaded file is the uploading hospital's working copy (full IDs and phones). The commission
     # supervises attendance imports (and may upload them itself); a roster upload stays the supporter's
@@ -424,10 +420,13 @@ class ImportJob(TimeStamped):
     objects = ScopedQuerySet.as_manager()
     PROTECTED_FILES = ("file",)  # served by core.files after for_user
 
-    class Meta:
+    class Meta(Job.Meta):
         verbose_name = _("导入任务 (import job)")
         verbose_name_plural = verbose_name
         ordering = ["-created_at"]
+
+    def job_task_name(self) -> str:
+        return "teams.tasks.run_import_job"
 
 
 class DingTalkIdentity(TimeStamped):

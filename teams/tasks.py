@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
 
 from teams.services.jobs import import_job_run
 
 
-@shared_task(acks_late=True)
-def run_import_job(job_id: int) -> str:
-    """Run an ImportJob; a redelivered or repeated task finds it done and does nothing (idempotent)."""
+@shared_task(bind=True, acks_late=True, name="teams.tasks.run_import_job")
+def run_import_job(self: Any, job_id: int) -> str:
+    """Run an ImportJob; a redelivered or repeated task finds it done and does nothing (core.jobs)."""
 
-    return str(import_job_run(job_id=job_id).status)
+    return str(import_job_run(job_id=job_id, task_id=self.request.id or "").status)

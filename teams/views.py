@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.access import get_membership
+from core.jobs.web import job_started_message
 from core.lookups import get_by_pk_or_404
 from core.permissions import is_commission_staff, is_filing_staff, own_hospital_id
 from core.query_params import month_param
@@ -267,6 +268,7 @@ def attendance_upload(request: HttpRequest) -> HttpResponse:
         except UploadError as exc:
             form.add_error("file", str(exc))
         else:
+            job_started_message(request, job)
             return redirect("teams:attendance_job", pk=job.pk)
     jobs = _page(request, sel.import_jobs(user=request.user).filter(kind=ImportKind.ATTENDANCE))
     return render(request, "teams/attendance_upload.html", {"form": form, "page": jobs})

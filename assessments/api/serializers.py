@@ -18,6 +18,7 @@ from assessments.models import (
     RuleRun,
     Specialty,
 )
+from core.jobs.api import DELAYED_HELP
 from teams.models import Deployment
 
 
@@ -81,6 +82,8 @@ class FindingSerializer(serializers.ModelSerializer[Finding]):
 
 
 class RuleRunSerializer(serializers.ModelSerializer[RuleRun]):
+    delayed = serializers.BooleanField(read_only=True, help_text=DELAYED_HELP)
+
     class Meta:
         model = RuleRun
         fields = [
@@ -89,6 +92,7 @@ class RuleRunSerializer(serializers.ModelSerializer[RuleRun]):
             "pairing",
             "trigger",
             "status",
+            "delayed",
             "created_at",
             "started_at",
             "finished_at",
@@ -161,6 +165,7 @@ class AnnualAppraisalSerializer(serializers.ModelSerializer[AnnualAppraisal]):
 
 class ReportFileSerializer(serializers.ModelSerializer[ReportFile]):
     has_file = serializers.SerializerMethodField()
+    delayed = serializers.BooleanField(read_only=True, help_text=DELAYED_HELP)
 
     class Meta:
         model = ReportFile
@@ -170,6 +175,7 @@ class ReportFileSerializer(serializers.ModelSerializer[ReportFile]):
             "program",
             "year",
             "status",
+            "delayed",
             "progress",
             "has_file",
             "error",

@@ -12,14 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import traceback
 from collections import defaultdict
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -29,15 +27,11 @@ from assessments.models import Finding, RuleRun
 from assessments.rules.base import Draft, RuleContext, all_rules
 from assessments.rules.messages import SOURCE_LANGUAGE
 from core.access import User, get_membership, is_global
+from core.jobs.services import job_execute, job_start
 from core.roles import Role
-from core.tasks import task_named
 from pairings.models import Pairing, Program
 
 log = logging.getLogger(__name__)
-
-# The tasks of assessments/tasks/rules.py, started by name (the tasks module imports this one).
-RUN_PROGRAM_RULES = "assessments.rules.run_program_rules"
-RUN_PAIRING_RULES = "assessments.rules.run_pairing_rules"
 
 # pg_advisory_xact_lock(namespace, id): the namespace keeps our keys apart from other advisory locks.
 LOCK_PROGRAM = 7301
@@ -45,8 +39,6 @@ LOCK_RECHECK = 7302
 # Seconds an event-triggered recheck waits so a burst of edits (a roster import, ten deployment edits) is
 # checked once; requests arriving meanwhile join the queued run.
 RECHECK_DELAY = getattr(settings, "RULES_RECHECK_DELAY", 30)
-# A run still "running" after the task time limit was lost with its worker; a redelivery may take it over.
-STALE_AFTER = dt.timedelta(seconds=getattr(settings, "CELERY_TASK_TIME_LIMIT", 1800))
 
 # Roles that may waive findings and start checks (SPEC §6: commission staff; county bureaus only read).
 # Waiving sets a finding aside for good: the province commission decides (SPEC §6), not the city.
@@ -245,53 +237,31 @@ def rule_run_create(
     enqueue: bool = True,
     countdown: int | None = None,
 ) -> RuleRun:
-    """A queued RuleRun and, after commit, its Celery task (program or pairing task by scope)."""
-    run = RuleRun.objects.create(
-        program=program, pairing=pairing, trigger=trigger, started_by=started_by, status=JobStatus.QUEUED
-    )
-    if enqueue:
-        transaction.on_commit(lambda: _enqueue(run.pk, pairing is not None, countdown))
-    return run
+    """A queued RuleRun started through the jobs layer (its task is sent after commit, or by the
+    dispatcher when the broker is down). ``enqueue=False`` only saves the row (tests, ``run_rules``)."""
+    run = RuleRun(program=program, pairing=pairing, trigger=trigger, started_by=started_by)
+    if not enqueue:
+        run.save()
+        return run
+    return job_start(job=run, countdown=countdown)
 
 
-def _enqueue(run_id: int, pairing_scoped: bool, countdown: int | None) -> None:
+def rule_run_execute(*, run_id: int, as_of: dt.date | None = None, task_id: str = "") -> RuleRun | None:
+    """Execute a queued run (the body of both Celery tasks) through ``job_execute``: a run already taken
+    by another delivery (or finished) is left alone and None is returned; a failure is recorded with its
+    traceback and re-raised."""
 
-    task = task_named(RUN_PAIRING_RULES if pairing_scoped else RUN_PROGRAM_RULES)
-    result = task.apply_async((run_id,), countdown=countdown)
-    RuleRun.objects.filter(pk=run_id, task_id="").update(task_id=result.id or "")
-
-
-def rule_run_execute(*, run_id: int, as_of: dt.date | None = None) -> RuleRun | None:
-    """Execute a queued run (the body of both Celery tasks). Idempotent: a run already taken by another
-    worker (or finished) is left alone and None is returned; a failure is recorded with its traceback.
-    """
-    now = timezone.now()
-    taken = (
-        RuleRun.objects.filter(pk=run_id)
-        .filter(Q(status=JobStatus.QUEUED) | Q(status=JobStatus.RUNNING, started_at__lt=now - STALE_AFTER))
-        .update(status=JobStatus.RUNNING, started_at=now, error="")
-    )
-    if not taken:
-        return None
-    run = RuleRun.objects.select_related("program").get(pk=run_id)
-    try:
+    def check(run: RuleRun) -> None:
         counts = rules_check(
             program=run.program,
             pairing_ids=[run.pairing_id] if run.pairing_id else None,
             as_of=as_of,
             run=run,
         )
-    except Exception:
-        log.exception("rule run %s failed", run_id)
-        RuleRun.objects.filter(pk=run_id).update(
-            status=JobStatus.FAILED, finished_at=timezone.now(), error=traceback.format_exc()
-        )
-        raise
-    RuleRun.objects.filter(pk=run_id).update(
-        status=JobStatus.SUCCEEDED, finished_at=timezone.now(), counts=counts
-    )
-    run.refresh_from_db()
-    return run
+        RuleRun.objects.filter(pk=run.pk).update(counts=counts)
+
+    run, ran = job_execute(model=RuleRun, pk=run_id, run=check, task_id=task_id)
+    return run if ran else None
 
 
 def can_run_checks(user: User, *, program: Program, pairing: Pairing | None = None) -> bool:

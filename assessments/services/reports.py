@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-import traceback
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,12 +22,9 @@ from assessments.models import ReportFile
 from assessments.reports.provincial import build_provincial_pdf
 from assessments.reports.workbook import build_annual_workbook, build_evaluation_workbook
 from core.access import User
+from core.jobs.services import job_execute, job_start
 from core.permissions import is_province_staff
-from core.tasks import task_named
 from pairings.models import Program
-
-# assessments/tasks/reports.py, started by name (the tasks module imports this one).
-BUILD_REPORT = "assessments.build_report"
 
 EXTENSIONS = {
     ReportKind.ANNUAL_WORKBOOK: "xlsx",
@@ -47,8 +43,7 @@ def can_request_reports(user: User, program: Program) -> bool:
 
 
 def report_request(*, user: User, program: Program, kind: str, year: int | None) -> ReportFile:
-    """Queue a report build; the Celery task starts once the row is committed."""
-
+    """Queue a report build; the Celery task is sent once the row is committed (jobs layer)."""
     if not can_request_reports(user, program):
         raise PermissionDenied(_("只有本省卫健委工作人员可以生成报告。"))
     if kind not in ReportKind.values:
@@ -58,9 +53,7 @@ def report_request(*, user: User, program: Program, kind: str, year: int | None)
     if year is not None and year not in program.years:
         raise ValidationError(_("年度不在项目周期内。"))
     with transaction.atomic():
-        report = ReportFile.objects.create(program=program, kind=kind, year=year, requested_by=user)
-        transaction.on_commit(lambda: task_named(BUILD_REPORT).delay(report.pk))
-    return report
+        return job_start(job=ReportFile(program=program, kind=kind, year=year, requested_by=user))
 
 
 def _set(report_id: int, **fields: Any) -> None:
@@ -69,11 +62,19 @@ def _set(report_id: int, **fields: Any) -> None:
 
 
 def report_build(*, report_id: int, task_id: str = "") -> ReportFile:
-    """Build the file of ``report_id`` (idempotent). Success sets status/file/finished_at; failure sets
-    status failed with the error and re-raises so the task is marked failed too."""
+    """Build the file of ``report_id`` through ``job_execute`` (idempotent: a finished or running report
+    is left alone). Success stores the file and marks the row done; failure marks it failed with the
+    error and re-raises so the task is marked failed too."""
+    report, _ran = job_execute(model=ReportFile, pk=report_id, run=_build, task_id=task_id)
+    if report is None:
+        raise ReportFile.DoesNotExist(report_id)
+    return report
 
-    report = ReportFile.objects.select_related("program").get(pk=report_id)
-    _set(report_id, status=JobStatus.RUNNING, progress=0, error="", task_id=task_id or report.task_id)
+
+def _build(report: ReportFile) -> None:
+
+    report_id = report.pk
+    _set(report_id, progress=0)
     ext = EXTENSIONS[ReportKind(report.kind)]
     name = f"{report.program.code}-{report.year or 'all'}-{report.kind}-{report.pk}.{ext}"
 
@@ -101,19 +102,9 @@ def report_build(*, report_id: int, task_id: str = "") -> ReportFile:
                 report.file.delete(save=False)  # a rerun replaces the file, never adds one
             with open(tmp, "rb") as fh:
                 report.file.save(name, File(fh), save=False)
-            report.status = JobStatus.SUCCEEDED
+            report.status = JobStatus.DONE
             report.progress = 100
             report.finished_at = timezone.now()
-            report.error = ""
-            report.save()
-        return report
-    except Exception as exc:
-        _set(
-            report_id,
-            status=JobStatus.FAILED,
-            error=f"{exc.__class__.__name__}: {exc}\n{traceback.format_exc(limit=5)}"[:4000],
-            finished_at=timezone.now(),
-        )
-        raise
+            report.save(update_fields=["file", "status", "progress", "finished_at"])
     finally:
         os.unlink(tmp)

@@ -11,7 +11,7 @@ from assessments.services.reports import report_build
 
 @shared_task(bind=True, acks_late=True, name="assessments.build_report")
 def build_report(self: Any, report_id: int) -> int:
-    """Build one ReportFile; idempotent, so an at-least-once redelivery rebuilds the same file."""
+    """Build one ReportFile; idempotent (core.jobs): a redelivery of a finished build does nothing."""
 
     report_build(report_id=report_id, task_id=self.request.id or "")
     return report_id

@@ -15,16 +15,16 @@ def _summary(run: Any) -> dict[str, Any]:
     return {"run": run.pk, "status": run.status, "counts": run.counts}
 
 
-@shared_task(name="assessments.rules.run_program_rules")
-def run_program_rules(run_id: int) -> dict[str, Any]:
+@shared_task(bind=True, name="assessments.rules.run_program_rules")
+def run_program_rules(self: Any, run_id: int) -> dict[str, Any]:
     """Check a whole program (RuleRun without pairing). Safe to deliver twice: the run is taken once."""
-    return _summary(svc.rule_run_execute(run_id=run_id))
+    return _summary(svc.rule_run_execute(run_id=run_id, task_id=self.request.id or ""))
 
 
-@shared_task(name="assessments.rules.run_pairing_rules")
-def run_pairing_rules(run_id: int) -> dict[str, Any]:
+@shared_task(bind=True, name="assessments.rules.run_pairing_rules")
+def run_pairing_rules(self: Any, run_id: int) -> dict[str, Any]:
     """Check one pairing (RuleRun with pairing); resolves only that pairing's findings."""
-    return _summary(svc.rule_run_execute(run_id=run_id))
+    return _summary(svc.rule_run_execute(run_id=run_id, task_id=self.request.id or ""))
 
 
 @shared_task(name="assessments.rules.sweep_active_programs")

@@ -27,6 +27,7 @@ from assessments.selectors import findings as selectors
 from assessments.selectors import rectifications as selectors_rectifications
 from assessments.services import findings as svc
 from assessments.services import rectifications as rectification_svc
+from core.jobs.web import job_started_message
 from core.lookups import get_by_pk_or_404
 from core.permissions import is_province_staff
 
@@ -155,6 +156,7 @@ def rule_run_start(request: HttpRequest) -> HttpResponse:
             selectors.scoped_pairing(user=request.user), request.POST["pairing"], program=program
         )
     run = svc.rule_run_start(user=request.user, program=program, pairing=pairing)
+    job_started_message(request, run)
     return redirect("assessments:rule_run_status", pk=run.pk)
 
 
@@ -164,7 +166,7 @@ def rule_run_status(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(selectors.rule_run_list(user=request.user), pk=pk)
     titles = _rule_titles()
     rows = [(code, titles.get(code, code), c) for code, c in sorted(run.counts.items())]
-    context = {"run": run, "rows": rows, "finished": run.status in ("succeeded", "failed")}
+    context = {"run": run, "rows": rows, "finished": run.status in ("done", "failed")}
     if request.GET.get("fragment") or getattr(request, "htmx", False):
         return render(request, "assessments/findings/_run_status.html", context)
     return render(request, "assessments/findings/run_status.html", context)

@@ -19,6 +19,7 @@ from assessments.forms import ReportRequestForm
 from assessments.models import ReportFile
 from assessments.services.reports import CONTENT_TYPES, EXTENSIONS, can_request_reports, report_request
 from core.files import file_response
+from core.jobs.web import job_started_message
 from core.permissions import is_province_staff
 from pairings.models import Program
 
@@ -65,7 +66,8 @@ def report_create(request: HttpRequest) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
         return redirect("assessments:report_list")
-    messages.success(request, _("报告 #%(pk)d 已加入生成队列。") % {"pk": report.pk})
+    if not job_started_message(request, report):
+        messages.success(request, _("报告 #%(pk)d 已加入生成队列。") % {"pk": report.pk})
     return redirect("assessments:report_list")
 
 
@@ -79,7 +81,7 @@ def report_status(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def report_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     report = get_object_or_404(_reports(request.user).select_related("program"), pk=pk)
-    if report.status != JobStatus.SUCCEEDED or not report.file:
+    if report.status != JobStatus.DONE or not report.file:
         raise Http404
     ext = EXTENSIONS[report.kind]
     filename = f"{report.program.code}-{report.year or 'all'}-{report.get_kind_display()}.{ext}"

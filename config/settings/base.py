@@ -278,7 +278,7 @@ SPECTACULAR_SETTINGS = {
         "DeploymentRoleEnum": "teams.choices.DeploymentRole",
         "CentreStatusEnum": "assessments.choices.CentreStatus",
         "FindingStatusEnum": "assessments.choices.FindingStatus",
-        "JobStatusEnum": "assessments.choices.JobStatus",
+        "JobStatusEnum": "core.jobs.choices.JobStatus",
         "AppraisalStatusEnum": "assessments.choices.AppraisalStatus",
         "AppraisalGradeEnum": "assessments.choices.Grade",
     },
@@ -324,9 +324,22 @@ CELERY_ACCEPT_CONTENT = ["json"]
 # Our LOGGING (request/task ids, masking) applies to the worker too.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # config is not a Django app, so autodiscovery does not see its tasks (health ping, requeue).
-CELERY_INCLUDE = ["core.tasks"]
+CELERY_INCLUDE = ["core.tasks", "core.jobs.tasks"]
+# Jobs layer (core/jobs, docs/operations.md "Background jobs"): how often beat sends the jobs the broker did
+# not take; after how many seconds a sent job still queued (or an orphaned running one) is sent again; how
+# many runs a job gets when its worker keeps dying under it; how long a delivery waits for the run lock of
+# a job whose previous worker just died.
+JOBS_DISPATCH_INTERVAL = env.float("JOBS_DISPATCH_INTERVAL", default=30.0)
+JOBS_REDISPATCH_AFTER = env.int("JOBS_REDISPATCH_AFTER", default=CELERY_TASK_TIME_LIMIT + 300)
+JOBS_MAX_ATTEMPTS = env.int("JOBS_MAX_ATTEMPTS", default=3)
+JOBS_LOCK_WAIT = env.float("JOBS_LOCK_WAIT", default=10.0)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "requeue-deferred-tasks": {"task": "core.tasks.requeue_deferred_tasks", "schedule": 60.0},
+    "dispatch-due-jobs": {
+        "task": "core.jobs.dispatch_due",
+        "schedule": JOBS_DISPATCH_INTERVAL,
+        "options": {"expires": JOBS_DISPATCH_INTERVAL},
+    },
     # Rule engine: check every active program at night (assessments.tasks.rules).
     "rules-nightly-sweep": {
         "task": "assessments.rules.sweep_active_programs",

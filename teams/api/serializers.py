@@ -8,6 +8,7 @@ from typing import Any
 from rest_framework import serializers
 
 from core.api.base import national_id_field, phone_field
+from core.jobs.api import DELAYED_HELP
 from teams.models import AttendanceRecord, Deployment, ImportJob, Roster, RosterEntry, Staff, Team
 from teams.services.jobs import job_progress
 
@@ -201,6 +202,7 @@ class AttendanceUploadSerializer(serializers.Serializer[Any]):
 
 class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
     progress = serializers.SerializerMethodField()
+    delayed = serializers.BooleanField(read_only=True, help_text=DELAYED_HELP)
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -211,8 +213,10 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
             "hospital",
             "original_name",
             "status",
+            "delayed",
             "progress",
             "counts",
+            "error",
             "errors",
             "created_at",
             "finished_at",

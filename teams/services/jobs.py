@@ -16,14 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.access import User
-from core.tasks import task_named
+from core.jobs.services import job_execute, job_start
 from core.uploads import UploadError, check_upload
 from pairings.models import Hospital
 from teams.models import AttendancePunch, ImportJob, ImportKind, ImportStatus
 from teams.services.attendance import attendance_import, check_can_import_attendance
-
-# teams/tasks.py, started by name (the tasks module imports this one).
-RUN_IMPORT_JOB = "teams.tasks.run_import_job"
 
 log = logging.getLogger(__name__)
 # Bytes per punch row in a DingTalk export, to turn rows read into a percentage (an estimate).
@@ -53,28 +50,31 @@ def attendance_job_create(*, user: User, hospital: Hospital, f: IO[bytes], name:
             original_name=name[:200],
         )
         job.file.save(name.rsplit("/", 1)[-1][:100] or "upload", File(f), save=False)
-        job.save()
-
-        transaction.on_commit(lambda: task_named(RUN_IMPORT_JOB).delay(job.pk))
-    return job
+        return job_start(job=job)
 
 
-def import_job_run(*, job_id: int) -> ImportJob:
-    """Run a job once: a finished job is left alone, a crashed one (still running) is rerun from scratch.
+def import_job_run(*, job_id: int, task_id: str = "") -> ImportJob:
+    """Run a job once through ``job_execute``: a finished job is left alone, an interrupted one (still
+    running, its worker gone) is rerun from scratch, up to ``JOBS_MAX_ATTEMPTS`` runs in all.
 
     The import itself is all-or-nothing and keyed, so a rerun inserts each punch exactly once.
     """
-    with transaction.atomic():
-        job = (
-            ImportJob.objects.select_for_update(of=("self",))
-            .select_related("hospital", "created_by")
-            .get(pk=job_id)
-        )
-        if job.status in (ImportStatus.DONE, ImportStatus.FAILED):
-            return job
-        rerun = job.status == ImportStatus.RUNNING  # a run before this one died before finishing
-        job.status = ImportStatus.RUNNING
-        job.save(update_fields=["status", "updated_at"])
+    job, _ran = job_execute(
+        model=ImportJob,
+        pk=job_id,
+        run=_import,
+        task_id=task_id,
+        error=_("导入失败：系统错误，请联系管理员。"),
+    )
+    if job is None:
+        raise ImportJob.DoesNotExist(job_id)
+    if job.finished:
+        cache.delete(progress_key(job.pk))
+    return job
+
+
+def _import(job: ImportJob) -> None:
+    rerun = job.resumed  # a run before this one died before finishing
     try:
         with job.file.open("rb") as fh:
             size = job.file.size or 1
@@ -100,17 +100,14 @@ def import_job_run(*, job_id: int) -> ImportJob:
         job.counts = summary.as_dict()
         job.errors = summary.errors[:200]
         job.status = ImportStatus.DONE if summary.ok else ImportStatus.FAILED
+        if not summary.ok:
+            job.error = _("导入失败，未导入任何数据，请查看错误并修改文件后重新上传。")
     except UploadError as exc:
-        job.errors, job.status = [str(exc)], ImportStatus.FAILED
+        job.errors, job.status, job.error = [str(exc)], ImportStatus.FAILED, str(exc)
     except Exception:
-        log.exception("import job %s failed", job.pk)
-        job.errors, job.status = [_("导入失败：系统错误，请联系管理员。")], ImportStatus.FAILED
-        job.progress = 100
-        job.finished_at = timezone.now()
-        job.save(update_fields=["counts", "errors", "status", "progress", "finished_at", "updated_at"])
+        job.errors = [_("导入失败：系统错误，请联系管理员。")]
+        ImportJob.objects.filter(pk=job.pk).update(errors=job.errors, progress=100)
         raise
     job.progress = 100
     job.finished_at = timezone.now()
-    job.save(update_fields=["counts", "errors", "status", "progress", "finished_at", "updated_at"])
-    cache.delete(progress_key(job.pk))
-    return job
+    job.save(update_fields=["counts", "errors", "status", "error", "progress", "finished_at", "updated_at"])

@@ -370,7 +370,7 @@ def test_attendance_upload_is_accepted_then_polled_to_done(
     assert response.status_code == 202, response.json()
     body = response.json()
     job = ImportJob.objects.get()
-    assert body["id"] == job.pk and body["status"] == "pending" and job.hospital == world.recipient_a
+    assert body["id"] == job.pk and body["status"] == "queued" and job.hospital == world.recipient_a
     assert body["url"].endswith(reverse("api:attendance-import-detail", args=[job.pk]))
     assert response["Location"] == body["url"]
     assert len(callbacks) == 1 and AttendancePunch.objects.count() == 0
@@ -500,7 +500,7 @@ def test_poll_is_scoped_to_the_jobs_hospital_and_commission_staff(
     response = client.get(reverse("api:attendance-import-detail", args=[job.pk]))
     assert response.status_code == expected
     if expected == 200:
-        assert response.json()["id"] == job.pk and response.json()["status"] == "pending"
+        assert response.json()["id"] == job.pk and response.json()["status"] == "queued"
 
 
 def test_roster_import_jobs_are_not_served_as_attendance_imports(world: Any) -> None:

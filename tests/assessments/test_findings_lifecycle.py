@@ -178,7 +178,7 @@ def test_run_records_counts_status_and_times(world):
     run = rule_run_create(program=world.program, enqueue=False)
     rule_run_execute(run_id=run.pk, as_of=AS_OF)
     run.refresh_from_db()
-    assert run.status == "succeeded" and run.started_at and run.finished_at
+    assert run.status == "done" and run.started_at and run.finished_at
     assert run.counts["COVERAGE_GAP"] == {"open": 2, "new": 2, "resolved": 0, "waived": 0}
     assert Finding.objects.filter(last_run=run).count() == sum(c["new"] for c in run.counts.values())
     # a second delivery of the same task does nothing
@@ -192,7 +192,7 @@ def test_failed_run_keeps_its_traceback(world):
     with pytest.raises(Exception):  # noqa: B017
         rule_run_execute(run_id=run.pk, as_of=AS_OF)
     run.refresh_from_db()
-    assert run.status == "failed" and "Traceback" in run.error and run.finished_at
+    assert run.status == "failed" and run.error and "Traceback" in run.traceback and run.finished_at
     assert not Finding.objects.exists()
 
 

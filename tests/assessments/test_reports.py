@@ -118,7 +118,7 @@ def test_report_job_builds_a_file_and_rerun_replaces_it(world, data, django_capt
     again = ReportFile.objects.get(pk=report.pk)
     # then one row, succeeded, 100 %, the same file name and the same cell values
     assert ReportFile.objects.count() == 1
-    assert (again.status, again.progress) == (JobStatus.SUCCEEDED, 100)
+    assert (again.status, again.progress) == (JobStatus.DONE, 100)
     assert again.file.name == first.file.name
     assert values(again.file.read()) is not None
 

@@ -98,7 +98,7 @@ def test_two_overlapping_runs_produce_no_duplicates():
     # then both succeed, one after the other, and every finding exists once
     assert errors == []
     done = list(RuleRun.objects.filter(pk__in=[r.pk for r in runs]).order_by("finished_at"))
-    assert [r.status for r in done] == ["succeeded", "succeeded"]
+    assert [r.status for r in done] == ["done", "done"]
     assert sum(c["new"] for c in done[0].counts.values()) == Finding.objects.count() > 0
     assert sum(c["new"] for c in done[1].counts.values()) == 0
     assert Finding.objects.values("fingerprint").distinct().count() == Finding.objects.count()
@@ -119,11 +119,11 @@ def test_nightly_sweep_end_to_end_with_a_real_worker_and_redis():
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             run.refresh_from_db()
-            if run.status in ("succeeded", "failed"):
+            if run.status in ("done", "failed"):
                 break
             time.sleep(0.2)
     # then the run succeeded through the worker and its findings are stored
-    assert (run.program, run.trigger, run.status) == (prog, "schedule", "succeeded"), run.error
+    assert (run.program, run.trigger, run.status) == (prog, "schedule", "done"), run.error
     assert run.task_id
     gap = Finding.objects.get(rule_code="COVERAGE_GAP", pairing=p)
     assert (gap.period_start, gap.period_end, gap.last_run_id) == (D(2023, 7, 1), D(2023, 12, 31), run.pk)

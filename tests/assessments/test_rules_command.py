@@ -15,7 +15,7 @@ def test_sync_run_prints_a_table_per_rule(world):
     call_command("run_rules", "--program", world.program.code, "--sync", "--as-of", "2026-06-01", stdout=out)
     text = out.getvalue()
     run = RuleRun.objects.get()
-    assert run.status == "succeeded" and f"RuleRun {run.pk}" in text
+    assert run.status == "done" and f"RuleRun {run.pk}" in text
     line = next(ln for ln in text.splitlines() if ln.startswith("COVERAGE_GAP"))
     assert line.split()[1:4] == ["2", "2", "0"]
     assert Finding.objects.filter(rule_code="COVERAGE_GAP").count() == 2

@@ -200,7 +200,7 @@ def test_roster_from_excel_upload_to_filing_and_recheck(
 
     # --- filing re-checked the pairing: one event run, after filing, for pairing A only -----------------
     run = RuleRun.objects.get()
-    assert (run.pairing_id, run.trigger, run.status) == (world.pairing_a.pk, "event", "succeeded"), run.error
+    assert (run.pairing_id, run.trigger, run.status) == (world.pairing_a.pk, "event", "done"), run.error
     assert run.finished_at >= roster.decided_at
 
     # --- and the findings page lists the under-strength team of that pairing ---------------------------

@@ -15,8 +15,8 @@ from django.test import override_settings
 from config.celery_app import app as project_app
 from core import health, redis_conn
 from core.cache import ResilientRedisCache
+from core.jobs.models import DeferredTask
 from core.tasks import enqueue_on_commit, requeue_deferred_tasks
-from pairings.models import DeferredTask
 
 
 def _dead_port() -> int:
@@ -212,7 +212,7 @@ def test_operators_see_deferred_jobs_in_the_admin_and_can_resend_them(client: An
     row = DeferredTask.objects.create(
         task_name="tests.no_such_task", args=[1], last_error="Connection refused"
     )
-    url = "/admin/pairings/deferredtask/"
+    url = "/admin/core/deferredtask/"
     # commission staff (even with admin access) do not see the operators' queue
     staff = world.users["province"]
     staff.is_staff = True

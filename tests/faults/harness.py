@@ -271,12 +271,18 @@ def process_env(*, redis_url: str, database_url: str | None = None, **extra: str
 
 
 class CeleryWorker(_Process):
-    """``celery worker`` as a subprocess (prefork, one child), with extra task modules included."""
+    """``celery worker`` as a subprocess (prefork, one child), with extra task modules included and,
+    with ``beat=True``, the beat scheduler embedded."""
 
     def __init__(
-        self, env: dict[str, str], *, log: Path, include: tuple[str, ...] = ("tests.faults.tasks",)
+        self,
+        env: dict[str, str],
+        *,
+        log: Path,
+        include: tuple[str, ...] = ("tests.faults.tasks",),
+        beat: bool = False,
     ) -> None:
-        self.env, self.log, self.include = env, log, include
+        self.env, self.log, self.include, self.beat = env, log, include, beat
 
     def start(self) -> CeleryWorker:
         cmd = [sys.executable, "-m", "celery", "-A", "config.celery_app", "worker", "--pool=prefork"]
@@ -289,6 +295,10 @@ class CeleryWorker(_Process):
         ]
         if self.include:
             cmd += ["--include", ",".join(self.include)]
+        if (
+            self.beat
+        ):  # embedded beat (the periodic tasks: the jobs dispatcher), its schedule file beside the log
+            cmd += ["--beat", "--schedule", str(self.log.with_suffix(".beat-schedule"))]
         self._spawn(cmd, env=self.env, log=self.log)
         wait_for(lambda: "ready." in self.log.read_text(errors="replace"), timeout=60, what="worker ready")
         return self

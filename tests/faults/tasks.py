@@ -7,11 +7,14 @@ written and completes the job once.
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 
 from celery import shared_task
 from django.db import connection, transaction
 
+from core.jobs.services import job_execute
 from core.tasks import IdempotentTask
 
 SCHEMA = """
@@ -59,3 +62,16 @@ def slow_job(self: IdempotentTask, key: str, rows: int, delay: float) -> str:
             [key],
         )
     return "done"
+
+
+@shared_task(bind=True, name="tests.faults.crash_job")
+def crash_job(self: IdempotentTask, job_id: int) -> str:
+    """A job whose run kills its worker process (SIGKILL), like the attendance import of a spreadsheet
+    that makes the reader allocate hundreds of GiB: run through the jobs layer like every job."""
+    from teams.models import ImportJob
+
+    def crash(job: ImportJob) -> None:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    job, ran = job_execute(model=ImportJob, pk=job_id, run=crash, task_id=self.request.id or "")
+    return f"{job.status if job else None} ran={ran}"

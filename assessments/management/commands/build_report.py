@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from assessments.choices import ReportKind
 from assessments.models import ReportFile
 from assessments.services.reports import report_build
-from assessments.tasks.reports import build_report
+from core.jobs.services import job_start
 from pairings.models import Program
 
 KINDS = {
@@ -47,11 +47,11 @@ class Command(BaseCommand):
                 f"{year} is not a year of {program.code} ({program.years[0]}–{program.years[-1]})"
             )
         # The command runs as the system (no user); the row is still the job record the UI shows.
-        report = ReportFile.objects.create(program=program, kind=kind, year=year)
         if not (opts["sync"] or opts["output"]):
-            build_report.delay(report.pk)
+            report = job_start(job=ReportFile(program=program, kind=kind, year=year))
             self.stdout.write(f"queued report #{report.pk}")
             return
+        report = ReportFile.objects.create(program=program, kind=kind, year=year)
         report = report_build(report_id=report.pk)
         self.stdout.write(f"report #{report.pk} built: {report.file.name}")
         if opts["output"]:

@@ -34,6 +34,7 @@ from assessments.models import (
 from assessments.reports.figures import FIGURE_LABELS, pairing_figures
 from assessments.services.certificates import certificate_issue_if_eligible
 from assessments.services.monthly import monthly_outcome
+from core import events
 from core.permissions import is_province_staff, is_recipient_coordinator, is_supporter_coordinator
 from pairings.models import PairingSupporter, Program
 from teams.models import Deployment
@@ -438,11 +439,14 @@ def annual_appraisal_publish(*, user: Any, program: Program, year: int) -> int:
         published = AnnualAppraisal.objects.filter(
             pairing__program=program, year=year, status=AppraisalStatus.PUBLISHED
         ).values("pairing_id")
-        return (
+        count = (
             AnnualAppraisal.objects.filter(pairing__program=program, year=year, status=AppraisalStatus.DRAFT)
             .exclude(pairing_id__in=published)
             .update(status=AppraisalStatus.PUBLISHED, published_at=now, published_by=user, updated_at=now)
         )
+        if count:
+            events.notice(events.RESULTS_PUBLISHED, object_ids=[program.pk], actor_id=user.pk)
+        return count
 
 
 def supporters_for_review(

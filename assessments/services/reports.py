@@ -22,6 +22,7 @@ from assessments.choices import JobStatus, ReportKind
 from assessments.models import ReportFile
 from assessments.reports.provincial import build_provincial_pdf
 from assessments.reports.workbook import build_annual_workbook, build_evaluation_workbook
+from core import events
 from core.permissions import is_province_staff
 from core.tasks import task_named
 from pairings.models import Program
@@ -105,6 +106,7 @@ def report_build(*, report_id: int, task_id: str = "") -> ReportFile:
             report.finished_at = timezone.now()
             report.error = ""
             report.save()
+            events.notice(events.REPORT_READY, object_ids=[report.pk])
         return report
     except Exception as exc:
         _set(

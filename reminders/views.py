@@ -1,0 +1,138 @@
+"""Pages of the reminders app: the deadline calendar (list, month view, Excel), the inbox, the settings
+(channels, calendar feed) and the private iCalendar feed. Thin: selectors read, services write."""
+
+from __future__ import annotations
+
+import calendar as pycal
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from reminders.exports import deadlines_workbook
+from reminders.forms import DeadlineFilterForm, ReminderPreferenceForm
+from reminders.models import Notification, ReminderPreference
+from reminders.selectors.deadlines import deadlines_for
+from reminders.selectors.notifications import inbox_for, notification_for
+from reminders.services import calendar as cal
+from reminders.services.inbox import notification_mark_read, notifications_mark_all_read
+
+
+@login_required
+def deadline_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    form = DeadlineFilterForm(request.GET or None)
+    first, last = form.window(today)
+    items = deadlines_for(request.user, first=first, last=last, today=today, **form.filters())
+    month: dt.date | None = form.cleaned_data.get("month") if form.is_valid() else None
+    weeks: list[list[dict[str, Any]]] = []
+    if month is not None:
+        by_day: dict[dt.date, list[Any]] = defaultdict(list)
+        for d in items:
+            by_day[d.due].append(d)
+        for week in pycal.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month):
+            weeks.append(
+                [{"day": day, "in_month": day.month == month.month, "items": by_day[day]} for day in week]
+            )
+    return render(
+        request,
+        "reminders/deadline_list.html",
+        {"form": form, "items": items, "weeks": weeks, "month": month, "today": today},
+    )
+
+
+@login_required
+def deadline_export(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    form = DeadlineFilterForm(request.GET or None)
+    first, last = form.window(today)
+    items = deadlines_for(request.user, first=first, last=last, today=today, **form.filters())
+    response = HttpResponse(
+        deadlines_workbook(items),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="deadlines-{today.isoformat()}.xlsx"'
+    return response
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    page = Paginator(inbox_for(request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "reminders/inbox.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark read and go to the page where the thing is done."""
+    try:
+        notification = notification_for(request.user, pk)
+    except Notification.DoesNotExist as exc:
+        raise Http404 from exc
+    notification_mark_read(user=request.user, notification=notification)
+    target = notification.url
+    if not target or not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("reminders:inbox")
+    return redirect(target)
+
+
+@login_required
+@require_POST
+def inbox_mark_all(request: HttpRequest) -> HttpResponse:
+    n = notifications_mark_all_read(user=request.user)
+    messages.success(request, _("已将 %(n)s 条消息标为已读。") % {"n": n})
+    return redirect("reminders:inbox")
+
+
+@login_required
+def reminder_settings(request: HttpRequest) -> HttpResponse:
+    pref = ReminderPreference.objects.filter(user_id=request.user.pk).first() or ReminderPreference(
+        user_id=request.user.pk
+    )
+    form = ReminderPreferenceForm(request.POST or None, instance=pref)
+    feed_url = None
+    if request.method == "POST":
+        action = request.POST.get("action", "save")
+        if action == "feed":
+            token = cal.calendar_token_create(user=request.user)
+            feed_url = request.build_absolute_uri(reverse("reminders:calendar_feed", args=[token]))
+            messages.success(
+                request, _("已生成新的日历订阅地址，旧地址已失效。请现在复制，离开本页后不再显示。")
+            )
+        elif action == "revoke":
+            cal.calendar_token_revoke(user=request.user)
+            messages.success(request, _("日历订阅地址已吊销。"))
+            return redirect("reminders:settings")
+        elif form.is_valid():
+            form.save()
+            messages.success(request, _("提醒设置已保存。"))
+            return redirect("reminders:settings")
+    return render(
+        request,
+        "reminders/settings.html",
+        {"form": form, "feed_url": feed_url, "has_feed": cal.has_live_token(request.user)},
+    )
+
+
+@require_GET
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The private feed: no session, the token is the key; a revoked or unknown token is 404."""
+    user = cal.calendar_token_owner(token)
+    if user is None:
+        raise Http404
+    today = timezone.localdate()
+    items = deadlines_for(user, first=today - cal.FEED_PAST, last=today + cal.FEED_FUTURE, today=today)
+    body = cal.ical_for(items, name=_("对口帮扶截止日期"))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=900"
+    return response

@@ -175,7 +175,8 @@ def _agreements(user: Any, first: dt.date, last: dt.date) -> QuerySet[Any]:
 def _rosters(user: Any, first: dt.date, last: dt.date) -> QuerySet[Any]:
     """ROSTER_FILED: each supporter submits its roster before the rotation starts; the program's roster
     deadline binds the program's first rotation (SPEC §3)."""
-    day_before = ExpressionWrapper(F("start_date") - ONE_DAY, output_field=DateField())
+    # date - integer is a date in PostgreSQL (date - interval would be a timestamp).
+    day_before = ExpressionWrapper(F("start_date") - Value(1), output_field=DateField())
     first_rotation = Q(year=F("pairing__program__start_date__year"), rotation=1) & Q(
         pairing__program__roster_deadline__isnull=False
     )

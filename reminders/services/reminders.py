@@ -16,6 +16,7 @@ import datetime as dt
 from collections import defaultdict
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -239,7 +240,30 @@ def reminders_send_due(*, today: dt.date | None = None, now: dt.datetime | None 
                     user_id=uid,
                 )
             )
-    # The inbox copy is exactly-once by its unique (user, item, stage) index.
-    created = Notification.objects.bulk_create(notifications, ignore_conflicts=True, batch_size=500)
+    created = _insert_notifications(notifications)
     counts = send_claimed(claim(outgoing))
-    return {"items": len(items), "notifications": len(created), **counts}
+    return {"items": len(items), "notifications": created, **counts}
+
+
+def _insert_notifications(rows: list[Notification]) -> int:
+    """Insert the inbox copies; exactly once by the unique (user, item, stage) index. Returns how many
+    were new (ON CONFLICT DO NOTHING … RETURNING counts only this run's inserts)."""
+    if not rows:
+        return 0
+    now = timezone.now()
+    table = Notification._meta.db_table
+    created = 0
+    for start in range(0, len(rows), 500):
+        batch = rows[start : start + 500]
+        params: list[object] = []
+        for n in batch:
+            params += [n.user_id, n.item_key, n.stage, n.title[:200], n.body, n.url[:300], now]
+        sql = (
+            f"INSERT INTO {table} (user_id, item_key, stage, title, body, url, created_at) VALUES "
+            + ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(batch))
+            + " ON CONFLICT (user_id, item_key, stage) WHERE stage <> '' DO NOTHING RETURNING id"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            created += len(cursor.fetchall())
+    return created

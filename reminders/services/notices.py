@@ -23,6 +23,7 @@ from reminders.models import Notification
 from reminders.services.deliveries import Outgoing, claim, delivery_key
 from teams.models import Roster
 
+SEND_DELIVERIES = "reminders.tasks.send_deliveries"
 # (item_key, title, body, url, users)
 Message = tuple[str, str, str, str, set[int]]
 
@@ -159,4 +160,4 @@ def handle_notice(*, notice: str, object_ids: list[int], actor_id: int | None) -
     Notification.objects.bulk_create(inbox, batch_size=500)
     ids = claim(outgoing)
     if ids:
-        enqueue_on_commit(task_named("reminders.tasks.send_deliveries"), ids)
+        enqueue_on_commit(task_named(SEND_DELIVERIES), ids)

@@ -47,9 +47,7 @@ SYSTEM = _System()
 
 SHORT = {
     DeadlineKind.AGREEMENT: "三方协议",
-    DeadlineKind.ANNUAL_AGREEMENT: "年度补充协议",
     DeadlineKind.ROSTER: "派驻名单",
-    DeadlineKind.MONTHLY_ASSESSMENT: "月考核",
     DeadlineKind.END_APPRAISAL: "期满书面考核",
     DeadlineKind.MILESTONE: "协议事项",
 }

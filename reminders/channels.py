@@ -65,6 +65,7 @@ class SignedDingTalk(NotifyDingTalk):  # type: ignore[misc]
 
 
 def _plugin(kind: str, url: str) -> Any:
+    plugin: Any
     if kind == RobotKind.DINGTALK:
         parsed = SignedDingTalk.parse_url(url)
         plugin = SignedDingTalk(**parsed) if parsed else None

@@ -96,9 +96,8 @@ def inbox_mark_all(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def reminder_settings(request: HttpRequest) -> HttpResponse:
-    pref = ReminderPreference.objects.filter(user_id=request.user.pk).first() or ReminderPreference(
-        user_id=request.user.pk
-    )
+    user: Any = request.user
+    pref = ReminderPreference.objects.filter(user_id=user.pk).first() or ReminderPreference(user_id=user.pk)
     form = ReminderPreferenceForm(request.POST or None, instance=pref)
     feed_url = None
     if request.method == "POST":

@@ -70,7 +70,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
-    def filter_queryset(self, queryset: QuerySet[Notification]) -> QuerySet[Notification]:
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.request.query_params.get("unread") in ("1", "true", "True"):
             queryset = queryset.filter(read_at__isnull=True)
         return queryset

@@ -15,6 +15,7 @@ import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -58,7 +59,7 @@ def claim(outgoing: Iterable[Outgoing]) -> list[int]:
         return []
     now = timezone.now()
     values = []
-    params: list[object] = []
+    params: list[Any] = []
     for o in rows:
         values.append("(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, '', %s)")
         params += [
@@ -94,7 +95,7 @@ def _backoff(attempts: int) -> dt.timedelta:
 
 def _send_one(delivery: Delivery) -> None:
     if delivery.channel == Channel.EMAIL:
-        user = get_user_model().objects.get(pk=delivery.user_id)
+        user: Any = get_user_model().objects.get(pk=delivery.user_id or 0)
         if not user.email:
             raise ChannelError("the user has no e-mail address")
         send_email(
@@ -102,7 +103,7 @@ def _send_one(delivery: Delivery) -> None:
         )
         return
     if delivery.channel in (Channel.DINGTALK, Channel.WECOM):
-        robot = GroupRobot.objects.get(pk=delivery.robot_id)
+        robot = GroupRobot.objects.get(pk=delivery.robot_id or 0)
         if not robot.is_active:
             raise ChannelError("the group robot was switched off")
         send_robot(

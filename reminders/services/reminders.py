@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import defaultdict
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -253,7 +254,7 @@ def _insert_notifications(rows: list[Notification]) -> int:
     created = 0
     for start in range(0, len(rows), 500):
         batch = rows[start : start + 500]
-        params: list[object] = []
+        params: list[Any] = []
         for n in batch:
             params += [n.user_id, n.item_key, n.stage, n.title[:200], n.body, n.url[:300], now]
         sql = (

@@ -1,4 +1,4 @@
-"""/api/v1/deadlines/ and /api/v1/notifications/: scoped, statuses, mark read, refused writes change nothing."""
+"""/api/v1/deadlines/ and /api/v1/notifications/: scoped, statuses, mark read, refused writes."""
 
 from __future__ import annotations
 

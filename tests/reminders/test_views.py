@@ -1,4 +1,4 @@
-"""Pages: the deadline calendar (role matrix, month view, Excel), the inbox, settings and the iCalendar feed."""
+"""Pages: the deadline calendar (role matrix, month view, Excel), inbox, settings, iCalendar feed."""
 
 from __future__ import annotations
 

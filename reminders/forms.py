@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from reminders.choices import DeadlineKind, DeadlineStatus
+from reminders.choices import DeadlineKind, DeadlineStatus, RobotKind
 from reminders.models import ReminderPreference
 
 
@@ -46,7 +46,14 @@ class DeadlineFilterForm(forms.Form):
         }
 
 
+class GroupRobotForm(forms.Form):
+    kind = forms.ChoiceField(label=_("类型"), choices=RobotKind.choices)
+    name = forms.CharField(label=_("名称"), max_length=80)
+    token = forms.CharField(label=_("Webhook 地址或令牌"), max_length=400)
+    secret = forms.CharField(label=_("加签密钥（钉钉，可选）"), max_length=128, required=False)
+
+
 class ReminderPreferenceForm(forms.ModelForm):
     class Meta:
         model = ReminderPreference
-        fields = ["email", "group_robot", "daily_digest"]
+        fields = ["email", "daily_digest"]

@@ -100,7 +100,6 @@ class ReminderPreference(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_preference"
     )
     email = models.BooleanField(_("电子邮件"), default=True)
-    group_robot = models.BooleanField(_("本单位群机器人"), default=True)
     daily_digest = models.BooleanField(_("每日汇总一条"), default=False)
 
     class Meta:

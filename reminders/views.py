@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,11 +21,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from reminders.exports import deadlines_workbook
-from reminders.forms import DeadlineFilterForm, ReminderPreferenceForm
-from reminders.models import Notification, ReminderPreference
+from reminders.forms import DeadlineFilterForm, GroupRobotForm, ReminderPreferenceForm
+from reminders.models import GroupRobot, Notification, ReminderPreference
 from reminders.selectors.deadlines import deadlines_for
 from reminders.selectors.notifications import inbox_for, notification_for
 from reminders.services import calendar as cal
+from reminders.services import robots
 from reminders.services.inbox import notification_mark_read, notifications_mark_all_read
 
 
@@ -98,11 +100,28 @@ def inbox_mark_all(request: HttpRequest) -> HttpResponse:
 def reminder_settings(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     pref = ReminderPreference.objects.filter(user_id=user.pk).first() or ReminderPreference(user_id=user.pk)
-    form = ReminderPreferenceForm(request.POST or None, instance=pref)
+    action = request.POST.get("action", "save") if request.method == "POST" else ""
+    form = ReminderPreferenceForm(request.POST if action == "save" else None, instance=pref)
+    robot_form = GroupRobotForm(request.POST if action == "robot" else None)
     feed_url = None
     if request.method == "POST":
-        action = request.POST.get("action", "save")
-        if action == "feed":
+        if action == "robot" and robot_form.is_valid():
+            try:
+                robots.group_robot_register(user=user, **robot_form.cleaned_data)
+            except ValidationError as exc:
+                for field, errs in exc.message_dict.items():
+                    robot_form.add_error(field if field in robot_form.fields else None, errs)
+            else:
+                messages.success(request, _("群机器人已登记。"))
+                return redirect("reminders:settings")
+        elif action == "robot_remove":
+            try:
+                robots.group_robot_remove(user=user, robot_id=int(request.POST.get("robot", 0)))
+            except (GroupRobot.DoesNotExist, ValueError) as exc:
+                raise Http404 from exc
+            messages.success(request, _("群机器人已删除。"))
+            return redirect("reminders:settings")
+        elif action == "feed":
             token = cal.calendar_token_create(user=request.user)
             feed_url = request.build_absolute_uri(reverse("reminders:calendar_feed", args=[token]))
             messages.success(
@@ -112,14 +131,20 @@ def reminder_settings(request: HttpRequest) -> HttpResponse:
             cal.calendar_token_revoke(user=request.user)
             messages.success(request, _("日历订阅地址已吊销。"))
             return redirect("reminders:settings")
-        elif form.is_valid():
+        elif action == "save" and form.is_valid():
             form.save()
             messages.success(request, _("提醒设置已保存。"))
             return redirect("reminders:settings")
     return render(
         request,
         "reminders/settings.html",
-        {"form": form, "feed_url": feed_url, "has_feed": cal.has_live_token(request.user)},
+        {
+            "form": form,
+            "feed_url": feed_url,
+            "has_feed": cal.has_live_token(user),
+            "robot_form": robot_form if robots.robot_owner(user) is not None else None,
+            "robots": robots.own_robots(user),
+        },
     )
 
 

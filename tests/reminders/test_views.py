@@ -94,7 +94,7 @@ def test_settings_save_channels(live: Any) -> None:
     response = c.post(reverse("reminders:settings"), {"action": "save", "daily_digest": "on"})
     assert response.status_code == 302
     pref = ReminderPreference.objects.get(user=live.users["charlie"])
-    assert (pref.email, pref.group_robot, pref.daily_digest) == (False, False, True)
+    assert (pref.email, pref.daily_digest) == (False, True)
 
 
 def test_calendar_feed_parses_back_and_a_revoked_token_is_404(live: Any, today: dt.date) -> None:

@@ -10,7 +10,6 @@ class RemindersConfig(AppConfig):
     def ready(self) -> None:
         # App loading: the handler's module imports models, which exist only once the registry is ready.
         from core import events
-        from reminders import tasks  # noqa: F401 - registers the tasks the notice handler starts by name
         from reminders.services.notices import handle_notice
 
         # Lower layers announce what happened (a roster returned, a finding opened); we tell the people.

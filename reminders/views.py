@@ -6,7 +6,7 @@ from __future__ import annotations
 import calendar as pycal
 import datetime as dt
 from collections import defaultdict
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,6 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.access import User
 from reminders.exports import deadlines_workbook
 from reminders.forms import DeadlineFilterForm, GroupRobotForm, ReminderPreferenceForm
 from reminders.models import GroupRobot, Notification, ReminderPreference
@@ -28,6 +29,11 @@ from reminders.selectors.notifications import inbox_for, notification_for
 from reminders.services import calendar as cal
 from reminders.services import robots
 from reminders.services.inbox import notification_mark_read, notifications_mark_all_read
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in user (every view here but the feed is behind ``login_required``)."""
+    return cast(User, request.user)
 
 
 @login_required
@@ -81,7 +87,7 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
         notification = notification_for(request.user, pk)
     except Notification.DoesNotExist as exc:
         raise Http404 from exc
-    notification_mark_read(user=request.user, notification=notification)
+    notification_mark_read(user=_user(request), notification=notification)
     target = notification.url
     if not target or not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("reminders:inbox")
@@ -91,14 +97,14 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def inbox_mark_all(request: HttpRequest) -> HttpResponse:
-    n = notifications_mark_all_read(user=request.user)
+    n = notifications_mark_all_read(user=_user(request))
     messages.success(request, _("已将 %(n)s 条消息标为已读。") % {"n": n})
     return redirect("reminders:inbox")
 
 
 @login_required
 def reminder_settings(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = _user(request)
     pref = ReminderPreference.objects.filter(user_id=user.pk).first() or ReminderPreference(user_id=user.pk)
     action = request.POST.get("action", "save") if request.method == "POST" else ""
     form = ReminderPreferenceForm(request.POST if action == "save" else None, instance=pref)
@@ -122,13 +128,13 @@ def reminder_settings(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("群机器人已删除。"))
             return redirect("reminders:settings")
         elif action == "feed":
-            token = cal.calendar_token_create(user=request.user)
+            token = cal.calendar_token_create(user=user)
             feed_url = request.build_absolute_uri(reverse("reminders:calendar_feed", args=[token]))
             messages.success(
                 request, _("已生成新的日历订阅地址，旧地址已失效。请现在复制，离开本页后不再显示。")
             )
         elif action == "revoke":
-            cal.calendar_token_revoke(user=request.user)
+            cal.calendar_token_revoke(user=user)
             messages.success(request, _("日历订阅地址已吊销。"))
             return redirect("reminders:settings")
         elif action == "save" and form.is_valid():

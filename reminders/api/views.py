@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -13,6 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.access import User
 from reminders.api.serializers import DeadlineQuerySerializer, DeadlineSerializer, NotificationSerializer
 from reminders.models import Notification
 from reminders.selectors.deadlines import deadlines_for
@@ -79,7 +80,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     @action(detail=True, methods=["post"])
     def read(self, request: Request, pk: str | None = None) -> Response:
         notification = self.get_object()
-        notification_mark_read(user=request.user, notification=notification)
+        notification_mark_read(user=cast(User, request.user), notification=notification)
         return Response(NotificationSerializer(notification).data)
 
     @extend_schema(
@@ -88,4 +89,4 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     )
     @action(detail=False, methods=["post"], url_path="read-all")
     def read_all(self, request: Request) -> Response:
-        return Response({"marked": notifications_mark_all_read(user=request.user)})
+        return Response({"marked": notifications_mark_all_read(user=cast(User, request.user))})

@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.models import EndOfStintAppraisal
+from core.access import AnyUser
 from pairings.choices import AgreementKind, ItemStatus, PairingStatus
 from pairings.models import Agreement, AgreementItem, PairingSupporter, Program
 from reminders.choices import DeadlineKind, DeadlineStatus
@@ -141,7 +142,7 @@ def _cols(qs: QuerySet[Any], **exprs: Any) -> QuerySet[Any]:
 _NULL_INT = Value(None, output_field=IntegerField())
 
 
-def _agreements(user: Any, first: dt.date, last: dt.date) -> QuerySet[Any]:
+def _agreements(user: AnyUser, first: dt.date, last: dt.date) -> QuerySet[Any]:
     """AGREEMENT_SIGNED: each supporter signs the tripartite agreement by the program's deadline."""
     signed = Agreement.objects.filter(
         pairing=OuterRef("pairing"),
@@ -172,7 +173,7 @@ def _agreements(user: Any, first: dt.date, last: dt.date) -> QuerySet[Any]:
     )
 
 
-def _rosters(user: Any, first: dt.date, last: dt.date) -> QuerySet[Any]:
+def _rosters(user: AnyUser, first: dt.date, last: dt.date) -> QuerySet[Any]:
     """ROSTER_FILED: each supporter submits its roster before the rotation starts; the program's roster
     deadline binds the program's first rotation (SPEC §3)."""
     # date - integer is a date in PostgreSQL (date - interval would be a timestamp).
@@ -222,7 +223,7 @@ def _rosters(user: Any, first: dt.date, last: dt.date) -> QuerySet[Any]:
     )
 
 
-def _end_appraisals(user: Any, first: dt.date, last: dt.date, programs: dict[int, Any]) -> QuerySet[Any]:
+def _end_appraisals(user: AnyUser, first: dt.date, last: dt.date, programs: dict[int, Any]) -> QuerySet[Any]:
     """END_APPRAISAL: the recipient writes the appraisal within N days of a stint's end (N per program)."""
     days = {pid: p.end_appraisal_days for pid, p in programs.items() if p.end_appraisal_days is not None}
     if not days:
@@ -257,7 +258,7 @@ def _end_appraisals(user: Any, first: dt.date, last: dt.date, programs: dict[int
     )
 
 
-def _milestones(user: Any, first: dt.date, last: dt.date) -> QuerySet[Any]:
+def _milestones(user: AnyUser, first: dt.date, last: dt.date) -> QuerySet[Any]:
     """Agreement items' milestones (年度目标、节点、任务): the agreement's supporter answers for them."""
     qs = AgreementItem.objects.for_user(user).filter(
         due_date__range=(first, last), agreement__pairing__status=PairingStatus.ACTIVE
@@ -306,7 +307,7 @@ def status_of(*, due: dt.date, done: bool, today: dt.date, soon_days: int) -> st
 
 
 def deadlines_for(
-    user: Any,
+    user: AnyUser,
     *,
     first: dt.date,
     last: dt.date,

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.access import User
 from reminders.choices import DeadlineStatus
 from reminders.models import CalendarToken
 from reminders.selectors.deadlines import Deadline
@@ -28,7 +29,7 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def calendar_token_create(*, user: Any) -> str:
+def calendar_token_create(*, user: User) -> str:
     """A new feed token for ``user`` (the old one is revoked); returned once, stored hashed."""
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
@@ -39,7 +40,7 @@ def calendar_token_create(*, user: Any) -> str:
     return token
 
 
-def calendar_token_revoke(*, user: Any) -> int:
+def calendar_token_revoke(*, user: User) -> int:
     return CalendarToken.objects.filter(user_id=user.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
@@ -58,7 +59,7 @@ def calendar_token_owner(token: str) -> Any | None:
     return row.user
 
 
-def has_live_token(user: Any) -> bool:
+def has_live_token(user: User) -> bool:
     return CalendarToken.objects.filter(user_id=user.pk, revoked_at__isnull=True).exists()
 
 

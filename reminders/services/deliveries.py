@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.access import User
 from reminders.channels import ChannelError, send_email, send_robot
 from reminders.choices import Channel, DeliveryStatus
 from reminders.models import Delivery, GroupRobot
@@ -95,7 +96,7 @@ def _backoff(attempts: int) -> dt.timedelta:
 
 def _send_one(delivery: Delivery) -> None:
     if delivery.channel == Channel.EMAIL:
-        user: Any = get_user_model().objects.get(pk=delivery.user_id or 0)
+        user: User = get_user_model().objects.get(pk=delivery.user_id or 0)
         if not user.email:
             raise ChannelError("the user has no e-mail address")
         send_email(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.utils import timezone
 
+from core.access import User
 from reminders.models import Notification
 
 
-def notification_mark_read(*, user: Any, notification: Notification) -> Notification:
+def notification_mark_read(*, user: User, notification: Notification) -> Notification:
     if notification.user_id != user.pk:
         raise Notification.DoesNotExist
     if notification.read_at is None:
@@ -18,5 +17,5 @@ def notification_mark_read(*, user: Any, notification: Notification) -> Notifica
     return notification
 
 
-def notifications_mark_all_read(*, user: Any) -> int:
+def notifications_mark_all_read(*, user: User) -> int:
     return Notification.objects.filter(user_id=user.pk, read_at__isnull=True).update(read_at=timezone.now())

@@ -44,7 +44,7 @@ class _System:
     pk = None
 
 
-SYSTEM = _System()
+SYSTEM: Any = _System()
 
 SHORT = {
     DeadlineKind.AGREEMENT: "三方协议",

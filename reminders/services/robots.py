@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from core.access import get_membership
+from core.access import User, get_membership
 from core.permissions import (
     is_city_staff,
     is_province_staff,
@@ -32,7 +32,7 @@ SECRET_RE = re.compile(r"^SEC[A-Za-z0-9]{8,125}$")
 WEBHOOK_PARAM = re.compile(r"[?&](?:access_token|key)=([^&#]+)")
 
 
-def robot_owner(user: Any) -> dict[str, Any] | None:
+def robot_owner(user: User) -> dict[str, Any] | None:
     """The organisation fields of a robot ``user`` may register, or None if they may register none."""
     m = get_membership(user)
     if m is None:
@@ -49,14 +49,14 @@ def robot_owner(user: Any) -> dict[str, Any] | None:
     return None
 
 
-def own_robots(user: Any) -> QuerySet[GroupRobot]:
+def own_robots(user: User) -> QuerySet[GroupRobot]:
     owner = robot_owner(user)
     if owner is None:
         return GroupRobot.objects.none()
     return GroupRobot.objects.for_user(user).filter(Q(**owner)).order_by("pk")
 
 
-def group_robot_register(*, user: Any, kind: str, name: str, token: str, secret: str = "") -> GroupRobot:
+def group_robot_register(*, user: User, kind: str, name: str, token: str, secret: str = "") -> GroupRobot:
     """Register a robot of the user's organisation. ``token`` may be the whole webhook address."""
     owner = robot_owner(user)
     if owner is None:
@@ -86,7 +86,7 @@ def group_robot_register(*, user: Any, kind: str, name: str, token: str, secret:
     return GroupRobot.objects.create(kind=kind, name=name.strip()[:80], token=token, secret=secret, **owner)
 
 
-def group_robot_remove(*, user: Any, robot_id: int) -> None:
+def group_robot_remove(*, user: User, robot_id: int) -> None:
     """Remove a robot of the user's own organisation; another's is "not found" (nothing changes)."""
     robot = own_robots(user).filter(pk=robot_id).first()
     if robot is None:

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from core.access import User
@@ -29,6 +30,16 @@ from reminders.selectors.notifications import inbox_for, notification_for
 from reminders.services import calendar as cal
 from reminders.services import robots
 from reminders.services.inbox import notification_mark_read, notifications_mark_all_read
+
+WEEKDAYS = [
+    gettext_lazy("周一"),
+    gettext_lazy("周二"),
+    gettext_lazy("周三"),
+    gettext_lazy("周四"),
+    gettext_lazy("周五"),
+    gettext_lazy("周六"),
+    gettext_lazy("周日"),
+]
 
 
 def _user(request: HttpRequest) -> User:
@@ -55,7 +66,7 @@ def deadline_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "reminders/deadline_list.html",
-        {"form": form, "items": items, "weeks": weeks, "month": month, "today": today},
+        {"form": form, "items": items, "weeks": weeks, "month": month, "today": today, "weekdays": WEEKDAYS},
     )
 
 

@@ -21,6 +21,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core.roles import HOSPITAL_ROLES, Role
 from pairings.models import Membership, Pairing
@@ -47,10 +48,10 @@ class _System:
 SYSTEM: Any = _System()
 
 SHORT = {
-    DeadlineKind.AGREEMENT: "三方协议",
-    DeadlineKind.ROSTER: "派驻名单",
-    DeadlineKind.END_APPRAISAL: "期满书面考核",
-    DeadlineKind.MILESTONE: "协议事项",
+    DeadlineKind.AGREEMENT: gettext_noop("三方协议"),
+    DeadlineKind.ROSTER: gettext_noop("派驻名单"),
+    DeadlineKind.END_APPRAISAL: gettext_noop("期满书面考核"),
+    DeadlineKind.MILESTONE: gettext_noop("协议事项"),
 }
 
 
@@ -75,7 +76,7 @@ def reminder_title(deadline: Deadline, *, today: dt.date) -> str:
         when = _("%(what)s 今天截止") % {"what": short}
     else:
         when = _("%(what)s 已逾期 %(days)s 天") % {"what": short, "days": -days_left}
-    return f"{when}：{deadline.title}"
+    return _("%(when)s：%(what)s") % {"when": when, "what": deadline.title}
 
 
 def reminder_body(deadline: Deadline) -> str:

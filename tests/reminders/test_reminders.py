@@ -11,12 +11,14 @@ import pytest
 import time_machine
 from django.core import mail
 from django.db import connection
+from django.utils import translation
 
 from reminders.channels import message_id
 from reminders.choices import DeliveryStatus
 from reminders.models import Delivery, GroupRobot, Notification, ReminderPreference
+from reminders.selectors.deadlines import deadlines_for
 from reminders.services.deliveries import deliveries_retry
-from reminders.services.reminders import reminders_send_due
+from reminders.services.reminders import reminder_title, reminders_send_due
 from tests.reminders.servers import RobotServer, smtp_server
 
 
@@ -186,3 +188,11 @@ def test_two_sweeps_at_once_send_each_reminder_once(live: Any, today: dt.date) -
     assert len(_mail_to("dana@example.org")) == 1
     assert len(_titles(live.users["charlie"])) == 1
     assert Delivery.objects.filter(status=DeliveryStatus.SENT).count() == 2
+
+
+def test_reminder_text_in_english(live: Any, today: dt.date) -> None:
+    (item,) = deadlines_for(
+        live.users["charlie"], first=today, last=today + dt.timedelta(days=30), today=today
+    )
+    with translation.override("en"):
+        assert reminder_title(item, today=today).startswith("Rosters due in 3 days: Roster: ")

@@ -51,9 +51,12 @@ def dingtalk_sign(timestamp: str, secret: str) -> str:
 class RobotServer:
     """Records every accepted robot message; refuses (HTTP 403) a DingTalk call with a wrong signature."""
 
-    def __init__(self, *, secret: str = "", status: int = 200) -> None:
+    def __init__(self, *, secret: str = "", status: int = 200, hang: bool = False) -> None:
         self.secret = secret
         self.status = status
+        # hang: take the request and never answer while set (a send cut off by a crash of the sender)
+        self.hang = hang
+        self.hung: list[str] = []
         self.accepted: list[dict[str, Any]] = []
         self.refused: list[str] = []
         self.port = free_port()
@@ -62,6 +65,12 @@ class RobotServer:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server API
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if outer.hang:
+                    outer.hung.append(self.path)
+                    deadline = time.monotonic() + 60
+                    while outer.hang and time.monotonic() < deadline:
+                        time.sleep(0.05)
+                    return  # the sender is gone: nothing was accepted
                 query = parse_qs(urlparse(self.path).query)
                 if outer.secret:
                     ts = query.get("timestamp", [""])[0]

@@ -20,6 +20,7 @@ from django.db.models import (
     BooleanField,
     Case,
     CharField,
+    Count,
     DateField,
     Exists,
     ExpressionWrapper,
@@ -36,8 +37,9 @@ from django.db.models.functions import Cast, Coalesce, Least
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg2.extras import DateRange as PgDateRange
 
-from assessments.models import EndOfStintAppraisal
+from assessments.models import EndOfStintAppraisal, MonthlyAssessment
 from core.access import AnyUser
 from pairings.choices import AgreementKind, ItemStatus, PairingStatus
 from pairings.models import Agreement, AgreementItem, PairingSupporter, Program
@@ -112,6 +114,12 @@ class Deadline:
                 "person": self.label,
                 "recipient": self.recipient,
             }
+        if self.kind == DeadlineKind.MONTHLY_ASSESSMENT:
+            return _("月考核：%(recipient)s %(year)s年%(month)s月") % {
+                "recipient": self.recipient,
+                "year": self.year,
+                "month": self.rotation,
+            }
         if self.kind == DeadlineKind.MILESTONE:
             return _("协议事项：%(item)s（%(recipient)s）") % {
                 "item": self.label,
@@ -131,6 +139,8 @@ class Deadline:
             return reverse("teams:roster_list")
         if self.kind == DeadlineKind.END_APPRAISAL:
             return reverse("assessments:end_appraisals")
+        if self.kind == DeadlineKind.MONTHLY_ASSESSMENT:
+            return reverse("assessments:monthly_assessments")
         return reverse("pairings:detail", args=[self.pairing_id])
 
 
@@ -258,6 +268,61 @@ def _end_appraisals(user: AnyUser, first: dt.date, last: dt.date, programs: dict
     )
 
 
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def _monthly(user: AnyUser, first: dt.date, last: dt.date, programs: dict[int, Any]) -> list[QuerySet[Any]]:
+    """月考核: the recipient assesses everyone on site in a month by the program's day of the next month
+    (``monthly_assessment_due_day``). One item per pairing and month (done when nobody is left unassessed);
+    one UNION part per month of the window, each a grouped count."""
+    days = {pid: min(max(int(p.monthly_assessment_due_day), 1), 28) for pid, p in programs.items()}
+    parts: list[QuerySet[Any]] = []
+    month = (first.replace(day=1) - dt.timedelta(days=1)).replace(day=1)  # its due date is next month
+    while month <= last:
+        nxt = _next_month(month)
+        dues = {pid: nxt.replace(day=d) for pid, d in days.items()}
+        in_window = {pid: due for pid, due in dues.items() if first <= due <= last}
+        if in_window:
+            month_end = nxt - ONE_DAY
+            assessed = MonthlyAssessment.objects.filter(deployment=OuterRef("pk"), month=month)
+            due = Case(
+                *[When(team__pairing__program_id=pid, then=Value(d)) for pid, d in in_window.items()],
+                output_field=DateField(),
+            )
+            qs = (
+                Deployment.objects.for_user(user)
+                .filter(
+                    period__overlap=PgDateRange(month, month_end, "[]"),
+                    team__pairing__program_id__in=list(in_window),
+                    team__pairing__status=PairingStatus.ACTIVE,
+                )
+                .annotate(assessed=Exists(assessed))
+                .values("team__pairing_id")  # group by pairing
+                .annotate(missing=Count("pk", filter=Q(assessed=False)))
+            )
+            parts.append(
+                _cols(
+                    qs,
+                    d_kind=Value(DeadlineKind.MONTHLY_ASSESSMENT.value, output_field=CharField()),
+                    d_a=F("team__pairing_id"),
+                    d_b=Value(month.year * 100 + month.month, output_field=IntegerField()),
+                    d_due=due,
+                    d_done=Case(When(missing=0, then=True), default=False, output_field=BooleanField()),
+                    d_program=F("team__pairing__program_id"),
+                    d_pairing=F("team__pairing_id"),
+                    d_hospital=F("team__pairing__recipient_id"),
+                    d_recipient=F("team__pairing__recipient__name"),
+                    d_label=Value("", output_field=CharField()),
+                    d_year=Value(month.year, output_field=IntegerField()),
+                    d_rotation=Value(month.month, output_field=IntegerField()),
+                    d_target=F("missing"),
+                )
+            )
+        month = nxt
+    return parts
+
+
 def _milestones(user: AnyUser, first: dt.date, last: dt.date) -> QuerySet[Any]:
     """Agreement items' milestones (年度目标、节点、任务): the agreement's supporter answers for them."""
     qs = AgreementItem.objects.for_user(user).filter(
@@ -336,6 +401,8 @@ def deadlines_for(
         parts.append(_end_appraisals(user, lo, last, programs))
     if DeadlineKind.MILESTONE in wanted:
         parts.append(_milestones(user, lo, last))
+    if DeadlineKind.MONTHLY_ASSESSMENT in wanted:
+        parts.extend(_monthly(user, lo, last, programs))
     if not parts:
         return []
     union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]

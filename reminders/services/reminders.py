@@ -50,6 +50,7 @@ SYSTEM: Any = _System()
 SHORT = {
     DeadlineKind.AGREEMENT: gettext_noop("三方协议"),
     DeadlineKind.ROSTER: gettext_noop("派驻名单"),
+    DeadlineKind.MONTHLY_ASSESSMENT: gettext_noop("月考核"),
     DeadlineKind.END_APPRAISAL: gettext_noop("期满书面考核"),
     DeadlineKind.MILESTONE: gettext_noop("协议事项"),
 }

@@ -119,11 +119,12 @@ def test_each_user_sees_the_deadlines_of_what_they_may_see(live: Any, today: dt.
         for name in ("province", "city_a", "county_a", "alice", "bob", "charlie", "dana", "nobody")
     }
     a, b = live.pairing_a.pk, live.pairing_b.pk
-    both = {("roster", a), ("roster", b), ("end_appraisal", a), ("end_appraisal", b)}
-    only_a = {("roster", a), ("end_appraisal", a)}
+    only_a = {("roster", a), ("end_appraisal", a), ("monthly", a)}
+    only_b = {("roster", b), ("end_appraisal", b), ("monthly", b)}
+    both = only_a | only_b
     assert seen["province"] == both
     assert seen["city_a"] == seen["county_a"] == seen["alice"] == seen["charlie"] == only_a
-    assert seen["bob"] == seen["dana"] == {("roster", b), ("end_appraisal", b)}
+    assert seen["bob"] == seen["dana"] == only_b
     assert seen["nobody"] == set()
 
 
@@ -136,6 +137,34 @@ def test_one_union_query_whatever_the_number_of_items(live: Any, today: dt.date)
     deadlines_for(user, today=today, **WINDOW)  # membership cached on the user
     with CaptureQueriesContext(connection) as ctx:
         items = deadlines_for(user, today=today, **WINDOW)
-    assert len(items) == 7
+    assert len(items) == 9  # 1 roster, 6 appraisals, July's and August's monthly assessments
     assert len(ctx.captured_queries) == 2  # the programs' parameters, then one UNION ALL
     assert "UNION ALL" in ctx.captured_queries[1]["sql"]
+
+
+def test_monthly_assessments_due_on_the_programs_day_of_the_next_month(live: Any, today: dt.date) -> None:
+    # given two people on site in August 2026 at recipient A, one already assessed
+    first = f.DeploymentFactory(
+        team=live.team_a, planned_start=dt.date(2026, 3, 1), planned_end=dt.date(2026, 8, 31)
+    )
+    f.DeploymentFactory(
+        team=live.team_a, planned_start=dt.date(2026, 8, 20), planned_end=dt.date(2027, 2, 28)
+    )
+    f.MonthlyAssessmentFactory(deployment=first, month=dt.date(2026, 8, 1))
+    alice = live.users["alice"]
+    august = [d for d in _of(alice, DeadlineKind.MONTHLY_ASSESSMENT, today) if d.rotation == 8]
+    (item,) = august
+    # Gansu default: the 10th of the next month (a Thursday)
+    assert (item.due, item.status, item.target_id) == (dt.date(2026, 9, 10), DeadlineStatus.OVERDUE, 1)
+    assert "2026年8月" in item.title and item.hospital_id == live.recipient_a.pk
+    # when the program sets the 25th, August is due on 2026-09-25: Mid-Autumn Festival, so Monday the 28th
+    live.program.params = {"monthly_assessment_due_day": 25}
+    live.program.save()
+    (item,) = [d for d in _of(alice, DeadlineKind.MONTHLY_ASSESSMENT, today) if d.rotation == 8]
+    assert (item.set_due, item.due, item.status) == (
+        dt.date(2026, 9, 25),
+        dt.date(2026, 9, 28),
+        DeadlineStatus.DUE_SOON,
+    )
+    # bob (recipient B) sees nothing of A's
+    assert _of(live.users["bob"], DeadlineKind.MONTHLY_ASSESSMENT, today) == []

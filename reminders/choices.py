@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class DeadlineKind(models.TextChoices):
     AGREEMENT = "agreement", _("三方协议签订")
     ROSTER = "roster", _("派驻名单提交")
+    ROSTER_FORWARD = "roster_forward", _("市州汇总上报名单")
     MONTHLY_ASSESSMENT = "monthly", _("月考核")
     END_APPRAISAL = "end_appraisal", _("期满书面考核")
     MILESTONE = "milestone", _("协议事项节点")

@@ -41,7 +41,7 @@ from psycopg2.extras import DateRange as PgDateRange
 
 from assessments.models import EndOfStintAppraisal, MonthlyAssessment
 from core.access import AnyUser
-from pairings.choices import AgreementKind, ItemStatus, PairingStatus
+from pairings.choices import AgreementKind, HospitalOrigin, ItemStatus, PairingStatus
 from pairings.models import Agreement, AgreementItem, PairingSupporter, Program
 from reminders.choices import DeadlineKind, DeadlineStatus
 from teams.choices import RosterStatus
@@ -109,6 +109,13 @@ class Deadline:
                 "rotation": self.rotation,
                 "supporter": self.label,
             }
+        if self.kind == DeadlineKind.ROSTER_FORWARD:
+            return _("市州汇总上报名单：%(recipient)s %(year)s年第%(rotation)s批（%(supporter)s）") % {
+                "recipient": self.recipient,
+                "year": self.year,
+                "rotation": self.rotation,
+                "supporter": self.label,
+            }
         if self.kind == DeadlineKind.END_APPRAISAL:
             return _("期满书面考核：%(person)s（%(recipient)s）") % {
                 "person": self.label,
@@ -137,6 +144,8 @@ class Deadline:
             if self.target_id:
                 return reverse("teams:roster_detail", args=[self.target_id])
             return reverse("teams:roster_list")
+        if self.kind == DeadlineKind.ROSTER_FORWARD:
+            return reverse("teams:roster_queue")
         if self.kind == DeadlineKind.END_APPRAISAL:
             return reverse("assessments:end_appraisals")
         if self.kind == DeadlineKind.MONTHLY_ASSESSMENT:
@@ -230,6 +239,40 @@ def _rosters(user: AnyUser, first: dt.date, last: dt.date) -> QuerySet[Any]:
         d_year=F("year"),
         d_rotation=F("rotation"),
         d_target=Subquery(latest),
+    )
+
+
+def _forwards(user: AnyUser, first: dt.date, last: dt.date) -> QuerySet[Any]:
+    """ROSTER_FILED, the city's part: an out-of-province supporter's roster is collected and forwarded by the
+    recipient's city (市州汇总后统一报省) before the rotation starts, like the supporter's own submission."""
+    day_before = ExpressionWrapper(F("start_date") - Value(1), output_field=DateField())
+    forwarded = Roster.objects.filter(team=OuterRef("pk"), supporter=OuterRef("d_hospital")).filter(
+        Q(forwarded_at__isnull=False) | Q(status=RosterStatus.FILED)
+    )
+    qs = (
+        Team.objects.for_user(user)
+        .filter(pairing__status=PairingStatus.ACTIVE)
+        # The filter and the annotations share one join: one row per out-of-province supporter of a rotation.
+        .filter(pairing__supporters__hospital__origin=HospitalOrigin.OTHER_PROVINCE)
+        .annotate(
+            d_hospital=F("pairing__supporters__hospital_id"),
+            d_label=F("pairing__supporters__hospital__name"),
+            d_due=day_before,
+        )
+        .filter(d_due__range=(first, last))
+    )
+    return _cols(
+        qs,
+        d_kind=Value(DeadlineKind.ROSTER_FORWARD.value, output_field=CharField()),
+        d_a=F("pk"),
+        d_b=F("d_hospital"),
+        d_done=Exists(forwarded),
+        d_program=F("pairing__program_id"),
+        d_pairing=F("pairing_id"),
+        d_recipient=F("pairing__recipient__name"),
+        d_year=F("year"),
+        d_rotation=F("rotation"),
+        d_target=_NULL_INT,
     )
 
 
@@ -397,6 +440,8 @@ def deadlines_for(
         parts.append(_agreements(user, lo, last))
     if DeadlineKind.ROSTER in wanted:
         parts.append(_rosters(user, lo, last))
+    if DeadlineKind.ROSTER_FORWARD in wanted:
+        parts.append(_forwards(user, lo, last))
     if DeadlineKind.END_APPRAISAL in wanted:
         parts.append(_end_appraisals(user, lo, last, programs))
     if DeadlineKind.MILESTONE in wanted:

@@ -50,6 +50,7 @@ SYSTEM: Any = _System()
 SHORT = {
     DeadlineKind.AGREEMENT: gettext_noop("三方协议"),
     DeadlineKind.ROSTER: gettext_noop("派驻名单"),
+    DeadlineKind.ROSTER_FORWARD: gettext_noop("名单汇总上报"),
     DeadlineKind.MONTHLY_ASSESSMENT: gettext_noop("月考核"),
     DeadlineKind.END_APPRAISAL: gettext_noop("期满书面考核"),
     DeadlineKind.MILESTONE: gettext_noop("协议事项"),
@@ -99,18 +100,28 @@ def _audiences(items: list[tuple[Deadline, str]]) -> dict[str, _Audience]:
             "pk", "recipient__city_id", "program__province_id"
         )
     }
-    hospitals, cities, provinces = set(), set(), set()
-    wants: dict[str, tuple[int, int | None, int | None]] = {}
+    hospitals: set[int] = set()
+    cities: set[int] = set()
+    provinces: set[int] = set()
+    wants: dict[str, tuple[int | None, int | None, int | None]] = {}
     for d, stage in items:
-        city, province = places.get(d.pairing_id, (None, None))
-        hospitals.add(d.hospital_id)
-        city = city if stage in (OVERDUE, ESCALATED) else None
-        province = province if stage == ESCALATED else None
-        if city:
-            cities.add(city)
-        if province:
-            provinces.add(province)
-        wants[d.key] = (d.hospital_id, city, province)
+        place_city, place_province = places.get(d.pairing_id, (None, None))
+        hospital: int | None
+        if d.kind == DeadlineKind.ROSTER_FORWARD:
+            # The city's own step (市州汇总上报): the city hears it first, the province when it is late.
+            hospital = None
+            city = place_city if stage != ESCALATED else None
+            province = place_province if stage in (OVERDUE, ESCALATED) else None
+        elif stage == ESCALATED:  # the hospital and the city already heard "overdue"
+            hospital, city, province = None, None, place_province
+        else:
+            hospital = d.hospital_id
+            city = place_city if stage == OVERDUE else None
+            province = None
+        for value, bucket in ((hospital, hospitals), (city, cities), (province, provinces)):
+            if value is not None:
+                bucket.add(value)
+        wants[d.key] = (hospital, city, province)
     by_hospital: dict[int, set[int]] = defaultdict(set)
     by_city: dict[int, set[int]] = defaultdict(set)
     by_province: dict[int, set[int]] = defaultdict(set)
@@ -143,11 +154,10 @@ def _audiences(items: list[tuple[Deadline, str]]) -> dict[str, _Audience]:
     out: dict[str, _Audience] = {}
     for key, (hospital, city, province) in wants.items():
         audience = _Audience()
-        # An escalated item goes to the province; the hospital and city already heard "overdue".
-        if province is None:
+        if hospital is not None:
             audience.users |= by_hospital[hospital]
             audience.robots |= robots_h[hospital]
-        if city is not None and province is None:
+        if city is not None:
             audience.users |= by_city[city]
             audience.robots |= robots_c[city]
         if province is not None:

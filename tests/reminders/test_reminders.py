@@ -196,3 +196,26 @@ def test_reminder_text_in_english(live: Any, today: dt.date) -> None:
     )
     with translation.override("en"):
         assert reminder_title(item, today=today).startswith("Rosters due in 3 days: Roster: ")
+
+
+def test_out_of_province_roster_the_city_forwards_it(live: Any, today: dt.date) -> None:
+    # given supporter A comes from Tianjin: its roster goes through city A (市州汇总后统一报省)
+    live.supporter_a.origin, live.supporter_a.origin_region = "other_province", "天津市"
+    live.supporter_a.save()
+
+    def forwards(name: str) -> list[Any]:
+        items = deadlines_for(live.users[name], first=today, last=today + dt.timedelta(days=30), today=today)
+        return [d for d in items if d.kind == "roster_forward"]
+
+    (city_item,) = forwards("city_a")
+    assert city_item.due == dt.date(2026, 9, 24) and city_item.url == "/teams/rosters/queue/"
+    assert forwards("city_b") == []
+    reminders_send_due()
+    (title,) = _titles(live.users["city_a"])
+    assert "名单汇总上报 3 天后截止" in title and live.recipient_a.name in title
+    assert len(_titles(live.users["charlie"])) == 1  # his own submission
+    assert _titles(live.users["city_b"]) == [] and _titles(live.users["province"]) == []
+    # when it is late, the province hears of the city's step
+    with time_machine.travel(dt.datetime(2026, 9, 26, 2, 0, tzinfo=dt.UTC), tick=False):
+        reminders_send_due()
+    assert any("名单汇总上报 已逾期 2 天" in t for t in _titles(live.users["province"]))

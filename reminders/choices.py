@@ -7,6 +7,7 @@ class DeadlineKind(models.TextChoices):
     ROSTER = "roster", _("派驻名单提交")
     ROSTER_FORWARD = "roster_forward", _("市州汇总上报名单")
     MONTHLY_ASSESSMENT = "monthly", _("月考核")
+    SPOT_CHECKS = "spot_checks", _("在岗抽查")
     END_APPRAISAL = "end_appraisal", _("期满书面考核")
     MILESTONE = "milestone", _("协议事项节点")
 

@@ -39,7 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg2.extras import DateRange as PgDateRange
 
-from assessments.models import EndOfStintAppraisal, MonthlyAssessment
+from assessments.models import EndOfStintAppraisal, MonthlyAssessment, SpotCheck
 from core.access import AnyUser
 from pairings.choices import AgreementKind, HospitalOrigin, ItemStatus, PairingStatus
 from pairings.models import Agreement, AgreementItem, PairingSupporter, Program
@@ -127,6 +127,13 @@ class Deadline:
                 "year": self.year,
                 "month": self.rotation,
             }
+        if self.kind == DeadlineKind.SPOT_CHECKS:
+            return _("在岗抽查：%(recipient)s %(year)s年%(month)s月（%(supporter)s）") % {
+                "recipient": self.recipient,
+                "year": self.year,
+                "month": self.rotation,
+                "supporter": self.label,
+            }
         if self.kind == DeadlineKind.MILESTONE:
             return _("协议事项：%(item)s（%(recipient)s）") % {
                 "item": self.label,
@@ -150,6 +157,8 @@ class Deadline:
             return reverse("assessments:end_appraisals")
         if self.kind == DeadlineKind.MONTHLY_ASSESSMENT:
             return reverse("assessments:monthly_assessments")
+        if self.kind == DeadlineKind.SPOT_CHECKS:
+            return reverse("assessments:spot_checks")
         return reverse("pairings:detail", args=[self.pairing_id])
 
 
@@ -366,6 +375,67 @@ def _monthly(user: AnyUser, first: dt.date, last: dt.date, programs: dict[int, A
     return parts
 
 
+def _spot_checks(
+    user: AnyUser, first: dt.date, last: dt.date, programs: dict[int, Any]
+) -> list[QuerySet[Any]]:
+    """SPOT_CHECKS: the supporter organises ``spot_checks_per_month`` phone spot checks of each of its people
+    on site in a month, by the month's last day. One item per pairing, supporter and month; done when nobody
+    of that supporter on site is left with fewer checks. Only programs that set the parameter (Bozhou: 3)."""
+    wanted = {pid: int(p.spot_checks_per_month) for pid, p in programs.items() if p.spot_checks_per_month}
+    parts: list[QuerySet[Any]] = []
+    if not wanted:
+        return parts
+    month = first.replace(day=1)
+    while month <= last:
+        nxt = _next_month(month)
+        month_end = nxt - ONE_DAY
+        if first <= month_end <= last:
+            checks = (
+                SpotCheck.objects.filter(
+                    deployment=OuterRef("pk"), checked_at__date__range=(month, month_end)
+                )
+                .order_by()
+                .values("deployment")
+                .annotate(n=Count("pk"))
+                .values("n")
+            )
+            required = Case(
+                *[When(team__pairing__program_id=pid, then=Value(n)) for pid, n in wanted.items()],
+                output_field=IntegerField(),
+            )
+            qs = (
+                Deployment.objects.for_user(user)
+                .filter(
+                    period__overlap=PgDateRange(month, month_end, "[]"),
+                    team__pairing__program_id__in=list(wanted),
+                    team__pairing__status=PairingStatus.ACTIVE,
+                )
+                .annotate(checks=Coalesce(Subquery(checks), 0), required=required)
+                .values("team__pairing_id", "supporter_id")  # group by pairing and supporter
+                .annotate(missing=Count("pk", filter=Q(checks__lt=F("required"))))
+            )
+            parts.append(
+                _cols(
+                    qs,
+                    d_kind=Value(DeadlineKind.SPOT_CHECKS.value, output_field=CharField()),
+                    d_a=F("team__pairing_id"),
+                    d_b=Value(month.year * 100 + month.month, output_field=IntegerField()),
+                    d_due=Value(month_end, output_field=DateField()),
+                    d_done=Case(When(missing=0, then=True), default=False, output_field=BooleanField()),
+                    d_program=F("team__pairing__program_id"),
+                    d_pairing=F("team__pairing_id"),
+                    d_hospital=F("supporter_id"),
+                    d_recipient=F("team__pairing__recipient__name"),
+                    d_label=F("supporter__name"),
+                    d_year=Value(month.year, output_field=IntegerField()),
+                    d_rotation=Value(month.month, output_field=IntegerField()),
+                    d_target=F("missing"),
+                )
+            )
+        month = nxt
+    return parts
+
+
 def _milestones(user: AnyUser, first: dt.date, last: dt.date) -> QuerySet[Any]:
     """Agreement items' milestones (年度目标、节点、任务): the agreement's supporter answers for them."""
     qs = AgreementItem.objects.for_user(user).filter(
@@ -448,6 +518,8 @@ def deadlines_for(
         parts.append(_milestones(user, lo, last))
     if DeadlineKind.MONTHLY_ASSESSMENT in wanted:
         parts.extend(_monthly(user, lo, last, programs))
+    if DeadlineKind.SPOT_CHECKS in wanted:
+        parts.extend(_spot_checks(user, lo, last, programs))
     if not parts:
         return []
     union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]

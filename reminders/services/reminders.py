@@ -52,6 +52,7 @@ SHORT = {
     DeadlineKind.ROSTER: gettext_noop("派驻名单"),
     DeadlineKind.ROSTER_FORWARD: gettext_noop("名单汇总上报"),
     DeadlineKind.MONTHLY_ASSESSMENT: gettext_noop("月考核"),
+    DeadlineKind.SPOT_CHECKS: gettext_noop("在岗抽查"),
     DeadlineKind.END_APPRAISAL: gettext_noop("期满书面考核"),
     DeadlineKind.MILESTONE: gettext_noop("协议事项"),
 }

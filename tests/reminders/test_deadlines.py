@@ -168,3 +168,30 @@ def test_monthly_assessments_due_on_the_programs_day_of_the_next_month(live: Any
     )
     # bob (recipient B) sees nothing of A's
     assert _of(live.users["bob"], DeadlineKind.MONTHLY_ASSESSMENT, today) == []
+
+
+def test_spot_checks_of_the_month_by_the_supporter_when_the_program_sets_them(
+    live: Any, today: dt.date
+) -> None:
+    # given two of supporter A's people on site in September 2026
+    first = f.DeploymentFactory(
+        team=live.team_a, planned_start=dt.date(2026, 3, 1), planned_end=dt.date(2026, 9, 30)
+    )
+    second = f.DeploymentFactory(
+        team=live.team_a, planned_start=dt.date(2026, 9, 1), planned_end=dt.date(2027, 2, 28)
+    )
+    charlie = live.users["charlie"]
+    assert _of(charlie, DeadlineKind.SPOT_CHECKS, today) == []  # Gansu: the rule is off
+    live.program.params = {"spot_checks_per_month": 2}
+    live.program.save()
+    for dep, n in ((first, 2), (second, 1)):
+        for day in range(n):
+            dep.spot_checks.create(checked_at=dt.datetime(2026, 9, 3 + day, 2, tzinfo=dt.UTC), reached=True)
+    september = [d for d in _of(charlie, DeadlineKind.SPOT_CHECKS, today) if d.rotation == 9]
+    (item,) = september
+    assert (item.due, item.status, item.target_id) == (dt.date(2026, 9, 30), DeadlineStatus.UPCOMING, 1)
+    assert item.hospital_id == live.supporter_a.pk and "在岗抽查" in item.title
+    second.spot_checks.create(checked_at=dt.datetime(2026, 9, 10, 2, tzinfo=dt.UTC), reached=False)
+    (item,) = [d for d in _of(charlie, DeadlineKind.SPOT_CHECKS, today) if d.rotation == 9]
+    assert item.status == DeadlineStatus.DONE
+    assert _of(live.users["bob"], DeadlineKind.SPOT_CHECKS, today) == []

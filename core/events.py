@@ -49,7 +49,19 @@ ROSTER_FILED = "roster_filed"  # teams.Roster: filed (备案)
 FINDING_OPENED = "finding_opened"  # assessments.Finding: a new open finding on a hospital
 RESULTS_PUBLISHED = "results_published"  # pairings.Program: annual appraisal results published
 REPORT_READY = "report_ready"  # assessments.ReportFile: a requested report finished
-NOTICES = frozenset({ROSTER_RETURNED, ROSTER_FILED, FINDING_OPENED, RESULTS_PUBLISHED, REPORT_READY})
+RECTIFICATION_ASSIGNED = "rectification_assigned"  # assessments.Rectification: assigned to a hospital
+RECTIFICATION_ANSWERED = "rectification_answered"  # assessments.Rectification: the hospital answered
+NOTICES = frozenset(
+    {
+        ROSTER_RETURNED,
+        ROSTER_FILED,
+        FINDING_OPENED,
+        RESULTS_PUBLISHED,
+        REPORT_READY,
+        RECTIFICATION_ASSIGNED,
+        RECTIFICATION_ANSWERED,
+    }
+)
 
 
 class NoticeHandler(Protocol):

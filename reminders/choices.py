@@ -10,6 +10,7 @@ class DeadlineKind(models.TextChoices):
     SPOT_CHECKS = "spot_checks", _("在岗抽查")
     END_APPRAISAL = "end_appraisal", _("期满书面考核")
     MILESTONE = "milestone", _("协议事项节点")
+    RECTIFICATION = "rectification", _("限期整改")
 
 
 class DeadlineStatus(models.TextChoices):

@@ -39,7 +39,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg2.extras import DateRange as PgDateRange
 
-from assessments.models import EndOfStintAppraisal, MonthlyAssessment, SpotCheck
+from assessments.choices import RectificationStatus
+from assessments.models import EndOfStintAppraisal, MonthlyAssessment, Rectification, SpotCheck
 from core.access import AnyUser
 from pairings.choices import AgreementKind, HospitalOrigin, ItemStatus, PairingStatus
 from pairings.models import Agreement, AgreementItem, PairingSupporter, Program
@@ -134,6 +135,11 @@ class Deadline:
                 "month": self.rotation,
                 "supporter": self.label,
             }
+        if self.kind == DeadlineKind.RECTIFICATION:
+            return _("限期整改：%(item)s（%(recipient)s）") % {
+                "item": self.label[:60],
+                "recipient": self.recipient,
+            }
         if self.kind == DeadlineKind.MILESTONE:
             return _("协议事项：%(item)s（%(recipient)s）") % {
                 "item": self.label,
@@ -159,6 +165,8 @@ class Deadline:
             return reverse("assessments:monthly_assessments")
         if self.kind == DeadlineKind.SPOT_CHECKS:
             return reverse("assessments:spot_checks")
+        if self.kind == DeadlineKind.RECTIFICATION:
+            return reverse("assessments:rectification_detail", args=[self.target_id])
         return reverse("pairings:detail", args=[self.pairing_id])
 
 
@@ -436,6 +444,33 @@ def _spot_checks(
     return parts
 
 
+def _rectifications(user: AnyUser, first: dt.date, last: dt.date) -> QuerySet[Any]:
+    """限期整改: the responsible hospital answers a rectification by its due date (sent back: again)."""
+    qs = Rectification.objects.for_user(user).filter(
+        due_date__range=(first, last), pairing__status=PairingStatus.ACTIVE
+    )
+    return _cols(
+        qs,
+        d_kind=Value(DeadlineKind.RECTIFICATION.value, output_field=CharField()),
+        d_a=F("pk"),
+        d_b=Value(0, output_field=IntegerField()),
+        d_due=F("due_date"),
+        d_done=Case(
+            When(status__in=[RectificationStatus.ANSWERED, RectificationStatus.ACCEPTED], then=True),
+            default=False,
+            output_field=BooleanField(),
+        ),
+        d_program=F("program_id"),
+        d_pairing=F("pairing_id"),
+        d_hospital=F("hospital_id"),
+        d_recipient=F("pairing__recipient__name"),
+        d_label=Cast("instruction", CharField()),
+        d_year=_NULL_INT,
+        d_rotation=_NULL_INT,
+        d_target=F("pk"),
+    )
+
+
 def _milestones(user: AnyUser, first: dt.date, last: dt.date) -> QuerySet[Any]:
     """Agreement items' milestones (年度目标、节点、任务): the agreement's supporter answers for them."""
     qs = AgreementItem.objects.for_user(user).filter(
@@ -516,6 +551,8 @@ def deadlines_for(
         parts.append(_end_appraisals(user, lo, last, programs))
     if DeadlineKind.MILESTONE in wanted:
         parts.append(_milestones(user, lo, last))
+    if DeadlineKind.RECTIFICATION in wanted:
+        parts.append(_rectifications(user, lo, last))
     if DeadlineKind.MONTHLY_ASSESSMENT in wanted:
         parts.extend(_monthly(user, lo, last, programs))
     if DeadlineKind.SPOT_CHECKS in wanted:

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments.models import Finding, ReportFile
+from assessments.models import Finding, Rectification, ReportFile
 from core import events
 from core.roles import Role
 from core.tasks import enqueue_on_commit, task_named
@@ -118,6 +118,22 @@ def _reports(ids: list[int], stamp: str) -> list[Message]:
     return out
 
 
+def _rectifications(notice: str, ids: list[int], stamp: str) -> list[Message]:
+    rows = list(Rectification.objects.filter(pk__in=ids).select_related("pairing__recipient", "hospital"))
+    people = _coordinators({r.hospital_id for r in rows})
+    out: list[Message] = []
+    for r in rows:
+        url = reverse("assessments:rectification_detail", args=[r.pk])
+        if notice == events.RECTIFICATION_ASSIGNED:
+            title = _("限期整改：%(hospital)s，期限 %(due)s") % {"hospital": r.hospital, "due": r.due_date}
+            users = people[r.hospital_id]
+        else:
+            title = _("整改已答复：%(hospital)s") % {"hospital": r.hospital}
+            users = {r.assigned_by_id}
+        out.append((f"{notice}:{r.pk}:{stamp}", title, r.instruction[:500], url, users))
+    return out
+
+
 def handle_notice(*, notice: str, object_ids: list[int], actor_id: int | None) -> None:
     """Write the inbox messages and claim the e-mails in the caller's transaction; send after commit."""
     stamp = timezone.now().strftime("%Y%m%d%H%M%S%f")
@@ -127,6 +143,8 @@ def handle_notice(*, notice: str, object_ids: list[int], actor_id: int | None) -
         messages = _findings(object_ids, stamp)
     elif notice == events.RESULTS_PUBLISHED:
         messages = _results(object_ids, stamp)
+    elif notice in (events.RECTIFICATION_ASSIGNED, events.RECTIFICATION_ANSWERED):
+        messages = _rectifications(notice, object_ids, stamp)
     else:
         messages = _reports(object_ids, stamp)
     everyone = set().union(*(m[4] for m in messages)) if messages else set()

@@ -55,6 +55,7 @@ SHORT = {
     DeadlineKind.SPOT_CHECKS: gettext_noop("在岗抽查"),
     DeadlineKind.END_APPRAISAL: gettext_noop("期满书面考核"),
     DeadlineKind.MILESTONE: gettext_noop("协议事项"),
+    DeadlineKind.RECTIFICATION: gettext_noop("限期整改"),
 }
 
 

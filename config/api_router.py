@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("teams.api.urls")),
     path("", include("training.api.urls")),
     path("", include("assessments.api.urls")),
+    path("", include("reminders.api.urls")),
 ]

@@ -13,7 +13,7 @@ import dataclasses
 import logging
 from typing import Any
 
-from celery import Task, shared_task
+from celery import Task, current_app, shared_task
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -107,6 +107,19 @@ def send_or_defer(
         return ticket
     ticket.sent, ticket.task_id = True, result.id
     return ticket
+
+
+def task_named(name: str) -> Task:
+    """The registered Celery task called ``name``.
+
+    Services start their app's tasks by name, so a services module never imports its tasks module (the
+    tasks import the services they wrap). The registry is filled by autodiscovery on first use.
+    """
+    if name not in current_app.tasks:
+        # Outside a worker no app's tasks module is imported yet: autodiscovery runs on this call.
+        current_app.loader.import_default_modules()
+    task: Task = current_app.tasks[name]
+    return task
 
 
 def enqueue_on_commit(task: Any, *args: Any, **kwargs: Any) -> Enqueued:

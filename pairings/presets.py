@@ -50,6 +50,10 @@ class RuleParams:
     weak_specialties_max: int | None = None
     quarterly_review: bool = False
     midterm_evaluation: bool = False
+    # Deadlines and reminders (reminders app): monthly assessments of a month are due on this day of the next
+    # month; reminders go out this many days before a due date (and once more when it is overdue).
+    monthly_assessment_due_day: int = 10
+    reminder_days: tuple[int, ...] = (7, 1)
 
     @classmethod
     def field_names(cls) -> set[str]:
@@ -63,11 +67,14 @@ class RuleParams:
             raise ValueError(f"unknown rule parameters: {', '.join(sorted(unknown))}")
         if "leader_posts" in data:
             data["leader_posts"] = tuple(data["leader_posts"])
+        if "reminder_days" in data:
+            data["reminder_days"] = tuple(sorted({int(d) for d in data["reminder_days"]}, reverse=True))
         return cls(**data)
 
     def to_json(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
         out["leader_posts"] = list(self.leader_posts)
+        out["reminder_days"] = list(self.reminder_days)
         return out
 
     def team_min_for(self, *, is_tcm: bool) -> int | None:

@@ -34,6 +34,7 @@ from assessments.models import (
 from assessments.reports.figures import FIGURE_LABELS, pairing_figures
 from assessments.services.certificates import certificate_issue_if_eligible
 from assessments.services.monthly import monthly_outcome
+from core import events
 from core.access import User
 from core.permissions import is_province_staff, is_recipient_coordinator, is_supporter_coordinator
 from pairings.models import PairingSupporter, Program
@@ -456,9 +457,12 @@ def annual_appraisal_publish(*, user: User, program: Program, year: int, expecte
         AnnualAppraisal.objects.filter(
             pairing__program=program, year=year, status=AppraisalStatus.PUBLISHED, pairing_id__in=revised
         ).update(status=AppraisalStatus.SUPERSEDED, updated_at=now)
-        return AnnualAppraisal.objects.filter(pk__in=[d.pk for d in drafts]).update(
+        count = AnnualAppraisal.objects.filter(pk__in=[d.pk for d in drafts]).update(
             status=AppraisalStatus.PUBLISHED, published_at=now, published_by=user, updated_at=now
         )
+        if count:
+            events.notice(events.RESULTS_PUBLISHED, object_ids=[program.pk], actor_id=user.pk)
+        return count
 
 
 def supporters_for_review(

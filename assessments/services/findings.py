@@ -26,6 +26,7 @@ from assessments.choices import FindingStatus, JobStatus, RunTrigger
 from assessments.models import Finding, RuleRun
 from assessments.rules.base import Draft, RuleContext, all_rules
 from assessments.rules.messages import SOURCE_LANGUAGE
+from core import events
 from core.access import User, get_membership, is_global
 from core.jobs.services import job_execute, job_start
 from core.roles import Role
@@ -108,9 +109,9 @@ up AS (
         -- (again) open
         status = CASE WHEN f.status IN ('waived', 'rectified') THEN f.status ELSE 'open' END,
         resolved_at = CASE WHEN f.status IN ('waived', 'rectified') THEN f.resolved_at ELSE NULL END
-    RETURNING f.fingerprint, f.rule_code, f.status
+    RETURNING f.id, f.fingerprint, f.rule_code, f.status
 )
-SELECT fingerprint, rule_code FROM up
+SELECT id, fingerprint, rule_code FROM up
 """
 
 # The statuses before the upsert, read first: joining them into the upsert's result was planned as a nested
@@ -196,9 +197,13 @@ def findings_persist(
             cur.execute(_BEFORE, params)
             before = dict(cur.fetchall())
             cur.execute(_UPSERT, {**params, "rows": json.dumps(list(rows.values()), ensure_ascii=False)})
-            for fingerprint, code in cur.fetchall():
+            opened: list[int] = []
+            for finding_id, fingerprint, code in cur.fetchall():
                 if before.get(fingerprint) in (None, FindingStatus.RESOLVED):
                     counts[code]["new"] += 1
+                    opened.append(finding_id)
+            # The hospitals concerned hear about new (and reopened) findings: one notice for the whole run.
+            events.notice(events.FINDING_OPENED, object_ids=opened)
         cur.execute(_RESOLVE, params)
         for (code,) in cur.fetchall():
             counts[code]["resolved"] += 1

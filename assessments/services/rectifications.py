@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from assessments.choices import FindingStatus, RectificationStatus
 from assessments.evidence_files import MAX_FILES_PER_ANSWER, sniff_evidence
 from assessments.models import Finding, Rectification, RectificationAnswer, RectificationEvidence
+from core import events
 from core.access import User, is_global
 from core.permissions import is_city_staff, is_province_staff, own_hospital_id
 from core.roles import Role
@@ -115,6 +116,7 @@ def rectification_assign(
             assigned_by=user,
         )
         rectification.findings.set(locked)
+        events.notice(events.RECTIFICATION_ASSIGNED, object_ids=[rectification.pk], actor_id=user.pk)
     return rectification
 
 
@@ -150,6 +152,7 @@ def rectification_answer(
             )
         locked.status = RectificationStatus.ANSWERED
         locked.save(update_fields=["status", "updated_at"])
+        events.notice(events.RECTIFICATION_ANSWERED, object_ids=[locked.pk], actor_id=user.pk)
     return answer
 
 

@@ -21,6 +21,7 @@ from assessments.choices import JobStatus, ReportKind
 from assessments.models import ReportFile
 from assessments.reports.provincial import build_provincial_pdf
 from assessments.reports.workbook import build_annual_workbook, build_evaluation_workbook
+from core import events
 from core.access import User
 from core.jobs.services import job_execute, job_start
 from core.permissions import is_province_staff
@@ -106,5 +107,6 @@ def _build(report: ReportFile) -> None:
             report.progress = 100
             report.finished_at = timezone.now()
             report.save(update_fields=["file", "status", "progress", "finished_at"])
+            events.notice(events.REPORT_READY, object_ids=[report.pk])
     finally:
         os.unlink(tmp)

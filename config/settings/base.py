@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "training",
     "teams",
     "assessments",
+    "reminders",
     "web",
 ]
 
@@ -90,6 +91,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "web.nav.navigation",
+                "reminders.context_processors.inbox",
             ],
         },
     },
@@ -345,7 +347,31 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "assessments.rules.sweep_active_programs",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Deadline reminders (reminders.tasks): due-soon and overdue items, then the channels' retries.
+    "reminders-sweep": {"task": "reminders.tasks.send_due_reminders", "schedule": crontab(minute=15)},
+    "reminders-retry": {"task": "reminders.tasks.retry_failed_deliveries", "schedule": 300.0},
 }
+# Outgoing mail (reminders): EMAIL_URL such as smtp+tls://user:password@smtp.example.org:587.
+vars().update(env.email("EMAIL_URL", default="smtp://localhost:25"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="对口帮扶管理平台 <noreply@localhost>")
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+
+# Deadlines and reminders (reminders app; docs/operations.md "Reminders").
+REMINDERS_SITE_URL = env("REMINDERS_SITE_URL", default="http://localhost:8000")
+REMINDERS_MAIL_DOMAIN = env("REMINDERS_MAIL_DOMAIN", default="reminders.localhost")
+# A due date on a weekend or public holiday moves to the next working day (顺延).
+REMINDERS_HOLIDAY_SHIFT = env.bool("REMINDERS_HOLIDAY_SHIFT", default=True)
+# Overdue items go to the city at once and to the province after this many days.
+REMINDERS_ESCALATE_PROVINCE_DAYS = env.int("REMINDERS_ESCALATE_PROVINCE_DAYS", default=7)
+# The hour (local time) from which the sweep sends each digest user their one daily e-mail.
+REMINDERS_DIGEST_HOUR = env.int("REMINDERS_DIGEST_HOUR", default=8)
+REMINDERS_MAX_ATTEMPTS = env.int("REMINDERS_MAX_ATTEMPTS", default=8)
+# A delivery still pending this long after its claim belonged to a worker that died: the retry sends it.
+REMINDERS_STALE_SECONDS = env.int("REMINDERS_STALE_SECONDS", default=600)
+# Empty: the robots' public endpoints. Set for a private gateway ({token} / {key} are filled in).
+REMINDERS_DINGTALK_ENDPOINT = env("REMINDERS_DINGTALK_ENDPOINT", default="")
+REMINDERS_WECOM_ENDPOINT = env("REMINDERS_WECOM_ENDPOINT", default="")
+
 # Seconds an event-triggered pairing recheck waits so a burst of edits makes one run.
 RULES_RECHECK_DELAY = env.int("RULES_RECHECK_DELAY", default=30)
 

@@ -234,6 +234,7 @@ def roster_return(*, user: User, roster: Roster, comment: str) -> Roster:
         roster.decided_by = user
         roster.comment = comment.strip()
         roster.save(update_fields=["status", "decided_at", "decided_by", "comment", "updated_at"])
+        events.notice(events.ROSTER_RETURNED, object_ids=[roster.pk], actor_id=user.pk)
     return roster
 
 
@@ -251,6 +252,7 @@ def roster_file(*, user: User, roster: Roster, comment: str = "") -> Roster:
             _sync_deployments(roster)
             # Filing changes the pairing's deployments: re-check its rules (queued on commit, coalesced).
             events.pairing_changed(pairing_id=roster.team.pairing_id, reason=f"roster {roster.pk} filed")
+            events.notice(events.ROSTER_FILED, object_ids=[roster.pk], actor_id=user.pk)
     except IntegrityError as exc:
         raise RosterError(_("备案失败：名单中有人员与其他派驻时间重叠。")) from exc
     return roster

@@ -206,7 +206,7 @@ def training_overview(*, user: Any, year: int) -> TrainingOverview:
     out = TrainingOverview(year=year)
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     programs = {p.pk: p.rules for p in Program.objects.for_user(user)}
-    by_months: dict[int, list[int]] = defaultdict(list)
+    by_months: dict[int | None, list[int]] = defaultdict(list)
     quota: dict[int, int] = {}
     for pk, rules in programs.items():
         if rules.training_quota:
@@ -214,13 +214,15 @@ def training_overview(*, user: Any, year: int) -> TrainingOverview:
             quota[pk] = rules.training_quota
     rows: list[TrainingRow] = []
     for months, program_ids in by_months.items():
-        stints = (
-            TraineeStint.objects.filter(
-                pairing=OuterRef("pk"), is_free=True, start_date__gte=start, start_date__lte=end
+        stints = TraineeStint.objects.filter(
+            pairing=OuterRef("pk"), is_free=True, start_date__gte=start, start_date__lte=end
+        )
+        if months is not None:  # no minimum stint length (Gansu): every free stint counts
+            stints = stints.annotate(min_end=AddMonths(F("start_date"), months)).filter(
+                end_date__gte=F("min_end") - DAY
             )
-            .annotate(min_end=AddMonths(F("start_date"), months))
-            .filter(end_date__gte=F("min_end") - DAY)
-            .order_by()
+        stints = (
+            stints.order_by()
             .values("pairing")
             .annotate(n=Count("pk"))
             .values("n")

@@ -12,7 +12,7 @@ from django.db import transaction
 from .access import get_membership, is_global
 from .choices import HospitalRole, ProgramPreset, Role
 from .models import Hospital, Pairing, PairingSupporter, Program, Province
-from .presets import PRESET_DEADLINES, PRESETS, RuleParams
+from .presets import PRESETS, RuleParams
 
 
 def _require_province_staff(user: Any, province: Province) -> None:
@@ -41,9 +41,12 @@ def program_create(
     _require_province_staff(user, province)
     if preset not in PRESETS:
         raise ValidationError({"preset": f"unknown preset {preset!r}"})
-    merged = {**PRESETS[preset], **(params or {})}
-    RuleParams.from_json(merged)  # raises on unknown parameters before anything is written
-    deadlines = PRESET_DEADLINES.get(preset, {})
+    merged = {**PRESETS[preset].params(), **(params or {})}
+    try:
+        RuleParams.from_json(merged)  # refuses a bad parameter, naming it, before anything is written
+    except ValidationError as exc:
+        raise ValidationError({"params": [m for msgs in exc.message_dict.values() for m in msgs]}) from exc
+    deadlines = PRESETS[preset].deadline_values()
     program = Program(
         province=province,
         code=code,

@@ -156,7 +156,9 @@ def _training(program: Program) -> set[Key]:
     for s in TraineeStint.objects.filter(pairing__program=program).values(
         "pairing__recipient__code", "host__code", "kind", "start_date", "end_date", "is_free"
     ):
-        if s["is_free"] and s["end_date"] >= min_end(s["start_date"], r.training_min_months):
+        if s["is_free"] and (
+            r.training_min_months is None or s["end_date"] >= min_end(s["start_date"], r.training_min_months)
+        ):
             counted[(s["pairing__recipient__code"], s["start_date"].year)] += 1
         if s["kind"] == StintKind.RESIDENCY:
             residency[(s["host__code"], s["start_date"].year)] += 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assessments.models import GradeChange
+from assessments.models import GradeChange, ServiceCapacityAssessment
 from teams.models import ExpertVisitBatch
 from tests import factories as f
 
@@ -287,4 +287,39 @@ def test_grade_is_judged_at_the_program_end_with_grade_history():
     [d] = evaluate(prog, "GRADE_TARGET")
     assert d.evidence["reference_date"] == "2023-12-31"
     GradeChange.objects.create(hospital=p.recipient, grade="2", effective_on=D(2023, 6, 1))
+    assert evaluate(prog, "GRADE_TARGET") == []
+
+
+def capacity(hospital, day, reaches=True):
+    return ServiceCapacityAssessment.objects.create(
+        hospital=hospital, assessed_on=day, standard="basic", reaches_level2=reaches
+    )
+
+
+def test_an_assessed_level2_service_capacity_meets_the_target_without_the_formal_grade():
+    # given an ungraded county hospital assessed on the program's last day as reaching 二级 capacity
+    prog = program()
+    p = pairing(prog)
+    assert p.recipient.grade not in {"2", "2A", "2B", "3", "3A", "3B"}
+    capacity(p.recipient, D(2023, 12, 31))
+    # then the county meets the target
+    assert evaluate(prog, "GRADE_TARGET") == []
+
+
+def test_a_capacity_assessment_after_the_program_end_does_not_count():
+    prog = program()
+    p = pairing(prog)
+    capacity(p.recipient, D(2024, 1, 1))
+    [d] = evaluate(prog, "GRADE_TARGET")
+    assert d.evidence["county_hospitals"][0]["reaches_level2"] is None
+
+
+def test_the_latest_assessment_decides():
+    prog = program()
+    p = pairing(prog)
+    capacity(p.recipient, D(2023, 3, 1), reaches=True)
+    capacity(p.recipient, D(2023, 9, 1), reaches=False)
+    [d] = evaluate(prog, "GRADE_TARGET")
+    assert d.evidence["county_hospitals"][0]["assessed_on"] == "2023-09-01"
+    capacity(p.recipient, D(2023, 11, 1), reaches=True)
     assert evaluate(prog, "GRADE_TARGET") == []

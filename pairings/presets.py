@@ -40,6 +40,8 @@ class RuleParams:
     leader_post: bool = True
     leader_posts: tuple[str, ...] = ("院长", "副院长")
     leader_mgmt_years: int | None = 3
+    # With several supporters, a leader from a partner hospital needs the lead hospital's designation.
+    leader_designation: bool = True
     # MEMBER_CLINICAL_YEARS: years counted from clinical work, or from any work (Bozhou 工作满6年).
     member_clinical_years: int | None = 5
     member_experience_basis: str = "clinical"
@@ -203,6 +205,7 @@ _CHECKS: dict[str, Callable[[Any], str]] = {
     "leader_post": _bool,
     "leader_posts": _list_of(KNOWN_POSTS),
     "leader_mgmt_years": _int(0, 50, optional=True),
+    "leader_designation": _bool,
     "member_clinical_years": _int(0, 50, optional=True),
     "member_experience_basis": _one_of(EXPERIENCE_BASES),
     "member_min_title": _title,
@@ -286,6 +289,7 @@ GANSU_2022 = Preset(
         "leader_post": _g(True, "队长担任受援医院院长或副院长"),
         "leader_posts": _g(("院长", "副院长"), "队长担任受援医院院长或副院长"),
         "leader_mgmt_years": _g(3, "队长具有3年以上管理工作经历"),
+        "leader_designation": _g(True, "多家医院共同帮扶的，由牵头医院确定队长"),
         "member_clinical_years": _g(5, "队员具有5年以上临床工作经历"),
         "member_min_title": _g(2, "队员具有中级及以上职称"),
         "leader_min_stay_months": _g(12, "队长连续派驻时间不少于1年"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assessments.models import GradeChange, ServiceCapacityAssessment
+from assessments.models import CentreProgress, GradeChange, ServiceCapacityAssessment, Specialty
 from teams.models import ExpertVisitBatch
 from tests import factories as f
 
@@ -323,3 +323,42 @@ def test_the_latest_assessment_decides():
     assert d.evidence["county_hospitals"][0]["assessed_on"] == "2023-09-01"
     capacity(p.recipient, D(2023, 11, 1), reaches=True)
     assert evaluate(prog, "GRADE_TARGET") == []
+
+
+# --- CAPACITY_CENTRES -------------------------------------------------------------------------------------
+
+
+def test_capacity_centres_off_by_default():
+    prog = program()
+    pairing(prog)
+    assert evaluate(prog, "CAPACITY_CENTRES") == []
+
+
+def test_dingxi_two_centres_or_key_specialties_by_the_end():
+    # given a Dingxi program ending 2023-12-31; one recipient with a centre built on the last day and a TCM
+    # key specialty, another with one centre only and one centre still being built
+    prog = program(preset="dingxi")
+    ok, short = pairing(prog), pairing(prog)
+    CentreProgress.objects.create(hospital=ok.recipient, centre="chest_pain", status="built",
+                                  achieved_on=D(2023, 12, 31))  # fmt: skip
+    Specialty.objects.create(hospital=ok.recipient, kind="tcm_key", name="针灸科", selected_year=2023,
+                             achieved_on=D(2023, 6, 1))  # fmt: skip
+    CentreProgress.objects.create(hospital=short.recipient, centre="stroke", status="accredited",
+                                  achieved_on=D(2023, 5, 1))  # fmt: skip
+    CentreProgress.objects.create(hospital=short.recipient, centre="trauma", status="building")
+    # then only the second falls short, and only once the program is over
+    assert evaluate(prog, "CAPACITY_CENTRES", as_of=D(2023, 12, 31)) == []
+    [d] = evaluate(prog, "CAPACITY_CENTRES", as_of=D(2024, 1, 1))
+    assert (d.pairing_id, d.evidence["built"], d.evidence["required"]) == (short.pk, 1, 2)
+
+
+def test_a_centre_built_after_the_end_does_not_count_and_weak_specialties_do_not_count():
+    prog = program(preset="dingxi")
+    p = pairing(prog)
+    CentreProgress.objects.create(hospital=p.recipient, centre="ecg", status="built", achieved_on=D(2023, 1, 1))
+    CentreProgress.objects.create(hospital=p.recipient, centre="imaging", status="built",
+                                  achieved_on=D(2024, 1, 1))  # fmt: skip
+    Specialty.objects.create(hospital=p.recipient, kind="weak", name="儿科", selected_year=2023,
+                             achieved_on=D(2023, 6, 1))  # fmt: skip
+    [d] = evaluate(prog, "CAPACITY_CENTRES")
+    assert d.evidence["built"] == 1

@@ -17,7 +17,19 @@ from django.utils.translation import gettext_noop
 from assessments.choices import Severity, SubjectType
 from pairings.presets import RuleParams
 
-from .base import Draft, Rule, RuleContext, register
+from .base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
+
+# Each rotation's composition (派驻至少5名…组成帮扶队): the people deployed on each team that has started.
+COMPOSITION = f"""
+SELECT t.id AS team_id, t.pairing_id, t.year, t.rotation, t.start_date, t.end_date,
+       COUNT(DISTINCT d.staff_id) AS people
+  FROM teams_team t
+  JOIN ({SCOPE_PAIRINGS}) p ON p.id = t.pairing_id
+  LEFT JOIN teams_deployment d ON d.team_id = t.id
+ WHERE t.start_date <= %(as_of)s
+ GROUP BY t.id
+ ORDER BY t.pairing_id, t.start_date, t.id
+"""
 
 
 def merge_violations(
@@ -69,8 +81,11 @@ def _on_site_text(parts: list[Any]) -> str:
 
 @register
 class TeamMinSize(Rule):
-    """TEAM_MIN_SIZE — people on site ≥ ``team_min_size`` on every day of the service period
-    (``team_min_size_tcm`` when the recipient is a TCM hospital; Gansu 5 / TCM 3, Guangdong 5, Bozhou 10).
+    """TEAM_MIN_SIZE — each rotation's team is made up of ≥ ``team_min_size`` people (派驻至少5名…组成帮扶队:
+    the people deployed on the team, judged once the rotation has started; one finding per team), and, as
+    the commission reads it, people on site ≥ the same minimum on every day of the service period (one
+    finding per short interval). ``team_min_size_tcm`` applies when the recipient is a TCM hospital (Gansu
+    5 / TCM 3, Guangdong 5, Hinggan 3; Bozhou's "about 10" is a batch, no minimum).
 
     Days with nobody on site are COVERAGE_GAP's (critical) and are left out here so the same days are not
     reported twice — unless COVERAGE_GAP is switched off, then they count as understaffed too.
@@ -107,6 +122,30 @@ class TeamMinSize(Rule):
                 message=_("%(start)s … %(end)s：在岗 %(n)s 人，最少应为 %(min)s 人（帮扶队人数不足）")
                 % {"start": start, "end": end, "n": _on_site_text(parts), "min": m},
                 evidence=_evidence(parts, minimum=m, tcm=pairing_id in tcm),
+            )
+
+        for row in ctx.fetch(COMPOSITION):
+            m = minimum(row["pairing_id"])
+            if m is None or row["people"] >= m:
+                continue
+            yield self.draft(
+                subject_type=SubjectType.TEAM,
+                subject_id=row["team_id"],
+                team_id=row["team_id"],
+                pairing_id=row["pairing_id"],
+                period_start=row["start_date"],
+                period_end=row["end_date"],
+                key="composition",
+                message=_("%(year)s 年第 %(rotation)s 批帮扶队由 %(n)s 人组成，应至少 %(min)s 人")
+                % {"year": row["year"], "rotation": row["rotation"], "n": row["people"], "min": m},
+                evidence={
+                    "problem": "composition",
+                    "year": row["year"],
+                    "rotation": row["rotation"],
+                    "people": row["people"],
+                    "minimum": m,
+                    "tcm": row["pairing_id"] in tcm,
+                },
             )
 
 

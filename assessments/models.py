@@ -14,8 +14,8 @@ from teams.models import Deployment, Staff, Team
 
 from .choices import (
     AppraisalStatus,
-    Centre,
     CapacityStandard,
+    Centre,
     CentreStatus,
     DonationKind,
     FindingStatus,

@@ -189,7 +189,9 @@ class Program(TimeStamped):
         try:
             self.rules_from(self.params)
         except ValidationError as exc:
-            raise ValidationError({"params": [m for msgs in exc.message_dict.values() for m in msgs]}) from exc
+            raise ValidationError(
+                {"params": [m for msgs in exc.message_dict.values() for m in msgs]}
+            ) from exc
 
     def rules_from(self, params: dict[str, object]) -> RuleParams:
         preset = PRESETS.get(self.preset)

@@ -136,7 +136,7 @@ class RuleParams:
 
 # --- validation of single values -------------------------------------------------------------------------
 # Each check returns a (translated) reason or "" when the value is fine. JSON has no tuples and no dates, so
-# the checks accept what a JSON field or a form can hold and nothing looser: "5" is not 5, "院长" is not a list.
+# the checks accept what a JSON field or a form can hold and nothing looser: "5" is not 5, "院长" is no list.
 
 
 def _int(lo: int, hi: int, *, optional: bool) -> Callable[[Any], str]:
@@ -326,7 +326,9 @@ GUANGDONG_2019 = Preset(
         "member_min_title": Setting(None, GUANGDONG_DOC, _GD_LATER),
         "leader_min_stay_months": Setting(None, GUANGDONG_DOC, _GD_LATER),
         "member_min_stay_months": Setting(None, GUANGDONG_DOC, _GD_LATER),
-        "agreement_parties": Setting(("supporter", "recipient"), GUANGDONG_DOC, "支援医院与受援医院一对一签订协议"),
+        "agreement_parties": Setting(
+            ("supporter", "recipient"), GUANGDONG_DOC, "支援医院与受援医院一对一签订协议"
+        ),
         "expert_visit_batches": Setting(4, GUANGDONG_DOC, "每个支援医院每年派出专家不少于4批次"),
         "expert_visit_person_times": Setting(20, GUANGDONG_DOC, "每个支援医院每年派出专家不少于20人次"),
     },

@@ -214,15 +214,14 @@ def training_overview(*, user: Any, year: int) -> TrainingOverview:
             quota[pk] = rules.training_quota
     rows: list[TrainingRow] = []
     for months, program_ids in by_months.items():
-        stints = TraineeStint.objects.filter(
-            pairing=OuterRef("pk"), is_free=True, start_date__gte=start, start_date__lte=end
-        )
-        if months is not None:  # no minimum stint length (Gansu): every free stint counts
-            stints = stints.annotate(min_end=AddMonths(F("start_date"), months)).filter(
-                end_date__gte=F("min_end") - DAY
-            )
         stints = (
-            stints.order_by()
+            TraineeStint.objects.filter(
+                pairing=OuterRef("pk"), is_free=True, start_date__gte=start, start_date__lte=end
+            )
+            # No minimum stint length (Gansu) is a minimum of 0 months: every free stint counts.
+            .annotate(min_end=AddMonths(F("start_date"), months or 0))
+            .filter(end_date__gte=F("min_end") - DAY)
+            .order_by()
             .values("pairing")
             .annotate(n=Count("pk"))
             .values("n")

@@ -68,11 +68,11 @@ def _month_label(month: dt.date) -> str:
 
 @register
 class SpotChecks(Rule):
-    """SPOT_CHECKS — each supporter organises ≥ ``spot_checks_per_month`` phone on-duty spot checks (在岗抽查)
-    per month of its team (其中支援医院每月至少组织3次电话在岗抽查; off by default, Bozhou 3): counted per team
-    and supporter over the checks on the people it deployed, for every full calendar month inside the span
-    of their deployments. Months are judged once they are over; partial first and last months are not.
-    One finding per team, supporter and month. Severity: minor.
+    """SPOT_CHECKS — each supporter organises ≥ ``spot_checks_per_month`` phone on-duty spot checks
+    (在岗抽查) per month of its team (其中支援医院每月至少组织3次电话在岗抽查; off by default, Bozhou 3).
+    Counted per team and supporter over the checks on the people it deployed, for every full calendar
+    month inside the span of their deployments. Months are judged once they are over; partial first and
+    last months are not. One finding per team, supporter and month. Severity: minor.
     """
 
     code = "SPOT_CHECKS"

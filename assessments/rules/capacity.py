@@ -18,7 +18,8 @@ CENTRES = f"""
 WITH p AS ({SCOPE_PAIRINGS}),
 c AS (
     SELECT cp.hospital_id, COUNT(*) AS n,
-           JSON_AGG(JSON_BUILD_OBJECT('centre', cp.centre, 'on', cp.achieved_on) ORDER BY cp.achieved_on) AS items
+           JSON_AGG(JSON_BUILD_OBJECT('centre', cp.centre, 'on', cp.achieved_on) ORDER BY cp.achieved_on)
+               AS items
       FROM assessments_centreprogress cp JOIN p ON p.recipient_id = cp.hospital_id
      WHERE cp.status IN ('built', 'accredited') AND cp.achieved_on <= LEAST(p.service_end, %(ref)s)
      GROUP BY cp.hospital_id
@@ -46,12 +47,13 @@ SELECT p.id AS pairing_id, p.recipient_id, h.name, LEAST(p.service_end, %(ref)s)
 
 @register
 class CapacityCentres(Rule):
-    """CAPACITY_CENTRES — by the program's end the recipient has built at least ``capacity_centres_min`` of
-    the critical-care centres (胸痛、卒中、创伤、危重孕产妇、危重儿童和新生儿救治中心), the county medical
-    resource centres (影像、心电、病理、检验、消毒供应中心) and, for TCM hospitals, key specialties (中医重点专科)
-    — Dingxi: at least 2 (not all ten); off by default. A centre counts when built or accredited, a
-    specialty when it reached the standard, on or before the end of the pairing's service (or the
-    program's end if earlier). Judged once that day is over. Severity: major.
+    """CAPACITY_CENTRES — by the program's end the recipient has built at least
+    ``capacity_centres_min`` of the critical-care centres (胸痛、卒中、创伤、危重孕产妇、
+    危重儿童和新生儿救治中心), the county medical resource centres (影像、心电、病理、检验、
+    消毒供应中心) and, for TCM hospitals, key specialties (中医重点专科). Dingxi: at least 2, not all
+    ten; off by default. A centre counts when built or accredited, a specialty when it reached the
+    standard, on or before the end of the pairing's service (or the program's end if earlier).
+    Judged once that day is over. Severity: major.
     """
 
     code = "CAPACITY_CENTRES"

@@ -149,7 +149,8 @@ class MemberClinicalYears(_DeploymentRule):
         for row in ctx.fetch(sql, {"n": n}):
             yield self._draft(
                 row,
-                text % {"name": row["name"], "years": row["years"] if row["years"] is not None else "—", "n": n},
+                text
+                % {"name": row["name"], "years": row["years"] if row["years"] is not None else "—", "n": n},
                 years=row["years"],
                 required_years=n,
                 basis="work" if work else "clinical",

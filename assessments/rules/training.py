@@ -76,8 +76,8 @@ def _names(stints: list[dict[str, object]]) -> str:
 @register
 class TrainingQuota(Rule):
     """TRAINING_QUOTA — ≥ ``training_quota`` recipient staff trained free of charge per pairing and year
-    (Gansu 3, 甘卫医政发〔2022〕37号: 每年免费为受援医院培训临床骨干医师或医技人员不少于3名), or over the whole
-    program where ``training_quota_period`` is 'program' (Bozhou: 为每家受援医院培训至少3名).
+    (Gansu 3, 甘卫医政发〔2022〕37号: 每年免费为受援医院培训临床骨干医师或医技人员不少于3名), or over the
+    whole program where ``training_quota_period`` is 'program' (Bozhou: 为每家受援医院培训至少3名).
 
     - a stint counts only if it lasts ≥ ``training_min_months`` months where the preset sets it (Mianyang and
       Hinggan 6, Dingxi 3; Gansu sets none);
@@ -108,7 +108,9 @@ class TrainingQuota(Rule):
         for row in ctx.fetch(QUOTA, extra):
             year, required = row["year"], row["required"]
             if year is None:
-                message = _("帮扶期内（%(start)s … %(end)s）免费培训受援医院人员 %(k)s 人，应不少于 %(n)s 人") % {
+                message = _(
+                    "帮扶期内（%(start)s … %(end)s）免费培训受援医院人员 %(k)s 人，应不少于 %(n)s 人"
+                ) % {
                     "start": row["ps"],
                     "end": row["pe"],
                     "k": row["trained"],

@@ -49,8 +49,8 @@ SELECT y.hospital_id, y.pairing_id, y.recipients, y.year, h.name,
 class ExpertVisits(Rule):
     """EXPERT_VISITS — per **supporter** and (ended) year, across all its recipients in the program
     (每个支援医院每年), ≥ ``expert_visit_batches`` batches and ≥ ``expert_visit_person_times`` person-times of
-    visiting experts (off by default; Guangdong 4 / 20, 粤府办〔2019〕18号 附件1). A batch counts in the year it
-    starts. The message names the minimum that was missed. One finding per supporter and year, attached to
+    visiting experts (off by default; Guangdong 4 / 20, 粤府办〔2019〕18号 附件1). A batch counts in the year
+    it starts. The message names the minimum that was missed. One finding per supporter and year, attached to
     the supporter's first pairing so its coordinator sees it. Program-wide. Severity: minor.
     """
 
@@ -93,6 +93,8 @@ class ExpertVisits(Rule):
                     "person_times": people,
                     "required_batches": b,
                     "required_person_times": pt,
-                    "missed": [k for k, short in (("batches", batches < b), ("person_times", people < pt)) if short],
+                    "missed": [
+                        k for k, short in (("batches", batches < b), ("person_times", people < pt)) if short
+                    ],
                 },
             )

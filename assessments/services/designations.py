@@ -33,7 +33,10 @@ def may_designate_leader(user: Any, pairing: Pairing) -> bool:
     if m.role == Role.PROVINCE_STAFF:
         return m.province_id == pairing.program.province_id
     if m.role == Role.SUPPORTER_COORDINATOR:
-        return pairing.supporters.filter(hospital_id=m.hospital_id, is_lead=True).exists()
+        return (
+            m.hospital_id is not None
+            and pairing.supporters.filter(hospital_id=m.hospital_id, is_lead=True).exists()
+        )
     return False
 
 

@@ -69,9 +69,7 @@ def test_two_supporters_of_one_team_are_judged_apart():
     dep = deployment(prog)
     partner = f.HospitalFactory(province=prog.province)
     dep.team.pairing.supporters.create(hospital=partner, is_lead=False)
-    other = f.DeploymentFactory(
-        team=dep.team, supporter=partner, planned_start=MAR1, planned_end=APR30
-    )
+    other = f.DeploymentFactory(team=dep.team, supporter=partner, planned_start=MAR1, planned_end=APR30)
     checks(dep, D(2023, 3, 10), 3)
     checks(dep, D(2023, 4, 10), 3)
     checks(other, D(2023, 3, 10), 3)

@@ -73,7 +73,10 @@ def test_tcm_recipient_uses_the_tcm_minimum():
     crew(general, 3)
     # then only the general one is short: on site every day, and in its composition
     found = evaluate(prog, "TEAM_MIN_SIZE")
-    assert sorted((d.pairing_id, d.subject_type) for d in found) == [(general.pk, "pairing"), (general.pk, "team")]
+    assert sorted((d.pairing_id, d.subject_type) for d in found) == [
+        (general.pk, "pairing"),
+        (general.pk, "team"),
+    ]
 
 
 def test_tcm_recipient_with_two_on_site_is_short():

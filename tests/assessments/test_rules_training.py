@@ -355,7 +355,9 @@ def test_dingxi_two_centres_or_key_specialties_by_the_end():
 def test_a_centre_built_after_the_end_does_not_count_and_weak_specialties_do_not_count():
     prog = program(preset="dingxi")
     p = pairing(prog)
-    CentreProgress.objects.create(hospital=p.recipient, centre="ecg", status="built", achieved_on=D(2023, 1, 1))
+    CentreProgress.objects.create(
+        hospital=p.recipient, centre="ecg", status="built", achieved_on=D(2023, 1, 1)
+    )
     CentreProgress.objects.create(hospital=p.recipient, centre="imaging", status="built",
                                   achieved_on=D(2024, 1, 1))  # fmt: skip
     Specialty.objects.create(hospital=p.recipient, kind="weak", name="儿科", selected_year=2023,

@@ -170,7 +170,9 @@ def test_guangdong_does_not_inherit_gansu_stay_experience_and_title():
 
 def test_bozhou_reading():
     p = preset_params("bozhou_2016")
-    assert p.team_min_size is None and p.team_min_size_tcm is None  # "about 10" is a batch, not a daily minimum
+    assert (
+        p.team_min_size is None and p.team_min_size_tcm is None
+    )  # "about 10" is a batch, not a daily minimum
     assert (p.member_clinical_years, p.member_experience_basis) == (6, "work")
     assert (p.training_quota, p.training_quota_period) == (3, "program")
     assert p.spot_checks_per_month == 3
@@ -178,7 +180,12 @@ def test_bozhou_reading():
 
 def test_new_presets():
     m, h, d = preset_params("mianyang"), preset_params("hinggan"), preset_params("dingxi")
-    assert (m.training_quota, m.training_min_months, m.member_min_stay_months, m.member_min_title) == (3, 6, 6, 2)
+    assert (m.training_quota, m.training_min_months, m.member_min_stay_months, m.member_min_title) == (
+        3,
+        6,
+        6,
+        2,
+    )
     assert (h.team_min_size, h.team_min_size_tcm, h.training_quota, h.training_min_months) == (3, 3, 2, 6)
     assert (d.training_min_months, d.capacity_centres_min) == (3, 2)
     assert preset_params("gansu_2022").capacity_centres_min is None

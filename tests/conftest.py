@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from pairings.choices import Role
+from core.roles import Role
 from tests import factories as f
 
 

@@ -8,7 +8,8 @@ import factory
 from django.contrib.auth import get_user_model
 
 from assessments.models import EndOfStintAppraisal, Finding, MonthlyAssessment
-from pairings.choices import HospitalKind, HospitalOrigin, HospitalRole, ProgramPreset, Role
+from core.roles import Role
+from pairings.choices import HospitalKind, HospitalOrigin, HospitalRole, ProgramPreset
 from pairings.models import (
     Agreement,
     City,

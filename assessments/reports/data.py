@@ -14,12 +14,13 @@ from typing import Any
 
 from django.db.models import Avg, Count, Q
 
-from assessments.choices import AppraisalStatus, Grade
+from assessments.choices import AppraisalStatus, FindingStatus, Grade, Severity
 from assessments.models import AnnualAppraisal, EndOfStintAppraisal, Finding, MonthlyAssessment
 from assessments.reports.figures import attendance_by_month, pairing_figures, year_bounds
 from assessments.services.appraisals import grade_for, score_figures, scorecard_for, supporters_for_review
 from pairings.models import Pairing, PairingSupporter, Program
 from teams.models import Deployment, mask
+from training.choices import StintKind
 from training.models import TraineeStint
 
 
@@ -237,7 +238,6 @@ def finding_rows(*, program: Program, year: int) -> Iterator[list[Any]]:
             "first_seen",
         )
     )
-    from assessments.choices import FindingStatus, Severity
 
     sev, st = dict(Severity.choices), dict(FindingStatus.choices)
     for code, severity, recipient, message, status, ps, pe, first_seen in qs.iterator(chunk_size=5000):
@@ -271,7 +271,6 @@ def training_rows(*, program: Program, year: int) -> Iterator[list[Any]]:
             "completed",
         )
     )
-    from training.choices import StintKind
 
     kinds = dict(StintKind.choices)
     for recipient, host, name, dept, spec, kind, start, end, free, done in qs.iterator(chunk_size=5000):

@@ -21,8 +21,8 @@ from assessments.models import CentreProgress, Finding, NewTechnology, Specialty
 from pairings.choices import AgreementKind, HospitalKind
 from pairings.models import Agreement, Pairing, PairingSupporter, Program
 from teams.models import ExpertVisitBatch, MonthlyActivity
-from teams.selectors import coverage_summaries, headcount_intervals
-from teams.selectors_attendance import monthly_attendance
+from teams.selectors.attendance import monthly_attendance
+from teams.selectors.deployments import coverage_summaries, headcount_intervals
 from training.models import RemoteService, TraineeStint
 
 

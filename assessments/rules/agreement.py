@@ -9,9 +9,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity
+from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
 from pairings.presets import RuleParams
-
-from .base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
 
 # One row per supporter of each pairing (SPEC §3 revised: every supporter, not only the lead) with its main
 # agreement; which signatures are required is the preset's (``agreement_parties``), checked in Python.

@@ -10,10 +10,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
+from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
 from pairings.presets import RuleParams
-from teams.selectors_attendance import monthly_attendance
-
-from .base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
+from teams.selectors.attendance import monthly_attendance
 
 DEPLOYMENTS = f"""
     SELECT d.id, d.team_id, d.staff_id, t.pairing_id, d.period, st.name

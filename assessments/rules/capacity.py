@@ -8,9 +8,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity
+from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
 from pairings.presets import RuleParams
-
-from .base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
 
 # Per pairing of an ended program (or service period): the recipient's centres built or accredited and its
 # TCM key specialties that reached the standard, each on or before the reference date.

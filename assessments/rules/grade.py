@@ -8,10 +8,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
+from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
 from pairings.choices import GRADES_AT_LEAST_LEVEL2
 from pairings.presets import RuleParams
-
-from .base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
 
 # A county hospital reaches 二级 service capacity on the reference date when its latest service-capacity
 # assessment on or before that date says so, or — the formal grade being one kind of evidence — its grade on

@@ -15,9 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
+from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
 from pairings.presets import RuleParams
-
-from .base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
 
 # Each rotation's composition (派驻至少5名…组成帮扶队): the people deployed on each team that has started.
 COMPOSITION = f"""

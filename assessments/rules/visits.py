@@ -9,9 +9,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
+from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
 from pairings.presets import RuleParams
-
-from .base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
 
 # One row per supporter and (ended) year of its service in the program, with its batches and person-times
 # across all its pairings of the program. A year is over when it ended before the run date, or the

@@ -14,10 +14,10 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Certificate, EndOfStintAppraisal
 from assessments.reports.figures import add_months
-from assessments.services.appraisals import deployment_span
 from pairings.models import Program
 from teams.choices import DeploymentRole
 from teams.models import Deployment
+from teams.selectors.deployments import deployment_span
 
 
 @dataclasses.dataclass(frozen=True)

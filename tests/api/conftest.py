@@ -22,7 +22,7 @@ from assessments.models import (
     Specialty,
 )
 from pairings.models import AgreementItem
-from pairings.services_api_clients import api_client_create
+from pairings.services.api_clients import api_client_create
 from tests import factories as f
 from training.models import OnSiteTraining, RemoteService
 

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from pairings.models import ApiClient
-from pairings.services_api_clients import api_client_authenticate
+from pairings.services.api_clients import api_client_authenticate
 from tests import factories as f
 from tests.api.conftest import client_for, token_client
 

@@ -16,8 +16,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
 
+from devtools.dingtalk_samples import write_sample, write_xlsx
 from teams.choices import RosterStatus
-from teams.dingtalk_samples import write_sample, write_xlsx
 from teams.models import AttendancePunch, ImportJob, Roster, RosterEntry, Staff
 from teams.resources import ROSTER_HEADERS
 from teams.services import rosters as svc

@@ -16,8 +16,7 @@ from assessments.services.findings import (
     rules_check,
 )
 from tests import factories as f
-
-from .rules_helpers import AS_OF, D, pairing, program
+from tests.assessments.rules_helpers import AS_OF, D, pairing, program
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from assessments.models import RuleRun
-from assessments.services.designations import leader_designate, pairing_lead_change
+from pairings.services.registry import pairing_set_lead
 from teams.models import LeaderDesignation
+from teams.services.designations import leader_designate
 from tests import factories as f
 
 from .rules_helpers import D, evaluate, pairing, program
@@ -77,7 +78,7 @@ def test_a_lead_change_rechecks_the_pairing_and_the_old_leads_designation_no_lon
     RuleRun.objects.all().delete()
     # when the province moves the lead to the partner hospital
     with django_capture_on_commit_callbacks() as callbacks:
-        pairing_lead_change(user=world.users["province"], pairing=p, lead=partner)
+        pairing_set_lead(user=world.users["province"], pairing=p, lead=partner)
     # then a recheck of the pairing is queued
     run = RuleRun.objects.get()
     assert (run.pairing_id, run.trigger, run.status, len(callbacks)) == (p.pk, "event", "queued", 1)

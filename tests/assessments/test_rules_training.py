@@ -7,8 +7,7 @@ import pytest
 from assessments.models import CentreProgress, GradeChange, ServiceCapacityAssessment, Specialty
 from teams.models import ExpertVisitBatch
 from tests import factories as f
-
-from .rules_helpers import D, evaluate, pairing, program
+from tests.assessments.rules_helpers import D, evaluate, pairing, program
 
 pytestmark = pytest.mark.django_db
 

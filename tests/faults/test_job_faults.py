@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 
 from assessments.choices import JobStatus, ReportKind
 from assessments.models import ReportFile
-from teams.dingtalk_samples import raw_rows, write_sample
+from devtools.dingtalk_samples import raw_rows, write_sample
 from teams.models import (
     AttendancePunch,
     AttendanceRecord,

@@ -9,7 +9,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import translation
 
-from pairings import charts
+from core import charts
 
 D = dt.date
 
@@ -92,7 +92,7 @@ def test_template_tags_render_the_same_charts():
 
 
 def test_thousands_filter_groups_digits_in_every_language():
-    from pairings.templatetags.formatting import thousands
+    from core.templatetags.formatting import thousands
 
     assert thousands(1234567) == "1,234,567"
     assert thousands("12345") == "12,345"

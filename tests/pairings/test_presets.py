@@ -5,7 +5,6 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from pairings import services
 from pairings.choices import ProgramPreset
 from pairings.models import Program
 from pairings.presets import (
@@ -17,6 +16,7 @@ from pairings.presets import (
     parameter_sources,
     preset_params,
 )
+from pairings.services import registry as services
 from teams.choices import Post, Title
 from tests import factories as f
 

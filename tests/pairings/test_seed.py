@@ -19,9 +19,10 @@ from django.core.management import call_command
 from django.db.models import Count, Q
 
 from assessments.models import MonthlyAssessment, SpotCheck
-from pairings.choices import HospitalGrade, HospitalKind, HospitalOrigin, HospitalRole, Role
-from pairings.demo import builder, national, reset, users
-from pairings.demo.violations import PLANTED
+from core.roles import Role
+from devtools.demo import builder, national, reset, users
+from devtools.demo.violations import PLANTED
+from pairings.choices import HospitalGrade, HospitalKind, HospitalOrigin, HospitalRole
 from pairings.models import City, County, Hospital, Membership, Pairing, PairingSupporter, Program
 from teams.choices import PRESENT_STATUSES, DeploymentRole
 from teams.models import AttendanceRecord, Deployment, RosterEntry, Staff, Team
@@ -291,7 +292,7 @@ def test_build_national_small_respects_constraints() -> None:
 @pytest.mark.django_db
 def test_person_agreement_and_yearly_rules_find_exactly_the_planted_items(demo: None) -> None:
     # a plain-Python second opinion on the rules that are not day-level or deployment-month
-    from pairings.demo import check
+    from devtools.demo import check
 
     expected = {check.key(p) for p in PLANTED if p.rule in check.CHECKED}
     assert check.check(list(builder.DEMO_PROGRAMS)) == expected
@@ -353,7 +354,7 @@ def test_api_indicators_equal_the_reports_and_the_dashboard(demo: None, code: st
     from rest_framework.test import APIClient
 
     from assessments.reports.figures import pairing_figures
-    from pairings.selectors_dashboard import commission_dashboard
+    from web.selectors.dashboard import commission_dashboard
 
     program = Program.objects.get(code=code)
     call_command("run_rules", "--program", code, "--sync", stdout=io.StringIO())

@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import Finding
-from pairings import selectors_dashboard as dash
 from teams.choices import RosterStatus
 from tests import factories as f
+from web.selectors import dashboard as dash
 
 D = dt.date
 AS_OF = D(2023, 7, 10)

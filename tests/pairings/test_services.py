@@ -3,8 +3,8 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from pairings import services
 from pairings.models import Pairing, Program
+from pairings.services import registry as services
 from tests import factories as f
 
 

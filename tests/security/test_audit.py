@@ -11,9 +11,9 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import reverse
 
-from config.middleware import AuditContextMiddleware, RequestIdMiddleware
-from pairings.audit import audit_context, history_for
-from pairings.choices import Role
+from core.audit import audit_context, history_for
+from core.middleware import AuditContextMiddleware, RequestIdMiddleware
+from core.roles import Role
 from pairings.models import Membership
 from teams.choices import DeploymentRole, Post
 from teams.models import Deployment, Staff
@@ -192,7 +192,7 @@ class TestAuditView:
 
 def test_management_commands_attribute_their_writes(world: Any) -> None:
     # given: a data-fixing command built on AuditedCommand
-    from pairings.audit import AuditedCommand
+    from core.audit import AuditedCommand
 
     staff = f.StaffFactory(employer=world.supporter_a)
 

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
-from config import data_changes
+from core import data_changes
 from pairings.models import Pairing
 from tests import factories as f
 

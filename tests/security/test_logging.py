@@ -10,8 +10,8 @@ from typing import Any
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from config.logging import JsonFormatter, PersonalDataFilter, RequestContextFilter, mask_personal_data
-from config.middleware import RequestIdMiddleware
+from core.logs import JsonFormatter, PersonalDataFilter, RequestContextFilter, mask_personal_data
+from core.middleware import RequestIdMiddleware
 
 
 def _logger_to(stream: io.StringIO, formatter: logging.Formatter) -> logging.Logger:

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from django.template import Context, Template
 
+from core.excel import safe_cell, safe_row
+from core.privacy import can_see_personal_data, mask_national_id, mask_phone
 from pairings.models import Membership
-from pairings.privacy import can_see_personal_data, mask_national_id, mask_phone
-from pairings.spreadsheets import safe_cell, safe_row
 from tests import factories as f
 
 TEMPLATE = Template("{% load privacy %}{{ staff|national_id_for:user }} {{ staff|phone_for:user }}")

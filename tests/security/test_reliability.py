@@ -12,10 +12,10 @@ from django.core.cache import caches
 from django.db import transaction
 from django.test import override_settings
 
-from config import health
-from config.cache import ResilientRedisCache
 from config.celery_app import app as project_app
-from config.tasks import enqueue_on_commit, requeue_deferred_tasks
+from core import health
+from core.cache import ResilientRedisCache
+from core.tasks import enqueue_on_commit, requeue_deferred_tasks
 from pairings.models import DeferredTask
 
 
@@ -186,7 +186,7 @@ def test_task_log_lines_carry_the_task_id() -> None:
 
     from celery import shared_task
 
-    from config.logging import RequestContextFilter
+    from core.logs import RequestContextFilter
 
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)

@@ -74,7 +74,7 @@ def test_pages_need_no_inline_script(client: Any) -> None:
 def test_csrf_trusted_origins_and_sessions_are_configured() -> None:
     assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
     assert isinstance(settings.CSRF_TRUSTED_ORIGINS, list)
-    assert settings.CACHES["default"]["BACKEND"] == "config.cache.ResilientRedisCache"
+    assert settings.CACHES["default"]["BACKEND"] == "core.cache.ResilientRedisCache"
 
 
 def test_no_template_carries_inline_script() -> None:

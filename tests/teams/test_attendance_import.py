@@ -11,7 +11,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils.timezone import localtime
 
-from teams.dingtalk_samples import RAW_HEADER, SUMMARY_HEADER, write_sample, write_xlsx
+from devtools.dingtalk_samples import RAW_HEADER, SUMMARY_HEADER, write_sample, write_xlsx
 from teams.models import AttendancePunch, AttendanceRecord, DingTalkIdentity
 from teams.services.attendance import attendance_import, unmatched_assign
 from tests import factories as f

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from pairings.choices import HospitalOrigin
 from teams.choices import DeploymentRole, Post, RosterStatus, Title
 from teams.models import Deployment, Roster
-from teams.selectors_rosters import roster_deadlines, roster_diff, roster_queue
+from teams.selectors.rosters import roster_deadlines, roster_diff, roster_queue
 from teams.services import rosters as svc
 from tests import factories as f
 

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from teams.selectors import coverage_summaries, headcount_intervals
+from teams.selectors.deployments import coverage_summaries, headcount_intervals
 from tests import factories as f
 
 D = dt.date

@@ -9,7 +9,7 @@ from django.db import connection
 
 from teams.choices import EXCUSED_STATUSES, PRESENT_STATUSES
 from teams.models import AttendanceRecord
-from teams.selectors_attendance import attendance_totals, monthly_attendance, weekdays_sql
+from teams.selectors.attendance import attendance_totals, monthly_attendance, weekdays_sql
 from tests import factories as f
 
 D = dt.date

@@ -11,8 +11,8 @@ import openpyxl
 import pytest
 from django.test import override_settings
 
-from teams.dingtalk_samples import write_xlsx
-from teams.uploads import CSV, XLSX, UploadError, check_upload, escape_cell, parse_date
+from core.uploads import CSV, XLSX, UploadError, check_upload, escape_cell, parse_date
+from devtools.dingtalk_samples import write_xlsx
 
 
 def _xlsx_bytes(tmp_path: Path, rows: list[list[object]]) -> io.BytesIO:

@@ -18,15 +18,29 @@ from assessments.choices import Severity, SubjectType
 from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
 from pairings.presets import RuleParams
 
-# Each rotation's composition (派驻至少5名…组成帮扶队): the people deployed on each team that has started.
+# Each rotation's composition (派驻至少5名…组成帮扶队), for each team that has started: the people deployed
+# on it, and the people of earlier teams of the pairing kept on across its start (a leader staying a year
+# serves two half-year rotations on one deployment). A team of the same start date is a team of its own.
 COMPOSITION = f"""
+WITH t AS (
+    SELECT t.id, t.pairing_id, t.year, t.rotation, t.start_date, t.end_date
+      FROM teams_team t JOIN ({SCOPE_PAIRINGS}) p ON p.id = t.pairing_id
+     WHERE t.start_date <= %(as_of)s
+),
+crew AS (
+    SELECT t.id AS team_id, d.staff_id
+      FROM t JOIN teams_deployment d ON d.team_id = t.id
+    UNION
+    SELECT t.id, d.staff_id
+      FROM t
+      JOIN teams_team o ON o.pairing_id = t.pairing_id AND o.id <> t.id
+      JOIN teams_deployment d ON d.team_id = o.id
+     WHERE lower(d.period) < t.start_date AND d.period @> t.start_date
+)
 SELECT t.id AS team_id, t.pairing_id, t.year, t.rotation, t.start_date, t.end_date,
-       COUNT(DISTINCT d.staff_id) AS people
-  FROM teams_team t
-  JOIN ({SCOPE_PAIRINGS}) p ON p.id = t.pairing_id
-  LEFT JOIN teams_deployment d ON d.team_id = t.id
- WHERE t.start_date <= %(as_of)s
- GROUP BY t.id
+       COUNT(crew.staff_id) AS people
+  FROM t LEFT JOIN crew ON crew.team_id = t.id
+ GROUP BY t.id, t.pairing_id, t.year, t.rotation, t.start_date, t.end_date
  ORDER BY t.pairing_id, t.start_date, t.id
 """
 
@@ -81,7 +95,8 @@ def _on_site_text(parts: list[Any]) -> str:
 @register
 class TeamMinSize(Rule):
     """TEAM_MIN_SIZE — each rotation's team is made up of ≥ ``team_min_size`` people (派驻至少5名…组成帮扶队:
-    the people deployed on the team, judged once the rotation has started; one finding per team), and, as
+    the people deployed on the team and those of earlier teams kept on across its start, judged once the
+    rotation has started; one finding per team), and, as
     the commission reads it, people on site ≥ the same minimum on every day of the service period (one
     finding per short interval). ``team_min_size_tcm`` applies when the recipient is a TCM hospital (Gansu
     5 / TCM 3, Guangdong 5, Hinggan 3; Bozhou's "about 10" is a batch, no minimum).

@@ -109,6 +109,23 @@ def test_a_replaced_member_keeps_the_rotation_whole():
     assert evaluate(prog, "TEAM_MIN_SIZE") == []
 
 
+def test_a_leader_kept_on_from_the_previous_rotation_counts_in_the_next_ones_composition():
+    # given rotation 1 (Jan–Jun) of a leader deployed for the whole year and 4 members, and rotation 2
+    # (Jul–Dec) of 4 new members: the leader stays on across the hand-over on one deployment
+    prog = program()
+    p = pairing(prog)
+    first = crew(p, 1, Y0, Y1)
+    crew(p, 4, Y0, D(2023, 6, 30), leaders=0, team=first)
+    second = f.TeamFactory(pairing=p, year=2023, start_date=D(2023, 7, 1), end_date=Y1)
+    crew(p, 4, D(2023, 7, 1), Y1, leaders=0, team=second)
+    # then both rotations are made up of five
+    assert evaluate(prog, "TEAM_MIN_SIZE") == []
+    # when the leader leaves the day before the hand-over, then rotation 2 is four (and so is every day)
+    first.deployments.filter(role="leader").update(planned_end=D(2023, 6, 30))
+    found = [d for d in evaluate(prog, "TEAM_MIN_SIZE") if d.subject_type == "team"]
+    assert [(d.team_id, d.evidence["people"]) for d in found] == [(second.pk, 4)]
+
+
 def test_composition_is_judged_once_the_rotation_has_started():
     prog = program()
     p = pairing(prog)

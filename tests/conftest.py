@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from core.roles import Role
-from tests import factories as f
+from devtools import factories as f
 
 
 @dataclasses.dataclass

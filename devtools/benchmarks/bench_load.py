@@ -45,7 +45,7 @@ def _world() -> tuple[Any, Any]:
     """A province user and a supporter hospital to write under (made once, reused by later runs)."""
     from django.contrib.auth import get_user_model
 
-    from tests import factories as f
+    from devtools import factories as f
 
     pairing = Pairing.objects.select_related("program").first() or f.PairingFactory()
     user = get_user_model().objects.filter(username="bench-load").first() or f.make_member(

@@ -37,7 +37,7 @@ def run(ctx: BenchContext) -> None:
 
 
 def _run(ctx: BenchContext, n: int) -> None:
-    from tests import factories as f
+    from devtools import factories as f
 
     province = f.ProvinceFactory(code="99", name="基准省")
     city = f.CityFactory(province=province)

@@ -31,8 +31,8 @@ Interpretations the data follows (and the rule engine should too):
   signed on the date of its last signature; a missing signature means unsigned. The annual agreement of year Y
   must be signed strictly before the start of the earliest team of year Y.
 - TRAINING_QUOTA counts free stints (``is_free``) of clinical backbone staff (``is_backbone``) in the year
-  they start, any kind; Gansu sets no minimum length (M is Mianyang's and Dingxi's). A partial first or last year
-  asks ⌈N × days of service / days of the year⌉.
+  they start, any kind; Gansu sets no minimum length (M is Mianyang's and Dingxi's). A partial first or last
+  year asks ⌈N × days of service / days of the year⌉.
   RESIDENCY_BASE counts ``residency`` stints hosted by the base in pairings of the program, by start year.
 - SPOT_CHECKS / MONTHLY_SCORE / ATTENDANCE_RATE (BZ2016): deployments start on the 1st and end on the last day
   of a month, so every deployment-month is a whole month. SPOT_CHECKS counts per supporter and month of its

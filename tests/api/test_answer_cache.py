@@ -22,9 +22,9 @@ from rest_framework.views import APIView
 from assessments.models import Finding
 from core import data_changes
 from core.api.cache import cached_answer
+from devtools import factories as f
 from pairings.models import ApiClient, Hospital, Pairing
 from pairings.services.api_clients import api_client_create
-from tests import factories as f
 from tests.api.conftest import client_for, token_client
 
 PAIRINGS = "api:pairing-list"

@@ -10,10 +10,10 @@ from django.urls import reverse
 
 from assessments.api.serializers import IndicatorsSerializer
 from assessments.selectors.indicators import IndicatorQuery, indicators
+from devtools import factories as f
 from pairings.models import Pairing
 from teams.selectors.attendance import monthly_attendance
 from teams.selectors.deployments import coverage_summaries, headcount_intervals
-from tests import factories as f
 from tests.api.conftest import client_for, populate
 
 URL = "api:indicators"

@@ -18,7 +18,7 @@ from assessments.services.findings import (
     rules_sweep,
 )
 from config.celery_app import app
-from tests import factories as f
+from devtools import factories as f
 from tests.assessments.rules_helpers import AS_OF, D, pairing, program
 
 

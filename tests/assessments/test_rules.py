@@ -6,7 +6,7 @@ import pytest
 
 from assessments.rules.base import all_rules
 from assessments.services.findings import rules_evaluate
-from tests import factories as f
+from devtools import factories as f
 from tests.assessments.rules_helpers import AS_OF, D, pairing, program
 
 SPEC_CODES = {

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from assessments.models import SpotCheck
+from devtools import factories as f
 from teams.selectors.attendance import monthly_attendance
-from tests import factories as f
 from tests.assessments.rules_helpers import D, evaluate, pairing, program
 
 pytestmark = pytest.mark.django_db

@@ -6,12 +6,11 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from assessments.models import RuleRun
+from devtools import factories as f
 from pairings.services.registry import pairing_set_lead
 from teams.models import LeaderDesignation
 from teams.services.designations import leader_designate
-from tests import factories as f
-
-from .rules_helpers import D, evaluate, pairing, program
+from tests.assessments.rules_helpers import D, evaluate, pairing, program
 
 pytestmark = pytest.mark.django_db
 

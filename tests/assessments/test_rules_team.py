@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests import factories as f
+from devtools import factories as f
 from tests.assessments.rules_helpers import D, evaluate, pairing, periods, program
 
 pytestmark = pytest.mark.django_db

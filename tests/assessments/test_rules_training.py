@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from assessments.models import CentreProgress, GradeChange, ServiceCapacityAssessment, Specialty
+from devtools import factories as f
 from teams.models import ExpertVisitBatch
-from tests import factories as f
 from tests.assessments.rules_helpers import D, evaluate, pairing, program
 
 pytestmark = pytest.mark.django_db

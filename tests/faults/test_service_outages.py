@@ -10,8 +10,8 @@ import psycopg2
 import pytest
 from django.test import override_settings
 
+from devtools import factories as f
 from pairings.models import DeferredTask
-from tests import factories as f
 from tests.faults import urls as fault_urls
 from tests.faults.harness import (
     CeleryWorker,

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
+from devtools import factories as f
 from pairings.choices import ProgramPreset
 from pairings.models import Program
 from pairings.presets import (
@@ -18,7 +19,6 @@ from pairings.presets import (
 )
 from pairings.services import registry as services
 from teams.choices import Post, Title
-from tests import factories as f
 
 
 def _errors(data):

@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from django.db import connection
 
+from devtools import factories as f
 from teams.choices import EXCUSED_STATUSES, PRESENT_STATUSES
 from teams.models import AttendanceRecord
 from teams.selectors.attendance import attendance_totals, monthly_attendance, weekdays_sql
-from tests import factories as f
 
 D = dt.date
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from devtools import factories as f
 from pairings.choices import PairingStatus
-from tests import factories as f
 
 D = dt.date
 ROLES = ["province", "city_a", "city_b", "county_a", "alice", "bob", "charlie", "dana", "dashboard", "nobody"]

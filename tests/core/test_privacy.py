@@ -9,8 +9,8 @@ from django.template import Context, Template
 
 from core.excel import safe_cell, safe_row
 from core.privacy import can_see_personal_data, mask_national_id, mask_phone
+from devtools import factories as f
 from pairings.models import Membership
-from tests import factories as f
 
 TEMPLATE = Template("{% load privacy %}{{ staff|national_id_for:user }} {{ staff|phone_for:user }}")
 

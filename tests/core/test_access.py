@@ -2,9 +2,9 @@
 
 import pytest
 
+from devtools import factories as f
 from pairings.models import Pairing
 from teams.models import Deployment, Staff
-from tests import factories as f
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,8 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from core import data_changes
+from devtools import factories as f
 from pairings.models import Pairing
-from tests import factories as f
 
 
 @pytest.mark.django_db(transaction=True)

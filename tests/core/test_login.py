@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from tests import factories as f
+from devtools import factories as f
 
 pytestmark = pytest.mark.django_db
 

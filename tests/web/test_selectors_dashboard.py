@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import Finding
+from devtools import factories as f
 from teams.choices import RosterStatus
-from tests import factories as f
 from web.selectors import dashboard as dash
 
 D = dt.date

@@ -14,10 +14,10 @@ from django.urls import reverse
 from core.audit import audit_context, history_for
 from core.middleware import AuditContextMiddleware, RequestIdMiddleware
 from core.roles import Role
+from devtools import factories as f
 from pairings.models import Membership
 from teams.choices import DeploymentRole, Post
 from teams.models import Deployment, Staff
-from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 

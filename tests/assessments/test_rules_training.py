@@ -239,6 +239,25 @@ def test_one_supporter_two_short_recipients_is_one_finding_per_year():
     assert {d.evidence["recipients"] for d in drafts} == {2}
 
 
+def test_one_supporters_shortfalls_at_two_recipients_are_stored_as_one_finding_counting_both():
+    # given one supporter with two recipients, 2 batches of 4 at the first and 1 batch of 4 at the second
+    # (the old per-pairing drafts shared one fingerprint, so the second shortfall disappeared when stored)
+    from assessments.models import Finding
+    from assessments.services.findings import findings_persist
+
+    prog = program(preset="guangdong_2019")
+    first = pairing(prog)
+    second = pairing(prog, supporter=first.supporters.get().hospital)
+    visits(first, 2, 4)
+    visits(second, 1, 4)
+    # when the findings are stored
+    findings_persist(program=prog, drafts={"EXPERT_VISITS": evaluate(prog, "EXPERT_VISITS")})
+    # then one finding per supporter and year holds both recipients' figures
+    stored = Finding.objects.get(program=prog, rule_code="EXPERT_VISITS")
+    assert (stored.evidence["batches"], stored.evidence["person_times"]) == (3, 12)
+    assert stored.evidence["recipients"] == 2 and stored.evidence["missed"] == ["batches", "person_times"]
+
+
 def test_expert_visits_are_skipped_by_pairing_runs():
     prog = program(preset="guangdong_2019")
     p = pairing(prog)

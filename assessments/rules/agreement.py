@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity
-from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
+from assessments.rules.base import SCOPE_PAIRINGS, Draft, Message, Rule, RuleContext, msg, register
 from pairings.presets import RuleParams
 
 # One row per supporter of each pairing (SPEC §3 revised: every supporter, not only the lead) with its main
@@ -34,8 +33,13 @@ PARTY_COLUMNS = {
 }
 
 
-def _party_labels() -> dict[str, str]:
-    return {"supporter": _("支援医院"), "government": _("县政府"), "recipient": _("受援医院")}
+def _party_labels() -> dict[str, Message]:
+    # Messages, not text: stored by msgid and rendered in the reader's language.
+    return {
+        "supporter": msg(gettext_noop("支援医院")),
+        "government": msg(gettext_noop("县政府")),
+        "recipient": msg(gettext_noop("受援医院")),
+    }
 
 
 @register
@@ -58,27 +62,29 @@ class AgreementSigned(Rule):
         deadline = ctx.program.agreement_deadline
         parties = ctx.params.agreement_parties
         labels = _party_labels()
-        party_text = "、".join(labels[x] for x in parties)
         for row in ctx.fetch(AGREEMENTS):
             dates = [row[PARTY_COLUMNS[x]] for x in parties]
             signed = None if any(d is None for d in dates) else max(dates)
+            message: Message
             if row["agreement_id"] is None:
-                message = _("%(supporter)s 未签订帮扶协议（应由 %(parties)s 签署）") % {
-                    "supporter": row["supporter_name"],
-                    "parties": party_text,
-                }
+                message = msg(
+                    gettext_noop("%(supporter)s 未签订帮扶协议（应由 %(parties)s 签署）"),
+                    supporter=row["supporter_name"],
+                    parties=[labels[x] for x in parties],
+                )
             elif signed is None:
-                missing = [labels[x] for x in parties if row[PARTY_COLUMNS[x]] is None]
-                message = _("%(supporter)s 的帮扶协议尚未全部签署（未签：%(parties)s）") % {
-                    "supporter": row["supporter_name"],
-                    "parties": "、".join(missing),
-                }
+                message = msg(
+                    gettext_noop("%(supporter)s 的帮扶协议尚未全部签署（未签：%(parties)s）"),
+                    supporter=row["supporter_name"],
+                    parties=[labels[x] for x in parties if row[PARTY_COLUMNS[x]] is None],
+                )
             elif deadline is not None and signed > deadline:
-                message = _("%(supporter)s 的帮扶协议 %(signed)s 签署完成，晚于截止日期 %(deadline)s") % {
-                    "supporter": row["supporter_name"],
-                    "signed": signed,
-                    "deadline": deadline,
-                }
+                message = msg(
+                    gettext_noop("%(supporter)s 的帮扶协议 %(signed)s 签署完成，晚于截止日期 %(deadline)s"),
+                    supporter=row["supporter_name"],
+                    signed=signed,
+                    deadline=deadline,
+                )
             else:
                 continue
             yield self.draft(
@@ -160,18 +166,20 @@ class AnnualAgreement(Rule):
             if signed is not None and signed < start:
                 continue
             if row["agreement_id"] is None:
-                message = _("%(year)s 年度未签订年度补充协议（当年首批轮换 %(start)s 开始）") % {
-                    "year": year,
-                    "start": start,
-                }
+                message = msg(
+                    gettext_noop("%(year)s 年度未签订年度补充协议（当年首批轮换 %(start)s 开始）"),
+                    year=year,
+                    start=start,
+                )
             elif signed is None:
-                message = _("%(year)s 年度补充协议尚未全部签署") % {"year": year}
+                message = msg(gettext_noop("%(year)s 年度补充协议尚未全部签署"), year=year)
             else:
-                message = _("%(year)s 年度补充协议 %(signed)s 签署，晚于当年首批轮换开始 %(start)s") % {
-                    "year": year,
-                    "signed": signed,
-                    "start": start,
-                }
+                message = msg(
+                    gettext_noop("%(year)s 年度补充协议 %(signed)s 签署，晚于当年首批轮换开始 %(start)s"),
+                    year=year,
+                    signed=signed,
+                    start=start,
+                )
             yield self.draft(
                 subject_id=row["pairing_id"],
                 pairing_id=row["pairing_id"],

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity
-from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
+from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, msg, register
 from pairings.presets import RuleParams
 
 # Per pairing of an ended program (or service period): the recipient's centres built or accredited and its
@@ -69,8 +68,13 @@ class CapacityCentres(Rule):
                 subject_id=row["pairing_id"],
                 pairing_id=row["pairing_id"],
                 hospital_id=row["recipient_id"],
-                message=_("%(name)s 截至 %(ref)s 建成中心及重点专科 %(k)s 个，应不少于 %(n)s 个")
-                % {"name": row["name"], "ref": row["ref"], "k": row["built"], "n": n},
+                message=msg(
+                    gettext_noop("%(name)s 截至 %(ref)s 建成中心及重点专科 %(k)s 个，应不少于 %(n)s 个"),
+                    name=row["name"],
+                    ref=row["ref"],
+                    k=row["built"],
+                    n=n,
+                ),
                 evidence={
                     "reference_date": row["ref"].isoformat(),
                     "built": row["built"],

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
-from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
+from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, msg, register
 from pairings.presets import RuleParams
 
 # Leaders deployed by a partner (non-lead) supporter of a pairing with several supporters, with the
@@ -61,17 +60,18 @@ class LeaderDesignation(Rule):
     def evaluate(self, ctx: RuleContext) -> Iterable[Draft]:
         for row in ctx.fetch(UNDESIGNATED):
             if row["designated_by_id"] is None:
-                message = _("队长 %(name)s 由非牵头医院 %(supporter)s 派出，未记录牵头医院 %(lead)s 的确定")
+                key = gettext_noop(
+                    "队长 %(name)s 由非牵头医院 %(supporter)s 派出，未记录牵头医院 %(lead)s 的确定"
+                )
             else:
-                message = _(
+                key = gettext_noop(
                     "队长 %(name)s 由非牵头医院 %(supporter)s 派出，其确定记录并非现牵头医院 %(lead)s 所作"
                 )
             yield self.deployment_draft(
                 row,
                 period_start=row["start"],
                 period_end=row["end"],
-                message=message
-                % {"name": row["name"], "supporter": row["supporter_name"], "lead": row["lead_name"]},
+                message=msg(key, name=row["name"], supporter=row["supporter_name"], lead=row["lead_name"]),
                 evidence={
                     "staff": row["name"],
                     "supporter": row["supporter_name"],

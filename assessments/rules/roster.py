@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
-from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
+from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, msg, register
 from pairings.presets import RuleParams
 
 # Both sides of a pair are looked up anywhere (a person may be double-booked across pairings or programs);
@@ -86,8 +85,12 @@ class NoDoubleDeployment(Rule):
                 period_start=row["start"],
                 period_end=row["end"],
                 key=f"deployments:{row['a_id']}:{row['b_id']}",
-                message=_("%(name)s 在 %(start)s … %(end)s 同时有两项派驻")
-                % {"name": row["name"], "start": row["start"], "end": row["end"]},
+                message=msg(
+                    gettext_noop("%(name)s 在 %(start)s … %(end)s 同时有两项派驻"),
+                    name=row["name"],
+                    start=row["start"],
+                    end=row["end"],
+                ),
                 evidence={"staff": row["name"], "deployments": [row["a_id"], row["b_id"]]},
             )
         for row in ctx.fetch(DOUBLE_ROSTERED):
@@ -98,8 +101,12 @@ class NoDoubleDeployment(Rule):
                 period_start=row["start"],
                 period_end=row["end"],
                 key=f"roster_entries:{row['a_id']}:{row['b_id']}",
-                message=_("%(name)s 同时列入两份派驻名单，计划时间在 %(start)s … %(end)s 重叠")
-                % {"name": row["name"], "start": row["start"], "end": row["end"]},
+                message=msg(
+                    gettext_noop("%(name)s 同时列入两份派驻名单，计划时间在 %(start)s … %(end)s 重叠"),
+                    name=row["name"],
+                    start=row["start"],
+                    end=row["end"],
+                ),
                 evidence={
                     "staff": row["name"],
                     "rosters": [row["a_roster"], row["b_roster"]],
@@ -161,16 +168,18 @@ class RosterFiled(Rule):
         deadline = ctx.program.roster_deadline
         for row in ctx.fetch(ROSTER_FILED, {"tz": settings.TIME_ZONE, "deadline": deadline}):
             if row["filed_on"] is None:
-                message = _("%(name)s 的派驻（%(start)s 起）不在任何已备案名单上") % {
-                    "name": row["name"],
-                    "start": row["start"],
-                }
+                message = msg(
+                    gettext_noop("%(name)s 的派驻（%(start)s 起）不在任何已备案名单上"),
+                    name=row["name"],
+                    start=row["start"],
+                )
             else:
-                message = _("%(name)s 的派驻 %(start)s 开始，名单 %(filed)s 才备案（应在开始前备案）") % {
-                    "name": row["name"],
-                    "start": row["start"],
-                    "filed": row["filed_on"],
-                }
+                message = msg(
+                    gettext_noop("%(name)s 的派驻 %(start)s 开始，名单 %(filed)s 才备案（应在开始前备案）"),
+                    name=row["name"],
+                    start=row["start"],
+                    filed=row["filed_on"],
+                )
             yield self.deployment_draft(
                 row,
                 period_start=row["start"],

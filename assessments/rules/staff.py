@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
-from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
+from assessments.rules.base import SCOPE_PAIRINGS, Draft, Message, Rule, RuleContext, msg, register
 from pairings.presets import RuleParams
 from teams.choices import Title
 
@@ -44,7 +43,7 @@ def _deployments(since_col: str, where: str) -> str:
 class _DeploymentRule(Rule):
     subject_type = SubjectType.DEPLOYMENT
 
-    def _draft(self, row: dict[str, Any], message: str, **evidence: object) -> Draft:
+    def _draft(self, row: dict[str, Any], message: Message, **evidence: object) -> Draft:
         return self.deployment_draft(
             row,
             period_start=row["start"],
@@ -79,8 +78,12 @@ class LeaderPost(_DeploymentRule):
         for row in ctx.fetch(sql, {"posts": posts}):
             yield self._draft(
                 row,
-                _("队长 %(name)s 挂职岗位为“%(post)s”，应为 %(posts)s")
-                % {"name": row["name"], "post": row["post"], "posts": "/".join(posts)},
+                msg(
+                    gettext_noop("队长 %(name)s 挂职岗位为“%(post)s”，应为 %(posts)s"),
+                    name=row["name"],
+                    post=row["post"],
+                    posts="/".join(posts),
+                ),
                 post=row["post"],
                 allowed_posts=posts,
             )
@@ -109,8 +112,12 @@ class LeaderMgmtYears(_DeploymentRule):
         for row in ctx.fetch(sql, {"n": n}):
             yield self._draft(
                 row,
-                _("队长 %(name)s 派驻开始时管理工作年限 %(years)s 年，应不少于 %(n)s 年")
-                % {"name": row["name"], "years": row["years"] if row["years"] is not None else "—", "n": n},
+                msg(
+                    gettext_noop("队长 %(name)s 派驻开始时管理工作年限 %(years)s 年，应不少于 %(n)s 年"),
+                    name=row["name"],
+                    years=row["years"] if row["years"] is not None else "—",
+                    n=n,
+                ),
                 years=row["years"],
                 required_years=n,
                 management_since=row["management_since"].isoformat() if row["management_since"] else None,
@@ -142,14 +149,18 @@ class MemberClinicalYears(_DeploymentRule):
             f" OR {since} + make_interval(years => %(n)s) > lower(d.period))",
         )
         if work:
-            text = _("队员 %(name)s 派驻开始时工作年限 %(years)s 年，应不少于 %(n)s 年")
+            key = gettext_noop("队员 %(name)s 派驻开始时工作年限 %(years)s 年，应不少于 %(n)s 年")
         else:
-            text = _("队员 %(name)s 派驻开始时临床工作年限 %(years)s 年，应不少于 %(n)s 年")
+            key = gettext_noop("队员 %(name)s 派驻开始时临床工作年限 %(years)s 年，应不少于 %(n)s 年")
         for row in ctx.fetch(sql, {"n": n}):
             yield self._draft(
                 row,
-                text
-                % {"name": row["name"], "years": row["years"] if row["years"] is not None else "—", "n": n},
+                msg(
+                    key,
+                    name=row["name"],
+                    years=row["years"] if row["years"] is not None else "—",
+                    n=n,
+                ),
                 years=row["years"],
                 required_years=n,
                 basis="work" if work else "clinical",
@@ -179,12 +190,13 @@ class MemberMinTitle(_DeploymentRule):
         for row in ctx.fetch(sql, {"n": n}):
             yield self._draft(
                 row,
-                _("队员 %(name)s 职称为%(title)s，应为%(min)s及以上")
-                % {
-                    "name": row["name"],
-                    "title": labels.get(row["title"], row["title"]),
-                    "min": labels.get(n, n),
-                },
+                msg(
+                    gettext_noop("队员 %(name)s 职称为%(title)s，应为%(min)s及以上"),
+                    # the labels are lazy translations: stored by msgid, rendered in the reader's language
+                    name=row["name"],
+                    title=labels.get(row["title"], row["title"]),
+                    min=labels.get(n, n),
+                ),
                 title=row["title"],
                 required_title=n,
             )

@@ -11,11 +11,10 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
-from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
+from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, msg, register
 from pairings.presets import RuleParams
 
 # Each rotation's composition (派驻至少5名…组成帮扶队), for each team that has started: the people deployed
@@ -133,8 +132,13 @@ class TeamMinSize(Rule):
                 pairing_id=pairing_id,
                 period_start=start,
                 period_end=end,
-                message=_("%(start)s … %(end)s：在岗 %(n)s 人，最少应为 %(min)s 人（帮扶队人数不足）")
-                % {"start": start, "end": end, "n": _on_site_text(parts), "min": m},
+                message=msg(
+                    gettext_noop("%(start)s … %(end)s：在岗 %(n)s 人，最少应为 %(min)s 人（帮扶队人数不足）"),
+                    start=start,
+                    end=end,
+                    n=_on_site_text(parts),
+                    min=m,
+                ),
                 evidence=_evidence(parts, minimum=m, tcm=pairing_id in tcm),
             )
 
@@ -150,8 +154,13 @@ class TeamMinSize(Rule):
                 period_start=row["start_date"],
                 period_end=row["end_date"],
                 key="composition",
-                message=_("%(year)s 年第 %(rotation)s 批帮扶队由 %(n)s 人组成，应至少 %(min)s 人")
-                % {"year": row["year"], "rotation": row["rotation"], "n": row["people"], "min": m},
+                message=msg(
+                    gettext_noop("%(year)s 年第 %(rotation)s 批帮扶队由 %(n)s 人组成，应至少 %(min)s 人"),
+                    year=row["year"],
+                    rotation=row["rotation"],
+                    n=row["people"],
+                    min=m,
+                ),
                 evidence={
                     "problem": "composition",
                     "year": row["year"],
@@ -186,8 +195,13 @@ class TeamMaxSize(Rule):
                 pairing_id=pairing_id,
                 period_start=start,
                 period_end=end,
-                message=_("%(start)s … %(end)s：在岗 %(n)s 人，最多应为 %(max)s 人")
-                % {"start": start, "end": end, "n": _on_site_text(parts), "max": mx},
+                message=msg(
+                    gettext_noop("%(start)s … %(end)s：在岗 %(n)s 人，最多应为 %(max)s 人"),
+                    start=start,
+                    end=end,
+                    n=_on_site_text(parts),
+                    max=mx,
+                ),
                 evidence=_evidence(parts, maximum=mx),
             )
 
@@ -214,8 +228,12 @@ class CoverageGap(Rule):
                 pairing_id=pairing_id,
                 period_start=start,
                 period_end=end,
-                message=_("%(start)s … %(end)s：无派驻人员在岗（空档 %(days)s 天）")
-                % {"start": start, "end": end, "days": days},
+                message=msg(
+                    gettext_noop("%(start)s … %(end)s：无派驻人员在岗（空档 %(days)s 天）"),
+                    start=start,
+                    end=end,
+                    days=days,
+                ),
                 evidence=_evidence(parts),
             )
 
@@ -243,13 +261,16 @@ class OneLeader(Rule):
         for pairing_id, kind, parts in merge_violations(ctx.headcount, violates):
             start, end = parts[0].start, parts[-1].end
             if kind == "none":
-                message = _("%(start)s … %(end)s：有人员在岗但无队长在岗") % {"start": start, "end": end}
+                message = msg(
+                    gettext_noop("%(start)s … %(end)s：有人员在岗但无队长在岗"), start=start, end=end
+                )
             else:
-                message = _("%(start)s … %(end)s：同时有 %(n)s 名队长在岗") % {
-                    "start": start,
-                    "end": end,
-                    "n": max(iv.leaders for iv in parts),
-                }
+                message = msg(
+                    gettext_noop("%(start)s … %(end)s：同时有 %(n)s 名队长在岗"),
+                    start=start,
+                    end=end,
+                    n=max(iv.leaders for iv in parts),
+                )
             yield self.draft(
                 subject_id=pairing_id,
                 pairing_id=pairing_id,

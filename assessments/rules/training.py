@@ -10,11 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
-from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
+from assessments.rules.base import SCOPE_PAIRINGS, Draft, Message, Rule, RuleContext, msg, register
 from pairings.presets import RuleParams
 
 # Periods to judge: each (ended) year of the service period, or the whole service period once it is over
@@ -68,8 +67,21 @@ HAVING COUNT(s.id) FILTER (WHERE s.long_enough AND s.eligible) < q.required
 """
 
 
-def _names(stints: list[dict[str, object]]) -> str:
-    return "、".join(f"{x['trainee']}（{x['start']} … {x['end']}）" for x in stints)
+def _names(stints: list[dict[str, object]]) -> list[Message]:
+    return [
+        msg(
+            gettext_noop("%(name)s（%(start)s … %(end)s）"), name=x["trainee"], start=x["start"], end=x["end"]
+        )
+        for x in stints
+    ]
+
+
+def _sentences(parts: list[Message]) -> Message:
+    """The parts of a finding as one message, joined with the reader's clause separator."""
+    message = parts[0]
+    for part in parts[1:]:
+        message = msg(gettext_noop("%(first)s；%(then)s"), first=message, then=part)
+    return message
 
 
 @register
@@ -106,39 +118,56 @@ class TrainingQuota(Rule):
         }
         for row in ctx.fetch(QUOTA, extra):
             year, required = row["year"], row["required"]
+            parts: list[Message] = []
             if year is None:
-                message = _(
-                    "帮扶期内（%(start)s … %(end)s）免费培训受援医院人员 %(k)s 人，应不少于 %(n)s 人"
-                ) % {
-                    "start": row["ps"],
-                    "end": row["pe"],
-                    "k": row["trained"],
-                    "n": required,
-                }
+                parts.append(
+                    msg(
+                        gettext_noop(
+                            "帮扶期内（%(start)s … %(end)s）免费培训受援医院人员 %(k)s 人，应不少于 %(n)s 人"
+                        ),
+                        start=row["ps"],
+                        end=row["pe"],
+                        k=row["trained"],
+                        n=required,
+                    )
+                )
             else:
-                message = _("%(year)s 年免费培训受援医院人员 %(k)s 人，应不少于 %(n)s 人") % {
-                    "year": year,
-                    "k": row["trained"],
-                    "n": required,
-                }
+                parts.append(
+                    msg(
+                        gettext_noop("%(year)s 年免费培训受援医院人员 %(k)s 人，应不少于 %(n)s 人"),
+                        year=year,
+                        k=row["trained"],
+                        n=required,
+                    )
+                )
                 if required != n:
-                    message += _("（%(start)s … %(end)s 在期，按 %(quota)s 人/年折算）") % {
-                        "start": row["ps"],
-                        "end": row["pe"],
-                        "quota": n,
-                    }
+                    parts.append(
+                        msg(
+                            gettext_noop("%(start)s … %(end)s 在期，按 %(quota)s 人/年折算"),
+                            start=row["ps"],
+                            end=row["pe"],
+                            quota=n,
+                        )
+                    )
             short, other = row["too_short"], row["not_backbone"]
             if short:
-                message += _("；另有 %(s)s 人进修不足 %(m)s 个月：%(names)s") % {
-                    "s": len(short),
-                    "m": m,
-                    "names": _names(short),
-                }
+                parts.append(
+                    msg(
+                        gettext_noop("另有 %(s)s 人进修不足 %(m)s 个月：%(names)s"),
+                        s=len(short),
+                        m=m,
+                        names=_names(short),
+                    )
+                )
             if other:
-                message += _("；另有 %(s)s 人非临床骨干医师或医技人员：%(names)s") % {
-                    "s": len(other),
-                    "names": _names(other),
-                }
+                parts.append(
+                    msg(
+                        gettext_noop("另有 %(s)s 人非临床骨干医师或医技人员：%(names)s"),
+                        s=len(other),
+                        names=_names(other),
+                    )
+                )
+            message = _sentences(parts)
             yield self.draft(
                 subject_id=row["pairing_id"],
                 pairing_id=row["pairing_id"],
@@ -208,7 +237,10 @@ class ResidencyBase(Rule):
                 pairing_id=row["pairing_id"],
                 period_start=dt.date(row["year"], 1, 1),
                 period_end=dt.date(row["year"], 12, 31),
-                message=_("住培基地 %(name)s %(year)s 年未招收受援医院住培学员（应不少于 1 人）")
-                % {"name": row["name"], "year": row["year"]},
+                message=msg(
+                    gettext_noop("住培基地 %(name)s %(year)s 年未招收受援医院住培学员（应不少于 1 人）"),
+                    name=row["name"],
+                    year=row["year"],
+                ),
                 evidence={"year": row["year"], "enrolled": 0, "required": 1},
             )

@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
-from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
+from assessments.rules.base import SCOPE_PAIRINGS, Draft, Message, Rule, RuleContext, msg, register
 from pairings.presets import RuleParams
 
 # One row per supporter and (ended) year of its service in the program, with its batches and person-times
@@ -67,24 +66,26 @@ class ExpertVisits(Rule):
         pt = ctx.params.expert_visit_person_times or 0
         for row in ctx.fetch(VISITS, {"b": b, "pt": pt}):
             batches, people = row["batches"], int(row["person_times"])
-            missed = []
+            missed: list[Message] = []  # joined with the reader's enumeration comma
             if batches < b:
-                missed.append(_("批次 %(k)s，应不少于 %(n)s 批次") % {"k": batches, "n": b})
+                missed.append(msg(gettext_noop("批次 %(k)s，应不少于 %(n)s 批次"), k=batches, n=b))
             if people < pt:
-                missed.append(_("人次 %(k)s，应不少于 %(n)s 人次") % {"k": people, "n": pt})
+                missed.append(msg(gettext_noop("人次 %(k)s，应不少于 %(n)s 人次"), k=people, n=pt))
             yield self.draft(
                 subject_id=row["hospital_id"],
                 hospital_id=row["hospital_id"],
                 pairing_id=row["pairing_id"],
                 period_start=dt.date(row["year"], 1, 1),
                 period_end=dt.date(row["year"], 12, 31),
-                message=_("%(name)s %(year)s 年（%(recipients)s 家受援医院合计）专家柔性帮扶不足：%(missed)s")
-                % {
-                    "name": row["name"],
-                    "year": row["year"],
-                    "recipients": row["recipients"],
-                    "missed": "；".join(missed),
-                },
+                message=msg(
+                    gettext_noop(
+                        "%(name)s %(year)s 年（%(recipients)s 家受援医院合计）专家柔性帮扶不足：%(missed)s"
+                    ),
+                    name=row["name"],
+                    year=row["year"],
+                    recipients=row["recipients"],
+                    missed=missed,
+                ),
                 evidence={
                     "year": row["year"],
                     "recipients": row["recipients"],

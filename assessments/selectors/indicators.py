@@ -17,6 +17,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from assessments.choices import AppraisalStatus, CentreStatus, FindingStatus, Grade
 from assessments.models import AnnualAppraisal, CentreProgress, Finding, GradeChange, NewTechnology, Specialty
+from core.access import User
 from pairings.models import Pairing, Program
 from teams.selectors.attendance import attendance_totals
 from teams.selectors.deployments import coverage_summaries, headcount_intervals
@@ -65,7 +66,7 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     raise ValueError(day)
 
 
-def scoped_pairing_queryset(*, user: Any, query: IndicatorQuery) -> QuerySet[Pairing]:
+def scoped_pairing_queryset(*, user: User, query: IndicatorQuery) -> QuerySet[Pairing]:
     """The pairings the indicators cover: the user's own (``for_user``), narrowed by program/city/pairing.
 
     The other figures filter on it as a subquery (``pairing_id__in=scope.values("pk")``) rather than on
@@ -121,7 +122,7 @@ def _coverage(pairings: list[dict[str, Any]], rules: dict[int, Any], query: Indi
 
 def _training(
     *,
-    user: Any,
+    user: User,
     pairings: list[dict[str, Any]],
     scope: QuerySet[Pairing],
     rules: dict[int, Any],
@@ -157,7 +158,7 @@ def _training(
 
 
 def _findings(
-    *, user: Any, pairings: list[dict[str, Any]], scope: QuerySet[Pairing], query: IndicatorQuery
+    *, user: User, pairings: list[dict[str, Any]], scope: QuerySet[Pairing], query: IndicatorQuery
 ) -> dict[str, Any]:
     qs = Finding.objects.for_user(user).filter(status=FindingStatus.OPEN)
     if query.pairing_id is not None or query.city_id is not None:
@@ -178,7 +179,7 @@ def _findings(
     return {"total": sum(r["count"] for r in rows), "by_rule_and_severity": rows}
 
 
-def _appraisals(*, user: Any, scope: QuerySet[Pairing], query: IndicatorQuery) -> dict[str, Any]:
+def _appraisals(*, user: User, scope: QuerySet[Pairing], query: IndicatorQuery) -> dict[str, Any]:
     qs = AnnualAppraisal.objects.for_user(user).filter(
         pairing_id__in=scope.values("pk"), status=AppraisalStatus.PUBLISHED
     )
@@ -190,7 +191,7 @@ def _appraisals(*, user: Any, scope: QuerySet[Pairing], query: IndicatorQuery) -
     return {"published": sum(counts.values()), "grades": {g.value: counts.get(g.value, 0) for g in Grade}}
 
 
-def _capacity(*, user: Any, scope: QuerySet[Pairing], query: IndicatorQuery) -> dict[str, Any]:
+def _capacity(*, user: User, scope: QuerySet[Pairing], query: IndicatorQuery) -> dict[str, Any]:
     hospitals = scope.values("recipient_id")
     built = CentreStatus.BUILT, CentreStatus.ACCREDITED
     centres = CentreProgress.objects.for_user(user).filter(
@@ -233,7 +234,7 @@ def _attendance_rate(*, pairing_ids: Iterable[int], query: IndicatorQuery) -> fl
     return _rate(present, expected)
 
 
-def indicators(*, user: Any, query: IndicatorQuery) -> dict[str, Any]:
+def indicators(*, user: User, query: IndicatorQuery) -> dict[str, Any]:
     """All dashboard indicators for the user's pairings selected by ``query`` (see module docstring)."""
     scope = scoped_pairing_queryset(user=user, query=query)
     pairings = scoped_pairings(scope)

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from assessments.models import MonthlyAssessment
-from core.access import get_membership
+from core.access import User, get_membership
 from core.roles import Role
 from pairings.presets import RuleParams
 from teams.models import Deployment
@@ -43,7 +43,7 @@ def _month_overlaps(deployment: Deployment, month: dt.date) -> bool:
 
 def monthly_assessment_create(
     *,
-    user: Any,
+    user: User,
     deployment: Deployment,
     month: dt.date,
     score: Decimal,

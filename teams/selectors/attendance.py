@@ -21,6 +21,7 @@ from typing import Any
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from core.access import User
 from teams.choices import EXCUSED_STATUSES, PRESENT_STATUSES
 from teams.models import Deployment
 
@@ -193,7 +194,7 @@ def attendance_totals(
     return int(present), int(expected)
 
 
-def monthly_attendance_table(*, user: Any, month: dt.date) -> list[dict[str, Any]]:
+def monthly_attendance_table(*, user: User, month: dt.date) -> list[dict[str, Any]]:
     """The monthly attendance page: every deployment the user may see that is on site in ``month``, with
     its figures from ``monthly_attendance`` (two queries whatever the number of rows)."""
     from django.db.models import F

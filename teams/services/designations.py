@@ -8,12 +8,12 @@ it announces the change (``core.events.pairing_changed``) and the rule engine re
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.access import AnyUser, User
 from core.events import pairing_changed
 from core.permissions import is_province_staff, own_hospital_id
 from core.roles import Role
@@ -22,7 +22,7 @@ from teams.choices import DeploymentRole
 from teams.models import Deployment, LeaderDesignation
 
 
-def may_designate_leader(user: Any, pairing: Pairing) -> bool:
+def may_designate_leader(user: AnyUser, pairing: Pairing) -> bool:
     """The lead hospital's coordinator designates; the province commission may record it on its behalf."""
     if is_province_staff(user, province_id=pairing.program.province_id):
         return True
@@ -34,7 +34,7 @@ def may_designate_leader(user: Any, pairing: Pairing) -> bool:
 
 @transaction.atomic
 def leader_designate(
-    *, user: Any, deployment: Deployment, designated_on: dt.date, note: str = ""
+    *, user: User, deployment: Deployment, designated_on: dt.date, note: str = ""
 ) -> LeaderDesignation:
     """Record that the pairing's current lead hospital designated this team leader."""
     pairing = deployment.team.pairing
@@ -48,7 +48,7 @@ def leader_designate(
         defaults={
             "designated_by": lead,
             "designated_on": designated_on,
-            "recorded_by": user if getattr(user, "is_authenticated", False) else None,
+            "recorded_by": user,
             "note": note,
         },
     )

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core.access import AnyUser, User
+from core.access import User
 from core.events import pairing_changed
 from core.permissions import is_province_staff, own_hospital_id
 from core.roles import Role
@@ -22,7 +22,7 @@ from teams.choices import DeploymentRole
 from teams.models import Deployment, LeaderDesignation
 
 
-def may_designate_leader(user: AnyUser, pairing: Pairing) -> bool:
+def may_designate_leader(user: User, pairing: Pairing) -> bool:
     """The lead hospital's coordinator designates; the province commission may record it on its behalf."""
     if is_province_staff(user, province_id=pairing.program.province_id):
         return True

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0004_finding_audit_skips_rerun_stamps'),
+        ('assessments', '0005_finding_message_key'),
         ('pairings', '0005_program_presets_params'),
     ]
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0005_finding_message_key'),
+        ('assessments', '0007_rectification'),
         ('pairings', '0005_program_presets_params'),
     ]
 

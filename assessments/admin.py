@@ -13,6 +13,7 @@ from assessments.models import (
     Referral,
     ReportFile,
     RuleRun,
+    ServiceCapacityAssessment,
     Specialty,
     SpotCheck,
 )
@@ -47,6 +48,14 @@ class NewTechnologyAdmin(ScopedAdmin):
 class GradeChangeAdmin(ScopedAdmin):
     list_display = ["hospital", "grade", "effective_on"]
     list_filter = ["grade"]
+    search_fields = ["hospital__name"]
+    raw_id_fields = ["hospital"]
+
+
+@admin.register(ServiceCapacityAssessment)
+class ServiceCapacityAssessmentAdmin(ScopedAdmin):
+    list_display = ["hospital", "assessed_on", "standard", "reaches_level2"]
+    list_filter = ["standard", "reaches_level2"]
     search_fields = ["hospital__name"]
     raw_id_fields = ["hospital"]
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.choices import (
     AppraisalStatus,
+    CapacityStandard,
     Centre,
     CentreStatus,
     DonationKind,
@@ -140,6 +141,30 @@ class GradeChange(TimeStamped):
         verbose_name_plural = verbose_name
         ordering = ["hospital", "effective_on"]
         constraints = [models.UniqueConstraint(fields=["hospital", "effective_on"], name="grade_one_per_day")]
+
+
+class ServiceCapacityAssessment(TimeStamped):
+    """An assessment of a county hospital's service capacity (医疗服务能力评估), dated.
+
+    GRADE_TARGET asks that a county hospital *reaches 二级 service capacity* (达到二级医院医疗服务能力) — an
+    assessed capacity, of which the formal grade (``GradeChange``) is one kind of evidence, this another.
+    """
+
+    hospital = models.ForeignKey(Hospital, on_delete=models.CASCADE, related_name="capacity_assessments")
+    assessed_on = models.DateField(_("评估日期"))
+    standard = models.CharField(_("评估标准"), max_length=16, choices=CapacityStandard.choices)
+    reaches_level2 = models.BooleanField(_("达到二级医院医疗服务能力"))
+    assessor = models.CharField(_("评估机构"), max_length=120, blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    SCOPE = _HOSPITAL_SCOPE
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("服务能力评估 (service-capacity assessment)")
+        verbose_name_plural = verbose_name
+        ordering = ["hospital", "assessed_on"]
+        indexes = [models.Index(fields=["hospital", "assessed_on"], name="capacity_hospital_date")]
 
 
 class Referral(TimeStamped):

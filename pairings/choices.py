@@ -48,6 +48,9 @@ class ProgramPreset(models.TextChoices):
     GANSU_2022 = "gansu_2022", _("甘肃 2022 (甘卫医政发〔2022〕37号)")
     GUANGDONG_2019 = "guangdong_2019", _("广东 2019 (粤府办〔2019〕18号)")
     BOZHOU_2016 = "bozhou_2016", _("亳州/安徽 2016")
+    MIANYANG = "mianyang", _("绵阳")
+    HINGGAN = "hinggan", _("兴安盟")
+    DINGXI = "dingxi", _("定西")
 
 
 class PairingStatus(models.TextChoices):

@@ -183,14 +183,19 @@ class Program(TimeStamped):
         return f"{self.name} ({self.code})"
 
     def clean(self) -> None:
+        # Refused here, at save time, with the parameter named — never later inside a rule worker.
+        if not isinstance(self.params, dict):
+            raise ValidationError({"params": _("规则参数应为 JSON 对象")})
         try:
             self.rules_from(self.params)
-        except (TypeError, ValueError) as exc:
-            raise ValidationError({"params": str(exc)}) from exc
+        except ValidationError as exc:
+            raise ValidationError(
+                {"params": [m for msgs in exc.message_dict.values() for m in msgs]}
+            ) from exc
 
     def rules_from(self, params: dict[str, object]) -> RuleParams:
-
-        merged = {**PRESETS.get(self.preset, {}), **(params or {})}
+        preset = PRESETS.get(self.preset)
+        merged = {**(preset.params() if preset else {}), **(params or {})}
         return RuleParams.from_json(merged)
 
     @property

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateRangeField, RangeOperators
 from django.db import models
@@ -68,6 +69,8 @@ class Staff(TimeStamped):
     # Experience is kept as start dates so it can be measured at any deployment's start.
     clinical_since = models.DateField(_("从事临床工作起始"), null=True, blank=True)
     management_since = models.DateField(_("从事管理工作起始"), null=True, blank=True)
+    # Years of any work (Bozhou: 工作满6年), not only clinical; unknown falls back to clinical_since.
+    work_since = models.DateField(_("参加工作起始"), null=True, blank=True)
 
     SCOPE = Scope(
         province="employer__province",
@@ -492,3 +495,30 @@ class AttendancePunch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.userid} {self.work_date} {self.kind}"
+
+
+class LeaderDesignation(TimeStamped):
+    """The lead hospital's designation (确定) of a team leader from a partner hospital (SPEC §3).
+
+    With several supporters the lead hospital names the leader; a partner hospital's person is lawful when
+    the lead designated them. Who designated and when is recorded; the rule compares ``designated_by`` with
+    the pairing's current lead, so a lead change asks for a new designation.
+    """
+
+    deployment = models.OneToOneField(Deployment, on_delete=models.CASCADE, related_name="leader_designation")
+    designated_by = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="+")
+    designated_on = models.DateField(_("确定日期"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    SCOPE = _pairing_scope("deployment__" + _PAIRING_SCOPE_PREFIX)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("队长确定 (leader designation)")
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"{self.deployment} · {self.designated_by}"

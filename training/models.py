@@ -35,6 +35,9 @@ class TraineeStint(TimeStamped):
     start_date = models.DateField(_("开始日期"))
     end_date = models.DateField(_("结束日期"))
     is_free = models.BooleanField(_("免费"), default=True)
+    # TRAINING_QUOTA counts clinical backbone doctors or technicians (临床骨干医师或医技人员) where the
+    # preset says so (``training_backbone_only``); the recipient unticks this for other staff.
+    is_backbone = models.BooleanField(_("临床骨干医师或医技人员"), default=True)
     completed = models.BooleanField(_("已结业"), default=False)
 
     SCOPE = _scope("pairing__")

@@ -7,7 +7,19 @@ from __future__ import annotations
 
 import importlib
 
-FAMILIES = ("team", "staff", "stay", "roster", "agreement", "training", "visits", "appraisal", "grade")
+FAMILIES = (
+    "team",
+    "staff",
+    "designation",
+    "stay",
+    "roster",
+    "agreement",
+    "training",
+    "visits",
+    "appraisal",
+    "capacity",
+    "grade",
+)
 
 
 def load_all() -> None:

@@ -1,4 +1,4 @@
-"""Agreements: the tripartite agreement by the program deadline and an annual agreement before each year."""
+"""Agreements: each supporter's agreement by the program deadline and an annual agreement before each year."""
 
 from __future__ import annotations
 
@@ -11,57 +11,77 @@ from assessments.choices import Severity
 from assessments.rules.base import SCOPE_PAIRINGS, Draft, Message, Rule, RuleContext, msg, register
 from pairings.presets import RuleParams
 
-TRIPARTITE = f"""
-SELECT p.id AS pairing_id, ps.hospital_id AS supporter_id, a.id AS agreement_id,
-       a.supporter_signed_on, a.government_signed_on, a.recipient_signed_on,
-       CASE WHEN a.supporter_signed_on IS NULL OR a.government_signed_on IS NULL
-                 OR a.recipient_signed_on IS NULL
-            THEN NULL ELSE GREATEST(a.supporter_signed_on, a.government_signed_on, a.recipient_signed_on) END
-            AS signed_on
+# One row per supporter of each pairing (SPEC §3 revised: every supporter, not only the lead) with its main
+# agreement; which signatures are required is the preset's (``agreement_parties``), checked in Python.
+AGREEMENTS = f"""
+SELECT p.id AS pairing_id, ps.hospital_id AS supporter_id, ps.is_lead, h.name AS supporter_name,
+       a.id AS agreement_id, a.supporter_signed_on, a.government_signed_on, a.recipient_signed_on
   FROM ({SCOPE_PAIRINGS}) p
-  JOIN pairings_pairingsupporter ps ON ps.pairing_id = p.id AND ps.is_lead
-  LEFT JOIN pairings_agreement a
-         ON a.pairing_id = p.id AND a.supporter_id = ps.hospital_id AND a.kind = 'tripartite'
- ORDER BY p.id
+  JOIN pairings_pairingsupporter ps ON ps.pairing_id = p.id
+  JOIN pairings_hospital h ON h.id = ps.hospital_id
+  LEFT JOIN LATERAL (
+        SELECT a.* FROM pairings_agreement a
+         WHERE a.pairing_id = p.id AND a.supporter_id = ps.hospital_id AND a.kind = 'tripartite'
+         ORDER BY a.id LIMIT 1) a ON TRUE
+ ORDER BY p.id, ps.hospital_id
 """
+
+PARTY_COLUMNS = {
+    "supporter": "supporter_signed_on",
+    "government": "government_signed_on",
+    "recipient": "recipient_signed_on",
+}
+
+
+def _party_labels() -> dict[str, Message]:
+    # Messages, not text: stored by msgid and rendered in the reader's language.
+    return {
+        "supporter": msg(gettext_noop("支援医院")),
+        "government": msg(gettext_noop("县政府")),
+        "recipient": msg(gettext_noop("受援医院")),
+    }
 
 
 @register
 class AgreementSigned(Rule):
-    """AGREEMENT_SIGNED — each pairing has a tripartite agreement (三方协议) of its lead supporter, signed by
-    all three parties (supporter, county government, recipient), the last signature on or before the
-    program's ``agreement_deadline`` (Gansu 2022-04-05; no deadline: signed at all). Parameter
-    ``agreement_signed``. Severity: major.
+    """AGREEMENT_SIGNED — **each** supporter of a pairing (not only the lead) has an agreement with the
+    recipient signed by every party in ``agreement_parties`` (Gansu: supporter, county government and
+    recipient — 三方协议; Guangdong: supporter and recipient, 一对一), the last required signature on or
+    before the program's ``agreement_deadline`` (Gansu 2022-04-05; no deadline: signed at all).
+    One finding per supporter and pairing. Parameter ``agreement_signed``. Severity: major.
     """
 
     code = "AGREEMENT_SIGNED"
     severity = Severity.MAJOR
-    title = gettext_noop("三方协议未按时签订")
+    title = gettext_noop("帮扶协议未按时签订")
 
     def enabled(self, params: RuleParams) -> bool:
         return params.agreement_signed
 
     def evaluate(self, ctx: RuleContext) -> Iterable[Draft]:
         deadline = ctx.program.agreement_deadline
-        for row in ctx.fetch(TRIPARTITE):
-            signed = row["signed_on"]
+        parties = ctx.params.agreement_parties
+        labels = _party_labels()
+        for row in ctx.fetch(AGREEMENTS):
+            dates = [row[PARTY_COLUMNS[x]] for x in parties]
+            signed = None if any(d is None for d in dates) else max(dates)
             message: Message
             if row["agreement_id"] is None:
-                message = msg(gettext_noop("未签订三方协议（牵头支援医院、县政府、受援医院）"))
+                message = msg(
+                    gettext_noop("%(supporter)s 未签订帮扶协议（应由 %(parties)s 签署）"),
+                    supporter=row["supporter_name"],
+                    parties=[labels[x] for x in parties],
+                )
             elif signed is None:
-                missing = [
-                    label
-                    for label, col in (
-                        (msg(gettext_noop("支援医院")), "supporter_signed_on"),
-                        (msg(gettext_noop("县政府")), "government_signed_on"),
-                        (msg(gettext_noop("受援医院")), "recipient_signed_on"),
-                    )
-                    if row[col] is None
-                ]
-                message = msg(gettext_noop("三方协议尚未全部签署（未签：%(parties)s）"), parties=missing)
+                message = msg(
+                    gettext_noop("%(supporter)s 的帮扶协议尚未全部签署（未签：%(parties)s）"),
+                    supporter=row["supporter_name"],
+                    parties=[labels[x] for x in parties if row[PARTY_COLUMNS[x]] is None],
+                )
             elif deadline is not None and signed > deadline:
                 message = msg(
-                    gettext_noop("三方协议 %(signed)s 签署完成，晚于截止日期 %(deadline)s"),
+                    gettext_noop("%(supporter)s 的帮扶协议 %(signed)s 签署完成，晚于截止日期 %(deadline)s"),
+                    supporter=row["supporter_name"],
                     signed=signed,
                     deadline=deadline,
                 )
@@ -72,9 +92,14 @@ class AgreementSigned(Rule):
                 pairing_id=row["pairing_id"],
                 agreement_id=row["agreement_id"],
                 hospital_id=row["supporter_id"],
+                # Several supporters of one pairing: each shortfall is its own finding.
+                key=f"supporter:{row['supporter_id']}",
                 message=message,
                 evidence={
+                    "supporter": row["supporter_name"],
+                    "is_lead": row["is_lead"],
                     "agreement": row["agreement_id"],
+                    "parties": list(parties),
                     "supporter_signed_on": _iso(row["supporter_signed_on"]),
                     "government_signed_on": _iso(row["government_signed_on"]),
                     "recipient_signed_on": _iso(row["recipient_signed_on"]),

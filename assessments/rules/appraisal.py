@@ -21,27 +21,42 @@ DEPLOYMENTS = f"""
       JOIN teams_staff st ON st.id = d.staff_id
 """
 
-# Full calendar months inside a deployment's period that are over by the run date.
+# Per team and supporter (the hospital that deployed the people): the full calendar months
+# inside the span of those deployments that are over by the run date, and the spot checks made on them in
+# each month — joined and grouped, never a subquery per month.
 SPOT_CHECKS = f"""
-WITH d AS ({DEPLOYMENTS}),
+WITH d AS (
+    SELECT d.id, d.team_id, t.pairing_id, d.supporter_id, d.period
+      FROM teams_deployment d
+      JOIN teams_team t ON t.id = d.team_id
+      JOIN ({SCOPE_PAIRINGS}) p ON p.id = t.pairing_id
+),
+ts AS (
+    SELECT team_id, pairing_id, supporter_id, MIN(lower(period)) AS s, MAX(upper(period)) AS e,
+           COUNT(*) AS people
+      FROM d GROUP BY team_id, pairing_id, supporter_id
+),
 m AS (
-    SELECT d.*, gs::date AS month, (gs + interval '1 month')::date - 1 AS month_end
-      FROM d,
-           generate_series(date_trunc('month', lower(d.period)), upper(d.period) - 1, interval '1 month')
-               AS gs
-     WHERE gs::date >= lower(d.period)
-       AND (gs + interval '1 month')::date <= upper(d.period)
+    SELECT ts.*, gs::date AS month, (gs + interval '1 month')::date - 1 AS month_end
+      FROM ts, generate_series(date_trunc('month', ts.s), ts.e - 1, interval '1 month') AS gs
+     WHERE gs::date >= ts.s
+       AND (gs + interval '1 month')::date <= ts.e
        AND (gs + interval '1 month')::date <= %(as_of)s
+),
+c AS (
+    SELECT d.team_id, d.supporter_id,
+           date_trunc('month', c.checked_at AT TIME ZONE %(tz)s)::date AS month, COUNT(*) AS checks
+      FROM assessments_spotcheck c JOIN d ON d.id = c.deployment_id
+     GROUP BY d.team_id, d.supporter_id, date_trunc('month', c.checked_at AT TIME ZONE %(tz)s)::date
 )
-SELECT m.id, m.team_id, m.staff_id, m.pairing_id, m.name, m.month, m.month_end,
-       (SELECT COUNT(*) FROM assessments_spotcheck c
-         WHERE c.deployment_id = m.id
-           AND (c.checked_at AT TIME ZONE %(tz)s)::date BETWEEN m.month AND m.month_end) AS checks
+SELECT m.team_id, m.pairing_id, m.supporter_id, h.name, m.people, t.year, t.rotation, m.month, m.month_end,
+       COALESCE(c.checks, 0) AS checks
   FROM m
- WHERE (SELECT COUNT(*) FROM assessments_spotcheck c
-         WHERE c.deployment_id = m.id
-           AND (c.checked_at AT TIME ZONE %(tz)s)::date BETWEEN m.month AND m.month_end) < %(n)s
- ORDER BY m.id, m.month
+  JOIN pairings_hospital h ON h.id = m.supporter_id
+  JOIN teams_team t ON t.id = m.team_id
+  LEFT JOIN c ON c.team_id = m.team_id AND c.supporter_id = m.supporter_id AND c.month = m.month
+ WHERE COALESCE(c.checks, 0) < %(n)s
+ ORDER BY m.team_id, m.supporter_id, m.month
 """
 
 
@@ -51,15 +66,17 @@ def _month_label(month: dt.date) -> str:
 
 @register
 class SpotChecks(Rule):
-    """SPOT_CHECKS — ≥ ``spot_checks_per_month`` phone spot checks (在岗抽查) by the supporter per
-    deployment and full calendar month on site (off by default; Bozhou 3). Months are judged once they are
-    over; partial first and last months are not judged. Severity: minor.
+    """SPOT_CHECKS — each supporter organises ≥ ``spot_checks_per_month`` phone on-duty spot checks
+    (在岗抽查) per month of its team (其中支援医院每月至少组织3次电话在岗抽查; off by default, Bozhou 3).
+    Counted per team and supporter over the checks on the people it deployed, for every full calendar
+    month inside the span of their deployments. Months are judged once they are over; partial first and
+    last months are not. One finding per team, supporter and month. Severity: minor.
     """
 
     code = "SPOT_CHECKS"
     severity = Severity.MINOR
     title = gettext_noop("在岗抽查次数不足")
-    subject_type = SubjectType.DEPLOYMENT
+    subject_type = SubjectType.TEAM
 
     def enabled(self, params: RuleParams) -> bool:
         return params.spot_checks_per_month is not None
@@ -67,20 +84,28 @@ class SpotChecks(Rule):
     def evaluate(self, ctx: RuleContext) -> Iterable[Draft]:
         n = ctx.params.spot_checks_per_month
         for row in ctx.fetch(SPOT_CHECKS, {"n": n, "tz": settings.TIME_ZONE}):
-            yield self.deployment_draft(
-                row,
+            month = _month_label(row["month"])
+            yield self.draft(
+                subject_id=row["team_id"],
+                team_id=row["team_id"],
+                pairing_id=row["pairing_id"],
+                hospital_id=row["supporter_id"],
                 period_start=row["month"],
                 period_end=row["month_end"],
+                key=f"supporter:{row['supporter_id']}",
                 message=msg(
-                    gettext_noop("%(name)s %(month)s 在岗抽查 %(k)s 次，应不少于 %(n)s 次"),
+                    gettext_noop("%(name)s %(month)s 组织在岗抽查 %(k)s 次，应每月不少于 %(n)s 次"),
                     name=row["name"],
-                    month=_month_label(row["month"]),
+                    month=month,
                     k=row["checks"],
                     n=n,
                 ),
                 evidence={
-                    "staff": row["name"],
-                    "month": _month_label(row["month"]),
+                    "supporter": row["name"],
+                    "team_year": row["year"],
+                    "rotation": row["rotation"],
+                    "people": row["people"],
+                    "month": month,
                     "checks": row["checks"],
                     "required": n,
                 },

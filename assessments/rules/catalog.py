@@ -76,7 +76,7 @@ CATALOG: dict[str, RuleInfo] = {
         ),
         GANSU,
         "队员具有5年以上临床工作经历",
-        ("member_clinical_years",),
+        ("member_clinical_years", "member_experience_basis"),
     ),
     "MEMBER_MIN_TITLE": RuleInfo(
         gettext_noop("队员的专业技术职称应不低于规定职称（职称由低到高：初级、中级、副高、正高）。"),
@@ -122,7 +122,7 @@ CATALOG: dict[str, RuleInfo] = {
         gettext_noop("每个帮扶关系应签订三方协议（支援医院、县政府、受援医院），各方在截止日期前签署完毕。"),
         GANSU,
         "签订三方协议，明确帮扶目标和年度任务",
-        ("agreement_signed",),
+        ("agreement_signed", "agreement_parties"),
     ),
     "ANNUAL_AGREEMENT": RuleInfo(
         gettext_noop(
@@ -138,7 +138,13 @@ CATALOG: dict[str, RuleInfo] = {
         ),
         GANSU,
         "每年为受援医院免费培训临床骨干医师或医技人员不少于3名",
-        ("training_quota", "training_min_months"),
+        (
+            "training_quota",
+            "training_min_months",
+            "training_quota_period",
+            "training_prorate",
+            "training_backbone_only",
+        ),
     ),
     "RESIDENCY_BASE": RuleInfo(
         gettext_noop(
@@ -182,6 +188,15 @@ CATALOG: dict[str, RuleInfo] = {
         GANSU,
         "派驻期满由受援医院出具书面考核意见",
         ("end_appraisal_days",),
+    ),
+    "LEADER_DESIGNATION": RuleInfo(
+        gettext_noop(
+            "多家医院共同帮扶的，由牵头医院确定队长。队长由非牵头医院派出时，应记录现牵头医院的确定（由谁、何时确定）；"
+            "牵头医院变更后需重新确定。"
+        ),
+        GANSU,
+        "多家医院共同帮扶的，由牵头医院确定队长",
+        ("leader_designation",),
     ),
     "CAPACITY_CENTRES": RuleInfo(
         gettext_noop(
@@ -356,6 +371,12 @@ PARAM_LABELS: dict[str, str] = {
     "grade_target": gettext_noop("检查县域二级医院目标"),
     "grade_target_min_population": gettext_noop("常住人口下限"),
     "capacity_centres_min": gettext_noop("至少建成中心/专科数"),
+    "leader_designation": gettext_noop("检查非牵头医院队长的确定"),
+    "agreement_parties": gettext_noop("协议签署方"),
+    "member_experience_basis": gettext_noop("队员年限口径（临床/工作）"),
+    "training_quota_period": gettext_noop("培训人数按年度/帮扶期"),
+    "training_prorate": gettext_noop("不足一年按比例折算"),
+    "training_backbone_only": gettext_noop("只计临床骨干医师或医技人员"),
 }
 
 

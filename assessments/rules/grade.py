@@ -11,8 +11,10 @@ from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, msg
 from pairings.choices import GRADES_AT_LEAST_LEVEL2
 from pairings.presets import RuleParams
 
-# A hospital's grade on the reference date: its latest grade change on or before that date when it has a
-# grade history, else the current ``Hospital.grade``.
+# A county hospital reaches 二级 service capacity on the reference date when its latest service-capacity
+# assessment on or before that date says so, or — the formal grade being one kind of evidence — its grade on
+# that date (latest grade change, else the current ``Hospital.grade`` when it has no history) is 二级 or
+# better. A later negative assessment does not undo a formal grade: both are evidence and either suffices.
 GRADE = f"""
 WITH p AS ({SCOPE_PAIRINGS}),
 c AS (
@@ -20,25 +22,46 @@ c AS (
       FROM p JOIN pairings_hospital h ON h.id = p.recipient_id
      GROUP BY h.county_id
 ),
-g AS (
-    SELECT h.id, h.county_id, h.name,
-           CASE WHEN EXISTS (SELECT 1 FROM assessments_gradechange x WHERE x.hospital_id = h.id)
-                THEN COALESCE((SELECT x.grade FROM assessments_gradechange x
-                                WHERE x.hospital_id = h.id AND x.effective_on <= %(ref)s
-                                ORDER BY x.effective_on DESC LIMIT 1), 'ungraded')
-                ELSE h.grade END AS grade
+h AS (
+    SELECT h.id, h.county_id, h.name, h.grade
       FROM pairings_hospital h
      WHERE h.is_county_hospital AND h.county_id IN (SELECT county_id FROM c)
+),
+gc AS (
+    SELECT DISTINCT ON (x.hospital_id) x.hospital_id, x.grade
+      FROM assessments_gradechange x JOIN h ON h.id = x.hospital_id
+     WHERE x.effective_on <= %(ref)s
+     ORDER BY x.hospital_id, x.effective_on DESC
+),
+has_history AS (
+    SELECT DISTINCT x.hospital_id FROM assessments_gradechange x JOIN h ON h.id = x.hospital_id
+),
+ca AS (
+    SELECT DISTINCT ON (a.hospital_id) a.hospital_id, a.assessed_on, a.reaches_level2, a.standard
+      FROM assessments_servicecapacityassessment a JOIN h ON h.id = a.hospital_id
+     WHERE a.assessed_on <= %(ref)s
+     ORDER BY a.hospital_id, a.assessed_on DESC, a.id DESC
+),
+g AS (
+    SELECT h.id, h.county_id, h.name,
+           CASE WHEN hh.hospital_id IS NOT NULL THEN COALESCE(gc.grade, 'ungraded') ELSE h.grade END AS grade,
+           ca.assessed_on, ca.reaches_level2, ca.standard
+      FROM h
+      LEFT JOIN has_history hh ON hh.hospital_id = h.id
+      LEFT JOIN gc ON gc.hospital_id = h.id
+      LEFT JOIN ca ON ca.hospital_id = h.id
 )
 SELECT c.county_id, c.pairing_id, co.name, co.population,
-       COALESCE(JSON_AGG(JSON_BUILD_OBJECT('id', g.id, 'name', g.name, 'grade', g.grade))
+       COALESCE(JSON_AGG(JSON_BUILD_OBJECT('id', g.id, 'name', g.name, 'grade', g.grade,
+                                           'assessed_on', g.assessed_on, 'reaches_level2', g.reaches_level2,
+                                           'standard', g.standard))
                 FILTER (WHERE g.id IS NOT NULL), '[]') AS hospitals
   FROM c
   JOIN pairings_county co ON co.id = c.county_id
   LEFT JOIN g ON g.county_id = c.county_id
  WHERE co.population > %(min_pop)s
  GROUP BY c.county_id, c.pairing_id, co.name, co.population
-HAVING COUNT(g.id) FILTER (WHERE g.grade = ANY(%(grades)s)) = 0
+HAVING COUNT(g.id) FILTER (WHERE g.grade = ANY(%(grades)s) OR g.reaches_level2) = 0
  ORDER BY c.county_id
 """
 
@@ -46,8 +69,10 @@ HAVING COUNT(g.id) FILTER (WHERE g.grade = ANY(%(grades)s)) = 0
 @register
 class GradeTarget(Rule):
     """GRADE_TARGET — each county of the program's recipients with a resident population above
-    ``grade_target_min_population`` (50,000) has ≥ 1 county hospital (``is_county_hospital``) at 二级 capacity
-    (any grade in ``GRADES_AT_LEAST_LEVEL2``; the aim is 二甲).
+    ``grade_target_min_population`` (50,000) has ≥ 1 county hospital (``is_county_hospital``) that **reaches
+    二级 service capacity** (达到二级医院医疗服务能力; the aim is 二甲): an assessed capacity
+    (``ServiceCapacityAssessment``: the latest assessment on or before the reference date says it reaches
+    二级), or a formal grade in ``GRADES_AT_LEAST_LEVEL2`` on that date — the grade is one kind of evidence.
 
     Reference date: the program's end, or the run date if earlier — so a running program shows the counties
     still short of the target (to be reached "by the program's end") and an ended one is judged on its end
@@ -75,7 +100,9 @@ class GradeTarget(Rule):
                 county_id=row["county_id"],
                 pairing_id=row["pairing_id"],
                 message=msg(
-                    gettext_noop("%(county)s（常住人口 %(pop)s）截至 %(ref)s 尚无达到二级水平的县级医院"),
+                    gettext_noop(
+                        "%(county)s（常住人口 %(pop)s）截至 %(ref)s 尚无达到二级医院医疗服务能力的县级医院"
+                    ),
                     county=row["name"],
                     pop=f"{row['population']:,}",
                     ref=ref,

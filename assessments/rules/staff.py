@@ -19,7 +19,7 @@ from teams.choices import Title
 
 DEPLOYMENTS = f"""
 SELECT d.id, d.team_id, t.pairing_id, d.staff_id, d.role, d.post, s.name, s.title,
-       s.clinical_since, s.management_since,
+       s.clinical_since, s.management_since, s.work_since,
        lower(d.period) AS start, upper(d.period) - 1 AS "end",
        CASE WHEN %(since_col)s IS NULL THEN NULL
             ELSE date_part('year', age(lower(d.period), %(since_col)s))::int END AS years
@@ -30,9 +30,13 @@ SELECT d.id, d.team_id, t.pairing_id, d.staff_id, d.role, d.post, s.name, s.titl
 """
 
 
+# Years of work (Bozhou 工作满6年): from the start of any work; where unknown, clinical work is work too.
+WORK_SINCE = "COALESCE(s.work_since, s.clinical_since)"
+
+
 def _deployments(since_col: str, where: str) -> str:
-    # since_col is one of two fixed column names, never user input.
-    assert since_col in ("s.clinical_since", "s.management_since")
+    # since_col is one of three fixed expressions, never user input.
+    assert since_col in ("s.clinical_since", "s.management_since", WORK_SINCE)
     return DEPLOYMENTS.replace("%(since_col)s", since_col) + " WHERE " + where + " ORDER BY d.id"
 
 
@@ -122,9 +126,10 @@ class LeaderMgmtYears(_DeploymentRule):
 
 @register
 class MemberClinicalYears(_DeploymentRule):
-    """MEMBER_CLINICAL_YEARS — non-leaders have ≥ ``member_clinical_years`` full years of clinical experience
-    at deployment start (``Staff.clinical_since``; unknown counts as none). Gansu 5, Bozhou 6.
-    Severity: major.
+    """MEMBER_CLINICAL_YEARS — non-leaders have ≥ ``member_clinical_years`` full years of experience at
+    deployment start: clinical experience (``Staff.clinical_since``; Gansu 5) or, where
+    ``member_experience_basis`` is 'work', years of any work (``Staff.work_since``, else ``clinical_since``;
+    Bozhou 工作满6年). Unknown counts as none. Severity: major.
     """
 
     code = "MEMBER_CLINICAL_YEARS"
@@ -136,23 +141,31 @@ class MemberClinicalYears(_DeploymentRule):
 
     def evaluate(self, ctx: RuleContext) -> Iterable[Draft]:
         n = ctx.params.member_clinical_years
+        work = ctx.params.member_experience_basis == "work"
+        since = WORK_SINCE if work else "s.clinical_since"
         sql = _deployments(
-            "s.clinical_since",
-            "d.role <> 'leader' AND (s.clinical_since IS NULL"
-            " OR s.clinical_since + make_interval(years => %(n)s) > lower(d.period))",
+            since,
+            f"d.role <> 'leader' AND ({since} IS NULL"
+            f" OR {since} + make_interval(years => %(n)s) > lower(d.period))",
         )
+        if work:
+            key = gettext_noop("队员 %(name)s 派驻开始时工作年限 %(years)s 年，应不少于 %(n)s 年")
+        else:
+            key = gettext_noop("队员 %(name)s 派驻开始时临床工作年限 %(years)s 年，应不少于 %(n)s 年")
         for row in ctx.fetch(sql, {"n": n}):
             yield self._draft(
                 row,
                 msg(
-                    gettext_noop("队员 %(name)s 派驻开始时临床工作年限 %(years)s 年，应不少于 %(n)s 年"),
+                    key,
                     name=row["name"],
                     years=row["years"] if row["years"] is not None else "—",
                     n=n,
                 ),
                 years=row["years"],
                 required_years=n,
+                basis="work" if work else "clinical",
                 clinical_since=row["clinical_since"].isoformat() if row["clinical_since"] else None,
+                work_since=row["work_since"].isoformat() if row["work_since"] else None,
             )
 
 

@@ -14,8 +14,34 @@ from typing import Any
 from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
-from assessments.rules.base import Draft, Rule, RuleContext, msg, register
+from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, msg, register
 from pairings.presets import RuleParams
+
+# Each rotation's composition (派驻至少5名…组成帮扶队), for each team that has started: the people deployed
+# on it, and the people of earlier teams of the pairing kept on across its start (a leader staying a year
+# serves two half-year rotations on one deployment). A team of the same start date is a team of its own.
+COMPOSITION = f"""
+WITH t AS (
+    SELECT t.id, t.pairing_id, t.year, t.rotation, t.start_date, t.end_date
+      FROM teams_team t JOIN ({SCOPE_PAIRINGS}) p ON p.id = t.pairing_id
+     WHERE t.start_date <= %(as_of)s
+),
+crew AS (
+    SELECT t.id AS team_id, d.staff_id
+      FROM t JOIN teams_deployment d ON d.team_id = t.id
+    UNION
+    SELECT t.id, d.staff_id
+      FROM t
+      JOIN teams_team o ON o.pairing_id = t.pairing_id AND o.id <> t.id
+      JOIN teams_deployment d ON d.team_id = o.id
+     WHERE lower(d.period) < t.start_date AND d.period @> t.start_date
+)
+SELECT t.id AS team_id, t.pairing_id, t.year, t.rotation, t.start_date, t.end_date,
+       COUNT(crew.staff_id) AS people
+  FROM t LEFT JOIN crew ON crew.team_id = t.id
+ GROUP BY t.id, t.pairing_id, t.year, t.rotation, t.start_date, t.end_date
+ ORDER BY t.pairing_id, t.start_date, t.id
+"""
 
 
 def merge_violations(
@@ -67,8 +93,12 @@ def _on_site_text(parts: list[Any]) -> str:
 
 @register
 class TeamMinSize(Rule):
-    """TEAM_MIN_SIZE — people on site ≥ ``team_min_size`` on every day of the service period
-    (``team_min_size_tcm`` when the recipient is a TCM hospital; Gansu 5 / TCM 3, Guangdong 5, Bozhou 10).
+    """TEAM_MIN_SIZE — each rotation's team is made up of ≥ ``team_min_size`` people (派驻至少5名…组成帮扶队:
+    the people deployed on the team and those of earlier teams kept on across its start, judged once the
+    rotation has started; one finding per team), and, as
+    the commission reads it, people on site ≥ the same minimum on every day of the service period (one
+    finding per short interval). ``team_min_size_tcm`` applies when the recipient is a TCM hospital (Gansu
+    5 / TCM 3, Guangdong 5, Hinggan 3; Bozhou's "about 10" is a batch, no minimum).
 
     Days with nobody on site are COVERAGE_GAP's (critical) and are left out here so the same days are not
     reported twice — unless COVERAGE_GAP is switched off, then they count as understaffed too.
@@ -110,6 +140,35 @@ class TeamMinSize(Rule):
                     min=m,
                 ),
                 evidence=_evidence(parts, minimum=m, tcm=pairing_id in tcm),
+            )
+
+        for row in ctx.fetch(COMPOSITION):
+            m = minimum(row["pairing_id"])
+            if m is None or row["people"] >= m:
+                continue
+            yield self.draft(
+                subject_type=SubjectType.TEAM,
+                subject_id=row["team_id"],
+                team_id=row["team_id"],
+                pairing_id=row["pairing_id"],
+                period_start=row["start_date"],
+                period_end=row["end_date"],
+                key="composition",
+                message=msg(
+                    gettext_noop("%(year)s 年第 %(rotation)s 批帮扶队由 %(n)s 人组成，应至少 %(min)s 人"),
+                    year=row["year"],
+                    rotation=row["rotation"],
+                    n=row["people"],
+                    min=m,
+                ),
+                evidence={
+                    "problem": "composition",
+                    "year": row["year"],
+                    "rotation": row["rotation"],
+                    "people": row["people"],
+                    "minimum": m,
+                    "tcm": row["pairing_id"] in tcm,
+                },
             )
 
 

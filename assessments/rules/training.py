@@ -1,4 +1,4 @@
-"""Training of recipient staff at the supporters (进修, 住培): yearly quota and residency-base enrolment.
+"""Training of recipient staff at the supporters (进修, 住培): the quota and residency-base enrolment.
 
 Yearly rules judge a year once it is over (the last day of the year, or of the service period if earlier,
 is before the run date): until then the quota can still be met and a finding would only be noise.
@@ -7,46 +7,96 @@ The year of a stint is the year it starts.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
-from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, msg, register
+from assessments.rules.base import SCOPE_PAIRINGS, Draft, Message, Rule, RuleContext, msg, register
 from pairings.presets import RuleParams
 
+# Periods to judge: each (ended) year of the service period, or the whole service period once it is over
+# (``training_quota_period`` = 'program', Bozhou). ``required`` pro-rates a partial first or last year by
+# its days of service (rounded up: a share of a trainee is still a trainee to train).
 QUOTA = f"""
 WITH p AS ({SCOPE_PAIRINGS}),
 y AS (
-    SELECT p.id AS pairing_id, gs.year
+    SELECT p.id AS pairing_id, gs.year,
+           GREATEST(make_date(gs.year, 1, 1), p.service_start) AS ps,
+           LEAST(make_date(gs.year, 12, 31), p.service_end) AS pe,
+           make_date(gs.year, 12, 31) - make_date(gs.year, 1, 1) + 1 AS year_days
       FROM p, generate_series(date_part('year', p.service_start)::int, date_part('year', p.service_end)::int)
               AS gs(year)
-     WHERE LEAST(make_date(gs.year, 12, 31), p.service_end) < %(as_of)s
+     WHERE %(period)s = 'year' AND LEAST(make_date(gs.year, 12, 31), p.service_end) < %(as_of)s
+    UNION ALL
+    SELECT p.id, NULL, p.service_start, p.service_end, NULL
+      FROM p
+     WHERE %(period)s = 'program' AND p.service_end < %(as_of)s
+),
+q AS (
+    SELECT y.*,
+           CASE WHEN %(prorate)s AND y.year IS NOT NULL
+                THEN CEIL(%(n)s * (y.pe - y.ps + 1)::numeric / y.year_days)::int
+                ELSE %(n)s END AS required
+      FROM y
 ),
 s AS (
-    SELECT ts.pairing_id, date_part('year', ts.start_date)::int AS year, ts.id, ts.trainee_name,
-           ts.start_date, ts.end_date,
-           ts.end_date + 1 >= ts.start_date + make_interval(months => %(m)s) AS long_enough
+    SELECT ts.pairing_id, ts.id, ts.trainee_name, ts.start_date, ts.end_date,
+           (%(m)s::int IS NULL
+            OR ts.end_date + 1 >= ts.start_date + make_interval(months => %(m)s::int)) AS long_enough,
+           (NOT %(backbone)s OR ts.is_backbone) AS eligible
       FROM training_traineestint ts JOIN p ON p.id = ts.pairing_id
      WHERE ts.is_free
 )
-SELECT y.pairing_id, y.year,
-       COUNT(s.id) FILTER (WHERE s.long_enough) AS trained,
+SELECT q.pairing_id, q.year, q.ps, q.pe, q.required,
+       COUNT(s.id) FILTER (WHERE s.long_enough AND s.eligible) AS trained,
        COALESCE(JSON_AGG(JSON_BUILD_OBJECT('id', s.id, 'trainee', s.trainee_name, 'start', s.start_date,
                                            'end', s.end_date) ORDER BY s.start_date)
-                FILTER (WHERE s.id IS NOT NULL AND NOT s.long_enough), '[]') AS too_short
-  FROM y LEFT JOIN s ON s.pairing_id = y.pairing_id AND s.year = y.year
- GROUP BY y.pairing_id, y.year
-HAVING COUNT(s.id) FILTER (WHERE s.long_enough) < %(n)s
- ORDER BY y.pairing_id, y.year
+                FILTER (WHERE s.id IS NOT NULL AND NOT s.long_enough), '[]') AS too_short,
+       COALESCE(JSON_AGG(JSON_BUILD_OBJECT('id', s.id, 'trainee', s.trainee_name, 'start', s.start_date,
+                                           'end', s.end_date) ORDER BY s.start_date)
+                FILTER (WHERE s.id IS NOT NULL AND s.long_enough AND NOT s.eligible), '[]') AS not_backbone
+  FROM q
+  -- A stint counts in the year it starts; over the program, every stint of the pairing counts.
+  LEFT JOIN s ON s.pairing_id = q.pairing_id
+             AND (q.year IS NULL OR date_part('year', s.start_date)::int = q.year)
+ GROUP BY q.pairing_id, q.year, q.ps, q.pe, q.required
+HAVING COUNT(s.id) FILTER (WHERE s.long_enough AND s.eligible) < q.required
+ ORDER BY q.pairing_id, q.year
 """
+
+
+def _names(stints: list[dict[str, object]]) -> list[Message]:
+    return [
+        msg(
+            gettext_noop("%(name)s（%(start)s … %(end)s）"), name=x["trainee"], start=x["start"], end=x["end"]
+        )
+        for x in stints
+    ]
+
+
+def _sentences(parts: list[Message]) -> Message:
+    """The parts of a finding as one message, joined with the reader's clause separator."""
+    message = parts[0]
+    for part in parts[1:]:
+        message = msg(gettext_noop("%(first)s；%(then)s"), first=message, then=part)
+    return message
 
 
 @register
 class TrainingQuota(Rule):
-    """TRAINING_QUOTA — per pairing and year ≥ ``training_quota`` recipient staff trained free of charge, each
-    stint ≥ ``training_min_months`` months (Gansu N=3, M=6; Dingxi M=3). Free stints that are too short do not
-    count and are listed in the finding. Severity: major.
+    """TRAINING_QUOTA — ≥ ``training_quota`` recipient staff trained free of charge per pairing and year
+    (Gansu 3, 甘卫医政发〔2022〕37号: 每年免费为受援医院培训临床骨干医师或医技人员不少于3名), or over the
+    whole program where ``training_quota_period`` is 'program' (Bozhou: 为每家受援医院培训至少3名).
+
+    - a stint counts only if it lasts ≥ ``training_min_months`` months where the preset sets it (Mianyang and
+      Hinggan 6, Dingxi 3; Gansu sets none);
+    - only clinical backbone doctors or technicians count where ``training_backbone_only`` (Gansu);
+    - a partial first or last year asks a pro-rated quota when ``training_prorate`` (days of service in the
+      year / days of the year, rounded up).
+
+    Stints that do not count are listed in the finding. Severity: major.
     """
 
     code = "TRAINING_QUOTA"
@@ -57,46 +107,83 @@ class TrainingQuota(Rule):
         return params.training_quota is not None
 
     def evaluate(self, ctx: RuleContext) -> Iterable[Draft]:
-        import datetime as dt
-
-        n, m = ctx.params.training_quota, ctx.params.training_min_months
-        for row in ctx.fetch(QUOTA, {"n": n, "m": m}):
-            short = row["too_short"]
-            key = gettext_noop("%(year)s 年免费进修满 %(m)s 个月的受援医院人员 %(k)s 人，应不少于 %(n)s 人")
-            if short:
-                key = gettext_noop(
-                    "%(year)s 年免费进修满 %(m)s 个月的受援医院人员 %(k)s 人，应不少于 %(n)s 人；"
-                    "另有 %(s)s 人进修不足 %(m)s 个月：%(names)s"
-                )
-            message = msg(
-                key,
-                year=row["year"],
-                m=m,
-                k=row["trained"],
-                n=n,
-                s=len(short),
-                names=[
+        p = ctx.params
+        n, m = p.training_quota, p.training_min_months
+        extra = {
+            "n": n,
+            "m": m,
+            "period": p.training_quota_period,
+            "prorate": p.training_prorate,
+            "backbone": p.training_backbone_only,
+        }
+        for row in ctx.fetch(QUOTA, extra):
+            year, required = row["year"], row["required"]
+            parts: list[Message] = []
+            if year is None:
+                parts.append(
                     msg(
-                        gettext_noop("%(name)s（%(start)s … %(end)s）"),
-                        name=x["trainee"],
-                        start=x["start"],
-                        end=x["end"],
+                        gettext_noop(
+                            "帮扶期内（%(start)s … %(end)s）免费培训受援医院人员 %(k)s 人，应不少于 %(n)s 人"
+                        ),
+                        start=row["ps"],
+                        end=row["pe"],
+                        k=row["trained"],
+                        n=required,
                     )
-                    for x in short
-                ],
-            )
+                )
+            else:
+                parts.append(
+                    msg(
+                        gettext_noop("%(year)s 年免费培训受援医院人员 %(k)s 人，应不少于 %(n)s 人"),
+                        year=year,
+                        k=row["trained"],
+                        n=required,
+                    )
+                )
+                if required != n:
+                    parts.append(
+                        msg(
+                            gettext_noop("%(start)s … %(end)s 在期，按 %(quota)s 人/年折算"),
+                            start=row["ps"],
+                            end=row["pe"],
+                            quota=n,
+                        )
+                    )
+            short, other = row["too_short"], row["not_backbone"]
+            if short:
+                parts.append(
+                    msg(
+                        gettext_noop("另有 %(s)s 人进修不足 %(m)s 个月：%(names)s"),
+                        s=len(short),
+                        m=m,
+                        names=_names(short),
+                    )
+                )
+            if other:
+                parts.append(
+                    msg(
+                        gettext_noop("另有 %(s)s 人非临床骨干医师或医技人员：%(names)s"),
+                        s=len(other),
+                        names=_names(other),
+                    )
+                )
+            message = _sentences(parts)
             yield self.draft(
                 subject_id=row["pairing_id"],
                 pairing_id=row["pairing_id"],
-                period_start=dt.date(row["year"], 1, 1),
-                period_end=dt.date(row["year"], 12, 31),
+                period_start=dt.date(year, 1, 1) if year else row["ps"],
+                period_end=dt.date(year, 12, 31) if year else row["pe"],
                 message=message,
                 evidence={
-                    "year": row["year"],
+                    "year": year,
+                    "period_start": row["ps"].isoformat(),
+                    "period_end": row["pe"].isoformat(),
                     "trained": row["trained"],
-                    "required": n,
+                    "required": required,
+                    "yearly_quota": n,
                     "min_months": m,
                     "too_short": short,
+                    "not_backbone": other,
                 },
             )
 
@@ -143,8 +230,6 @@ class ResidencyBase(Rule):
         return params.residency_base
 
     def evaluate(self, ctx: RuleContext) -> Iterable[Draft]:
-        import datetime as dt
-
         for row in ctx.fetch(RESIDENCY):
             yield self.draft(
                 subject_id=row["hospital_id"],

@@ -146,7 +146,8 @@ def _training(
     for program_id, start, end in rows:
         trainees += 1
         months = rules[program_id].training_min_months
-        if end >= _add_months(start, months) - dt.timedelta(days=1):
+        # No minimum stint length (Gansu): every free stint counts.
+        if months is None or end >= _add_months(start, months) - dt.timedelta(days=1):
             qualifying += 1
     return {
         "trainees": trainees,

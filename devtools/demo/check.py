@@ -8,6 +8,7 @@ demo programs that the seed tests compare with the manifest. Day-level rules are
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 from typing import Any
 
@@ -15,7 +16,7 @@ from dateutil.relativedelta import relativedelta
 
 from devtools.demo.builder import TZ, min_end
 from devtools.demo.violations import Planted
-from pairings.models import Agreement, PairingSupporter, Program
+from pairings.models import Agreement, Pairing, PairingSupporter, Program
 from teams.choices import DeploymentRole, RosterStatus
 from teams.models import Deployment, ExpertVisitBatch, Team
 from training.choices import StintKind
@@ -150,25 +151,45 @@ def _agreements(program: Program) -> set[Key]:
 
 def _training(program: Program) -> set[Key]:
     r, code, out = program.rules, program.code, set()
-    counted: dict[tuple[str, int], int] = defaultdict(int)
+    counted: dict[tuple[str, int | None], int] = defaultdict(int)
     residency: dict[tuple[str, int], int] = defaultdict(int)
     for s in TraineeStint.objects.filter(pairing__program=program).values(
-        "pairing__recipient__code", "host__code", "kind", "start_date", "end_date", "is_free"
+        "pairing__recipient__code", "host__code", "kind", "start_date", "end_date", "is_free", "is_backbone"
     ):
-        if s["is_free"] and s["end_date"] >= min_end(s["start_date"], r.training_min_months):
-            counted[(s["pairing__recipient__code"], s["start_date"].year)] += 1
+        long_enough = r.training_min_months is None or s["end_date"] >= min_end(
+            s["start_date"], r.training_min_months
+        )
+        if s["is_free"] and long_enough and (s["is_backbone"] or not r.training_backbone_only):
+            year = s["start_date"].year if r.training_quota_period == "year" else None
+            counted[(s["pairing__recipient__code"], year)] += 1
         if s["kind"] == StintKind.RESIDENCY:
             residency[(s["host__code"], s["start_date"].year)] += 1
     links = PairingSupporter.objects.filter(pairing__program=program).values_list(
         "pairing__recipient__code", "hospital__code", "hospital__is_residency_base"
     )
+    service = {
+        rec: (start, end)
+        for rec, start, end in Pairing.objects.filter(program=program).values_list(
+            "recipient__code", "service_start", "service_end"
+        )
+    }
     for year in program.years:
+        jan1, dec31 = dt.date(year, 1, 1), dt.date(year, 12, 31)
         for rec in {rec for rec, _, _ in links}:
-            if r.training_quota and counted[(rec, year)] < r.training_quota:
+            required = r.training_quota or 0
+            if r.training_prorate:
+                # A partial first or last year asks its share of the quota, rounded up.
+                first, last = max(jan1, service[rec][0]), min(dec31, service[rec][1])
+                required = math.ceil(required * ((last - first).days + 1) / ((dec31 - jan1).days + 1))
+            if r.training_quota and r.training_quota_period == "year" and counted[(rec, year)] < required:
                 out.add((code, "TRAINING_QUOTA", rec, year))
         for sup in {sup for _, sup, base in links if base}:
             if r.residency_base and residency[(sup, year)] < 1:
                 out.add((code, "RESIDENCY_BASE", sup, year))
+    if r.training_quota and r.training_quota_period == "program":
+        for rec in {rec for rec, _, _ in links}:
+            if counted[(rec, None)] < r.training_quota:
+                out.add((code, "TRAINING_QUOTA", rec, None))
     return out
 
 

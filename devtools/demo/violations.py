@@ -11,7 +11,7 @@ The rule engine must find exactly these in the demo programs and nothing else. H
 - ``staff``: the national ID of the deployed person (deployment- and person-level rules); with ``team`` =
   (year, rotation) of the deployment's team.
 - ``year``: the program year for yearly rules (ANNUAL_AGREEMENT, TRAINING_QUOTA, RESIDENCY_BASE,
-  EXPERT_VISITS). ``month``: first day of the month for deployment-month rules (SPOT_CHECKS, MONTHLY_SCORE,
+  EXPERT_VISITS). ``month``: first day of the month for month rules (SPOT_CHECKS, MONTHLY_SCORE,
   ATTENDANCE_RATE).
 - ``period``: the inclusive date interval of day-level rules (TEAM_MIN_SIZE, TEAM_MAX_SIZE, COVERAGE_GAP,
   ONE_LEADER, NO_DOUBLE_DEPLOYMENT), one item per maximal interval.
@@ -30,10 +30,14 @@ Interpretations the data follows (and the rule engine should too):
   pairings have two tripartite and two annual agreements a year; they are all compliant). An agreement is
   signed on the date of its last signature; a missing signature means unsigned. The annual agreement of year Y
   must be signed strictly before the start of the earliest team of year Y.
-- TRAINING_QUOTA counts free stints (``is_free``) of ≥ M months in the year they start, any kind.
+- TRAINING_QUOTA counts free stints (``is_free``) of clinical backbone staff (``is_backbone``) in the year
+  they start, any kind; Gansu sets no minimum length (M is Mianyang's and Dingxi's). A partial first or last
+  year asks ⌈N × days of service / days of the year⌉.
   RESIDENCY_BASE counts ``residency`` stints hosted by the base in pairings of the program, by start year.
 - SPOT_CHECKS / MONTHLY_SCORE / ATTENDANCE_RATE (BZ2016): deployments start on the 1st and end on the last day
-  of a month, so every deployment-month is a whole month. Attendance has one row per weekday (Mon–Fri) of the
+  of a month, so every deployment-month is a whole month. SPOT_CHECKS counts per supporter and month of its
+  team (all the checks on the people it deployed on that team); its item names recipient, supporter, team
+  and month, no person. Attendance has one row per weekday (Mon–Fri) of the
   deployment; rate = present statuses / (rows − excused rows).
 - END_APPRAISAL: every demo deployment has ended; an appraisal counts when ``signed_on`` ≤ end + 30 days.
 - GRADE_TARGET: a county's hospitals with ``is_county_hospital``; grade at program end (``Hospital.grade``
@@ -91,10 +95,10 @@ PLANTED: list[Planted] = [
         program="BZ2016",
         rule="SPOT_CHECKS",
         recipient="R34162101",
-        staff="620102197309209140",
+        supporter="S3401001",
         team=(2017, 1),
         month=D(2017, 2, 1),
-        note="only 2 phone spot checks this month",
+        note="the supporter made only 2 phone spot checks of its team this month",
     ),
     Planted(
         program="GD2019",
@@ -310,6 +314,6 @@ PLANTED: list[Planted] = [
         rule="TRAINING_QUOTA",
         recipient="R62102301",
         year=2024,
-        note="3 trainees but one stint lasts 5 months",
+        note="3 trainees but one is not a clinical backbone doctor or technician",
     ),
 ]

@@ -10,10 +10,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from core.access import User
+from core.events import pairing_changed
 from core.permissions import is_province_staff
 from pairings.choices import HospitalRole, ProgramPreset
 from pairings.models import Hospital, Pairing, PairingSupporter, Program, Province
-from pairings.presets import PRESET_DEADLINES, PRESETS, RuleParams
+from pairings.presets import PRESETS, RuleParams
 
 
 def _require_province_staff(user: User, province: Province) -> None:
@@ -39,9 +40,12 @@ def program_create(
     _require_province_staff(user, province)
     if preset not in PRESETS:
         raise ValidationError({"preset": f"unknown preset {preset!r}"})
-    merged = {**PRESETS[preset], **(params or {})}
-    RuleParams.from_json(merged)  # raises on unknown parameters before anything is written
-    deadlines = PRESET_DEADLINES.get(preset, {})
+    merged = {**PRESETS[preset].params(), **(params or {})}
+    try:
+        RuleParams.from_json(merged)  # refuses a bad parameter, naming it, before anything is written
+    except ValidationError as exc:
+        raise ValidationError({"params": [m for msgs in exc.message_dict.values() for m in msgs]}) from exc
+    deadlines = PRESETS[preset].deadline_values()
     program = Program(
         province=province,
         code=code,
@@ -106,9 +110,13 @@ def pairing_create(
 
 @transaction.atomic
 def pairing_set_lead(*, user: User, pairing: Pairing, lead: Hospital) -> None:
-    """Move the lead to another supporter of the pairing (checked at commit by the database)."""
+    """Move the lead to another supporter of the pairing (checked at commit by the database).
+
+    The pairing is re-checked: its leader designations now answer to the new lead (LEADER_DESIGNATION).
+    """
     _require_province_staff(user, pairing.program.province)
     if not pairing.supporters.filter(hospital=lead).exists():
         raise ValidationError({"lead": "牵头医院须为支援医院之一 (the lead must be one of the supporters)"})
     pairing.supporters.update(is_lead=False)
     pairing.supporters.filter(hospital=lead).update(is_lead=True)
+    pairing_changed(pairing_id=pairing.pk, reason=f"lead changed to hospital {lead.pk}")

@@ -14,7 +14,8 @@ SPEC_CODES = {
     "MEMBER_CLINICAL_YEARS", "MEMBER_MIN_TITLE", "LEADER_MIN_STAY", "MEMBER_MIN_STAY", "NO_DOUBLE_DEPLOYMENT",
     "ROSTER_FILED", "AGREEMENT_SIGNED", "ANNUAL_AGREEMENT", "TRAINING_QUOTA", "RESIDENCY_BASE",
     "EXPERT_VISITS",
-    "SPOT_CHECKS", "MONTHLY_SCORE", "ATTENDANCE_RATE", "END_APPRAISAL", "GRADE_TARGET",
+    "SPOT_CHECKS", "MONTHLY_SCORE", "ATTENDANCE_RATE", "END_APPRAISAL", "GRADE_TARGET", "CAPACITY_CENTRES",
+    "LEADER_DESIGNATION",
 }  # fmt: skip
 
 
@@ -46,6 +47,8 @@ def test_every_rule_runs_with_every_parameter_switched_on():
             "spot_checks_per_month": 3,
             "monthly_pass_score": 80,
             "attendance_threshold": 0.9,
+            "capacity_centres_min": 2,
+            "training_min_months": 6,
         }
     )
     p = pairing(prog)
@@ -72,6 +75,7 @@ def test_rules_whose_parameter_is_off_produce_nothing():
         "leader_min_stay_months": None, "member_min_stay_months": None, "no_double_deployment": False,
         "roster_filed": False, "agreement_signed": False, "annual_agreement": False, "training_quota": None,
         "residency_base": False, "end_appraisal_days": None, "grade_target": False,
+        "leader_designation": False,
     }  # fmt: skip
     prog = program(params=off)
     p = pairing(prog)

@@ -47,6 +47,33 @@ def test_bozhou_three_spot_checks_per_full_month():
     assert (d.period_start, d.period_end, d.evidence["checks"], d.evidence["required"]) == (
         D(2023, 4, 1), D(2023, 4, 30), 2, 3,
     )  # fmt: skip
+    assert (d.subject_type, d.team_id, d.hospital_id) == ("team", dep.team_id, dep.supporter_id)
+
+
+def test_spot_checks_are_per_supporter_and_month_of_its_team_not_per_person():
+    # given a Bozhou team of three people of one supporter, March–April
+    prog = program(preset="bozhou_2016")
+    first = deployment(prog)
+    others = [f.DeploymentFactory(team=first.team, planned_start=MAR1, planned_end=APR30) for _ in range(2)]
+    # when the supporter makes three checks a month, spread over different people
+    checks(first, D(2023, 3, 10), 2)
+    checks(others[0], D(2023, 3, 20), 1)
+    checks(others[1], D(2023, 4, 10), 3)
+    # then each month has its three: no finding (a per-person reading would ask for nine a month)
+    assert evaluate(prog, "SPOT_CHECKS") == []
+
+
+def test_two_supporters_of_one_team_are_judged_apart():
+    prog = program(preset="bozhou_2016")
+    dep = deployment(prog)
+    partner = f.HospitalFactory(province=prog.province)
+    dep.team.pairing.supporters.create(hospital=partner, is_lead=False)
+    other = f.DeploymentFactory(team=dep.team, supporter=partner, planned_start=MAR1, planned_end=APR30)
+    checks(dep, D(2023, 3, 10), 3)
+    checks(dep, D(2023, 4, 10), 3)
+    checks(other, D(2023, 3, 10), 3)
+    [d] = evaluate(prog, "SPOT_CHECKS")
+    assert (d.hospital_id, d.period_start, d.evidence["checks"]) == (partner.pk, D(2023, 4, 1), 0)
 
 
 def test_spot_checks_a_month_is_judged_once_over():

@@ -143,14 +143,53 @@ def test_tripartite_signed_a_day_late_missing_or_unsigned():
     assert "县政府" in found[unsigned.pk].message
 
 
-def test_non_lead_supporters_agreement_does_not_count():
+def test_every_supporter_needs_its_own_agreement():
+    # given a pairing with two supporters, the lead's agreement signed on the deadline
     prog = program(agreement_deadline=D(2023, 4, 5))
     p = pairing(prog)
+    lead = p.supporters.get().hospital
     other = f.HospitalFactory(province=prog.province)
     p.supporters.create(hospital=other, is_lead=False)
-    f.AgreementFactory(pairing=p, supporter=other)
+    f.AgreementFactory(pairing=p, supporter=lead, government_signed_on=D(2023, 4, 5))
+    # when the partner has none, then that is a finding about the partner
     [d] = evaluate(prog, "AGREEMENT_SIGNED")
-    assert d.pairing_id == p.pk
+    assert (d.pairing_id, d.hospital_id, d.agreement_id) == (p.pk, other.pk, None)
+    assert other.name in d.message and d.evidence["is_lead"] is False
+    # when the partner signs a day late, then still found; on the deadline, nothing
+    a = f.AgreementFactory(pairing=p, supporter=other, government_signed_on=D(2023, 4, 6))
+    [d] = evaluate(prog, "AGREEMENT_SIGNED")
+    assert (d.hospital_id, d.evidence["signed_on"]) == (other.pk, "2023-04-06")
+    a.government_signed_on = D(2023, 4, 5)
+    a.save()
+    assert evaluate(prog, "AGREEMENT_SIGNED") == []
+
+
+def test_two_short_supporters_of_one_pairing_are_two_findings():
+    prog = program(agreement_deadline=D(2023, 4, 5))
+    p = pairing(prog)
+    p.supporters.create(hospital=f.HospitalFactory(province=prog.province), is_lead=False)
+    drafts = evaluate(prog, "AGREEMENT_SIGNED")
+    assert len(drafts) == 2
+    assert len({d.fingerprint(prog.pk) for d in drafts}) == 2
+
+
+def test_guangdong_agreement_needs_supporter_and_recipient_only():
+    prog = program(preset="guangdong_2019")
+    two_party, recipient_missing = pairing(prog), pairing(prog)
+    f.AgreementFactory(pairing=two_party, government_signed_on=None)
+    f.AgreementFactory(pairing=recipient_missing, government_signed_on=None, recipient_signed_on=None)
+    [d] = evaluate(prog, "AGREEMENT_SIGNED")
+    assert d.pairing_id == recipient_missing.pk
+    assert "受援医院" in d.message and "县政府" not in d.message
+    assert d.evidence["parties"] == ["supporter", "recipient"]
+
+
+def test_gansu_agreement_without_the_county_government_is_found():
+    prog = program()
+    p = pairing(prog)
+    f.AgreementFactory(pairing=p, government_signed_on=None)
+    [d] = evaluate(prog, "AGREEMENT_SIGNED")
+    assert "县政府" in d.message
 
 
 def annual(p, year, signed):

@@ -70,12 +70,44 @@ def test_clinical_years_do_not_apply_to_leaders(prog, team):
     assert evaluate(prog, "MEMBER_CLINICAL_YEARS") == []
 
 
-def test_bozhou_requires_six_clinical_years():
+def test_bozhou_requires_six_years_of_work_without_a_work_record_clinical_years_count():
     prog = program(preset="bozhou_2016")
     team = f.TeamFactory(pairing=pairing(prog), year=2023)
     deploy(team, clinical_since=D(2017, 3, 2))  # 5 full years: enough in Gansu, not in Bozhou
     [d] = evaluate(prog, "MEMBER_CLINICAL_YEARS")
-    assert d.evidence == d.evidence | {"years": 5, "required_years": 6}
+    assert d.evidence == d.evidence | {"years": 5, "required_years": 6, "basis": "work"}
+    assert "工作年限" in d.message and "临床" not in d.message
+
+
+@pytest.mark.parametrize(("work_since", "found"), [(D(2017, 3, 1), False), (D(2017, 3, 2), True)])
+def test_bozhou_counts_years_of_work_not_clinical_years(work_since, found):
+    # given a member with 2 clinical years but work since the boundary date (6 years before 2023-03-01)
+    prog = program(preset="bozhou_2016")
+    team = f.TeamFactory(pairing=pairing(prog), year=2023)
+    deploy(team, clinical_since=D(2021, 1, 1), work_since=work_since)
+    assert bool(evaluate(prog, "MEMBER_CLINICAL_YEARS")) is found
+
+
+def test_gansu_counts_clinical_years_not_years_of_work(prog, team):
+    deploy(team, clinical_since=D(2021, 1, 1), work_since=D(2000, 1, 1))
+    [d] = evaluate(prog, "MEMBER_CLINICAL_YEARS")
+    assert d.evidence["basis"] == "clinical" and "临床工作年限" in d.message
+
+
+def test_guangdong_leaves_experience_title_and_stay_to_the_program():
+    # given a Guangdong member with no clinical record, a junior title and a one-month stay
+    prog = program(preset="guangdong_2019")
+    team = f.TeamFactory(pairing=pairing(prog), year=2023)
+    deploy(team, start=START, end=D(2023, 3, 31), clinical_since=None, title=1)
+    deploy(team, "leader", start=START, end=D(2023, 3, 31), management_since=None)
+    # then none of Gansu's stay, experience and title rules apply
+    for code in ("MEMBER_CLINICAL_YEARS", "MEMBER_MIN_TITLE", "LEADER_MGMT_YEARS", "LEADER_MIN_STAY",
+                 "MEMBER_MIN_STAY"):  # fmt: skip
+        assert evaluate(prog, code) == [], code
+    # when the program sets a title, then it applies
+    prog.params = {"member_min_title": 2}
+    prog.save()
+    assert len(evaluate(prog, "MEMBER_MIN_TITLE")) == 1
 
 
 @pytest.mark.parametrize(("title", "found"), [(2, False), (1, True), (3, False)])

@@ -12,15 +12,21 @@ pytestmark = pytest.mark.django_db
 Y0, Y1 = D(2023, 1, 1), D(2023, 12, 31)
 
 
-def crew(p, n, start=Y0, end=Y1, leaders=1):
-    """n people on site from start to end, the first ``leaders`` of them leaders."""
-    team = f.TeamFactory(pairing=p, year=start.year, start_date=start, end_date=end)
+def crew(p, n, start=Y0, end=Y1, leaders=1, team=None):
+    """n people on site from start to end, the first ``leaders`` of them leaders: a new team, or more people
+    on ``team``."""
+    team = team or f.TeamFactory(pairing=p, year=start.year, start_date=start, end_date=end)
     for i in range(n):
         f.DeploymentFactory(
             team=team, role="leader" if i < leaders else "member", post="副院长" if i < leaders else "医师",
             planned_start=start, planned_end=end,
         )  # fmt: skip
     return team
+
+
+def daily(drafts):
+    """The daily-headcount findings of TEAM_MIN_SIZE (the composition ones are about a team)."""
+    return [d for d in drafts if d.subject_type == "pairing"]
 
 
 def test_team_of_exactly_the_minimum_passes():
@@ -34,9 +40,9 @@ def test_team_one_short_is_reported_as_one_interval_with_figures():
     # given 5 on site all year except 4 from March 1 to 17
     prog = program()
     p = pairing(prog)
-    crew(p, 4)
-    crew(p, 1, Y0, D(2023, 2, 28), leaders=0)
-    crew(p, 1, D(2023, 3, 18), Y1, leaders=0)
+    team = crew(p, 4)
+    crew(p, 1, Y0, D(2023, 2, 28), leaders=0, team=team)
+    crew(p, 1, D(2023, 3, 18), Y1, leaders=0, team=team)
     # when checked
     [d] = evaluate(prog, "TEAM_MIN_SIZE")
     # then one finding covers exactly the short days, with the figures
@@ -49,9 +55,9 @@ def test_team_one_short_is_reported_as_one_interval_with_figures():
 def test_consecutive_short_intervals_merge_into_one_finding():
     prog = program()
     p = pairing(prog)
-    crew(p, 3)  # 3 all year
-    crew(p, 1, Y0, D(2023, 6, 30), leaders=0)  # 4 in H1, 3 in H2: both short
-    [d] = evaluate(prog, "TEAM_MIN_SIZE")
+    team = crew(p, 3)  # 3 all year
+    crew(p, 1, Y0, D(2023, 6, 30), leaders=0, team=team)  # 4 in H1, 3 in H2: both short
+    [d] = daily(evaluate(prog, "TEAM_MIN_SIZE"))
     assert (d.period_start, d.period_end) == (Y0, Y1)
     assert (d.evidence["min_on_site"], d.evidence["max_on_site"]) == (3, 4)
     assert len(d.evidence["intervals"]) == 2
@@ -64,16 +70,86 @@ def test_tcm_recipient_uses_the_tcm_minimum():
     general = pairing(prog)
     crew(tcm, 3)
     crew(general, 3)
-    # then only the general one is short
-    assert [d.pairing_id for d in evaluate(prog, "TEAM_MIN_SIZE")] == [general.pk]
+    # then only the general one is short: on site every day, and in its composition
+    found = evaluate(prog, "TEAM_MIN_SIZE")
+    assert sorted((d.pairing_id, d.subject_type) for d in found) == [
+        (general.pk, "pairing"),
+        (general.pk, "team"),
+    ]
 
 
 def test_tcm_recipient_with_two_on_site_is_short():
     prog = program()
     tcm = pairing(prog, recipient=f.RecipientFactory(province=prog.province, kind="tcm"))
     crew(tcm, 2)
-    [d] = evaluate(prog, "TEAM_MIN_SIZE")
+    [d] = daily(evaluate(prog, "TEAM_MIN_SIZE"))
     assert d.evidence["minimum"] == 3 and d.evidence["tcm"] is True
+
+
+def test_a_rotation_of_four_is_short_in_composition_even_when_five_are_on_site_every_day():
+    # given a rotation of 4 with a fifth person borrowed from another team of the pairing all year
+    prog = program()
+    p = pairing(prog)
+    four = crew(p, 4)
+    crew(p, 5, leaders=0)
+    # then the headcount is 9 every day, but the four-person rotation is short in composition
+    [d] = evaluate(prog, "TEAM_MIN_SIZE")
+    assert (d.subject_type, d.team_id, d.evidence["people"], d.evidence["minimum"]) == ("team", four.pk, 4, 5)
+    assert (d.period_start, d.period_end) == (four.start_date, four.end_date)
+
+
+def test_a_replaced_member_keeps_the_rotation_whole():
+    # given a rotation of 5 whose fifth member is replaced on July 1
+    prog = program()
+    p = pairing(prog)
+    team = crew(p, 4)
+    crew(p, 1, Y0, D(2023, 6, 30), leaders=0, team=team)
+    crew(p, 1, D(2023, 7, 1), Y1, leaders=0, team=team)
+    # then five are on site every day and the rotation is made up of (more than) five: nothing found
+    assert evaluate(prog, "TEAM_MIN_SIZE") == []
+
+
+def test_a_leader_kept_on_from_the_previous_rotation_counts_in_the_next_ones_composition():
+    # given rotation 1 (Jan–Jun) of a leader deployed for the whole year and 4 members, and rotation 2
+    # (Jul–Dec) of 4 new members: the leader stays on across the hand-over on one deployment
+    prog = program()
+    p = pairing(prog)
+    first = crew(p, 1, Y0, Y1)
+    crew(p, 4, Y0, D(2023, 6, 30), leaders=0, team=first)
+    second = f.TeamFactory(pairing=p, year=2023, start_date=D(2023, 7, 1), end_date=Y1)
+    crew(p, 4, D(2023, 7, 1), Y1, leaders=0, team=second)
+    # then both rotations are made up of five
+    assert evaluate(prog, "TEAM_MIN_SIZE") == []
+    # when the leader leaves the day before the hand-over, then rotation 2 is four (and so is every day)
+    first.deployments.filter(role="leader").update(planned_end=D(2023, 6, 30))
+    found = [d for d in evaluate(prog, "TEAM_MIN_SIZE") if d.subject_type == "team"]
+    assert [(d.team_id, d.evidence["people"]) for d in found] == [(second.pk, 4)]
+
+
+def test_composition_is_judged_once_the_rotation_has_started():
+    prog = program()
+    p = pairing(prog)
+    f.TeamFactory(pairing=p, year=2023, start_date=D(2023, 7, 1), end_date=Y1)
+    drafts = evaluate(prog, "TEAM_MIN_SIZE", as_of=D(2023, 6, 30))
+    assert not [d for d in drafts if d.subject_type == "team"]
+    drafts = evaluate(prog, "TEAM_MIN_SIZE", as_of=D(2023, 7, 1))
+    assert [d.evidence["people"] for d in drafts if d.subject_type == "team"] == [0]
+
+
+def test_bozhou_about_ten_is_no_minimum_per_recipient():
+    # given a Bozhou recipient (TCM) with 3 people: "about 10" is the batch, not a per-recipient minimum
+    prog = program(preset="bozhou_2016")
+    tcm = pairing(prog, recipient=f.RecipientFactory(province=prog.province, kind="tcm"))
+    crew(tcm, 3)
+    assert evaluate(prog, "TEAM_MIN_SIZE") == []
+
+
+def test_hinggan_team_of_three():
+    prog = program(preset="hinggan")
+    ok, short = pairing(prog), pairing(prog)
+    crew(ok, 3)
+    crew(short, 2)
+    assert {d.pairing_id for d in evaluate(prog, "TEAM_MIN_SIZE")} == {short.pk}
 
 
 def test_days_with_nobody_are_a_gap_not_a_short_team():
@@ -95,8 +171,8 @@ def test_guangdong_team_exactly_five():
     # given the Guangdong preset (min 5 = max 5)
     prog = program(preset="guangdong_2019")
     p = pairing(prog)
-    crew(p, 5)
-    crew(p, 1, D(2023, 5, 1), D(2023, 5, 31), leaders=0)
+    team = crew(p, 5)
+    crew(p, 1, D(2023, 5, 1), D(2023, 5, 31), leaders=0, team=team)
     # then six on site in May exceeds the maximum, five is fine
     [d] = evaluate(prog, "TEAM_MAX_SIZE")
     assert (d.period_start, d.period_end, d.evidence["maximum"]) == (D(2023, 5, 1), D(2023, 5, 31), 5)

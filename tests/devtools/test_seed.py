@@ -22,6 +22,7 @@ from assessments.models import MonthlyAssessment, SpotCheck
 from core.identifiers import licence_error, national_id_error
 from core.roles import Role
 from devtools.demo import builder, national, reset, users
+from devtools.demo.builder.base import month_starts
 from devtools.demo.violations import PLANTED
 from pairings.choices import HospitalGrade, HospitalKind, HospitalOrigin, HospitalRole
 from pairings.models import City, County, Hospital, Membership, Pairing, PairingSupporter, Program
@@ -226,7 +227,7 @@ def test_every_planted_violation_refers_to_existing_rows(demo: None) -> None:
                 staff__national_id=item.staff,
             ).exists()
             assert deployed or (item.rule == "NO_DOUBLE_DEPLOYMENT" and listed), item
-        if item.month:
+        if item.month and item.staff:
             dep = Deployment.objects.get(staff__national_id=item.staff)
             assert dep.start <= item.month <= dep.end
 
@@ -239,13 +240,25 @@ def test_planted_deployment_month_violations_are_the_only_ones(demo: None) -> No
         (p.staff, p.month) for p in PLANTED if p.rule == "MONTHLY_SCORE"
     ]
     assert low.get().deduction_cny == 1000 and not low.get().passed
-    checks = SpotCheck.objects.filter(bz).values_list("deployment__staff__national_id", "checked_at")
-    per_month: dict[tuple[str, Any], int] = {}
-    for nid, at in checks:
-        local = at.astimezone(builder.TZ).date().replace(day=1)
-        per_month[(nid, local)] = per_month.get((nid, local), 0) + 1
+    # spot checks: per supporter and month of its team (SPEC §3: 支援医院每月至少组织3次), over whole months
+    per_month: dict[tuple[Any, ...], int] = {}
+    for d in Deployment.objects.filter(team__pairing__program__code="BZ2016").select_related(
+        "team__pairing__recipient", "supporter"
+    ):
+        key = (d.team.pairing.recipient.code, d.supporter.code, (d.team.year, d.team.rotation))
+        for m in month_starts(d.start, d.end):
+            per_month.setdefault((*key, m), 0)
+    checks = SpotCheck.objects.filter(bz).select_related(
+        "deployment__team__pairing__recipient", "deployment__supporter"
+    )
+    for c in checks:
+        d = c.deployment
+        month = c.checked_at.astimezone(builder.TZ).date().replace(day=1)
+        per_month[
+            (d.team.pairing.recipient.code, d.supporter.code, (d.team.year, d.team.rotation), month)
+        ] += 1
     assert [k for k, n in per_month.items() if n < 3] == [
-        (p.staff, p.month) for p in PLANTED if p.rule == "SPOT_CHECKS"
+        (p.recipient, p.supporter, p.team, p.month) for p in PLANTED if p.rule == "SPOT_CHECKS"
     ]
     # attendance: present / (rows − excused) per deployment-month
     rows = AttendanceRecord.objects.filter(bz).values_list("deployment__staff__national_id", "date", "status")

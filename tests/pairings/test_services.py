@@ -44,7 +44,7 @@ def test_gansu_preset_copies_its_deadlines(world):
 
 
 def test_unknown_rule_parameter_is_refused_and_nothing_written(world):
-    with pytest.raises(ValueError, match="unknown rule parameters: team_size"):
+    with pytest.raises(ValidationError, match="team_size"):
         services.program_create(
             user=world.users["province"],
             province=world.province,

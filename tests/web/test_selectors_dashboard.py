@@ -77,7 +77,9 @@ def test_coverage_overview_uses_the_shared_intervals(world, july):
 
 
 def test_training_quota_counts_free_stints_of_at_least_the_minimum_length(world):
-    # given the Gansu rule: ≥ 3 trainees per pairing per year, each stint ≥ 6 months
+    # given ≥ 3 trainees per pairing per year, each stint ≥ 6 months where the program sets it (Mianyang)
+    world.program.params = {"training_min_months": 6}
+    world.program.save()
     a = world.pairing_a
     f.TraineeStintFactory(pairing=a, start_date=D(2023, 3, 1), end_date=D(2023, 8, 31))  # 6 months: counts
     f.TraineeStintFactory(pairing=a, start_date=D(2023, 3, 1), end_date=D(2023, 8, 30))  # a day short
@@ -89,6 +91,11 @@ def test_training_quota_counts_free_stints_of_at_least_the_minimum_length(world)
     training = dash.training_overview(user=world.users["province"], year=2023)
     assert (training.pairings, training.met, training.trained, training.required) == (2, 1, 4, 6)
     assert [(r.pairing.pk, r.trained, r.quota) for r in training.behind] == [(world.pairing_a.pk, 1, 3)]
+    # under Gansu's own rule (no minimum stint length) the stint a day short counts too
+    world.program.params = {}
+    world.program.save()
+    training = dash.training_overview(user=world.users["province"], year=2023)
+    assert [(r.pairing.pk, r.trained, r.quota) for r in training.behind] == [(world.pairing_a.pk, 2, 3)]
 
 
 def test_rosters_awaiting_filing_are_listed_in_scope(world):

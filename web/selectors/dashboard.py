@@ -206,7 +206,7 @@ def training_overview(*, user: User, year: int) -> TrainingOverview:
     out = TrainingOverview(year=year)
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     programs = {p.pk: p.rules for p in Program.objects.for_user(user)}
-    by_months: dict[int, list[int]] = defaultdict(list)
+    by_months: dict[int | None, list[int]] = defaultdict(list)
     quota: dict[int, int] = {}
     for pk, rules in programs.items():
         if rules.training_quota:
@@ -218,7 +218,8 @@ def training_overview(*, user: User, year: int) -> TrainingOverview:
             TraineeStint.objects.filter(
                 pairing=OuterRef("pk"), is_free=True, start_date__gte=start, start_date__lte=end
             )
-            .annotate(min_end=AddMonths(F("start_date"), months))
+            # No minimum stint length (Gansu) is a minimum of 0 months: every free stint counts.
+            .annotate(min_end=AddMonths(F("start_date"), months or 0))
             .filter(end_date__gte=F("min_end") - DAY)
             .order_by()
             .values("pairing")

@@ -38,6 +38,12 @@ class RecordsMixin:
         appraisals: list[EndOfStintAppraisal] = []
         spots: list[SpotCheck] = []
         attendance: list[AttendanceRecord] = []
+        # SPOT_CHECKS counts per supporter and month of its team: in the planted month the supporter of
+        # bz_spot's team makes only 2 checks in all (both on bz_spot), none on its other people.
+        spot = self.bz_spot
+        spot_plan = next(p for p in self.plans if spot in p.deps)
+        spot_group = (spot_plan.recipient.code, self.team_key(spot_plan, spot), spot.supporter.code)
+        spot_month = month_starts(spot.start, spot.end)[1]
         for plan in self.plans:
             bz = plan.program.code == "BZ2016"
             rules = plan.program.rules
@@ -88,16 +94,19 @@ class RecordsMixin:
                             )
                         )
                     if bz:
-                        n = 2 if (d is self.bz_spot and m == mstarts[1]) else rng.randint(3, 4)
-                        if n == 2:
+                        group = (plan.recipient.code, self.team_key(plan, d), d.supporter.code)
+                        n = 2 if (d is spot and m == spot_month) else rng.randint(3, 4)
+                        if group == spot_group and m == spot_month and d is not spot:
+                            n = 0
+                        if d is spot and m == spot_month:
                             self.plant(
                                 program="BZ2016",
                                 rule="SPOT_CHECKS",
                                 recipient=plan.recipient.code,
-                                staff=d.national_id,
+                                supporter=d.supporter.code,
                                 team=self.team_key(plan, d),
                                 month=m,
-                                note="only 2 phone spot checks this month",
+                                note="the supporter made only 2 phone spot checks of its team this month",
                             )
                         month_days = days(m, min_end(m, 1))
                         for day in sorted(rng.sample(month_days, n)):

@@ -36,7 +36,13 @@ class TrainingMixin:
         residency_years: set[tuple[str, int]] = set()  # (recipient, year) pairs that got a residency trainee
 
         def stint(
-            plan: Plan, host: Hospital, kind: str, start: dt.date, end: dt.date, free: bool = True
+            plan: Plan,
+            host: Hospital,
+            kind: str,
+            start: dt.date,
+            end: dt.date,
+            free: bool = True,
+            backbone: bool = True,
         ) -> None:
             nid = self.new_id(plan.recipient.county.code, start.year - rng.randint(24, 40))
             discipline, dept = rng.choice(names.TCM_SPECIALTIES if plan.tcm else names.SPECIALTIES)
@@ -52,6 +58,7 @@ class TrainingMixin:
                     start_date=start,
                     end_date=end,
                     is_free=free,
+                    is_backbone=backbone,
                     completed=end <= plan.program.end_date,
                 )
             )
@@ -84,8 +91,12 @@ class TrainingMixin:
                 for i in range(n):
                     host = plan.supporters[i % len(plan.supporters)]
                     start = dt.date(year, rng.randint(2, 9), rng.choice([1, 1, 15]))
-                    length = 5 if (key == short_one and i == 0) else rng.choice([6, 6, 12])
-                    stint(plan, host, StintKind.FURTHER_STUDY, start, min_end(start, length))
+                    length = rng.choice([6, 6, 12])
+                    # Gansu counts clinical backbone doctors or technicians only (and sets no minimum length).
+                    backbone = not (key == short_one and i == 0)
+                    stint(
+                        plan, host, StintKind.FURTHER_STUDY, start, min_end(start, length), backbone=backbone
+                    )
                 if key == two_only:
                     self.plant(
                         program=plan.program.code,
@@ -101,7 +112,7 @@ class TrainingMixin:
                         rule="TRAINING_QUOTA",
                         recipient=plan.recipient.code,
                         year=year,
-                        note="3 trainees but one stint lasts 5 months",
+                        note="3 trainees but one is not a clinical backbone doctor or technician",
                     )
                     continue
                 # Short courses and paid stints: realistic noise that never counts towards the quota.

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .choices import FINISHED, JobStatus
+from core.jobs.choices import FINISHED, JobStatus
 
 
 class Job(models.Model):

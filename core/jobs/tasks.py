@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .services import jobs_dispatch_due
+from core.jobs.services import jobs_dispatch_due
 
 
 @shared_task(name="core.jobs.dispatch_due", ignore_result=True)  # type: ignore[untyped-decorator]

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from .models import Job
+from core.jobs.models import Job
 
 DELAYED_MESSAGE = _("后台队列暂时不可用：任务已保存，不会丢失，队列恢复后将自动开始。")
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 
+from core.dates import stay_met
 from pairings.models import Pairing, Program
 from teams.selectors import coverage_summaries, headcount_intervals
 from training.models import RemoteService, TraineeStint
@@ -52,17 +53,6 @@ def _in_range(field: str, q: IndicatorQuery) -> Q:
 
 def _years(start: dt.date, end: dt.date) -> int:
     return max(0, end.year - start.year + 1)
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, d)
-        except ValueError:
-            continue
-    raise ValueError(day)
 
 
 def scoped_pairing_queryset(*, user: Any, query: IndicatorQuery) -> QuerySet[Pairing]:
@@ -145,7 +135,7 @@ def _training(
     for program_id, start, end in rows:
         trainees += 1
         months = rules[program_id].training_min_months
-        if end >= _add_months(start, months) - dt.timedelta(days=1):
+        if stay_met(start, end, months):
             qualifying += 1
     return {
         "trainees": trainees,

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from core.dates import month_overlaps
 from pairings.access import get_membership
 from pairings.choices import Role
 from pairings.presets import RuleParams
@@ -35,11 +36,6 @@ def monthly_outcome(*, rules: RuleParams, score: Decimal) -> tuple[bool, int, in
     passed = score >= rules.monthly_pass_score
     deduction = 0 if passed else min(rules.monthly_deduction, subsidy)
     return passed, subsidy, deduction
-
-
-def _month_overlaps(deployment: Deployment, month: dt.date) -> bool:
-    next_month = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return deployment.start < next_month and deployment.end >= month
 
 
 def monthly_assessment_create(
@@ -71,7 +67,7 @@ def monthly_assessment_create(
     errors: dict[str, str] = {}
     if month.day != 1:
         errors["month"] = _("月份须为该月第一天。")
-    elif not _month_overlaps(deployment, month):
+    elif not month_overlaps(month, deployment.start, deployment.end):
         errors["month"] = _("该月不在派驻期内。")
     if not Decimal(0) <= score <= Decimal(100):
         errors["score"] = _("得分须在 0 到 100 之间。")

@@ -1,0 +1,25 @@
+"""Platform tables shared by every app."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class HolidayDate(models.Model):
+    """A national day that differs from Monday–Friday (``core.dates``): a public holiday on a weekday
+    (``is_workday`` false) or an adjusted working weekend, 调休 (``is_workday`` true). Loaded from
+    ``chinese-calendar`` by a migration and ``manage.py load_holidays``; a province's own corrections are
+    ``pairings.ProvinceWorkday``."""
+
+    date = models.DateField(_("日期"), unique=True)
+    is_workday = models.BooleanField(_("工作日"))
+    name = models.CharField(_("名称"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("法定节假日与调休 (national holiday calendar)")
+        verbose_name_plural = verbose_name
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"

@@ -25,18 +25,15 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from core.dates import is_working_day, month_bounds
+
 from .access import get_membership
 from .choices import PairingStatus
 from .models import Pairing, Program
 from .selectors import minimum_team_sizes
+from .selectors_calendar import working_day_corrections
 
 DAY = dt.timedelta(days=1)
-
-
-def month_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
-    start = day.replace(day=1)
-    nxt = dt.date(start.year + start.month // 12, start.month % 12 + 1, 1)
-    return start, nxt - DAY
 
 
 def previous_month(day: dt.date) -> tuple[dt.date, dt.date]:
@@ -310,6 +307,7 @@ class AttendanceDay:
     on_site: int
     counts: dict[str, int]
     cells: list[int] = dataclasses.field(default_factory=list)  # counts in the order of the shown statuses
+    workday: bool = True  # core.dates: a weekend or public holiday is not a day anyone is missing
 
     @property
     def recorded(self) -> int:
@@ -317,7 +315,7 @@ class AttendanceDay:
 
     @property
     def missing(self) -> int:
-        return max(self.on_site - self.recorded, 0)
+        return max(self.on_site - self.recorded, 0) if self.workday else 0
 
 
 @dataclasses.dataclass
@@ -362,7 +360,12 @@ def recipient_dashboard(*, user: Any, as_of: dt.date) -> RecipientDashboard:
         .annotate(n=Count("pk"))
     ):
         counts[day][status] = n
-    pairing_ids = list(Pairing.objects.for_user(user).values_list("pk", flat=True))
+    pairing_rows = list(Pairing.objects.for_user(user).values_list("pk", "program__province_id"))
+    pairing_ids = [pk for pk, _prov in pairing_rows]
+    provinces = {prov for _pk, prov in pairing_rows}
+    corrections = working_day_corrections(
+        province_id=provinces.pop() if len(provinces) == 1 else None, date_from=week_start, date_to=as_of
+    )
     per_day: dict[dt.date, int] = defaultdict(int)
     if pairing_ids:
         for iv in headcount_intervals(pairing_ids=pairing_ids, date_from=week_start, date_to=as_of):
@@ -384,7 +387,11 @@ def recipient_dashboard(*, user: Any, as_of: dt.date) -> RecipientDashboard:
     days = [as_of - i * DAY for i in range(7)]
     attendance = [
         AttendanceDay(
-            d, per_day.get(d, 0), counts.get(d, {}), [counts.get(d, {}).get(v, 0) for v, _l in statuses]
+            d,
+            per_day.get(d, 0),
+            counts.get(d, {}),
+            [counts.get(d, {}).get(v, 0) for v, _l in statuses],
+            workday=is_working_day(d, corrections),
         )
         for d in days
     ]

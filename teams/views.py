@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from pairings.access import get_membership, is_global
 from pairings.choices import HospitalRole, Role
 from pairings.models import Hospital
+from pairings.selectors_calendar import years_counted_as_weekdays
 from teams.selectors_attendance import monthly_attendance_table
 
 from . import selectors_rosters as sel
@@ -322,4 +323,12 @@ def attendance_monthly(request: HttpRequest) -> HttpResponse:
     except ValueError:
         month = dt.date.today().replace(day=1)
     rows = _page(request, monthly_attendance_table(user=request.user, month=month))
-    return render(request, "teams/attendance_monthly.html", {"month": month, "page": rows})
+    membership = get_membership(request.user)
+    weekday_years = years_counted_as_weekdays(
+        province_id=membership.province_id if membership else None, years=[month.year]
+    )
+    return render(
+        request,
+        "teams/attendance_monthly.html",
+        {"month": month, "page": rows, "weekday_years": weekday_years},
+    )

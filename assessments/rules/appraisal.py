@@ -185,7 +185,7 @@ class AttendanceRate(Rule):
                     "month": _month_label(r.month),
                     "present": r.present,
                     "expected": r.expected,
-                    "weekdays": r.weekdays,
+                    "working_days": r.workdays,
                     "excused": r.excused,
                     "rate": round(r.rate, 4),
                     "threshold": threshold,

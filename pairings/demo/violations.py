@@ -22,10 +22,11 @@ Interpretations the data follows (and the rule engine should too):
 
 - Durations: "≥ N months" is end ≥ start + N months − 1 day (calendar months); stays are measured on the
   deployment's actual range (all demo deployments have ended), experience at the deployment's start.
-- ROSTER_FILED: a deployment needs a roster entry on a roster with status ``filed`` whose ``decided_at``
-  (Asia/Shanghai date) is strictly before the deployment's start; the program's ``roster_deadline`` applies to
-  the rosters of the program's first rotation (teams of the first program year, rotation 1): they are all
-  decided by 2022-04-05 in GS2022, later rotations only need "before start".
+- ROSTER_FILED: a deployment needs a roster entry on a roster (not returned) whose ``submitted_at``
+  (Asia/Shanghai date) is strictly before the deployment's start — and, for an out-of-province supporter,
+  whose ``forwarded_at`` is too; the commission's ``decided_at`` is not judged. The program's
+  ``roster_deadline`` applies to the rosters of the program's first rotation (teams of the first program
+  year, rotation 1): they are all submitted by 2022-04-05 in GS2022, later rotations only need "before start".
 - AGREEMENT_SIGNED / ANNUAL_AGREEMENT: every supporter of a pairing has its own agreements (two-supporter
   pairings have two tripartite and two annual agreements a year; they are all compliant). An agreement is
   signed on the date of its last signature; a missing signature means unsigned. The annual agreement of year Y
@@ -257,7 +258,7 @@ PLANTED: list[Planted] = [
         supporter="S6201002",
         staff="620102197202169089",
         team=(2023, 2),
-        note="roster filed 5 days after the deployment started",
+        note="roster submitted the day after the deployment started",
     ),
     Planted(
         program="GS2022",
@@ -266,7 +267,7 @@ PLANTED: list[Planted] = [
         supporter="S6201002",
         staff="620102197205239097",
         team=(2023, 2),
-        note="roster filed 5 days after the deployment started",
+        note="roster submitted the day after the deployment started",
     ),
     Planted(
         program="GS2022",

@@ -6,6 +6,9 @@ import dataclasses
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+# The builder's modules take the date helpers from here; they are core.dates' (one definition).
+from core.dates import add_months as months  # noqa: F401
+from core.dates import min_end, month_starts  # noqa: F401
 from pairings.choices import (
     HospitalKind,
 )

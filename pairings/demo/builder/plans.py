@@ -227,7 +227,8 @@ class PlansMixin:
         dep = self.batch(self.plan_of("灵台县"), 5)[0]
         dep.on_roster = False
         person("灵台县", dep, "ROSTER_FILED", "deployment on no roster")
-        # ROSTER_FILED: 麦积区 — the second supporter's batch-3 roster is filed 5 days after the start.
+        # ROSTER_FILED: 麦积区 — the second supporter's batch-3 roster is submitted the day after the start
+        # (and filed 5 days after it).
         plan = self.plan_of("麦积区")
         self.late_roster = (plan.recipient.code, 3, plan.supporters[1].code)
         for dep in self.batch(plan, 3):
@@ -236,7 +237,7 @@ class PlansMixin:
                     "麦积区",
                     dep,
                     "ROSTER_FILED",
-                    "roster filed 5 days after the deployment started",
+                    "roster submitted the day after the deployment started",
                     supporter=plan.supporters[1].code,
                 )
         # END_APPRAISAL: 华池县 — a batch-4 member has no appraisal; 合水县 — one appraised 45 days late.

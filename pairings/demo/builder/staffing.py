@@ -125,9 +125,12 @@ class StaffingMixin:
                         decided = dt.date(2022, 3, 18) + dt.timedelta(days=rng.randint(0, 14))
                     else:
                         decided = team.start_date - dt.timedelta(days=rng.randint(6, 25))
-                    if (plan.recipient.code, k, sup.code) == getattr(self, "late_roster", None):
+                    late = (plan.recipient.code, k, sup.code) == getattr(self, "late_roster", None)
+                    if late:
                         decided = team.start_date + dt.timedelta(days=5)
                     submitted = decided - dt.timedelta(days=rng.randint(3, 10))
+                    if late:  # ROSTER_FILED judges the submission: submitted the day after the start
+                        submitted = team.start_date + dt.timedelta(days=1)
                     other = sup.origin == HospitalOrigin.OTHER_PROVINCE
                     r = Roster(
                         team=team,

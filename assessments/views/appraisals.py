@@ -28,6 +28,7 @@ from assessments.forms import (
     SpotCheckForm,
 )
 from assessments.models import AnnualAppraisal, EndOfStintAppraisal, MonthlyAssessment, Scorecard, SpotCheck
+from assessments.selectors_measures import attendance_not_imported
 from assessments.services import appraisals as services
 from assessments.services.certificates import certificate_eligibility
 from pairings.access import get_membership
@@ -240,6 +241,10 @@ def annual_appraisals(request: HttpRequest) -> HttpResponse:
             .order_by()
         }
     can_manage = program is not None and services.may_manage_annual_appraisals(request.user, program)
+    # SPEC §3a: before publishing, the commission sees every pairing with months not imported.
+    missing_attendance = (
+        attendance_not_imported(program=program, year=year) if can_manage and program and year else []
+    )
     return render(
         request,
         "assessments/appraisals/annual_list.html",
@@ -250,6 +255,7 @@ def annual_appraisals(request: HttpRequest) -> HttpResponse:
             "page": _page(request, rows),
             "grade_counts": [(label, counts.get(value, 0)) for value, label in Grade.choices],
             "can_manage": can_manage,
+            "missing_attendance": missing_attendance,
         },
     )
 
@@ -309,6 +315,13 @@ def annual_appraisal_publish(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     n = services.annual_appraisal_publish(user=request.user, program=program, year=year)
     messages.success(request, _("已发布 %(n)d 条年度考核结果。") % {"n": n})
+    missing = attendance_not_imported(program=program, year=year)
+    if missing:
+        messages.warning(
+            request,
+            _("%(n)d 个帮扶关系有月份未导入考勤，出勤率按已导入月份计算：%(names)s")
+            % {"n": len(missing), "names": "、".join(m.recipient for m in missing)},
+        )
     return redirect(f"{_annual_url()}?program={program.pk}&year={year}")
 
 

@@ -22,6 +22,7 @@ from training.models import RemoteService, TraineeStint
 
 from .choices import AppraisalStatus, CentreStatus, FindingStatus, Grade
 from .models import AnnualAppraisal, CentreProgress, Finding, GradeChange, NewTechnology, Specialty
+from .reports.figures import deployment_figures
 
 logger = logging.getLogger(__name__)
 
@@ -223,6 +224,36 @@ def _attendance_rate(*, pairing_ids: Iterable[int], query: IndicatorQuery) -> fl
     return _rate(present, expected)
 
 
+def _measures(pairings: list[dict[str, Any]], query: IndicatorQuery) -> dict[str, Any]:
+    """SPEC §3a measures through their one definition (the scorecard's ``deployment_figures``, the
+    attendance selector): continuous stays met, rosters on time, months with no attendance imported. A
+    fixed number of queries per program in scope (programs are few), whatever the number of pairings."""
+    from teams.selectors_attendance import attendance_import_status
+
+    by_program: dict[int, set[int]] = {}
+    for p in pairings:
+        by_program.setdefault(p["program_id"], set()).add(p["pk"])
+    out = dict.fromkeys(("deployments", "stay_met", "rosters_on_time"), 0)
+    for program in Program.objects.filter(pk__in=list(by_program)):
+        date_from = max(program.start_date, query.date_from or program.start_date)
+        date_to = min(program.end_date, query.date_to or program.end_date)
+        for pk, figs in deployment_figures(program, date_from, date_to).items():
+            if pk in by_program[program.pk]:
+                out["deployments"] += figs["deployments"]
+                out["stay_met"] += figs["stay_met_deployments"]
+                out["rosters_on_time"] += figs["rosters_timely"]
+    months, missing = (
+        attendance_import_status(
+            pairing_ids=[p["pk"] for p in pairings],
+            month_from=query.date_from.replace(day=1) if query.date_from else None,
+            month_to=query.date_to,
+        )
+        if pairings
+        else (0, 0)
+    )
+    return {**out, "attendance_months": months, "attendance_months_not_imported": missing}
+
+
 def indicators(*, user: Any, query: IndicatorQuery) -> dict[str, Any]:
     """All dashboard indicators for the user's pairings selected by ``query`` (see module docstring)."""
     scope = scoped_pairing_queryset(user=user, query=query)
@@ -244,4 +275,5 @@ def indicators(*, user: Any, query: IndicatorQuery) -> dict[str, Any]:
         "appraisals": _appraisals(user=user, scope=scope, query=query),
         "capacity": _capacity(user=user, scope=scope, query=query),
         "attendance_rate": _attendance_rate(pairing_ids=[p["pk"] for p in pairings], query=query),
+        "measures": _measures(pairings, query),
     }

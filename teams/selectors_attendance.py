@@ -159,6 +159,14 @@ SELECT COALESCE(SUM(present) FILTER (WHERE imported), 0)::bigint,
 """
 
 
+# Pairing-months with people on site, and those of them with no attendance imported (SPEC §3a).
+_IMPORT_STATUS_SQL = f"""{_CTES}
+SELECT COUNT(DISTINCT (pairing_id, month))::int,
+       COUNT(DISTINCT (pairing_id, month)) FILTER (WHERE NOT imported)::int
+  FROM rows WHERE wanted
+"""
+
+
 @dataclasses.dataclass(frozen=True)
 class MonthlyAttendance:
     deployment_id: int
@@ -234,6 +242,22 @@ def attendance_totals(
         cur.execute(_TOTALS_SQL, params)
         present, expected = cur.fetchone()
     return int(present), int(expected)
+
+
+def attendance_import_status(
+    *,
+    program_id: int | None = None,
+    pairing_ids: Sequence[int] | None = None,
+    month_from: dt.date | None = None,
+    month_to: dt.date | None = None,
+) -> tuple[int, int]:
+    """(pairing-months with people on site, of which not imported) over the rows ``monthly_attendance``
+    returns for the same arguments — the months the rates leave out. One query."""
+    params = _params(program_id, pairing_ids, None, month_from, month_to)
+    with connection.cursor() as cur:
+        cur.execute(_IMPORT_STATUS_SQL, params)
+        months, missing = cur.fetchone()
+    return int(months), int(missing)
 
 
 def monthly_attendance_table(*, user: Any, month: dt.date) -> list[dict[str, Any]]:

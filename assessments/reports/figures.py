@@ -87,7 +87,9 @@ SELECT t.pairing_id,
 """
 
 
-def _deployment_figures(program: Program, date_from: dt.date, date_to: dt.date) -> dict[int, dict[str, int]]:
+def deployment_figures(program: Program, date_from: dt.date, date_to: dt.date) -> dict[int, dict[str, int]]:
+    """Per pairing of ``program``: deployments overlapping [date_from, date_to], how many are qualified, met
+    their continuous stay, had their roster on time; people and leaders. One query."""
     rules = program.rules
     params: dict[str, Any] = {
         "program_id": program.pk,
@@ -194,7 +196,7 @@ def pairing_figures(
             gap_count=len(s.gaps),
         )
 
-    for pk, figs in _deployment_figures(program, date_from, date_to).items():
+    for pk, figs in deployment_figures(program, date_from, date_to).items():
         if pk in out:
             out[pk].update(figs)
 

@@ -102,7 +102,7 @@ def test_attendance_rows_of_the_fixture(attendance_world):
     assert months == [
         (D(2022, 11, 1), D(2022, 11, 29), D(2022, 11, 30), 2),
         (D(2022, 12, 1), D(2022, 12, 1), D(2022, 12, 31), 22),
-        # 22 weekdays − New Year's Monday − Spring Festival Mon–Fri + the 调休 Saturday and Sunday (28th, 29th)
+        # 22 weekdays − New Year's Monday − Spring Festival Mon–Fri + the 调休 weekend (28th, 29th)
         (D(2023, 1, 1), D(2023, 1, 1), D(2023, 1, 31), 18),
         (D(2023, 2, 1), D(2023, 2, 1), D(2023, 2, 2), 2),
     ]

@@ -15,7 +15,7 @@ TEST_SETTINGS := config.settings.test
 # Short section headers so CI logs are easy to scan.
 header = @printf '\n\033[1m==> %s\033[0m\n' "$(1)"
 
-.PHONY: help venv services stop status browser-deps run test lint ruff fmt mypy check pytest bench faults clean
+.PHONY: help venv services stop status browser-deps run test lint ruff imports fmt mypy check pytest bench faults clean
 # Prerequisites run left to right, in this order (test: lint before pytest, ...).
 .NOTPARALLEL:
 
@@ -23,7 +23,7 @@ help:
 	@echo "make run           migrate, seed demo data and run web + celery worker + beat (PORT=$(PORT))"
 	@echo "make test          everything CI runs: lint, format check, mypy, Django checks, pytest"
 	@echo "make services      start the project-local PostgreSQL + Redis (see var/env); make stop stops them"
-	@echo "make lint | fmt | mypy | check | pytest | bench | faults | browser-deps | venv | clean"
+	@echo "make lint | imports | fmt | mypy | check | pytest | bench | faults | browser-deps | venv | clean"
 
 # --- environment -----------------------------------------------------------------------------------
 
@@ -69,7 +69,13 @@ run: venv services browser-deps
 
 test: venv services browser-deps lint check pytest
 
-lint: venv ruff mypy
+lint: venv ruff imports mypy
+
+# Layer contracts in pyproject [tool.importlinter]: each app imports only downwards; the product never
+# imports devtools or tests.
+imports: venv
+	$(call header,import-linter: layer contracts)
+	$(VENV)/bin/lint-imports --no-cache
 
 ruff: venv
 	$(call header,ruff check)

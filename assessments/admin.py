@@ -1,8 +1,6 @@
 from django.contrib import admin
 
-from pairings.admin_base import ScopedAdmin
-
-from .models import (
+from assessments.models import (
     AnnualAppraisal,
     CentreProgress,
     Certificate,
@@ -18,6 +16,7 @@ from .models import (
     Specialty,
     SpotCheck,
 )
+from core.admin_base import ScopedAdmin
 
 
 @admin.register(CentreProgress)

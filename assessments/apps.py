@@ -6,3 +6,11 @@ class AssessmentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "assessments"
     verbose_name = _("考核与评估 (assessments)")
+
+    def ready(self) -> None:
+        # App loading: services import models, which exist only once the registry is ready.
+        from assessments.services.findings import request_pairing_recheck
+        from core import events
+
+        # A pairing whose data changed (a roster filed, a lead changed) is re-checked, coalesced.
+        events.on_pairing_changed(request_pairing_recheck)

@@ -3,11 +3,7 @@ from __future__ import annotations
 import django_filters as df
 from django.utils.translation import gettext_lazy as _
 
-from pairings.choices import HospitalGrade
-from pairings.filtersets import UpdatedSinceFilterSet, scoped
-from pairings.models import City, Program
-
-from .choices import (
+from assessments.choices import (
     AppraisalStatus,
     Centre,
     CentreStatus,
@@ -18,7 +14,7 @@ from .choices import (
     Severity,
     SpecialtyKind,
 )
-from .models import (
+from assessments.models import (
     AnnualAppraisal,
     CentreProgress,
     EndOfStintAppraisal,
@@ -30,6 +26,9 @@ from .models import (
     RuleRun,
     Specialty,
 )
+from pairings.choices import HospitalGrade
+from pairings.filtersets import UpdatedSinceFilterSet, scoped
+from pairings.models import City, Program
 
 
 class FindingFilterSet(UpdatedSinceFilterSet):

@@ -7,12 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from pairings.access import Scope, ScopedQuerySet, audited
-from pairings.choices import HospitalGrade
-from pairings.models import Agreement, County, Hospital, Pairing, Program, TimeStamped
-from teams.models import Deployment, Staff, Team
-
-from .choices import (
+from assessments.choices import (
     AppraisalStatus,
     Centre,
     CentreStatus,
@@ -26,6 +21,10 @@ from .choices import (
     SpecialtyKind,
     SubjectType,
 )
+from core.access import Scope, ScopedQuerySet, audited
+from pairings.choices import HospitalGrade
+from pairings.models import Agreement, County, Hospital, Pairing, Program, TimeStamped
+from teams.models import Deployment, Staff, Team
 
 _HOSPITAL_SCOPE = Scope(
     province="hospital__province",

@@ -5,7 +5,7 @@ import pkgutil
 
 from django.urls import URLPattern, URLResolver
 
-from . import views
+from assessments import views
 
 app_name = "assessments"
 urlpatterns: list[URLPattern | URLResolver] = []

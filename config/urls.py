@@ -5,25 +5,24 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from config import health
-from pairings import views as pairing_views
-from pairings import views_audit
+from core import health
+from core import views as core_views
+from web import views as web_views
 
 urlpatterns = [
-    path("", pairing_views.home, name="home"),
+    path("", web_views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("pairings/", include("pairings.urls")),
+    path("pairings/", include("web.urls")),
     path("teams/", include("teams.urls")),
-    path("training/", include("training.urls")),
     path("assessments/", include("assessments.urls")),
     path("api/v1/", include("config.api_router")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("health/", health.health, name="health"),
-    path("audit/<str:app_label>/<str:model>/<str:pk>/", views_audit.object_history, name="audit_history"),
+    path("audit/<str:app_label>/<str:model>/<str:pk>/", core_views.object_history, name="audit_history"),
 ]
 
 if settings.DEBUG:

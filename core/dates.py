@@ -12,7 +12,7 @@
   load_holidays``), then by a province's own overrides (``pairings.ProvinceWorkday``, admin-editable) for
   years the library does not know yet or local decisions. A year neither knows counts Monday–Friday as
   working days — ``unknown_calendar_years`` names such years so pages and reports can say so.
-  The attendance query counts working days in SQL from these tables (``teams.selectors_attendance``).
+  The attendance query counts working days in SQL from these tables (``teams.selectors.attendance``).
 """
 
 from __future__ import annotations

@@ -9,6 +9,6 @@ class PairingsConfig(AppConfig):
 
     def ready(self) -> None:
         # Every database connection reports committed writes, so cached API answers know when they are old.
-        from config import data_changes
+        from core import data_changes
 
         data_changes.connect()

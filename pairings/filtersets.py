@@ -12,7 +12,7 @@ import django_filters as df
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from .choices import (
+from pairings.choices import (
     AgreementItemKind,
     AgreementKind,
     HospitalKind,
@@ -21,7 +21,16 @@ from .choices import (
     ItemStatus,
     PairingStatus,
 )
-from .models import Agreement, AgreementItem, City, County, Hospital, Pairing, Program
+from pairings.models import (
+    Agreement,
+    AgreementItem,
+    City,
+    County,
+    Hospital,
+    Pairing,
+    PairingSupporter,
+    Program,
+)
 
 
 def scoped(model: Any) -> Any:
@@ -57,6 +66,10 @@ class HospitalFilterSet(UpdatedSinceFilterSet):
         return qs.filter(Q(name__icontains=value) | Q(code__icontains=value))
 
 
+# assessments.choices.FindingStatus.OPEN; a test checks the two agree.
+OPEN_FINDING = "open"
+
+
 class PairingFilterSet(UpdatedSinceFilterSet):
     q = df.CharFilter(method="search", label=_("搜索"))
     program = df.ModelChoiceFilter(queryset=scoped(Program), label=_("项目"))
@@ -76,7 +89,6 @@ class PairingFilterSet(UpdatedSinceFilterSet):
         fields = ["program", "status"]
 
     def search(self, qs: QuerySet[Pairing], name: str, value: str) -> QuerySet[Pairing]:
-        from .models import PairingSupporter
 
         sup = PairingSupporter.objects.filter(pairing=OuterRef("pk"), hospital__name__icontains=value)
         return qs.filter(
@@ -84,7 +96,6 @@ class PairingFilterSet(UpdatedSinceFilterSet):
         )
 
     def filter_supporter(self, qs: QuerySet[Pairing], name: str, value: Hospital) -> QuerySet[Pairing]:
-        from .models import PairingSupporter
 
         return qs.filter(Exists(PairingSupporter.objects.filter(pairing=OuterRef("pk"), hospital=value)))
 
@@ -96,11 +107,10 @@ class PairingFilterSet(UpdatedSinceFilterSet):
         )
 
     def filter_open_findings(self, qs: QuerySet[Pairing], name: str, value: bool) -> QuerySet[Pairing]:
-        from assessments.choices import FindingStatus
-        from assessments.models import Finding
-
-        open_ = Exists(Finding.objects.filter(pairing=OuterRef("pk"), status=FindingStatus.OPEN))
-        return qs.filter(open_) if value else qs.exclude(open_)
+        # Findings live in a layer above the registry: reach them through the reverse relation by name
+        # (a semi-join, so pairings never repeat) instead of importing the rule engine's model.
+        with_open = Pairing.objects.filter(findings__status=OPEN_FINDING).values("pk")
+        return qs.filter(pk__in=with_open) if value else qs.exclude(pk__in=with_open)
 
 
 # --- FilterSets added for the API (also usable by UI lists) ---------------------------------------------

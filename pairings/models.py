@@ -9,8 +9,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from .access import Scope, ScopedQuerySet, audited
-from .choices import (
+from core.access import Scope, ScopedQuerySet, audited
+from core.roles import Role
+from pairings.choices import (
     AgreementItemKind,
     AgreementKind,
     HospitalGrade,
@@ -20,9 +21,8 @@ from .choices import (
     ItemStatus,
     PairingStatus,
     ProgramPreset,
-    Role,
 )
-from .presets import RuleParams
+from pairings.presets import PRESETS, RuleParams
 
 
 class TimeStamped(models.Model):
@@ -214,7 +214,6 @@ class Program(TimeStamped):
             raise ValidationError({"params": str(exc)}) from exc
 
     def rules_from(self, params: dict[str, object]) -> RuleParams:
-        from .presets import PRESETS
 
         merged = {**PRESETS.get(self.preset, {}), **(params or {})}
         return RuleParams.from_json(merged)
@@ -514,4 +513,4 @@ class ApiClient(models.Model):
 
 
 # Security/reliability area: users audit trail and deferred Celery jobs (see pairings/ops_models.py).
-from .ops_models import DeferredTask  # noqa: E402,F401
+from pairings.ops_models import DeferredTask  # noqa: E402,F401

@@ -17,10 +17,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from import_export import resources
 
-from teams.uploads import UploadError, check_upload, header_index, parse_date, sheet_names
-
-from .choices import HospitalGrade, HospitalKind, HospitalOrigin, HospitalRole
-from .models import City, County, Hospital, Pairing, PairingSupporter, Program
+from core.uploads import UploadError, check_upload, header_index, iter_rows, parse_date, sheet_names
+from pairings.choices import HospitalGrade, HospitalKind, HospitalOrigin, HospitalRole
+from pairings.models import City, County, Hospital, Pairing, PairingSupporter, Program
 
 HOSPITAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "code": ("机构代码",),
@@ -90,7 +89,6 @@ class PairingImportSummary:
 
 
 def _rows(f: IO[bytes], kind: str, sheet: str) -> tuple[list[str], list[tuple[int, list[Any]]]]:
-    from teams.uploads import iter_rows
 
     it = iter_rows(f, kind, sheet=sheet)
     header = [str(c or "").strip() for c in next(it, [])]

@@ -1,8 +1,7 @@
 from django.contrib import admin
 
-from pairings.admin_base import ScopedAdmin
-
-from .models import (
+from core.admin_base import ScopedAdmin
+from teams.models import (
     AttendanceRecord,
     Deployment,
     ExpertVisitBatch,

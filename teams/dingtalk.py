@@ -19,7 +19,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from .uploads import UploadError, column_letter, header_index, parse_date
+from core.uploads import UploadError, column_letter, header_index, parse_date
 
 # A 下班 punch before this hour, without a 考勤日期 column, belongs to the previous day (night shift).
 NIGHT_SHIFT_CUTOFF = dt.time(5, 0)

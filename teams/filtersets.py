@@ -6,9 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from pairings.filtersets import UpdatedSinceFilterSet, scoped
 from pairings.models import City, Hospital, Pairing
-
-from .choices import DeploymentRole, RosterStatus, Title
-from .models import AttendanceRecord, Deployment, Roster, RosterEntry, Staff, Team
+from teams.choices import DeploymentRole, RosterStatus, Title
+from teams.models import AttendanceRecord, Deployment, Roster, RosterEntry, Staff, Team
 
 
 class StaffFilterSet(UpdatedSinceFilterSet):

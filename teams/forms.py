@@ -7,8 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .choices import DeploymentRole, Post
-from .models import Staff, Team
+from teams.choices import DeploymentRole, Post
+from teams.models import Staff, Team
 
 
 class DateInput(forms.DateInput):

@@ -11,10 +11,9 @@ from django.db.models import F, Func, Q, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils.translation import gettext_lazy as _
 
-from pairings.access import Scope, ScopedQuerySet, audited
+from core.access import Scope, ScopedQuerySet, audited
 from pairings.models import Hospital, Pairing, TimeStamped
-
-from .choices import (
+from teams.choices import (
     AttendanceSource,
     AttendanceStatus,
     DeploymentRole,

@@ -16,11 +16,10 @@ from typing import Any
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
+from core.uploads import escape_cell
 from pairings.models import Hospital
-
-from .choices import DeploymentRole, Post, Title
-from .models import AttendancePunch, Roster, RosterEntry, Staff
-from .uploads import escape_cell
+from teams.choices import DeploymentRole, Post, Title
+from teams.models import AttendancePunch, Roster, RosterEntry, Staff
 
 # The columns of the roster template, in order: (header, required, help shown on the instructions sheet).
 ROSTER_HEADERS: list[tuple[str, bool, str]] = [

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from teams.services.jobs import import_job_run
+
 
 @shared_task(acks_late=True)
 def run_import_job(job_id: int) -> str:
     """Run an ImportJob; a redelivered or repeated task finds it done and does nothing (idempotent)."""
-    from .services.jobs import import_job_run
 
     return str(import_job_run(job_id=job_id).status)

@@ -17,14 +17,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from pairings.access import get_membership, is_global
-from pairings.choices import HospitalRole, Role
+from core.access import get_membership
+from core.permissions import is_commission_staff, is_filing_staff, own_hospital_id
+from core.roles import Role
+from core.uploads import UploadError
+from pairings.choices import HospitalRole
 from pairings.models import Hospital
-from pairings.selectors_calendar import years_counted_as_weekdays
-from teams.selectors_attendance import monthly_attendance_table
-
-from . import selectors_rosters as sel
-from .forms import (
+from pairings.selectors import years_counted_as_weekdays
+from teams.forms import (
     AssignForm,
     AttendanceUploadForm,
     CommentForm,
@@ -32,13 +32,14 @@ from .forms import (
     RosterEntryForm,
     UploadForm,
 )
-from .models import ImportJob, ImportKind, Roster, RosterEntry, Staff
-from .resources import roster_template
-from .services import rosters as svc
-from .services.attendance import unmatched_assign
-from .services.imports import roster_error_file, roster_import
-from .services.jobs import attendance_job_create, job_progress
-from .uploads import UploadError
+from teams.models import ImportJob, ImportKind, Roster, RosterEntry, Staff
+from teams.resources import roster_template
+from teams.selectors import rosters as sel
+from teams.selectors.attendance import monthly_attendance_table
+from teams.services import rosters as svc
+from teams.services.attendance import unmatched_assign
+from teams.services.imports import roster_error_file, roster_import
+from teams.services.jobs import attendance_job_create, job_progress
 
 PAGE_SIZE = 50
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -60,7 +61,7 @@ def _xlsx(data: bytes, filename: str) -> HttpResponse:
 @login_required
 def roster_list(request: HttpRequest) -> HttpResponse:
     m = get_membership(request.user)
-    supporter_id = m.hospital_id if m and m.role == Role.SUPPORTER_COORDINATOR else None
+    supporter_id = own_hospital_id(request.user, Role.SUPPORTER_COORDINATOR)
     form = None
     if supporter_id is not None:
         form = RosterCreateForm(request.POST or None, user=request.user, supporter_id=supporter_id)
@@ -227,8 +228,7 @@ def roster_error_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def roster_queue(request: HttpRequest) -> HttpResponse:
-    m = get_membership(request.user)
-    if not (is_global(request.user) or (m and m.role in (Role.PROVINCE_STAFF, Role.CITY_STAFF))):
+    if not is_filing_staff(request.user):
         raise Http404
     page = _page(request, sel.roster_queue(user=request.user))
     return render(request, "teams/roster_queue.html", {"page": page, "comment_form": CommentForm()})
@@ -239,12 +239,10 @@ def roster_queue(request: HttpRequest) -> HttpResponse:
 
 def _import_hospitals(user: Any) -> Any:
     qs = Hospital.objects.for_user(user).filter(role=HospitalRole.RECIPIENT)
-    m = get_membership(user)
-    if m is not None and m.role == Role.RECIPIENT_COORDINATOR:
-        qs = qs.filter(pk=m.hospital_id)
-    elif not is_global(user) and (
-        m is None or m.role not in (Role.PROVINCE_STAFF, Role.CITY_STAFF, Role.COUNTY_STAFF)
-    ):
+    own = own_hospital_id(user, Role.RECIPIENT_COORDINATOR)
+    if own is not None:
+        qs = qs.filter(pk=own)
+    elif not is_commission_staff(user):
         qs = qs.none()
     return qs.order_by("code")
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from pairings.choices import Role
-from tests import factories as f
+from core.roles import Role
+from devtools import factories as f
 
 
 @dataclasses.dataclass

@@ -1,8 +1,7 @@
 from django.contrib import admin
 
-from pairings.admin_base import ScopedAdmin
-
-from .models import OnSiteTraining, RemoteService, TraineeStint
+from core.admin_base import ScopedAdmin
+from training.models import OnSiteTraining, RemoteService, TraineeStint
 
 
 @admin.register(TraineeStint)

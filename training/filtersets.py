@@ -7,9 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from pairings.filtersets import UpdatedSinceFilterSet, scoped
 from pairings.models import City, Program
-
-from .choices import RemoteServiceKind, StintKind
-from .models import OnSiteTraining, RemoteService, TraineeStint
+from training.choices import RemoteServiceKind, StintKind
+from training.models import OnSiteTraining, RemoteService, TraineeStint
 
 
 class _PairingFilters(UpdatedSinceFilterSet):

@@ -6,10 +6,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from pairings.access import Scope, ScopedQuerySet, audited
+from core.access import Scope, ScopedQuerySet, audited
 from pairings.models import Hospital, Pairing, TimeStamped
-
-from .choices import RemoteServiceKind, StintKind
+from training.choices import RemoteServiceKind, StintKind
 
 
 def _scope(prefix: str) -> Scope:

@@ -6,9 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from teams.models import Deployment
-
-from ..models import (
+from assessments.models import (
     AnnualAppraisal,
     CentreProgress,
     EndOfStintAppraisal,
@@ -20,6 +18,7 @@ from ..models import (
     RuleRun,
     Specialty,
 )
+from teams.models import Deployment
 
 
 class CentreProgressSerializer(serializers.ModelSerializer[CentreProgress]):

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from assessments.api import views
 
 router = SimpleRouter()
 router.register("centres", views.CentreProgressViewSet, basename="centre")

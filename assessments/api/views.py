@@ -14,11 +14,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from pairings.api.base import ScopedReadOnlyViewSet
-from pairings.api.cache import cached_answer
-
-from .. import filtersets as fs
-from ..models import (
+from assessments import filtersets as fs
+from assessments.api import serializers as s
+from assessments.models import (
     AnnualAppraisal,
     CentreProgress,
     EndOfStintAppraisal,
@@ -30,9 +28,10 @@ from ..models import (
     RuleRun,
     Specialty,
 )
-from ..selectors_indicators import IndicatorQuery, indicators
-from ..services.monthly import monthly_assessment_create
-from . import serializers as s
+from assessments.selectors.indicators import IndicatorQuery, indicators
+from assessments.services.monthly import monthly_assessment_create
+from core.api.base import ScopedReadOnlyViewSet
+from core.api.cache import cached_answer
 
 
 class CentreProgressViewSet(ScopedReadOnlyViewSet):

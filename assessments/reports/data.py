@@ -14,12 +14,13 @@ from typing import Any
 
 from django.db.models import Avg, Count, Q
 
-from assessments.choices import AppraisalStatus, Grade
+from assessments.choices import AppraisalStatus, FindingStatus, Grade, Severity
 from assessments.models import AnnualAppraisal, EndOfStintAppraisal, Finding, MonthlyAssessment
 from assessments.reports.figures import AttendanceRow, attendance_by_month, pairing_figures, year_bounds
 from assessments.services.appraisals import grade_for, score_figures, scorecard_for, supporters_for_review
 from pairings.models import Pairing, PairingSupporter, Program
 from teams.models import Deployment, mask
+from training.choices import StintKind
 from training.models import TraineeStint
 
 
@@ -239,7 +240,6 @@ def finding_rows(*, program: Program, year: int) -> Iterator[list[Any]]:
             "first_seen",
         )
     )
-    from assessments.choices import FindingStatus, Severity
 
     sev, st = dict(Severity.choices), dict(FindingStatus.choices)
     for code, severity, recipient, message, status, ps, pe, first_seen in qs.iterator(chunk_size=5000):
@@ -273,7 +273,6 @@ def training_rows(*, program: Program, year: int) -> Iterator[list[Any]]:
             "completed",
         )
     )
-    from training.choices import StintKind
 
     kinds = dict(StintKind.choices)
     for recipient, host, name, dept, spec, kind, start, end, free, done in qs.iterator(chunk_size=5000):
@@ -303,14 +302,14 @@ def attendance_rows(
         a = agg[(pid, month)]
         a[0] += expected
         a[1] += present
-        a[2] |= imported
+        a[2] = max(a[2], int(imported))
     names = dict(Pairing.objects.filter(program=program).values_list("pk", "recipient__name"))
     codes = dict(Pairing.objects.filter(program=program).values_list("pk", "recipient__code"))
-    out = []
-    for (pid, month), (expected, present, imported) in sorted(
+    out: list[list[Any]] = []
+    for (pid, month), (expected, present, any_imported) in sorted(
         agg.items(), key=lambda kv: (codes.get(kv[0][0], ""), kv[0][1])
     ):
-        if not imported:
+        if not any_imported:
             out.append([names.get(pid, ""), month.strftime("%Y-%m"), None, None, NOT_IMPORTED])
             continue
         out.append([names.get(pid, ""), month.strftime("%Y-%m"), expected, present, ratio(present, expected)])

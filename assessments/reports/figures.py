@@ -22,10 +22,10 @@ from core.dates import stay_met
 from pairings.choices import AgreementKind, HospitalKind
 from pairings.models import Agreement, Pairing, PairingSupporter, Program
 from teams.models import ExpertVisitBatch, MonthlyActivity
-from teams.selectors import coverage_summaries, headcount_intervals
-from teams.selectors_attendance import monthly_attendance
-from teams.selectors_roster_timeliness import roster_timeliness_sql
-from teams.selectors_stays import stay_met_sql, stays_sql
+from teams.selectors.attendance import monthly_attendance
+from teams.selectors.deployments import coverage_summaries, headcount_intervals
+from teams.selectors.roster_timeliness import roster_timeliness_sql
+from teams.selectors.stays import stay_met_sql, stays_sql
 from training.models import RemoteService, TraineeStint
 
 
@@ -46,8 +46,8 @@ def attendance_by_month(*, program: Program, date_from: dt.date, date_to: dt.dat
 
 # Deployments overlapping the year: qualification (LEADER_POST, LEADER_MGMT_YEARS, MEMBER_CLINICAL_YEARS,
 # MEMBER_MIN_TITLE); stay (LEADER/MEMBER_MIN_STAY on the deployment's continuous stay,
-# ``teams.selectors_stays`` — the rule's and the certificate's definition); roster on time
-# (``teams.selectors_roster_timeliness`` — the rule's definition).
+# ``teams.selectors.stays`` — the rule's and the certificate's definition); roster on time
+# (``teams.selectors.roster_timeliness`` — the rule's definition).
 _PROGRAM_PAIRINGS = "SELECT p.id, p.program_id FROM pairings_pairing p WHERE p.program_id = %(program_id)s"
 _DEPLOYMENTS_SQL = f"""
 WITH stays AS (

@@ -10,10 +10,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
+from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
 from pairings.presets import RuleParams
-from teams.selectors_attendance import monthly_attendance
-
-from .base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
+from teams.selectors.attendance import monthly_attendance
 
 DEPLOYMENTS = f"""
     SELECT d.id, d.team_id, d.staff_id, t.pairing_id, d.period, st.name
@@ -147,7 +146,7 @@ class MonthlyScore(Rule):
 @register
 class AttendanceRate(Rule):
     """ATTENDANCE_RATE — a deployment's monthly attendance rate (present days / expected working days,
-    approved leave excused; ``teams.selectors_attendance.monthly_attendance``) ≥ ``attendance_threshold``
+    approved leave excused; ``teams.selectors.attendance.monthly_attendance``) ≥ ``attendance_threshold``
     (off by default). Months are judged once over. Severity: major.
     """
 

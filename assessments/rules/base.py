@@ -17,8 +17,11 @@ from typing import Any, ClassVar
 from django.db import connection
 
 from assessments.choices import Severity, SubjectType
+from assessments.rules import load_all
+from pairings.choices import HospitalKind
 from pairings.models import Program
 from pairings.presets import RuleParams
+from teams.selectors.deployments import headcount_intervals
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,7 +82,6 @@ class RuleContext:
     @cached_property
     def headcount(self) -> list[Any]:
         """Head-count intervals of the scope: one query, shared by the four day-level rules."""
-        from teams.selectors import headcount_intervals
 
         if self.pairing_ids is None:
             return headcount_intervals(program_id=self.program.pk)
@@ -87,7 +89,6 @@ class RuleContext:
 
     @cached_property
     def tcm_pairings(self) -> set[int]:
-        from pairings.choices import HospitalKind
 
         return set(
             self.program.pairings.filter(recipient__kind=HospitalKind.TCM).values_list("pk", flat=True)
@@ -156,14 +157,12 @@ def register(cls: type[Rule]) -> type[Rule]:
 
 
 def all_rules() -> list[Rule]:
-    from . import load_all
 
     load_all()
     return list(REGISTRY.values())
 
 
 def get_rule(code: str) -> Rule:
-    from . import load_all
 
     load_all()
     return REGISTRY[code]

@@ -9,10 +9,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
+from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
 from pairings.presets import RuleParams
-from teams.selectors_roster_timeliness import roster_timeliness_sql
-
-from .base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
+from teams.selectors.roster_timeliness import roster_timeliness_sql
 
 # Both sides of a pair are looked up anywhere (a person may be double-booked across pairings or programs);
 # the finding belongs to the side in the program with the lower id — the same choice whether a program or a
@@ -131,7 +130,7 @@ class RosterFiled(Rule):
     starts, and for an out-of-province supporter forwarded by the city (市州汇总后统一报省) by then too
     (``roster_filed``; SPEC §3). The program's ``roster_deadline`` (Gansu 2022: 04-05) binds the first
     rotation. The commission's filing date is not the supporter's fault and is not judged. The definition
-    is ``teams.selectors_roster_timeliness`` — the annual scorecard counts the same. Severity: major.
+    is ``teams.selectors.roster_timeliness`` — the annual scorecard counts the same. Severity: major.
     """
 
     code = "ROSTER_FILED"

@@ -14,10 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
+from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
 from pairings.presets import RuleParams
 from teams.choices import Title
-
-from .base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
 
 DEPLOYMENTS = f"""
 SELECT d.id, d.team_id, t.pairing_id, d.staff_id, d.role, d.post, s.name, s.title,

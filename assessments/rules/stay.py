@@ -1,6 +1,6 @@
 """Minimum continuous stay of leaders and members (LEADER_MIN_STAY, MEMBER_MIN_STAY).
 
-A stay is ``teams.selectors_stays`` — the one definition the certificate, the scorecard and the report
+A stay is ``teams.selectors.stays`` — the one definition the certificate, the scorecard and the report
 use too: back-to-back deployments of one person at one recipient in the same role joined (a leader kept
 on from rotation 1 to rotation 2 has one stay), planned range while not ended, actual once ended.
 "≥ N months" is calendar arithmetic: last day ≥ start + N months − 1 day (``core.dates.stay_met``).
@@ -14,10 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
+from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
 from pairings.presets import RuleParams
-from teams.selectors_stays import stay_met_sql, stays_sql
-
-from .base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
+from teams.selectors.stays import stay_met_sql, stays_sql
 
 STAYS = f"""
 SELECT st.*, st.e_excl - 1 AS "end", s.name,

@@ -15,9 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
+from assessments.rules.base import Draft, Rule, RuleContext, register
 from pairings.presets import RuleParams
-
-from .base import Draft, Rule, RuleContext, register
 
 
 def merge_violations(

@@ -31,11 +31,13 @@ from assessments.models import (
     SpotCheck,
 )
 from assessments.reports.figures import FIGURE_LABELS, pairing_figures
+from assessments.services.certificates import certificate_issue_if_eligible
+from assessments.services.monthly import monthly_outcome
 from core.dates import month_overlaps
-from pairings.access import get_membership, is_global
-from pairings.choices import Role
+from core.permissions import is_province_staff, is_recipient_coordinator, is_supporter_coordinator
 from pairings.models import PairingSupporter, Program
 from teams.models import Deployment
+from teams.selectors.deployments import deployment_span
 
 # --- Monthly assessment -----------------------------------------------------------------------------
 
@@ -58,23 +60,8 @@ def _q(value: Any) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def deployment_span(deployment: Deployment) -> tuple[dt.date, dt.date]:
-    """Inclusive first and last day of ``period`` (actual where known, else planned)."""
-    period = deployment.period
-    if period is None or isinstance(period, str | bytes):  # not yet refreshed from the database
-        return deployment.start, max(deployment.end, deployment.start)
-    return period.lower, period.upper - dt.timedelta(days=1)
-
-
 def _is_recipient_coordinator_of(user: Any, deployment: Deployment) -> bool:
-    if is_global(user):
-        return True
-    m = get_membership(user)
-    return (
-        m is not None
-        and m.role == Role.RECIPIENT_COORDINATOR
-        and m.hospital_id == deployment.team.pairing.recipient_id
-    )
+    return is_recipient_coordinator(user, hospital_id=deployment.team.pairing.recipient_id)
 
 
 def monthly_assessment_upsert(
@@ -112,7 +99,6 @@ def monthly_assessment_upsert(
             )
         scores[item["code"]] = str(value)
         total += value
-    from .monthly import monthly_outcome
 
     passed, subsidy, deduction = monthly_outcome(rules=program.rules, score=total)
     with transaction.atomic():
@@ -138,11 +124,7 @@ def spot_check_record(
     """Record a 在岗抽查 phone call (SPOT_CHECKS: ``spot_checks_per_month``).
 
     Only the coordinator of the deployment's supporter may record it."""
-    m = get_membership(user)
-    allowed = is_global(user) or (
-        m is not None and m.role == Role.SUPPORTER_COORDINATOR and m.hospital_id == deployment.supporter_id
-    )
-    if not allowed:
+    if not is_supporter_coordinator(user, hospital_id=deployment.supporter_id):
         raise PermissionDenied(_("只有支援医院联络员可以录入在岗抽查。"))
     with transaction.atomic():
         return SpotCheck.objects.create(
@@ -161,7 +143,6 @@ def end_appraisal_record(
 ) -> EndOfStintAppraisal:
     """Record the recipient's 书面考核意见 (END_APPRAISAL) and issue the 基层帮扶工作经历证明 when eligible
     (qualified, stay ≥ leader_min_stay_months / member_min_stay_months, stint ended)."""
-    from assessments.services.certificates import certificate_issue_if_eligible
 
     if not _is_recipient_coordinator_of(user, deployment):
         raise PermissionDenied(_("只有受援医院联络员可以录入期满考核意见。"))
@@ -381,10 +362,7 @@ def grade_review_reasons(grade: str, figs: dict[str, Any]) -> list[str]:
 
 def may_manage_annual_appraisals(user: Any, program: Program) -> bool:
     """Compute, publish and set the scorecard of a program's 年度考核: its province's commission staff."""
-    if is_global(user):
-        return True
-    m = get_membership(user)
-    return m is not None and m.role == Role.PROVINCE_STAFF and m.province_id == program.province_id
+    return is_province_staff(user, province_id=program.province_id)
 
 
 def _require_province_staff(user: Any, program: Program) -> None:

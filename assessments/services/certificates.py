@@ -1,6 +1,6 @@
 """基层帮扶工作经历证明 (SPEC §2 step 6): issued only to a person who passed the end-of-stint appraisal and
 whose continuous stay met the minimum (LEADER_MIN_STAY / MEMBER_MIN_STAY). The stay is the one the rule
-judges (``teams.selectors_stays``): a leader kept on across two rotations is judged on the whole stay.
+judges (``teams.selectors.stays``): a leader kept on across two rotations is judged on the whole stay.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Certificate, EndOfStintAppraisal
-from assessments.services.appraisals import deployment_span
 from pairings.models import Program
 from teams.models import Deployment
-from teams.selectors_stays import stays_of_deployments
+from teams.selectors.deployments import deployment_span
+from teams.selectors.stays import stays_of_deployments
 
 
 @dataclasses.dataclass(frozen=True)

@@ -26,11 +26,16 @@ from django.utils.translation import gettext as _
 from assessments.choices import FindingStatus, JobStatus, RunTrigger
 from assessments.models import Finding, RuleRun
 from assessments.rules.base import Draft, RuleContext, all_rules
-from pairings.access import get_membership, is_global
-from pairings.choices import Role
+from core.access import get_membership, is_global
+from core.roles import Role
+from core.tasks import task_named
 from pairings.models import Pairing, Program
 
 log = logging.getLogger(__name__)
+
+# The tasks of assessments/tasks/rules.py, started by name (the tasks module imports this one).
+RUN_PROGRAM_RULES = "assessments.rules.run_program_rules"
+RUN_PAIRING_RULES = "assessments.rules.run_pairing_rules"
 
 # pg_advisory_xact_lock(namespace, id): the namespace keeps our keys apart from other advisory locks.
 LOCK_PROGRAM = 7301
@@ -239,9 +244,8 @@ def rule_run_create(
 
 
 def _enqueue(run_id: int, pairing_scoped: bool, countdown: int | None) -> None:
-    from assessments.tasks.rules import run_pairing_rules, run_program_rules
 
-    task = run_pairing_rules if pairing_scoped else run_program_rules
+    task = task_named(RUN_PAIRING_RULES if pairing_scoped else RUN_PROGRAM_RULES)
     result = task.apply_async((run_id,), countdown=countdown)
     RuleRun.objects.filter(pk=run_id, task_id="").update(task_id=result.id or "")
 

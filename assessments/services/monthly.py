@@ -15,13 +15,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from assessments.models import MonthlyAssessment
+from core.access import get_membership
 from core.dates import month_overlaps
-from pairings.access import get_membership
-from pairings.choices import Role
+from core.roles import Role
 from pairings.presets import RuleParams
 from teams.models import Deployment
-
-from ..models import MonthlyAssessment
 
 
 def monthly_outcome(*, rules: RuleParams, score: Decimal) -> tuple[bool, int, int]:

@@ -20,9 +20,14 @@ from django.utils.translation import gettext as _
 
 from assessments.choices import JobStatus, ReportKind
 from assessments.models import ReportFile
-from pairings.access import get_membership, is_global
-from pairings.choices import Role
+from assessments.reports.provincial import build_provincial_pdf
+from assessments.reports.workbook import build_annual_workbook, build_evaluation_workbook
+from core.permissions import is_province_staff
+from core.tasks import task_named
 from pairings.models import Program
+
+# assessments/tasks/reports.py, started by name (the tasks module imports this one).
+BUILD_REPORT = "assessments.build_report"
 
 EXTENSIONS = {
     ReportKind.ANNUAL_WORKBOOK: "xlsx",
@@ -37,15 +42,11 @@ CONTENT_TYPES = {
 
 def can_request_reports(user: Any, program: Program) -> bool:
     """Reports cover a whole program: commission staff of its province (ReportFile.SCOPE)."""
-    if is_global(user):
-        return True
-    m = get_membership(user)
-    return m is not None and m.role == Role.PROVINCE_STAFF and m.province_id == program.province_id
+    return is_province_staff(user, province_id=program.province_id)
 
 
 def report_request(*, user: Any, program: Program, kind: str, year: int | None) -> ReportFile:
     """Queue a report build; the Celery task starts once the row is committed."""
-    from assessments.tasks.reports import build_report
 
     if not can_request_reports(user, program):
         raise PermissionDenied(_("只有本省卫健委工作人员可以生成报告。"))
@@ -57,7 +58,7 @@ def report_request(*, user: Any, program: Program, kind: str, year: int | None) 
         raise ValidationError(_("年度不在项目周期内。"))
     with transaction.atomic():
         report = ReportFile.objects.create(program=program, kind=kind, year=year, requested_by=user)
-        transaction.on_commit(lambda: build_report.delay(report.pk))
+        transaction.on_commit(lambda: task_named(BUILD_REPORT).delay(report.pk))
     return report
 
 
@@ -69,8 +70,6 @@ def _set(report_id: int, **fields: Any) -> None:
 def report_build(*, report_id: int, task_id: str = "") -> ReportFile:
     """Build the file of ``report_id`` (idempotent). Success sets status/file/finished_at; failure sets
     status failed with the error and re-raises so the task is marked failed too."""
-    from assessments.reports.provincial import build_provincial_pdf
-    from assessments.reports.workbook import build_annual_workbook, build_evaluation_workbook
 
     report = ReportFile.objects.select_related("program").get(pk=report_id)
     _set(report_id, status=JobStatus.RUNNING, progress=0, error="", task_id=task_id or report.task_id)

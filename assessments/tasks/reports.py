@@ -6,11 +6,12 @@ from typing import Any
 
 from celery import shared_task
 
+from assessments.services.reports import report_build
+
 
 @shared_task(bind=True, acks_late=True, name="assessments.build_report")
 def build_report(self: Any, report_id: int) -> int:
     """Build one ReportFile; idempotent, so an at-least-once redelivery rebuilds the same file."""
-    from assessments.services.reports import report_build
 
     report_build(report_id=report_id, task_id=self.request.id or "")
     return report_id

@@ -28,11 +28,12 @@ from assessments.forms import (
     SpotCheckForm,
 )
 from assessments.models import AnnualAppraisal, EndOfStintAppraisal, MonthlyAssessment, Scorecard, SpotCheck
-from assessments.selectors_measures import attendance_not_imported
+from assessments.selectors.measures import attendance_not_imported
 from assessments.services import appraisals as services
 from assessments.services.certificates import certificate_eligibility
-from pairings.access import get_membership
-from pairings.choices import Role
+from core.access import get_membership
+from core.permissions import role_of
+from core.roles import Role
 from pairings.models import Program
 from teams.models import Deployment
 
@@ -41,11 +42,6 @@ PAGE_SIZE = 50
 
 def _page(request: HttpRequest, qs: Any) -> Any:
     return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _role(user: Any) -> str | None:
-    m = get_membership(user)
-    return m.role if m else None
 
 
 def _deployments(user: Any) -> Any:
@@ -73,7 +69,7 @@ def monthly_assessments(request: HttpRequest) -> HttpResponse:
     )
     today = timezone.localdate()
     on_site = None
-    if _role(request.user) == Role.RECIPIENT_COORDINATOR:
+    if role_of(request.user) == Role.RECIPIENT_COORDINATOR:
         on_site = _deployments(request.user).filter(period__contains=today)[:200]
     return render(
         request,
@@ -125,7 +121,7 @@ def spot_checks(request: HttpRequest) -> HttpResponse:
         .order_by("-checked_at", "pk")
     )
     on_site = None
-    if _role(request.user) == Role.SUPPORTER_COORDINATOR:
+    if role_of(request.user) == Role.SUPPORTER_COORDINATOR:
         m = get_membership(request.user)
         on_site = _deployments(request.user).filter(
             supporter_id=m.hospital_id, period__contains=timezone.localdate()

@@ -20,12 +20,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from assessments import selectors
 from assessments.filtersets import FindingFilterSet
 from assessments.rules.base import all_rules
+from assessments.selectors import findings as selectors
 from assessments.services import findings as svc
-from pairings.access import get_membership, is_global
-from pairings.choices import Role
+from core.permissions import is_province_staff
 
 PAGE_SIZE = 50
 
@@ -44,8 +43,7 @@ def _rule_titles() -> dict[str, str]:
 
 
 def _can_start_program_run(user: Any) -> bool:
-    m = get_membership(user)
-    return is_global(user) or (m is not None and m.role == Role.PROVINCE_STAFF)
+    return is_province_staff(user)
 
 
 @login_required

@@ -18,16 +18,14 @@ from assessments.choices import JobStatus
 from assessments.forms import ReportRequestForm
 from assessments.models import ReportFile
 from assessments.services.reports import CONTENT_TYPES, EXTENSIONS, can_request_reports, report_request
-from pairings.access import get_membership, is_global
-from pairings.choices import Role
+from core.permissions import is_province_staff
 from pairings.models import Program
 
 
 def _reports(user: Any) -> Any:
     """Reports the user may see: ``for_user`` scoping, then commission staff only (the dashboard API role
     shares the province scope but does not download report files)."""
-    m = get_membership(user)
-    if not (is_global(user) or (m is not None and m.role == Role.PROVINCE_STAFF)):
+    if not is_province_staff(user):
         return ReportFile.objects.none()
     return ReportFile.objects.for_user(user)
 

@@ -22,6 +22,9 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-insecure-key-change-me-in-pro
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 
+# The model holding a user's organisation and role (read by core.access, as AUTH_USER_MODEL is read).
+MEMBERSHIP_MODEL = "pairings.Membership"
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -53,7 +56,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # First, so every later log line (and the audit context) knows the request id.
-    "config.middleware.RequestIdMiddleware",
+    "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -66,7 +69,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # pghistory's HistoryMiddleware plus the client IP and request id (config/middleware.py).
-    "config.middleware.AuditContextMiddleware",
+    "core.middleware.AuditContextMiddleware",
     # Axes must be last: it inspects the response of the authentication attempt.
     "axes.middleware.AxesMiddleware",
 ]
@@ -85,7 +88,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "config.nav.navigation",
+                "web.nav.navigation",
             ],
         },
     },
@@ -110,7 +113,7 @@ API_CACHE_WAIT_SECONDS = env.int("API_CACHE_WAIT_SECONDS", default=30)
 CACHES = {
     "default": {
         # Redis cache whose outages are a cache miss, not a 500 (config/cache.py).
-        "BACKEND": "config.cache.ResilientRedisCache",
+        "BACKEND": "core.cache.ResilientRedisCache",
         # A Redis of its own (with an evicting maxmemory-policy) is best in production: the broker's
         # Redis must never evict, and cached answers may fill memory.
         "LOCATION": env("CACHE_REDIS_URL", default=REDIS_URL),
@@ -195,22 +198,22 @@ MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
 REST_FRAMEWORK = {
     # Bearer (dashboard tokens) first: its WWW-Authenticate header makes anonymous requests answer 401.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "config.api_auth.ApiClientAuthentication",
+        "pairings.api.auth.ApiClientAuthentication",
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
-        "config.api_auth.ReadOnlyForDashboards",
+        "pairings.api.auth.ReadOnlyForDashboards",
     ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "pairings.api.pagination.Cursor",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.Cursor",
     "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -283,9 +286,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 # Our LOGGING (request/task ids, masking) applies to the worker too.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # config is not a Django app, so autodiscovery does not see its tasks (health ping, requeue).
-CELERY_INCLUDE = ["config.tasks"]
+CELERY_INCLUDE = ["core.tasks"]
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
-    "requeue-deferred-tasks": {"task": "config.tasks.requeue_deferred_tasks", "schedule": 60.0},
+    "requeue-deferred-tasks": {"task": "core.tasks.requeue_deferred_tasks", "schedule": 60.0},
     # Rule engine: check every active program at night (assessments.tasks.rules).
     "rules-nightly-sweep": {
         "task": "assessments.rules.sweep_active_programs",
@@ -306,14 +309,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "context": {"()": "config.logging.RequestContextFilter"},
-        "personal_data": {"()": "config.logging.PersonalDataFilter"},
+        "context": {"()": "core.logs.RequestContextFilter"},
+        "personal_data": {"()": "core.logs.PersonalDataFilter"},
     },
     "formatters": {
         "plain": {
             "format": "%(asctime)s %(levelname)s %(name)s [req=%(request_id)s task=%(task_id)s] %(message)s"
         },
-        "json": {"()": "config.logging.JsonFormatter"},
+        "json": {"()": "core.logs.JsonFormatter"},
     },
     "handlers": {
         "console": {

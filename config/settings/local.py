@@ -1,5 +1,5 @@
-from .base import *  # noqa: F401,F403
-from .base import INSTALLED_APPS, env
+from config.settings.base import *  # noqa: F401,F403
+from config.settings.base import INSTALLED_APPS, env
 
 # The demo builder and the benchmarks: local and test only, never production.
 INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]

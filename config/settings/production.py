@@ -4,8 +4,8 @@
 see docs/operations.md for the variables.
 """
 
-from .base import *  # noqa: F401,F403
-from .base import LOGGING, env
+from config.settings.base import *  # noqa: F401,F403
+from config.settings.base import LOGGING, env
 
 DEBUG = False
 # No default: a missing secret must stop the process, not fall back to the development key.

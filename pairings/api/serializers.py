@@ -7,7 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..models import (
+from pairings.models import (
     Agreement,
     AgreementItem,
     ApiClient,

@@ -13,8 +13,10 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from .. import filtersets as fs
-from ..models import (
+from core.api.base import ETagListMixin, ScopedReadOnlyViewSet
+from pairings import filtersets as fs
+from pairings.api import serializers as s
+from pairings.models import (
     Agreement,
     AgreementItem,
     ApiClient,
@@ -26,9 +28,7 @@ from ..models import (
     Program,
     Province,
 )
-from ..services_api_clients import api_client_create, api_client_revoke, may_manage_api_clients
-from . import serializers as s
-from .base import ETagListMixin, ScopedReadOnlyViewSet
+from pairings.services.api_clients import api_client_create, api_client_revoke, may_manage_api_clients
 
 
 class ProvinceViewSet(ScopedReadOnlyViewSet):

@@ -8,8 +8,8 @@ from __future__ import annotations
 from itertools import islice
 from typing import IO, Any
 
-from ..dingtalk import RAW_COLUMNS, RAW_REQUIRED, SUMMARY_COLUMNS, SUMMARY_REQUIRED, find_header
-from ..uploads import CSV, _iter_rows_openpyxl, check_upload, header_index, iter_rows
+from core.uploads import CSV, _iter_rows_openpyxl, check_upload, header_index, iter_rows
+from teams.dingtalk import RAW_COLUMNS, RAW_REQUIRED, SUMMARY_COLUMNS, SUMMARY_REQUIRED, find_header
 
 
 def check_export(f: IO[bytes], name: str) -> None:

@@ -18,15 +18,15 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from pairings.access import get_membership
-from pairings.choices import Role
+from core.permissions import own_hospital_id
+from core.roles import Role
+from core.uploads import column_letter
 from pairings.models import Hospital
-
-from ..choices import DeploymentRole, Title
-from ..models import Roster, Team
-from ..resources import ROSTER_HEADERS
-from ..services import rosters as svc
-from ..services.imports import RosterPreview, roster_import
+from teams.choices import DeploymentRole, Title
+from teams.models import Roster, Team
+from teams.resources import ROSTER_HEADERS
+from teams.services import rosters as svc
+from teams.services.imports import RosterPreview, roster_import
 
 # JSON field → the template's column header (the headers ``parse_roster`` accepts).
 JSON_COLUMNS: dict[str, str] = {
@@ -83,10 +83,10 @@ def resolve_supporter(*, user: Any, supporter_id: int | None) -> Hospital:
     """The named supporter (404 when not visible), else the coordinator's own hospital."""
     if supporter_id is not None:
         return get_object_or_404(Hospital.objects.for_user(user), pk=supporter_id)
-    m = get_membership(user)
-    if m is None or m.role != Role.SUPPORTER_COORDINATOR or m.hospital is None:
+    own = own_hospital_id(user, Role.SUPPORTER_COORDINATOR)
+    if own is None:
         raise PermissionDenied(_("只有支援医院联络员可以报送本院的派驻名单。"))
-    return m.hospital
+    return Hospital.objects.get(pk=own)
 
 
 def current_roster(*, team: Team, supporter: Hospital) -> Roster | None:
@@ -157,6 +157,5 @@ def preview_data(preview: RosterPreview, *, from_json: bool) -> dict[str, Any]:
 
 
 def _letter(idx: int) -> str:
-    from ..uploads import column_letter
 
     return column_letter(idx)

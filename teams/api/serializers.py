@@ -7,9 +7,9 @@ from typing import Any
 
 from rest_framework import serializers
 
-from pairings.api.base import national_id_field, phone_field
-
-from ..models import AttendanceRecord, Deployment, ImportJob, Roster, RosterEntry, Staff, Team
+from core.api.base import national_id_field, phone_field
+from teams.models import AttendanceRecord, Deployment, ImportJob, Roster, RosterEntry, Staff, Team
+from teams.services.jobs import job_progress
 
 
 class StaffSerializer(serializers.ModelSerializer[Staff]):
@@ -220,7 +220,6 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
         ]
 
     def get_progress(self, job: ImportJob) -> int:
-        from ..services.jobs import job_progress
 
         return job_progress(job)
 

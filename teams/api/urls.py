@@ -2,7 +2,7 @@
 
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from teams.api import views
 
 router = SimpleRouter()
 router.register("staff", views.StaffViewSet, basename="staff")

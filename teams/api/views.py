@@ -18,19 +18,18 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from pairings.access import get_membership
-from pairings.api.base import ScopedReadOnlyViewSet
-from pairings.choices import Role
+from core.api.base import ScopedReadOnlyViewSet
+from core.permissions import own_hospital_id
+from core.roles import Role
+from core.uploads import UploadError
 from pairings.models import Hospital
-
-from .. import filtersets as fs
-from ..models import AttendanceRecord, Deployment, ImportJob, ImportKind, Roster, RosterEntry, Staff, Team
-from ..services import rosters as svc
-from ..services.attendance import check_can_import_attendance
-from ..services.jobs import attendance_job_create
-from ..uploads import UploadError
-from . import attendance_io, roster_io
-from . import serializers as s
+from teams import filtersets as fs
+from teams.api import attendance_io, roster_io
+from teams.api import serializers as s
+from teams.models import AttendanceRecord, Deployment, ImportJob, ImportKind, Roster, RosterEntry, Staff, Team
+from teams.services import rosters as svc
+from teams.services.attendance import check_can_import_attendance
+from teams.services.jobs import attendance_job_create
 
 
 class StaffViewSet(ScopedReadOnlyViewSet):
@@ -220,10 +219,9 @@ class AttendanceImportViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet
         data.is_valid(raise_exception=True)
         hospital_id = data.validated_data.get("hospital")
         if hospital_id is None:
-            m = get_membership(request.user)
-            if m is None or m.role != Role.RECIPIENT_COORDINATOR or m.hospital_id is None:
+            hospital_id = own_hospital_id(request.user, Role.RECIPIENT_COORDINATOR)
+            if hospital_id is None:
                 raise _bad_request("hospital", _("请指定受援医院。"))
-            hospital_id = m.hospital_id
         hospital = get_object_or_404(Hospital.objects.for_user(request.user), pk=hospital_id)
         upload = data.validated_data["file"]
         check_can_import_attendance(user=request.user, hospital=hospital)

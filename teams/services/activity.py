@@ -19,10 +19,9 @@ from django.db.backends.postgresql.psycopg_any import DateRange
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from core.uploads import UploadError, check_upload, column_letter, header_index, iter_rows, parse_date
 from pairings.models import Hospital
-
-from ..models import Deployment, MonthlyActivity
-from ..uploads import UploadError, check_upload, column_letter, header_index, iter_rows, parse_date
+from teams.models import Deployment, MonthlyActivity
 
 FIGURES = {
     "outpatient_visits": ("门诊人次",),

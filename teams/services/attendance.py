@@ -19,13 +19,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from pairings.access import get_membership, is_global
-from pairings.choices import COMMISSION_ROLES, HospitalRole, Role
+from core.permissions import is_commission_staff, is_recipient_coordinator
+from core.uploads import UploadError, check_upload, iter_rows
+from pairings.choices import HospitalRole
 from pairings.models import Hospital
-
-from ..dingtalk import Punch, RowError, normalise
-from ..models import AttendancePunch, DingTalkIdentity, Staff
-from ..uploads import UploadError, check_upload, iter_rows
+from teams.dingtalk import Punch, RowError, normalise
+from teams.models import AttendancePunch, DingTalkIdentity, Staff
 
 COPY_CHUNK = 50_000
 
@@ -138,14 +137,9 @@ def check_can_import_attendance(*, user: Any, hospital: Hospital) -> None:
     """Recipient coordinators import their own hospital's export; commission staff any recipient in scope."""
     if hospital.role != HospitalRole.RECIPIENT:
         raise PermissionDenied(_("只能为受援医院导入考勤。"))
-    if is_global(user):
+    if is_recipient_coordinator(user, hospital_id=hospital.pk):
         return
-    m = get_membership(user)
-    if m is None:
-        raise PermissionDenied(_("无权导入考勤。"))
-    if m.role == Role.RECIPIENT_COORDINATOR and m.hospital_id == hospital.pk:
-        return
-    if m.role in COMMISSION_ROLES and Hospital.objects.for_user(user).filter(pk=hospital.pk).exists():
+    if is_commission_staff(user) and Hospital.objects.for_user(user).filter(pk=hospital.pk).exists():
         return
     raise PermissionDenied(_("无权为该医院导入考勤。"))
 

@@ -19,13 +19,12 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.uploads import UploadError, check_upload, column_letter, header_index, iter_rows, parse_date
 from pairings.models import Hospital, PairingSupporter
-
-from ..choices import DeploymentRole, Gender, Post
-from ..models import Roster, RosterEntry, Staff
-from ..resources import ROLE_VALUES, ROSTER_HEADERS, TITLE_VALUES, RosterEntryResource, error_file
-from ..uploads import UploadError, check_upload, column_letter, header_index, iter_rows, parse_date
-from .rosters import EDITABLE, entry_problems, is_supporter_coordinator
+from teams.choices import DeploymentRole, Gender, Post
+from teams.models import Roster, RosterEntry, Staff
+from teams.resources import ROLE_VALUES, ROSTER_HEADERS, TITLE_VALUES, RosterEntryResource, error_file
+from teams.services.rosters import EDITABLE, entry_problems, is_supporter_coordinator
 
 _FIELDS: dict[str, tuple[str, ...]] = {
     "name": ("姓名",),

@@ -15,11 +15,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.tasks import task_named
+from core.uploads import UploadError, check_upload
 from pairings.models import Hospital
+from teams.models import AttendancePunch, ImportJob, ImportKind, ImportStatus
+from teams.services.attendance import attendance_import, check_can_import_attendance
 
-from ..models import AttendancePunch, ImportJob, ImportKind, ImportStatus
-from ..uploads import UploadError, check_upload
-from .attendance import attendance_import, check_can_import_attendance
+# teams/tasks.py, started by name (the tasks module imports this one).
+RUN_IMPORT_JOB = "teams.tasks.run_import_job"
 
 log = logging.getLogger(__name__)
 # Bytes per punch row in a DingTalk export, to turn rows read into a percentage (an estimate).
@@ -50,9 +53,8 @@ def attendance_job_create(*, user: Any, hospital: Hospital, f: IO[bytes], name: 
         )
         job.file.save(name.rsplit("/", 1)[-1][:100] or "upload", File(f), save=False)
         job.save()
-        from ..tasks import run_import_job
 
-        transaction.on_commit(lambda: run_import_job.delay(job.pk))
+        transaction.on_commit(lambda: task_named(RUN_IMPORT_JOB).delay(job.pk))
     return job
 
 

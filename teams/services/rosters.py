@@ -18,13 +18,11 @@ from django.db.backends.postgresql.psycopg_any import DateRange
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments.services.findings import request_pairing_recheck
-from pairings.access import get_membership, is_global
-from pairings.choices import HospitalOrigin, Role
+from core import events, permissions
+from pairings.choices import HospitalOrigin
 from pairings.models import Hospital, PairingSupporter
-
-from ..choices import DeploymentRole, RosterStatus, Title
-from ..models import Deployment, Roster, RosterEntry, Staff, Team
+from teams.choices import DeploymentRole, RosterStatus, Title
+from teams.models import Deployment, Roster, RosterEntry, Staff, Team
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +38,7 @@ class RosterError(Exception):
 
 def is_supporter_coordinator(user: Any, supporter: Hospital | int) -> bool:
     sid = supporter if isinstance(supporter, int) else supporter.pk
-    m = get_membership(user)
-    return is_global(user) or (
-        m is not None and m.role == Role.SUPPORTER_COORDINATOR and m.hospital_id == sid
-    )
+    return permissions.is_supporter_coordinator(user, hospital_id=sid)
 
 
 def needs_city(roster: Roster) -> bool:
@@ -52,12 +47,9 @@ def needs_city(roster: Roster) -> bool:
 
 
 def can_forward(user: Any, roster: Roster) -> bool:
-    m = get_membership(user)
     if not needs_city(roster) or roster.status != RosterStatus.SUBMITTED:
         return False
-    if is_global(user):
-        return True
-    return m is not None and m.role == Role.CITY_STAFF and m.city_id == roster.team.pairing.recipient.city_id
+    return permissions.is_city_staff(user, city_id=roster.team.pairing.recipient.city_id)
 
 
 def can_decide(user: Any, roster: Roster) -> bool:
@@ -65,14 +57,7 @@ def can_decide(user: Any, roster: Roster) -> bool:
     ready = RosterStatus.FORWARDED if needs_city(roster) else RosterStatus.SUBMITTED
     if roster.status != ready:
         return False
-    if is_global(user):
-        return True
-    m = get_membership(user)
-    return (
-        m is not None
-        and m.role == Role.PROVINCE_STAFF
-        and m.province_id == roster.team.pairing.program.province_id
-    )
+    return permissions.is_province_staff(user, province_id=roster.team.pairing.program.province_id)
 
 
 def _require_editor(user: Any, roster: Roster) -> None:
@@ -265,7 +250,7 @@ def roster_file(*, user: Any, roster: Roster, comment: str = "") -> Roster:
             roster.save(update_fields=["status", "decided_at", "decided_by", "comment", "updated_at"])
             _sync_deployments(roster)
             # Filing changes the pairing's deployments: re-check its rules (queued on commit, coalesced).
-            request_pairing_recheck(pairing_id=roster.team.pairing_id, reason=f"roster {roster.pk} filed")
+            events.pairing_changed(pairing_id=roster.team.pairing_id, reason=f"roster {roster.pk} filed")
     except IntegrityError as exc:
         raise RosterError(_("备案失败：名单中有人员与其他派驻时间重叠。")) from exc
     return roster

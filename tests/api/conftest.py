@@ -21,9 +21,9 @@ from assessments.models import (
     RuleRun,
     Specialty,
 )
+from devtools import factories as f
 from pairings.models import AgreementItem
-from pairings.services_api_clients import api_client_create
-from tests import factories as f
+from pairings.services.api_clients import api_client_create
 from training.models import OnSiteTraining, RemoteService
 
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.urls import reverse
 
+from devtools import factories as f
 from pairings.models import ApiClient
-from tests import factories as f
 from tests.api.conftest import token_client
 
 

@@ -20,11 +20,11 @@ from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
 
 from assessments.models import Finding
-from config import data_changes
-from pairings.api.cache import cached_answer
+from core import data_changes
+from core.api.cache import cached_answer
+from devtools import factories as f
 from pairings.models import ApiClient, Hospital, Pairing
-from pairings.services_api_clients import api_client_create
-from tests import factories as f
+from pairings.services.api_clients import api_client_create
 from tests.api.conftest import client_for, token_client
 
 PAIRINGS = "api:pairing-list"
@@ -290,7 +290,7 @@ def test_token_clients_share_the_cache_and_revocation_still_bites(committed: Any
     api = token_client(token)
     assert api.get(url).status_code == 200
     assert api.get(url).status_code == 200  # cached
-    from pairings.services_api_clients import api_client_revoke
+    from pairings.services.api_clients import api_client_revoke
 
     api_client_revoke(user=committed.users["province"], client=client)
     assert api.get(url).status_code == 401

@@ -9,11 +9,11 @@ from typing import Any
 from django.urls import reverse
 
 from assessments.api.serializers import IndicatorsSerializer
-from assessments.selectors_indicators import IndicatorQuery, indicators
+from assessments.selectors.indicators import IndicatorQuery, indicators
+from devtools import factories as f
 from pairings.models import Pairing
-from teams.selectors import coverage_summaries, headcount_intervals
-from teams.selectors_attendance import monthly_attendance
-from tests import factories as f
+from teams.selectors.attendance import monthly_attendance
+from teams.selectors.deployments import coverage_summaries, headcount_intervals
 from tests.api.conftest import client_for, populate
 
 URL = "api:indicators"

@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from devtools import factories as f
 from pairings.models import Membership, Pairing
-from tests import factories as f
 from tests.api.conftest import ENDPOINTS, Endpoint, client_for, populate
 
 

@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 
 from assessments.models import MonthlyAssessment
+from devtools import factories as f
 from pairings.choices import ProgramPreset
-from tests import factories as f
 from tests.api.conftest import client_for
 
 URL = "api:monthly-assessment-list"

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from devtools import factories as f
 from pairings.models import ApiClient
-from pairings.services_api_clients import api_client_authenticate
-from tests import factories as f
+from pairings.services.api_clients import api_client_authenticate
 from tests.api.conftest import client_for, token_client
 
 

@@ -16,13 +16,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
 
+from devtools import factories as f
+from devtools.dingtalk_samples import write_sample, write_xlsx
 from teams.choices import RosterStatus
-from teams.dingtalk_samples import write_sample, write_xlsx
 from teams.models import AttendancePunch, ImportJob, Roster, RosterEntry, Staff
 from teams.resources import ROSTER_HEADERS
 from teams.services import rosters as svc
 from teams.services.jobs import import_job_run
-from tests import factories as f
 from tests.api.conftest import client_for, token_client
 
 HEADER = [h for h, _r, _h in ROSTER_HEADERS]

@@ -7,7 +7,7 @@ from typing import Any
 
 from assessments.rules.base import Draft
 from assessments.services.findings import rules_evaluate
-from tests import factories as f
+from devtools import factories as f
 
 D = dt.date
 AS_OF = D(2026, 6, 1)

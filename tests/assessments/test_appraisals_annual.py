@@ -21,7 +21,7 @@ from assessments.services.appraisals import (
     grade_for,
     supporters_for_review,
 )
-from tests import factories as f
+from devtools import factories as f
 
 D = dt.date
 

@@ -12,7 +12,7 @@ from assessments.choices import AppraisalStatus, ReportKind
 from assessments.models import AnnualAppraisal, MonthlyAssessment, ReportFile, SpotCheck
 from assessments.services.appraisals import annual_appraisal_compute
 from assessments.services.reports import report_build
-from tests import factories as f
+from devtools import factories as f
 
 D = dt.date
 

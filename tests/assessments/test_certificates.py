@@ -11,7 +11,7 @@ from django.utils import timezone
 from assessments.models import Certificate
 from assessments.services.appraisals import end_appraisal_record
 from assessments.services.certificates import certificate_eligibility, mask_name
-from tests import factories as f
+from devtools import factories as f
 
 D = dt.date
 

@@ -15,9 +15,8 @@ from assessments.services.findings import (
     rule_run_execute,
     rules_check,
 )
-from tests import factories as f
-
-from .rules_helpers import AS_OF, D, pairing, program
+from devtools import factories as f
+from tests.assessments.rules_helpers import AS_OF, D, pairing, program
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,8 @@ from django.urls import reverse
 
 from assessments.models import Finding, RuleRun
 from assessments.services.findings import rules_check
-from tests import factories as f
-
-from .rules_helpers import AS_OF, D, pairing
+from devtools import factories as f
+from tests.assessments.rules_helpers import AS_OF, D, pairing
 
 SEES_A = {"province": True, "city_a": True, "city_b": False, "county_a": True, "alice": True, "bob": False,
           "charlie": True, "dana": False, "dashboard": True, "nobody": False}  # fmt: skip

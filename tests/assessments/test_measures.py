@@ -14,10 +14,9 @@ from assessments.reports.data import NOT_IMPORTED, attendance_rows
 from assessments.reports.figures import pairing_figures
 from assessments.services.appraisals import DEFAULT_INDICATORS, score_figures
 from assessments.services.certificates import certificate_eligibility
-from teams.selectors_stays import stays_of_deployments
-from tests import factories as f
-
-from .rules_helpers import evaluate
+from devtools import factories as f
+from teams.selectors.stays import stays_of_deployments
+from tests.assessments.rules_helpers import evaluate
 
 D = dt.date
 pytestmark = pytest.mark.django_db

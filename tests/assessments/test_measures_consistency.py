@@ -23,11 +23,11 @@ from assessments.reports.data import NOT_IMPORTED, attendance_rows, pairing_rows
 from assessments.reports.figures import pairing_figures, year_bounds
 from assessments.services.certificates import certificate_eligibility
 from assessments.services.findings import rules_evaluate
-from pairings.demo import builder, reset, users
+from devtools.demo import builder, reset, users
 from pairings.models import Program
 from teams.models import Deployment
-from teams.selectors_attendance import monthly_attendance
-from teams.selectors_stays import stays_of_deployments
+from teams.selectors.attendance import monthly_attendance
+from teams.selectors.stays import stays_of_deployments
 
 AS_OF = dt.date(2026, 6, 1)  # every demo program has ended
 

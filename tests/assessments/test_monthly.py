@@ -16,8 +16,8 @@ from assessments.services.appraisals import (
     monthly_items_for,
     spot_check_record,
 )
+from devtools import factories as f
 from pairings.choices import ProgramPreset
-from tests import factories as f
 
 D = dt.date
 

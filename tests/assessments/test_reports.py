@@ -16,7 +16,7 @@ from assessments.reports.safe import cell
 from assessments.reports.workbook import build_annual_workbook, build_evaluation_workbook
 from assessments.services.appraisals import annual_appraisal_compute
 from assessments.services.reports import report_build, report_request
-from tests import factories as f
+from devtools import factories as f
 
 D = dt.date
 

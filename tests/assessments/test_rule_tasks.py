@@ -18,9 +18,8 @@ from assessments.services.findings import (
     rules_sweep,
 )
 from config.celery_app import app
-from tests import factories as f
-
-from .rules_helpers import AS_OF, D, pairing, program
+from devtools import factories as f
+from tests.assessments.rules_helpers import AS_OF, D, pairing, program
 
 
 def test_ten_edits_in_a_row_make_one_recheck(world, django_capture_on_commit_callbacks):

@@ -6,9 +6,8 @@ import pytest
 
 from assessments.rules.base import all_rules
 from assessments.services.findings import rules_evaluate
-from tests import factories as f
-
-from .rules_helpers import AS_OF, D, pairing, program
+from devtools import factories as f
+from tests.assessments.rules_helpers import AS_OF, D, pairing, program
 
 SPEC_CODES = {
     "TEAM_MIN_SIZE", "TEAM_MAX_SIZE", "COVERAGE_GAP", "ONE_LEADER", "LEADER_POST", "LEADER_MGMT_YEARS",

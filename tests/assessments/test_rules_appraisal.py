@@ -8,10 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from assessments.models import SpotCheck
-from teams.selectors_attendance import monthly_attendance
-from tests import factories as f
-
-from .rules_helpers import D, evaluate, pairing, program
+from devtools import factories as f
+from teams.selectors.attendance import monthly_attendance
+from tests.assessments.rules_helpers import D, evaluate, pairing, program
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")

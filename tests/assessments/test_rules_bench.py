@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from assessments.benchmarks.bench_rules import _generate, _naive_team_size
 from assessments.services.findings import rules_evaluate
+from devtools.benchmarks.bench_rules import _generate, _naive_team_size
 
 
 @pytest.mark.bench

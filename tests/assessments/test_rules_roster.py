@@ -8,9 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests import factories as f
-
-from .rules_helpers import D, evaluate, pairing, program
+from devtools import factories as f
+from tests.assessments.rules_helpers import D, evaluate, pairing, program
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")

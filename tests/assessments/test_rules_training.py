@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 
 from assessments.models import GradeChange
+from devtools import factories as f
 from teams.models import ExpertVisitBatch
-from tests import factories as f
-
-from .rules_helpers import D, evaluate, pairing, program
+from tests.assessments.rules_helpers import D, evaluate, pairing, program
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from . import helpers
+from tests.browser import helpers
 
 # Playwright's sync API runs an event loop in this thread; Django then refuses ORM calls from fixtures
 # ("SynchronousOnlyOperation") although nothing here is really async.

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 
-from tests.factories import DEFAULT_PASSWORD
+from devtools.factories import DEFAULT_PASSWORD
 
 SCREENSHOTS = Path(settings.BASE_DIR) / "artifacts" / "screenshots"
 

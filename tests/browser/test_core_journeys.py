@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests import factories as f
+from devtools import factories as f
 
 D = dt.date
 
@@ -164,7 +164,7 @@ def test_registry_and_main_pages_screenshots(page, live_server, login_as, screen
     # given open findings, a roster awaiting filing and trainees, the commission home draws its charts
     from django.utils import timezone
 
-    from tests.pairings.test_selectors_dashboard import finding
+    from tests.web.test_selectors_dashboard import finding
 
     planted = [("TEAM_MIN_SIZE", "critical"), ("TEAM_MIN_SIZE", "major"), ("COVERAGE_GAP", "major")]
     for rule, severity in planted:

@@ -19,11 +19,11 @@ from playwright.sync_api import expect
 
 from assessments.models import Finding, RuleRun
 from config.celery_app import app as celery_app
+from devtools import factories as f
 from teams.choices import RosterStatus
 from teams.models import Deployment, Roster, Staff
 from teams.resources import ERROR_HEADER, ROSTER_HEADERS
 from teams.services import rosters as svc
-from tests import factories as f
 
 D = dt.date
 HEADER = [h for h, _required, _help in ROSTER_HEADERS]

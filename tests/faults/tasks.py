@@ -12,7 +12,7 @@ import time
 from celery import shared_task
 from django.db import connection, transaction
 
-from config.tasks import IdempotentTask
+from core.tasks import IdempotentTask
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS faults_job (

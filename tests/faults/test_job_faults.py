@@ -20,7 +20,8 @@ from openpyxl import load_workbook
 
 from assessments.choices import JobStatus, ReportKind
 from assessments.models import ReportFile
-from teams.dingtalk_samples import raw_rows, write_sample
+from devtools import factories as f
+from devtools.dingtalk_samples import raw_rows, write_sample
 from teams.models import (
     AttendancePunch,
     AttendanceRecord,
@@ -31,7 +32,6 @@ from teams.models import (
 )
 from teams.services.attendance import attendance_import
 from teams.services.jobs import import_job_run, progress_key
-from tests import factories as f
 from tests.faults.harness import CeleryWorker, RedisServer, client_app, process_env, wait_for
 from training.models import TraineeStint
 

@@ -10,8 +10,8 @@ import psycopg2
 import pytest
 from django.test import override_settings
 
+from devtools import factories as f
 from pairings.models import DeferredTask
-from tests import factories as f
 from tests.faults import urls as fault_urls
 from tests.faults.harness import (
     CeleryWorker,
@@ -44,7 +44,7 @@ def test_web_request_while_redis_is_down_works_and_says_the_job_is_delayed(
         user = f.UserFactory(username="alice")
         client.force_login(user)
         redis.kill9()
-        cache = {"default": {"BACKEND": "config.cache.ResilientRedisCache", "LOCATION": redis.url}}
+        cache = {"default": {"BACKEND": "core.cache.ResilientRedisCache", "LOCATION": redis.url}}
 
         # when: the user starts a background job and lands on the home page
         with override_settings(ROOT_URLCONF="tests.faults.urls", CACHES=cache):
@@ -113,12 +113,12 @@ def test_api_answers_while_redis_is_unreachable_and_never_serves_what_changed_me
     import redis as redis_lib
     from django.urls import reverse
 
-    from pairings.choices import Role
+    from core.roles import Role
     from pairings.models import Hospital
     from tests.api.conftest import client_for
 
     with RedisServer(tmp_path / "redis") as redis:
-        cache = {"default": {"BACKEND": "config.cache.ResilientRedisCache", "LOCATION": redis.url}}
+        cache = {"default": {"BACKEND": "core.cache.ResilientRedisCache", "LOCATION": redis.url}}
         with override_settings(CACHES=cache):
             pairing = f.PairingFactory()
             user = f.make_member("prov", Role.PROVINCE_STAFF, province=pairing.program.province)

@@ -10,8 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path
 
-from config.tasks import enqueue_on_commit, notify_if_delayed
 from config.urls import urlpatterns as project_urlpatterns
+from core.tasks import enqueue_on_commit, notify_if_delayed
 
 # Set by the test: the task to start (bound to the Redis the test controls).
 JOB_TASK: dict[str, Any] = {}

@@ -3,9 +3,9 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from pairings import services
+from devtools import factories as f
 from pairings.models import Pairing, Program
-from tests import factories as f
+from pairings.services import registry as services
 
 
 def test_program_from_preset_keeps_only_overrides(world):

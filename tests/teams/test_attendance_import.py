@@ -11,10 +11,10 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils.timezone import localtime
 
-from teams.dingtalk_samples import RAW_HEADER, SUMMARY_HEADER, write_sample, write_xlsx
+from devtools import factories as f
+from devtools.dingtalk_samples import RAW_HEADER, SUMMARY_HEADER, write_sample, write_xlsx
 from teams.models import AttendancePunch, AttendanceRecord, DingTalkIdentity
 from teams.services.attendance import attendance_import, unmatched_assign
-from tests import factories as f
 
 
 def _xlsx(tmp_path: Path, rows: list[list[Any]], header: list[str] = RAW_HEADER) -> io.BytesIO:

@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from django.db import IntegrityError, transaction
 
+from devtools import factories as f
 from pairings.models import PairingSupporter
 from teams.models import Deployment
-from tests import factories as f
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

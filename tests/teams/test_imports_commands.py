@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
+from devtools import factories as f
+from devtools.dingtalk_samples import write_sample, write_xlsx
 from pairings.models import Hospital, Pairing, PairingSupporter
-from teams.dingtalk_samples import write_sample, write_xlsx
 from teams.models import AttendancePunch, DingTalkIdentity, MonthlyActivity, Roster
-from tests import factories as f
 from tests.teams.test_imports_roster import HEADER, _good_rows
 
 

@@ -11,14 +11,14 @@ import openpyxl
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from core.uploads import UploadError
+from devtools import factories as f
+from devtools.dingtalk_samples import write_xlsx
 from teams.choices import RosterStatus, Title
-from teams.dingtalk_samples import write_xlsx
 from teams.models import RosterEntry, Staff
 from teams.resources import ERROR_HEADER, ROSTER_HEADERS, roster_template
 from teams.services import rosters as svc
 from teams.services.imports import CHANGED, ERROR, NEW, UNCHANGED, roster_error_file, roster_import
-from teams.uploads import UploadError
-from tests import factories as f
 
 HEADER = [h for h, _r, _h in ROSTER_HEADERS]
 

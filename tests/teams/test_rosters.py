@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from devtools import factories as f
 from pairings.choices import HospitalOrigin
 from teams.choices import DeploymentRole, Post, RosterStatus, Title
 from teams.models import Deployment, Roster
-from teams.selectors_rosters import roster_deadlines, roster_diff, roster_queue
+from teams.selectors.rosters import roster_deadlines, roster_diff, roster_queue
 from teams.services import rosters as svc
-from tests import factories as f
 
 START, END = dt.date(2023, 3, 1), dt.date(2023, 8, 31)
 

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from teams.selectors import coverage_summaries, headcount_intervals
-from tests import factories as f
+from devtools import factories as f
+from teams.selectors.deployments import coverage_summaries, headcount_intervals
 
 D = dt.date
 

@@ -8,10 +8,10 @@ import chinese_calendar
 import pytest
 from django.db import connection
 
+from devtools import factories as f
 from teams.choices import EXCUSED_STATUSES, PRESENT_STATUSES
 from teams.models import AttendanceRecord
-from teams.selectors_attendance import attendance_totals, monthly_attendance, weekdays_sql
-from tests import factories as f
+from teams.selectors.attendance import attendance_totals, monthly_attendance, weekdays_sql
 
 D = dt.date
 pytestmark = pytest.mark.django_db

@@ -12,13 +12,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from devtools import factories as f
+from devtools.dingtalk_samples import write_sample, write_xlsx
 from pairings.choices import HospitalOrigin
 from teams.choices import DeploymentRole, Post, RosterStatus
-from teams.dingtalk_samples import write_sample, write_xlsx
 from teams.models import AttendancePunch, AttendanceRecord, ImportJob, Roster
 from teams.services import rosters as svc
 from teams.services.jobs import import_job_run
-from tests import factories as f
 from tests.teams.test_imports_roster import HEADER, _good_rows
 
 START, END = dt.date(2023, 3, 1), dt.date(2023, 8, 31)

@@ -10,10 +10,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from devtools import factories as f
 from pairings.models import ProvinceWorkday
-from pairings.selectors_calendar import working_day_corrections, years_counted_as_weekdays
-from teams.selectors_attendance import attendance_import_status, attendance_totals, monthly_attendance
-from tests import factories as f
+from pairings.selectors import working_day_corrections, years_counted_as_weekdays
+from teams.selectors.attendance import attendance_import_status, attendance_totals, monthly_attendance
 
 D = dt.date
 pytestmark = pytest.mark.django_db

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from pairings.api.base import national_id_field
-
-from ..models import OnSiteTraining, RemoteService, TraineeStint
+from core.api.base import national_id_field
+from training.models import OnSiteTraining, RemoteService, TraineeStint
 
 
 class TraineeStintSerializer(serializers.ModelSerializer[TraineeStint]):

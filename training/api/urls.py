@@ -2,7 +2,7 @@
 
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from training.api import views
 
 router = SimpleRouter()
 router.register("trainee-stints", views.TraineeStintViewSet, basename="trainee-stint")

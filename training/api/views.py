@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pairings.api.base import ScopedReadOnlyViewSet
-
-from .. import filtersets as fs
-from ..models import OnSiteTraining, RemoteService, TraineeStint
-from . import serializers as s
+from core.api.base import ScopedReadOnlyViewSet
+from training import filtersets as fs
+from training.api import serializers as s
+from training.models import OnSiteTraining, RemoteService, TraineeStint
 
 
 class TraineeStintViewSet(ScopedReadOnlyViewSet):

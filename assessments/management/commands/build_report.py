@@ -9,6 +9,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from assessments.choices import ReportKind
 from assessments.models import ReportFile
+from assessments.services.reports import report_build
+from assessments.tasks.reports import build_report
 from pairings.models import Program
 
 KINDS = {
@@ -31,8 +33,6 @@ class Command(BaseCommand):
         parser.add_argument("--output", help="copy the built file here (implies --sync)")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        from assessments.services.reports import report_build
-        from assessments.tasks.reports import build_report
 
         try:
             program = Program.objects.get(code=opts["program"])

@@ -6,9 +6,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.uploads import UploadError
 from pairings.models import Program
 from pairings.resources import import_pairing_workbook
-from teams.uploads import UploadError
 
 
 class Command(BaseCommand):

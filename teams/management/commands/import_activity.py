@@ -6,9 +6,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.uploads import UploadError
 from pairings.models import Hospital
 from teams.services.activity import activity_import
-from teams.uploads import UploadError
 
 
 class Command(BaseCommand):

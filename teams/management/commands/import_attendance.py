@@ -10,9 +10,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.uploads import UploadError
 from pairings.models import Hospital
 from teams.services.attendance import attendance_import
-from teams.uploads import UploadError
 
 
 class Command(BaseCommand):

@@ -12,10 +12,10 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
+from core.uploads import UploadError
 from pairings.models import Hospital
 from teams.models import Roster, Team
 from teams.services.imports import roster_import
-from teams.uploads import UploadError
 
 
 class Command(BaseCommand):

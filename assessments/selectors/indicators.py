@@ -1,0 +1,276 @@
+"""Dashboard indicators of a program / city / pairing over a period: one function for the API, the UI
+dashboard and the reports, so the numbers are identical everywhere.
+
+Coverage comes from the shared day-level computation (``teams.selectors.headcount_intervals`` and
+``coverage_summaries``); every other figure is one aggregate query over the user's scoped rows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from assessments.choices import AppraisalStatus, CentreStatus, FindingStatus, Grade
+from assessments.models import AnnualAppraisal, CentreProgress, Finding, GradeChange, NewTechnology, Specialty
+from assessments.reports.figures import deployment_figures
+from core.dates import stay_met
+from pairings.models import Pairing, Program
+from teams.selectors.attendance import attendance_import_status, attendance_totals
+from teams.selectors.deployments import coverage_summaries, headcount_intervals
+from training.models import RemoteService, TraineeStint
+
+logger = logging.getLogger(__name__)
+
+# Gap intervals listed in full up to this many; totals always cover all of them.
+MAX_LISTED_GAPS = 200
+
+
+@dataclasses.dataclass(frozen=True)
+class IndicatorQuery:
+    program_id: int | None = None
+    city_id: int | None = None
+    pairing_id: int | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+def _rate(part: float, whole: float) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _in_range(field: str, q: IndicatorQuery) -> Q:
+    cond = Q()
+    if q.date_from is not None:
+        cond &= Q(**{f"{field}__gte": q.date_from})
+    if q.date_to is not None:
+        cond &= Q(**{f"{field}__lte": q.date_to})
+    return cond
+
+
+def _years(start: dt.date, end: dt.date) -> int:
+    return max(0, end.year - start.year + 1)
+
+
+def scoped_pairing_queryset(*, user: Any, query: IndicatorQuery) -> QuerySet[Pairing]:
+    """The pairings the indicators cover: the user's own (``for_user``), narrowed by program/city/pairing.
+
+    The other figures filter on it as a subquery (``pairing_id__in=scope.values("pk")``) rather than on
+    a list of ids: at national scale that is thousands of parameters per query for Django to adapt and
+    Postgres to parse, where the subquery costs nothing."""
+    qs = Pairing.objects.for_user(user)
+    if query.program_id is not None:
+        qs = qs.filter(program_id=query.program_id)
+    if query.city_id is not None:
+        qs = qs.filter(recipient__city_id=query.city_id)
+    if query.pairing_id is not None:
+        qs = qs.filter(pk=query.pairing_id)
+    return qs
+
+
+def scoped_pairings(scope: QuerySet[Pairing]) -> list[dict[str, Any]]:
+    """The rows of the scope the per-pairing figures need (one query)."""
+    return list(
+        scope.order_by("pk").values(  # type: ignore[arg-type]
+            "pk", "program_id", "recipient_id", "recipient__kind", "service_start", "service_end"
+        )
+    )
+
+
+def _coverage(pairings: list[dict[str, Any]], rules: dict[int, Any], query: IndicatorQuery) -> dict[str, Any]:
+    ids = [p["pk"] for p in pairings]
+    minimum_for = {
+        p["pk"]: rules[p["program_id"]].team_min_for(is_tcm=p["recipient__kind"] == "tcm") for p in pairings
+    }
+    intervals = (
+        headcount_intervals(pairing_ids=ids, date_from=query.date_from, date_to=query.date_to) if ids else []
+    )
+    summaries = coverage_summaries(intervals, minimum_for=minimum_for)
+    period = sum(s.period_days for s in summaries.values())
+    covered = sum(s.covered_days for s in summaries.values())
+    full = sum(s.full_strength_days for s in summaries.values())
+    single_leader = sum(s.single_leader_days for s in summaries.values())
+    gaps = [(pid, a, b) for pid, s in sorted(summaries.items()) for a, b in s.gaps]
+    return {
+        "period_days": period,
+        "covered_days": covered,
+        "gap_days": period - covered,
+        "gap_count": len(gaps),
+        "coverage_rate": _rate(covered, period),
+        "full_strength_days": full,
+        "team_size_compliance_rate": _rate(full, period),
+        "single_leader_days": single_leader,
+        "pairings_with_gaps": len({pid for pid, _a, _b in gaps}),
+        "gaps": [{"pairing": pid, "start": a, "end": b} for pid, a, b in gaps[:MAX_LISTED_GAPS]],
+        "gaps_truncated": len(gaps) > MAX_LISTED_GAPS,
+    }
+
+
+def _training(
+    *,
+    user: Any,
+    pairings: list[dict[str, Any]],
+    scope: QuerySet[Pairing],
+    rules: dict[int, Any],
+    query: IndicatorQuery,
+) -> dict[str, Any]:
+    """TRAINING_QUOTA: free stints of ≥ M months started in the period, against N per pairing per year."""
+    quota = 0
+    for p in pairings:
+        n = rules[p["program_id"]].training_quota
+        if n is None:
+            continue
+        start = max(p["service_start"], query.date_from or p["service_start"])
+        end = min(p["service_end"], query.date_to or p["service_end"])
+        quota += n * _years(start, end)
+    rows = (
+        TraineeStint.objects.for_user(user)
+        .filter(_in_range("start_date", query), pairing_id__in=scope.values("pk"), is_free=True)
+        .values_list("pairing__program_id", "start_date", "end_date")
+    )
+    trainees = qualifying = 0
+    for program_id, start, end in rows:
+        trainees += 1
+        months = rules[program_id].training_min_months
+        if stay_met(start, end, months):
+            qualifying += 1
+    return {
+        "trainees": trainees,
+        "qualifying_trainees": qualifying,
+        "quota": quota,
+        "quota_rate": _rate(qualifying, quota),
+    }
+
+
+def _findings(
+    *, user: Any, pairings: list[dict[str, Any]], scope: QuerySet[Pairing], query: IndicatorQuery
+) -> dict[str, Any]:
+    qs = Finding.objects.for_user(user).filter(status=FindingStatus.OPEN)
+    if query.pairing_id is not None or query.city_id is not None:
+        qs = qs.filter(pairing_id__in=scope.values("pk"))
+    else:
+        # Program-level findings (no pairing) count too when the whole program or province is asked for.
+        programs = {p["program_id"] for p in pairings}
+        if query.program_id is not None:
+            programs.add(query.program_id)
+        qs = qs.filter(program_id__in=programs)
+    if query.date_to is not None:
+        qs = qs.filter(Q(period_start__isnull=True) | Q(period_start__lte=query.date_to))
+    if query.date_from is not None:
+        qs = qs.filter(Q(period_end__isnull=True) | Q(period_end__gte=query.date_from))
+    rows = list(
+        qs.values("rule_code", "severity").annotate(count=Count("pk")).order_by("rule_code", "severity")
+    )
+    return {"total": sum(r["count"] for r in rows), "by_rule_and_severity": rows}
+
+
+def _appraisals(*, user: Any, scope: QuerySet[Pairing], query: IndicatorQuery) -> dict[str, Any]:
+    qs = AnnualAppraisal.objects.for_user(user).filter(
+        pairing_id__in=scope.values("pk"), status=AppraisalStatus.PUBLISHED
+    )
+    if query.date_from is not None:
+        qs = qs.filter(year__gte=query.date_from.year)
+    if query.date_to is not None:
+        qs = qs.filter(year__lte=query.date_to.year)
+    counts = {row["grade"]: row["n"] for row in qs.values("grade").annotate(n=Count("pk")).order_by()}
+    return {"published": sum(counts.values()), "grades": {g.value: counts.get(g.value, 0) for g in Grade}}
+
+
+def _capacity(*, user: Any, scope: QuerySet[Pairing], query: IndicatorQuery) -> dict[str, Any]:
+    hospitals = scope.values("recipient_id")
+    built = CentreStatus.BUILT, CentreStatus.ACCREDITED
+    centres = CentreProgress.objects.for_user(user).filter(
+        _in_range("achieved_on", query), hospital_id__in=hospitals, status__in=built
+    )
+    specialties = Specialty.objects.for_user(user).filter(
+        _in_range("achieved_on", query), hospital_id__in=hospitals, achieved_on__isnull=False
+    )
+    tech = (
+        NewTechnology.objects.for_user(user)
+        .filter(_in_range("introduced_on", query), hospital_id__in=hospitals)
+        .aggregate(n=Count("pk"), cases=Sum("cases"))
+    )
+    grades = GradeChange.objects.for_user(user).filter(
+        _in_range("effective_on", query), hospital_id__in=hospitals
+    )
+    remote = (
+        RemoteService.objects.for_user(user)
+        .filter(_in_range("month", query), pairing_id__in=scope.values("pk"))
+        .aggregate(n=Sum("count"))
+    )
+    return {
+        "centres_built": centres.count(),
+        "specialties_achieved": specialties.count(),
+        "new_technologies": tech["n"] or 0,
+        "new_technology_cases": tech["cases"] or 0,
+        "grade_changes": grades.count(),
+        "remote_services": remote["n"] or 0,
+    }
+
+
+def _attendance_rate(*, pairing_ids: Iterable[int], query: IndicatorQuery) -> float | None:
+    """ATTENDANCE_RATE over the period: present days / expected working days (approved leave excused),
+    from the same computation the rule and the appraisals use."""
+
+    month_from = query.date_from.replace(day=1) if query.date_from else None
+    present, expected = attendance_totals(
+        pairing_ids=list(pairing_ids), month_from=month_from, month_to=query.date_to
+    )
+    return _rate(present, expected)
+
+
+def _measures(pairings: list[dict[str, Any]], query: IndicatorQuery) -> dict[str, Any]:
+    """SPEC §3a measures through their one definition (the scorecard's ``deployment_figures``, the
+    attendance selector): continuous stays met, rosters on time, months with no attendance imported. A
+    fixed number of queries per program in scope (programs are few), whatever the number of pairings."""
+    by_program: dict[int, set[int]] = {}
+    for p in pairings:
+        by_program.setdefault(p["program_id"], set()).add(p["pk"])
+    out = dict.fromkeys(("deployments", "stay_met", "rosters_on_time"), 0)
+    for program in Program.objects.filter(pk__in=list(by_program)):
+        date_from = max(program.start_date, query.date_from or program.start_date)
+        date_to = min(program.end_date, query.date_to or program.end_date)
+        for pk, figs in deployment_figures(program, date_from, date_to).items():
+            if pk in by_program[program.pk]:
+                out["deployments"] += figs["deployments"]
+                out["stay_met"] += figs["stay_met_deployments"]
+                out["rosters_on_time"] += figs["rosters_timely"]
+    months, missing = (
+        attendance_import_status(
+            pairing_ids=[p["pk"] for p in pairings],
+            month_from=query.date_from.replace(day=1) if query.date_from else None,
+            month_to=query.date_to,
+        )
+        if pairings
+        else (0, 0)
+    )
+    return {**out, "attendance_months": months, "attendance_months_not_imported": missing}
+
+
+def indicators(*, user: Any, query: IndicatorQuery) -> dict[str, Any]:
+    """All dashboard indicators for the user's pairings selected by ``query`` (see module docstring)."""
+    scope = scoped_pairing_queryset(user=user, query=query)
+    pairings = scoped_pairings(scope)
+    program_ids = {p["program_id"] for p in pairings}
+    rules = {prog.pk: prog.rules for prog in Program.objects.filter(pk__in=program_ids)}
+    return {
+        "filters": {
+            "program": query.program_id,
+            "city": query.city_id,
+            "pairing": query.pairing_id,
+            "date_from": query.date_from,
+            "date_to": query.date_to,
+        },
+        "pairings": len(pairings),
+        "coverage": _coverage(pairings, rules, query),
+        "training": _training(user=user, pairings=pairings, scope=scope, rules=rules, query=query),
+        "findings_open": _findings(user=user, pairings=pairings, scope=scope, query=query),
+        "appraisals": _appraisals(user=user, scope=scope, query=query),
+        "capacity": _capacity(user=user, scope=scope, query=query),
+        "attendance_rate": _attendance_rate(pairing_ids=[p["pk"] for p in pairings], query=query),
+        "measures": _measures(pairings, query),
+    }

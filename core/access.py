@@ -1,0 +1,148 @@
+"""The one place that decides who sees what (SPEC §6).
+
+Every model that holds scoped data declares a ``SCOPE``: the lookup path from the model to the
+province, city, county and hospital it belongs to. ``ScopedQuerySet.for_user(user)`` turns the user's
+membership into a filter. Views, API endpoints, exports, reports and tasks all call ``for_user``;
+nothing filters by organisation by hand.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+import pghistory
+from django.apps import apps
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from core.roles import COMMISSION_ROLES, HOSPITAL_ROLES, Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+
+class Membership(Protocol):
+    """What scoping reads of a user's membership (the model is ``settings.MEMBERSHIP_MODEL``).
+
+    The platform layer names the registry's model by setting, as Django names the user model, so that
+    ``core`` never imports the apps built on it.
+    """
+
+    role: str
+    province_id: int | None
+    city_id: int | None
+    county_id: int | None
+    hospital_id: int | None
+    can_see_personal_data: bool
+
+    @property
+    def hospital(self) -> Any: ...
+
+
+_M = TypeVar("_M", bound=models.Model)
+
+
+@dataclasses.dataclass(frozen=True)
+class Scope:
+    """Lookup paths from a model to the organisations that may see it.
+
+    ``hospital`` lists paths to a Hospital; a hospital coordinator sees a row when any path reaches its
+    hospital. ``hospital_province`` is for registry data that every member of the province may read.
+    ``None`` means that level sees nothing of this model.
+    """
+
+    province: str | None = None
+    city: str | None = None
+    county: str | None = None
+    hospital: tuple[str, ...] = ()
+    hospital_province: str | None = None
+
+
+def get_membership(user: AbstractBaseUser | AnonymousUser | None) -> Membership | None:
+    """The user's membership, cached on the user object for the request."""
+    if user is None or not user.is_authenticated:
+        return None
+    cached: Membership | None | bool = getattr(user, "_pairing_membership", False)
+    if cached is not False:
+        return cached  # type: ignore[return-value]
+    model = apps.get_model(settings.MEMBERSHIP_MODEL)
+    membership = (
+        model._default_manager.select_related("province", "city", "county", "hospital")
+        .filter(user_id=user.pk, is_active=True)
+        .first()
+    )
+    user._pairing_membership = membership  # type: ignore[union-attr,attr-defined]
+    return membership
+
+
+def is_global(user: Any) -> bool:
+    """System administrators (Django superusers) see everything."""
+    return bool(user is not None and user.is_authenticated and user.is_superuser)
+
+
+def scope_q(scope: Scope, membership: Membership) -> Q | None:
+    """The filter a membership puts on a model with ``scope``; None means nothing is visible."""
+    role = membership.role
+    if role in (Role.PROVINCE_STAFF, Role.DASHBOARD) and membership.province_id and scope.province:
+        return Q(**{scope.province: membership.province_id})
+    if role in (Role.CITY_STAFF, Role.DASHBOARD) and membership.city_id and scope.city:
+        return Q(**{scope.city: membership.city_id})
+    if role == Role.COUNTY_STAFF and membership.county_id and scope.county:
+        return Q(**{scope.county: membership.county_id})
+    if role in HOSPITAL_ROLES and membership.hospital_id:
+        q = Q()
+        found = False
+        for path in scope.hospital:
+            q |= Q(**{path: membership.hospital_id})
+            found = True
+        if scope.hospital_province and membership.hospital is not None:
+            q |= Q(**{scope.hospital_province: membership.hospital.province_id})
+            found = True
+        return q if found else None
+    return None
+
+
+class ScopedQuerySet(models.QuerySet[_M]):
+    def for_user(self, user: Any) -> ScopedQuerySet[_M]:
+        """Rows ``user`` may see. Multi-valued paths are applied as a semi-join so rows never repeat."""
+        if is_global(user):
+            return self
+        membership = get_membership(user)
+        if membership is None:
+            return self.none()
+        scope: Scope | None = getattr(self.model, "SCOPE", None)
+        if scope is None:
+            return self.none()
+        q = scope_q(scope, membership)
+        if q is None:
+            return self.none()
+        inner = self.model._base_manager.filter(q).values("pk")
+        return self.filter(pk__in=inner)
+
+
+def is_commission(user: Any) -> bool:
+    m = get_membership(user)
+    return is_global(user) or (m is not None and m.role in COMMISSION_ROLES)
+
+
+def has_role(user: Any, *roles: str) -> bool:
+    m = get_membership(user)
+    return m is not None and m.role in roles
+
+
+def audited(*, ignore_updates_of: tuple[str, ...] = ()) -> Any:
+    """Audit trail by database triggers (django-pghistory): bulk writes and imports are recorded too.
+
+    Inserts, updates and deletes are kept with the request context (user, URL) that HistoryMiddleware sets.
+    ``ignore_updates_of`` names bookkeeping fields whose change alone is not worth an event (the rule
+    engine's "still seen at" stamp on every finding of every run); an update that also changes anything
+    else is recorded in full.
+    """
+    update = (
+        pghistory.UpdateEvent(condition=pghistory.AnyChange(exclude=list(ignore_updates_of)))
+        if ignore_updates_of
+        else pghistory.UpdateEvent()
+    )
+    return pghistory.track(pghistory.InsertEvent(), update, pghistory.DeleteEvent())

@@ -1,0 +1,105 @@
+"""Shared pieces of every app's API: scoped read-only viewsets, cursor pagination, list ETags, masking.
+
+Every queryset starts from ``Model.objects.for_user(request.user)``, so a foreign object is a 404 and a
+list never shows another organisation's rows. Lists are answered from the shared answer cache while the
+data is unchanged (``cache.py``) and carry a weak ETag over the page, so a dashboard polling with
+``If-None-Match`` gets 304 when nothing changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from django.db.models import QuerySet
+from django.http import HttpResponseBase
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from core.access import get_membership, is_global
+from core.api.cache import cached_answer, with_etag
+from core.privacy import mask
+
+
+class ETagListMixin:
+    """``list`` answers 304 Not Modified when If-None-Match holds the page's current ETag (never cached:
+    for lists of bookkeeping rows that change without moving the data generation, e.g. API clients)."""
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response: Response = super().list(request, *args, **kwargs)  # type: ignore[misc]
+        return with_etag(request, response)
+
+
+class CachedListMixin:
+    """``list`` answers from the shared answer cache (``core.api.cache``), with ETag / 304."""
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        view: Any = self
+        return cached_answer(
+            request,
+            lambda: super(CachedListMixin, view).list(request, *args, **kwargs),  # type: ignore[misc]
+            view.get_renderer_context(),
+        )
+
+
+class ScopedReadOnlyViewSet(  # type: ignore[misc]  # CachedListMixin.list wraps ListModelMixin.list
+    CachedListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """List and detail of one model scoped by ``for_user``; subclasses name the joins to load."""
+
+    model: ClassVar[Any]
+    # Ids are integers: anything else is a 404 at the URL, never a database error.
+    lookup_value_regex = r"\d+"
+    select: ClassVar[tuple[str, ...]] = ()
+    prefetch: ClassVar[tuple[Any, ...]] = ()
+    ordering_fields: ClassVar[list[str]] = ["pk"]
+
+    def get_queryset(self) -> QuerySet[Any]:
+        qs = self.model.objects.for_user(self.request.user)
+        if self.select:
+            qs = qs.select_related(*self.select)
+        if self.prefetch:
+            qs = qs.prefetch_related(*self.prefetch)
+        return qs  # type: ignore[no-any-return]
+
+
+def can_see_personal_data(context: Mapping[str, Any]) -> bool:
+    """Full national ID / phone only for members flagged ``can_see_personal_data`` (and administrators)."""
+    request = context.get("request")
+    if request is None:
+        return False
+    if is_global(request.user):
+        return True
+    membership = get_membership(request.user)
+    return bool(membership is not None and membership.can_see_personal_data)
+
+
+def mask_value(value: str | None, *, keep_start: int, keep_end: int) -> str:
+    return mask(value, keep_start=keep_start, keep_end=keep_end)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class PersonalDataField(serializers.Field):
+    """A national ID or phone number: in full for those who may see it, else masked (SPEC §6)."""
+
+    def __init__(self, *, keep_start: int, keep_end: int, **kwargs: Any) -> None:
+        kwargs.setdefault("read_only", True)
+        self.keep_start = keep_start
+        self.keep_end = keep_end
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> str:
+        if can_see_personal_data(self.context):
+            return value or ""
+        return mask_value(value, keep_start=self.keep_start, keep_end=self.keep_end)
+
+
+def national_id_field(**kwargs: Any) -> PersonalDataField:
+    return PersonalDataField(keep_start=6, keep_end=4, **kwargs)
+
+
+def phone_field(**kwargs: Any) -> PersonalDataField:
+    return PersonalDataField(keep_start=3, keep_end=4, **kwargs)

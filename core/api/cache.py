@@ -1,0 +1,166 @@
+"""Cached answers of the read API: the rendered JSON of list pages and indicators, shared in Redis.
+
+Dashboards poll the same few URLs; computing a page again costs 15–40 ms of serialization (and seconds for
+a province's indicators) while the data changes a few times a day. An answer is kept under a key made of
+
+* the data generation (``config.data_changes``) it was computed at, stored in the entry: any committed
+  write to business data moves it on, so an answer is never served after the data it came from changed;
+* the user: answers are scoped by ``for_user`` and mask personal data by the user's rights, so users never
+  share an entry (two clients with the same token share, which is the point);
+* the absolute URL (pagination links are absolute), the language and the media type.
+
+Only authenticated GETs rendered as JSON are cached, only 200 answers are stored, and never inside a
+transaction that has uncommitted writes of its own. When several workers miss the same key at once, one
+computes and the others wait for its answer (``single flight``) rather than all doing the same work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse, HttpResponseBase
+from django.utils import translation
+from rest_framework import status
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from core import data_changes
+
+POLL_SECONDS = 0.02
+
+
+def list_etag(data: Any) -> str:
+    body = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False).encode()
+    return 'W/"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def etag_matches(request: Request, etag: str) -> bool:
+    header = request.headers.get("If-None-Match", "")
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    # Weak comparison (RFC 9110 §8.8.3.2): W/ prefixes are ignored.
+    wanted = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    return etag.removeprefix("W/") in wanted
+
+
+def _timeout() -> int:
+    return int(getattr(settings, "API_CACHE_SECONDS", 600))
+
+
+def _wait_seconds() -> int:
+    return int(getattr(settings, "API_CACHE_WAIT_SECONDS", 30))
+
+
+def enabled() -> bool:
+    return bool(getattr(settings, "API_CACHE_ENABLED", True))
+
+
+def cacheable(request: Request) -> bool:
+    return (
+        enabled()
+        and request.method == "GET"
+        and request.user is not None
+        and request.user.is_authenticated
+        and isinstance(getattr(request, "accepted_renderer", None), JSONRenderer)
+        and not data_changes.dirty()
+    )
+
+
+def cache_key(request: Request) -> str:
+    parts = "\n".join(
+        [
+            str(request.user.pk),
+            translation.get_language() or "",
+            request.accepted_media_type or "",
+            request.build_absolute_uri(),
+        ]
+    )
+    return "api-answer:" + hashlib.sha256(parts.encode()).hexdigest()
+
+
+def _lookup(key: str, generation: int) -> Any:
+    """The entry under ``key`` if it was computed at ``generation`` (the current one), else None."""
+    entry = cache.get(key)
+    if entry is not None and entry[0] == generation:
+        return entry[1:]
+    return None
+
+
+def _answer(request: Request, etag: str, body: bytes | str, content_type: str) -> HttpResponseBase:
+    if etag_matches(request, etag):
+        response: HttpResponseBase = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
+    else:
+        response = HttpResponse(body, content_type=content_type)
+    response["ETag"] = etag
+    return response
+
+
+def with_etag(request: Request, response: Response) -> Response:
+    if response.status_code != status.HTTP_200_OK:
+        return response
+    etag = list_etag(response.data)
+    if etag_matches(request, etag):
+        response = Response(status=status.HTTP_304_NOT_MODIFIED)
+    response["ETag"] = etag
+    return response
+
+
+def _wait_for(key: str, generation: int, lock: str) -> Any:
+    """Another worker is computing ``key``: its answer, or None when it gave up (or failed)."""
+    deadline = time.monotonic() + _wait_seconds()
+    while time.monotonic() < deadline:
+        hit = _lookup(key, generation)
+        if hit is not None:
+            return hit
+        if cache.get(lock) is None:  # released without an answer (an error, a non-200 answer), or no Redis
+            return _lookup(key, generation)
+        time.sleep(POLL_SECONDS)
+    return None
+
+
+def cached_answer(
+    request: Request, compute: Callable[[], Response], renderer_context: dict[str, Any]
+) -> HttpResponseBase:
+    """``compute()``'s answer for this request, from the cache when the data has not changed since.
+
+    The answer carries a weak ETag over its data; ``If-None-Match`` with it gives 304 Not Modified.
+    """
+    if not cacheable(request):
+        return with_etag(request, compute())
+    key = cache_key(request)
+    generation = data_changes.generation()
+    hit = _lookup(key, generation)
+    lock = f"{key}:{generation}:computing"
+    owner = False
+    if hit is None:
+        # The lock outlives no wait: a worker killed mid-computation holds nobody up for long.
+        owner = cache.add(lock, 1, timeout=_wait_seconds())
+        if not owner:
+            hit = _wait_for(key, generation, lock)
+    if hit is not None:
+        return _answer(request, *hit)
+    try:
+        response = compute()
+        if response.status_code != status.HTTP_200_OK:
+            return response
+        renderer = request.accepted_renderer
+        media_type = request.accepted_media_type
+        body = renderer.render(response.data, media_type, renderer_context)
+        content_type = f"{media_type}; charset={renderer.charset}" if renderer.charset else media_type
+        etag = list_etag(response.data)
+        # Stored with the generation read *before* computing: if a write landed meanwhile, the entry is
+        # already older than the current generation and the next reader computes again.
+        cache.set(key, (generation, etag, body, content_type), timeout=_timeout())
+    finally:
+        if owner:
+            cache.delete(lock)
+    return _answer(request, etag, body, content_type)

@@ -1,0 +1,26 @@
+"""``{% load privacy %}{{ staff|national_id_for:request.user }}`` / ``{{ staff|phone_for:request.user }}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from core import privacy
+
+register = template.Library()
+
+
+@register.filter
+def national_id_for(obj: Any, user: Any) -> str:
+    return privacy.national_id_for(obj, user)
+
+
+@register.filter
+def phone_for(obj: Any, user: Any) -> str:
+    return privacy.phone_for(obj, user)
+
+
+@register.filter
+def can_see_personal_data(user: Any) -> bool:
+    return privacy.can_see_personal_data(user)

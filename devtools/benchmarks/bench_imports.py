@@ -1,0 +1,251 @@
+"""Imports benchmark: a 1,000,000-punch DingTalk export end to end, and a 2,000-row roster.
+
+Baseline, measured in the same run: django-import-export's row-by-row import of the first 20,000 rows of the
+same export (the generator is deterministic, so a 20,000-row sample is exactly the big file's head); rows/s
+are compared. The bench's rows (codes BENCH*) are deleted afterwards, so the database is left as found.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+from typing import Any
+
+import tablib
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+
+from core.uploads import iter_rows
+from devtools.benchmarks.runner import BenchContext, peak_rss_mib
+from devtools.dingtalk_samples import userid_for, write_sample, write_xlsx
+from pairings.choices import HospitalRole
+from pairings.models import City, County, Hospital, Pairing, PairingSupporter, Program, Province
+from teams.choices import DeploymentRole, Post, Title
+from teams.dingtalk import normalise
+from teams.models import Deployment, DingTalkIdentity, Roster, Staff, Team
+from teams.resources import ROSTER_HEADERS, AttendancePunchResource
+from teams.services.attendance import attendance_import
+from teams.services.imports import roster_import
+
+PEOPLE = 2000  # people in the export; 500 punches each for a million rows
+MATCHED = 40  # of whom this many are deployed to this recipient (over its rotations) and known by id
+
+
+def _world() -> dict[str, Any]:
+    prov, _c = Province.objects.get_or_create(code="BENCH", defaults={"name": "基准省"})
+    city = City.objects.create(province=prov, code="BENCH01", name="基准市")
+    county = County.objects.create(city=city, code="BENCH0101", name="基准县", population=100_000)
+    recipient = Hospital.objects.create(
+        code="BENCH-R",
+        name="基准县人民医院",
+        role=HospitalRole.RECIPIENT,
+        province=prov,
+        city=city,
+        county=county,
+    )
+    supporter = Hospital.objects.create(
+        code="BENCH-S", name="基准大学附属医院", role=HospitalRole.SUPPORTER, province=prov, city=city
+    )
+    program = Program.objects.create(
+        code="BENCH",
+        name="基准项目",
+        province=prov,
+        preset="gansu_2022",
+        start_date=dt.date(2022, 1, 1),
+        end_date=dt.date(2027, 12, 31),
+    )
+    pairing = Pairing.objects.create(
+        program=program, recipient=recipient, service_start=program.start_date, service_end=program.end_date
+    )
+    PairingSupporter.objects.create(pairing=pairing, hospital=supporter, is_lead=True)
+    team = Team.objects.create(
+        pairing=pairing, year=2023, rotation=1, start_date=dt.date(2023, 1, 1), end_date=dt.date(2027, 12, 31)
+    )
+    staff = Staff.objects.bulk_create(
+        Staff(employer=supporter, name=f"基准{i}", national_id=f"9{i:017d}", title=Title.INTERMEDIATE)
+        for i in range(MATCHED)
+    )
+    Deployment.objects.bulk_create(
+        Deployment(
+            team=team,
+            staff=s,
+            supporter=supporter,
+            role=DeploymentRole.MEMBER,
+            post=Post.PHYSICIAN,
+            planned_start=dt.date(2023, 1, 1),
+            planned_end=dt.date(2027, 12, 31),
+        )
+        for s in staff
+    )
+    DingTalkIdentity.objects.bulk_create(
+        DingTalkIdentity(hospital=recipient, userid=userid_for(i), staff=s) for i, s in enumerate(staff)
+    )
+    team2 = Team.objects.create(
+        pairing=pairing, year=2028, rotation=1, start_date=dt.date(2028, 1, 1), end_date=dt.date(2028, 12, 31)
+    )
+    return {"recipient": recipient, "supporter": supporter, "team2": team2}
+
+
+def _baseline(path: Path, recipient: Hospital) -> tuple[int, float]:
+    """django-import-export, row by row, on the same rows (parsing included, as for the COPY path)."""
+    t = time.perf_counter()
+    with open(path, "rb") as fh:
+        errors: list[Any] = []
+        data = tablib.Dataset(
+            headers=[
+                "key",
+                "hospital",
+                "userid",
+                "name",
+                "department",
+                "work_date",
+                "punched_at",
+                "kind",
+                "result",
+                "location_result",
+                "approval_ref",
+            ]
+        )
+        for p in normalise(iter_rows(fh, "xlsx"), errors):
+            at = p[5].strftime("%Y-%m-%d %H:%M:%S") if p[5] else None
+            key = AttendancePunchResource.key_for(recipient.pk, p[1], p[4], p[6], at)
+            data.append([key, recipient.pk, p[1], p[2], p[3], p[4].isoformat(), at, p[6], p[7], p[8], p[9]])
+    result = AttendancePunchResource().import_data(data, dry_run=False, use_transactions=False)
+    assert not result.has_errors() and not result.has_validation_errors(), (
+        result.base_errors[:1],
+        result.invalid_rows[:1] and result.invalid_rows[0].error_dict,
+    )
+    return len(data), time.perf_counter() - t
+
+
+def _roster_file(path: Path, supporter: Hospital, rows: int) -> None:
+    header = [h for h, _r, _h in ROSTER_HEADERS]
+    body = []
+    for i in range(rows):
+        leader = i == 0
+        body.append(
+            [
+                f"名单{i}",
+                f"8{i:017d}",
+                "",
+                "男",
+                "",
+                supporter.name,
+                "正高" if leader else "中级",
+                "内科",
+                "内科",
+                "2005-07-01",
+                "2012-01-01",
+                "队长" if leader else "队员",
+                "副院长" if leader else "医师",
+                "2028-01-01",
+                "2028-12-31",
+            ]
+        )
+    write_xlsx(path, [("名单", [header, *body])])
+
+
+def run(ctx: BenchContext) -> None:
+    rows = 50_000 if ctx.quick else 1_000_000
+    sample_rows = 5_000 if ctx.quick else 20_000
+    out = Path(settings.BASE_DIR) / "var" / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    big = out / f"dingtalk_{rows}.xlsx"
+    if not big.exists():
+        t = time.perf_counter()
+        write_sample(big, rows, n_people=PEOPLE)
+        ctx.out(
+            f"  generated {big.name} ({big.stat().st_size / 2**20:.0f} MB) in {time.perf_counter() - t:.1f} s"
+        )
+    small = out / f"dingtalk_{sample_rows}.xlsx"
+    if not small.exists():
+        write_sample(small, sample_rows, n_people=PEOPLE)
+    user = get_user_model()(username="bench", is_superuser=True)
+    _cleanup()
+    with transaction.atomic():
+        w = _world()
+    # Not wrapped in one big transaction: the import commits punches and derives records in a second
+    # transaction, as in production; the bench's rows are deleted afterwards.
+    try:
+        rss_before = peak_rss_mib()
+        t, cpu0 = time.perf_counter(), time.process_time()
+        with open(big, "rb") as fh:
+            summary = attendance_import(user=user, hospital=w["recipient"], f=fh, name=big.name)
+        seconds, cpu = time.perf_counter() - t, time.process_time() - cpu0
+        assert summary.ok, summary.errors[:3]
+        # Rerun: every punch is a duplicate, nothing is inserted (idempotent).
+        t = time.perf_counter()
+        with open(big, "rb") as fh:
+            again = attendance_import(user=user, hospital=w["recipient"], f=fh, name=big.name)
+        rerun = time.perf_counter() - t
+        with transaction.atomic():
+            n_base, base_seconds = _baseline(small, w["recipient"])
+            transaction.set_rollback(True)
+        ours_rps = summary.rows_read / seconds
+        base_rps = n_base / base_seconds
+        ctx.report(
+            f"dingtalk_{rows}_punches",
+            seconds,
+            baseline_name=f"django-import-export row-by-row ({n_base} rows, scaled)",
+            baseline_seconds=summary.rows_read / base_rps,
+            target="< 60 s, < 1 GiB",
+            rows_per_s=round(ours_rps),
+            baseline_rows_per_s=round(base_rps),
+            inserted=summary.inserted,
+            records=summary.records,
+            unmatched=summary.unmatched,
+            peak_rss_mib=round(peak_rss_mib()),
+            rss_before_mib=round(rss_before),
+            cpu_seconds=round(cpu, 1),
+            phases={k: round(v, 1) for k, v in summary.timings.items()},
+        )
+        ctx.report(f"dingtalk_{rows}_rerun", rerun, inserted=again.inserted, duplicates=again.duplicates)
+        with transaction.atomic():
+            roster_path = out / "roster_2000.xlsx"
+            _roster_file(roster_path, w["supporter"], 2000)
+            roster = Roster.objects.create(team=w["team2"], supporter=w["supporter"])
+            t = time.perf_counter()
+            with open(roster_path, "rb") as fh:
+                preview = roster_import(user=user, roster=roster, f=fh, name=roster_path.name, dry_run=False)
+            roster_seconds = time.perf_counter() - t
+            assert preview.applied, preview.error_lines()[:3]
+            ctx.report(
+                "roster_2000_rows",
+                roster_seconds,
+                rows_per_s=round(2000 / roster_seconds),
+                entries=roster.entries.count(),
+            )
+            transaction.set_rollback(True)
+    finally:
+        _cleanup()
+
+
+def _cleanup() -> None:
+    """Delete everything the benchmark created (codes BENCH*), children first."""
+    h = Hospital.objects.filter(code="BENCH-R").values_list("pk", flat=True).first()
+    s = Hospital.objects.filter(code="BENCH-S").values_list("pk", flat=True).first()
+    if h is None:
+        return
+    deployments = (
+        "SELECT d.id FROM teams_deployment d JOIN teams_team t ON t.id = d.team_id "
+        "JOIN pairings_pairing p ON p.id = t.pairing_id WHERE p.recipient_id = %(h)s"
+    )
+    statements = [
+        f"DELETE FROM teams_attendancerecord WHERE deployment_id IN ({deployments})",
+        "DELETE FROM teams_attendancepunch WHERE hospital_id = %(h)s",
+        "DELETE FROM teams_dingtalkidentity WHERE hospital_id = %(h)s",
+        f"DELETE FROM teams_deployment WHERE id IN ({deployments})",
+        "DELETE FROM teams_staff WHERE employer_id = %(s)s",
+        "DELETE FROM teams_team t USING pairings_pairing p WHERE p.id = t.pairing_id AND p.recipient_id = %(h)s",  # noqa: E501
+        "DELETE FROM pairings_pairingsupporter WHERE hospital_id = %(s)s",
+        "DELETE FROM pairings_pairing WHERE recipient_id = %(h)s",
+        "DELETE FROM pairings_program WHERE code = 'BENCH'",
+        "DELETE FROM pairings_hospital WHERE code IN ('BENCH-R', 'BENCH-S')",
+        "DELETE FROM pairings_county WHERE code = 'BENCH0101'",
+        "DELETE FROM pairings_city WHERE code = 'BENCH01'",
+    ]
+    with transaction.atomic(), connection.cursor() as cur:
+        for sql in statements:
+            cur.execute(sql, {"h": h, "s": s})

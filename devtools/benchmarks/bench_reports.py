@@ -1,0 +1,116 @@
+"""Annual report workbook: the demo province (program GS2022) and a national-scale dataset.
+
+Targets (issue 5): province < 10 s, national < 120 s on 2 cores, peak memory < 1 GiB.
+
+At ``--scale national`` the dataset is the national benchmark program NAT2022 (``pairings.demo.national``,
+2,500 pairings, 62,000 deployments), used as loaded or built inside a transaction that is rolled back.
+Without the demo, ``generate`` makes a comparable province (1.5 M attendance days at 1,000 pairings).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from django.db import connection, transaction
+
+from assessments.reports.provincial import build_provincial_pdf
+from assessments.reports.workbook import build_annual_workbook
+from assessments.services.appraisals import annual_appraisal_compute
+from devtools.benchmarks.runner import BenchContext, peak_rss_mib, stopwatch
+from devtools.demo import national
+from pairings.models import Program
+
+YEAR = 2023
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _measure_pdf(ctx: BenchContext, name: str, program: Program, year: int) -> None:
+    fd, path = tempfile.mkstemp(suffix=".pdf")
+    os.close(fd)
+    try:
+        with stopwatch() as t:
+            build_provincial_pdf(program=program, year=year, out=path)
+        ctx.report(name, t["seconds"], target="(no target)", file_mib=round(os.path.getsize(path) / 2**20, 2))
+    finally:
+        os.unlink(path)
+
+
+def _measure(ctx: BenchContext, name: str, program: Program, year: int, target: str) -> None:
+    fd, path = tempfile.mkstemp(suffix=".xlsx")
+    os.close(fd)
+    try:
+        with stopwatch() as t_compute:
+            annual_appraisal_compute(user=None, program=program, year=year)
+        with stopwatch() as t:
+            counts = build_annual_workbook(program=program, year=year, out=path)
+        ctx.report(
+            name,
+            t["seconds"],
+            target=target,
+            appraisal_compute_s=round(t_compute["seconds"], 2),
+            rows=sum(counts.values()),
+            deployments=counts.get("派驻人员"),
+            file_mib=round(os.path.getsize(path) / 2**20, 1),
+            peak_rss_mib=round(peak_rss_mib(), 0),
+        )
+    finally:
+        os.unlink(path)
+
+
+def run(ctx: BenchContext) -> None:
+    demo = Program.objects.filter(code="GS2022").first()
+    if demo is not None:
+        year = YEAR if YEAR in demo.years else demo.years[0]
+        with transaction.atomic():
+            _measure(ctx, "workbook_province_GS2022", demo, year, "< 10 s")
+            _measure_pdf(ctx, "provincial_pdf_GS2022", demo, year)
+            transaction.set_rollback(True)  # the bench's appraisal drafts are not kept
+    else:
+        _generated(
+            ctx, "workbook_province_generated", pairings=20 if ctx.quick else 90, target="< 10 s", pdf=True
+        )
+    if ctx.scale != "national":
+        return
+
+    with transaction.atomic():
+        # The national benchmark program (seed_demo --scale national), built here when absent; the
+        # transaction is rolled back either way, so a program built here is not kept.
+        program = Program.objects.filter(code="NAT2022").first()
+        if program is None:
+            national.build_national(program_code="NAT2022")
+            program = Program.objects.get(code="NAT2022")
+        _measure(ctx, "workbook_national", program, YEAR, "< 120 s, < 1 GiB")
+        _measure_pdf(ctx, "provincial_pdf_national", program, YEAR)
+        transaction.set_rollback(True)
+
+
+def _generated(ctx: BenchContext, name: str, *, pairings: int, target: str, pdf: bool = False) -> None:
+    try:
+        with transaction.atomic():
+            with stopwatch() as t:
+                program = generate(pairings=pairings)
+            ctx.out(f"  (generated {pairings} pairings in {t['seconds']:.1f} s)")
+            _measure(ctx, name, program, YEAR, target)
+            if pdf:
+                _measure_pdf(ctx, name.replace("workbook", "provincial_pdf"), program, YEAR)
+            raise _Rollback
+    except _Rollback:
+        pass
+
+
+def generate(*, pairings: int, per_rotation: int = 6) -> Program:
+    """A province with ``pairings`` pairings, two rotations of ``per_rotation`` people in YEAR, weekday
+    attendance, monthly assessments and activity, trainees and findings. Set-based SQL, audit triggers off
+    (the caller's transaction is rolled back)."""
+    with connection.cursor() as cur:
+        cur.execute("SET LOCAL session_replication_role = replica")
+        cur.execute(
+            (Path(__file__).parent / "generate_dataset.sql").read_text(),
+            {"n": pairings, "per": per_rotation, "year": YEAR},
+        )
+    return Program.objects.get(code="BENCHNAT")

@@ -1,0 +1,88 @@
+"""Demo users, one for every role of SPEC §6, all with the password from ``DEMO_PASSWORD``."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.password_validation import validate_password
+
+from core.roles import Role
+from pairings.models import Membership
+
+if TYPE_CHECKING:
+    from devtools.demo.builder import DemoBuilder
+
+DEFAULT_DEMO_PASSWORD = "Demo-Pass-2022"
+
+# username, role, organisation kind, organisation key (province code, city/county name or hospital code)
+DEMO_USERS: list[tuple[str, str | None, str, str]] = [
+    ("admin", None, "", ""),
+    ("province", Role.PROVINCE_STAFF, "province", "62"),
+    ("city_lanzhou", Role.CITY_STAFF, "city", "兰州市"),
+    ("county_yuzhong", Role.COUNTY_STAFF, "county", "榆中县"),
+    ("supporter_ldyy", Role.SUPPORTER_COORDINATOR, "hospital", "S6201001"),
+    ("supporter_tj", Role.SUPPORTER_COORDINATOR, "hospital", "S1200001"),
+    ("recipient_yuzhong", Role.RECIPIENT_COORDINATOR, "hospital", "R62012401"),
+    ("dashboard", Role.DASHBOARD, "province", "62"),
+    ("province_gd", Role.PROVINCE_STAFF, "province", "44"),
+    ("province_bz", Role.PROVINCE_STAFF, "province", "34"),
+]
+DEMO_USERNAMES = [u[0] for u in DEMO_USERS]
+
+
+def demo_password() -> str:
+    return os.environ.get("DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
+
+
+def create_demo_users(builder: DemoBuilder) -> dict[str, Any]:
+    """Users and memberships; the password is validated by the project's validators and hashed once."""
+    User = get_user_model()
+    password = demo_password()
+    validate_password(password)
+    hashed = make_password(password)
+    users = {}
+    memberships = []
+    for username, role, _kind, _key in DEMO_USERS:
+        superuser = role is None
+        user = User(
+            username=username,
+            email=f"{username}@demo.invalid",
+            is_staff=superuser,
+            is_superuser=superuser,
+            password=hashed,
+        )
+        users[username] = user
+    User.objects.bulk_create(list(users.values()))
+    for username, role, kind, key in DEMO_USERS:
+        if role is None:
+            continue
+        org: dict[str, Any] = {}
+        if kind == "province":
+            org["province"] = builder.provinces[key]
+        elif kind == "city":
+            org["city"] = builder.cities[key]
+        elif kind == "county":
+            org["county"] = builder.counties[key]
+        else:
+            org["hospital"] = builder.hospitals[key]
+        memberships.append(
+            Membership(
+                user=users[username],
+                role=role,
+                can_see_personal_data=role == Role.PROVINCE_STAFF,
+                **org,
+            )
+        )
+    Membership.objects.bulk_create(memberships)
+    builder.counts["User"] += len(users)
+    builder.counts["Membership"] += len(memberships)
+    return users
+
+
+def organisation_label(membership: Membership | None) -> str:
+    if membership is None:
+        return "(all: superuser)"
+    return str(membership.organisation)

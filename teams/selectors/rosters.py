@@ -1,0 +1,134 @@
+"""Reads of rosters, imports and the unmatched DingTalk queue; every list is scoped through ``for_user``."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, Max, Min, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.access import get_membership, is_global
+from core.roles import Role
+from pairings.choices import HospitalOrigin
+from teams.choices import RosterStatus
+from teams.models import AttendancePunch, ImportJob, Roster, RosterEntry, Staff
+
+
+def roster_list(*, user: Any) -> QuerySet[Roster]:
+    return (
+        Roster.objects.for_user(user)
+        .select_related("team__pairing__recipient", "team__pairing__program", "supporter")
+        .annotate(entry_count=Count("entries"))
+        .order_by("-team__year", "team__pairing__recipient__code", "supporter__code", "-version")
+    )
+
+
+def roster_queue(*, user: Any) -> QuerySet[Roster]:
+    """The commission's filing queue: what this user can act on next.
+
+    Province staff see in-province rosters once submitted and out-of-province ones once the city forwarded
+    them; city staff see their city's submitted out-of-province rosters (to forward).
+    """
+    qs = roster_list(user=user)
+    m = get_membership(user)
+    other = Q(supporter__origin=HospitalOrigin.OTHER_PROVINCE)
+    if is_global(user) or (m is not None and m.role == Role.PROVINCE_STAFF):
+        return qs.filter(
+            (~other & Q(status=RosterStatus.SUBMITTED)) | (other & Q(status=RosterStatus.FORWARDED))
+        )
+    if m is not None and m.role == Role.CITY_STAFF:
+        return qs.filter(other, status=RosterStatus.SUBMITTED)
+    return qs.none()
+
+
+def get_roster_for_user(*, user: Any, pk: int) -> Roster:
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(
+        Roster.objects.for_user(user).select_related(
+            "team__pairing__recipient__city", "team__pairing__program", "supporter", "previous"
+        ),
+        pk=pk,
+    )
+
+
+def roster_entries(roster: Roster) -> QuerySet[RosterEntry]:
+    return roster.entries.select_related("staff").order_by("-role", "planned_start", "staff__name")
+
+
+@dataclasses.dataclass
+class EntryChange:
+    staff: Staff
+    kind: str  # added / removed / changed
+    before: RosterEntry | None
+    after: RosterEntry | None
+    fields: list[str]
+
+
+_DIFF_FIELDS = ("role", "post", "planned_start", "planned_end")
+
+
+def roster_diff(old: Roster | None, new: Roster) -> list[EntryChange]:
+    """Entries added, removed and changed between a roster and its previous version (two queries)."""
+    before = {e.staff_id: e for e in roster_entries(old)} if old else {}
+    after = {e.staff_id: e for e in roster_entries(new)}
+    changes: list[EntryChange] = []
+    for sid, e in after.items():
+        o = before.get(sid)
+        if o is None:
+            changes.append(EntryChange(e.staff, "added", None, e, []))
+            continue
+        diff = [f for f in _DIFF_FIELDS if getattr(o, f) != getattr(e, f)]
+        if diff:
+            changes.append(EntryChange(e.staff, "changed", o, e, diff))
+    for sid, o in before.items():
+        if sid not in after:
+            changes.append(EntryChange(o.staff, "removed", o, None, []))
+    return changes
+
+
+@dataclasses.dataclass
+class DeadlineWarning:
+    label: str
+    deadline: dt.date
+    late: bool
+
+
+def roster_deadlines(roster: Roster, *, today: dt.date | None = None) -> list[DeadlineWarning]:
+    """The program's roster deadline and the rotation start; late when submitted (or still not) after them."""
+    when = timezone.localdate(roster.submitted_at) if roster.submitted_at else (today or timezone.localdate())
+    out = []
+    deadline = roster.team.pairing.program.roster_deadline
+    if deadline and roster.version == 1:
+        out.append(DeadlineWarning(_("项目名单备案截止"), deadline, when > deadline))
+    start = roster.team.start_date
+    out.append(DeadlineWarning(_("轮换开始前（本批次开始）"), start, when >= start))
+    return out
+
+
+def import_jobs(*, user: Any) -> QuerySet[ImportJob]:
+    return ImportJob.objects.for_user(user).select_related("hospital", "created_by")
+
+
+def unmatched_queue(*, user: Any) -> QuerySet[Any]:
+    """Unmatched DingTalk user ids per hospital, with their punch counts and date range (one query)."""
+    return (
+        AttendancePunch.objects.for_user(user)
+        .filter(staff__isnull=True)
+        .values("hospital_id", "hospital__name", "userid")
+        .annotate(punches=Count("id"), first=Min("work_date"), last=Max("work_date"), name=Max("name"))
+        .order_by("hospital__name", "userid")
+    )
+
+
+def assignable_staff(*, user: Any, hospital_id: int) -> QuerySet[Staff]:
+    """People deployed to ``hospital_id`` that the user can see: the choices for an unmatched id."""
+    return (
+        Staff.objects.for_user(user)
+        .filter(deployments__team__pairing__recipient_id=hospital_id)
+        .distinct()
+        .order_by("name")
+    )

@@ -1,1 +1,0 @@
-"""services of the training app (see STYLE.md: logic lives in services and selectors)."""

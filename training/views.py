@@ -1,1 +1,0 @@
-"""Views of the training app (thin; scoped through for_user)."""

@@ -1,0 +1,67 @@
+"""Main navigation: one list for every page, shown when the page exists and the role may use it.
+
+Each entry: (URL name, label, roles or None for every signed-in user). A URL name that does not resolve
+yet (its area not built) is skipped, so areas can land independently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from core.access import get_membership
+from core.permissions import has_any_role
+from core.roles import COMMISSION_ROLES, FILING_ROLES, RECIPIENT_ROLES, SUPPORTER_ROLES
+
+COMMISSION = COMMISSION_ROLES
+SUPPORTER = SUPPORTER_ROLES
+RECIPIENT = RECIPIENT_ROLES
+
+NAV: list[tuple[str, Any, Collection[str] | None]] = [
+    ("home", _("首页"), None),
+    ("pairings:list", _("帮扶关系"), None),
+    ("pairings:hospital_list", _("医院名录"), COMMISSION | SUPPORTER | RECIPIENT),
+    ("teams:roster_list", _("派驻名单"), COMMISSION | SUPPORTER | RECIPIENT),
+    ("teams:roster_queue", _("备案审核"), FILING_ROLES),
+    ("teams:attendance_upload", _("考勤导入"), RECIPIENT | COMMISSION),
+    ("teams:attendance_monthly", _("月度考勤"), COMMISSION | SUPPORTER | RECIPIENT),
+    ("assessments:finding_list", _("问题清单"), COMMISSION | SUPPORTER | RECIPIENT),
+    ("assessments:monthly_assessments", _("月考核"), RECIPIENT | COMMISSION | SUPPORTER),
+    ("assessments:spot_checks", _("在岗抽查"), SUPPORTER | COMMISSION),
+    ("assessments:end_appraisals", _("期满考核"), RECIPIENT | COMMISSION | SUPPORTER),
+    ("assessments:annual_appraisals", _("年度考核"), COMMISSION),
+    ("assessments:report_list", _("报告"), COMMISSION),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_links": [], "nav_membership": None}
+    membership = get_membership(user)
+    links = []
+    for name, label, roles in NAV:
+        if roles is not None and not has_any_role(user, roles):
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        links.append({"url": url, "label": label, "url_name": name})
+    # The longest matching prefix is the current section ("/pairings/7/" marks "帮扶关系"); home only on "/".
+    current = max(
+        (link for link in links if _within(request.path, link["url"])),
+        key=lambda link: len(link["url"]),
+        default=None,
+    )
+    for link in links:
+        link["active"] = link is current
+    return {"nav_links": links, "nav_membership": membership}
+
+
+def _within(path: str, url: str) -> bool:
+    return path == url if url == "/" else path.startswith(url)

@@ -136,7 +136,10 @@ class StaffingMixin:
                         supporter=sup,
                         status=RosterStatus.FILED,
                         submitted_at=at(submitted, 9),
-                        forwarded_at=at(submitted + dt.timedelta(days=1), 15) if other else None,
+                        forwarded_at=at(submitted + dt.timedelta(days=1), 15)
+                        if other
+                        and (plan.recipient.code, k, sup.code) != getattr(self, "unforwarded_roster", None)
+                        else None,
                         decided_at=at(decided, 11),
                         decided_by=province_user if plan.program.code == "GS2022" else None,
                         comment="同意备案",

@@ -6,8 +6,9 @@ import dataclasses
 import datetime as dt
 from collections import defaultdict
 
-from assessments.reports.figures import attendance_by_month, year_bounds
+from assessments.reports.figures import year_bounds
 from pairings.models import Pairing, Program
+from teams.selectors.attendance import months_not_imported
 
 
 @dataclasses.dataclass(frozen=True)
@@ -21,16 +22,11 @@ def attendance_not_imported(*, program: Program, year: int) -> list[MissingAtten
     """Every pairing of the program with months of ``year`` that had people on site but no attendance
     imported (SPEC §3a: shown before annual results are published). Two queries."""
     date_from, date_to = year_bounds(program, year)
-    on_site: dict[int, set[dt.date]] = defaultdict(set)
-    imported: dict[int, set[dt.date]] = defaultdict(set)
-    for _dep, pid, month, _expected, _present, was_imported in attendance_by_month(
-        program=program, date_from=date_from, date_to=date_to
+    missing: dict[int, list[dt.date]] = defaultdict(list)
+    for pid, month in months_not_imported(
+        program_id=program.pk, month_from=date_from.replace(day=1), month_to=date_to
     ):
-        on_site[pid].add(month)
-        if was_imported:
-            imported[pid].add(month)
-    missing = {pid: sorted(months - imported[pid]) for pid, months in on_site.items()}
-    missing = {pid: months for pid, months in missing.items() if months}
+        missing[pid].append(month)
     if not missing:
         return []
     names = dict(Pairing.objects.filter(pk__in=list(missing)).values_list("pk", "recipient__name"))

@@ -167,6 +167,11 @@ SELECT COUNT(DISTINCT (pairing_id, month))::int,
 """
 
 
+_NOT_IMPORTED_SQL = f"""{_CTES}
+SELECT DISTINCT pairing_id, month FROM rows WHERE wanted AND NOT imported ORDER BY pairing_id, month
+"""
+
+
 @dataclasses.dataclass(frozen=True)
 class MonthlyAttendance:
     deployment_id: int
@@ -258,6 +263,17 @@ def attendance_import_status(
         cur.execute(_IMPORT_STATUS_SQL, params)
         months, missing = cur.fetchone()
     return int(months), int(missing)
+
+
+def months_not_imported(
+    *, program_id: int, month_from: dt.date | None = None, month_to: dt.date | None = None
+) -> list[tuple[int, dt.date]]:
+    """(pairing id, first day of month) of every pairing-month with people on site and no attendance
+    imported, in one query (the warning before annual results are published)."""
+    params = _params(program_id, None, None, month_from, month_to)
+    with connection.cursor() as cur:
+        cur.execute(_NOT_IMPORTED_SQL, params)
+        return [(int(pid), month) for pid, month in cur.fetchall()]
 
 
 def monthly_attendance_table(*, user: Any, month: dt.date) -> list[dict[str, Any]]:

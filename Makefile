@@ -15,7 +15,7 @@ TEST_SETTINGS := config.settings.test
 # Short section headers so CI logs are easy to scan.
 header = @printf '\n\033[1m==> %s\033[0m\n' "$(1)"
 
-.PHONY: help venv services stop status browser-deps run test lint ruff imports fmt mypy check pytest bench faults clean
+.PHONY: help venv services stop status browser-deps prod-deps run test lint ruff imports fmt mypy check pytest bench faults clean
 # Prerequisites run left to right, in this order (test: lint before pytest, ...).
 .NOTPARALLEL:
 
@@ -23,7 +23,7 @@ help:
 	@echo "make run           migrate, seed demo data and run web + celery worker + beat (PORT=$(PORT))"
 	@echo "make test          everything CI runs: lint, format check, mypy, Django checks, pytest"
 	@echo "make services      start the project-local PostgreSQL + Redis (see var/env); make stop stops them"
-	@echo "make lint | imports | fmt | mypy | check | pytest | bench | faults | browser-deps | venv | clean"
+	@echo "make lint | imports | fmt | mypy | check | pytest | bench | faults | browser-deps | prod-deps | venv | clean"
 
 # --- environment -----------------------------------------------------------------------------------
 
@@ -52,6 +52,11 @@ browser-deps:
 	$(call header,browser-deps: Chromium + CJK fonts + WeasyPrint libraries)
 	bash scripts/browser-deps.sh
 
+# nginx + openssl for the production-stack test (tests/deploy, marker `prodstack`); never starts the service.
+prod-deps:
+	$(call header,prod-deps: nginx + openssl)
+	bash scripts/prod-deps.sh
+
 # --- run ---------------------------------------------------------------------------------------------
 
 run: venv services browser-deps
@@ -67,7 +72,7 @@ run: venv services browser-deps
 
 # --- checks ------------------------------------------------------------------------------------------
 
-test: venv services browser-deps lint check pytest
+test: venv services browser-deps prod-deps lint check pytest
 
 lint: venv ruff imports mypy
 

@@ -21,6 +21,7 @@ from assessments.choices import (
     SpecialtyKind,
     SubjectType,
 )
+from assessments.rules.messages import render_message
 from core.access import Scope, ScopedQuerySet, audited
 from pairings.choices import HospitalGrade
 from pairings.models import Agreement, County, Hospital, Pairing, Program, TimeStamped
@@ -238,7 +239,11 @@ class Finding(TimeStamped):
     )
     period_start = models.DateField(_("起始日期"), null=True, blank=True)
     period_end = models.DateField(_("截止日期"), null=True, blank=True)
+    # The message as data (key = Chinese msgid, params JSON), rendered for the reader by ``text``; ``message``
+    # keeps the Chinese rendering (admin search, and the only text of findings stored before keys existed).
     message = models.TextField(_("说明"))
+    message_key = models.TextField(_("说明模板"), blank=True, default="")
+    message_params = models.JSONField(_("说明参数"), default=dict, blank=True)
     evidence = models.JSONField(_("依据"), default=dict, blank=True)
     fingerprint = models.CharField(max_length=64, unique=True)
     status = models.CharField(
@@ -286,6 +291,11 @@ class Finding(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.rule_code}: {self.message[:60]}"
+
+    @property
+    def text(self) -> str:
+        """The message in the active language (the stored text for findings without a key)."""
+        return render_message(self.message_key, self.message_params, fallback=self.message)
 
 
 # --- Individual appraisal ------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ nothing filters by organisation by hand.
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar
 
 import pghistory
 from django.apps import apps
@@ -21,6 +21,16 @@ from core.roles import COMMISSION_ROLES, HOSPITAL_ROLES, Role
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import User as AuthUser
+
+    # What services and selectors receive: a signed-in user (every page and endpoint requires log-in;
+    # ``for_user`` itself also takes an anonymous user and scopes it to nothing). Annotations only: with
+    # postponed evaluation the name is never looked up at run time.
+    User: TypeAlias = AuthUser
+    # Whoever makes a request: scoping and the role predicates also answer for anonymous users (nothing).
+    AnyUser: TypeAlias = AuthUser | AnonymousUser | AbstractBaseUser
+else:
+    User = AnyUser = Any
 
 
 class Membership(Protocol):
@@ -77,9 +87,9 @@ def get_membership(user: AbstractBaseUser | AnonymousUser | None) -> Membership 
     return membership
 
 
-def is_global(user: Any) -> bool:
+def is_global(user: AnyUser | None) -> bool:
     """System administrators (Django superusers) see everything."""
-    return bool(user is not None and user.is_authenticated and user.is_superuser)
+    return bool(user is not None and user.is_authenticated and getattr(user, "is_superuser", False))
 
 
 def scope_q(scope: Scope, membership: Membership) -> Q | None:
@@ -105,7 +115,7 @@ def scope_q(scope: Scope, membership: Membership) -> Q | None:
 
 
 class ScopedQuerySet(models.QuerySet[_M]):
-    def for_user(self, user: Any) -> ScopedQuerySet[_M]:
+    def for_user(self, user: AnyUser | None) -> ScopedQuerySet[_M]:
         """Rows ``user`` may see. Multi-valued paths are applied as a semi-join so rows never repeat."""
         if is_global(user):
             return self
@@ -122,12 +132,12 @@ class ScopedQuerySet(models.QuerySet[_M]):
         return self.filter(pk__in=inner)
 
 
-def is_commission(user: Any) -> bool:
+def is_commission(user: AnyUser | None) -> bool:
     m = get_membership(user)
     return is_global(user) or (m is not None and m.role in COMMISSION_ROLES)
 
 
-def has_role(user: Any, *roles: str) -> bool:
+def has_role(user: AnyUser | None, *roles: str) -> bool:
     m = get_membership(user)
     return m is not None and m.role in roles
 

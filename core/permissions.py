@@ -9,24 +9,23 @@ object's state. A view never compares roles itself: it calls a predicate or a se
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
 
-from core.access import get_membership, is_global
+from core.access import User, get_membership, is_global
 from core.roles import COMMISSION_ROLES, FILING_ROLES, Role
 
 
-def role_of(user: Any) -> str | None:
+def role_of(user: User) -> str | None:
     """The user's role (SPEC §6), or None without an active membership (superusers included)."""
     m = get_membership(user)
     return m.role if m is not None else None
 
 
-def has_any_role(user: Any, roles: Collection[str]) -> bool:
+def has_any_role(user: User, roles: Collection[str]) -> bool:
     """True for superusers and for members holding one of ``roles``."""
     return is_global(user) or role_of(user) in roles
 
 
-def is_province_staff(user: Any, *, province_id: int | None = None) -> bool:
+def is_province_staff(user: User, *, province_id: int | None = None) -> bool:
     """Province commission staff (of ``province_id`` when given); superusers count as every province."""
     if is_global(user):
         return True
@@ -38,24 +37,24 @@ def is_province_staff(user: Any, *, province_id: int | None = None) -> bool:
     )
 
 
-def is_city_staff(user: Any, *, city_id: int | None = None) -> bool:
+def is_city_staff(user: User, *, city_id: int | None = None) -> bool:
     if is_global(user):
         return True
     m = get_membership(user)
     return m is not None and m.role == Role.CITY_STAFF and (city_id is None or m.city_id == city_id)
 
 
-def is_commission_staff(user: Any) -> bool:
+def is_commission_staff(user: User) -> bool:
     """Province, city or county commission staff (or a superuser)."""
     return has_any_role(user, COMMISSION_ROLES)
 
 
-def is_filing_staff(user: Any) -> bool:
+def is_filing_staff(user: User) -> bool:
     """Those who work the roster filing queue: province staff file, city staff forward (备案审核)."""
     return has_any_role(user, FILING_ROLES)
 
 
-def is_supporter_coordinator(user: Any, *, hospital_id: int | None = None) -> bool:
+def is_supporter_coordinator(user: User, *, hospital_id: int | None = None) -> bool:
     if is_global(user):
         return True
     m = get_membership(user)
@@ -66,7 +65,7 @@ def is_supporter_coordinator(user: Any, *, hospital_id: int | None = None) -> bo
     )
 
 
-def is_recipient_coordinator(user: Any, *, hospital_id: int | None = None) -> bool:
+def is_recipient_coordinator(user: User, *, hospital_id: int | None = None) -> bool:
     if is_global(user):
         return True
     m = get_membership(user)
@@ -77,7 +76,7 @@ def is_recipient_coordinator(user: Any, *, hospital_id: int | None = None) -> bo
     )
 
 
-def own_hospital_id(user: Any, role: str) -> int | None:
+def own_hospital_id(user: User, role: str) -> int | None:
     """The hospital of a coordinator holding ``role``; None for anyone else (superusers included)."""
     m = get_membership(user)
     return m.hospital_id if m is not None and m.role == role else None

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.access import get_membership, is_global
+from core.access import User, get_membership, is_global
 
 # Field names that hold personal data, wherever they appear (models, audit trail, exports).
 PERSONAL_FIELDS = frozenset({"national_id", "trainee_national_id", "phone", "mobile"})
 
 
-def can_see_personal_data(user: Any) -> bool:
+def can_see_personal_data(user: User) -> bool:
     if is_global(user):
         return True
     membership = get_membership(user)
@@ -49,13 +49,13 @@ def _value(obj: Any, *attrs: str) -> str:
     return ""
 
 
-def national_id_for(obj: Any, user: Any) -> str:
+def national_id_for(obj: Any, user: User) -> str:
     """The national ID of ``obj`` (with ``national_id``/``trainee_national_id``, or a string) for ``user``."""
     value = _value(obj, "national_id", "trainee_national_id")
     return value if can_see_personal_data(user) else mask_national_id(value)
 
 
-def phone_for(obj: Any, user: Any) -> str:
+def phone_for(obj: Any, user: User) -> str:
     value = _value(obj, "phone", "mobile")
     return value if can_see_personal_data(user) else mask_phone(value)
 

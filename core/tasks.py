@@ -115,6 +115,9 @@ def task_named(name: str) -> Task:
     Services start their app's tasks by name, so a services module never imports its tasks module (the
     tasks import the services they wrap). The registry is filled by autodiscovery on first use.
     """
+    if name not in current_app.tasks:
+        # Outside a worker no app's tasks module is imported yet: autodiscovery runs on this call.
+        current_app.loader.import_default_modules()
     task: Task = current_app.tasks[name]
     return task
 

@@ -46,6 +46,9 @@ class GradeChangeSerializer(serializers.ModelSerializer[GradeChange]):
 
 
 class FindingSerializer(serializers.ModelSerializer[Finding]):
+    # Rendered in the request's language; the key and parameters let clients translate it themselves.
+    message = serializers.CharField(source="text", read_only=True)
+
     class Meta:
         model = Finding
         fields = [
@@ -64,6 +67,8 @@ class FindingSerializer(serializers.ModelSerializer[Finding]):
             "period_start",
             "period_end",
             "message",
+            "message_key",
+            "message_params",
             "evidence",
             "status",
             "first_seen",

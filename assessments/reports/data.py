@@ -17,6 +17,7 @@ from django.db.models import Avg, Count, Q
 from assessments.choices import AppraisalStatus, FindingStatus, Grade, Severity
 from assessments.models import AnnualAppraisal, EndOfStintAppraisal, Finding, MonthlyAssessment
 from assessments.reports.figures import AttendanceRow, attendance_by_month, pairing_figures, year_bounds
+from assessments.rules.messages import render_message
 from assessments.services.appraisals import grade_for, score_figures, scorecard_for, supporters_for_review
 from pairings.models import Pairing, PairingSupporter, Program
 from teams.models import Deployment, mask
@@ -234,6 +235,8 @@ def finding_rows(*, program: Program, year: int) -> Iterator[list[Any]]:
             "severity",
             "pairing__recipient__name",
             "message",
+            "message_key",
+            "message_params",
             "status",
             "period_start",
             "period_end",
@@ -242,12 +245,14 @@ def finding_rows(*, program: Program, year: int) -> Iterator[list[Any]]:
     )
 
     sev, st = dict(Severity.choices), dict(FindingStatus.choices)
-    for code, severity, recipient, message, status, ps, pe, first_seen in qs.iterator(chunk_size=5000):
+    for code, severity, recipient, message, key, params, status, ps, pe, first_seen in qs.iterator(
+        chunk_size=5000
+    ):
         yield [
             code,
             str(sev.get(severity, severity)),
             recipient or "",
-            message,
+            render_message(key, params, fallback=message),
             str(st.get(status, status)),
             ps,
             pe,

@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity
-from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
+from assessments.rules.base import SCOPE_PAIRINGS, Draft, Message, Rule, RuleContext, msg, register
 from pairings.presets import RuleParams
 
 TRIPARTITE = f"""
@@ -46,24 +45,26 @@ class AgreementSigned(Rule):
         deadline = ctx.program.agreement_deadline
         for row in ctx.fetch(TRIPARTITE):
             signed = row["signed_on"]
+            message: Message
             if row["agreement_id"] is None:
-                message = _("未签订三方协议（牵头支援医院、县政府、受援医院）")
+                message = msg(gettext_noop("未签订三方协议（牵头支援医院、县政府、受援医院）"))
             elif signed is None:
                 missing = [
                     label
                     for label, col in (
-                        (_("支援医院"), "supporter_signed_on"),
-                        (_("县政府"), "government_signed_on"),
-                        (_("受援医院"), "recipient_signed_on"),
+                        (msg(gettext_noop("支援医院")), "supporter_signed_on"),
+                        (msg(gettext_noop("县政府")), "government_signed_on"),
+                        (msg(gettext_noop("受援医院")), "recipient_signed_on"),
                     )
                     if row[col] is None
                 ]
-                message = _("三方协议尚未全部签署（未签：%(parties)s）") % {"parties": "、".join(missing)}
+                message = msg(gettext_noop("三方协议尚未全部签署（未签：%(parties)s）"), parties=missing)
             elif deadline is not None and signed > deadline:
-                message = _("三方协议 %(signed)s 签署完成，晚于截止日期 %(deadline)s") % {
-                    "signed": signed,
-                    "deadline": deadline,
-                }
+                message = msg(
+                    gettext_noop("三方协议 %(signed)s 签署完成，晚于截止日期 %(deadline)s"),
+                    signed=signed,
+                    deadline=deadline,
+                )
             else:
                 continue
             yield self.draft(
@@ -140,18 +141,20 @@ class AnnualAgreement(Rule):
             if signed is not None and signed < start:
                 continue
             if row["agreement_id"] is None:
-                message = _("%(year)s 年度未签订年度补充协议（当年首批轮换 %(start)s 开始）") % {
-                    "year": year,
-                    "start": start,
-                }
+                message = msg(
+                    gettext_noop("%(year)s 年度未签订年度补充协议（当年首批轮换 %(start)s 开始）"),
+                    year=year,
+                    start=start,
+                )
             elif signed is None:
-                message = _("%(year)s 年度补充协议尚未全部签署") % {"year": year}
+                message = msg(gettext_noop("%(year)s 年度补充协议尚未全部签署"), year=year)
             else:
-                message = _("%(year)s 年度补充协议 %(signed)s 签署，晚于当年首批轮换开始 %(start)s") % {
-                    "year": year,
-                    "signed": signed,
-                    "start": start,
-                }
+                message = msg(
+                    gettext_noop("%(year)s 年度补充协议 %(signed)s 签署，晚于当年首批轮换开始 %(start)s"),
+                    year=year,
+                    signed=signed,
+                    start=start,
+                )
             yield self.draft(
                 subject_id=row["pairing_id"],
                 pairing_id=row["pairing_id"],

@@ -6,11 +6,10 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
-from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
+from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, msg, register
 from pairings.presets import RuleParams
 from teams.selectors.attendance import monthly_attendance
 
@@ -72,8 +71,13 @@ class SpotChecks(Rule):
                 row,
                 period_start=row["month"],
                 period_end=row["month_end"],
-                message=_("%(name)s %(month)s 在岗抽查 %(k)s 次，应不少于 %(n)s 次")
-                % {"name": row["name"], "month": _month_label(row["month"]), "k": row["checks"], "n": n},
+                message=msg(
+                    gettext_noop("%(name)s %(month)s 在岗抽查 %(k)s 次，应不少于 %(n)s 次"),
+                    name=row["name"],
+                    month=_month_label(row["month"]),
+                    k=row["checks"],
+                    n=n,
+                ),
                 evidence={
                     "staff": row["name"],
                     "month": _month_label(row["month"]),
@@ -118,18 +122,18 @@ class MonthlyScore(Rule):
                 period_start=month,
                 period_end=(month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
                 - dt.timedelta(days=1),
-                message=_(
-                    "%(name)s %(month)s 月考核 %(score)s 分，低于合格分 %(pass)s 分，"
-                    "扣减补助 %(d)s 元（月补助 %(s)s 元）"
-                )
-                % {
-                    "name": row["name"],
-                    "month": _month_label(month),
-                    "score": row["score"],
-                    "pass": p.monthly_pass_score,
-                    "d": deduction,
-                    "s": p.monthly_subsidy,
-                },
+                message=msg(
+                    gettext_noop(
+                        "%(name)s %(month)s 月考核 %(score)s 分，低于合格分 %(pass)s 分，"
+                        "扣减补助 %(d)s 元（月补助 %(s)s 元）"
+                    ),
+                    name=row["name"],
+                    month=_month_label(month),
+                    score=row["score"],
+                    **{"pass": p.monthly_pass_score},  # a keyword in Python, a placeholder in the catalog
+                    d=deduction,
+                    s=p.monthly_subsidy,
+                ),
                 evidence={
                     "staff": row["name"],
                     "assessment": row["assessment_id"],
@@ -172,14 +176,16 @@ class AttendanceRate(Rule):
                 period_start=r.month,
                 period_end=(r.month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
                 - dt.timedelta(days=1),
-                message=_("%(month)s 出勤率 %(rate).1f%%（出勤 %(p)s 天 / 应出勤 %(e)s 天），低于 %(t).0f%%")
-                % {
-                    "month": _month_label(r.month),
-                    "rate": r.rate * 100,
-                    "p": r.present,
-                    "e": r.expected,
-                    "t": threshold * 100,
-                },
+                message=msg(
+                    gettext_noop(
+                        "%(month)s 出勤率 %(rate).1f%%（出勤 %(p)s 天 / 应出勤 %(e)s 天），低于 %(t).0f%%"
+                    ),
+                    month=_month_label(r.month),
+                    rate=r.rate * 100,
+                    p=r.present,
+                    e=r.expected,
+                    t=threshold * 100,
+                ),
                 evidence={
                     "month": _month_label(r.month),
                     "present": r.present,
@@ -223,21 +229,25 @@ class EndAppraisal(Rule):
         n = ctx.params.end_appraisal_days
         for row in ctx.fetch(END_APPRAISAL, {"n": n}):
             if row["appraisal_id"] is None:
-                message = _("%(name)s %(end)s 派驻期满，%(n)s 天内未出具书面考核意见（应于 %(due)s 前）")
+                key = gettext_noop(
+                    "%(name)s %(end)s 派驻期满，%(n)s 天内未出具书面考核意见（应于 %(due)s 前）"
+                )
             else:
-                message = _("%(name)s %(end)s 派驻期满，书面考核意见 %(signed)s 才签署（应于 %(due)s 前）")
+                key = gettext_noop(
+                    "%(name)s %(end)s 派驻期满，书面考核意见 %(signed)s 才签署（应于 %(due)s 前）"
+                )
             yield self.deployment_draft(
                 row,
                 period_start=row["end"],
                 period_end=row["due"],
-                message=message
-                % {
-                    "name": row["name"],
-                    "end": row["end"],
-                    "n": n,
-                    "due": row["due"],
-                    "signed": row["signed_on"],
-                },
+                message=msg(
+                    key,
+                    name=row["name"],
+                    end=row["end"],
+                    n=n,
+                    due=row["due"],
+                    signed=row["signed_on"],
+                ),
                 evidence={
                     "staff": row["name"],
                     "end": row["end"].isoformat(),

@@ -18,21 +18,27 @@ from django.db import connection
 
 from assessments.choices import Severity, SubjectType
 from assessments.rules import load_all
+from assessments.rules.messages import Message, msg
 from pairings.choices import HospitalKind
 from pairings.models import Program
 from pairings.presets import RuleParams
 from teams.selectors.deployments import headcount_intervals
 
+__all__ = ["Draft", "Message", "Rule", "RuleContext", "msg"]
+
 
 @dataclasses.dataclass(frozen=True)
 class Draft:
-    """A finding as a rule sees it; the fingerprint ignores message and evidence (they may change)."""
+    """A finding as a rule sees it; the fingerprint ignores message and evidence (they may change).
+
+    ``message`` is a key and parameters (``msg(...)``), rendered in the reader's language at display time.
+    """
 
     rule_code: str
     severity: str
     subject_type: str
     subject_id: int
-    message: str
+    message: Message
     evidence: dict[str, Any]
     pairing_id: int | None = None
     team_id: int | None = None

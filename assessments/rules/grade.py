@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
-from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
+from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, msg, register
 from pairings.choices import GRADES_AT_LEAST_LEVEL2
 from pairings.presets import RuleParams
 
@@ -75,8 +74,12 @@ class GradeTarget(Rule):
                 subject_id=row["county_id"],
                 county_id=row["county_id"],
                 pairing_id=row["pairing_id"],
-                message=_("%(county)s（常住人口 %(pop)s）截至 %(ref)s 尚无达到二级水平的县级医院")
-                % {"county": row["name"], "pop": f"{row['population']:,}", "ref": ref},
+                message=msg(
+                    gettext_noop("%(county)s（常住人口 %(pop)s）截至 %(ref)s 尚无达到二级水平的县级医院"),
+                    county=row["name"],
+                    pop=f"{row['population']:,}",
+                    ref=ref,
+                ),
                 evidence={
                     "population": row["population"],
                     "min_population": min_pop,

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
-from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
+from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, msg, register
 from pairings.presets import RuleParams
 from teams.selectors.roster_timeliness import roster_timeliness_sql
 
@@ -87,8 +86,12 @@ class NoDoubleDeployment(Rule):
                 period_start=row["start"],
                 period_end=row["end"],
                 key=f"deployments:{row['a_id']}:{row['b_id']}",
-                message=_("%(name)s 在 %(start)s … %(end)s 同时有两项派驻")
-                % {"name": row["name"], "start": row["start"], "end": row["end"]},
+                message=msg(
+                    gettext_noop("%(name)s 在 %(start)s … %(end)s 同时有两项派驻"),
+                    name=row["name"],
+                    start=row["start"],
+                    end=row["end"],
+                ),
                 evidence={"staff": row["name"], "deployments": [row["a_id"], row["b_id"]]},
             )
         for row in ctx.fetch(DOUBLE_ROSTERED):
@@ -99,8 +102,12 @@ class NoDoubleDeployment(Rule):
                 period_start=row["start"],
                 period_end=row["end"],
                 key=f"roster_entries:{row['a_id']}:{row['b_id']}",
-                message=_("%(name)s 同时列入两份派驻名单，计划时间在 %(start)s … %(end)s 重叠")
-                % {"name": row["name"], "start": row["start"], "end": row["end"]},
+                message=msg(
+                    gettext_noop("%(name)s 同时列入两份派驻名单，计划时间在 %(start)s … %(end)s 重叠"),
+                    name=row["name"],
+                    start=row["start"],
+                    end=row["end"],
+                ),
                 evidence={
                     "staff": row["name"],
                     "rosters": [row["a_roster"], row["b_roster"]],
@@ -144,13 +151,14 @@ class RosterFiled(Rule):
     def evaluate(self, ctx: RuleContext) -> Iterable[Draft]:
         for row in ctx.fetch(ROSTER_FILED, {"tz": settings.TIME_ZONE}):
             reason = row["reason"]
-            message = _(_MESSAGES[reason]) % {
-                "name": row["name"],
-                "start": row["start"],
-                "submitted": row["submitted_on"],
-                "forwarded": row["forwarded_on"],
-                "due": row["due"],
-            }
+            message = msg(
+                _MESSAGES[reason],
+                name=row["name"],
+                start=row["start"],
+                submitted=row["submitted_on"],
+                forwarded=row["forwarded_on"],
+                due=row["due"],
+            )
             yield self.deployment_draft(
                 row,
                 period_start=row["start"],

@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
-from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
+from assessments.rules.base import SCOPE_PAIRINGS, Draft, Message, Rule, RuleContext, msg, register
 from pairings.presets import RuleParams
 from teams.choices import Title
 
@@ -40,7 +39,7 @@ def _deployments(since_col: str, where: str) -> str:
 class _DeploymentRule(Rule):
     subject_type = SubjectType.DEPLOYMENT
 
-    def _draft(self, row: dict[str, Any], message: str, **evidence: object) -> Draft:
+    def _draft(self, row: dict[str, Any], message: Message, **evidence: object) -> Draft:
         return self.deployment_draft(
             row,
             period_start=row["start"],
@@ -75,8 +74,12 @@ class LeaderPost(_DeploymentRule):
         for row in ctx.fetch(sql, {"posts": posts}):
             yield self._draft(
                 row,
-                _("队长 %(name)s 挂职岗位为“%(post)s”，应为 %(posts)s")
-                % {"name": row["name"], "post": row["post"], "posts": "/".join(posts)},
+                msg(
+                    gettext_noop("队长 %(name)s 挂职岗位为“%(post)s”，应为 %(posts)s"),
+                    name=row["name"],
+                    post=row["post"],
+                    posts="/".join(posts),
+                ),
                 post=row["post"],
                 allowed_posts=posts,
             )
@@ -105,8 +108,12 @@ class LeaderMgmtYears(_DeploymentRule):
         for row in ctx.fetch(sql, {"n": n}):
             yield self._draft(
                 row,
-                _("队长 %(name)s 派驻开始时管理工作年限 %(years)s 年，应不少于 %(n)s 年")
-                % {"name": row["name"], "years": row["years"] if row["years"] is not None else "—", "n": n},
+                msg(
+                    gettext_noop("队长 %(name)s 派驻开始时管理工作年限 %(years)s 年，应不少于 %(n)s 年"),
+                    name=row["name"],
+                    years=row["years"] if row["years"] is not None else "—",
+                    n=n,
+                ),
                 years=row["years"],
                 required_years=n,
                 management_since=row["management_since"].isoformat() if row["management_since"] else None,
@@ -137,8 +144,12 @@ class MemberClinicalYears(_DeploymentRule):
         for row in ctx.fetch(sql, {"n": n}):
             yield self._draft(
                 row,
-                _("队员 %(name)s 派驻开始时临床工作年限 %(years)s 年，应不少于 %(n)s 年")
-                % {"name": row["name"], "years": row["years"] if row["years"] is not None else "—", "n": n},
+                msg(
+                    gettext_noop("队员 %(name)s 派驻开始时临床工作年限 %(years)s 年，应不少于 %(n)s 年"),
+                    name=row["name"],
+                    years=row["years"] if row["years"] is not None else "—",
+                    n=n,
+                ),
                 years=row["years"],
                 required_years=n,
                 clinical_since=row["clinical_since"].isoformat() if row["clinical_since"] else None,
@@ -166,12 +177,13 @@ class MemberMinTitle(_DeploymentRule):
         for row in ctx.fetch(sql, {"n": n}):
             yield self._draft(
                 row,
-                _("队员 %(name)s 职称为%(title)s，应为%(min)s及以上")
-                % {
-                    "name": row["name"],
-                    "title": labels.get(row["title"], row["title"]),
-                    "min": labels.get(n, n),
-                },
+                msg(
+                    gettext_noop("队员 %(name)s 职称为%(title)s，应为%(min)s及以上"),
+                    # the labels are lazy translations: stored by msgid, rendered in the reader's language
+                    name=row["name"],
+                    title=labels.get(row["title"], row["title"]),
+                    min=labels.get(n, n),
+                ),
                 title=row["title"],
                 required_title=n,
             )

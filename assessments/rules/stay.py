@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
-from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
+from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, msg, register
 from pairings.presets import RuleParams
 from teams.selectors.stays import stay_met_sql, stays_sql
 
@@ -41,7 +40,7 @@ class _StayRule(Rule):
 
     def evaluate(self, ctx: RuleContext) -> Iterable[Draft]:
         n = self.months(ctx.params)
-        who = _("队长") if self.leader else _("队员")
+        who = msg(gettext_noop("队长")) if self.leader else msg(gettext_noop("队员"))
         for row in ctx.fetch(STAYS, {"leader": self.leader, "n": n}):
             days = (row["end"] - row["start"]).days + 1
             yield self.draft(
@@ -52,19 +51,19 @@ class _StayRule(Rule):
                 staff_id=row["staff_id"],
                 period_start=row["start"],
                 period_end=row["end"],
-                message=_(
-                    "%(who)s %(name)s 连续派驻 %(start)s … %(end)s（%(days)s 天），"
-                    "不足 %(n)s 个月（应至少到 %(req)s）"
-                )
-                % {
-                    "who": who,
-                    "name": row["name"],
-                    "start": row["start"],
-                    "end": row["end"],
-                    "days": days,
-                    "n": n,
-                    "req": row["required_end"],
-                },
+                message=msg(
+                    gettext_noop(
+                        "%(who)s %(name)s 连续派驻 %(start)s … %(end)s（%(days)s 天），"
+                        "不足 %(n)s 个月（应至少到 %(req)s）"
+                    ),
+                    who=who,
+                    name=row["name"],
+                    start=row["start"],
+                    end=row["end"],
+                    days=days,
+                    n=n,
+                    req=row["required_end"],
+                ),
                 evidence={
                     "staff": row["name"],
                     "deployments": row["ids"],

@@ -11,11 +11,10 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
-from assessments.rules.base import Draft, Rule, RuleContext, register
+from assessments.rules.base import Draft, Rule, RuleContext, msg, register
 from pairings.presets import RuleParams
 
 
@@ -103,8 +102,13 @@ class TeamMinSize(Rule):
                 pairing_id=pairing_id,
                 period_start=start,
                 period_end=end,
-                message=_("%(start)s … %(end)s：在岗 %(n)s 人，最少应为 %(min)s 人（帮扶队人数不足）")
-                % {"start": start, "end": end, "n": _on_site_text(parts), "min": m},
+                message=msg(
+                    gettext_noop("%(start)s … %(end)s：在岗 %(n)s 人，最少应为 %(min)s 人（帮扶队人数不足）"),
+                    start=start,
+                    end=end,
+                    n=_on_site_text(parts),
+                    min=m,
+                ),
                 evidence=_evidence(parts, minimum=m, tcm=pairing_id in tcm),
             )
 
@@ -132,8 +136,13 @@ class TeamMaxSize(Rule):
                 pairing_id=pairing_id,
                 period_start=start,
                 period_end=end,
-                message=_("%(start)s … %(end)s：在岗 %(n)s 人，最多应为 %(max)s 人")
-                % {"start": start, "end": end, "n": _on_site_text(parts), "max": mx},
+                message=msg(
+                    gettext_noop("%(start)s … %(end)s：在岗 %(n)s 人，最多应为 %(max)s 人"),
+                    start=start,
+                    end=end,
+                    n=_on_site_text(parts),
+                    max=mx,
+                ),
                 evidence=_evidence(parts, maximum=mx),
             )
 
@@ -160,8 +169,12 @@ class CoverageGap(Rule):
                 pairing_id=pairing_id,
                 period_start=start,
                 period_end=end,
-                message=_("%(start)s … %(end)s：无派驻人员在岗（空档 %(days)s 天）")
-                % {"start": start, "end": end, "days": days},
+                message=msg(
+                    gettext_noop("%(start)s … %(end)s：无派驻人员在岗（空档 %(days)s 天）"),
+                    start=start,
+                    end=end,
+                    days=days,
+                ),
                 evidence=_evidence(parts),
             )
 
@@ -189,13 +202,16 @@ class OneLeader(Rule):
         for pairing_id, kind, parts in merge_violations(ctx.headcount, violates):
             start, end = parts[0].start, parts[-1].end
             if kind == "none":
-                message = _("%(start)s … %(end)s：有人员在岗但无队长在岗") % {"start": start, "end": end}
+                message = msg(
+                    gettext_noop("%(start)s … %(end)s：有人员在岗但无队长在岗"), start=start, end=end
+                )
             else:
-                message = _("%(start)s … %(end)s：同时有 %(n)s 名队长在岗") % {
-                    "start": start,
-                    "end": end,
-                    "n": max(iv.leaders for iv in parts),
-                }
+                message = msg(
+                    gettext_noop("%(start)s … %(end)s：同时有 %(n)s 名队长在岗"),
+                    start=start,
+                    end=end,
+                    n=max(iv.leaders for iv in parts),
+                )
             yield self.draft(
                 subject_id=pairing_id,
                 pairing_id=pairing_id,

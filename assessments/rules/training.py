@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
-from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
+from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, msg, register
 from pairings.presets import RuleParams
 
 QUOTA = f"""
@@ -63,18 +62,29 @@ class TrainingQuota(Rule):
         n, m = ctx.params.training_quota, ctx.params.training_min_months
         for row in ctx.fetch(QUOTA, {"n": n, "m": m}):
             short = row["too_short"]
-            message = _("%(year)s 年免费进修满 %(m)s 个月的受援医院人员 %(k)s 人，应不少于 %(n)s 人") % {
-                "year": row["year"],
-                "m": m,
-                "k": row["trained"],
-                "n": n,
-            }
+            key = gettext_noop("%(year)s 年免费进修满 %(m)s 个月的受援医院人员 %(k)s 人，应不少于 %(n)s 人")
             if short:
-                message += _("；另有 %(s)s 人进修不足 %(m)s 个月：%(names)s") % {
-                    "s": len(short),
-                    "m": m,
-                    "names": "、".join(f"{x['trainee']}（{x['start']} … {x['end']}）" for x in short),
-                }
+                key = gettext_noop(
+                    "%(year)s 年免费进修满 %(m)s 个月的受援医院人员 %(k)s 人，应不少于 %(n)s 人；"
+                    "另有 %(s)s 人进修不足 %(m)s 个月：%(names)s"
+                )
+            message = msg(
+                key,
+                year=row["year"],
+                m=m,
+                k=row["trained"],
+                n=n,
+                s=len(short),
+                names=[
+                    msg(
+                        gettext_noop("%(name)s（%(start)s … %(end)s）"),
+                        name=x["trainee"],
+                        start=x["start"],
+                        end=x["end"],
+                    )
+                    for x in short
+                ],
+            )
             yield self.draft(
                 subject_id=row["pairing_id"],
                 pairing_id=row["pairing_id"],
@@ -142,7 +152,10 @@ class ResidencyBase(Rule):
                 pairing_id=row["pairing_id"],
                 period_start=dt.date(row["year"], 1, 1),
                 period_end=dt.date(row["year"], 12, 31),
-                message=_("住培基地 %(name)s %(year)s 年未招收受援医院住培学员（应不少于 1 人）")
-                % {"name": row["name"], "year": row["year"]},
+                message=msg(
+                    gettext_noop("住培基地 %(name)s %(year)s 年未招收受援医院住培学员（应不少于 1 人）"),
+                    name=row["name"],
+                    year=row["year"],
+                ),
                 evidence={"year": row["year"], "enrolled": 0, "required": 1},
             )

@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
-from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, register
+from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, msg, register
 from pairings.presets import RuleParams
 
 VISITS = f"""
@@ -59,18 +58,18 @@ class ExpertVisits(Rule):
                 pairing_id=row["pairing_id"],
                 period_start=dt.date(row["year"], 1, 1),
                 period_end=dt.date(row["year"], 12, 31),
-                message=_(
-                    "%(name)s %(year)s 年专家柔性帮扶 %(batches)s 批次 %(pt)s 人次，"
-                    "应不少于 %(b)s 批次 %(p)s 人次"
-                )
-                % {
-                    "name": row["name"],
-                    "year": row["year"],
-                    "batches": row["batches"],
-                    "pt": row["person_times"],
-                    "b": b,
-                    "p": pt,
-                },
+                message=msg(
+                    gettext_noop(
+                        "%(name)s %(year)s 年专家柔性帮扶 %(batches)s 批次 %(pt)s 人次，"
+                        "应不少于 %(b)s 批次 %(p)s 人次"
+                    ),
+                    name=row["name"],
+                    year=row["year"],
+                    batches=row["batches"],
+                    pt=row["person_times"],
+                    b=b,
+                    p=pt,
+                ),
                 evidence={
                     "year": row["year"],
                     "batches": row["batches"],

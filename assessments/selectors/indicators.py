@@ -18,6 +18,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from assessments.choices import AppraisalStatus, CentreStatus, FindingStatus, Grade
 from assessments.models import AnnualAppraisal, CentreProgress, Finding, GradeChange, NewTechnology, Specialty
 from assessments.reports.figures import deployment_figures
+from core.access import User
 from core.dates import stay_met
 from pairings.models import Pairing, Program
 from teams.selectors.attendance import attendance_import_status, attendance_totals
@@ -56,7 +57,7 @@ def _years(start: dt.date, end: dt.date) -> int:
     return max(0, end.year - start.year + 1)
 
 
-def scoped_pairing_queryset(*, user: Any, query: IndicatorQuery) -> QuerySet[Pairing]:
+def scoped_pairing_queryset(*, user: User, query: IndicatorQuery) -> QuerySet[Pairing]:
     """The pairings the indicators cover: the user's own (``for_user``), narrowed by program/city/pairing.
 
     The other figures filter on it as a subquery (``pairing_id__in=scope.values("pk")``) rather than on
@@ -112,7 +113,7 @@ def _coverage(pairings: list[dict[str, Any]], rules: dict[int, Any], query: Indi
 
 def _training(
     *,
-    user: Any,
+    user: User,
     pairings: list[dict[str, Any]],
     scope: QuerySet[Pairing],
     rules: dict[int, Any],
@@ -147,7 +148,7 @@ def _training(
 
 
 def _findings(
-    *, user: Any, pairings: list[dict[str, Any]], scope: QuerySet[Pairing], query: IndicatorQuery
+    *, user: User, pairings: list[dict[str, Any]], scope: QuerySet[Pairing], query: IndicatorQuery
 ) -> dict[str, Any]:
     qs = Finding.objects.for_user(user).filter(status=FindingStatus.OPEN)
     if query.pairing_id is not None or query.city_id is not None:
@@ -168,7 +169,7 @@ def _findings(
     return {"total": sum(r["count"] for r in rows), "by_rule_and_severity": rows}
 
 
-def _appraisals(*, user: Any, scope: QuerySet[Pairing], query: IndicatorQuery) -> dict[str, Any]:
+def _appraisals(*, user: User, scope: QuerySet[Pairing], query: IndicatorQuery) -> dict[str, Any]:
     qs = AnnualAppraisal.objects.for_user(user).filter(
         pairing_id__in=scope.values("pk"), status=AppraisalStatus.PUBLISHED
     )
@@ -180,7 +181,7 @@ def _appraisals(*, user: Any, scope: QuerySet[Pairing], query: IndicatorQuery) -
     return {"published": sum(counts.values()), "grades": {g.value: counts.get(g.value, 0) for g in Grade}}
 
 
-def _capacity(*, user: Any, scope: QuerySet[Pairing], query: IndicatorQuery) -> dict[str, Any]:
+def _capacity(*, user: User, scope: QuerySet[Pairing], query: IndicatorQuery) -> dict[str, Any]:
     hospitals = scope.values("recipient_id")
     built = CentreStatus.BUILT, CentreStatus.ACCREDITED
     centres = CentreProgress.objects.for_user(user).filter(
@@ -251,7 +252,7 @@ def _measures(pairings: list[dict[str, Any]], query: IndicatorQuery) -> dict[str
     return {**out, "attendance_months": months, "attendance_months_not_imported": missing}
 
 
-def indicators(*, user: Any, query: IndicatorQuery) -> dict[str, Any]:
+def indicators(*, user: User, query: IndicatorQuery) -> dict[str, Any]:
     """All dashboard indicators for the user's pairings selected by ``query`` (see module docstring)."""
     scope = scoped_pairing_queryset(user=user, query=query)
     pairings = scoped_pairings(scope)

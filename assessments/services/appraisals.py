@@ -33,6 +33,7 @@ from assessments.models import (
 from assessments.reports.figures import FIGURE_LABELS, pairing_figures
 from assessments.services.certificates import certificate_issue_if_eligible
 from assessments.services.monthly import monthly_outcome
+from core.access import User
 from core.dates import month_overlaps
 from core.permissions import is_province_staff, is_recipient_coordinator, is_supporter_coordinator
 from pairings.models import PairingSupporter, Program
@@ -60,13 +61,13 @@ def _q(value: Any) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def _is_recipient_coordinator_of(user: Any, deployment: Deployment) -> bool:
+def _is_recipient_coordinator_of(user: User, deployment: Deployment) -> bool:
     return is_recipient_coordinator(user, hospital_id=deployment.team.pairing.recipient_id)
 
 
 def monthly_assessment_upsert(
     *,
-    user: Any,
+    user: User,
     deployment: Deployment,
     month: dt.date,
     items: dict[str, Any],
@@ -119,7 +120,7 @@ def monthly_assessment_upsert(
 
 
 def spot_check_record(
-    *, user: Any, deployment: Deployment, checked_at: dt.datetime, reached: bool, note: str = ""
+    *, user: User, deployment: Deployment, checked_at: dt.datetime, reached: bool, note: str = ""
 ) -> SpotCheck:
     """Record a 在岗抽查 phone call (SPOT_CHECKS: ``spot_checks_per_month``).
 
@@ -134,7 +135,7 @@ def spot_check_record(
 
 def end_appraisal_record(
     *,
-    user: Any,
+    user: User,
     deployment: Deployment,
     qualified: bool,
     opinion: str,
@@ -262,7 +263,7 @@ def scorecard_for(program: Program) -> tuple[list[dict[str, Any]], list[dict[str
 
 
 def scorecard_save(
-    *, user: Any, program: Program, weights: dict[str, int], band_minimums: dict[str, int], note: str = ""
+    *, user: User, program: Program, weights: dict[str, int], band_minimums: dict[str, int], note: str = ""
 ) -> Scorecard:
     """Set the weights of the program's scorecard indicators and the grade bands (province staff, SPEC §4).
 
@@ -299,7 +300,7 @@ def scorecard_save(
     return card
 
 
-def scorecard_reset(*, user: Any, program: Program) -> None:
+def scorecard_reset(*, user: User, program: Program) -> None:
     """Back to the shipped scorecard (DEFAULT_INDICATORS / DEFAULT_BANDS)."""
     _require_province_staff(user, program)
     Scorecard.objects.filter(program=program).delete()
@@ -360,17 +361,17 @@ def grade_review_reasons(grade: str, figs: dict[str, Any]) -> list[str]:
     return reasons
 
 
-def may_manage_annual_appraisals(user: Any, program: Program) -> bool:
+def may_manage_annual_appraisals(user: User, program: Program) -> bool:
     """Compute, publish and set the scorecard of a program's 年度考核: its province's commission staff."""
     return is_province_staff(user, province_id=program.province_id)
 
 
-def _require_province_staff(user: Any, program: Program) -> None:
+def _require_province_staff(user: User, program: Program) -> None:
     if not may_manage_annual_appraisals(user, program):
         raise PermissionDenied(_("只有本省卫健委工作人员可以进行年度考核操作。"))
 
 
-def annual_appraisal_compute(*, user: Any, program: Program, year: int) -> list[AnnualAppraisal]:
+def annual_appraisal_compute(*, user: User, program: Program, year: int) -> list[AnnualAppraisal]:
     """Compute every pairing's 年度考核 for ``year`` with the program's scorecard (SPEC §4).
 
     Set-based: the figures come from ``reports.figures.pairing_figures`` (a fixed number of queries); the
@@ -424,7 +425,7 @@ def annual_appraisal_compute(*, user: Any, program: Program, year: int) -> list[
 
 
 def annual_appraisal_adjust(
-    *, user: Any, appraisal: AnnualAppraisal, adjustment: Decimal, reason: str
+    *, user: User, appraisal: AnnualAppraisal, adjustment: Decimal, reason: str
 ) -> AnnualAppraisal:
     """Commission staff adjust a draft score by ±points; the reason is mandatory and audited."""
     program = appraisal.pairing.program
@@ -446,7 +447,7 @@ def annual_appraisal_adjust(
     return appraisal
 
 
-def annual_appraisal_publish(*, user: Any, program: Program, year: int) -> int:
+def annual_appraisal_publish(*, user: User, program: Program, year: int) -> int:
     """Publish the year's drafts (frozen from then on). A pairing whose year is already published keeps its
     published row; its newer draft stays a draft. Returns the number published."""
     _require_province_staff(user, program)

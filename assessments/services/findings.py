@@ -22,11 +22,13 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from assessments.choices import FindingStatus, JobStatus, RunTrigger
 from assessments.models import Finding, RuleRun
 from assessments.rules.base import Draft, RuleContext, all_rules
-from core.access import get_membership, is_global
+from assessments.rules.messages import SOURCE_LANGUAGE
+from core.access import User, get_membership, is_global
 from core.roles import Role
 from core.tasks import task_named
 from pairings.models import Pairing, Program
@@ -86,16 +88,18 @@ WITH src AS (
         fingerprint text, rule_code text, severity text, subject_type text, subject_id bigint,
         pairing_id bigint, team_id bigint, deployment_id bigint, staff_id bigint, agreement_id bigint,
         hospital_id bigint, county_id bigint, period_start date, period_end date, message text,
-        evidence jsonb)
+        message_key text, message_params jsonb, evidence jsonb)
 ),
 up AS (
     INSERT INTO assessments_finding AS f (
         created_at, updated_at, program_id, fingerprint, rule_code, severity, subject_type, subject_id,
         pairing_id, team_id, deployment_id, staff_id, agreement_id, hospital_id, county_id,
-        period_start, period_end, message, evidence, status, first_seen, last_seen, waive_reason, last_run_id)
+        period_start, period_end, message, message_key, message_params, evidence, status, first_seen,
+        last_seen, waive_reason, last_run_id)
     SELECT %(now)s, %(now)s, %(program_id)s, fingerprint, rule_code, severity, subject_type, subject_id,
            pairing_id, team_id, deployment_id, staff_id, agreement_id, hospital_id, county_id,
-           period_start, period_end, message, evidence, 'open', %(now)s, %(now)s, '', %(run_id)s
+           period_start, period_end, message, message_key, message_params, evidence, 'open',
+           %(now)s, %(now)s, '', %(run_id)s
       FROM src
     ON CONFLICT (fingerprint) DO UPDATE SET
         updated_at = EXCLUDED.updated_at,
@@ -104,7 +108,8 @@ up AS (
         staff_id = EXCLUDED.staff_id, agreement_id = EXCLUDED.agreement_id,
         hospital_id = EXCLUDED.hospital_id,
         county_id = EXCLUDED.county_id,
-        message = EXCLUDED.message, evidence = EXCLUDED.evidence,
+        message = EXCLUDED.message, message_key = EXCLUDED.message_key,
+        message_params = EXCLUDED.message_params, evidence = EXCLUDED.evidence,
         last_seen = EXCLUDED.last_seen, last_run_id = EXCLUDED.last_run_id,
         -- a waived finding stays waived; an open or resolved one is (again) open
         status = CASE WHEN f.status = 'waived' THEN 'waived' ELSE 'open' END,
@@ -155,7 +160,10 @@ def _row(d: Draft, program_id: int) -> dict[str, Any]:
         "county_id": d.county_id,
         "period_start": d.period_start.isoformat() if d.period_start else None,
         "period_end": d.period_end.isoformat() if d.period_end else None,
-        "message": d.message,
+        # The Chinese rendering is kept beside the key (admin search; what older rows have only).
+        "message": str(d.message),
+        "message_key": d.message.key,
+        "message_params": d.message.params,
         "evidence": d.evidence,
     }
 
@@ -174,9 +182,10 @@ def findings_persist(
     """
     now = timezone.now()
     rows: dict[str, dict[str, Any]] = {}
-    for code_drafts in drafts.values():
-        for d in code_drafts:
-            rows.setdefault(d.fingerprint(program.pk), _row(d, program.pk))  # one row per fingerprint
+    with override(SOURCE_LANGUAGE):  # the stored fallback text is Chinese whoever triggered the run
+        for code_drafts in drafts.values():
+            for d in code_drafts:
+                rows.setdefault(d.fingerprint(program.pk), _row(d, program.pk))  # one row per fingerprint
     counts: dict[str, dict[str, int]] = {
         code: {"open": 0, "new": 0, "resolved": 0, "waived": 0} for code in drafts
     }
@@ -283,7 +292,7 @@ def rule_run_execute(*, run_id: int, as_of: dt.date | None = None) -> RuleRun | 
     return run
 
 
-def can_run_checks(user: Any, *, program: Program, pairing: Pairing | None = None) -> bool:
+def can_run_checks(user: User, *, program: Program, pairing: Pairing | None = None) -> bool:
     """Province staff run their province's programs; city staff may recheck a pairing of their city."""
     if is_global(user):
         return True
@@ -297,7 +306,7 @@ def can_run_checks(user: Any, *, program: Program, pairing: Pairing | None = Non
     return False
 
 
-def rule_run_start(*, user: Any, program: Program, pairing: Pairing | None = None) -> RuleRun:
+def rule_run_start(*, user: User, program: Program, pairing: Pairing | None = None) -> RuleRun:
     """Start a manual check of a program (province staff) or of one pairing (province or city staff)."""
     if pairing is not None and pairing.program_id != program.pk:
         raise ValidationError(_("帮扶关系不属于该项目"))
@@ -348,7 +357,7 @@ def request_pairing_recheck(*, pairing_id: int, reason: str) -> RuleRun:
 # --- waivers ----------------------------------------------------------------------------------------------
 
 
-def can_waive(user: Any, finding: Finding) -> bool:
+def can_waive(user: User, finding: Finding) -> bool:
     """Province and city commission staff (and superusers) may waive the findings they can see."""
     if is_global(user):
         return True
@@ -358,7 +367,7 @@ def can_waive(user: Any, finding: Finding) -> bool:
     return Finding.objects.for_user(user).filter(pk=finding.pk).exists()
 
 
-def finding_waive(*, user: Any, finding: Finding, reason: str) -> Finding:
+def finding_waive(*, user: User, finding: Finding, reason: str) -> Finding:
     """Waive (豁免) a finding with a mandatory reason; reruns keep it waived. Who, when and why are kept on
     the row, and pghistory records the change.
     """
@@ -377,7 +386,7 @@ def finding_waive(*, user: Any, finding: Finding, reason: str) -> Finding:
     return locked
 
 
-def finding_reopen(*, user: Any, finding: Finding) -> Finding:
+def finding_reopen(*, user: User, finding: Finding) -> Finding:
     """Undo a waiver: the finding is open again (the next run resolves it if it no longer holds)."""
     if not can_waive(user, finding):
         raise PermissionDenied(_("只有省、市卫生健康委工作人员可以撤销豁免"))

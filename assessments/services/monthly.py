@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from assessments.models import MonthlyAssessment
-from core.access import get_membership
+from core.access import User, get_membership
 from core.dates import month_overlaps
 from core.roles import Role
 from pairings.presets import RuleParams
@@ -39,7 +39,7 @@ def monthly_outcome(*, rules: RuleParams, score: Decimal) -> tuple[bool, int, in
 
 def monthly_assessment_create(
     *,
-    user: Any,
+    user: User,
     deployment: Deployment,
     month: dt.date,
     score: Decimal,

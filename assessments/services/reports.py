@@ -22,6 +22,7 @@ from assessments.choices import JobStatus, ReportKind
 from assessments.models import ReportFile
 from assessments.reports.provincial import build_provincial_pdf
 from assessments.reports.workbook import build_annual_workbook, build_evaluation_workbook
+from core.access import User
 from core.permissions import is_province_staff
 from core.tasks import task_named
 from pairings.models import Program
@@ -40,12 +41,12 @@ CONTENT_TYPES = {
 }
 
 
-def can_request_reports(user: Any, program: Program) -> bool:
+def can_request_reports(user: User, program: Program) -> bool:
     """Reports cover a whole program: commission staff of its province (ReportFile.SCOPE)."""
     return is_province_staff(user, province_id=program.province_id)
 
 
-def report_request(*, user: Any, program: Program, kind: str, year: int | None) -> ReportFile:
+def report_request(*, user: User, program: Program, kind: str, year: int | None) -> ReportFile:
     """Queue a report build; the Celery task starts once the row is committed."""
 
     if not can_request_reports(user, program):

@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.access import get_membership
+from core.access import User, get_membership
 from core.roles import Role
 from pairings.models import ApiClient, City, Membership, Province
 
@@ -31,7 +31,7 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _check_may_manage(user: Any, *, province: Province | None, city: City | None) -> None:
+def _check_may_manage(user: User, *, province: Province | None, city: City | None) -> None:
     membership = get_membership(user)
     if user is not None and getattr(user, "is_superuser", False):
         return
@@ -47,7 +47,7 @@ def _check_may_manage(user: Any, *, province: Province | None, city: City | None
     raise PermissionDenied(_("只能为本辖区创建或吊销 API 客户端。"))
 
 
-def may_manage_api_clients(user: Any) -> bool:
+def may_manage_api_clients(user: User) -> bool:
     """Province and city commission staff (and administrators) manage clients of their area."""
     if user is not None and getattr(user, "is_superuser", False):
         return True
@@ -56,7 +56,7 @@ def may_manage_api_clients(user: Any) -> bool:
 
 
 def api_client_create(
-    *, user: Any, name: str, province: Province | None = None, city: City | None = None
+    *, user: User, name: str, province: Province | None = None, city: City | None = None
 ) -> tuple[ApiClient, str]:
     """Create a read-only dashboard client scoped to ``city`` (if given) or ``province``.
 
@@ -87,7 +87,7 @@ def api_client_create(
     return client, token
 
 
-def api_client_revoke(*, user: Any, client: ApiClient) -> ApiClient:
+def api_client_revoke(*, user: User, client: ApiClient) -> ApiClient:
     """Revoke a client: its token stops working at once (the principal user is deactivated too)."""
     _check_may_manage(user, province=None if client.city_id else client.province, city=client.city)
     with transaction.atomic():

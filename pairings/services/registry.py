@@ -9,13 +9,14 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from core.access import User
 from core.permissions import is_province_staff
 from pairings.choices import HospitalRole, ProgramPreset
 from pairings.models import Hospital, Pairing, PairingSupporter, Program, Province
 from pairings.presets import PRESET_DEADLINES, PRESETS, RuleParams
 
 
-def _require_province_staff(user: Any, province: Province) -> None:
+def _require_province_staff(user: User, province: Province) -> None:
     """Programs and pairings are the province commission's to set (SPEC §6)."""
     if not is_province_staff(user, province_id=province.pk):
         raise PermissionDenied("只有本省卫健委工作人员可以执行此操作 (province commission staff only)")
@@ -24,7 +25,7 @@ def _require_province_staff(user: Any, province: Province) -> None:
 @transaction.atomic
 def program_create(
     *,
-    user: Any,
+    user: User,
     province: Province,
     code: str,
     name: str,
@@ -61,7 +62,7 @@ def program_create(
 @transaction.atomic
 def pairing_create(
     *,
-    user: Any,
+    user: User,
     program: Program,
     recipient: Hospital,
     supporters: Sequence[Hospital],
@@ -104,7 +105,7 @@ def pairing_create(
 
 
 @transaction.atomic
-def pairing_set_lead(*, user: Any, pairing: Pairing, lead: Hospital) -> None:
+def pairing_set_lead(*, user: User, pairing: Pairing, lead: Hospital) -> None:
     """Move the lead to another supporter of the pairing (checked at commit by the database)."""
     _require_province_staff(user, pairing.program.province)
     if not pairing.supporters.filter(hospital=lead).exists():

@@ -27,6 +27,7 @@ from typing import Any
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from core.access import User
 from core.dates import month_bounds
 from pairings.selectors import corrections_sql
 from teams.choices import EXCUSED_STATUSES, PRESENT_STATUSES
@@ -276,7 +277,7 @@ def months_not_imported(
         return [(int(pid), month) for pid, month in cur.fetchall()]
 
 
-def monthly_attendance_table(*, user: Any, month: dt.date) -> list[dict[str, Any]]:
+def monthly_attendance_table(*, user: User, month: dt.date) -> list[dict[str, Any]]:
     """The monthly attendance page: every deployment the user may see that is on site in ``month``, with
     its figures from ``monthly_attendance`` (two queries whatever the number of rows)."""
     from django.db.models import F

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import QuerySet
 
+from core.access import User
 from teams.models import Deployment, Team
 
 # Sweep-line over deployment start/end events: one row per change of head-count, so the cost grows with
@@ -158,11 +159,11 @@ def coverage_summaries(
     return out
 
 
-def team_list(*, user: Any) -> QuerySet[Team]:
+def team_list(*, user: User) -> QuerySet[Team]:
     return Team.objects.for_user(user).select_related("pairing__recipient", "pairing__program")
 
 
-def deployment_list(*, user: Any) -> QuerySet[Deployment]:
+def deployment_list(*, user: User) -> QuerySet[Deployment]:
     return Deployment.objects.for_user(user).select_related("staff", "team__pairing__recipient", "supporter")
 
 

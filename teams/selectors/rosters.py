@@ -10,14 +10,14 @@ from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.access import get_membership, is_global
+from core.access import User, get_membership, is_global
 from core.roles import Role
 from pairings.choices import HospitalOrigin
 from teams.choices import RosterStatus
 from teams.models import AttendancePunch, ImportJob, Roster, RosterEntry, Staff
 
 
-def roster_list(*, user: Any) -> QuerySet[Roster]:
+def roster_list(*, user: User) -> QuerySet[Roster]:
     return (
         Roster.objects.for_user(user)
         .select_related("team__pairing__recipient", "team__pairing__program", "supporter")
@@ -26,7 +26,7 @@ def roster_list(*, user: Any) -> QuerySet[Roster]:
     )
 
 
-def roster_queue(*, user: Any) -> QuerySet[Roster]:
+def roster_queue(*, user: User) -> QuerySet[Roster]:
     """The commission's filing queue: what this user can act on next.
 
     Province staff see in-province rosters once submitted and out-of-province ones once the city forwarded
@@ -44,7 +44,7 @@ def roster_queue(*, user: Any) -> QuerySet[Roster]:
     return qs.none()
 
 
-def get_roster_for_user(*, user: Any, pk: int) -> Roster:
+def get_roster_for_user(*, user: User, pk: int) -> Roster:
     from django.shortcuts import get_object_or_404
 
     return get_object_or_404(
@@ -109,11 +109,11 @@ def roster_deadlines(roster: Roster, *, today: dt.date | None = None) -> list[De
     return out
 
 
-def import_jobs(*, user: Any) -> QuerySet[ImportJob]:
+def import_jobs(*, user: User) -> QuerySet[ImportJob]:
     return ImportJob.objects.for_user(user).select_related("hospital", "created_by")
 
 
-def unmatched_queue(*, user: Any) -> QuerySet[Any]:
+def unmatched_queue(*, user: User) -> QuerySet[Any]:
     """Unmatched DingTalk user ids per hospital, with their punch counts and date range (one query)."""
     return (
         AttendancePunch.objects.for_user(user)
@@ -124,7 +124,7 @@ def unmatched_queue(*, user: Any) -> QuerySet[Any]:
     )
 
 
-def assignable_staff(*, user: Any, hospital_id: int) -> QuerySet[Staff]:
+def assignable_staff(*, user: User, hospital_id: int) -> QuerySet[Staff]:
     """People deployed to ``hospital_id`` that the user can see: the choices for an unmatched id."""
     return (
         Staff.objects.for_user(user)

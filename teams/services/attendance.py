@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from core.access import User
 from core.permissions import is_commission_staff, is_recipient_coordinator
 from core.uploads import UploadError, check_upload, iter_rows
 from pairings.choices import HospitalRole
@@ -133,7 +134,7 @@ class ImportSummary:
         return {k: v for k, v in dataclasses.asdict(self).items() if k not in ("errors", "timings")}
 
 
-def check_can_import_attendance(*, user: Any, hospital: Hospital) -> None:
+def check_can_import_attendance(*, user: User, hospital: Hospital) -> None:
     """Recipient coordinators import their own hospital's export; commission staff any recipient in scope."""
     if hospital.role != HospitalRole.RECIPIENT:
         raise PermissionDenied(_("只能为受援医院导入考勤。"))
@@ -192,7 +193,7 @@ def derive_records(*, hospital_id: int, userid: str | None = None, cursor: Any =
 
 def attendance_import(
     *,
-    user: Any,
+    user: User | None,
     hospital: Hospital,
     f: IO[bytes],
     name: str = "",
@@ -210,6 +211,8 @@ def attendance_import(
     File-level problems raise UploadError; row problems come back in ``summary.errors``.
     """
     if check_permission:
+        if user is None:
+            raise PermissionDenied(_("无权导入考勤。"))
         check_can_import_attendance(user=user, hospital=hospital)
     clock = time.perf_counter()
     kind = check_upload(f, name)
@@ -290,7 +293,7 @@ def _load_punches(
     return True
 
 
-def unmatched_assign(*, user: Any, hospital: Hospital, userid: str, staff: Staff) -> int:
+def unmatched_assign(*, user: User, hospital: Hospital, userid: str, staff: Staff) -> int:
     """Resolve an unmatched DingTalk user id: remember it as ``staff`` and match and derive its punches.
 
     Only someone who may import the hospital's attendance may resolve, and only to a person deployed to it.

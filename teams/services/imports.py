@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.access import User
 from core.uploads import UploadError, check_upload, column_letter, header_index, iter_rows, parse_date
 from pairings.models import Hospital, PairingSupporter
 from teams.choices import DeploymentRole, Gender, Post
@@ -253,7 +254,7 @@ def _check_leader(preview: RosterPreview, roster: Roster, label: dict[str, str])
             r.errors.append((label["role"], _("队长由牵头医院派出，本院名单不应包含队长")))
 
 
-def _check_editable(user: Any, roster: Roster) -> None:
+def _check_editable(user: User, roster: Roster) -> None:
     if not is_supporter_coordinator(user, roster.supporter_id):
         raise PermissionDenied(_("只有支援医院联络员可以导入本院的派驻名单。"))
     if roster.status not in EDITABLE:
@@ -261,7 +262,7 @@ def _check_editable(user: Any, roster: Roster) -> None:
 
 
 def roster_import(
-    *, user: Any, roster: Roster, f: IO[bytes], name: str = "", dry_run: bool = True
+    *, user: User, roster: Roster, f: IO[bytes], name: str = "", dry_run: bool = True
 ) -> RosterPreview:
     """Preview (``dry_run``, the default: nothing is saved) or confirm a roster upload — one transaction.
 

@@ -7,7 +7,7 @@ written inside it would stay invisible to the page polling it until the very end
 from __future__ import annotations
 
 import logging
-from typing import IO, Any
+from typing import IO
 
 from django.core.cache import cache
 from django.core.files.base import File
@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.access import User
 from core.tasks import task_named
 from core.uploads import UploadError, check_upload
 from pairings.models import Hospital
@@ -39,7 +40,7 @@ def job_progress(job: ImportJob) -> int:
     return int(cache.get(progress_key(job.pk), job.progress) or 0)
 
 
-def attendance_job_create(*, user: Any, hospital: Hospital, f: IO[bytes], name: str) -> ImportJob:
+def attendance_job_create(*, user: User, hospital: Hospital, f: IO[bytes], name: str) -> ImportJob:
     """Check the file up front (type, size, zip, formulas), store it and enqueue the import on commit."""
     check_can_import_attendance(user=user, hospital=hospital)
     check_upload(f, name)

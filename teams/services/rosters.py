@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
-from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -19,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import events, permissions
+from core.access import User
 from pairings.choices import HospitalOrigin
 from pairings.models import Hospital, PairingSupporter
 from teams.choices import DeploymentRole, RosterStatus, Title
@@ -36,7 +36,7 @@ class RosterError(Exception):
 # --- who may do what -----------------------------------------------------------------------------------
 
 
-def is_supporter_coordinator(user: Any, supporter: Hospital | int) -> bool:
+def is_supporter_coordinator(user: User, supporter: Hospital | int) -> bool:
     sid = supporter if isinstance(supporter, int) else supporter.pk
     return permissions.is_supporter_coordinator(user, hospital_id=sid)
 
@@ -46,13 +46,13 @@ def needs_city(roster: Roster) -> bool:
     return roster.supporter.origin == HospitalOrigin.OTHER_PROVINCE
 
 
-def can_forward(user: Any, roster: Roster) -> bool:
+def can_forward(user: User, roster: Roster) -> bool:
     if not needs_city(roster) or roster.status != RosterStatus.SUBMITTED:
         return False
     return permissions.is_city_staff(user, city_id=roster.team.pairing.recipient.city_id)
 
 
-def can_decide(user: Any, roster: Roster) -> bool:
+def can_decide(user: User, roster: Roster) -> bool:
     """Only province staff file or return (city staff forward, never file)."""
     ready = RosterStatus.FORWARDED if needs_city(roster) else RosterStatus.SUBMITTED
     if roster.status != ready:
@@ -60,7 +60,7 @@ def can_decide(user: Any, roster: Roster) -> bool:
     return permissions.is_province_staff(user, province_id=roster.team.pairing.program.province_id)
 
 
-def _require_editor(user: Any, roster: Roster) -> None:
+def _require_editor(user: User, roster: Roster) -> None:
     if not is_supporter_coordinator(user, roster.supporter_id):
         raise PermissionDenied(_("只有支援医院联络员可以编辑本院的派驻名单。"))
     if roster.status not in EDITABLE:
@@ -140,7 +140,7 @@ def roster_problems(roster: Roster) -> list[str]:
 # --- actions ---------------------------------------------------------------------------------------------
 
 
-def roster_create(*, user: Any, team: Team, supporter: Hospital) -> Roster:
+def roster_create(*, user: User, team: Team, supporter: Hospital) -> Roster:
     """Start a draft roster of ``supporter`` for ``team`` (version 1)."""
     if not is_supporter_coordinator(user, supporter):
         raise PermissionDenied(_("只有支援医院联络员可以创建本院的派驻名单。"))
@@ -154,7 +154,7 @@ def roster_create(*, user: Any, team: Team, supporter: Hospital) -> Roster:
 
 def roster_entry_add(
     *,
-    user: Any,
+    user: User,
     roster: Roster,
     staff: Staff,
     role: str,
@@ -187,13 +187,13 @@ def roster_entry_add(
         )
 
 
-def roster_entry_remove(*, user: Any, entry: RosterEntry) -> None:
+def roster_entry_remove(*, user: User, entry: RosterEntry) -> None:
     _require_editor(user, entry.roster)
     with transaction.atomic():
         entry.delete()
 
 
-def roster_submit(*, user: Any, roster: Roster) -> Roster:
+def roster_submit(*, user: User, roster: Roster) -> Roster:
     """Submit for filing; out-of-province supporters' rosters go to the recipient's city first."""
     _require_editor(user, roster)
     problems = roster_problems(roster)
@@ -208,7 +208,7 @@ def roster_submit(*, user: Any, roster: Roster) -> Roster:
     return roster
 
 
-def roster_forward(*, user: Any, roster: Roster, comment: str = "") -> Roster:
+def roster_forward(*, user: User, roster: Roster, comment: str = "") -> Roster:
     """City staff forward an out-of-province supporter's roster of their city to the province."""
     if not can_forward(user, roster):
         raise PermissionDenied(_("只有受援医院所在市州可以汇总上报省外支援医院的已提交名单。"))
@@ -222,7 +222,7 @@ def roster_forward(*, user: Any, roster: Roster, comment: str = "") -> Roster:
     return roster
 
 
-def roster_return(*, user: Any, roster: Roster, comment: str) -> Roster:
+def roster_return(*, user: User, roster: Roster, comment: str) -> Roster:
     """Province staff return a roster with a comment (required); the supporter edits and resubmits."""
     if not can_decide(user, roster):
         raise PermissionDenied(_("只有省级卫健委可以退回待备案的名单。"))
@@ -237,7 +237,7 @@ def roster_return(*, user: Any, roster: Roster, comment: str) -> Roster:
     return roster
 
 
-def roster_file(*, user: Any, roster: Roster, comment: str = "") -> Roster:
+def roster_file(*, user: User, roster: Roster, comment: str = "") -> Roster:
     """备案: lock the roster, write the team's Deployments, re-check the pairing (ROSTER_FILED)."""
     if not can_decide(user, roster):
         raise PermissionDenied(_("只有省级卫健委可以备案待备案的名单。"))
@@ -287,7 +287,7 @@ def _sync_deployments(roster: Roster) -> None:
     ).exclude(staff_id__in=keep).filter(attendance__isnull=True).delete()
 
 
-def roster_new_version(*, user: Any, roster: Roster) -> Roster:
+def roster_new_version(*, user: User, roster: Roster) -> Roster:
     """A filed roster is locked: changing it starts a new draft version with the same entries."""
     if not is_supporter_coordinator(user, roster.supporter_id):
         raise PermissionDenied(_("只有支援医院联络员可以修改本院的派驻名单。"))

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.test import override_settings
 
 from config.celery_app import app as project_app
-from core import health
+from core import health, redis_conn
 from core.cache import ResilientRedisCache
 from core.tasks import enqueue_on_commit, requeue_deferred_tasks
 from pairings.models import DeferredTask
@@ -124,12 +124,12 @@ def test_health_without_worker_check_is_a_liveness_probe(client: Any) -> None:
 
 @pytest.mark.django_db
 def test_health_reports_redis_down(client: Any) -> None:
-    health._pool.cache_clear()
+    redis_conn._pool.cache_clear()
     try:
         with override_settings(REDIS_URL=f"redis://127.0.0.1:{_dead_port()}/0"):
             response = client.get("/health/")
     finally:
-        health._pool.cache_clear()
+        redis_conn._pool.cache_clear()
     body = response.json()
     assert response.status_code == 503
     assert body["checks"]["redis"]["status"] == "error"
@@ -168,12 +168,12 @@ def test_health_warns_when_redis_may_evict_queued_tasks(client: Any, tmp_path: A
 
     # given: a Redis configured to evict keys under memory pressure
     with RedisServer(tmp_path / "redis", appendonly=False, policy="allkeys-lru") as redis:
-        health._pool.cache_clear()
+        redis_conn._pool.cache_clear()
         try:
             with override_settings(REDIS_URL=redis.url):
                 response = client.get("/health/?worker=0")
         finally:
-            health._pool.cache_clear()
+            redis_conn._pool.cache_clear()
     # then: still serving, but the warning names the policy
     check = response.json()["checks"]["redis"]
     assert response.status_code == 200

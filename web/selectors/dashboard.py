@@ -27,7 +27,7 @@ from django.db.models.functions import Coalesce
 
 from assessments.choices import FindingStatus
 from assessments.models import Finding, MonthlyAssessment
-from core.access import get_membership
+from core.access import User, get_membership
 from core.dates import is_working_day, month_bounds
 from pairings.choices import PairingStatus
 from pairings.models import Pairing, Program
@@ -111,7 +111,7 @@ class CommissionDashboard:
     training: TrainingOverview
 
 
-def commission_dashboard(*, user: Any, as_of: dt.date) -> CommissionDashboard:
+def commission_dashboard(*, user: User, as_of: dt.date) -> CommissionDashboard:
     """The program's state at a glance for province, city and county staff (SPEC §6)."""
 
     status_rows = dict(
@@ -140,7 +140,7 @@ def commission_dashboard(*, user: Any, as_of: dt.date) -> CommissionDashboard:
     )
 
 
-def open_findings_by_rule(*, user: Any) -> list[FindingRow]:
+def open_findings_by_rule(*, user: User) -> list[FindingRow]:
     """Open findings per rule code and severity, most frequent rule first (one GROUP BY)."""
 
     rows = (
@@ -158,13 +158,13 @@ def open_findings_by_rule(*, user: Any) -> list[FindingRow]:
     return sorted(by_rule.values(), key=lambda r: (-r.total, r.rule_code))
 
 
-def _active_pairings(user: Any, date_from: dt.date, date_to: dt.date) -> QuerySet[Pairing]:
+def _active_pairings(user: User, date_from: dt.date, date_to: dt.date) -> QuerySet[Pairing]:
     return Pairing.objects.for_user(user).filter(
         status=PairingStatus.ACTIVE, service_start__lte=date_to, service_end__gte=date_from
     )
 
 
-def coverage_overview(*, user: Any, as_of: dt.date) -> CoverageOverview:
+def coverage_overview(*, user: User, as_of: dt.date) -> CoverageOverview:
     """People on site this month against TEAM_MIN_SIZE / COVERAGE_GAP (shared head-count intervals)."""
 
     start, end = month_bounds(as_of)
@@ -192,7 +192,7 @@ def coverage_overview(*, user: Any, as_of: dt.date) -> CoverageOverview:
     return out
 
 
-def training_overview(*, user: Any, year: int) -> TrainingOverview:
+def training_overview(*, user: User, year: int) -> TrainingOverview:
     """TRAINING_QUOTA progress: free stints of at least M months started this year, against N per pairing.
 
     N = ``rules.training_quota`` and M = ``rules.training_min_months`` of each pairing's program. One query
@@ -259,7 +259,7 @@ class SupporterDashboard:
     deadlines: list[Deadline]
 
 
-def supporter_dashboard(*, user: Any, as_of: dt.date) -> SupporterDashboard:
+def supporter_dashboard(*, user: User, as_of: dt.date) -> SupporterDashboard:
     """A supporter's current and coming teams, the rosters it has still to submit, its deadlines."""
     from django.utils.translation import gettext as _
 
@@ -325,7 +325,7 @@ class RecipientDashboard:
     attendance_statuses: list[tuple[str, Any]]
 
 
-def recipient_dashboard(*, user: Any, as_of: dt.date) -> RecipientDashboard:
+def recipient_dashboard(*, user: User, as_of: dt.date) -> RecipientDashboard:
     """Who is on site today, last month's monthly assessments still to do, and the last week's attendance."""
 
     deployments = Deployment.objects.for_user(user).select_related("staff", "supporter", "team")

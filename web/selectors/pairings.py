@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 
 from assessments.choices import FindingStatus
 from assessments.models import Finding
+from core.access import User
 from core.charts import TimelineBar, TimelineSpan
 from pairings.choices import HospitalKind
 from pairings.models import Agreement, Hospital, Pairing, PairingSupporter, Program
@@ -19,7 +20,7 @@ from teams.models import Deployment, Team
 from teams.selectors.deployments import headcount_intervals
 
 
-def program_list(*, user: Any) -> QuerySet[Program]:
+def program_list(*, user: User) -> QuerySet[Program]:
     return Program.objects.for_user(user).select_related("province")
 
 
@@ -35,7 +36,7 @@ def _open_findings_count() -> Subquery:
     return Subquery(rows, output_field=IntegerField())
 
 
-def pairing_list(*, user: Any, program: Program | None = None) -> QuerySet[Pairing]:
+def pairing_list(*, user: User, program: Program | None = None) -> QuerySet[Pairing]:
     """Visible pairings with recipient, county, city, lead supporter and open findings, in one query."""
     qs = Pairing.objects.for_user(user).select_related("program", "recipient__county__city")
     if program is not None:
@@ -57,7 +58,7 @@ def pairing_list(*, user: Any, program: Program | None = None) -> QuerySet[Pairi
     ).order_by("program__code", "recipient__code", "pk")
 
 
-def pairing_filter_base(*, user: Any) -> QuerySet[Pairing]:
+def pairing_filter_base(*, user: User) -> QuerySet[Pairing]:
     """What the list page filters and paginates: visible pairings in list order, without the per-row figures.
 
     PostgreSQL computes SELECT-list subqueries below a Sort, i.e. for every matching row before LIMIT; the
@@ -66,7 +67,7 @@ def pairing_filter_base(*, user: Any) -> QuerySet[Pairing]:
     return Pairing.objects.for_user(user).order_by("program__code", "recipient__code", "pk")
 
 
-def pairing_rows(*, user: Any, pks: list[int]) -> list[Pairing]:
+def pairing_rows(*, user: User, pks: list[int]) -> list[Pairing]:
     """The annotated rows of ``pairing_list`` for these ids, in the order given (one query)."""
     if not pks:
         return []
@@ -74,16 +75,16 @@ def pairing_rows(*, user: Any, pks: list[int]) -> list[Pairing]:
     return [by_pk[pk] for pk in pks if pk in by_pk]
 
 
-def pairing_status_counts(*, user: Any) -> dict[str, int]:
+def pairing_status_counts(*, user: User) -> dict[str, int]:
     rows = Pairing.objects.for_user(user).values("status").annotate(n=Count("pk")).order_by()
     return {row["status"]: row["n"] for row in rows}
 
 
-def hospital_list(*, user: Any) -> QuerySet[Hospital]:
+def hospital_list(*, user: User) -> QuerySet[Hospital]:
     return Hospital.objects.for_user(user).select_related("city", "county").order_by("role", "code")
 
 
-def pairing_for_user(*, user: Any, pk: int) -> Pairing:
+def pairing_for_user(*, user: User, pk: int) -> Pairing:
     """The pairing if the user may see it; 404 for both "missing" and "not yours"."""
     return get_object_or_404(
         Pairing.objects.for_user(user).select_related("program", "recipient__county__city"), pk=pk
@@ -132,7 +133,7 @@ def default_year(pairing: Pairing, today: dt.date) -> int:
     return min(max(today.year, pairing.service_start.year), pairing.service_end.year)
 
 
-def pairing_detail(*, user: Any, pk: int, year: int | None, today: dt.date) -> PairingDetail:
+def pairing_detail(*, user: User, pk: int, year: int | None, today: dt.date) -> PairingDetail:
     """Everything the pairing page shows, in a fixed number of queries whatever the number of teams."""
 
     pairing = pairing_for_user(user=user, pk=pk)
@@ -174,7 +175,7 @@ def pairing_detail(*, user: Any, pk: int, year: int | None, today: dt.date) -> P
     )
 
 
-def pairing_timeline(*, user: Any, pairing: Pairing, year: int) -> Timeline:
+def pairing_timeline(*, user: User, pairing: Pairing, year: int) -> Timeline:
     """Deployments of the year as bars plus the shared head-count intervals (teams.selectors)."""
 
     date_from = max(dt.date(year, 1, 1), pairing.service_start)

@@ -141,9 +141,20 @@ def test_publishing_warns_about_every_pairing_with_months_not_imported(world, ro
     ]
     assert "未导入考勤" in page.content.decode() and "2023-02" in page.content.decode()
     client.post(reverse("assessments:annual_appraisal_compute"), {"program": world.program.pk, "year": 2023})
+    # the confirmation page lists them before the officer confirms
+    confirm = client.get(
+        reverse("assessments:annual_publish_confirm"), {"program": world.program.pk, "year": 2023}
+    )
+    assert [m.recipient for m in confirm.context["missing_attendance"]] == [world.recipient_a.name]
+    assert 'data-testid="missing-attendance"' in confirm.content.decode()
     resp = client.post(
         reverse("assessments:annual_appraisal_publish"),
-        {"program": world.program.pk, "year": 2023},
+        {
+            "program": world.program.pk,
+            "year": 2023,
+            "confirm": "1",
+            "expected": confirm.context["summary"].count,
+        },
         follow=True,
     )
     assert any(world.recipient_a.name in str(m) and "未导入" in str(m) for m in resp.context["messages"])

@@ -1,4 +1,4 @@
-"""Admin of the platform app: the deferred Celery tasks (operators only)."""
+"""Admin of the platform app: the deferred Celery tasks and the national holiday calendar (operators only)."""
 
 from typing import Any
 
@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from core.jobs.models import DeferredTask
+from core.models import HolidayDate
 from core.tasks import requeue_deferred_tasks
 
 
@@ -48,3 +49,22 @@ class DeferredTaskAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.has_module_permission(request)
+
+
+@admin.register(HolidayDate)
+class HolidayDateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """The national calendar is loaded from chinese-calendar (``manage.py load_holidays``); read here.
+    Corrections belong in a province's working days (pairings.ProvinceWorkday)."""
+
+    list_display = ["date", "is_workday", "name"]
+    list_filter = ["is_workday"]
+    date_hierarchy = "date"
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

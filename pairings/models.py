@@ -50,6 +50,31 @@ class Province(models.Model):
         return self.name
 
 
+class ProvinceWorkday(models.Model):
+    """A province's own working-day correction (``core.dates``): a day off or a working day that the
+    national calendar (``core.HolidayDate``, from ``chinese-calendar``) does not have — a year the library
+    does not know yet, or a local decision. It wins over the national calendar for that province."""
+
+    province = models.ForeignKey(Province, on_delete=models.CASCADE, related_name="workdays")
+    date = models.DateField(_("日期"))
+    is_workday = models.BooleanField(_("工作日"), help_text=_("勾选：当天上班（如调休）；不勾选：当天放假。"))
+    name = models.CharField(_("说明"), max_length=60, blank=True)
+
+    SCOPE = Scope(province="province", city="province__cities", county="province__cities__counties")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("本省工作日调整 (provincial working days)")
+        verbose_name_plural = verbose_name
+        ordering = ["province", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["province", "date"], name="province_workday_one_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.province} {self.date} {self.name}"
+
+
 class City(models.Model):
     province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="cities")
     code = models.CharField(_("代码"), max_length=12, unique=True)

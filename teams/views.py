@@ -26,6 +26,7 @@ from core.roles import Role
 from core.uploads import UploadError
 from pairings.choices import HospitalRole
 from pairings.models import Hospital
+from pairings.selectors import years_counted_as_weekdays
 from teams.forms import (
     AssignForm,
     AttendanceUploadForm,
@@ -325,4 +326,12 @@ def attendance_monthly(request: HttpRequest) -> HttpResponse:
     """Monthly attendance per deployment, from the same computation the rules and appraisals use."""
     month = month_param(request.GET, "month") or timezone.localdate().replace(day=1)
     rows = _page(request, monthly_attendance_table(user=request.user, month=month))
-    return render(request, "teams/attendance_monthly.html", {"month": month, "page": rows})
+    membership = get_membership(request.user)
+    weekday_years = years_counted_as_weekdays(
+        province_id=membership.province_id if membership else None, years=[month.year]
+    )
+    return render(
+        request,
+        "teams/attendance_monthly.html",
+        {"month": month, "page": rows, "weekday_years": weekday_years},
+    )

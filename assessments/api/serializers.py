@@ -263,6 +263,18 @@ class IndicatorFiltersSerializer(serializers.Serializer[Any]):
     date_to = serializers.DateField(allow_null=True)
 
 
+class MeasuresIndicatorSerializer(serializers.Serializer[Any]):
+    """SPEC §3a measures, defined once and shared with the rules, the scorecard and the report."""
+
+    deployments = serializers.IntegerField(help_text="Deployments overlapping the period.")
+    stay_met = serializers.IntegerField(help_text="Of them, whose continuous stay meets the minimum.")
+    rosters_on_time = serializers.IntegerField(help_text="Of them, whose roster was submitted in time.")
+    attendance_months = serializers.IntegerField(help_text="Pairing-months with people on site.")
+    attendance_months_not_imported = serializers.IntegerField(
+        help_text="Of them, with no attendance imported (left out of attendance_rate)."
+    )
+
+
 class IndicatorsSerializer(serializers.Serializer[Any]):
     filters = IndicatorFiltersSerializer()
     pairings = serializers.IntegerField()
@@ -272,3 +284,4 @@ class IndicatorsSerializer(serializers.Serializer[Any]):
     appraisals = AppraisalIndicatorSerializer()
     capacity = CapacityIndicatorSerializer()
     attendance_rate = serializers.FloatField(allow_null=True)
+    measures = MeasuresIndicatorSerializer()

@@ -16,7 +16,7 @@ from django.db.models import Avg, Count, Q
 
 from assessments.choices import AppraisalStatus, FindingStatus, Grade, Severity
 from assessments.models import AnnualAppraisal, EndOfStintAppraisal, Finding, MonthlyAssessment
-from assessments.reports.figures import attendance_by_month, pairing_figures, year_bounds
+from assessments.reports.figures import AttendanceRow, attendance_by_month, pairing_figures, year_bounds
 from assessments.rules.messages import render_message
 from assessments.services.appraisals import grade_for, score_figures, scorecard_for, supporters_for_review
 from assessments.services.publishing import supporters_for_commendation
@@ -44,16 +44,18 @@ class PairingRow:
 
 
 GRADE_LABELS = dict(Grade.choices)
+# A month with no attendance imported (SPEC §3a): shown as such, never as 0 %.
+NOT_IMPORTED = "未导入"
 
 
-def year_attendance(*, program: Program, year: int) -> list[tuple[int, int, dt.date, int, int]]:
+def year_attendance(*, program: Program, year: int) -> list[AttendanceRow]:
     """The attendance rows of the year, read once per build and shared by the figures and the sheet."""
     date_from, date_to = year_bounds(program, year)
     return attendance_by_month(program=program, date_from=date_from, date_to=date_to)
 
 
 def pairing_rows(
-    *, program: Program, year: int, attendance: list[tuple[int, int, dt.date, int, int]] | None = None
+    *, program: Program, year: int, attendance: list[AttendanceRow] | None = None
 ) -> list[PairingRow]:
     """One row per pairing: the published appraisal, else the draft, else a preview computed in memory."""
     indicators, bands = scorecard_for(program)
@@ -301,22 +303,26 @@ def training_rows(*, program: Program, year: int) -> Iterator[list[Any]]:
 
 
 def attendance_rows(
-    *, program: Program, year: int, attendance: list[tuple[int, int, dt.date, int, int]] | None = None
+    *, program: Program, year: int, attendance: list[AttendanceRow] | None = None
 ) -> list[list[Any]]:
-    """Attendance by pairing and month (expected, present, rate)."""
+    """Attendance by pairing and month (expected, present, rate); a month not imported says so (SPEC §3a)."""
     if attendance is None:
         attendance = year_attendance(program=program, year=year)
-    agg: dict[tuple[int, dt.date], list[int]] = defaultdict(lambda: [0, 0])
-    for _dep, pid, month, expected, present in attendance:
+    agg: dict[tuple[int, dt.date], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for _dep, pid, month, expected, present, imported in attendance:
         a = agg[(pid, month)]
         a[0] += expected
         a[1] += present
+        a[2] = max(a[2], int(imported))
     names = dict(Pairing.objects.filter(program=program).values_list("pk", "recipient__name"))
     codes = dict(Pairing.objects.filter(program=program).values_list("pk", "recipient__code"))
-    out = []
-    for (pid, month), (expected, present) in sorted(
+    out: list[list[Any]] = []
+    for (pid, month), (expected, present, any_imported) in sorted(
         agg.items(), key=lambda kv: (codes.get(kv[0][0], ""), kv[0][1])
     ):
+        if not any_imported:
+            out.append([names.get(pid, ""), month.strftime("%Y-%m"), None, None, NOT_IMPORTED])
+            continue
         out.append([names.get(pid, ""), month.strftime("%Y-%m"), expected, present, ratio(present, expected)])
     return out
 

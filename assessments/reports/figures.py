@@ -18,11 +18,14 @@ from django.db.models import Count, Min, Q, Sum
 
 from assessments.choices import CentreStatus, FindingStatus, Severity
 from assessments.models import CentreProgress, Finding, NewTechnology, Specialty
+from core.dates import stay_met
 from pairings.choices import AgreementKind, HospitalKind
 from pairings.models import Agreement, Pairing, PairingSupporter, Program
 from teams.models import ExpertVisitBatch, MonthlyActivity
 from teams.selectors.attendance import monthly_attendance
 from teams.selectors.deployments import coverage_summaries, headcount_intervals
+from teams.selectors.roster_timeliness import roster_timeliness_sql
+from teams.selectors.stays import stay_met_sql, stays_sql
 from training.models import RemoteService, TraineeStint
 
 
@@ -31,18 +34,31 @@ def year_bounds(program: Program, year: int) -> tuple[dt.date, dt.date]:
     return max(dt.date(year, 1, 1), program.start_date), min(dt.date(year, 12, 31), program.end_date)
 
 
-def attendance_by_month(
-    *, program: Program, date_from: dt.date, date_to: dt.date
-) -> list[tuple[int, int, dt.date, int, int]]:
-    """(deployment_id, pairing_id, month, expected working days, present days), one query."""
+# (deployment_id, pairing_id, month, expected working days, present days, imported)
+AttendanceRow = tuple[int, int, dt.date, int, int, bool]
+
+
+def attendance_by_month(*, program: Program, date_from: dt.date, date_to: dt.date) -> list[AttendanceRow]:
+    """The monthly attendance rows of the period, one query. A month not imported expects 0 days."""
     rows = monthly_attendance(program_id=program.pk, month_from=date_from.replace(day=1), month_to=date_to)
-    return [(r.deployment_id, r.pairing_id, r.month, r.expected, r.present) for r in rows]
+    return [(r.deployment_id, r.pairing_id, r.month, r.expected, r.present, r.imported) for r in rows]
 
 
 # Deployments overlapping the year: qualification (LEADER_POST, LEADER_MGMT_YEARS, MEMBER_CLINICAL_YEARS,
-# MEMBER_MIN_TITLE), stay (LEADER/MEMBER_MIN_STAY, calendar months: end ≥ start + N months − 1 day, i.e.
-# upper(period) ≥ lower(period) + N months as PostgreSQL stores '[)'), roster filed before the start.
-_DEPLOYMENTS_SQL = """
+# MEMBER_MIN_TITLE); stay (LEADER/MEMBER_MIN_STAY on the deployment's continuous stay,
+# ``teams.selectors.stays`` — the rule's and the certificate's definition); roster on time
+# (``teams.selectors.roster_timeliness`` — the rule's definition).
+_PROGRAM_PAIRINGS = "SELECT p.id, p.program_id FROM pairings_pairing p WHERE p.program_id = %(program_id)s"
+_DEPLOYMENTS_SQL = f"""
+WITH stays AS (
+    SELECT unnest(st.ids) AS deployment_id,
+           {stay_met_sql("st", "%(leader_stay)s::int", "%(member_stay)s::int")} AS met
+      FROM ({stays_sql(_PROGRAM_PAIRINGS)}) st
+),
+rosters AS (
+    SELECT rt.id AS deployment_id, rt.reason IS NULL AS timely
+      FROM ({roster_timeliness_sql(_PROGRAM_PAIRINGS)}) rt
+)
 SELECT t.pairing_id,
        COUNT(*)::int AS deployments,
        COUNT(*) FILTER (WHERE
@@ -55,29 +71,25 @@ SELECT t.pairing_id,
                  AND s.clinical_since <= lower(d.period) - make_interval(years => %(clinical)s::int)))
             AND (%(title)s::int IS NULL OR s.title >= %(title)s::int)
            END)::int AS qualified,
-       COUNT(*) FILTER (WHERE
-           upper(d.period) >= lower(d.period) + make_interval(months => COALESCE(
-               CASE WHEN d.role = 'leader' THEN %(leader_stay)s::int ELSE %(member_stay)s::int END, 0))
-       )::int AS stay_met,
-       COUNT(*) FILTER (WHERE r.status = 'filed'
-                        AND (r.decided_at AT TIME ZONE %(tz)s)::date <= lower(d.period)
-                        AND (%(roster_deadline)s::date IS NULL OR t.year <> %(first_year)s
-                             OR (r.decided_at AT TIME ZONE %(tz)s)::date <= %(roster_deadline)s::date))::int
-           AS rosters_timely,
+       COUNT(*) FILTER (WHERE stays.met)::int AS stay_met,
+       COUNT(*) FILTER (WHERE NOT %(roster_filed)s OR rosters.timely)::int AS rosters_timely,
        COUNT(DISTINCT d.staff_id)::int AS people,
        COUNT(*) FILTER (WHERE d.role = 'leader')::int AS leaders
   FROM teams_deployment d
   JOIN teams_team t ON t.id = d.team_id
   JOIN pairings_pairing p ON p.id = t.pairing_id
   JOIN teams_staff s ON s.id = d.staff_id
-  LEFT JOIN teams_roster r ON r.id = d.roster_id
+  JOIN stays ON stays.deployment_id = d.id
+  JOIN rosters ON rosters.deployment_id = d.id
  WHERE p.program_id = %(program_id)s
    AND d.period && daterange(%(date_from)s, %(date_to)s, '[]')
  GROUP BY t.pairing_id
 """
 
 
-def _deployment_figures(program: Program, date_from: dt.date, date_to: dt.date) -> dict[int, dict[str, int]]:
+def deployment_figures(program: Program, date_from: dt.date, date_to: dt.date) -> dict[int, dict[str, int]]:
+    """Per pairing of ``program``: deployments overlapping [date_from, date_to], how many are qualified, met
+    their continuous stay, had their roster on time; people and leaders. One query."""
     rules = program.rules
     params: dict[str, Any] = {
         "program_id": program.pk,
@@ -90,8 +102,7 @@ def _deployment_figures(program: Program, date_from: dt.date, date_to: dt.date) 
         "title": rules.member_min_title,
         "leader_stay": rules.leader_min_stay_months,
         "member_stay": rules.member_min_stay_months,
-        "roster_deadline": program.roster_deadline if rules.roster_filed else None,
-        "first_year": program.start_date.year,
+        "roster_filed": rules.roster_filed,
         "tz": settings.TIME_ZONE,
     }
     out: dict[int, dict[str, int]] = {}
@@ -123,6 +134,8 @@ FIGURE_LABELS: dict[str, str] = {
     "rosters_timely": "按时备案人次",
     "attendance_expected": "应出勤天数",
     "attendance_present": "实际出勤天数",
+    "attendance_months": "有人在岗月数",
+    "attendance_months_missing": "未导入考勤月数",
     "trainees": "免费进修达标人数",
     "trainees_all": "进修培训人数",
     "training_quota": "培训名额要求",
@@ -152,7 +165,7 @@ def pairing_figures(
     program: Program,
     year: int,
     pairing_ids: Sequence[int] | None = None,
-    attendance: list[tuple[int, int, dt.date, int, int]] | None = None,
+    attendance: list[AttendanceRow] | None = None,
 ) -> dict[int, dict[str, Any]]:
     """Raw figures of every pairing of ``program`` for ``year`` (keys: FIGURE_LABELS), ~14 queries in all.
 
@@ -183,16 +196,25 @@ def pairing_figures(
             gap_count=len(s.gaps),
         )
 
-    for pk, figs in _deployment_figures(program, date_from, date_to).items():
+    for pk, figs in deployment_figures(program, date_from, date_to).items():
         if pk in out:
             out[pk].update(figs)
 
     if attendance is None:
         attendance = attendance_by_month(program=program, date_from=date_from, date_to=date_to)
-    for _dep, pk, _month, expected, present in attendance:
+    # SPEC §3a: a month not imported is left out of the rate (its expected days are 0) and counted apart.
+    months_on_site: dict[int, set[dt.date]] = defaultdict(set)
+    months_imported: dict[int, set[dt.date]] = defaultdict(set)
+    for _dep, pk, month, expected, present, imported in attendance:
         if pk in out:
             out[pk]["attendance_expected"] += expected
             out[pk]["attendance_present"] += present
+            months_on_site[pk].add(month)
+            if imported:
+                months_imported[pk].add(month)
+    for pk in out:
+        out[pk]["attendance_months"] = len(months_on_site[pk])
+        out[pk]["attendance_months_missing"] = len(months_on_site[pk] - months_imported[pk])
 
     # TRAINING_QUOTA: free stints started in the year lasting ≥ M months (calendar arithmetic).
     for stint in (
@@ -202,7 +224,7 @@ def pairing_figures(
     ):
         figs = out[stint["pairing_id"]]
         figs["trainees_all"] += 1
-        if stint["is_free"] and _stay_met(stint["start_date"], stint["end_date"], rules.training_min_months):
+        if stint["is_free"] and stay_met(stint["start_date"], stint["end_date"], rules.training_min_months):
             figs["trainees"] += 1
     for figs in out.values():
         figs["training_quota"] = rules.training_quota or 0
@@ -333,19 +355,3 @@ def pairing_figures(
             figs["remote_services"] + figs["lectures"] + figs["teaching_rounds"] + figs["case_discussions"]
         )
     return out
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """Calendar arithmetic: 2023-01-31 + 1 month = 2023-02-28."""
-    import calendar
-
-    m = day.month - 1 + months
-    year, month = day.year + m // 12, m % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def _stay_met(start: dt.date, end: dt.date, months: int | None) -> bool:
-    """SPEC §3: "≥ N months" means end ≥ start + N months − 1 day (inclusive ranges)."""
-    if not months:
-        return True
-    return end >= add_months(start, months) - dt.timedelta(days=1)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
 from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, msg, register
+from core.dates import month_end
 from pairings.presets import RuleParams
 from teams.selectors.attendance import monthly_attendance
 
@@ -145,8 +146,7 @@ class MonthlyScore(Rule):
             yield self.deployment_draft(
                 row,
                 period_start=month,
-                period_end=(month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-                - dt.timedelta(days=1),
+                period_end=month_end(month),
                 message=msg(
                     gettext_noop(
                         "%(name)s %(month)s 月考核 %(score)s 分，低于合格分 %(pass)s 分，"
@@ -175,7 +175,7 @@ class MonthlyScore(Rule):
 @register
 class AttendanceRate(Rule):
     """ATTENDANCE_RATE — a deployment's monthly attendance rate (present days / expected working days,
-    approved leave excused; ``teams.selectors_attendance.monthly_attendance``) ≥ ``attendance_threshold``
+    approved leave excused; ``teams.selectors.attendance.monthly_attendance``) ≥ ``attendance_threshold``
     (off by default). Months are judged once over. Severity: major.
     """
 
@@ -199,8 +199,7 @@ class AttendanceRate(Rule):
                 pairing_id=r.pairing_id,
                 deployment_id=r.deployment_id,
                 period_start=r.month,
-                period_end=(r.month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-                - dt.timedelta(days=1),
+                period_end=month_end(r.month),
                 message=msg(
                     gettext_noop(
                         "%(month)s 出勤率 %(rate).1f%%（出勤 %(p)s 天 / 应出勤 %(e)s 天），低于 %(t).0f%%"
@@ -215,7 +214,7 @@ class AttendanceRate(Rule):
                     "month": _month_label(r.month),
                     "present": r.present,
                     "expected": r.expected,
-                    "weekdays": r.weekdays,
+                    "working_days": r.workdays,
                     "excused": r.excused,
                     "rate": round(r.rate, 4),
                     "threshold": threshold,

@@ -1,4 +1,4 @@
-"""Deployments against rosters: nobody deployed twice at once, every deployment on a filed roster."""
+"""Deployments against rosters: nobody deployed twice at once, every deployment on a roster in time."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.utils.translation import gettext_noop
 from assessments.choices import Severity, SubjectType
 from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, msg, register
 from pairings.presets import RuleParams
+from teams.selectors.roster_timeliness import roster_timeliness_sql
 
 # Both sides of a pair are looked up anywhere (a person may be double-booked across pairings or programs);
 # the finding belongs to the side in the program with the lower id — the same choice whether a program or a
@@ -116,70 +117,48 @@ class NoDoubleDeployment(Rule):
 
 
 ROSTER_FILED = f"""
-WITH d AS (
-    SELECT d.id, d.team_id, d.staff_id, d.supporter_id, d.roster_id, t.pairing_id, lower(d.period) AS start,
-           upper(d.period) - 1 AS "end", st.name
-      FROM teams_deployment d
-      JOIN teams_team t ON t.id = d.team_id
-      JOIN ({SCOPE_PAIRINGS}) p ON p.id = t.pairing_id
-      JOIN teams_staff st ON st.id = d.staff_id
-)
-SELECT d.*, f.filed_on, f.roster_id AS filed_roster
-  FROM d
-  LEFT JOIN LATERAL (
-      SELECT (r.decided_at AT TIME ZONE %(tz)s)::date AS filed_on, r.id AS roster_id
-        FROM teams_roster r
-       WHERE r.status = 'filed'
-         AND (r.id = d.roster_id
-              OR (r.team_id = d.team_id AND r.supporter_id = d.supporter_id
-                  AND EXISTS (SELECT 1 FROM teams_rosterentry e
-                               WHERE e.roster_id = r.id AND e.staff_id = d.staff_id)))
-       ORDER BY r.decided_at
-       LIMIT 1
-  ) f ON TRUE
- WHERE f.filed_on IS NULL
-    OR f.filed_on >= d.start
-    OR (%(deadline)s::date IS NOT NULL AND d.start <= %(deadline)s::date AND f.filed_on > %(deadline)s::date)
- ORDER BY d.id
+SELECT * FROM ({roster_timeliness_sql(SCOPE_PAIRINGS)}) rt WHERE rt.reason IS NOT NULL ORDER BY rt.id
 """
+
+
+_MESSAGES = {
+    "no_roster": gettext_noop("%(name)s 的派驻（%(start)s 起）不在任何已报备名单上"),
+    "late": gettext_noop("%(name)s 的派驻 %(start)s 开始，名单 %(submitted)s 才报备（应不晚于 %(due)s）"),
+    "not_forwarded": gettext_noop("%(name)s 的派驻（%(start)s 起）所在名单未经市州汇总上报（省外支援医院）"),
+    "late_forwarded": gettext_noop(
+        "%(name)s 的派驻 %(start)s 开始，市州 %(forwarded)s 才汇总上报（应不晚于 %(due)s）"
+    ),
+}
 
 
 @register
 class RosterFiled(Rule):
-    """ROSTER_FILED — every deployment is on a roster filed (备案) before its start (``roster_filed``).
-
-    The roster is ``deployment.roster`` or a filed roster of the same team and supporter listing the person;
-    the earliest such filing counts. "Before" compares the filing date (``decided_at`` in the project's time
-    zone) with the deployment's first day: filed the day before is in time, filed on the first day is late.
-    With a program ``roster_deadline`` (Gansu 2022: 04-05), deployments starting on or before the deadline
-    must also be filed by it — which "filed before the start" already implies; deployments starting after
-    the deadline (later rotations) are held to "before the start" only. Severity: major.
+    """ROSTER_FILED — every deployment is on a roster its supporter submitted (报备) before the deployment
+    starts, and for an out-of-province supporter forwarded by the city (市州汇总后统一报省) by then too
+    (``roster_filed``; SPEC §3). The program's ``roster_deadline`` (Gansu 2022: 04-05) binds the first
+    rotation. The commission's filing date is not the supporter's fault and is not judged. The definition
+    is ``teams.selectors.roster_timeliness`` — the annual scorecard counts the same. Severity: major.
     """
 
     code = "ROSTER_FILED"
     severity = Severity.MAJOR
-    title = gettext_noop("派驻人员名单未按时备案")
+    title = gettext_noop("派驻人员名单未按时报备")
     subject_type = SubjectType.DEPLOYMENT
 
     def enabled(self, params: RuleParams) -> bool:
         return params.roster_filed
 
     def evaluate(self, ctx: RuleContext) -> Iterable[Draft]:
-        deadline = ctx.program.roster_deadline
-        for row in ctx.fetch(ROSTER_FILED, {"tz": settings.TIME_ZONE, "deadline": deadline}):
-            if row["filed_on"] is None:
-                message = msg(
-                    gettext_noop("%(name)s 的派驻（%(start)s 起）不在任何已备案名单上"),
-                    name=row["name"],
-                    start=row["start"],
-                )
-            else:
-                message = msg(
-                    gettext_noop("%(name)s 的派驻 %(start)s 开始，名单 %(filed)s 才备案（应在开始前备案）"),
-                    name=row["name"],
-                    start=row["start"],
-                    filed=row["filed_on"],
-                )
+        for row in ctx.fetch(ROSTER_FILED, {"tz": settings.TIME_ZONE}):
+            reason = row["reason"]
+            message = msg(
+                _MESSAGES[reason],
+                name=row["name"],
+                start=row["start"],
+                submitted=row["submitted_on"],
+                forwarded=row["forwarded_on"],
+                due=row["due"],
+            )
             yield self.deployment_draft(
                 row,
                 period_start=row["start"],
@@ -188,8 +167,12 @@ class RosterFiled(Rule):
                 evidence={
                     "staff": row["name"],
                     "start": row["start"].isoformat(),
-                    "filed_on": row["filed_on"].isoformat() if row["filed_on"] else None,
-                    "roster": row["filed_roster"],
-                    "roster_deadline": deadline.isoformat() if deadline else None,
+                    "reason": reason,
+                    "due": row["due"].isoformat(),
+                    "submitted_on": row["submitted_on"].isoformat() if row["submitted_on"] else None,
+                    "forwarded_on": row["forwarded_on"].isoformat() if row["forwarded_on"] else None,
+                    "out_of_province": row["out_of_province"],
+                    "roster": row["roster_id"],
+                    "roster_deadline": row["deadline"].isoformat() if row["deadline"] else None,
                 },
             )

@@ -1,11 +1,9 @@
 """Minimum continuous stay of leaders and members (LEADER_MIN_STAY, MEMBER_MIN_STAY).
 
-The range of a deployment is its ``period``: the planned range while it has not ended, the actual range once
-it has — exactly what SPEC §3 asks. A stay is *continuous* across back-to-back deployments of one person at
-one pairing in the same role (e.g. a leader kept on from rotation 1 to rotation 2), so adjacent deployments
-are merged (gaps-and-islands with window functions) before the length is checked.
-"≥ N months" is calendar arithmetic: last day ≥ start + N months − 1 day, i.e. the exclusive upper bound
-≥ start + N months.
+A stay is ``teams.selectors.stays`` — the one definition the certificate, the scorecard and the report
+use too: back-to-back deployments of one person at one recipient in the same role joined (a leader kept
+on from rotation 1 to rotation 2 has one stay), planned range while not ended, actual once ended.
+"≥ N months" is calendar arithmetic: last day ≥ start + N months − 1 day (``core.dates.stay_met``).
 """
 
 from __future__ import annotations
@@ -17,34 +15,16 @@ from django.utils.translation import gettext_noop
 from assessments.choices import Severity, SubjectType
 from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, msg, register
 from pairings.presets import RuleParams
+from teams.selectors.stays import stay_met_sql, stays_sql
 
 STAYS = f"""
-WITH d AS (
-    SELECT d.id, d.staff_id, d.team_id, t.pairing_id, lower(d.period) AS s, upper(d.period) AS e
-      FROM teams_deployment d
-      JOIN teams_team t ON t.id = d.team_id
-      JOIN ({SCOPE_PAIRINGS}) p ON p.id = t.pairing_id
-     WHERE (d.role = 'leader') = %(leader)s
-),
-g AS (
-    SELECT d.*, CASE WHEN s = LAG(e) OVER w THEN 0 ELSE 1 END AS brk
-      FROM d WINDOW w AS (PARTITION BY staff_id, pairing_id ORDER BY s)
-),
-i AS (
-    SELECT g.*,
-           SUM(brk) OVER (PARTITION BY staff_id, pairing_id ORDER BY s ROWS UNBOUNDED PRECEDING) AS island
-      FROM g
-),
-stay AS (
-    SELECT staff_id, pairing_id, MIN(s) AS start, MAX(e) AS e_excl,
-           ARRAY_AGG(id ORDER BY s) AS ids, (ARRAY_AGG(team_id ORDER BY s))[1] AS team_id
-      FROM i GROUP BY staff_id, pairing_id, island
-)
-SELECT stay.*, stay.e_excl - 1 AS "end", st.name,
-       (stay.start + make_interval(months => %(n)s))::date - 1 AS required_end
-  FROM stay JOIN teams_staff st ON st.id = stay.staff_id
- WHERE stay.e_excl < stay.start + make_interval(months => %(n)s)
- ORDER BY stay.pairing_id, stay.start, stay.staff_id
+SELECT st.*, st.e_excl - 1 AS "end", s.name,
+       (st.start + make_interval(months => %(n)s))::date - 1 AS required_end
+  FROM ({stays_sql(SCOPE_PAIRINGS)}) st
+  JOIN teams_staff s ON s.id = st.staff_id
+ WHERE st.leader = %(leader)s
+   AND NOT {stay_met_sql("st", "%(n)s::int", "%(n)s::int")}
+ ORDER BY st.pairing_id, st.start, st.staff_id
 """
 
 

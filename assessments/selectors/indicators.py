@@ -17,9 +17,11 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from assessments.choices import AppraisalStatus, CentreStatus, FindingStatus, Grade
 from assessments.models import AnnualAppraisal, CentreProgress, Finding, GradeChange, NewTechnology, Specialty
+from assessments.reports.figures import deployment_figures
 from core.access import User
+from core.dates import stay_met
 from pairings.models import Pairing, Program
-from teams.selectors.attendance import attendance_totals
+from teams.selectors.attendance import attendance_import_status, attendance_totals
 from teams.selectors.deployments import coverage_summaries, headcount_intervals
 from training.models import RemoteService, TraineeStint
 
@@ -53,17 +55,6 @@ def _in_range(field: str, q: IndicatorQuery) -> Q:
 
 def _years(start: dt.date, end: dt.date) -> int:
     return max(0, end.year - start.year + 1)
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, d)
-        except ValueError:
-            continue
-    raise ValueError(day)
 
 
 def scoped_pairing_queryset(*, user: User, query: IndicatorQuery) -> QuerySet[Pairing]:
@@ -146,8 +137,7 @@ def _training(
     for program_id, start, end in rows:
         trainees += 1
         months = rules[program_id].training_min_months
-        # No minimum stint length (Gansu): every free stint counts.
-        if months is None or end >= _add_months(start, months) - dt.timedelta(days=1):
+        if stay_met(start, end, months):
             qualifying += 1
     return {
         "trainees": trainees,
@@ -234,6 +224,34 @@ def _attendance_rate(*, pairing_ids: Iterable[int], query: IndicatorQuery) -> fl
     return _rate(present, expected)
 
 
+def _measures(pairings: list[dict[str, Any]], query: IndicatorQuery) -> dict[str, Any]:
+    """SPEC §3a measures through their one definition (the scorecard's ``deployment_figures``, the
+    attendance selector): continuous stays met, rosters on time, months with no attendance imported. A
+    fixed number of queries per program in scope (programs are few), whatever the number of pairings."""
+    by_program: dict[int, set[int]] = {}
+    for p in pairings:
+        by_program.setdefault(p["program_id"], set()).add(p["pk"])
+    out = dict.fromkeys(("deployments", "stay_met", "rosters_on_time"), 0)
+    for program in Program.objects.filter(pk__in=list(by_program)):
+        date_from = max(program.start_date, query.date_from or program.start_date)
+        date_to = min(program.end_date, query.date_to or program.end_date)
+        for pk, figs in deployment_figures(program, date_from, date_to).items():
+            if pk in by_program[program.pk]:
+                out["deployments"] += figs["deployments"]
+                out["stay_met"] += figs["stay_met_deployments"]
+                out["rosters_on_time"] += figs["rosters_timely"]
+    months, missing = (
+        attendance_import_status(
+            pairing_ids=[p["pk"] for p in pairings],
+            month_from=query.date_from.replace(day=1) if query.date_from else None,
+            month_to=query.date_to,
+        )
+        if pairings
+        else (0, 0)
+    )
+    return {**out, "attendance_months": months, "attendance_months_not_imported": missing}
+
+
 def indicators(*, user: User, query: IndicatorQuery) -> dict[str, Any]:
     """All dashboard indicators for the user's pairings selected by ``query`` (see module docstring)."""
     scope = scoped_pairing_queryset(user=user, query=query)
@@ -255,4 +273,5 @@ def indicators(*, user: User, query: IndicatorQuery) -> dict[str, Any]:
         "appraisals": _appraisals(user=user, scope=scope, query=query),
         "capacity": _capacity(user=user, scope=scope, query=query),
         "attendance_rate": _attendance_rate(pairing_ids=[p["pk"] for p in pairings], query=query),
+        "measures": _measures(pairings, query),
     }

@@ -11,7 +11,6 @@ pairing it supports is graded 不合格 that year, or when a pairing it supports
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -36,6 +35,7 @@ from assessments.services.certificates import certificate_issue_if_eligible
 from assessments.services.monthly import monthly_outcome
 from core import events
 from core.access import User
+from core.dates import month_overlaps
 from core.permissions import is_province_staff, is_recipient_coordinator, is_supporter_coordinator
 from pairings.models import PairingSupporter, Program
 from teams.models import Deployment
@@ -62,10 +62,6 @@ def _q(value: Any) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def _month_end(month: dt.date) -> dt.date:
-    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
-
-
 def _is_recipient_coordinator_of(user: User, deployment: Deployment) -> bool:
     return is_recipient_coordinator(user, hospital_id=deployment.team.pairing.recipient_id)
 
@@ -88,7 +84,7 @@ def monthly_assessment_upsert(
         raise PermissionDenied(_("只有受援医院联络员可以录入月考核。"))
     month = month.replace(day=1)
     start, end = deployment_span(deployment)
-    if month > end or _month_end(month) < start:
+    if not month_overlaps(month, start, end):
         raise ValidationError(_("该月份不在派驻期内，不能考核。"))
     program = deployment.team.pairing.program
     defined = monthly_items_for(program)
@@ -203,10 +199,18 @@ DEFAULT_INDICATORS: list[dict[str, Any]] = [
 ]  # fmt: skip
 
 
-def _fn_rate(figs: dict[str, Any], params: dict[str, Any]) -> tuple[float, dict[str, Any]]:
+# Denominators that are empty when the data was not imported rather than when the pairing failed: a rate
+# over them is "not applicable" (SPEC §3a — a month with no attendance imported is never 0 %); the
+# indicator's weight is then left out and the other indicators carry the score.
+NOT_APPLICABLE_WHEN_EMPTY = frozenset({"attendance_expected"})
+
+
+def _fn_rate(figs: dict[str, Any], params: dict[str, Any]) -> tuple[float | None, dict[str, Any]]:
     num, den = figs.get(params["num"], 0), figs.get(params["den"], 0)
     used = {params["num"]: num, params["den"]: den}
     if not den:
+        if params["den"] in NOT_APPLICABLE_WHEN_EMPTY:
+            return None, used
         return (1.0 if params.get("empty") == "full" else 0.0), used
     return min(1.0, num / den), used
 
@@ -313,22 +317,35 @@ def grade_for(score: Decimal, bands: list[dict[str, Any]]) -> str:
 def score_figures(
     figs: dict[str, Any], indicators: list[dict[str, Any]]
 ) -> tuple[Decimal, list[dict[str, Any]]]:
-    """Score one pairing: per indicator weight × function(figures); every line keeps the figures it used."""
-    lines = []
-    total = Decimal(0)
+    """Score one pairing: per indicator weight × function(figures); every line keeps the figures it used.
+
+    An indicator with nothing to measure (``NOT_APPLICABLE_WHEN_EMPTY``: e.g. no attendance imported) is
+    marked ``not_applicable`` and scores nothing; the applicable weights are scaled up to the full 100
+    (``applied_weight``), so a pairing is neither punished nor rewarded for data that is missing."""
+    results = []
     for ind in indicators:
         fn = SCORING_FUNCTIONS[ind["function"]]
         ratio, used = fn(figs, ind.get("params", {}))
-        score = _q(Decimal(str(ind["weight"])) * Decimal(str(round(ratio, 6))))
+        results.append((ind, ratio, used))
+    full = sum(Decimal(str(ind["weight"])) for ind, _r, _u in results)
+    applicable = sum(Decimal(str(ind["weight"])) for ind, r, _u in results if r is not None)
+    scale = full / applicable if applicable else Decimal(0)
+    lines = []
+    total = Decimal(0)
+    for ind, ratio, used in results:
+        weight = Decimal(str(ind["weight"])) * scale if ratio is not None else Decimal(0)
+        score = _q(weight * Decimal(str(round(ratio, 6)))) if ratio is not None else _q(0)
         total += score
         lines.append(
             {
                 "code": ind["code"],
                 "label": ind["label"],
                 "weight": ind["weight"],
+                "applied_weight": str(_q(weight)),
+                "not_applicable": ratio is None,
                 "function": ind["function"],
                 "figures": {k: {"label": FIGURE_LABELS.get(k, k), "value": v} for k, v in used.items()},
-                "ratio": round(ratio, 4),
+                "ratio": round(ratio, 4) if ratio is not None else None,
                 "score": str(score),
             }
         )

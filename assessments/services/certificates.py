@@ -1,5 +1,6 @@
 """基层帮扶工作经历证明 (SPEC §2 step 6): issued only to a person who passed the end-of-stint appraisal and
-whose stay met the minimum (LEADER_MIN_STAY / MEMBER_MIN_STAY, calendar months on the deployment's period).
+whose continuous stay met the minimum (LEADER_MIN_STAY / MEMBER_MIN_STAY). The stay is the one the rule
+judges (``teams.selectors.stays``): a leader kept on across two rotations is judged on the whole stay.
 """
 
 from __future__ import annotations
@@ -13,11 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Certificate, EndOfStintAppraisal
-from assessments.reports.figures import add_months
 from pairings.models import Program
-from teams.choices import DeploymentRole
 from teams.models import Deployment
 from teams.selectors.deployments import deployment_span
+from teams.selectors.stays import stays_of_deployments
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,13 +42,9 @@ def certificate_eligibility(*, deployment: Deployment, today: dt.date | None = N
     """Why a certificate is or is not issued for ``deployment``; reads the appraisal if any."""
     today = today or timezone.localdate()
     rules = deployment.team.pairing.program.rules
-    start, end = deployment_span(deployment)
-    months = (
-        rules.leader_min_stay_months
-        if deployment.role == DeploymentRole.LEADER
-        else rules.member_min_stay_months
-    )
-    required = add_months(start, months) - dt.timedelta(days=1) if months else None
+    _start, end = deployment_span(deployment)
+    stay = stays_of_deployments(deployment_ids=[deployment.pk], rules=rules)[deployment.pk]
+    months, required = stay.required_months, stay.required_end
     appraisal = EndOfStintAppraisal.objects.filter(deployment=deployment).first()
     reason = ""
     if appraisal is None:
@@ -57,7 +53,7 @@ def certificate_eligibility(*, deployment: Deployment, today: dt.date | None = N
         reason = "not_qualified"
     elif end > today:
         reason = "not_ended"
-    elif required is not None and end < required:
+    elif not stay.met:
         reason = "stay_too_short"
     return Eligibility(not reason, reason, str(REASONS[reason]), months, required)
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from assessments.models import MonthlyAssessment
 from core.access import User, get_membership
+from core.dates import month_overlaps
 from core.roles import Role
 from pairings.presets import RuleParams
 from teams.models import Deployment
@@ -34,11 +35,6 @@ def monthly_outcome(*, rules: RuleParams, score: Decimal) -> tuple[bool, int, in
     passed = score >= rules.monthly_pass_score
     deduction = 0 if passed else min(rules.monthly_deduction, subsidy)
     return passed, subsidy, deduction
-
-
-def _month_overlaps(deployment: Deployment, month: dt.date) -> bool:
-    next_month = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return deployment.start < next_month and deployment.end >= month
 
 
 def monthly_assessment_create(
@@ -70,7 +66,7 @@ def monthly_assessment_create(
     errors: dict[str, str] = {}
     if month.day != 1:
         errors["month"] = _("月份须为该月第一天。")
-    elif not _month_overlaps(deployment, month):
+    elif not month_overlaps(month, deployment.start, deployment.end):
         errors["month"] = _("该月不在派驻期内。")
     if not Decimal(0) <= score <= Decimal(100):
         errors["score"] = _("得分须在 0 到 100 之间。")

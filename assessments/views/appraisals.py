@@ -28,6 +28,7 @@ from assessments.forms import (
     SpotCheckForm,
 )
 from assessments.models import AnnualAppraisal, EndOfStintAppraisal, MonthlyAssessment, Scorecard, SpotCheck
+from assessments.selectors.measures import attendance_not_imported
 from assessments.services import appraisals as services
 from assessments.services.certificates import certificate_eligibility
 from core.access import get_membership
@@ -234,6 +235,10 @@ def annual_appraisals(request: HttpRequest) -> HttpResponse:
             .order_by()
         }
     can_manage = program is not None and services.may_manage_annual_appraisals(request.user, program)
+    # SPEC §3a: before publishing, the commission sees every pairing with months not imported.
+    missing_attendance = (
+        attendance_not_imported(program=program, year=year) if can_manage and program and year else []
+    )
     return render(
         request,
         "assessments/appraisals/annual_list.html",
@@ -244,6 +249,7 @@ def annual_appraisals(request: HttpRequest) -> HttpResponse:
             "page": _page(request, rows),
             "grade_counts": [(label, counts.get(value, 0)) for value, label in Grade.choices],
             "can_manage": can_manage,
+            "missing_attendance": missing_attendance,
         },
     )
 

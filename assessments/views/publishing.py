@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from assessments.models import AnnualAppraisal
+from assessments.selectors.measures import attendance_not_imported
 from assessments.services import appraisals as appraisal_services
 from assessments.services import publishing as services
 from assessments.views.appraisals import _program_year
@@ -29,10 +30,12 @@ def annual_publish_confirm(request: HttpRequest) -> HttpResponse:
     if program is None or year is None:
         raise PermissionDenied
     summary = services.annual_publish_summary(user=request.user, program=program, year=year)
+    # SPEC §3a: every pairing with months not imported is listed before the officer confirms.
+    missing = attendance_not_imported(program=program, year=year)
     return render(
         request,
         "assessments/appraisals/publish_confirm.html",
-        {"program": program, "year": year, "summary": summary},
+        {"program": program, "year": year, "summary": summary, "missing_attendance": missing},
     )
 
 
@@ -57,6 +60,13 @@ def annual_publish(request: HttpRequest) -> HttpResponse:
         messages.error(request, "；".join(exc.messages))
         return redirect(confirm_url)
     messages.success(request, _("已发布 %(n)d 条年度考核结果。") % {"n": n})
+    missing = attendance_not_imported(program=program, year=year)
+    if missing:
+        messages.warning(
+            request,
+            _("%(n)d 个帮扶关系有月份未导入考勤，出勤率按已导入月份计算：%(names)s")
+            % {"n": len(missing), "names": "、".join(m.recipient for m in missing)},
+        )
     return redirect(_annual_url(program.pk, year))
 
 

@@ -16,6 +16,7 @@ from dateutil.relativedelta import relativedelta
 
 from devtools.demo.builder import TZ, min_end
 from devtools.demo.violations import Planted
+from pairings.choices import HospitalOrigin
 from pairings.models import Agreement, Pairing, PairingSupporter, Program
 from teams.choices import DeploymentRole, RosterStatus
 from teams.models import Deployment, ExpertVisitBatch, Team
@@ -70,7 +71,9 @@ def _deployments(program: Program) -> set[Key]:
         "staff__clinical_since",
         "staff__management_since",
         "roster__status",
-        "roster__decided_at",
+        "roster__submitted_at",
+        "roster__forwarded_at",
+        "supporter__origin",
         "team__year",
         "team__rotation",
         "end_appraisal__signed_on",
@@ -103,14 +106,18 @@ def _deployments(program: Program) -> set[Key]:
                 bad("MEMBER_MIN_TITLE")
             if r.member_min_stay_months and end < min_end(start, r.member_min_stay_months):
                 bad("MEMBER_MIN_STAY")
-        decided = d["roster__decided_at"]
-        decided_on = decided.astimezone(TZ).date() if decided else None
+        # ROSTER_FILED: the supporter's submission (and an out-of-province supporter's city forwarding)
+        # before the start; the first rotation by the program deadline; the filing date is not judged.
         first_rotation = d["team__year"] == program.start_date.year and d["team__rotation"] == 1
+        due = start - dt.timedelta(days=1)
+        if first_rotation and program.roster_deadline:
+            due = min(due, program.roster_deadline)
+        sent = [d["roster__submitted_at"]]
+        if d["supporter__origin"] == HospitalOrigin.OTHER_PROVINCE:
+            sent.append(d["roster__forwarded_at"])
         if r.roster_filed and (
-            d["roster__status"] != RosterStatus.FILED
-            or decided_on is None
-            or decided_on >= start
-            or (first_rotation and program.roster_deadline and decided_on > program.roster_deadline)
+            d["roster__status"] in (None, RosterStatus.RETURNED, RosterStatus.DRAFT)
+            or any(at is None or at.astimezone(TZ).date() > due for at in sent)
         ):
             bad("ROSTER_FILED")
         signed = d["end_appraisal__signed_on"]

@@ -22,10 +22,11 @@ Interpretations the data follows (and the rule engine should too):
 
 - Durations: "≥ N months" is end ≥ start + N months − 1 day (calendar months); stays are measured on the
   deployment's actual range (all demo deployments have ended), experience at the deployment's start.
-- ROSTER_FILED: a deployment needs a roster entry on a roster with status ``filed`` whose ``decided_at``
-  (Asia/Shanghai date) is strictly before the deployment's start; the program's ``roster_deadline`` applies to
-  the rosters of the program's first rotation (teams of the first program year, rotation 1): they are all
-  decided by 2022-04-05 in GS2022, later rotations only need "before start".
+- ROSTER_FILED: a deployment needs a roster entry on a roster (not returned) whose ``submitted_at``
+  (Asia/Shanghai date) is strictly before the deployment's start — and, for an out-of-province supporter,
+  whose ``forwarded_at`` is too; the commission's ``decided_at`` is not judged. The program's
+  ``roster_deadline`` applies to the rosters of the program's first rotation (teams of the first program
+  year, rotation 1): they are all submitted by 2022-04-05 in GS2022, later rotations only need "before start".
 - AGREEMENT_SIGNED / ANNUAL_AGREEMENT: every supporter of a pairing has its own agreements (two-supporter
   pairings have two tripartite and two annual agreements a year; they are all compliant). An agreement is
   signed on the date of its last signature; a missing signature means unsigned. The annual agreement of year Y
@@ -77,7 +78,7 @@ PLANTED: list[Planted] = [
         program="BZ2016",
         rule="ATTENDANCE_RATE",
         recipient="R34162301",
-        staff="620102197404029164",
+        staff="620102197410139183",
         team=(2018, 1),
         month=D(2018, 5, 1),
         note="4 days absent: attendance rate under 90 %",
@@ -86,7 +87,7 @@ PLANTED: list[Planted] = [
         program="BZ2016",
         rule="MONTHLY_SCORE",
         recipient="R34162201",
-        staff="620102197312269152",
+        staff="620102197407089170",
         team=(2017, 2),
         month=D(2017, 9, 1),
         note="monthly assessment score 75 (< 80): 1,000 CNY deducted",
@@ -261,7 +262,7 @@ PLANTED: list[Planted] = [
         supporter="S6201002",
         staff="620102197202169089",
         team=(2023, 2),
-        note="roster filed 5 days after the deployment started",
+        note="roster submitted the day after the deployment started",
     ),
     Planted(
         program="GS2022",
@@ -270,7 +271,7 @@ PLANTED: list[Planted] = [
         supporter="S6201002",
         staff="620102197205239097",
         team=(2023, 2),
-        note="roster filed 5 days after the deployment started",
+        note="roster submitted the day after the deployment started",
     ),
     Planted(
         program="GS2022",
@@ -279,6 +280,24 @@ PLANTED: list[Planted] = [
         staff="620102197111119078",
         team=(2024, 2),
         note="deployment on no roster",
+    ),
+    Planted(
+        program="GS2022",
+        rule="ROSTER_FILED",
+        recipient="R62072101",
+        supporter="S1200002",
+        staff="620102197306159133",
+        team=(2023, 1),
+        note="out-of-province roster marked filed without the city's forwarding",
+    ),
+    Planted(
+        program="GS2022",
+        rule="ROSTER_FILED",
+        recipient="R62072101",
+        supporter="S1200002",
+        staff="620102197309209140",
+        team=(2023, 1),
+        note="out-of-province roster marked filed without the city's forwarding",
     ),
     Planted(
         program="GS2022",

@@ -12,6 +12,7 @@ from pairings.models import (
     PairingSupporter,
     Program,
     Province,
+    ProvinceWorkday,
 )
 
 
@@ -19,6 +20,16 @@ from pairings.models import (
 class ProvinceAdmin(ScopedAdmin):
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
+
+
+@admin.register(ProvinceWorkday)
+class ProvinceWorkdayAdmin(ScopedAdmin):
+    """A province's working-day corrections (core.dates): enter a year's holidays and 调休 here when
+    chinese-calendar does not know the year yet."""
+
+    list_display = ["province", "date", "is_workday", "name"]
+    list_filter = ["province", "is_workday"]
+    date_hierarchy = "date"
 
 
 @admin.register(City)

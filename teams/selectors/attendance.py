@@ -1,14 +1,20 @@
 """Monthly attendance rate of deployments: one set-based query, reused by ATTENDANCE_RATE, appraisals, API.
 
-For each deployment and each calendar month its ``period`` touches:
+For each deployment and each calendar month its ``period`` touches (SPEC §3a, defined here once):
 
-* expected working days = Monday–Friday days of the month inside the deployment's period, minus the excused
-  days (``EXCUSED_STATUSES``: approved leave, rest days) recorded on those days;
-* present days = records with a ``PRESENT_STATUSES`` status on those days (late / left early / business trip
-  still came to work);
-* rate = present / expected (None when nothing is expected).
+* working days = China's working days (``core.dates``: Monday–Friday, minus public holidays, plus adjusted
+  working weekends 调休, then the province's own corrections) of the month inside the deployment's period —
+  counted in SQL: the closed-form weekday count plus the calendar corrections that fall in the span;
+* expected = working days minus the excused days (``EXCUSED_STATUSES``: approved leave, rest days) recorded
+  on working days;
+* present days = records with a ``PRESENT_STATUSES`` status on working days (late / left early / business
+  trip still came to work); records on days off count neither way;
+* imported: whether the pairing has any attendance record in that month. A month nobody imported is "not
+  imported" — its rate is None (never 0 %) and it is left out of every total;
+* rate = present / expected (None when nothing is expected or the month is not imported).
 
-Weekend records do not count either way (public-holiday calendars are not modelled).
+A year with no holiday calendar (neither chinese-calendar nor the province's rows know it) counts
+Monday–Friday; ``pairings.selectors.years_counted_as_weekdays`` names such years.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ from django.db import connection
 from django.utils.translation import gettext as _
 
 from core.access import User
+from core.dates import month_bounds
+from pairings.selectors import corrections_sql
 from teams.choices import EXCUSED_STATUSES, PRESENT_STATUSES
 from teams.models import Deployment
 
@@ -49,30 +57,50 @@ def _first_day(k: str) -> str:
     return f"make_date(({k}) / 12, MOD({k}, 12) + 1, 1)"
 
 
-# ``d``: the deployments. ``m``: one row per deployment and calendar month that touches its period and
-# whose first day is in [month_from, month_to]; [lo, hi) is the part of the month inside the period.
-# ``a``: the weekday records inside the deployments' periods, grouped by the record's month, so each
-# lands on exactly one row of ``m`` (the left join drops months outside the range; the date conditions
-# on ``d`` and ``a`` only skip rows that could not match).
+# ``s``: the pairings in scope (with the deployment_ids filter, every pairing of those deployments, so that
+# "imported" is judged on the whole pairing). ``d``: their deployments, ``wanted`` marking the rows asked for.
+# ``c``: the provinces' calendar corrections in range, each with its month k and its effect on the Monday–
+# Friday count (+1 a worked weekend day, −1 a weekday off). ``m``: one row per deployment and calendar month
+# that touches its period and whose first day is in [month_from, month_to]; [lo, hi) is the part of the month
+# inside the period. ``mc``: the corrections inside each [lo, hi), joined on (province, month) so each row of
+# ``m`` meets only its month's few holidays. ``a``: the records inside the deployments' periods, grouped by
+# the record's month, so each lands on exactly one row of ``m``.
 #
 # Months are walked as integers with plain date arithmetic (a timestamptz series with range
 # intersections cost several times more per row), and only between the first month starting on or
 # after month_from and the month of month_to, instead of generating a deployment's other months and
 # filtering them out.
 _CTES = f"""
-WITH d AS (
-    SELECT d.id, t.pairing_id, d.period
-      FROM teams_deployment d
-      JOIN teams_team t ON t.id = d.team_id
-      JOIN pairings_pairing p ON p.id = t.pairing_id
+WITH s AS (
+    SELECT p.id AS pairing_id, pr.province_id
+      FROM pairings_pairing p
+      JOIN pairings_program pr ON pr.id = p.program_id
      WHERE (%(program_id)s::bigint IS NULL OR p.program_id = %(program_id)s)
        AND (%(pairing_ids)s::bigint[] IS NULL OR p.id = ANY(%(pairing_ids)s))
-       AND (%(deployment_ids)s::bigint[] IS NULL OR d.id = ANY(%(deployment_ids)s))
-       AND (%(month_from)s::date IS NULL OR upper(d.period) > %(month_from)s::date)
+       AND (%(deployment_ids)s::bigint[] IS NULL OR p.id IN (
+               SELECT t.pairing_id FROM teams_deployment x JOIN teams_team t ON t.id = x.team_id
+                WHERE x.id = ANY(%(deployment_ids)s)))
+),
+d AS (
+    SELECT d.id, s.pairing_id, s.province_id, d.period,
+           (%(deployment_ids)s::bigint[] IS NULL OR d.id = ANY(%(deployment_ids)s)) AS wanted
+      FROM teams_deployment d
+      JOIN teams_team t ON t.id = d.team_id
+      JOIN s ON s.pairing_id = t.pairing_id
+     WHERE (%(month_from)s::date IS NULL OR upper(d.period) > %(month_from)s::date)
        AND (%(month_to)s::date IS NULL OR lower(d.period) <= %(month_to)s::date + 31)
 ),
+c AS (
+    SELECT c.province_id, c.date, c.is_workday, {_month_of("c.date")} AS k,
+           CASE WHEN c.is_workday AND EXTRACT(ISODOW FROM c.date) >= 6 THEN 1
+                WHEN NOT c.is_workday AND EXTRACT(ISODOW FROM c.date) < 6 THEN -1
+                ELSE 0 END AS delta
+      FROM ({corrections_sql("SELECT DISTINCT province_id FROM s")}) c
+     WHERE (%(month_from)s::date IS NULL OR c.date >= %(month_from)s::date)
+       AND (%(month_to)s::date IS NULL OR c.date <= %(month_to)s::date + 31)
+),
 m AS (
-    SELECT d.id AS deployment_id, d.pairing_id, x.month, x.lo, x.hi,
+    SELECT d.id AS deployment_id, d.pairing_id, d.province_id, d.wanted, k, x.month, x.lo, x.hi,
            {weekdays_sql("x.lo", "x.hi")} AS weekdays
       FROM d
      CROSS JOIN generate_series(
@@ -89,33 +117,59 @@ m AS (
      WHERE (%(month_from)s::date IS NULL OR k >= {_month_of("%(month_from)s::date - 1")} + 1)
        AND (%(month_to)s::date IS NULL OR k <= {_month_of("%(month_to)s::date")})
 ),
+mc AS (
+    SELECT m.deployment_id, m.month, SUM(c.delta) AS delta
+      FROM m JOIN c ON c.province_id = m.province_id AND c.k = m.k AND c.date >= m.lo AND c.date < m.hi
+     GROUP BY 1, 2
+),
 a AS (
     SELECT r.deployment_id, {_first_day(_month_of("r.date"))} AS month,
-           COUNT(*) FILTER (WHERE r.status = ANY(%(present)s)) AS present,
-           COUNT(*) FILTER (WHERE r.status = ANY(%(excused)s)) AS excused,
-           COUNT(*) FILTER (WHERE NOT (r.status = ANY(%(present)s)) AND NOT (r.status = ANY(%(excused)s)))
-               AS absent
+           COUNT(*) FILTER (WHERE w.worked AND r.status = ANY(%(present)s)) AS present,
+           COUNT(*) FILTER (WHERE w.worked AND r.status = ANY(%(excused)s)) AS excused,
+           COUNT(*) FILTER (WHERE w.worked AND NOT (r.status = ANY(%(present)s))
+                                 AND NOT (r.status = ANY(%(excused)s))) AS absent
       FROM d JOIN teams_attendancerecord r ON r.deployment_id = d.id AND r.date <@ d.period
-     WHERE EXTRACT(ISODOW FROM r.date) < 6
-       AND (%(month_from)s::date IS NULL OR r.date >= %(month_from)s::date)
+      LEFT JOIN c ON c.province_id = d.province_id AND c.date = r.date
+     CROSS JOIN LATERAL (SELECT COALESCE(c.is_workday, EXTRACT(ISODOW FROM r.date) < 6) AS worked) w
+     WHERE (%(month_from)s::date IS NULL OR r.date >= %(month_from)s::date)
        AND (%(month_to)s::date IS NULL OR r.date <= %(month_to)s::date + 31)
      GROUP BY 1, 2
+),
+rows AS (
+    SELECT m.deployment_id, m.pairing_id, m.month, m.lo AS span_start, m.hi - 1 AS span_end,
+           (m.weekdays + COALESCE(mc.delta, 0))::int AS workdays, COALESCE(a.excused, 0)::int AS excused,
+           COALESCE(a.present, 0)::int AS present, COALESCE(a.absent, 0)::int AS absent,
+           bool_or(a.deployment_id IS NOT NULL) OVER (PARTITION BY m.pairing_id, m.month) AS imported,
+           m.wanted
+      FROM m LEFT JOIN mc USING (deployment_id, month) LEFT JOIN a USING (deployment_id, month)
 )
 """
 
 _SQL = f"""{_CTES}
-SELECT m.deployment_id, m.pairing_id, m.month, m.lo AS span_start, m.hi - 1 AS span_end,
-       m.weekdays::int, COALESCE(a.excused, 0)::int AS excused, COALESCE(a.present, 0)::int AS present,
-       COALESCE(a.absent, 0)::int AS absent
-  FROM m LEFT JOIN a USING (deployment_id, month)
- ORDER BY m.deployment_id, m.month
+SELECT deployment_id, pairing_id, month, span_start, span_end, workdays, excused, present, absent, imported
+  FROM rows WHERE wanted
+ ORDER BY deployment_id, month
 """
 
-# Σ present and Σ expected (``MonthlyAttendance.expected``) over the same rows, without sending them.
+# Σ present and Σ expected (``MonthlyAttendance.expected``) over the same rows, without sending them; months
+# not imported are left out of both.
 _TOTALS_SQL = f"""{_CTES}
-SELECT COALESCE(SUM(COALESCE(a.present, 0)), 0)::bigint,
-       COALESCE(SUM(GREATEST(m.weekdays - COALESCE(a.excused, 0), 0)), 0)::bigint
-  FROM m LEFT JOIN a USING (deployment_id, month)
+SELECT COALESCE(SUM(present) FILTER (WHERE imported), 0)::bigint,
+       COALESCE(SUM(GREATEST(workdays - excused, 0)) FILTER (WHERE imported), 0)::bigint
+  FROM rows WHERE wanted
+"""
+
+
+# Pairing-months with people on site, and those of them with no attendance imported (SPEC §3a).
+_IMPORT_STATUS_SQL = f"""{_CTES}
+SELECT COUNT(DISTINCT (pairing_id, month))::int,
+       COUNT(DISTINCT (pairing_id, month)) FILTER (WHERE NOT imported)::int
+  FROM rows WHERE wanted
+"""
+
+
+_NOT_IMPORTED_SQL = f"""{_CTES}
+SELECT DISTINCT pairing_id, month FROM rows WHERE wanted AND NOT imported ORDER BY pairing_id, month
 """
 
 
@@ -126,14 +180,16 @@ class MonthlyAttendance:
     month: dt.date  # first day of the month
     span_start: dt.date  # part of the month inside the deployment's period
     span_end: dt.date
-    weekdays: int
+    workdays: int  # China's working days in the span (core.dates)
     excused: int
     present: int
     absent: int  # recorded non-present, non-excused working days (旷工, 缺卡 …)
+    imported: bool  # the pairing has attendance records in this month
 
     @property
     def expected(self) -> int:
-        return max(self.weekdays - self.excused, 0)
+        """Working days less excused ones; 0 for a month not imported (it is left out of every rate)."""
+        return max(self.workdays - self.excused, 0) if self.imported else 0
 
     @property
     def rate(self) -> float | None:
@@ -184,9 +240,9 @@ def attendance_totals(
     month_from: dt.date | None = None,
     month_to: dt.date | None = None,
 ) -> tuple[int, int]:
-    """(Σ present, Σ expected) over the rows ``monthly_attendance`` returns for the same arguments, summed
-    in the database: the ATTENDANCE_RATE of a whole program or period without fetching a row per
-    deployment and month."""
+    """(Σ present, Σ expected) over the rows ``monthly_attendance`` returns for the same arguments (months
+    not imported left out), summed in the database: the ATTENDANCE_RATE of a whole program or period
+    without fetching a row per deployment and month."""
     params = _params(program_id, pairing_ids, deployment_ids, month_from, month_to)
     with connection.cursor() as cur:
         cur.execute(_TOTALS_SQL, params)
@@ -194,13 +250,39 @@ def attendance_totals(
     return int(present), int(expected)
 
 
+def attendance_import_status(
+    *,
+    program_id: int | None = None,
+    pairing_ids: Sequence[int] | None = None,
+    month_from: dt.date | None = None,
+    month_to: dt.date | None = None,
+) -> tuple[int, int]:
+    """(pairing-months with people on site, of which not imported) over the rows ``monthly_attendance``
+    returns for the same arguments — the months the rates leave out. One query."""
+    params = _params(program_id, pairing_ids, None, month_from, month_to)
+    with connection.cursor() as cur:
+        cur.execute(_IMPORT_STATUS_SQL, params)
+        months, missing = cur.fetchone()
+    return int(months), int(missing)
+
+
+def months_not_imported(
+    *, program_id: int, month_from: dt.date | None = None, month_to: dt.date | None = None
+) -> list[tuple[int, dt.date]]:
+    """(pairing id, first day of month) of every pairing-month with people on site and no attendance
+    imported, in one query (the warning before annual results are published)."""
+    params = _params(program_id, None, None, month_from, month_to)
+    with connection.cursor() as cur:
+        cur.execute(_NOT_IMPORTED_SQL, params)
+        return [(int(pid), month) for pid, month in cur.fetchall()]
+
+
 def monthly_attendance_table(*, user: User, month: dt.date) -> list[dict[str, Any]]:
     """The monthly attendance page: every deployment the user may see that is on site in ``month``, with
     its figures from ``monthly_attendance`` (two queries whatever the number of rows)."""
     from django.db.models import F
 
-    month = month.replace(day=1)
-    month_end = (month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    month, month_end = month_bounds(month)
     deployments = list(
         # Attendance is the person's record: a co-supporter of the pairing does not see it.
         Deployment.objects.for_user(user, scope=Deployment.RECORDS_SCOPE)
@@ -229,6 +311,8 @@ def monthly_attendance_table(*, user: User, month: dt.date) -> list[dict[str, An
                 "staff_name": d["staff_name"],
                 "team": _("%(recipient)s %(year)s 第%(rotation)s批")
                 % {"recipient": d["recipient_name"], "year": d["team_year"], "rotation": d["team_rotation"]},
+                "working_days": f.workdays if f else 0,
+                "imported": bool(f and f.imported),
                 "expected_days": f.expected if f else 0,
                 "present_days": f.present if f else 0,
                 "leave_days": f.excused if f else 0,

@@ -19,6 +19,7 @@ from django.db.backends.postgresql.psycopg_any import DateRange
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from core.dates import month_end
 from core.identifiers import normalize_licence, normalize_national_id
 from core.uploads import UploadError, check_upload, column_letter, header_index, iter_rows, parse_date
 from pairings.models import Hospital
@@ -105,10 +106,10 @@ def activity_import(
         if key is None:
             err(_("第 %(r)d 行：身份证号与执业证书编号至少填一项") % {"r": row_no})
             continue
-        month_end = (month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+        last_day = month_end(month)
         dep = (
             Deployment.objects.filter(key, team__pairing__recipient=hospital)
-            .filter(period__overlap=DateRange(month, month_end, "[]"))
+            .filter(period__overlap=DateRange(month, last_day, "[]"))
             .first()
         )
         if dep is None:

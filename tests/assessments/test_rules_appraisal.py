@@ -114,7 +114,7 @@ def test_monthly_attendance_counts_weekdays_excuses_leave():
     f.AttendanceFactory(deployment=dep, date=D(2023, 3, 4), status="present")  # Saturday
     # when computed, then one row per month with the figures
     [m] = monthly_attendance(deployment_ids=[dep.pk])
-    assert (m.weekdays, m.excused, m.present, m.absent, m.expected) == (23, 2, 20, 1, 21)
+    assert (m.workdays, m.excused, m.present, m.absent, m.expected) == (23, 2, 20, 1, 21)
     assert m.rate == pytest.approx(20 / 21)
 
 
@@ -122,7 +122,7 @@ def test_attendance_partial_month_within_the_period():
     prog = program()
     dep = deployment(prog, start=D(2023, 3, 27), end=D(2023, 4, 4))
     rows = monthly_attendance(program_id=prog.pk)
-    assert [(r.month, r.weekdays) for r in rows if r.deployment_id == dep.pk] == [
+    assert [(r.month, r.workdays) for r in rows if r.deployment_id == dep.pk] == [
         (D(2023, 3, 1), 5),
         (D(2023, 4, 1), 2),
     ]

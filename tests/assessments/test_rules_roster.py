@@ -1,4 +1,5 @@
-"""Rosters and agreements: ROSTER_FILED, NO_DOUBLE_DEPLOYMENT, AGREEMENT_SIGNED, ANNUAL_AGREEMENT."""
+"""Rosters and agreements: ROSTER_FILED (submission and city forwarding, SPEC §3), NO_DOUBLE_DEPLOYMENT,
+AGREEMENT_SIGNED, ANNUAL_AGREEMENT."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def prog():
 
 @pytest.fixture
 def team(prog):
-    return f.TeamFactory(pairing=pairing(prog), year=2023, start_date=START)
+    return f.TeamFactory(pairing=pairing(prog), year=2023, rotation=1, start_date=START)
 
 
 def filed(team, day, staff=(), status="filed", **kw):
@@ -36,45 +37,159 @@ def filed(team, day, staff=(), status="filed", **kw):
     return roster
 
 
-def deploy(team, roster=None, start=START):
-    return f.DeploymentFactory(team=team, roster=roster, planned_start=start, planned_end=D(2023, 10, 31))
+def submitted(team, day, staff=(), status="filed", filed_on=None, **kw):
+    """A roster the supporter submitted on ``day`` (filed by the commission on ``filed_on``, default the
+    same day): ROSTER_FILED judges the submission."""
+    decided = at(filed_on or day, 16) if status == "filed" else None
+    roster = f.RosterFactory(team=team, status=status, submitted_at=at(day), decided_at=decided, **kw)
+    for s in staff:
+        f.RosterEntryFactory(roster=roster, staff=s, planned_start=START, planned_end=D(2023, 10, 31))
+    return roster
 
 
-def test_deployment_on_a_roster_filed_the_day_before_passes(prog, team):
-    deploy(team, roster=filed(team, D(2023, 4, 5)))
-    assert evaluate(prog, "ROSTER_FILED") == []
+def deploy(team, roster=None, start=START, **kw):
+    return f.DeploymentFactory(
+        team=team, roster=roster, planned_start=start, planned_end=D(2023, 10, 31), **kw
+    )
 
 
-def test_roster_filed_on_the_start_day_is_late(prog, team):
-    dep = deploy(team, roster=filed(team, START))
+@pytest.fixture
+def later_team(prog):
+    """A second rotation: the program's roster deadline does not bind it, only "before its start"."""
+    return f.TeamFactory(pairing=pairing(prog), year=2023, rotation=2, start_date=START)
+
+
+def reasons(prog):
+    return [(d.deployment_id, d.evidence["reason"]) for d in evaluate(prog, "ROSTER_FILED")]
+
+
+def test_submitted_the_day_before_the_start_is_on_time(prog, later_team):
+    # due "today" (the day before the start): submitted on the due day passes
+    deploy(later_team, roster=submitted(later_team, START - dt.timedelta(days=1)))
+    assert reasons(prog) == []
+
+
+def test_submitted_on_the_start_day_is_late(prog, later_team):
+    # SPEC "before its start": the first day itself is one day late (due was "yesterday")
+    dep = deploy(later_team, roster=submitted(later_team, START))
     [d] = evaluate(prog, "ROSTER_FILED")
-    assert d.deployment_id == dep.pk and d.evidence["filed_on"] == "2023-05-01"
+    assert (d.deployment_id, d.evidence["reason"]) == (dep.pk, "late")
+    assert (d.evidence["submitted_on"], d.evidence["due"]) == ("2023-05-01", "2023-04-30")
 
 
-def test_filed_roster_listing_the_person_counts_without_a_link(prog, team):
-    dep = deploy(team)
-    filed(team, D(2023, 3, 1), staff=[dep.staff])
-    assert evaluate(prog, "ROSTER_FILED") == []
+def test_the_commissions_filing_date_is_not_counted_against_the_supporter(prog, later_team):
+    # submitted in time, filed by the commission two weeks after the start: on time
+    deploy(later_team, roster=submitted(later_team, D(2023, 4, 20), filed_on=D(2023, 5, 15)))
+    # and a submitted roster the commission has not filed yet is not the supporter's fault either
+    other = f.TeamFactory(pairing=later_team.pairing, year=2023, rotation=3, start_date=START)
+    deploy(other, roster=submitted(other, D(2023, 4, 20), status="submitted"))
+    assert reasons(prog) == []
 
 
-def test_deployment_on_no_filed_roster_is_found(prog, team):
-    dep = deploy(team)
-    filed(team, None, staff=[dep.staff], status="submitted")  # submitted, never filed
+def test_first_rotation_is_due_by_the_program_deadline(prog, team):
+    # rotation 1 of the program's first year: submitted after the deadline (04-05) but before the start
+    late = deploy(team, roster=submitted(team, D(2023, 4, 6)))
+    assert reasons(prog) == [(late.pk, "late")]
+
+
+def test_first_rotation_submitted_on_the_deadline_passes(prog, team):
+    deploy(team, roster=submitted(team, D(2023, 4, 5)))
+    assert reasons(prog) == []
+
+
+def test_later_rotation_is_not_bound_by_the_program_deadline(prog, later_team):
+    deploy(later_team, roster=submitted(later_team, D(2023, 4, 20)))
+    assert reasons(prog) == []
+
+
+def test_submitted_roster_listing_the_person_counts_without_a_link(prog, later_team):
+    dep = deploy(later_team)
+    submitted(later_team, D(2023, 3, 1), staff=[dep.staff])
+    assert reasons(prog) == []
+
+
+def test_deployment_on_no_roster_or_only_a_returned_or_draft_one_is_found(prog, later_team):
+    a, b, c = deploy(later_team), deploy(later_team), deploy(later_team)
+    submitted(later_team, D(2023, 3, 1), staff=[b.staff], status="returned")
+    f.RosterEntryFactory(
+        roster=f.RosterFactory(team=later_team, status="draft", version=3),
+        staff=c.staff,
+        planned_start=START,
+        planned_end=D(2023, 10, 31),
+    )
+    assert sorted(reasons(prog)) == sorted([(a.pk, "no_roster"), (b.pk, "no_roster"), (c.pk, "no_roster")])
+
+
+def test_new_roster_version_mid_rotation_does_not_make_the_team_late(prog, later_team):
+    # v1 submitted in time lists two people; v2 (after the start) adds a third who starts later
+    first, second = deploy(later_team), deploy(later_team)
+    v1 = submitted(later_team, D(2023, 4, 20), staff=[first.staff, second.staff])
+    joiner = deploy(later_team, start=D(2023, 7, 1))
+    v2 = submitted(later_team, D(2023, 6, 10), staff=[first.staff, second.staff], previous=v1, version=2)
+    f.RosterEntryFactory(
+        roster=v2, staff=joiner.staff, planned_start=D(2023, 7, 1), planned_end=D(2023, 10, 31)
+    )
+    assert reasons(prog) == []
+    # a joiner who started before v2 was submitted is late — alone
+    early = deploy(later_team, start=D(2023, 6, 1))
+    f.RosterEntryFactory(
+        roster=v2, staff=early.staff, planned_start=D(2023, 6, 1), planned_end=D(2023, 10, 31)
+    )
+    assert reasons(prog) == [(early.pk, "late")]
+
+
+def test_submission_late_in_the_evening_counts_in_local_time(prog, later_team):
+    # 23:30 in Beijing on April 30 is still April 30 (15:30 UTC): the day before the start
+    roster = f.RosterFactory(
+        team=later_team, status="submitted", submitted_at=at(D(2023, 4, 30), 23).replace(minute=30)
+    )
+    deploy(later_team, roster=roster)
+    assert reasons(prog) == []
+
+
+@pytest.fixture
+def tianjin(prog, later_team):
+    """An out-of-province supporter (天津) as the pairing's lead: its rosters go through the city."""
+    hospital = later_team.pairing.supporters.get(is_lead=True).hospital
+    hospital.origin = "other_province"
+    hospital.origin_region = "天津市"
+    hospital.save()
+    return hospital
+
+
+def test_out_of_province_roster_filed_without_forwarding_is_found(prog, later_team, tianjin):
+    dep = deploy(later_team, roster=submitted(later_team, D(2023, 4, 20)))  # marked filed, never forwarded
     [d] = evaluate(prog, "ROSTER_FILED")
-    assert d.evidence["filed_on"] is None and "未" in d.message or "不在" in d.message
+    assert (d.deployment_id, d.evidence["reason"], d.evidence["out_of_province"]) == (
+        dep.pk,
+        "not_forwarded",
+        True,
+    )
 
 
-def test_roster_filed_before_start_but_after_the_deadline_for_an_early_start(prog, team):
-    # starting on the deadline day: must be filed before the start, hence by the deadline
-    dep = deploy(team, roster=filed(team, D(2023, 4, 5)), start=D(2023, 4, 5))
-    assert [d.deployment_id for d in evaluate(prog, "ROSTER_FILED")] == [dep.pk]
+def test_out_of_province_roster_forwarded_by_the_day_before_passes(prog, later_team, tianjin):
+    roster = submitted(later_team, D(2023, 4, 20), forwarded_at=at(D(2023, 4, 30)))
+    deploy(later_team, roster=roster)
+    assert reasons(prog) == []
 
 
-def test_filing_late_in_the_evening_counts_in_local_time(prog, team):
-    # 23:30 in Beijing on April 30 is still April 30 (15:30 UTC)
-    roster = f.RosterFactory(team=team, status="filed", decided_at=at(D(2023, 4, 30), 23).replace(minute=30))
-    deploy(team, roster=roster)
-    assert evaluate(prog, "ROSTER_FILED") == []
+def test_out_of_province_roster_forwarded_on_the_start_day_is_late(prog, later_team, tianjin):
+    roster = submitted(later_team, D(2023, 4, 20), forwarded_at=at(START))
+    dep = deploy(later_team, roster=roster)
+    assert reasons(prog) == [(dep.pk, "late_forwarded")]
+
+
+def test_scorecard_counts_the_rules_on_time_rosters(prog, later_team, tianjin):
+    # one measure: the scorecard's rosters_timely = deployments − ROSTER_FILED findings
+    deploy(later_team, roster=submitted(later_team, D(2023, 4, 20), forwarded_at=at(D(2023, 4, 21))))
+    deploy(later_team, roster=submitted(later_team, D(2023, 4, 20), version=2))  # not forwarded
+    deploy(later_team, roster=submitted(later_team, START, forwarded_at=at(START), version=3))  # late
+    deploy(later_team)  # on no roster
+    from assessments.reports.figures import pairing_figures
+
+    figs = pairing_figures(program=prog, year=2023)[later_team.pairing_id]
+    findings = evaluate(prog, "ROSTER_FILED")
+    assert (figs["deployments"], figs["rosters_timely"], len(findings)) == (4, 1, 3)
 
 
 # --- NO_DOUBLE_DEPLOYMENT -------------------------------------------------------------------------------

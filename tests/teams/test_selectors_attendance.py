@@ -1,9 +1,10 @@
-"""Monthly attendance: the closed-form weekday count and the shared SQL."""
+"""Monthly attendance: the closed-form weekday count, China's working days and the shared SQL."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+import chinese_calendar
 import pytest
 from django.db import connection
 
@@ -97,22 +98,21 @@ def test_attendance_rows_of_the_fixture(attendance_world):
     by_dep = {}
     for r in rows:
         by_dep.setdefault(r.deployment_id, []).append(r)
-    months = [(r.month, r.span_start, r.span_end, r.weekdays) for r in by_dep[deployments[2].pk]]
+    months = [(r.month, r.span_start, r.span_end, r.workdays) for r in by_dep[deployments[2].pk]]
     assert months == [
         (D(2022, 11, 1), D(2022, 11, 29), D(2022, 11, 30), 2),
         (D(2022, 12, 1), D(2022, 12, 1), D(2022, 12, 31), 22),
-        (D(2023, 1, 1), D(2023, 1, 1), D(2023, 1, 31), 22),
+        # 22 weekdays − New Year's Monday − Spring Festival Mon–Fri + the 调休 weekend (28th, 29th)
+        (D(2023, 1, 1), D(2023, 1, 1), D(2023, 1, 31), 18),
         (D(2023, 2, 1), D(2023, 2, 1), D(2023, 2, 2), 2),
     ]
     [weekend] = by_dep[deployments[3].pk]
-    assert (weekend.weekdays, weekend.present, weekend.excused, weekend.expected) == (0, 0, 0, 0)
-    # records outside the period and on weekends do not count
+    assert (weekend.workdays, weekend.present, weekend.excused, weekend.expected) == (0, 0, 0, 0)
+    # records outside the period and on days off do not count; records on 调休 weekends do
     for r in rows:
+        span = [r.span_start + dt.timedelta(days=i) for i in range((r.span_end - r.span_start).days + 1)]
         recorded = AttendanceRecord.objects.filter(
-            deployment_id=r.deployment_id,
-            date__gte=r.span_start,
-            date__lte=r.span_end,
-            date__week_day__in=[2, 3, 4, 5, 6],  # Monday … Friday (Django counts from Sunday = 1)
+            deployment_id=r.deployment_id, date__in=[day for day in span if chinese_calendar.is_workday(day)]
         )
         assert r.present == recorded.filter(status__in=PRESENT_STATUSES).count()
         assert r.excused == recorded.filter(status__in=EXCUSED_STATUSES).count()

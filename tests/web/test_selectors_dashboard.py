@@ -141,7 +141,10 @@ def test_recipient_sees_who_is_on_site_assessments_due_and_attendance(world, jul
     assert today.date == AS_OF and today.on_site == 2 and today.recorded == 2 and today.missing == 0
     assert today.counts == {"present": 1, "late": 1}
     yesterday = board.attendance[1]
-    assert yesterday.on_site == 2 and yesterday.missing == 2
+    # Sunday 2023-07-09 is a day off: nobody is 无记录 (missing); Friday the 7th was a working day
+    assert (yesterday.on_site, yesterday.workday, yesterday.missing) == (2, False, 0)
+    friday = board.attendance[3]
+    assert (friday.date, friday.workday, friday.missing) == (D(2023, 7, 7), True, 2)
     # bob (recipient B) sees none of pairing A's people
     assert dash.recipient_dashboard(user=world.users["bob"], as_of=AS_OF).on_site == []
 

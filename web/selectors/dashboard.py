@@ -28,8 +28,10 @@ from django.db.models.functions import Coalesce
 from assessments.choices import FindingStatus
 from assessments.models import Finding, MonthlyAssessment
 from core.access import User, get_membership
+from core.dates import is_working_day, month_bounds
 from pairings.choices import PairingStatus
 from pairings.models import Pairing, Program
+from pairings.selectors import working_day_corrections
 from teams.choices import AttendanceStatus, RosterStatus
 from teams.models import AttendanceRecord, Deployment, Roster, Team
 from teams.selectors.deployments import coverage_summaries, headcount_intervals
@@ -37,12 +39,6 @@ from training.models import TraineeStint
 from web.selectors.pairings import minimum_team_sizes
 
 DAY = dt.timedelta(days=1)
-
-
-def month_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
-    start = day.replace(day=1)
-    nxt = dt.date(start.year + start.month // 12, start.month % 12 + 1, 1)
-    return start, nxt - DAY
 
 
 def previous_month(day: dt.date) -> tuple[dt.date, dt.date]:
@@ -308,6 +304,7 @@ class AttendanceDay:
     on_site: int
     counts: dict[str, int]
     cells: list[int] = dataclasses.field(default_factory=list)  # counts in the order of the shown statuses
+    workday: bool = True  # core.dates: a weekend or public holiday is not a day anyone is missing
 
     @property
     def recorded(self) -> int:
@@ -315,7 +312,7 @@ class AttendanceDay:
 
     @property
     def missing(self) -> int:
-        return max(self.on_site - self.recorded, 0)
+        return max(self.on_site - self.recorded, 0) if self.workday else 0
 
 
 @dataclasses.dataclass
@@ -356,7 +353,12 @@ def recipient_dashboard(*, user: User, as_of: dt.date) -> RecipientDashboard:
         .annotate(n=Count("pk"))
     ):
         counts[day][status] = n
-    pairing_ids = list(Pairing.objects.for_user(user).values_list("pk", flat=True))
+    pairing_rows = list(Pairing.objects.for_user(user).values_list("pk", "program__province_id"))
+    pairing_ids = [pk for pk, _prov in pairing_rows]
+    provinces = {prov for _pk, prov in pairing_rows}
+    corrections = working_day_corrections(
+        province_id=provinces.pop() if len(provinces) == 1 else None, date_from=week_start, date_to=as_of
+    )
     per_day: dict[dt.date, int] = defaultdict(int)
     if pairing_ids:
         for iv in headcount_intervals(pairing_ids=pairing_ids, date_from=week_start, date_to=as_of):
@@ -378,7 +380,11 @@ def recipient_dashboard(*, user: User, as_of: dt.date) -> RecipientDashboard:
     days = [as_of - i * DAY for i in range(7)]
     attendance = [
         AttendanceDay(
-            d, per_day.get(d, 0), counts.get(d, {}), [counts.get(d, {}).get(v, 0) for v, _l in statuses]
+            d,
+            per_day.get(d, 0),
+            counts.get(d, {}),
+            [counts.get(d, {}).get(v, 0) for v, _l in statuses],
+            workday=is_working_day(d, corrections),
         )
         for d in days
     ]

@@ -6,8 +6,9 @@ import dataclasses
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from dateutil.relativedelta import relativedelta
-
+# The builder's modules take the date helpers from here; they are core.dates' (one definition).
+from core.dates import add_months as months  # noqa: F401
+from core.dates import min_end, month_starts  # noqa: F401
 from devtools.demo import names
 from pairings.choices import (
     HospitalKind,
@@ -32,26 +33,8 @@ LEADER = DeploymentRole.LEADER
 MEMBER = DeploymentRole.MEMBER
 
 
-def months(d: dt.date, n: int) -> dt.date:
-    return d + relativedelta(months=n)
-
-
-def min_end(start: dt.date, n: int) -> dt.date:
-    """The earliest end date of a stay of at least ``n`` months (SPEC §3: start + n months − 1 day)."""
-    return months(start, n) - dt.timedelta(days=1)
-
-
 def at(d: dt.date, hour: int = 10) -> dt.datetime:
     return dt.datetime.combine(d, dt.time(hour, 0), tzinfo=TZ)
-
-
-def month_starts(start: dt.date, end: dt.date) -> list[dt.date]:
-    m = start.replace(day=1)
-    out = []
-    while m <= end:
-        out.append(m)
-        m = months(m, 1)
-    return out
 
 
 def days(a: dt.date, b: dt.date) -> list[dt.date]:

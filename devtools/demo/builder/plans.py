@@ -226,7 +226,8 @@ class PlansMixin:
         dep = self.batch(self.plan_of("灵台县"), 5)[0]
         dep.on_roster = False
         person("灵台县", dep, "ROSTER_FILED", "deployment on no roster")
-        # ROSTER_FILED: 麦积区 — the second supporter's batch-3 roster is filed 5 days after the start.
+        # ROSTER_FILED: 麦积区 — the second supporter's batch-3 roster is submitted the day after the start
+        # (and filed 5 days after it).
         plan = self.plan_of("麦积区")
         self.late_roster = (plan.recipient.code, 3, plan.supporters[1].code)
         for dep in self.batch(plan, 3):
@@ -235,7 +236,7 @@ class PlansMixin:
                     "麦积区",
                     dep,
                     "ROSTER_FILED",
-                    "roster filed 5 days after the deployment started",
+                    "roster submitted the day after the deployment started",
                     supporter=plan.supporters[1].code,
                 )
         # END_APPRAISAL: 华池县 — a batch-4 member has no appraisal; 合水县 — one appraised 45 days late.
@@ -270,6 +271,26 @@ class PlansMixin:
             period=(max(dep.start, other_dep[0].start), min(dep.end, other_dep[0].end)),
             note=f"deployed to {plan.recipient.code} and listed on a filed roster of {other.recipient.code}",
         )
+        # ROSTER_FILED: a Tianjin (out-of-province) supporter's batch-2 roster is marked filed although the
+        # city never forwarded it (市州汇总后统一报省): every person on it is a finding.
+        plan = next(
+            p for p in gs_plans if any(s.code.startswith("S12") for s in p.supporters[1:]) and not p.tcm
+        )
+        tianjin = next(s for s in plan.supporters[1:] if s.code.startswith("S12"))
+        self.unforwarded_roster = (plan.recipient.code, 2, tianjin.code)
+        for dep in self.batch(plan, 2):
+            if dep.supporter is tianjin and dep.on_roster:
+                dep.national_id = self.take_planted_id()
+                dep.planted = True
+                self.plant(
+                    program=G,
+                    rule="ROSTER_FILED",
+                    recipient=plan.recipient.code,
+                    supporter=tianjin.code,
+                    staff=dep.national_id,
+                    team=self.team_key(plan, dep),
+                    note="out-of-province roster marked filed without the city's forwarding",
+                )
         # Agreements, training and grade plantings are recorded where those rows are built.
 
     def plan_guangdong(self) -> None:

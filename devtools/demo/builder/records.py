@@ -11,6 +11,7 @@ from assessments.models import (
     MonthlyAssessment,
     SpotCheck,
 )
+from core.dates import is_working_day, national_calendar_rows
 from devtools.demo import names
 from devtools.demo.builder.base import (
     at,
@@ -24,6 +25,9 @@ from teams.models import (
     Deployment,
     MonthlyActivity,
 )
+
+# The national holiday calendar the attendance query reads (loaded by the core migration), as a dict.
+NATIONAL_CALENDAR = {day: worked for day, worked, _name in national_calendar_rows()}
 
 
 class RecordsMixin:
@@ -167,9 +171,10 @@ class RecordsMixin:
         self.bulk(Certificate, certs)
 
     def attendance_month(self, dep: Deployment, m: dt.date, absences: int | None) -> list[AttendanceRecord]:
-        """One row per weekday; at most one non-excused miss a month (rate ≥ 95 %) unless ``absences``."""
+        """One row per working day (China's calendar, ``core.dates``: holidays off, 调休 weekends worked); at
+        most one non-excused miss a month (rate ≥ 90 %) unless ``absences``."""
         rng = self.rng
-        weekdays = [d for d in days(m, min_end(m, 1)) if d.weekday() < 5]
+        weekdays = [d for d in days(m, min_end(m, 1)) if is_working_day(d, NATIONAL_CALENDAR)]
         statuses = [AttendanceStatus.PRESENT] * len(weekdays)
         idx = rng.sample(range(len(weekdays)), 6)
         if absences:

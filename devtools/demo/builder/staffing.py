@@ -124,16 +124,22 @@ class StaffingMixin:
                         decided = dt.date(2022, 3, 18) + dt.timedelta(days=rng.randint(0, 14))
                     else:
                         decided = team.start_date - dt.timedelta(days=rng.randint(6, 25))
-                    if (plan.recipient.code, k, sup.code) == getattr(self, "late_roster", None):
+                    late = (plan.recipient.code, k, sup.code) == getattr(self, "late_roster", None)
+                    if late:
                         decided = team.start_date + dt.timedelta(days=5)
                     submitted = decided - dt.timedelta(days=rng.randint(3, 10))
+                    if late:  # ROSTER_FILED judges the submission: submitted the day after the start
+                        submitted = team.start_date + dt.timedelta(days=1)
                     other = sup.origin == HospitalOrigin.OTHER_PROVINCE
                     r = Roster(
                         team=team,
                         supporter=sup,
                         status=RosterStatus.FILED,
                         submitted_at=at(submitted, 9),
-                        forwarded_at=at(submitted + dt.timedelta(days=1), 15) if other else None,
+                        forwarded_at=at(submitted + dt.timedelta(days=1), 15)
+                        if other
+                        and (plan.recipient.code, k, sup.code) != getattr(self, "unforwarded_roster", None)
+                        else None,
                         decided_at=at(decided, 11),
                         decided_by=province_user if plan.program.code == "GS2022" else None,
                         comment="同意备案",

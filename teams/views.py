@@ -153,7 +153,7 @@ def roster_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @login_required
 def roster_template_download(request: HttpRequest, pk: int) -> HttpResponse:
     roster = sel.get_roster_for_user(user=request.user, pk=pk)
-    return _xlsx(roster_template(roster=roster), "roster-template.xlsx")
+    return _xlsx(roster_template(roster=roster, user=request.user), "roster-template.xlsx")
 
 
 def _roster_job(request: HttpRequest, pk: int) -> ImportJob:

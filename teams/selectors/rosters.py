@@ -57,7 +57,7 @@ def get_roster_for_user(*, user: User, pk: int) -> Roster:
 
 
 def carried_over_leaders(roster: Roster) -> QuerySet[Deployment]:
-    """Leaders of this supporter deployed on an earlier batch of the pairing who are still on site in this one.
+    """Leaders of this supporter on an earlier batch of the pairing who are still on site in this one.
 
     The demo's (and Gansu's) leaders serve 12 months across two half-year member batches: the second batch's
     roster names no leader because its leader already has a deployment (one stay, SPEC §3a). That leader

@@ -1,7 +1,8 @@
 """A leader kept on site across two batches is the second batch's leader too (issue 15, SPEC §3a).
 
-Reproduced on the demo: before the fix, a new version of the second batch's roster of a lead supporter could
-not be submitted ("牵头医院的名单须有且仅有一名队长（现有 0 名）") and adding the leader failed with "与已有派驻重叠".
+Reproduced on the demo: before the fix, a new version of the second batch's roster of a lead supporter
+could not be submitted ("牵头医院的名单须有且仅有一名队长（现有 0 名）") and adding the leader failed
+with "与已有派驻重叠".
 The demo is built once for the module; each test runs in its own transaction and is rolled back.
 """
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
 from core.access import User
-from core.privacy import can_see_personal_data, mask_national_id, phone_for
+from core.privacy import can_see_personal_data, mask_national_id, national_id_for, phone_for
 from core.uploads import escape_cell
 from pairings.models import Hospital
 from teams.choices import DeploymentRole, Post, Title
@@ -202,6 +202,24 @@ def roster_template(*, roster: Roster | None = None, user: User | None = None) -
     instructions.append([_("注意"), "", _("请勿使用公式；日期可写 2023-03-01、2023/3/1 或 2023年3月1日。")])
     rows = roster_rows(roster=roster, user=user) if roster is not None and user is not None else []
     return _workbook_bytes([("名单", [header, *(rows or [example])]), ("说明", instructions)])
+
+
+def staff_workbook(staff: Iterable[Staff], *, user: User) -> bytes:
+    """The staff directory as listed (search applied by the caller); IDs and phones masked by role."""
+    header = [
+        _("姓名"), _("工作单位"), _("职称"), _("专业"), _("科室"), _("身份证号"), _("执业证书编号"),
+        _("手机号"), _("从事临床工作起始"), _("从事管理工作起始"),
+    ]  # fmt: skip
+    rows: list[Sequence[Any]] = [header]
+    for st in staff:
+        rows.append(
+            [
+                st.name, st.employer.name, _TITLE_CELL.get(st.title, ""), st.specialty, st.department,
+                national_id_for(st, user), st.licence_no or "", phone_for(st, user),
+                _date_cell(st.clinical_since), _date_cell(st.management_since),
+            ]
+        )  # fmt: skip
+    return _workbook_bytes([(_("人员库"), rows)])
 
 
 def error_file(header: Sequence[Any], rows: Iterable[tuple[Sequence[Any], str]]) -> bytes:

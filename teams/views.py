@@ -99,7 +99,13 @@ def _roster_context(request: HttpRequest, roster: Roster) -> dict[str, Any]:
         "can_forward": svc.can_forward(user, roster),
         "can_decide": svc.can_decide(user, roster),
         "problems": svc.roster_problems(roster) if editable else [],
-        "entry_form": RosterEntryForm(supporter_id=roster.supporter_id) if editable else None,
+        "entry_form": (
+            RosterEntryForm(supporter_id=roster.supporter_id, q=request.GET.get("staff_q", "")[:60])
+            if editable
+            else None
+        ),
+        "staff_q": request.GET.get("staff_q", "")[:60],
+        "carried_leaders": list(sel.carried_over_leaders(roster)),
         "upload_form": UploadForm() if editable else None,
         "comment_form": CommentForm(),
     }

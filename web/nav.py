@@ -25,6 +25,7 @@ NAV: list[tuple[str, Any, Collection[str] | None]] = [
     ("home", _("首页"), None),
     ("pairings:list", _("帮扶关系"), None),
     ("pairings:hospital_list", _("医院名录"), COMMISSION | SUPPORTER | RECIPIENT),
+    ("teams:staff_list", _("人员库"), SUPPORTER),
     ("teams:roster_list", _("派驻名单"), COMMISSION | SUPPORTER | RECIPIENT),
     ("teams:roster_queue", _("备案审核"), FILING_ROLES),
     ("teams:attendance_upload", _("考勤导入"), RECIPIENT | COMMISSION),

@@ -2,10 +2,10 @@
 
 from rest_framework.routers import SimpleRouter
 
-from teams.api import views
+from teams.api import staff, views
 
 router = SimpleRouter()
-router.register("staff", views.StaffViewSet, basename="staff")
+router.register("staff", staff.StaffViewSet, basename="staff")
 router.register("teams", views.TeamViewSet, basename="team")
 router.register("deployments", views.DeploymentViewSet, basename="deployment")
 router.register("rosters", views.RosterViewSet, basename="roster")

@@ -108,3 +108,22 @@ class StaffSearchForm(forms.Form):
         max_length=60,
         widget=forms.TextInput(attrs={"placeholder": _("姓名、职称、专业或身份证后四位")}),
     )
+
+
+class ExpertVisitForm(forms.Form):
+    """One batch of visiting experts; the checks live in teams/services/visits.py (shared with the API)."""
+
+    pairing = forms.ModelChoiceField(queryset=None, label=_("受援医院"))  # type: ignore[arg-type]
+    start_date = forms.DateField(label=_("开始日期"), widget=DateInput)
+    end_date = forms.DateField(label=_("结束日期"), widget=DateInput)
+    person_times = forms.IntegerField(label=_("人次"), min_value=1, max_value=10_000)
+    specialties = forms.CharField(label=_("专家及专业"), max_length=200, required=False)
+    activities = forms.CharField(
+        label=_("工作内容"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+    )
+
+    def __init__(self, *args: Any, pairings: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["pairing"]
+        field.queryset = pairings  # type: ignore[attr-defined]
+        field.label_from_instance = lambda p: f"{p.recipient.name}（{p.program.code}）"  # type: ignore[attr-defined]

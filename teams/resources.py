@@ -22,7 +22,7 @@ from core.privacy import can_see_personal_data, mask_national_id, national_id_fo
 from core.uploads import escape_cell
 from pairings.models import Hospital
 from teams.choices import DeploymentRole, Post, Title
-from teams.models import AttendancePunch, Roster, RosterEntry, Staff
+from teams.models import AttendancePunch, ExpertVisitBatch, Roster, RosterEntry, Staff
 
 # The columns of the roster template, in order: (header, required, help shown on the instructions sheet).
 ROSTER_HEADERS: list[tuple[str, bool, str]] = [
@@ -220,6 +220,28 @@ def staff_workbook(staff: Iterable[Staff], *, user: User) -> bytes:
             ]
         )  # fmt: skip
     return _workbook_bytes([(_("人员库"), rows)])
+
+
+def expert_visits_workbook(visits: Iterable[ExpertVisitBatch]) -> bytes:
+    """Expert-visit batches as listed (year applied by the caller); no personal data."""
+    header = [
+        _("受援医院"),
+        _("支援医院"),
+        _("开始日期"),
+        _("结束日期"),
+        _("人次"),
+        _("专家及专业"),
+        _("工作内容"),
+    ]
+    rows: list[Sequence[Any]] = [header]
+    for v in visits:
+        rows.append(
+            [
+                v.pairing.recipient.name, v.supporter.name, _date_cell(v.start_date), _date_cell(v.end_date),
+                v.person_times, v.specialties, v.activities,
+            ]
+        )  # fmt: skip
+    return _workbook_bytes([(_("专家柔性帮扶"), rows)])
 
 
 def error_file(header: Sequence[Any], rows: Iterable[tuple[Sequence[Any], str]]) -> bytes:

@@ -111,7 +111,7 @@ def _workbook_bytes(sheets: Sequence[tuple[str, Iterable[Sequence[Any]]]]) -> by
     return buf.getvalue()
 
 
-_TITLE_CELL = {
+_TITLE_CELL: dict[int, str] = {
     Title.JUNIOR: "初级",
     Title.INTERMEDIATE: "中级",
     Title.ASSOCIATE_SENIOR: "副高",

@@ -43,7 +43,7 @@ def staff_search(qs: QuerySet[Staff], q: str) -> QuerySet[Staff]:
 
 def staff_directory(*, user: User, q: str = "", employer_id: int | None = None) -> QuerySet[Staff]:
     """The staff the user may see (a supporter coordinator: the hospital's own), searched by ``q``."""
-    qs = Staff.objects.for_user(user)
+    qs: QuerySet[Staff] = Staff.objects.for_user(user)
     if employer_id is not None:
         qs = qs.filter(employer_id=employer_id)
     if q.strip():

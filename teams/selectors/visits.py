@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Coalesce, ExtractYear
@@ -67,8 +68,8 @@ def expert_visit_progress(*, supporter_id: int, year: int) -> list[VisitProgress
             pairings__service_end__gte=dt.date(year, 1, 1),
         ).distinct()
     }
-    totals = {
-        row["pairing__program_id"]: row
+    totals: dict[int, dict[str, Any]] = {
+        row["pairing__program_id"]: dict(row)
         for row in ExpertVisitBatch.objects.filter(
             supporter_id=supporter_id, pairing__program_id__in=programs
         )
@@ -80,7 +81,7 @@ def expert_visit_progress(*, supporter_id: int, year: int) -> list[VisitProgress
     out = []
     for pk, program in sorted(programs.items(), key=lambda kv: kv[1].code):
         rules = program.rules
-        row = totals.get(pk, {})
+        row: dict[str, Any] = totals.get(pk, {})
         out.append(
             VisitProgress(
                 program=program,

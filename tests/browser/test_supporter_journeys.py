@@ -30,7 +30,11 @@ def _no_sideways_scroll(page: Any) -> None:
 
 
 def test_supporter_amends_the_demo_second_batch_roster_and_the_province_files_it(
-    page: Any, live_server: Any, login_as: Any, screenshot: Any, rechecks_run_at_once: None  # noqa: F811
+    page: Any,
+    live_server: Any,
+    login_as: Any,
+    screenshot: Any,
+    rechecks_run_at_once: None,  # noqa: F811
 ) -> None:
     call_command("seed_demo", stdout=io.StringIO())
     roster = _second_batch_roster()

@@ -17,6 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("pairings/", include("web.urls")),
     path("teams/", include("teams.urls")),
+    path("training/", include("training.urls")),
     path("assessments/", include("assessments.urls")),
     path("api/v1/", include("config.api_router")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -28,7 +28,7 @@ s AS (
            ts.start_date, ts.end_date,
            ts.end_date + 1 >= ts.start_date + make_interval(months => %(m)s) AS long_enough
       FROM training_traineestint ts JOIN p ON p.id = ts.pairing_id
-     WHERE ts.is_free
+     WHERE ts.is_free AND ts.status = 'accepted'
 )
 SELECT y.pairing_id, y.year,
        COUNT(s.id) FILTER (WHERE s.long_enough) AS trained,
@@ -119,7 +119,7 @@ SELECT y.hospital_id, y.pairing_id, y.year, h.name
   FROM y JOIN pairings_hospital h ON h.id = y.hospital_id
  WHERE NOT EXISTS (
         SELECT 1 FROM training_traineestint ts JOIN p ON p.id = ts.pairing_id
-         WHERE ts.host_id = y.hospital_id AND ts.kind = 'residency'
+         WHERE ts.host_id = y.hospital_id AND ts.kind = 'residency' AND ts.status = 'accepted'
            AND date_part('year', ts.start_date)::int = y.year)
  ORDER BY y.hospital_id, y.year
 """

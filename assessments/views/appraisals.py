@@ -29,7 +29,7 @@ from assessments.forms import (
     SpotCheckForm,
 )
 from assessments.models import AnnualAppraisal, EndOfStintAppraisal, MonthlyAssessment, Scorecard, SpotCheck
-from assessments.selectors.spot_checks import spot_check_candidates
+from assessments.selectors.findings.spot_checks import spot_check_candidates
 from assessments.services import appraisals as services
 from assessments.services.certificates import certificate_eligibility
 from core.access import get_membership

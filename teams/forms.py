@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from teams.choices import DeploymentRole, Gender, Post, Title
 from teams.models import Staff, Team
-from teams.selectors.deployments.staff import staff_search
+from teams.selectors.staff import staff_search
 
 
 class DateInput(forms.DateInput):

@@ -24,7 +24,7 @@ from pairings.models import Hospital
 from teams.forms import StaffForm, StaffSearchForm
 from teams.models import Staff
 from teams.resources import staff_workbook
-from teams.selectors.deployments.staff import get_staff_for_user, staff_directory
+from teams.selectors.staff import get_staff_for_user, staff_directory
 from teams.services.staff import StaffData, StaffError, staff_create, staff_update
 
 PAGE_SIZE = 50

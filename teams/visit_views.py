@@ -21,7 +21,7 @@ from core.permissions import own_hospital_id
 from core.roles import Role
 from teams.forms import ExpertVisitForm
 from teams.resources import expert_visits_workbook
-from teams.selectors.deployments.visits import expert_visit_list, expert_visit_progress, visit_pairings
+from teams.selectors.visits import expert_visit_list, expert_visit_progress, visit_pairings
 from teams.services.visits import VisitData, VisitError, expert_visit_create, expert_visit_update
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -18,7 +18,7 @@ from pairings.models import PairingSupporter
 from teams.choices import Title
 from teams.forms import RosterEntryForm
 from teams.models import Staff
-from teams.selectors.deployments.staff import staff_directory
+from teams.selectors.staff import staff_directory
 from teams.services.staff import StaffData, StaffError, staff_create, staff_update
 
 

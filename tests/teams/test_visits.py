@@ -16,7 +16,7 @@ from core.roles import Role
 from devtools import factories as f
 from pairings.models import PairingSupporter
 from teams.models import ExpertVisitBatch
-from teams.selectors.deployments.visits import expert_visit_progress
+from teams.selectors.visits import expert_visit_progress
 from teams.services.visits import VisitData, VisitError, expert_visit_create
 
 LIST = reverse("teams:visit_list")

@@ -19,10 +19,13 @@ from core.access import User
 from core.permissions import own_hospital_id
 from core.roles import Role
 from training.choices import StintStatus
+from training.exports import hosted_stints_workbook
 from training.forms import DeclineForm, StintRecordForm
 from training.models import TraineeStint
 from training.selectors import hosted_stints
 from training.services import stints as svc
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _user(request: HttpRequest) -> User:
@@ -37,6 +40,10 @@ def hosted_list(request: HttpRequest) -> HttpResponse:
     if status not in StintStatus.values:
         status = ""
     qs = hosted_stints(user=_user(request), host_id=own, status=status)
+    if request.GET.get("export") == "xlsx":
+        resp = HttpResponse(hosted_stints_workbook(qs[:20_000], user=_user(request)), content_type=XLSX_TYPE)
+        resp["Content-Disposition"] = "attachment; filename*=UTF-8''trainees.xlsx"
+        return resp
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(
         request,

@@ -4,8 +4,10 @@ only accepted stints count for TRAINING_QUOTA; role matrix; refused writes chang
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Any
 
+import openpyxl
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import Client
@@ -129,3 +131,19 @@ def test_list_queries_do_not_grow(world: Any, django_assert_max_num_queries: Any
     with django_assert_max_num_queries(12):
         resp = c.get(LIST)
     assert resp.content.decode().count("/accept/") == 12
+
+
+def test_export_applies_the_filter_masks_ids_and_escapes(world: Any, nominated: TraineeStint) -> None:
+    f.TraineeStintFactory(
+        pairing=world.pairing_a, trainee_name="=已接收", trainee_national_id="620102199001011234"
+    )
+    nominated.trainee_national_id = "620102199001015678"
+    nominated.save()
+    resp = _client(world.users["charlie"]).get(LIST, {"status": "nominated", "export": "xlsx"})
+    ws = openpyxl.load_workbook(io.BytesIO(resp.content)).active
+    rows = [[cell.value for cell in row] for row in ws.iter_rows()]
+    assert [r[0] for r in rows[1:]] == ["王学员"]
+    assert rows[1][1] == "620102********5678"
+    resp = _client(world.users["charlie"]).get(LIST, {"status": "accepted", "export": "xlsx"})
+    ws = openpyxl.load_workbook(io.BytesIO(resp.content)).active
+    assert ws["A2"].value == "'=已接收"

@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("pairings/", include("web.urls")),
     path("teams/", include("teams.urls")),
+    path("training/", include("training.urls")),
     path("assessments/", include("assessments.urls")),
     path("reminders/", include("reminders.urls")),
     path("api/v1/", include("config.api_router")),

@@ -8,7 +8,7 @@ from core.identifiers import normalize_licence
 from pairings.filtersets import UpdatedSinceFilterSet, scoped
 from pairings.models import City, Hospital, Pairing
 from teams.choices import DeploymentRole, RosterStatus, Title
-from teams.models import AttendanceRecord, Deployment, Roster, RosterEntry, Staff, Team
+from teams.models import AttendanceRecord, Deployment, ExpertVisitBatch, Roster, RosterEntry, Staff, Team
 
 
 class StaffFilterSet(UpdatedSinceFilterSet):
@@ -78,3 +78,13 @@ class RosterEntryFilterSet(df.FilterSet):
     class Meta:
         model = RosterEntry
         fields = ["roster", "role"]
+
+
+class ExpertVisitFilterSet(UpdatedSinceFilterSet):
+    pairing = df.ModelChoiceFilter(queryset=scoped(Pairing), label=_("帮扶关系"))
+    supporter = df.ModelChoiceFilter(queryset=scoped(Hospital), label=_("支援医院"))
+    year = df.NumberFilter(field_name="start_date__year", label=_("年度（按开始日期）"))
+
+    class Meta:
+        model = ExpertVisitBatch
+        fields = ["pairing", "supporter", "year"]

@@ -7,8 +7,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from teams.choices import DeploymentRole, Post
+from teams.choices import DeploymentRole, Gender, Post, Title
 from teams.models import Staff, Team
+from teams.selectors.staff import staff_search
 
 
 class DateInput(forms.DateInput):
@@ -26,18 +27,37 @@ class RosterCreateForm(forms.Form):
         self.fields["team"].queryset = qs.order_by("-year", "rotation")  # type: ignore[attr-defined]
 
 
+def staff_label(staff: Staff) -> str:
+    """崔慧 · 副高 · 心内科 · 身份证尾号 1234: enough to tell namesakes apart without showing the ID."""
+    parts = [staff.name, str(Title(staff.title).label).split(" ")[0]]
+    if staff.specialty:
+        parts.append(staff.specialty)
+    if staff.national_id:
+        parts.append(str(_("身份证尾号 %(t)s")) % {"t": staff.national_id[-4:]})
+    elif staff.licence_no:
+        parts.append(str(_("执业证尾号 %(t)s")) % {"t": staff.licence_no[-4:]})
+    return " · ".join(parts)
+
+
+class StaffChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return staff_label(obj)
+
+
 class RosterEntryForm(forms.Form):
-    staff = forms.ModelChoiceField(queryset=Staff.objects.none(), label=_("人员"))
+    staff = StaffChoiceField(queryset=Staff.objects.none(), label=_("人员"))
     role = forms.ChoiceField(choices=DeploymentRole.choices, label=_("角色"))
     post = forms.ChoiceField(choices=Post.choices, label=_("挂职岗位"))
     planned_start = forms.DateField(label=_("计划开始"), widget=DateInput)
     planned_end = forms.DateField(label=_("计划结束"), widget=DateInput)
 
-    def __init__(self, *args: Any, supporter_id: int, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, supporter_id: int, q: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["staff"].queryset = Staff.objects.filter(employer_id=supporter_id).order_by(  # type: ignore[attr-defined]
-            "name"
-        )
+        qs = Staff.objects.filter(employer_id=supporter_id)
+        if q:
+            # The picker's search (name, title, specialty, ID tail); a POST validates against everyone.
+            qs = staff_search(qs, q)
+        self.fields["staff"].queryset = qs.order_by("name", "pk")  # type: ignore[attr-defined]
 
 
 class UploadForm(forms.Form):
@@ -62,3 +82,48 @@ class AttendanceUploadForm(UploadForm):
         self.fields["hospital"].queryset = hospitals  # type: ignore[attr-defined]
         if hospitals.count() == 1:
             self.fields["hospital"].initial = hospitals.first()
+
+
+class StaffForm(forms.Form):
+    """One person of the directory; validation lives in teams/services/staff.py (shared with the API)."""
+
+    name = forms.CharField(label=_("姓名"), max_length=40)
+    title = forms.TypedChoiceField(
+        label=_("职称"), choices=[(v, str(lbl).split(" ")[0]) for v, lbl in Title.choices], coerce=int
+    )
+    specialty = forms.CharField(label=_("专业"), max_length=60, required=False)
+    department = forms.CharField(label=_("科室"), max_length=60, required=False)
+    national_id = forms.CharField(label=_("身份证号"), max_length=40, required=False)
+    licence_no = forms.CharField(label=_("执业证书编号"), max_length=40, required=False)
+    phone = forms.CharField(label=_("手机号"), max_length=20, required=False)
+    gender = forms.ChoiceField(label=_("性别"), choices=[("", "—"), *Gender.choices], required=False)
+    clinical_since = forms.DateField(label=_("从事临床工作起始"), required=False, widget=DateInput)
+    management_since = forms.DateField(label=_("从事管理工作起始"), required=False, widget=DateInput)
+
+
+class StaffSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("搜索"),
+        required=False,
+        max_length=60,
+        widget=forms.TextInput(attrs={"placeholder": _("姓名、职称、专业或身份证后四位")}),
+    )
+
+
+class ExpertVisitForm(forms.Form):
+    """One batch of visiting experts; the checks live in teams/services/visits.py (shared with the API)."""
+
+    pairing = forms.ModelChoiceField(queryset=None, label=_("受援医院"))  # type: ignore[arg-type]
+    start_date = forms.DateField(label=_("开始日期"), widget=DateInput)
+    end_date = forms.DateField(label=_("结束日期"), widget=DateInput)
+    person_times = forms.IntegerField(label=_("人次"), min_value=1, max_value=10_000)
+    specialties = forms.CharField(label=_("专家及专业"), max_length=200, required=False)
+    activities = forms.CharField(
+        label=_("工作内容"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+    )
+
+    def __init__(self, *args: Any, pairings: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["pairing"]
+        field.queryset = pairings  # type: ignore[attr-defined]
+        field.label_from_instance = lambda p: f"{p.recipient.name}（{p.program.code}）"  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ baseline: the row-by-row import that the COPY path in services/attendance.py rep
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import uuid
@@ -16,10 +17,12 @@ from typing import Any
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
+from core.access import User
+from core.privacy import can_see_personal_data, mask_national_id, national_id_for, phone_for
 from core.uploads import escape_cell
 from pairings.models import Hospital
 from teams.choices import DeploymentRole, Post, Title
-from teams.models import AttendancePunch, Roster, RosterEntry, Staff
+from teams.models import AttendancePunch, ExpertVisitBatch, Roster, RosterEntry, Staff
 
 # The columns of the roster template, in order: (header, required, help shown on the instructions sheet).
 ROSTER_HEADERS: list[tuple[str, bool, str]] = [
@@ -108,8 +111,59 @@ def _workbook_bytes(sheets: Sequence[tuple[str, Iterable[Sequence[Any]]]]) -> by
     return buf.getvalue()
 
 
-def roster_template(*, roster: Roster | None = None) -> bytes:
-    """The roster Excel template: a 名单 sheet with Chinese headers, a 说明 sheet with allowed values."""
+_TITLE_CELL: dict[int, str] = {
+    Title.JUNIOR: "初级",
+    Title.INTERMEDIATE: "中级",
+    Title.ASSOCIATE_SENIOR: "副高",
+    Title.SENIOR: "正高",
+}
+
+
+def _date_cell(d: dt.date | None) -> str:
+    return d.isoformat() if d else ""
+
+
+def roster_rows(*, roster: Roster, user: User) -> list[list[Any]]:
+    """The roster's entries as template rows, so a new version starts from the current roster.
+
+    The importer matches people by national ID or licence number: someone who may not see national IDs
+    gets the licence number only (the ID column left empty rather than masked, which would not match).
+    """
+    full_ids = can_see_personal_data(user)
+    rows = []
+    for e in roster.entries.select_related("staff").order_by("role", "planned_start", "staff__name"):
+        st = e.staff
+        nid = st.national_id or ""
+        if not full_ids:
+            nid = "" if st.licence_no else mask_national_id(nid)
+        rows.append(
+            [
+                st.name,
+                nid,
+                st.licence_no or "",
+                {"M": "男", "F": "女"}.get(st.gender, ""),
+                phone_for(st, user),
+                roster.supporter.name,
+                _TITLE_CELL.get(st.title, ""),
+                st.specialty,
+                st.department,
+                _date_cell(st.clinical_since),
+                _date_cell(st.management_since),
+                "队长" if e.role == DeploymentRole.LEADER else "队员",
+                e.post,
+                _date_cell(e.planned_start),
+                _date_cell(e.planned_end),
+            ]
+        )
+    return rows
+
+
+def roster_template(*, roster: Roster | None = None, user: User | None = None) -> bytes:
+    """The roster Excel template: a 名单 sheet with Chinese headers, a 说明 sheet with allowed values.
+
+    For a roster that already has entries (a new version starts with the filed one's) the sheet holds them
+    instead of the example row: the coordinator edits the current roster rather than retyping it.
+    """
     supporter: Hospital | None = roster.supporter if roster else None
     header = [h for h, _req, _help in ROSTER_HEADERS]
     example = [
@@ -146,7 +200,48 @@ def roster_template(*, roster: Roster | None = None) -> bytes:
         instructions.append([_("轮换开始"), "", roster.team.start_date.isoformat()])
     instructions.append([])
     instructions.append([_("注意"), "", _("请勿使用公式；日期可写 2023-03-01、2023/3/1 或 2023年3月1日。")])
-    return _workbook_bytes([("名单", [header, example]), ("说明", instructions)])
+    rows = roster_rows(roster=roster, user=user) if roster is not None and user is not None else []
+    return _workbook_bytes([("名单", [header, *(rows or [example])]), ("说明", instructions)])
+
+
+def staff_workbook(staff: Iterable[Staff], *, user: User) -> bytes:
+    """The staff directory as listed (search applied by the caller); IDs and phones masked by role."""
+    header = [
+        _("姓名"), _("工作单位"), _("职称"), _("专业"), _("科室"), _("身份证号"), _("执业证书编号"),
+        _("手机号"), _("从事临床工作起始"), _("从事管理工作起始"),
+    ]  # fmt: skip
+    rows: list[Sequence[Any]] = [header]
+    for st in staff:
+        rows.append(
+            [
+                st.name, st.employer.name, _TITLE_CELL.get(st.title, ""), st.specialty, st.department,
+                national_id_for(st, user), st.licence_no or "", phone_for(st, user),
+                _date_cell(st.clinical_since), _date_cell(st.management_since),
+            ]
+        )  # fmt: skip
+    return _workbook_bytes([(_("人员库"), rows)])
+
+
+def expert_visits_workbook(visits: Iterable[ExpertVisitBatch]) -> bytes:
+    """Expert-visit batches as listed (year applied by the caller); no personal data."""
+    header = [
+        _("受援医院"),
+        _("支援医院"),
+        _("开始日期"),
+        _("结束日期"),
+        _("人次"),
+        _("专家及专业"),
+        _("工作内容"),
+    ]
+    rows: list[Sequence[Any]] = [header]
+    for v in visits:
+        rows.append(
+            [
+                v.pairing.recipient.name, v.supporter.name, _date_cell(v.start_date), _date_cell(v.end_date),
+                v.person_times, v.specialties, v.activities,
+            ]
+        )  # fmt: skip
+    return _workbook_bytes([(_("专家柔性帮扶"), rows)])
 
 
 def error_file(header: Sequence[Any], rows: Iterable[tuple[Sequence[Any], str]]) -> bytes:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from teams import views
+from teams import staff_views, views, visit_views
 
 app_name = "teams"
 urlpatterns = [
@@ -12,6 +12,11 @@ urlpatterns = [
     path("rosters/<int:pk>/<slug:action>/", views.roster_action, name="roster_action"),
     path("rosters/imports/<int:pk>/", views.roster_preview, name="roster_preview"),
     path("rosters/imports/<int:pk>/errors.xlsx", views.roster_error_download, name="roster_errors"),
+    path("staff/", staff_views.staff_list, name="staff_list"),
+    path("staff/add/", staff_views.staff_add, name="staff_add"),
+    path("staff/<int:pk>/", staff_views.staff_edit, name="staff_edit"),
+    path("expert-visits/", visit_views.visit_list, name="visit_list"),
+    path("expert-visits/<int:pk>/", visit_views.visit_edit, name="visit_edit"),
     path("attendance/upload/", views.attendance_upload, name="attendance_upload"),
     path("attendance/jobs/<int:pk>/", views.attendance_job, name="attendance_job"),
     path("attendance/jobs/<int:pk>/status/", views.attendance_job_status, name="attendance_job_status"),

@@ -103,7 +103,13 @@ def _roster_context(request: HttpRequest, roster: Roster) -> dict[str, Any]:
         "can_forward": svc.can_forward(user, roster),
         "can_decide": svc.can_decide(user, roster),
         "problems": svc.roster_problems(roster) if editable else [],
-        "entry_form": RosterEntryForm(supporter_id=roster.supporter_id) if editable else None,
+        "entry_form": (
+            RosterEntryForm(supporter_id=roster.supporter_id, q=request.GET.get("staff_q", "")[:60])
+            if editable
+            else None
+        ),
+        "staff_q": request.GET.get("staff_q", "")[:60],
+        "carried_leaders": list(sel.carried_over_leaders(roster)),
         "upload_form": UploadForm() if editable else None,
         "comment_form": CommentForm(),
     }
@@ -157,7 +163,7 @@ def roster_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @login_required
 def roster_template_download(request: HttpRequest, pk: int) -> HttpResponse:
     roster = sel.get_roster_for_user(user=request.user, pk=pk)
-    return _xlsx(roster_template(roster=roster), "roster-template.xlsx")
+    return _xlsx(roster_template(roster=roster, user=request.user), "roster-template.xlsx")
 
 
 def _roster_job(request: HttpRequest, pk: int) -> ImportJob:

@@ -14,3 +14,12 @@ class RemoteServiceKind(models.TextChoices):
     PATHOLOGY = "pathology", _("远程病理 (remote pathology)")
     IMAGING = "imaging", _("远程影像诊断 (remote imaging)")
     EDUCATION = "education", _("远程教育 (remote education)")
+
+
+class StintStatus(models.TextChoices):
+    """A recipient nominates a trainee; the host (supporter) accepts or declines. Only accepted stints
+    count for TRAINING_QUOTA and RESIDENCY_BASE."""
+
+    NOMINATED = "nominated", _("已推荐，待接收")
+    ACCEPTED = "accepted", _("已接收")
+    DECLINED = "declined", _("未接收")

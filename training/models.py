@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from core.access import Scope, ScopedQuerySet, audited
 from core.identifiers import NationalIdField, national_id_db_check
 from pairings.models import Hospital, Pairing, TimeStamped
-from training.choices import RemoteServiceKind, StintKind
+from training.choices import RemoteServiceKind, StintKind, StintStatus
 
 
 def _scope(prefix: str) -> Scope:
@@ -39,6 +39,19 @@ class TraineeStint(TimeStamped):
     # preset says so (``training_backbone_only``); the recipient unticks this for other staff.
     is_backbone = models.BooleanField(_("临床骨干医师或医技人员"), default=True)
     completed = models.BooleanField(_("已结业"), default=False)
+    # Nomination by the recipient, acceptance by the host (issue 15). Rows from before default to accepted.
+    status = models.CharField(
+        _("状态"), max_length=12, choices=StintStatus.choices, default=StintStatus.ACCEPTED
+    )
+    nominated_at = models.DateTimeField(_("推荐时间"), null=True, blank=True)
+    nominated_by = models.ForeignKey(
+        "auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("接收/拒绝时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decline_reason = models.CharField(_("未接收原因"), max_length=200, blank=True)
 
     SCOPE = _scope("pairing__")
     objects = ScopedQuerySet.as_manager()

@@ -47,7 +47,7 @@ s AS (
             OR ts.end_date + 1 >= ts.start_date + make_interval(months => %(m)s::int)) AS long_enough,
            (NOT %(backbone)s OR ts.is_backbone) AS eligible
       FROM training_traineestint ts JOIN p ON p.id = ts.pairing_id
-     WHERE ts.is_free
+     WHERE ts.is_free AND ts.status = 'accepted'
 )
 SELECT q.pairing_id, q.year, q.ps, q.pe, q.required,
        COUNT(s.id) FILTER (WHERE s.long_enough AND s.eligible) AS trained,
@@ -206,7 +206,7 @@ SELECT y.hospital_id, y.pairing_id, y.year, h.name
   FROM y JOIN pairings_hospital h ON h.id = y.hospital_id
  WHERE NOT EXISTS (
         SELECT 1 FROM training_traineestint ts JOIN p ON p.id = ts.pairing_id
-         WHERE ts.host_id = y.hospital_id AND ts.kind = 'residency'
+         WHERE ts.host_id = y.hospital_id AND ts.kind = 'residency' AND ts.status = 'accepted'
            AND date_part('year', ts.start_date)::int = y.year)
  ORDER BY y.hospital_id, y.year
 """

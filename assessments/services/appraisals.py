@@ -128,6 +128,14 @@ def spot_check_record(
     Only the coordinator of the deployment's supporter may record it."""
     if not is_supporter_coordinator(user, hospital_id=deployment.supporter_id):
         raise PermissionDenied(_("只有支援医院联络员可以录入在岗抽查。"))
+    day = timezone.localtime(checked_at).date() if timezone.is_aware(checked_at) else checked_at.date()
+    if not deployment.start <= day <= deployment.end:
+        raise ValidationError(
+            _("抽查日期 %(d)s 不在该人员的派驻期内（%(s)s 至 %(e)s）")
+            % {"d": day, "s": deployment.start, "e": deployment.end}
+        )
+    if day > timezone.localdate():
+        raise ValidationError(_("抽查日期不能晚于今天"))
     with transaction.atomic():
         return SpotCheck.objects.create(
             deployment=deployment, checked_at=checked_at, reached=reached, note=note, checked_by=user

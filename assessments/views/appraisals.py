@@ -5,6 +5,7 @@ Thin: reads are scoped with ``for_user`` (a foreign object is a 404), writes go 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -29,6 +30,7 @@ from assessments.forms import (
 )
 from assessments.models import AnnualAppraisal, EndOfStintAppraisal, MonthlyAssessment, Scorecard, SpotCheck
 from assessments.selectors.measures import attendance_not_imported
+from assessments.selectors.spot_checks import spot_check_candidates
 from assessments.services import appraisals as services
 from assessments.services.certificates import certificate_eligibility
 from core.access import get_membership
@@ -123,26 +125,54 @@ def spot_checks(request: HttpRequest) -> HttpResponse:
         .order_by("-checked_at", "pk")
     )
     on_site = None
+    month, day = _spot_month_day(request)
     if role_of(request.user) == Role.SUPPORTER_COORDINATOR:
         m = get_membership(request.user)
-        on_site = _deployments(request.user).filter(
-            supporter_id=m.hospital_id, period__contains=timezone.localdate()
-        )[:200]
+        # Anyone deployed on that day (or in that month), people who have since left included.
+        on_site = spot_check_candidates(user=request.user, supporter_id=m.hospital_id, month=month, day=day)[
+            :300
+        ]
     return render(
         request,
         "assessments/appraisals/spot_checks.html",
-        {"page": _page(request, checks), "on_site": on_site},
+        {"page": _page(request, checks), "on_site": on_site, "month": month, "day": day},
     )
+
+
+def _spot_month_day(request: HttpRequest) -> tuple[dt.date, dt.date | None]:
+    """``?day=YYYY-MM-DD`` (its month) or ``?month=YYYY-MM``; this month by default. Bad values fall back."""
+    try:
+        day = dt.date.fromisoformat(request.GET.get("day", "")[:10])
+    except ValueError:
+        day = None
+    if day is not None:
+        return day.replace(day=1), day
+    try:
+        return dt.date.fromisoformat(request.GET.get("month", "")[:7] + "-01"), None
+    except ValueError:
+        return timezone.localdate().replace(day=1), None
 
 
 @login_required
 def spot_check_entry(request: HttpRequest, deployment_id: int) -> HttpResponse:
     deployment = get_object_or_404(_deployments(request.user), pk=deployment_id)
-    form = SpotCheckForm(request.POST or None, initial={"checked_at": timezone.localtime()})
+    when = timezone.localtime()
+    try:
+        # The day chosen on the list: a check of a past day (someone since gone) is recorded on that day.
+        day = dt.date.fromisoformat(request.GET.get("day", "")[:10])
+        when = timezone.make_aware(dt.datetime.combine(day, dt.time(10, 0)))
+    except ValueError:
+        pass
+    form = SpotCheckForm(request.POST or None, initial={"checked_at": when})
     if request.method == "POST" and form.is_valid():
-        services.spot_check_record(user=request.user, deployment=deployment, **form.cleaned_data)
-        messages.success(request, _("抽查记录已保存。"))
-        return redirect("assessments:spot_checks")
+        try:
+            services.spot_check_record(user=request.user, deployment=deployment, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error("checked_at", _error_text(exc))
+        else:
+            messages.success(request, _("抽查记录已保存。"))
+            month = timezone.localtime(form.cleaned_data["checked_at"]).strftime("%Y-%m")
+            return redirect(f"{reverse('assessments:spot_checks')}?month={month}")
     return render(
         request, "assessments/appraisals/spot_check_form.html", {"deployment": deployment, "form": form}
     )

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from core.api.base import national_id_field, phone_field
 from core.jobs.api import DELAYED_HELP
+from teams.choices import Gender, Title
 from teams.models import AttendanceRecord, Deployment, ImportJob, Roster, RosterEntry, Staff, Team
 from teams.services.jobs import job_progress
 
@@ -34,6 +35,21 @@ class StaffSerializer(serializers.ModelSerializer[Staff]):
             "management_since",
             "updated_at",
         ]
+
+
+class StaffWriteSerializer(serializers.Serializer[Any]):
+    """What a hospital system sends to add (POST) or change (PATCH) a person; the service validates it."""
+
+    name = serializers.CharField(max_length=40)
+    title = serializers.ChoiceField(choices=Title.choices)
+    national_id = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    licence_no = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    gender = serializers.ChoiceField(choices=Gender.choices, required=False, allow_blank=True)
+    specialty = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    department = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    clinical_since = serializers.DateField(required=False, allow_null=True)
+    management_since = serializers.DateField(required=False, allow_null=True)
 
 
 class StaffBriefSerializer(serializers.ModelSerializer[Staff]):

@@ -2,14 +2,15 @@
 
 from rest_framework.routers import SimpleRouter
 
-from teams.api import views
+from teams.api import staff, views, visits
 
 router = SimpleRouter()
-router.register("staff", views.StaffViewSet, basename="staff")
+router.register("staff", staff.StaffViewSet, basename="staff")
 router.register("teams", views.TeamViewSet, basename="team")
 router.register("deployments", views.DeploymentViewSet, basename="deployment")
 router.register("rosters", views.RosterViewSet, basename="roster")
 router.register("roster-entries", views.RosterEntryViewSet, basename="roster-entry")
+router.register("expert-visits", visits.ExpertVisitViewSet, basename="expert-visit")
 router.register("attendance", views.AttendanceRecordViewSet, basename="attendance")
 router.register("attendance-imports", views.AttendanceImportViewSet, basename="attendance-import")
 

@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
+from django.db.backends.postgresql.psycopg_any import DateRange
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,8 +14,8 @@ from django.utils.translation import gettext as _
 from core.access import User, get_membership, is_global
 from core.roles import Role
 from pairings.choices import HospitalOrigin
-from teams.choices import RosterStatus
-from teams.models import AttendancePunch, ImportJob, Roster, RosterEntry, Staff
+from teams.choices import DeploymentRole, RosterStatus
+from teams.models import AttendancePunch, Deployment, ImportJob, Roster, RosterEntry, Staff
 
 
 def roster_list(*, user: User) -> QuerySet[Roster]:
@@ -52,6 +53,28 @@ def get_roster_for_user(*, user: User, pk: int) -> Roster:
             "team__pairing__recipient__city", "team__pairing__program", "supporter", "previous"
         ),
         pk=pk,
+    )
+
+
+def carried_over_leaders(roster: Roster) -> QuerySet[Deployment]:
+    """Leaders of this supporter on an earlier batch of the pairing who are still on site in this one.
+
+    The demo's (and Gansu's) leaders serve 12 months across two half-year member batches: the second batch's
+    roster names no leader because its leader already has a deployment (one stay, SPEC §3a). That leader
+    counts for the batch; listing them again would double-book them.
+    """
+    team = roster.team
+    return (
+        Deployment.objects.filter(
+            team__pairing_id=team.pairing_id,
+            supporter_id=roster.supporter_id,
+            role=DeploymentRole.LEADER,
+            team__start_date__lt=team.start_date,
+            period__overlap=DateRange(team.start_date, team.end_date, "[]"),
+        )
+        .exclude(team=team)
+        .select_related("staff", "team")
+        .order_by("planned_start")
     )
 
 

@@ -27,6 +27,7 @@ from pairings.models import Hospital, PairingSupporter
 from teams.choices import DeploymentRole, Gender, Post
 from teams.models import Roster, RosterEntry, Staff
 from teams.resources import ROLE_VALUES, ROSTER_HEADERS, TITLE_VALUES, RosterEntryResource, error_file
+from teams.selectors.rosters import carried_over_leaders
 from teams.services.rosters import EDITABLE, entry_problems, is_supporter_coordinator
 
 _FIELDS: dict[str, tuple[str, ...]] = {
@@ -266,6 +267,8 @@ def _check_leader(preview: RosterPreview, roster: Roster, label: dict[str, str])
         pairing_id=roster.team.pairing_id, hospital_id=roster.supporter_id, is_lead=True
     ).exists()
     leaders = [r for r in preview.rows if r.values.get("role") == DeploymentRole.LEADER]
+    if is_lead and not leaders and carried_over_leaders(roster).exists():
+        return  # the previous batch's leader is still on site and leads this batch too
     if is_lead and not leaders:
         preview.general_errors.append(_("缺少队长：牵头医院的名单须有且仅有一名队长。"))
     elif is_lead and len(leaders) > 1:

@@ -23,6 +23,7 @@ from pairings.choices import HospitalOrigin
 from pairings.models import Hospital, PairingSupporter
 from teams.choices import DeploymentRole, RosterStatus, Title
 from teams.models import Deployment, Roster, RosterEntry, Staff, Team
+from teams.selectors.rosters import carried_over_leaders
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,15 @@ def entry_problems(
             .select_related("team")
             .first()
         )
-        if clash is not None:
+        if clash is not None and _is_carried_over_leader(roster, clash):
+            problems.append(
+                (
+                    "staff",
+                    _("%(n)s 作为上一批队长仍在岗（至 %(e)s），已计入本批队长，无需列入本批名单。")
+                    % {"n": staff.name, "e": clash.end},
+                )
+            )
+        elif clash is not None:
             problems.append(
                 (
                     "planned_start",
@@ -120,8 +129,21 @@ def entry_problems(
     return problems
 
 
+def _is_carried_over_leader(roster: Roster, clash: Deployment) -> bool:
+    return (
+        clash.role == DeploymentRole.LEADER
+        and clash.supporter_id == roster.supporter_id
+        and clash.team.pairing_id == roster.team.pairing_id
+        and clash.team.start_date < roster.team.start_date
+    )
+
+
 def roster_problems(roster: Roster) -> list[str]:
-    """Whole-roster checks before submission: not empty; the lead supporter names exactly one leader."""
+    """Whole-roster checks before submission: not empty; the lead supporter names exactly one leader.
+
+    A leader of an earlier batch still on site (``carried_over_leaders``) is this batch's leader too, so a
+    roster without a leader of its own passes; one with its own leader is the hand-over to the next leader.
+    """
     problems = []
     entries = list(roster.entries.all())
     if not entries:
@@ -130,7 +152,11 @@ def roster_problems(roster: Roster) -> list[str]:
     is_lead = PairingSupporter.objects.filter(
         pairing_id=roster.team.pairing_id, hospital_id=roster.supporter_id, is_lead=True
     ).exists()
-    if is_lead and leaders != 1:
+    if is_lead and leaders == 0 and carried_over_leaders(roster).exists():
+        leaders_here = 1
+    else:
+        leaders_here = leaders
+    if is_lead and leaders_here != 1:
         problems.append(_("牵头医院的名单须有且仅有一名队长（现有 %(n)d 名）。") % {"n": leaders})
     if not is_lead and leaders:
         problems.append(_("队长由牵头医院派出，本院名单不应包含队长。"))

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from core.uploads import UploadError
 from devtools import factories as f
 from devtools.dingtalk_samples import write_xlsx
+from pairings.models import Membership
 from teams.choices import RosterStatus, Title
 from teams.models import RosterEntry, Staff
 from teams.resources import ERROR_HEADER, ROSTER_HEADERS, roster_template
@@ -248,3 +249,35 @@ def test_template_has_instructions_and_allowed_values(roster: Any) -> None:
     assert [c.value for c in wb["名单"][1]] == HEADER
     notes = " ".join(str(c.value) for row in wb["说明"].iter_rows() for c in row if c.value)
     assert "初级 / 中级 / 副高 / 正高" in notes and str(Title(2).label) in notes and "2022-04-05" in notes
+
+
+def test_template_of_a_new_version_is_prefilled_and_reimports_unchanged(
+    world: Any, roster: Any, tmp_path: Path
+) -> None:
+    # given a filed roster of three people and its new version
+    roster_import(
+        user=world.users["charlie"], roster=roster, f=_file(tmp_path, _good_rows(world)), dry_run=False
+    )
+    Staff.objects.filter(name="王队长").update(licence_no="110000000000001")
+    svc.roster_submit(user=world.users["charlie"], roster=roster)
+    svc.roster_file(user=world.users["province"], roster=roster)
+    new = svc.roster_new_version(user=world.users["charlie"], roster=roster)
+    # when the coordinator (who may not see full national IDs) downloads the template
+    wb = openpyxl.load_workbook(io.BytesIO(roster_template(roster=new, user=world.users["charlie"])))
+    rows = [[c.value or "" for c in row] for row in wb["名单"].iter_rows(min_row=2)]
+    # then it holds the current roster, leader first, personal data as the role may see it
+    assert [r[0] for r in rows] == ["王队长", "李医生", "赵医生"]
+    by_name = {r[0]: dict(zip(HEADER, r, strict=True)) for r in rows}
+    assert by_name["王队长"]["身份证号"] == "" and by_name["王队长"]["执业证书编号"] == "110000000000001"
+    assert by_name["李医生"]["身份证号"] == "620102********2222"
+    assert by_name["李医生"]["手机号"] == "138****0000"
+    assert by_name["王队长"]["角色"] == "队长" and by_name["王队长"]["计划结束"] == "2024-02-28"
+    # and a coordinator who may see personal data gets the IDs in full, so the file re-imports as unchanged
+    Membership.objects.filter(user=world.users["charlie"]).update(can_see_personal_data=True)
+    charlie = type(world.users["charlie"]).objects.get(pk=world.users["charlie"].pk)  # no cached membership
+    wb = openpyxl.load_workbook(io.BytesIO(roster_template(roster=new, user=charlie)))
+    rows = [[c.value or "" for c in row] for row in wb["名单"].iter_rows(min_row=2)]
+    assert rows[1][1] == "620102198001012222"
+    rows = [[*r[:4], "13800000000", *r[5:]] for r in rows]
+    preview = roster_import(user=world.users["charlie"], roster=new, f=_file(tmp_path, rows))
+    assert not preview.has_errors and [r.status for r in preview.rows] == [UNCHANGED] * 3

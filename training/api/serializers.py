@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from core.api.base import national_id_field
@@ -26,8 +28,23 @@ class TraineeStintSerializer(serializers.ModelSerializer[TraineeStint]):
             "end_date",
             "is_free",
             "completed",
+            "status",
+            "decline_reason",
             "updated_at",
         ]
+
+
+class StintRecordSerializer(serializers.Serializer[Any]):
+    """The host's record of an accepted stint (PATCH): actual dates, completion, whether free."""
+
+    start_date = serializers.DateField(required=False)
+    end_date = serializers.DateField(required=False)
+    completed = serializers.BooleanField(required=False)
+    is_free = serializers.BooleanField(required=False)
+
+
+class StintDeclineSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=200)
 
 
 class OnSiteTrainingSerializer(serializers.ModelSerializer[OnSiteTraining]):

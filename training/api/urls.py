@@ -2,10 +2,10 @@
 
 from rest_framework.routers import SimpleRouter
 
-from training.api import views
+from training.api import hosting, views
 
 router = SimpleRouter()
-router.register("trainee-stints", views.TraineeStintViewSet, basename="trainee-stint")
+router.register("trainee-stints", hosting.TraineeStintViewSet, basename="trainee-stint")
 router.register("onsite-trainings", views.OnSiteTrainingViewSet, basename="onsite-training")
 router.register("remote-services", views.RemoteServiceViewSet, basename="remote-service")
 

@@ -1,0 +1,18 @@
+"""Reads of hosted trainees: the stints a hospital hosts, scoped through ``for_user``."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from core.access import User
+from training.models import TraineeStint
+
+
+def hosted_stints(*, user: User, host_id: int | None, status: str = "") -> QuerySet[TraineeStint]:
+    """Stints the user may see (a supporter's coordinator: those it hosts); nominations first."""
+    qs = TraineeStint.objects.for_user(user).select_related("pairing__recipient", "host")
+    if host_id is not None:
+        qs = qs.filter(host_id=host_id)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.distinct().order_by("-status", "-start_date", "pk")

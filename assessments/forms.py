@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from assessments.choices import BAND_GRADES, Grade, ReportKind
+from teams.forms import DateInput
 
 
 class MonthInput(forms.DateInput):
@@ -55,7 +56,7 @@ class EndAppraisalForm(forms.Form):
     )
     opinion = forms.CharField(label=_("书面考核意见"), widget=forms.Textarea(attrs={"rows": 4}))
     signer = forms.CharField(label=_("签署人"), max_length=40)
-    signed_on = forms.DateField(label=_("签署日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    signed_on = forms.DateField(label=_("签署日期"), widget=DateInput)
 
 
 class AdjustForm(forms.Form):

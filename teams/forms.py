@@ -12,7 +12,13 @@ from teams.models import Staff, Team
 
 
 class DateInput(forms.DateInput):
+    """A browser date box. It takes ISO only (``2024-11-04``): rendering in the locale's format
+    (``2024/11/04``) leaves the box empty, and re-saving a form then fails as "required"."""
+
     input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:
+        super().__init__(attrs, format or "%Y-%m-%d")
 
 
 class RosterCreateForm(forms.Form):

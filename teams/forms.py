@@ -68,3 +68,27 @@ class AttendanceUploadForm(UploadForm):
         self.fields["hospital"].queryset = hospitals  # type: ignore[attr-defined]
         if hospitals.count() == 1:
             self.fields["hospital"].initial = hospitals.first()
+
+
+class DeploymentDatesForm(forms.Form):
+    """实际到岗 / 实际离岗 / 提前返回原因 (teams.services.deployments.deployment_record_dates)."""
+
+    actual_start = forms.DateField(label=_("实际到岗日期"), required=False, widget=DateInput)
+    actual_end = forms.DateField(label=_("实际离岗日期"), required=False, widget=DateInput)
+    early_return_reason = forms.CharField(
+        label=_("提前返回原因"), max_length=200, required=False, help_text=_("实际离岗早于计划结束时必填")
+    )
+
+
+class ReplacementForm(forms.Form):
+    """替换: who takes over from when (teams.services.deployments.deployment_replace)."""
+
+    staff = forms.ModelChoiceField(queryset=Staff.objects.none(), label=_("替换人员"))
+    start = forms.DateField(label=_("替换人员到岗日期"), widget=DateInput)
+    reason = forms.CharField(label=_("替换原因"), max_length=200)
+
+    def __init__(self, *args: Any, supporter_id: int, exclude_staff_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = (  # type: ignore[attr-defined]
+            Staff.objects.filter(employer_id=supporter_id).exclude(pk=exclude_staff_id).order_by("name")
+        )

@@ -19,7 +19,7 @@ from import_export import fields, resources, widgets
 from core.uploads import escape_cell
 from pairings.models import Hospital
 from teams.choices import DeploymentRole, Post, Title
-from teams.models import AttendancePunch, Roster, RosterEntry, Staff
+from teams.models import AttendancePunch, Deployment, Roster, RosterEntry, Staff
 
 # The columns of the roster template, in order: (header, required, help shown on the instructions sheet).
 ROSTER_HEADERS: list[tuple[str, bool, str]] = [
@@ -165,3 +165,22 @@ TITLE_VALUES = {
     "主任医师": Title.SENIOR,
     "主治医师": Title.INTERMEDIATE,
 }
+
+
+def deployments_workbook(deployments: Iterable[Deployment]) -> bytes:
+    """The deployment list as the page shows it (filters applied by the caller); no personal data."""
+    header = [
+        _("姓名"), _("受援医院"), _("支援医院"), _("年度"), _("批次"), _("角色"), _("挂职岗位"),
+        _("计划开始"), _("计划结束"), _("实际到岗"), _("实际离岗"), _("提前返回原因"), _("替换"),
+    ]  # fmt: skip
+    rows: list[Sequence[Any]] = [header]
+    for d in deployments:
+        rows.append(
+            [
+                d.staff.name, d.team.pairing.recipient.name, d.supporter.name, d.team.year,
+                d.team.rotation, d.get_role_display(), d.get_post_display(), d.planned_start,
+                d.planned_end, d.actual_start, d.actual_end, d.early_return_reason,
+                d.replaces.staff.name if d.replaces_id else "",
+            ]
+        )  # fmt: skip
+    return _workbook_bytes([(_("派驻人员"), rows)])

@@ -71,10 +71,28 @@ class DeploymentSerializer(serializers.ModelSerializer[Deployment]):
             "planned_end",
             "actual_start",
             "actual_end",
+            "early_return_reason",
+            "replaces",
             "start",
             "end",
             "updated_at",
         ]
+
+
+class DeploymentDatesSerializer(serializers.Serializer[Any]):
+    """PATCH of a deployment: the fields sent change, the others keep their value."""
+
+    actual_start = serializers.DateField(required=False, allow_null=True, label="实际到岗日期")
+    actual_end = serializers.DateField(required=False, allow_null=True, label="实际离岗日期")
+    early_return_reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, label="提前返回原因（实际离岗早于计划结束时必填）"
+    )
+
+
+class DeploymentReplaceSerializer(serializers.Serializer[Any]):
+    staff = serializers.IntegerField(label="替换人员（同一支援医院的职工 id）")
+    start = serializers.DateField(label="替换人员到岗日期")
+    reason = serializers.CharField(max_length=200, label="替换原因")
 
 
 class RosterEntrySerializer(serializers.ModelSerializer[RosterEntry]):

@@ -41,6 +41,9 @@ class RuleParams:
     monthly_pass_score: int | None = None
     monthly_deduction: int = 0
     monthly_subsidy: int = 0
+    # The program's own monthly form (e.g. Bozhou's 月考核表): ({"code", "label", "max"}, …), maxima sum
+    # to 100; None = the default four items of assessments.services.appraisals.
+    monthly_items: tuple[dict[str, Any], ...] | None = None
     attendance_threshold: float | None = None
     end_appraisal_days: int | None = 30
     grade_target: bool = True
@@ -63,15 +66,36 @@ class RuleParams:
             raise ValueError(f"unknown rule parameters: {', '.join(sorted(unknown))}")
         if "leader_posts" in data:
             data["leader_posts"] = tuple(data["leader_posts"])
+        if data.get("monthly_items") is not None:
+            data["monthly_items"] = _monthly_items(data["monthly_items"])
         return cls(**data)
 
     def to_json(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
         out["leader_posts"] = list(self.leader_posts)
+        out["monthly_items"] = list(self.monthly_items) if self.monthly_items is not None else None
         return out
 
     def team_min_for(self, *, is_tcm: bool) -> int | None:
         return self.team_min_size_tcm if is_tcm else self.team_min_size
+
+
+def _monthly_items(items: Any) -> tuple[dict[str, Any], ...]:
+    """Check a monthly form: distinct codes, a label each, positive maxima adding up to 100."""
+    if not isinstance(items, list | tuple) or not items:
+        raise ValueError("monthly_items: a non-empty list of {code, label, max}")
+    out = []
+    for item in items:
+        if not isinstance(item, dict) or not item.get("code") or not item.get("label"):
+            raise ValueError("monthly_items: every item needs a code and a label")
+        if not isinstance(item.get("max"), int | float) or item["max"] <= 0:
+            raise ValueError(f"monthly_items: {item.get('code')}: max must be a positive number")
+        out.append({"code": str(item["code"]), "label": str(item["label"]), "max": item["max"]})
+    if len({i["code"] for i in out}) != len(out):
+        raise ValueError("monthly_items: codes must be distinct")
+    if sum(i["max"] for i in out) != 100:
+        raise ValueError("monthly_items: the maxima must add up to 100")
+    return tuple(out)
 
 
 GANSU_2022: dict[str, Any] = {}  # the defaults above are the Gansu plan (甘卫医政发〔2022〕37号)

@@ -52,8 +52,8 @@ DEFAULT_MONTHLY_ITEMS: list[dict[str, Any]] = [
 
 
 def monthly_items_for(program: Program) -> list[dict[str, Any]]:
-    """The program's monthly items (``params["monthly_items"]``), else the default four."""
-    items = (program.params or {}).get("monthly_items")
+    """The program's monthly form (``RuleParams.monthly_items``: preset or override), else the default four."""
+    items = program.rules.monthly_items
     return list(items) if items else DEFAULT_MONTHLY_ITEMS
 
 

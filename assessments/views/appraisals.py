@@ -5,6 +5,7 @@ Thin: reads are scoped with ``for_user`` (a foreign object is a 404), writes go 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -28,6 +29,7 @@ from assessments.forms import (
     SpotCheckForm,
 )
 from assessments.models import AnnualAppraisal, EndOfStintAppraisal, MonthlyAssessment, Scorecard, SpotCheck
+from assessments.selectors import monthly as monthly_sel
 from assessments.services import appraisals as services
 from assessments.services.certificates import certificate_eligibility
 from core.access import get_membership
@@ -35,6 +37,7 @@ from core.permissions import role_of
 from core.roles import Role
 from pairings.models import Program
 from teams.models import Deployment
+from teams.selectors.deployments import deployment_span
 
 PAGE_SIZE = 50
 
@@ -60,28 +63,40 @@ def _error_text(exc: ValidationError) -> str:
 
 @login_required
 def monthly_assessments(request: HttpRequest) -> HttpResponse:
-    """Recorded monthly assessments the user may see, and (for the recipient) the people to assess."""
+    """Recorded monthly assessments the user may see; for the recipient's coordinator, everyone on site
+    in the chosen month (default: last month, the home page's "月考核待完成"), assessed or not."""
     assessments = (
         MonthlyAssessment.objects.for_user(request.user)
         .select_related("deployment__staff", "deployment__supporter", "deployment__team__pairing__recipient")
         .order_by("-month", "deployment__staff__name", "pk")
     )
-    today = timezone.localdate()
-    on_site = None
+    last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    month = monthly_sel.parse_month(request.GET.get("month")) or last_month
+    due = None
     if role_of(request.user) == Role.RECIPIENT_COORDINATOR:
-        on_site = _deployments(request.user).filter(period__contains=today)[:200]
+        due = monthly_sel.deployments_in_month(user=request.user, month=month)[:500]
     return render(
         request,
         "assessments/appraisals/monthly_list.html",
-        {"page": _page(request, assessments), "on_site": on_site},
+        {"page": _page(request, assessments), "due": due, "month": month},
     )
 
 
 @login_required
 def monthly_assessment_entry(request: HttpRequest, deployment_id: int) -> HttpResponse:
+    """The month's form of the program (its own items and maxima) beside that month's attendance and
+    workload; any month of the deployment, and a recorded month opens with its scores for correction."""
     deployment = get_object_or_404(_deployments(request.user), pk=deployment_id)
     items = services.monthly_items_for(deployment.team.pairing.program)
-    form = MonthlyAssessmentForm(request.POST or None, items=items)
+    month = monthly_sel.parse_month(request.POST.get("month") or request.GET.get("month"))
+    if month is None:
+        month = min(deployment_span(deployment)[1], timezone.localdate()).replace(day=1)
+    figures = monthly_sel.month_figures(deployment=deployment, month=month)
+    initial: dict[str, Any] = {"month": month}
+    if figures.assessment is not None:
+        initial["comment"] = figures.assessment.comment
+        initial.update({f"item_{k}": v for k, v in (figures.assessment.items or {}).items()})
+    form = MonthlyAssessmentForm(request.POST or None, items=items, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.monthly_assessment_upsert(
@@ -95,7 +110,7 @@ def monthly_assessment_entry(request: HttpRequest, deployment_id: int) -> HttpRe
             form.add_error(None, _error_text(exc))
         else:
             messages.success(request, _("月考核已保存。"))
-            return redirect("assessments:monthly_assessments")
+            return redirect(f"{reverse('assessments:monthly_assessments')}?month={month:%Y-%m}")
     history = MonthlyAssessment.objects.for_user(request.user).filter(deployment=deployment).order_by("month")
     return render(
         request,
@@ -103,6 +118,7 @@ def monthly_assessment_entry(request: HttpRequest, deployment_id: int) -> HttpRe
         {
             "deployment": deployment,
             "form": form,
+            "figures": figures,
             "history": history,
             "rules": deployment.team.pairing.program.rules,
         },

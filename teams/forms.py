@@ -92,3 +92,22 @@ class ReplacementForm(forms.Form):
         self.fields["staff"].queryset = (  # type: ignore[attr-defined]
             Staff.objects.filter(employer_id=supporter_id).exclude(pk=exclude_staff_id).order_by("name")
         )
+
+
+class ActivityForm(forms.Form):
+    """One person's workload of one month (teams.services.activity.activity_record)."""
+
+    month = forms.DateField(
+        label=_("月份"),
+        input_formats=["%Y-%m", "%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+    )
+    outpatient_visits = forms.IntegerField(label=_("门诊人次"), min_value=0, initial=0)
+    surgeries = forms.IntegerField(label=_("手术台次"), min_value=0, initial=0)
+    lectures = forms.IntegerField(label=_("授课次数"), min_value=0, initial=0)
+    teaching_rounds = forms.IntegerField(label=_("教学查房"), min_value=0, initial=0)
+    case_discussions = forms.IntegerField(label=_("病例讨论"), min_value=0, initial=0)
+    remote_consultations = forms.IntegerField(label=_("远程会诊"), min_value=0, initial=0)
+
+    def figures(self) -> dict[str, int]:
+        return {k: v for k, v in self.cleaned_data.items() if k != "month"}

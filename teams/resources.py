@@ -149,10 +149,12 @@ def roster_template(*, roster: Roster | None = None) -> bytes:
     return _workbook_bytes([("名单", [header, example]), ("说明", instructions)])
 
 
-def error_file(header: Sequence[Any], rows: Iterable[tuple[Sequence[Any], str]]) -> bytes:
+def error_file(
+    header: Sequence[Any], rows: Iterable[tuple[Sequence[Any], str]], sheet: str = "名单"
+) -> bytes:
     """The uploaded rows back, each with an added error column, so the coordinator fixes and re-uploads."""
     body = [[*row, err] for row, err in rows]
-    return _workbook_bytes([("名单", [[*header, ERROR_HEADER], *body])])
+    return _workbook_bytes([(sheet, [[*header, ERROR_HEADER], *body])])
 
 
 ROLE_VALUES = {"队长": DeploymentRole.LEADER, "队员": DeploymentRole.MEMBER}
@@ -184,3 +186,46 @@ def deployments_workbook(deployments: Iterable[Deployment]) -> bytes:
             ]
         )  # fmt: skip
     return _workbook_bytes([(_("派驻人员"), rows)])
+
+
+ACTIVITY_HEADERS = [
+    "身份证号",
+    "执业证书编号",
+    "月份",
+    "门诊人次",
+    "手术台次",
+    "授课次数",
+    "教学查房",
+    "病例讨论",
+    "远程会诊",
+]
+
+
+def activity_template() -> bytes:
+    """The monthly workload template (the ``import_activity`` format) with an instructions sheet."""
+    example = ["620102198001011234", "", "2024-03", 320, 12, 2, 4, 3, 1]
+    instructions: list[list[Any]] = [
+        [_("列名"), _("必填"), _("说明")],
+        ["身份证号", _("二选一"), _("派驻人员的身份证号（按身份证号或执业证书编号匹配人员，不按姓名）")],
+        ["执业证书编号", _("二选一"), _("无身份证号时填写")],
+        ["月份", _("是"), _("如 2024-03、2024/3 或 2024年3月；该月须在此人派驻本院期间")],
+        *[[h, _("否"), _("非负整数，空白按 0")] for h in ACTIVITY_HEADERS[3:]],
+        [],
+        [_("注意"), "", _("同一人同一月份只能有一行；再次导入同一月份将更新原数据。全部正确才会导入。")],
+    ]
+    return _workbook_bytes([(_("工作量"), [ACTIVITY_HEADERS, example]), (_("说明"), instructions)])
+
+
+def activities_workbook(activities: Iterable[Any]) -> bytes:
+    """The workload list as the page shows it (filters applied by the caller); names, no IDs."""
+    header = [_("月份"), _("姓名"), _("受援医院"), _("支援医院"), *ACTIVITY_HEADERS[3:]]
+    rows: list[Sequence[Any]] = [header]
+    for a in activities:
+        rows.append(
+            [
+                a.month.strftime("%Y-%m"), a.deployment.staff.name, a.deployment.team.pairing.recipient.name,
+                a.deployment.supporter.name, a.outpatient_visits, a.surgeries, a.lectures, a.teaching_rounds,
+                a.case_discussions, a.remote_consultations,
+            ]
+        )  # fmt: skip
+    return _workbook_bytes([(_("工作量"), rows)])

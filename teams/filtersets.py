@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from pairings.filtersets import UpdatedSinceFilterSet, scoped
 from pairings.models import City, Hospital, Pairing
 from teams.choices import DeploymentRole, RosterStatus, Title
-from teams.models import AttendanceRecord, Deployment, Roster, RosterEntry, Staff, Team
+from teams.models import AttendanceRecord, Deployment, MonthlyActivity, Roster, RosterEntry, Staff, Team
 
 
 class StaffFilterSet(UpdatedSinceFilterSet):
@@ -77,3 +77,13 @@ class RosterEntryFilterSet(df.FilterSet):
     class Meta:
         model = RosterEntry
         fields = ["roster", "role"]
+
+
+class MonthlyActivityFilterSet(UpdatedSinceFilterSet):
+    pairing = df.NumberFilter(field_name="deployment__team__pairing", label=_("帮扶关系ID"))
+    deployment = df.NumberFilter(field_name="deployment", label=_("派驻ID"))
+    month = df.DateFilter(label=_("月份（该月第一天）"))
+
+    class Meta:
+        model = MonthlyActivity
+        fields = ["deployment", "month"]

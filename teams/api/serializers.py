@@ -8,7 +8,16 @@ from typing import Any
 from rest_framework import serializers
 
 from core.api.base import national_id_field, phone_field
-from teams.models import AttendanceRecord, Deployment, ImportJob, Roster, RosterEntry, Staff, Team
+from teams.models import (
+    AttendanceRecord,
+    Deployment,
+    ImportJob,
+    MonthlyActivity,
+    Roster,
+    RosterEntry,
+    Staff,
+    Team,
+)
 from teams.services.jobs import job_progress
 
 
@@ -247,3 +256,30 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
         path = reverse("api:attendance-import-detail", args=[job.pk])
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request is not None else path
+
+
+class MonthlyActivitySerializer(serializers.ModelSerializer[MonthlyActivity]):
+    class Meta:
+        model = MonthlyActivity
+        fields = [
+            "id", "deployment", "month", "outpatient_visits", "surgeries", "lectures", "teaching_rounds",
+            "case_discussions", "remote_consultations", "updated_at",
+        ]  # fmt: skip
+
+
+class MonthlyActivityWriteSerializer(serializers.Serializer[Any]):
+    """One person's workload of one month; posting the same month again corrects it."""
+
+    deployment = serializers.PrimaryKeyRelatedField(queryset=Deployment.objects.none())
+    month = serializers.DateField(help_text="any day of the month, e.g. 2024-03-01")
+    outpatient_visits = serializers.IntegerField(min_value=0, default=0)
+    surgeries = serializers.IntegerField(min_value=0, default=0)
+    lectures = serializers.IntegerField(min_value=0, default=0)
+    teaching_rounds = serializers.IntegerField(min_value=0, default=0)
+    case_discussions = serializers.IntegerField(min_value=0, default=0)
+    remote_consultations = serializers.IntegerField(min_value=0, default=0)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        self.fields["deployment"].queryset = Deployment.objects.for_user(getattr(request, "user", None))  # type: ignore[attr-defined]

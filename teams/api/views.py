@@ -26,9 +26,20 @@ from pairings.models import Hospital
 from teams import filtersets as fs
 from teams.api import attendance_io, roster_io
 from teams.api import serializers as s
-from teams.models import AttendanceRecord, Deployment, ImportJob, ImportKind, Roster, RosterEntry, Staff, Team
+from teams.models import (
+    AttendanceRecord,
+    Deployment,
+    ImportJob,
+    ImportKind,
+    MonthlyActivity,
+    Roster,
+    RosterEntry,
+    Staff,
+    Team,
+)
 from teams.services import deployments as dep_svc
 from teams.services import rosters as svc
+from teams.services.activity import activity_record
 from teams.services.attendance import check_can_import_attendance
 from teams.services.jobs import attendance_job_create
 
@@ -270,3 +281,25 @@ class AttendanceImportViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet
     @extend_schema(summary="Poll an attendance import job", responses={200: s.ImportJobSerializer, **_ERRORS})
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().retrieve(request, *args, **kwargs)
+
+
+class MonthlyActivityViewSet(ScopedReadOnlyViewSet):
+    """Monthly workload; the recipient's coordinator (or its hospital system) posts one person-month —
+    the form's service and validation (teams.services.activity.activity_record)."""
+
+    model = MonthlyActivity
+    serializer_class = s.MonthlyActivitySerializer
+    filterset_class = fs.MonthlyActivityFilterSet
+    select = ("deployment",)
+    ordering_fields = ["pk", "month", "updated_at"]
+
+    @extend_schema(
+        request=s.MonthlyActivityWriteSerializer, responses={201: s.MonthlyActivitySerializer, **_ERRORS}
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        form = s.MonthlyActivityWriteSerializer(data=request.data, context=self.get_serializer_context())
+        form.is_valid(raise_exception=True)
+        data = dict(form.validated_data)
+        deployment, month = data.pop("deployment"), data.pop("month")
+        activity = activity_record(user=request.user, deployment=deployment, month=month, figures=data)
+        return Response(self.get_serializer(activity).data, status=status.HTTP_201_CREATED)

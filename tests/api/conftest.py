@@ -24,6 +24,7 @@ from assessments.models import (
 from devtools import factories as f
 from pairings.models import AgreementItem
 from pairings.services.api_clients import api_client_create
+from teams.models import MonthlyActivity
 from training.models import OnSiteTraining, RemoteService
 
 
@@ -109,6 +110,12 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("roster", lambda p, m: _chain(p, m)["roster"]),
     Endpoint("roster-entry", lambda p, m: f.RosterEntryFactory(roster=_chain(p, m)["roster"])),
     Endpoint("attendance", lambda p, m: f.AttendanceFactory(deployment=_chain(p, m)["deployment"])),
+    Endpoint(
+        "activity",
+        lambda p, m: MonthlyActivity.objects.create(
+            deployment=_chain(p, m)["deployment"], month=dt.date(2023, 2, 1), outpatient_visits=5
+        ),
+    ),
     Endpoint("trainee-stint", lambda p, m: f.TraineeStintFactory(pairing=p)),
     Endpoint(
         "onsite-training",

@@ -182,7 +182,7 @@ def deployments_workbook(deployments: Iterable[Deployment]) -> bytes:
                 d.staff.name, d.team.pairing.recipient.name, d.supporter.name, d.team.year,
                 d.team.rotation, d.get_role_display(), d.get_post_display(), d.planned_start,
                 d.planned_end, d.actual_start, d.actual_end, d.early_return_reason,
-                d.replaces.staff.name if d.replaces_id else "",
+                d.replaces.staff.name if d.replaces is not None else "",
             ]
         )  # fmt: skip
     return _workbook_bytes([(_("派驻人员"), rows)])

@@ -63,7 +63,8 @@ class MonthFigures:
             return []
         names = ("outpatient_visits", "surgeries", "lectures", "teaching_rounds", "case_discussions",
                  "remote_consultations")  # fmt: skip
-        return [(str(MonthlyActivity._meta.get_field(n).verbose_name), getattr(a, n)) for n in names]
+        fields = {f.name: f for f in MonthlyActivity._meta.concrete_fields}
+        return [(str(fields[n].verbose_name), getattr(a, n)) for n in names]
 
 
 def month_figures(*, deployment: Deployment, month: dt.date) -> MonthFigures:

@@ -348,10 +348,22 @@ def deployment_list(request: HttpRequest) -> HttpResponse:
         return _xlsx(deployments_workbook(qs), "deployments.xlsx")
     query = request.GET.copy()
     query.pop("page", None)
+    form = filterset.form
+    for name in ("updated_since", "pairing", "team", "on_date"):
+        form.fields.pop(name, None)
+    for field in form.fields.values():
+        # "全部" rather than "---------" for "do not filter" (issue 15, Chinese UI).
+        if hasattr(field, "empty_label"):
+            field.empty_label = _("全部")
+        if hasattr(field, "queryset"):
+            continue
+        choices = list(getattr(field, "choices", []) or [])
+        if choices and choices[0][0] == "":
+            field.choices = [("", _("全部")), *choices[1:]]
     return render(
         request,
         "teams/deployment_list.html",
-        {"page": _page(request, qs), "form": filterset.form, "query": query.urlencode()},
+        {"page": _page(request, qs), "form": form, "query": query.urlencode()},
     )
 
 

@@ -198,3 +198,9 @@ def test_list_exports_the_filtered_rows_and_counts_queries(world, dep, client, d
     ws = openpyxl.load_workbook(io.BytesIO(r.content)).active
     names = [row[0] for row in ws.iter_rows(min_row=2, values_only=True)]
     assert names == [other.staff.name]
+
+
+def test_list_filters_say_all_not_dashes(world, dep, client):
+    client.force_login(world.users["province"])
+    page = client.get(reverse("teams:deployment_list")).content.decode()
+    assert "---------" not in page and ">全部<" in page

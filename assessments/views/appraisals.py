@@ -25,6 +25,7 @@ from assessments.forms import (
     AdjustForm,
     EndAppraisalForm,
     MonthlyAssessmentForm,
+    MonthlyItemsForm,
     ScorecardForm,
     SpotCheckForm,
 )
@@ -360,6 +361,42 @@ def annual_scorecard(request: HttpRequest) -> HttpResponse:
     )
 
 
+@login_required
+def monthly_form_settings(request: HttpRequest) -> HttpResponse:
+    """月考核表 of a program (e.g. Bozhou's): its items and maxima, set by the province's commission and
+    used by every monthly assessment form of the program from then on."""
+    program, programs, _year = _program_year(request)
+    if program is None:
+        raise Http404
+    items = services.monthly_items_for(program)
+    form = MonthlyItemsForm(request.POST or None, initial={"lines": MonthlyItemsForm.initial_text(items)})
+    if request.method == "POST":
+        try:
+            if request.POST.get("reset"):
+                services.monthly_items_save(user=request.user, program=program, items=None)
+                messages.success(request, _("已恢复默认月考核表。"))
+                return redirect(f"{reverse('assessments:monthly_form_settings')}?program={program.pk}")
+            if form.is_valid():
+                services.monthly_items_save(
+                    user=request.user, program=program, items=form.cleaned_data["lines"]
+                )
+                messages.success(request, _("月考核表已保存。"))
+                return redirect(f"{reverse('assessments:monthly_form_settings')}?program={program.pk}")
+        except ValidationError as exc:
+            form.add_error(None, "；".join(exc.messages))
+    return render(
+        request,
+        "assessments/appraisals/monthly_items.html",
+        {
+            "program": program,
+            "programs": programs,
+            "items": items,
+            "form": form,
+            "can_manage": services.may_manage_annual_appraisals(request.user, program),
+        },
+    )
+
+
 def _annual_url() -> str:
     return reverse("assessments:annual_appraisals")
 
@@ -367,6 +404,7 @@ def _annual_url() -> str:
 urlpatterns = [
     path("monthly/", monthly_assessments, name="monthly_assessments"),
     path("monthly/<int:deployment_id>/", monthly_assessment_entry, name="monthly_assessment_entry"),
+    path("monthly/form/", monthly_form_settings, name="monthly_form_settings"),
     path("spot-checks/", spot_checks, name="spot_checks"),
     path("spot-checks/<int:deployment_id>/", spot_check_entry, name="spot_check_entry"),
     path("end-appraisals/", end_appraisals, name="end_appraisals"),

@@ -139,3 +139,44 @@ def test_a_bad_monthly_form_is_refused_by_the_program(world, items):
     world.program.params = {"monthly_items": items}
     with pytest.raises(ValidationError, match="monthly_items"):
         world.program.clean()
+
+
+def test_province_staff_set_the_programs_monthly_form_and_the_entry_uses_it(world, left, client):
+    url = reverse("assessments:monthly_form_settings")
+    client.force_login(world.users["province"])
+    r = client.post(url, {"program": world.program.pk, "lines": "医德医风 30\n工作实绩 50\n带教培训 20"})
+    assert r.status_code == 302
+    client.force_login(world.users["alice"])
+    form = client.get(reverse("assessments:monthly_assessment_entry", args=[left.pk]), {"month": "2023-02"})
+    assert "医德医风（30）" in form.content.decode()
+    # back to the default
+    client.force_login(world.users["province"])
+    client.post(url, {"program": world.program.pk, "reset": "1", "lines": ""})
+    world.program.refresh_from_db()
+    assert "monthly_items" not in world.program.params
+
+
+@pytest.mark.parametrize(
+    "lines", ["医德医风 30\n工作实绩 50", "医德医风\n工作实绩 100", "医德医风 50\n医德医风 50"]
+)
+def test_a_bad_monthly_form_says_why_and_changes_nothing(world, client, lines):
+    client.force_login(world.users["province"])
+    before = dict(world.program.params or {})
+    r = client.post(
+        reverse("assessments:monthly_form_settings"), {"program": world.program.pk, "lines": lines}
+    )
+    assert r.status_code == 200 and "errorlist" in r.content.decode()
+    world.program.refresh_from_db()
+    assert (world.program.params or {}) == before
+
+
+@pytest.mark.parametrize("who", ["city_a", "county_a", "alice", "charlie"])
+def test_only_the_provinces_commission_sets_the_monthly_form(world, client, who):
+    client.force_login(world.users[who])
+    url = reverse("assessments:monthly_form_settings")
+    page = client.get(url, {"program": world.program.pk})
+    assert page.status_code == 200 and "<textarea" not in page.content.decode()
+    r = client.post(url, {"program": world.program.pk, "lines": "综合 100"})
+    assert r.status_code == 403
+    world.program.refresh_from_db()
+    assert "monthly_items" not in (world.program.params or {})

@@ -10,6 +10,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from assessments.models import EndOfStintAppraisal
+from assessments.services.certificates import certificate_eligibility
 from core.roles import Role
 from devtools import factories as f
 from pairings.models import PairingSupporter
@@ -204,3 +206,18 @@ def test_list_filters_say_all_not_dashes(world, dep, client):
     client.force_login(world.users["province"])
     page = client.get(reverse("teams:deployment_list")).content.decode()
     assert "---------" not in page and ">全部<" in page
+
+
+def test_an_early_return_makes_the_certificate_refuse_a_stay_too_short(world, dep):
+    """The certificate reads the recorded actual dates (SPEC §3a: one stay for rule, certificate, score)."""
+    EndOfStintAppraisal.objects.create(
+        deployment=dep, qualified=True, opinion="合格", signer="院长", signed_on=D(2023, 7, 1)
+    )
+    today = D(2024, 1, 1)
+    assert certificate_eligibility(deployment=dep, today=today).reason == ""  # six planned months
+    deployment_record_dates(
+        user=world.users["alice"], deployment=dep, actual_start=None, actual_end=D(2023, 3, 31),
+        early_return_reason="家中有事",
+    )  # fmt: skip
+    dep.refresh_from_db()
+    assert certificate_eligibility(deployment=dep, today=today).reason == "stay_too_short"

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.choices import BAND_GRADES, Grade, ReportKind
 from core.query_params import MAX_YEAR, MIN_YEAR
+from teams.forms import DateInput
 
 
 class MonthInput(forms.DateInput):
@@ -56,7 +57,7 @@ class EndAppraisalForm(forms.Form):
     )
     opinion = forms.CharField(label=_("书面考核意见"), widget=forms.Textarea(attrs={"rows": 4}))
     signer = forms.CharField(label=_("签署人"), max_length=40)
-    signed_on = forms.DateField(label=_("签署日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    signed_on = forms.DateField(label=_("签署日期"), widget=DateInput)
 
 
 class AdjustForm(forms.Form):
@@ -119,3 +120,32 @@ class ScorecardForm(forms.Form):
 
     def band_minimums(self) -> dict[str, int]:
         return {g: self.cleaned_data[f"band_{g}"] for g in BAND_GRADES}
+
+
+class MonthlyItemsForm(forms.Form):
+    """月考核表: one item a line, "名称 满分" (e.g. "工作纪律 20"); the maxima add up to 100."""
+
+    lines = forms.CharField(
+        label=_("考核项目（每行一项：名称 满分）"), widget=forms.Textarea(attrs={"rows": 8})
+    )
+
+    def clean_lines(self) -> list[dict[str, Any]]:
+        items = []
+        for n, line in enumerate(self.cleaned_data["lines"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            label, _sep, top = line.strip().rpartition(" ")
+            if not label.strip() or not top.isdigit():
+                raise forms.ValidationError(_("第 %(n)d 行应为“名称 满分”，如“工作纪律 20”。") % {"n": n})
+            items.append({"code": f"item{len(items) + 1}", "label": label.strip(), "max": int(top)})
+        if len({i["label"] for i in items}) != len(items):
+            raise forms.ValidationError(_("考核项目名称不能重复。"))
+        if sum(i["max"] for i in items) != 100:
+            raise forms.ValidationError(
+                _("各项满分之和须为 100（现为 %(s)d）。") % {"s": sum(i["max"] for i in items)}
+            )
+        return items
+
+    @staticmethod
+    def initial_text(items: list[dict[str, Any]]) -> str:
+        return "\n".join(f"{i['label']} {i['max']}" for i in items)

@@ -68,6 +68,9 @@ class RuleParams:
     monthly_pass_score: int | None = None
     monthly_deduction: int = 0
     monthly_subsidy: int = 0
+    # The program's own monthly form (e.g. Bozhou's 月考核表): ({"code", "label", "max"}, …), maxima sum
+    # to 100; None = the default four items of assessments.services.appraisals.
+    monthly_items: tuple[dict[str, Any], ...] | None = None
     attendance_threshold: float | None = None
     end_appraisal_days: int | None = 30
     capacity_centres_min: int | None = None
@@ -106,6 +109,11 @@ class RuleParams:
                 data[name] = tuple(data[name])
         if "reminder_days" in data:
             data["reminder_days"] = tuple(sorted({int(d) for d in data["reminder_days"]}, reverse=True))
+        if data.get("monthly_items") is not None:
+            data["monthly_items"] = tuple(
+                {"code": str(i["code"]), "label": str(i["label"]), "max": i["max"]}
+                for i in data["monthly_items"]
+            )
         params = cls(**data)
         params._check_together()
         return params
@@ -135,6 +143,7 @@ class RuleParams:
         out["leader_posts"] = list(self.leader_posts)
         out["reminder_days"] = list(self.reminder_days)
         out["agreement_parties"] = list(self.agreement_parties)
+        out["monthly_items"] = list(self.monthly_items) if self.monthly_items is not None else None
         return out
 
     def team_min_for(self, *, is_tcm: bool) -> int | None:
@@ -211,7 +220,27 @@ def _days_before(v: Any) -> str:
     return ""
 
 
+def _monthly_items(items: Any) -> str:
+    """A program's own monthly form: distinct codes, a label each, positive maxima adding up to 100."""
+    if items is None:
+        return ""
+    if not isinstance(items, list | tuple) or not items:
+        return _("应为非空列表，每项含 code、label、max")
+    for item in items:
+        if not isinstance(item, dict) or not item.get("code") or not item.get("label"):
+            return _("每一项都需要 code 和 label")
+        mx = item.get("max")
+        if isinstance(mx, bool) or not isinstance(mx, int | float) or mx <= 0:
+            return _("%(code)s：max 应为正数") % {"code": item.get("code")}
+    if len({str(i["code"]) for i in items}) != len(items):
+        return _("code 不能重复")
+    if sum(i["max"] for i in items) != 100:
+        return _("各项满分之和应为 100")
+    return ""
+
+
 _CHECKS: dict[str, Callable[[Any], str]] = {
+    "monthly_items": _monthly_items,
     "monthly_assessment_due_day": _int(1, 28, optional=False),
     "reminder_days": _days_before,
     "team_min_size": _int(1, 100, optional=True),

@@ -8,7 +8,16 @@ from core.identifiers import normalize_licence
 from pairings.filtersets import UpdatedSinceFilterSet, scoped
 from pairings.models import City, Hospital, Pairing
 from teams.choices import DeploymentRole, RosterStatus, Title
-from teams.models import AttendanceRecord, Deployment, ExpertVisitBatch, Roster, RosterEntry, Staff, Team
+from teams.models import (
+    AttendanceRecord,
+    Deployment,
+    ExpertVisitBatch,
+    MonthlyActivity,
+    Roster,
+    RosterEntry,
+    Staff,
+    Team,
+)
 
 
 class StaffFilterSet(UpdatedSinceFilterSet):
@@ -88,3 +97,13 @@ class ExpertVisitFilterSet(UpdatedSinceFilterSet):
     class Meta:
         model = ExpertVisitBatch
         fields = ["pairing", "supporter", "year"]
+
+
+class MonthlyActivityFilterSet(UpdatedSinceFilterSet):
+    pairing = df.NumberFilter(field_name="deployment__team__pairing", label=_("帮扶关系ID"))
+    deployment = df.NumberFilter(field_name="deployment", label=_("派驻ID"))
+    month = df.DateFilter(label=_("月份（该月第一天）"))
+
+    class Meta:
+        model = MonthlyActivity
+        fields = ["deployment", "month"]

@@ -245,6 +245,17 @@ class Deployment(TimeStamped):
     planned_end = models.DateField(_("计划结束"))
     actual_start = models.DateField(_("实际开始"), null=True, blank=True)
     actual_end = models.DateField(_("实际结束"), null=True, blank=True)
+    # An actual end before the planned one is an early return (提前返回); its reason is required then.
+    early_return_reason = models.CharField(_("提前返回原因"), max_length=200, blank=True)
+    # Who this person replaces (替换): the replaced deployment ends the day before this one starts.
+    replaces = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replacements",
+        verbose_name=_("替换"),
+    )
     period = models.GeneratedField(
         expression=DateRange(
             Coalesce("actual_start", "planned_start"),

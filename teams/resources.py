@@ -22,7 +22,7 @@ from core.privacy import can_see_personal_data, mask_national_id, national_id_fo
 from core.uploads import escape_cell
 from pairings.models import Hospital
 from teams.choices import DeploymentRole, Post, Title
-from teams.models import AttendancePunch, ExpertVisitBatch, Roster, RosterEntry, Staff
+from teams.models import AttendancePunch, Deployment, ExpertVisitBatch, Roster, RosterEntry, Staff
 
 # The columns of the roster template, in order: (header, required, help shown on the instructions sheet).
 ROSTER_HEADERS: list[tuple[str, bool, str]] = [
@@ -244,10 +244,12 @@ def expert_visits_workbook(visits: Iterable[ExpertVisitBatch]) -> bytes:
     return _workbook_bytes([(_("专家柔性帮扶"), rows)])
 
 
-def error_file(header: Sequence[Any], rows: Iterable[tuple[Sequence[Any], str]]) -> bytes:
+def error_file(
+    header: Sequence[Any], rows: Iterable[tuple[Sequence[Any], str]], sheet: str = "名单"
+) -> bytes:
     """The uploaded rows back, each with an added error column, so the coordinator fixes and re-uploads."""
     body = [[*row, err] for row, err in rows]
-    return _workbook_bytes([("名单", [[*header, ERROR_HEADER], *body])])
+    return _workbook_bytes([(sheet, [[*header, ERROR_HEADER], *body])])
 
 
 ROLE_VALUES = {"队长": DeploymentRole.LEADER, "队员": DeploymentRole.MEMBER}
@@ -260,3 +262,65 @@ TITLE_VALUES = {
     "主任医师": Title.SENIOR,
     "主治医师": Title.INTERMEDIATE,
 }
+
+
+def deployments_workbook(deployments: Iterable[Deployment]) -> bytes:
+    """The deployment list as the page shows it (filters applied by the caller); no personal data."""
+    header = [
+        _("姓名"), _("受援医院"), _("支援医院"), _("年度"), _("批次"), _("角色"), _("挂职岗位"),
+        _("计划开始"), _("计划结束"), _("实际到岗"), _("实际离岗"), _("提前返回原因"), _("替换"),
+    ]  # fmt: skip
+    rows: list[Sequence[Any]] = [header]
+    for d in deployments:
+        rows.append(
+            [
+                d.staff.name, d.team.pairing.recipient.name, d.supporter.name, d.team.year,
+                d.team.rotation, d.get_role_display(), d.get_post_display(), d.planned_start,
+                d.planned_end, d.actual_start, d.actual_end, d.early_return_reason,
+                d.replaces.staff.name if d.replaces is not None else "",
+            ]
+        )  # fmt: skip
+    return _workbook_bytes([(_("派驻人员"), rows)])
+
+
+ACTIVITY_HEADERS = [
+    "身份证号",
+    "执业证书编号",
+    "月份",
+    "门诊人次",
+    "手术台次",
+    "授课次数",
+    "教学查房",
+    "病例讨论",
+    "远程会诊",
+]
+
+
+def activity_template() -> bytes:
+    """The monthly workload template (the ``import_activity`` format) with an instructions sheet."""
+    example = ["620102198001011234", "", "2024-03", 320, 12, 2, 4, 3, 1]
+    instructions: list[list[Any]] = [
+        [_("列名"), _("必填"), _("说明")],
+        ["身份证号", _("二选一"), _("派驻人员的身份证号（按身份证号或执业证书编号匹配人员，不按姓名）")],
+        ["执业证书编号", _("二选一"), _("无身份证号时填写")],
+        ["月份", _("是"), _("如 2024-03、2024/3 或 2024年3月；该月须在此人派驻本院期间")],
+        *[[h, _("否"), _("非负整数，空白按 0")] for h in ACTIVITY_HEADERS[3:]],
+        [],
+        [_("注意"), "", _("同一人同一月份只能有一行；再次导入同一月份将更新原数据。全部正确才会导入。")],
+    ]
+    return _workbook_bytes([(_("工作量"), [ACTIVITY_HEADERS, example]), (_("说明"), instructions)])
+
+
+def activities_workbook(activities: Iterable[Any]) -> bytes:
+    """The workload list as the page shows it (filters applied by the caller); names, no IDs."""
+    header = [_("月份"), _("姓名"), _("受援医院"), _("支援医院"), *ACTIVITY_HEADERS[3:]]
+    rows: list[Sequence[Any]] = [header]
+    for a in activities:
+        rows.append(
+            [
+                a.month.strftime("%Y-%m"), a.deployment.staff.name, a.deployment.team.pairing.recipient.name,
+                a.deployment.supporter.name, a.outpatient_visits, a.surgeries, a.lectures, a.teaching_rounds,
+                a.case_discussions, a.remote_consultations,
+            ]
+        )  # fmt: skip
+    return _workbook_bytes([(_("工作量"), rows)])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from teams import staff_views, views, visit_views
+from teams import activity_views, staff_views, views, visit_views
 
 app_name = "teams"
 urlpatterns = [
@@ -17,6 +17,18 @@ urlpatterns = [
     path("staff/<int:pk>/", staff_views.staff_edit, name="staff_edit"),
     path("expert-visits/", visit_views.visit_list, name="visit_list"),
     path("expert-visits/<int:pk>/", visit_views.visit_edit, name="visit_edit"),
+    path("deployments/", views.deployment_list, name="deployment_list"),
+    path("deployments/<int:pk>/", views.deployment_detail, name="deployment_detail"),
+    path("activity/", activity_views.activity_list, name="activity_list"),
+    path("activity/<int:deployment_id>/", activity_views.activity_entry, name="activity_entry"),
+    path("activity/template.xlsx", activity_views.activity_template_download, name="activity_template"),
+    path("activity/upload/", activity_views.activity_upload, name="activity_upload"),
+    path("activity/imports/<int:pk>/", activity_views.activity_preview, name="activity_preview"),
+    path(
+        "activity/imports/<int:pk>/errors.xlsx",
+        activity_views.activity_error_download,
+        name="activity_errors",
+    ),
     path("attendance/upload/", views.attendance_upload, name="attendance_upload"),
     path("attendance/jobs/<int:pk>/", views.attendance_job, name="attendance_job"),
     path("attendance/jobs/<int:pk>/status/", views.attendance_job_status, name="attendance_job_status"),

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,18 +27,22 @@ from core.uploads import UploadError
 from pairings.choices import HospitalRole
 from pairings.models import Hospital
 from pairings.selectors import years_counted_as_weekdays
+from teams.filtersets import DeploymentFilterSet
 from teams.forms import (
     AssignForm,
     AttendanceUploadForm,
     CommentForm,
+    DeploymentDatesForm,
+    ReplacementForm,
     RosterCreateForm,
     RosterEntryForm,
     UploadForm,
 )
-from teams.models import ImportJob, ImportKind, Roster, RosterEntry, Staff
-from teams.resources import roster_template
+from teams.models import Deployment, ImportJob, ImportKind, Roster, RosterEntry, Staff
+from teams.resources import deployments_workbook, roster_template
 from teams.selectors import rosters as sel
 from teams.selectors.attendance import monthly_attendance_table
+from teams.services import deployments as dep_svc
 from teams.services import rosters as svc
 from teams.services.attendance import unmatched_assign
 from teams.services.imports import roster_error_file, roster_import
@@ -340,4 +344,108 @@ def attendance_monthly(request: HttpRequest) -> HttpResponse:
         request,
         "teams/attendance_monthly.html",
         {"month": month, "page": rows, "weekday_years": weekday_years},
+    )
+
+
+# --- deployments: actual arrival, departure, early return, replacement --------------------------------
+
+
+def _deployments(user: Any) -> Any:
+    return Deployment.objects.for_user(user).select_related(
+        "staff", "supporter", "team__pairing__recipient", "replaces__staff"
+    )
+
+
+@login_required
+def deployment_list(request: HttpRequest) -> HttpResponse:
+    """Deployments the user may see, filtered by the FilterSet the API shares; ``?export=xlsx`` exports
+    the filtered list."""
+    filterset = DeploymentFilterSet(request.GET, queryset=_deployments(request.user), request=request)
+    qs = filterset.qs.order_by(
+        "-team__year", "team__pairing__recipient__name", "-role", "planned_start", "pk"
+    )
+    if request.GET.get("export") == "xlsx":
+        return _xlsx(deployments_workbook(qs), "deployments.xlsx")
+    query = request.GET.copy()
+    query.pop("page", None)
+    form = filterset.form
+    for name in ("updated_since", "pairing", "team", "on_date"):
+        form.fields.pop(name, None)
+    for field in form.fields.values():
+        # "全部" rather than "---------" for "do not filter" (issue 15, Chinese UI).
+        if hasattr(field, "empty_label"):
+            field.empty_label = _("全部")
+        if hasattr(field, "queryset"):
+            continue
+        choices = list(getattr(field, "choices", []) or [])
+        if choices and choices[0][0] == "":
+            field.choices = [("", _("全部")), *choices[1:]]
+    return render(
+        request,
+        "teams/deployment_list.html",
+        {"page": _page(request, qs), "form": form, "query": query.urlencode()},
+    )
+
+
+def _form_errors(form: Any, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            for e in errors:
+                form.add_error(field if field in form.fields else None, e)
+    else:
+        form.add_error(None, exc)
+
+
+@login_required
+def deployment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One deployment: its planned and actual dates; the recipient's coordinator records arrival,
+    departure, early return and a replacement (the other roles read)."""
+    deployment = get_object_or_404(_deployments(request.user), pk=pk)
+    may_edit = dep_svc.may_record_stay(request.user, deployment)
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action and not may_edit:
+        raise PermissionDenied
+    dates_form = DeploymentDatesForm(
+        request.POST if action == "dates" else None,
+        initial={
+            "actual_start": deployment.actual_start,
+            "actual_end": deployment.actual_end,
+            "early_return_reason": deployment.early_return_reason,
+        },
+    )
+    replace_form = ReplacementForm(
+        request.POST if action == "replace" else None,
+        supporter_id=deployment.supporter_id,
+        exclude_staff_id=deployment.staff_id,
+    )
+    if action == "dates" and dates_form.is_valid():
+        try:
+            dep_svc.deployment_record_dates(
+                user=request.user, deployment=deployment, **dates_form.cleaned_data
+            )
+        except ValidationError as exc:
+            _form_errors(dates_form, exc)
+        else:
+            messages.success(request, _("到岗、离岗日期已保存。"))
+            return redirect("teams:deployment_detail", pk=deployment.pk)
+    if action == "replace" and replace_form.is_valid():
+        try:
+            newcomer = dep_svc.deployment_replace(
+                user=request.user, deployment=deployment, **replace_form.cleaned_data
+            )
+        except ValidationError as exc:
+            _form_errors(replace_form, exc)
+        else:
+            messages.success(request, _("已登记替换：%(name)s 到岗。") % {"name": newcomer.staff.name})
+            return redirect("teams:deployment_detail", pk=deployment.pk)
+    return render(
+        request,
+        "teams/deployment_detail.html",
+        {
+            "deployment": deployment,
+            "may_edit": may_edit,
+            "dates_form": dates_form,
+            "replace_form": replace_form,
+            "replacements": deployment.replacements.select_related("staff").order_by("planned_start"),
+        },
     )

@@ -53,9 +53,28 @@ DEFAULT_MONTHLY_ITEMS: list[dict[str, Any]] = [
 
 
 def monthly_items_for(program: Program) -> list[dict[str, Any]]:
-    """The program's monthly items (``params["monthly_items"]``), else the default four."""
-    items = (program.params or {}).get("monthly_items")
+    """The program's monthly form (``RuleParams.monthly_items``: preset or override), else the default."""
+    items = program.rules.monthly_items
     return list(items) if items else DEFAULT_MONTHLY_ITEMS
+
+
+def monthly_items_save(*, user: User, program: Program, items: list[dict[str, Any]] | None) -> Program:
+    """Set the program's own monthly form (items and maxima adding up to 100) — its province's commission
+    staff; ``None`` goes back to the preset's (or the default) form. Checked as every rule parameter is."""
+    if not is_province_staff(user, province_id=program.province_id):
+        raise PermissionDenied(_("只有本省卫健委工作人员可以设置月考核表。"))
+    params = dict(program.params or {})
+    if items is None:
+        params.pop("monthly_items", None)
+    else:
+        params["monthly_items"] = items
+    try:
+        program.rules_from(params)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(_("月考核表有误：各项满分之和须为 100，名称不能为空且不能重复。")) from exc
+    program.params = params
+    program.save(update_fields=["params", "updated_at"])
+    return program
 
 
 def _q(value: Any) -> Decimal:

@@ -25,10 +25,12 @@ from assessments.forms import (
     AdjustForm,
     EndAppraisalForm,
     MonthlyAssessmentForm,
+    MonthlyItemsForm,
     ScorecardForm,
     SpotCheckForm,
 )
 from assessments.models import AnnualAppraisal, EndOfStintAppraisal, MonthlyAssessment, Scorecard, SpotCheck
+from assessments.selectors import monthly as monthly_sel
 from assessments.selectors.measures import attendance_not_imported
 from assessments.selectors.spot_checks import spot_check_candidates
 from assessments.services import appraisals as services
@@ -39,6 +41,7 @@ from core.query_params import year_param
 from core.roles import Role
 from pairings.models import Program
 from teams.models import Deployment
+from teams.selectors.deployments import deployment_span
 
 PAGE_SIZE = 50
 
@@ -65,28 +68,40 @@ def _error_text(exc: ValidationError) -> str:
 
 @login_required
 def monthly_assessments(request: HttpRequest) -> HttpResponse:
-    """Recorded monthly assessments the user may see, and (for the recipient) the people to assess."""
+    """Recorded monthly assessments the user may see; for the recipient's coordinator, everyone on site
+    in the chosen month (default: last month, the home page's "月考核待完成"), assessed or not."""
     assessments = (
         MonthlyAssessment.objects.for_user(request.user)
         .select_related("deployment__staff", "deployment__supporter", "deployment__team__pairing__recipient")
         .order_by("-month", "deployment__staff__name", "pk")
     )
-    today = timezone.localdate()
-    on_site = None
+    last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    month = monthly_sel.parse_month(request.GET.get("month")) or last_month
+    due = None
     if role_of(request.user) == Role.RECIPIENT_COORDINATOR:
-        on_site = _deployments(request.user).filter(period__contains=today)[:200]
+        due = monthly_sel.deployments_in_month(user=request.user, month=month)[:500]
     return render(
         request,
         "assessments/appraisals/monthly_list.html",
-        {"page": _page(request, assessments), "on_site": on_site},
+        {"page": _page(request, assessments), "due": due, "month": month},
     )
 
 
 @login_required
 def monthly_assessment_entry(request: HttpRequest, deployment_id: int) -> HttpResponse:
+    """The month's form of the program (its own items and maxima) beside that month's attendance and
+    workload; any month of the deployment, and a recorded month opens with its scores for correction."""
     deployment = get_object_or_404(_deployments(request.user), pk=deployment_id)
     items = services.monthly_items_for(deployment.team.pairing.program)
-    form = MonthlyAssessmentForm(request.POST or None, items=items)
+    month = monthly_sel.parse_month(request.POST.get("month") or request.GET.get("month"))
+    if month is None:
+        month = min(deployment_span(deployment)[1], timezone.localdate()).replace(day=1)
+    figures = monthly_sel.month_figures(deployment=deployment, month=month)
+    initial: dict[str, Any] = {"month": month}
+    if figures.assessment is not None:
+        initial["comment"] = figures.assessment.comment
+        initial.update({f"item_{k}": v for k, v in (figures.assessment.items or {}).items()})
+    form = MonthlyAssessmentForm(request.POST or None, items=items, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.monthly_assessment_upsert(
@@ -100,7 +115,7 @@ def monthly_assessment_entry(request: HttpRequest, deployment_id: int) -> HttpRe
             form.add_error(None, _error_text(exc))
         else:
             messages.success(request, _("月考核已保存。"))
-            return redirect("assessments:monthly_assessments")
+            return redirect(f"{reverse('assessments:monthly_assessments')}?month={month:%Y-%m}")
     history = MonthlyAssessment.objects.for_user(request.user).filter(deployment=deployment).order_by("month")
     return render(
         request,
@@ -108,6 +123,7 @@ def monthly_assessment_entry(request: HttpRequest, deployment_id: int) -> HttpRe
         {
             "deployment": deployment,
             "form": form,
+            "figures": figures,
             "history": history,
             "rules": deployment.team.pairing.program.rules,
         },
@@ -377,6 +393,42 @@ def annual_scorecard(request: HttpRequest) -> HttpResponse:
     )
 
 
+@login_required
+def monthly_form_settings(request: HttpRequest) -> HttpResponse:
+    """月考核表 of a program (e.g. Bozhou's): its items and maxima, set by the province's commission and
+    used by every monthly assessment form of the program from then on."""
+    program, programs, _year = _program_year(request)
+    if program is None:
+        raise Http404
+    items = services.monthly_items_for(program)
+    form = MonthlyItemsForm(request.POST or None, initial={"lines": MonthlyItemsForm.initial_text(items)})
+    if request.method == "POST":
+        try:
+            if request.POST.get("reset"):
+                services.monthly_items_save(user=request.user, program=program, items=None)
+                messages.success(request, _("已恢复默认月考核表。"))
+                return redirect(f"{reverse('assessments:monthly_form_settings')}?program={program.pk}")
+            if form.is_valid():
+                services.monthly_items_save(
+                    user=request.user, program=program, items=form.cleaned_data["lines"]
+                )
+                messages.success(request, _("月考核表已保存。"))
+                return redirect(f"{reverse('assessments:monthly_form_settings')}?program={program.pk}")
+        except ValidationError as exc:
+            form.add_error(None, "；".join(exc.messages))
+    return render(
+        request,
+        "assessments/appraisals/monthly_items.html",
+        {
+            "program": program,
+            "programs": programs,
+            "items": items,
+            "form": form,
+            "can_manage": services.may_manage_annual_appraisals(request.user, program),
+        },
+    )
+
+
 def _annual_url() -> str:
     return reverse("assessments:annual_appraisals")
 
@@ -384,6 +436,7 @@ def _annual_url() -> str:
 urlpatterns = [
     path("monthly/", monthly_assessments, name="monthly_assessments"),
     path("monthly/<int:deployment_id>/", monthly_assessment_entry, name="monthly_assessment_entry"),
+    path("monthly/form/", monthly_form_settings, name="monthly_form_settings"),
     path("spot-checks/", spot_checks, name="spot_checks"),
     path("spot-checks/<int:deployment_id>/", spot_check_entry, name="spot_check_entry"),
     path("end-appraisals/", end_appraisals, name="end_appraisals"),

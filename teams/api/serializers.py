@@ -10,7 +10,16 @@ from rest_framework import serializers
 from core.api.base import national_id_field, phone_field
 from core.jobs.api import DELAYED_HELP
 from teams.choices import Gender, Title
-from teams.models import AttendanceRecord, Deployment, ImportJob, Roster, RosterEntry, Staff, Team
+from teams.models import (
+    AttendanceRecord,
+    Deployment,
+    ImportJob,
+    MonthlyActivity,
+    Roster,
+    RosterEntry,
+    Staff,
+    Team,
+)
 from teams.services.jobs import job_progress
 
 
@@ -88,10 +97,28 @@ class DeploymentSerializer(serializers.ModelSerializer[Deployment]):
             "planned_end",
             "actual_start",
             "actual_end",
+            "early_return_reason",
+            "replaces",
             "start",
             "end",
             "updated_at",
         ]
+
+
+class DeploymentDatesSerializer(serializers.Serializer[Any]):
+    """PATCH of a deployment: the fields sent change, the others keep their value."""
+
+    actual_start = serializers.DateField(required=False, allow_null=True, label="实际到岗日期")
+    actual_end = serializers.DateField(required=False, allow_null=True, label="实际离岗日期")
+    early_return_reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, label="提前返回原因（实际离岗早于计划结束时必填）"
+    )
+
+
+class DeploymentReplaceSerializer(serializers.Serializer[Any]):
+    staff = serializers.IntegerField(label="替换人员（同一支援医院的职工 id）")
+    start = serializers.DateField(label="替换人员到岗日期")
+    reason = serializers.CharField(max_length=200, label="替换原因")
 
 
 class RosterEntrySerializer(serializers.ModelSerializer[RosterEntry]):
@@ -249,3 +276,30 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
         path = reverse("api:attendance-import-detail", args=[job.pk])
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request is not None else path
+
+
+class MonthlyActivitySerializer(serializers.ModelSerializer[MonthlyActivity]):
+    class Meta:
+        model = MonthlyActivity
+        fields = [
+            "id", "deployment", "month", "outpatient_visits", "surgeries", "lectures", "teaching_rounds",
+            "case_discussions", "remote_consultations", "updated_at",
+        ]  # fmt: skip
+
+
+class MonthlyActivityWriteSerializer(serializers.Serializer[Any]):
+    """One person's workload of one month; posting the same month again corrects it."""
+
+    deployment = serializers.PrimaryKeyRelatedField(queryset=Deployment.objects.none())
+    month = serializers.DateField(help_text="any day of the month, e.g. 2024-03-01")
+    outpatient_visits = serializers.IntegerField(min_value=0, default=0)
+    surgeries = serializers.IntegerField(min_value=0, default=0)
+    lectures = serializers.IntegerField(min_value=0, default=0)
+    teaching_rounds = serializers.IntegerField(min_value=0, default=0)
+    case_discussions = serializers.IntegerField(min_value=0, default=0)
+    remote_consultations = serializers.IntegerField(min_value=0, default=0)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        self.fields["deployment"].queryset = Deployment.objects.for_user(getattr(request, "user", None))  # type: ignore[attr-defined]

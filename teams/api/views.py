@@ -26,8 +26,20 @@ from pairings.models import Hospital
 from teams import filtersets as fs
 from teams.api import attendance_io, roster_io
 from teams.api import serializers as s
-from teams.models import AttendanceRecord, Deployment, ImportJob, ImportKind, Roster, RosterEntry, Staff, Team
+from teams.models import (
+    AttendanceRecord,
+    Deployment,
+    ImportJob,
+    ImportKind,
+    MonthlyActivity,
+    Roster,
+    RosterEntry,
+    Staff,
+    Team,
+)
+from teams.services import deployments as dep_svc
 from teams.services import rosters as svc
+from teams.services.activity import activity_record
 from teams.services.attendance import check_can_import_attendance
 from teams.services.jobs import attendance_job_create
 
@@ -44,14 +56,6 @@ class TeamViewSet(ScopedReadOnlyViewSet):
     serializer_class = s.TeamSerializer
     filterset_class = fs.TeamFilterSet
     ordering_fields = ["pk", "year", "start_date", "updated_at"]
-
-
-class DeploymentViewSet(ScopedReadOnlyViewSet):
-    model = Deployment
-    serializer_class = s.DeploymentSerializer
-    filterset_class = fs.DeploymentFilterSet
-    select = ("staff", "team")
-    ordering_fields = ["pk", "planned_start", "updated_at"]
 
 
 _ENTRIES = Prefetch("entries", queryset=RosterEntry.objects.select_related("staff").order_by("pk"))
@@ -71,6 +75,47 @@ _ROSTER_REQUEST = {
 
 def _bad_request(field: str, message: str) -> exceptions.ValidationError:
     return exceptions.ValidationError({field: [message]})
+
+
+class DeploymentViewSet(ScopedReadOnlyViewSet):
+    """Deployments; the recipient's coordinator (or its hospital system) records the actual arrival and
+    departure, an early return (PATCH) and a replacement (POST …/replace/) — the services of the page."""
+
+    model = Deployment
+    serializer_class = s.DeploymentSerializer
+    filterset_class = fs.DeploymentFilterSet
+    select = ("staff", "team__pairing")
+    ordering_fields = ["pk", "planned_start", "updated_at"]
+    http_method_names = ["get", "patch", "post", "head", "options"]
+
+    @extend_schema(request=s.DeploymentDatesSerializer, responses={200: s.DeploymentSerializer, **_ERRORS})
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        deployment = self.get_object()
+        form = s.DeploymentDatesSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        values = {
+            "actual_start": deployment.actual_start,
+            "actual_end": deployment.actual_end,
+            "early_return_reason": deployment.early_return_reason,
+            **form.validated_data,
+        }
+        deployment = dep_svc.deployment_record_dates(user=request.user, deployment=deployment, **values)
+        return Response(self.get_serializer(deployment).data)
+
+    @extend_schema(request=s.DeploymentReplaceSerializer, responses={201: s.DeploymentSerializer, **_ERRORS})
+    @action(detail=True, methods=["post"])
+    def replace(self, request: Request, pk: str | None = None) -> Response:
+        deployment = self.get_object()
+        form = s.DeploymentReplaceSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        staff = Staff.objects.filter(pk=data["staff"], employer_id=deployment.supporter_id).first()
+        if staff is None:
+            raise _bad_request("staff", _("替换人员须为同一支援医院的职工。"))
+        newcomer = dep_svc.deployment_replace(
+            user=request.user, deployment=deployment, staff=staff, start=data["start"], reason=data["reason"]
+        )
+        return Response(self.get_serializer(newcomer).data, status=status.HTTP_201_CREATED)
 
 
 class RosterViewSet(ScopedReadOnlyViewSet):
@@ -236,3 +281,25 @@ class AttendanceImportViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet
     @extend_schema(summary="Poll an attendance import job", responses={200: s.ImportJobSerializer, **_ERRORS})
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().retrieve(request, *args, **kwargs)
+
+
+class MonthlyActivityViewSet(ScopedReadOnlyViewSet):
+    """Monthly workload; the recipient's coordinator (or its hospital system) posts one person-month —
+    the form's service and validation (teams.services.activity.activity_record)."""
+
+    model = MonthlyActivity
+    serializer_class = s.MonthlyActivitySerializer
+    filterset_class = fs.MonthlyActivityFilterSet
+    select = ("deployment",)
+    ordering_fields = ["pk", "month", "updated_at"]
+
+    @extend_schema(
+        request=s.MonthlyActivityWriteSerializer, responses={201: s.MonthlyActivitySerializer, **_ERRORS}
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        form = s.MonthlyActivityWriteSerializer(data=request.data, context=self.get_serializer_context())
+        form.is_valid(raise_exception=True)
+        data = dict(form.validated_data)
+        deployment, month = data.pop("deployment"), data.pop("month")
+        activity = activity_record(user=request.user, deployment=deployment, month=month, figures=data)
+        return Response(self.get_serializer(activity).data, status=status.HTTP_201_CREATED)

@@ -25,6 +25,7 @@ from assessments.models import (
 from devtools import factories as f
 from pairings.models import AgreementItem
 from pairings.services.api_clients import api_client_create
+from teams.models import MonthlyActivity
 from training.models import OnSiteTraining, RemoteService
 
 
@@ -130,6 +131,13 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("roster-entry", lambda p, m: f.RosterEntryFactory(roster=_chain(p, m)["roster"]), owned=True),
     Endpoint(
         "attendance", lambda p, m: f.AttendanceFactory(deployment=_chain(p, m)["deployment"]), owned=True
+    ),
+    Endpoint(
+        "activity",
+        lambda p, m: MonthlyActivity.objects.create(
+            deployment=_chain(p, m)["deployment"], month=dt.date(2023, 2, 1), outpatient_visits=5
+        ),
+        owned=True,
     ),
     Endpoint("trainee-stint", lambda p, m: f.TraineeStintFactory(pairing=p)),
     Endpoint(

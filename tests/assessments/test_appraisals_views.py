@@ -296,3 +296,22 @@ def test_only_the_provinces_commission_edits_the_scorecard(world, client):
     client.force_login(other)
     assert client.get(url).status_code == 404  # another province's program
     assert not Scorecard.objects.exists()
+
+
+def test_editing_an_end_appraisal_keeps_its_signature_date(world, dep, client):
+    """Issue 15 (recipient 6): the date box got "2024/11/04", showed empty, and re-saving was refused."""
+    from assessments.models import EndOfStintAppraisal
+
+    url = reverse("assessments:end_appraisal_entry", args=[dep.pk])
+    client.force_login(world.users["alice"])
+    first = {"qualified": "1", "opinion": "合格", "signer": "王院长", "signed_on": "2024-11-04"}
+    assert client.post(url, first).status_code == 302
+    # when the coordinator opens the saved appraisal again
+    page = client.get(url).content.decode()
+    # then the date box holds the ISO date a browser's date input accepts
+    assert 'type="date" name="signed_on" value="2024-11-04"' in page
+    # and saving the form as the browser sends it back keeps the date
+    again = {**first, "opinion": "合格，工作认真"}
+    assert client.post(url, again).status_code == 302
+    saved = EndOfStintAppraisal.objects.get(deployment=dep)
+    assert (saved.signed_on, saved.opinion) == (D(2024, 11, 4), "合格，工作认真")

@@ -98,6 +98,7 @@ def _roster_context(request: HttpRequest, roster: Roster) -> dict[str, Any]:
         "can_new_version": roster.is_locked and svc.is_supporter_coordinator(user, roster.supporter_id),
         "can_forward": svc.can_forward(user, roster),
         "can_decide": svc.can_decide(user, roster),
+        "can_take_over": svc.can_take_over(user, roster),
         "problems": svc.roster_problems(roster) if editable else [],
         "entry_form": RosterEntryForm(supporter_id=roster.supporter_id) if editable else None,
         "upload_form": UploadForm() if editable else None,
@@ -114,7 +115,7 @@ def roster_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def roster_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """submit / forward / file / return / new_version / add_entry / remove_entry: each a service call."""
+    """submit / forward / take_over / file / return / new_version / add_entry / remove_entry (services)."""
     roster = sel.get_roster_for_user(user=request.user, pk=pk)
     user = request.user
     comment = request.POST.get("comment", "")
@@ -127,6 +128,8 @@ def roster_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             svc.roster_file(user=user, roster=roster, comment=comment)
         elif action == "return":
             svc.roster_return(user=user, roster=roster, comment=comment)
+        elif action == "take_over":
+            svc.roster_take_over(user=user, roster=roster, reason=request.POST.get("reason", ""))
         elif action == "new_version":
             roster = svc.roster_new_version(user=user, roster=roster)
         elif action == "add_entry":
@@ -145,7 +148,7 @@ def roster_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("操作成功。"))
-    if action in ("forward", "file", "return") and request.POST.get("next") == "queue":
+    if action in ("forward", "take_over", "file", "return") and request.POST.get("next") == "queue":
         return redirect("teams:roster_queue")
     return redirect("teams:roster_detail", pk=roster.pk)
 

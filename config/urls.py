@@ -16,6 +16,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("pairings/", include("web.urls")),
+    path("programs/", include("pairings.urls")),
     path("teams/", include("teams.urls")),
     path("assessments/", include("assessments.urls")),
     path("api/v1/", include("config.api_router")),

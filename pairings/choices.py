@@ -50,6 +50,14 @@ class ProgramPreset(models.TextChoices):
     BOZHOU_2016 = "bozhou_2016", _("亳州/安徽 2016")
 
 
+class ProgramStatus(models.TextChoices):
+    """A program is prepared as a draft, runs while active (rules checked nightly), then ends."""
+
+    DRAFT = "draft", _("筹备中")
+    ACTIVE = "active", _("进行中")
+    ENDED = "ended", _("已结束")
+
+
 class PairingStatus(models.TextChoices):
     ACTIVE = "active", _("帮扶中 (active)")
     SUSPENDED = "suspended", _("暂停 (suspended)")

@@ -9,7 +9,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pairings.choices import ProgramPreset, ProgramStatus
+from pairings.choices import AssistanceKind, PairingStatus, ProgramPreset, ProgramStatus
+from pairings.models import Hospital
 
 
 class AsOfForm(forms.Form):
@@ -125,3 +126,18 @@ class ProgramParamsForm(ReasonForm):
                 value = [v.strip() for v in str(value or "").replace("，", ",").split(",") if v.strip()]
             out[row.name] = value
         return out
+
+
+class PairingEditForm(ReasonForm):
+    supporters = forms.ModelMultipleChoiceField(
+        label=_("支援医院"), queryset=Hospital.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    lead = forms.ModelChoiceField(label=_("牵头医院"), queryset=Hospital.objects.none())
+    kind = forms.ChoiceField(label=_("帮扶方式"), choices=AssistanceKind.choices)
+    status = forms.ChoiceField(label=_("状态"), choices=PairingStatus.choices)
+    field_order = ["supporters", "lead", "kind", "status", "reason"]
+
+    def __init__(self, *args: Any, hospitals: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("supporters", "lead"):
+            self.fields[name].queryset = hospitals  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ from core.roles import Role
 from pairings.choices import (
     AgreementItemKind,
     AgreementKind,
+    AssistanceKind,
     HospitalGrade,
     HospitalKind,
     HospitalOrigin,
@@ -229,6 +230,9 @@ class Pairing(TimeStamped):
     )
     service_start = models.DateField(_("帮扶开始"))
     service_end = models.DateField(_("帮扶结束"))
+    kind = models.CharField(
+        _("帮扶方式"), max_length=12, choices=AssistanceKind.choices, default=AssistanceKind.TEAM
+    )
     note = models.TextField(_("备注"), blank=True)
 
     SCOPE = Scope(

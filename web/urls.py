@@ -1,7 +1,7 @@
 from django.urls import path
 
+from pairings.views.pairing_edit import pairing_edit
 from web import views
-from web.views.pairing_edit import pairing_edit
 
 app_name = "pairings"
 urlpatterns = [

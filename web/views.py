@@ -143,7 +143,6 @@ def pairing_detail(request: HttpRequest, pk: int) -> HttpResponse:
     detail = selectors.pairing_detail(
         user=user, pk=pk, year=YearForm.year_of(request.GET), today=timezone.localdate()
     )
-    membership = get_membership(user)
     tl = detail.timeline
     timeline_svg = charts.coverage_timeline(
         date_from=tl.date_from,
@@ -157,7 +156,6 @@ def pairing_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "d": detail,
         "pairing": detail.pairing,
         "timeline_svg": timeline_svg,
-        "show_personal": is_global(user) or bool(membership and membership.can_see_personal_data),
         "can_edit": is_province_staff(user, province_id=detail.pairing.program.province_id),
     }
     return render(request, "pairings/pairing_detail.html", context)

@@ -32,10 +32,10 @@ from pairings.models import (
     Program,
     Province,
 )
+from pairings.selectors.programs import program_parameters
 from pairings.services.api_clients import api_client_create, api_client_revoke, may_manage_api_clients
+from pairings.services.programs import program_set_status, program_update_params
 from pairings.services.registry import program_create
-from pairings.services.registry.programs import program_set_status, program_update_params
-from web.selectors.pairings.programs import program_parameters
 
 
 class ProvinceViewSet(ScopedReadOnlyViewSet):

@@ -13,7 +13,7 @@ from core.permissions import is_province_staff
 from pairings.choices import HospitalRole
 from pairings.forms import PairingEditForm
 from pairings.models import Hospital, Pairing
-from pairings.services.registry.pairing_edit import pairing_update
+from pairings.services.pairing_edit import pairing_update
 
 
 @login_required

@@ -29,9 +29,9 @@ from pairings.forms import (
     ProgramStatusForm,
 )
 from pairings.models import Program
+from pairings.selectors.programs import get_program_for_user, program_list, program_parameters
 from pairings.services import programs as svc
 from pairings.services.registry import program_create
-from web.selectors.pairings.programs import get_program_for_user, program_list, program_parameters
 
 
 def _errors_to_form(form: Form, exc: ValidationError, prefix: str = "") -> None:

@@ -15,7 +15,7 @@ from core.roles import Role
 from devtools import factories as f
 from pairings.choices import AssistanceKind, PairingStatus
 from pairings.models import Pairing
-from pairings.services.registry.pairing_edit import pairing_update
+from pairings.services.pairing_edit import pairing_update
 
 
 def _client(user: Any) -> Client:

@@ -19,9 +19,9 @@ from pairings.choices import ProgramStatus
 from pairings.models import Program
 from pairings.parameters import PARAMETER_HELP
 from pairings.presets import PRESETS, RuleParams
+from pairings.selectors.programs import program_parameters
 from pairings.services import programs as svc
 from pairings.services.registry import program_create
-from web.selectors.pairings.programs import program_parameters
 
 D = dt.date
 

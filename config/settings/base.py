@@ -271,6 +271,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PairingStatusEnum": "pairings.choices.PairingStatus",
         "ProgramStatusEnum": "pairings.choices.ProgramStatus",
+        "AssistanceKindEnum": "pairings.choices.AssistanceKind",
         "ItemStatusEnum": "pairings.choices.ItemStatus",
         "HospitalRoleEnum": "pairings.choices.HospitalRole",
         "HospitalGradeEnum": "pairings.choices.HospitalGrade",

@@ -118,6 +118,7 @@ class PairingSerializer(serializers.ModelSerializer[Pairing]):
             "city",
             "county",
             "status",
+            "kind",
             "service_start",
             "service_end",
             "supporters",

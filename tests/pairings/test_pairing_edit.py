@@ -16,6 +16,7 @@ from devtools import factories as f
 from pairings.choices import AssistanceKind, PairingStatus
 from pairings.models import Pairing
 from pairings.services.pairing_edit import pairing_update
+from tests.api.conftest import client_for
 
 
 def _client(user: Any) -> Client:
@@ -123,3 +124,19 @@ def test_edit_page_role_matrix(world: Any, who: str, get: int, post: int) -> Non
     detail = client.get(reverse("pairings:detail", args=[world.pairing_a.pk]))
     if detail.status_code == 200:
         assert ("修改帮扶关系" in detail.content.decode()) == (who == "province")
+
+
+def test_the_api_shows_the_kind_of_assistance(world: Any) -> None:
+    pairing_update(
+        user=world.users["province"],
+        pairing=world.pairing_a,
+        supporters=[world.supporter_a],
+        lead=world.supporter_a,
+        kind=AssistanceKind.MEDICAL_ALLIANCE,
+        status=PairingStatus.ACTIVE,
+        reason="医联体",
+    )
+    body = (
+        client_for(world.users["alice"]).get(reverse("api:pairing-detail", args=[world.pairing_a.pk])).json()
+    )
+    assert body["kind"] == "alliance"

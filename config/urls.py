@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("pairings/", include("web.urls")),
+    path("programs/", include("pairings.urls")),
     path("teams/", include("teams.urls")),
     path("training/", include("training.urls")),
     path("assessments/", include("assessments.urls")),

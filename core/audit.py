@@ -55,6 +55,7 @@ class HistoryEntry:
     source: str | None
     request_id: str | None
     changes: tuple[FieldChange, ...]
+    reason: str | None = None  # the reason a service was given (program edits, a roster taken over)
 
 
 def is_tracked(model: type[models.Model]) -> bool:
@@ -142,6 +143,7 @@ def history_for(obj: models.Model, *, viewer: Any = None) -> list[HistoryEntry]:
                 source=context.get("source"),
                 request_id=context.get("request_id"),
                 changes=changes,
+                reason=context.get("reason"),
             )
         )
     return entries

@@ -53,6 +53,23 @@ class ProgramPreset(models.TextChoices):
     DINGXI = "dingxi", _("定西")
 
 
+class ProgramStatus(models.TextChoices):
+    """A program is prepared as a draft, runs while active (rules checked nightly), then ends."""
+
+    DRAFT = "draft", _("筹备中")
+    ACTIVE = "active", _("进行中")
+    ENDED = "ended", _("已结束")
+
+
+class AssistanceKind(models.TextChoices):
+    """How the supporter helps (SPEC "Kinds of assistance"): resident teams, or the other forms."""
+
+    TEAM = "team", _("组团式")
+    ENTRUSTED = "entrusted", _("托管")
+    MEDICAL_ALLIANCE = "alliance", _("医联体")
+    REMOTE = "remote", _("远程")
+
+
 class PairingStatus(models.TextChoices):
     ACTIVE = "active", _("帮扶中 (active)")
     SUSPENDED = "suspended", _("暂停 (suspended)")

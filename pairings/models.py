@@ -14,6 +14,7 @@ from core.roles import Role
 from pairings.choices import (
     AgreementItemKind,
     AgreementKind,
+    AssistanceKind,
     HospitalGrade,
     HospitalKind,
     HospitalOrigin,
@@ -21,6 +22,7 @@ from pairings.choices import (
     ItemStatus,
     PairingStatus,
     ProgramPreset,
+    ProgramStatus,
 )
 from pairings.presets import PRESETS, RuleParams
 
@@ -172,8 +174,12 @@ class Hospital(TimeStamped):
         return self.kind == HospitalKind.TCM
 
 
+@audited()
 class Program(TimeStamped):
-    """A pairing-assistance cycle (帮扶周期) of one province, with its own rule parameters."""
+    """A pairing-assistance cycle (帮扶周期) of one province, with its own rule parameters.
+
+    Audited: parameter, status and deadline changes show on the program page's history with their reason.
+    """
 
     code = models.CharField(_("代码"), max_length=20, unique=True)
     name = models.CharField(_("名称"), max_length=120)
@@ -186,6 +192,11 @@ class Program(TimeStamped):
     roster_deadline = models.DateField(_("人员名单备案截止"), null=True, blank=True)
     # Only the overrides of the preset; see presets.RuleParams for every parameter and its meaning.
     params = models.JSONField(_("规则参数"), default=dict, blank=True)
+    # ``is_active`` is what the rule sweep and the lists read; ``programs.program_set_status`` keeps it equal
+    # to ``status == active``, so no reader has to learn the new field (migration 0005 derived it).
+    status = models.CharField(
+        _("项目状态"), max_length=8, choices=ProgramStatus.choices, default=ProgramStatus.ACTIVE
+    )
     is_active = models.BooleanField(_("进行中"), default=True)
 
     SCOPE = Scope(
@@ -249,6 +260,9 @@ class Pairing(TimeStamped):
     )
     service_start = models.DateField(_("帮扶开始"))
     service_end = models.DateField(_("帮扶结束"))
+    kind = models.CharField(
+        _("帮扶方式"), max_length=12, choices=AssistanceKind.choices, default=AssistanceKind.TEAM
+    )
     note = models.TextField(_("备注"), blank=True)
 
     SCOPE = Scope(

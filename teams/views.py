@@ -26,7 +26,7 @@ from core.roles import Role
 from core.uploads import UploadError
 from pairings.choices import HospitalRole
 from pairings.models import Hospital
-from pairings.selectors import years_counted_as_weekdays
+from pairings.selectors.workdays import years_counted_as_weekdays
 from teams.filtersets import DeploymentFilterSet
 from teams.forms import (
     AssignForm,
@@ -106,6 +106,7 @@ def _roster_context(request: HttpRequest, roster: Roster) -> dict[str, Any]:
         "can_new_version": roster.is_locked and svc.is_supporter_coordinator(user, roster.supporter_id),
         "can_forward": svc.can_forward(user, roster),
         "can_decide": svc.can_decide(user, roster),
+        "can_take_over": svc.can_take_over(user, roster),
         "problems": svc.roster_problems(roster) if editable else [],
         "entry_form": (
             RosterEntryForm(supporter_id=roster.supporter_id, q=request.GET.get("staff_q", "")[:60])
@@ -128,7 +129,7 @@ def roster_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def roster_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """submit / forward / file / return / new_version / add_entry / remove_entry: each a service call."""
+    """submit / forward / take_over / file / return / new_version / add_entry / remove_entry (services)."""
     roster = sel.get_roster_for_user(user=request.user, pk=pk)
     user = request.user
     comment = request.POST.get("comment", "")
@@ -141,6 +142,8 @@ def roster_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             svc.roster_file(user=user, roster=roster, comment=comment)
         elif action == "return":
             svc.roster_return(user=user, roster=roster, comment=comment)
+        elif action == "take_over":
+            svc.roster_take_over(user=user, roster=roster, reason=request.POST.get("reason", ""))
         elif action == "new_version":
             roster = svc.roster_new_version(user=user, roster=roster)
         elif action == "add_entry":
@@ -159,7 +162,7 @@ def roster_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("操作成功。"))
-    if action in ("forward", "file", "return") and request.POST.get("next") == "queue":
+    if action in ("forward", "take_over", "file", "return") and request.POST.get("next") == "queue":
         return redirect("teams:roster_queue")
     return redirect("teams:roster_detail", pk=roster.pk)
 

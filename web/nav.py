@@ -24,6 +24,7 @@ RECIPIENT = RECIPIENT_ROLES
 NAV: list[tuple[str, Any, Collection[str] | None]] = [
     ("home", _("首页"), None),
     ("pairings:list", _("帮扶关系"), None),
+    ("programs:list", _("帮扶项目"), COMMISSION),
     ("pairings:hospital_list", _("医院名录"), COMMISSION | SUPPORTER | RECIPIENT),
     ("teams:staff_list", _("人员库"), SUPPORTER),
     ("teams:roster_list", _("派驻名单"), COMMISSION | SUPPORTER | RECIPIENT),

@@ -17,6 +17,7 @@ from django_htmx.middleware import HtmxDetails
 
 from core import charts
 from core.access import get_membership, is_global
+from core.permissions import is_province_staff
 from core.roles import COMMISSION_ROLES, Role
 from pairings.filtersets import HospitalFilterSet, PairingFilterSet
 from pairings.forms import AsOfForm, YearForm
@@ -155,6 +156,7 @@ def pairing_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "d": detail,
         "pairing": detail.pairing,
         "timeline_svg": timeline_svg,
+        "can_edit": is_province_staff(user, province_id=detail.pairing.program.province_id),
     }
     return render(request, "pairings/pairing_detail.html", context)
 

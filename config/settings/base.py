@@ -272,6 +272,8 @@ SPECTACULAR_SETTINGS = {
     # Several models have a "status", "grade" or "role" with different choices: name each enum after them.
     "ENUM_NAME_OVERRIDES": {
         "PairingStatusEnum": "pairings.choices.PairingStatus",
+        "ProgramStatusEnum": "pairings.choices.ProgramStatus",
+        "AssistanceKindEnum": "pairings.choices.AssistanceKind",
         "ItemStatusEnum": "pairings.choices.ItemStatus",
         "HospitalRoleEnum": "pairings.choices.HospitalRole",
         "HospitalGradeEnum": "pairings.choices.HospitalGrade",

@@ -7,6 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from pairings.choices import ProgramPreset, ProgramStatus
 from pairings.models import (
     Agreement,
     AgreementItem,
@@ -78,6 +79,7 @@ class ProgramSerializer(serializers.ModelSerializer[Program]):
             "end_date",
             "agreement_deadline",
             "roster_deadline",
+            "status",
             "is_active",
             "rules",
             "updated_at",
@@ -116,6 +118,7 @@ class PairingSerializer(serializers.ModelSerializer[Pairing]):
             "city",
             "county",
             "status",
+            "kind",
             "service_start",
             "service_end",
             "supporters",
@@ -216,3 +219,39 @@ class ApiClientCreatedSerializer(ApiClientSerializer):
 
     class Meta(ApiClientSerializer.Meta):
         fields = [*ApiClientSerializer.Meta.fields, "token"]
+
+
+class ProgramCreateSerializer(serializers.Serializer[Any]):
+    """POST /programs/: a program of the caller's province from a preset (``registry.program_create``)."""
+
+    preset = serializers.ChoiceField(choices=ProgramPreset.choices)
+    code = serializers.CharField(max_length=20)
+    name = serializers.CharField(max_length=120)
+    document = serializers.CharField(max_length=120, required=False, default="")
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    agreement_deadline = serializers.DateField(required=False, allow_null=True, default=None)
+    roster_deadline = serializers.DateField(required=False, allow_null=True, default=None)
+    status = serializers.ChoiceField(choices=ProgramStatus.choices, default=ProgramStatus.DRAFT)
+    params = serializers.DictField(required=False, default=dict, help_text="overrides of the preset")
+
+
+class ProgramParametersSerializer(serializers.Serializer[Any]):
+    """POST /programs/{id}/parameters/: new values of any parameters, with the reason for the change."""
+
+    values = serializers.DictField(help_text="parameter name → value (null turns a check off)")
+    reason = serializers.CharField(max_length=500)
+
+
+class ProgramStatusSerializer(serializers.Serializer[Any]):
+    status = serializers.ChoiceField(choices=ProgramStatus.choices)
+    reason = serializers.CharField(max_length=500)
+
+
+class ProgramParameterRowSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    explanation = serializers.CharField()
+    value = serializers.JSONField()
+    source = serializers.ChoiceField(choices=["override", "preset", "default"])
+    source_label = serializers.CharField()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -10,10 +11,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.access import get_membership
 from core.api.base import ETagListMixin, ScopedReadOnlyViewSet
+from core.permissions import is_province_staff
 from pairings import filtersets as fs
 from pairings.api import serializers as s
 from pairings.models import (
@@ -28,7 +32,10 @@ from pairings.models import (
     Program,
     Province,
 )
+from pairings.selectors.programs import program_parameters
 from pairings.services.api_clients import api_client_create, api_client_revoke, may_manage_api_clients
+from pairings.services.programs import program_set_status, program_update_params
+from pairings.services.registry import program_create
 
 
 class ProvinceViewSet(ScopedReadOnlyViewSet):
@@ -59,10 +66,56 @@ class HospitalViewSet(ScopedReadOnlyViewSet):
 
 
 class ProgramViewSet(ScopedReadOnlyViewSet):
+    """Programs; province staff create one from a preset and change its parameters or status.
+
+    Writes go through the services the program pages use (same validation, reason required, audited);
+    a caller who may read but not write gets 403 and nothing changes.
+    """
+
     model = Program
     serializer_class = s.ProgramSerializer
     filterset_class = fs.ProgramFilterSet
     ordering_fields = ["pk", "start_date", "updated_at"]
+
+    @extend_schema(request=s.ProgramCreateSerializer, responses={201: s.ProgramSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        m = get_membership(request.user)
+        if (
+            m is None
+            or m.province_id is None
+            or not is_province_staff(request.user, province_id=m.province_id)
+        ):
+            raise PermissionDenied()
+        form = s.ProgramCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            program = program_create(user=request.user, province=m.province, **form.validated_data)
+        except (TypeError, ValueError) as exc:  # unknown parameters (RuleParams)
+            raise DRFValidationError({"params": [str(exc)]}) from exc
+        return Response(self.get_serializer(program).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["GET"], request=None, responses=s.ProgramParameterRowSerializer(many=True))
+    @extend_schema(methods=["POST"], request=s.ProgramParametersSerializer, responses=s.ProgramSerializer)
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
+    def parameters(self, request: Request, pk: str | None = None) -> Response:
+        """Every rule parameter: value, source, explanation; POST changes some (a reason is required)."""
+        program = self.get_object()
+        if request.method == "GET":
+            rows = [dataclasses.asdict(r) for r in program_parameters(program)]
+            return Response(s.ProgramParameterRowSerializer(rows, many=True).data)
+        form = s.ProgramParametersSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        program_update_params(user=request.user, program=program, **form.validated_data)
+        return Response(self.get_serializer(program).data)
+
+    @extend_schema(request=s.ProgramStatusSerializer, responses=s.ProgramSerializer)
+    @action(detail=True, methods=["post"], url_path="status")
+    def set_status(self, request: Request, pk: str | None = None) -> Response:
+        program = self.get_object()
+        form = s.ProgramStatusSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        program_set_status(user=request.user, program=program, **form.validated_data)
+        return Response(self.get_serializer(program).data)
 
 
 _SUPPORTERS = Prefetch(

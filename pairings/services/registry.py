@@ -12,7 +12,7 @@ from django.db import transaction
 from core.access import User
 from core.events import pairing_changed
 from core.permissions import is_province_staff
-from pairings.choices import HospitalRole, ProgramPreset
+from pairings.choices import HospitalRole, ProgramPreset, ProgramStatus
 from pairings.models import Hospital, Pairing, PairingSupporter, Program, Province
 from pairings.presets import PRESETS, RuleParams
 
@@ -35,8 +35,15 @@ def program_create(
     end_date: dt.date,
     params: dict[str, Any] | None = None,
     document: str = "",
+    agreement_deadline: dt.date | None = None,
+    roster_deadline: dt.date | None = None,
+    status: str = ProgramStatus.ACTIVE,
 ) -> Program:
-    """A program starts from a preset (Gansu 2022 by default) and stores only its overrides."""
+    """A program starts from a preset (Gansu 2022 by default) and stores only its overrides.
+
+    Deadlines not given are the preset's (the documents name some); a program made as a draft is not
+    checked by the rule sweep until it is set active.
+    """
     _require_province_staff(user, province)
     if preset not in PRESETS:
         raise ValidationError({"preset": f"unknown preset {preset!r}"})
@@ -55,8 +62,10 @@ def program_create(
         end_date=end_date,
         params=params or {},
         document=document,
-        agreement_deadline=deadlines.get("agreement_deadline"),
-        roster_deadline=deadlines.get("roster_deadline"),
+        agreement_deadline=agreement_deadline or deadlines.get("agreement_deadline"),
+        roster_deadline=roster_deadline or deadlines.get("roster_deadline"),
+        status=status,
+        is_active=status == ProgramStatus.ACTIVE,
     )
     program.full_clean()
     program.save()

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from core.access import User
 from core.dates import month_bounds
-from pairings.selectors import corrections_sql
+from pairings.selectors.workdays import corrections_sql
 from teams.choices import EXCUSED_STATUSES, PRESENT_STATUSES
 from teams.models import Deployment
 

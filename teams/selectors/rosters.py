@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.db.backends.postgresql.psycopg_any import DateRange
-from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,16 +30,18 @@ def roster_list(*, user: User) -> QuerySet[Roster]:
 def roster_queue(*, user: User) -> QuerySet[Roster]:
     """The commission's filing queue: what this user can act on next.
 
-    Province staff see in-province rosters once submitted and out-of-province ones once the city forwarded
-    them; city staff see their city's submitted out-of-province rosters (to forward).
+    Province staff see every roster waiting in their province, each annotated with its stage
+    (``awaiting_city``: 待市州汇总, else 待省级备案) — an out-of-province roster waiting for a city that has
+    no user must not be invisible to the province, which can take it over (``roster_take_over``). City staff
+    see their city's submitted out-of-province rosters (to forward).
     """
-    qs = roster_list(user=user)
-    m = get_membership(user)
     other = Q(supporter__origin=HospitalOrigin.OTHER_PROVINCE)
+    qs = roster_list(user=user).annotate(
+        awaiting_city=ExpressionWrapper(other & Q(status=RosterStatus.SUBMITTED), output_field=BooleanField())
+    )
+    m = get_membership(user)
     if is_global(user) or (m is not None and m.role == Role.PROVINCE_STAFF):
-        return qs.filter(
-            (~other & Q(status=RosterStatus.SUBMITTED)) | (other & Q(status=RosterStatus.FORWARDED))
-        )
+        return qs.filter(status__in=[RosterStatus.SUBMITTED, RosterStatus.FORWARDED])
     if m is not None and m.role == Role.CITY_STAFF:
         return qs.filter(other, status=RosterStatus.SUBMITTED)
     return qs.none()
@@ -118,17 +120,32 @@ class DeadlineWarning:
     label: str
     deadline: dt.date
     late: bool
+    filed: bool = False
 
 
 def roster_deadlines(roster: Roster, *, today: dt.date | None = None) -> list[DeadlineWarning]:
-    """The program's roster deadline and the rotation start; late when submitted (or still not) after them."""
-    when = timezone.localdate(roster.submitted_at) if roster.submitted_at else (today or timezone.localdate())
+    """The program's roster deadline and the rotation start; late when submitted (or still not) after them.
+
+    Lateness judges the supporter's submission (SPEC revision: ROSTER_FILED), never the commission's filing
+    date, and only the first version: a later version is a change during the rotation, which starts after
+    the rotation did by nature. A filed roster is done — never "overdue" (已逾期); one submitted late says
+    so (``filed``: the template shows 逾期提交 instead).
+    """
+    if roster.version != 1:
+        return []
+    filed = roster.status == RosterStatus.FILED
+    if roster.submitted_at:
+        when = timezone.localdate(roster.submitted_at)
+    elif filed:
+        return []  # filed without a recorded submission (older data): nothing to judge
+    else:
+        when = today or timezone.localdate()
     out = []
     deadline = roster.team.pairing.program.roster_deadline
-    if deadline and roster.version == 1:
-        out.append(DeadlineWarning(_("项目名单备案截止"), deadline, when > deadline))
+    if deadline:
+        out.append(DeadlineWarning(_("项目名单备案截止"), deadline, when > deadline, filed))
     start = roster.team.start_date
-    out.append(DeadlineWarning(_("轮换开始前（本批次开始）"), start, when >= start))
+    out.append(DeadlineWarning(_("轮换开始前（本批次开始）"), start, when >= start, filed))
     return out
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from core import events, permissions
 from core.access import User
+from core.audit import audit_context
 from pairings.choices import HospitalOrigin
 from pairings.models import Hospital, PairingSupporter
 from teams.choices import DeploymentRole, RosterStatus, Title
@@ -51,6 +52,13 @@ def can_forward(user: User, roster: Roster) -> bool:
     if not needs_city(roster) or roster.status != RosterStatus.SUBMITTED:
         return False
     return permissions.is_city_staff(user, city_id=roster.team.pairing.recipient.city_id)
+
+
+def can_take_over(user: User, roster: Roster) -> bool:
+    """Province staff may forward an out-of-province roster in the city's place (e.g. a city with no user)."""
+    if not needs_city(roster) or roster.status != RosterStatus.SUBMITTED:
+        return False
+    return permissions.is_province_staff(user, province_id=roster.team.pairing.program.province_id)
 
 
 def can_decide(user: User, roster: Roster) -> bool:
@@ -244,6 +252,27 @@ def roster_forward(*, user: User, roster: Roster, comment: str = "") -> Roster:
         roster.forwarded_by = user
         if comment:
             roster.comment = comment
+        roster.save(update_fields=["status", "forwarded_at", "forwarded_by", "comment", "updated_at"])
+    return roster
+
+
+def roster_take_over(*, user: User, roster: Roster, reason: str) -> Roster:
+    """Province staff take an out-of-province roster over from the city (代市州汇总) with a stated reason.
+
+    The roster moves on to 待省级备案 as if the city had forwarded it; ``forwarded_by`` is the province user
+    and the reason is kept in the roster's comment and in the audit trail's context, so the history shows
+    who skipped the city and why.
+    """
+    if not can_take_over(user, roster):
+        raise PermissionDenied(_("只有省级卫健委可以接办待市州汇总的省外支援医院名单。"))
+    reason = reason.strip()
+    if not reason:
+        raise RosterError(_("接办须填写理由。"))
+    with transaction.atomic(), audit_context(actor=user, source="service:roster_take_over", reason=reason):
+        roster.status = RosterStatus.FORWARDED
+        roster.forwarded_at = timezone.now()
+        roster.forwarded_by = user
+        roster.comment = _("省级代市州汇总：%(reason)s") % {"reason": reason}
         roster.save(update_fields=["status", "forwarded_at", "forwarded_by", "comment", "updated_at"])
     return roster
 

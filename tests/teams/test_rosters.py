@@ -81,7 +81,8 @@ def test_out_of_province_roster_goes_through_the_city(world: Any) -> None:
     with pytest.raises(PermissionDenied):
         svc.roster_forward(user=world.users["city_b"], roster=roster)
     assert roster in roster_queue(user=world.users["city_a"])
-    assert roster not in roster_queue(user=world.users["province"])
+    # (the province sees it waiting for the city: tests/teams/test_roster_queue.py)
+    assert roster_queue(user=world.users["province"]).get(pk=roster.pk).awaiting_city
     # when the recipient's city forwards it, the province files it
     svc.roster_forward(user=world.users["city_a"], roster=roster)
     assert roster in roster_queue(user=world.users["province"])

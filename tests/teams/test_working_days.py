@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from devtools import factories as f
 from pairings.models import ProvinceWorkday
-from pairings.selectors import working_day_corrections, years_counted_as_weekdays
+from pairings.selectors.workdays import working_day_corrections, years_counted_as_weekdays
 from teams.selectors.attendance import attendance_import_status, attendance_totals, monthly_attendance
 
 D = dt.date

@@ -31,7 +31,7 @@ from core.access import User, get_membership
 from core.dates import is_working_day, month_bounds
 from pairings.choices import PairingStatus
 from pairings.models import Pairing, Program
-from pairings.selectors import working_day_corrections
+from pairings.selectors.workdays import working_day_corrections
 from teams.choices import AttendanceStatus, RosterStatus
 from teams.models import AttendanceRecord, Deployment, Roster, Team
 from teams.selectors.deployments import coverage_summaries, headcount_intervals

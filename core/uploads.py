@@ -139,6 +139,34 @@ def check_upload(f: IO[bytes], name: str = "") -> str:
     return kind
 
 
+# Scanned documents (agreements, evidence): the first bytes decide, never the name or the browser's type.
+PDF, PNG, JPEG = "pdf", "png", "jpeg"
+_DOCUMENT_MAGIC = ((b"%PDF-", PDF), (b"\x89PNG\r\n\x1a\n", PNG), (b"\xff\xd8\xff", JPEG))
+DOCUMENT_CONTENT_TYPES = {PDF: "application/pdf", PNG: "image/png", JPEG: "image/jpeg"}
+
+
+def max_document_bytes() -> int:
+    return int(getattr(settings, "MAX_DOCUMENT_BYTES", 20 * 1024 * 1024))
+
+
+def check_document(f: IO[bytes]) -> str:
+    """A scan or evidence file: not empty, within the size limit, PDF/PNG/JPEG by content; returns the type."""
+    size = check_size(f)
+    limit = max_document_bytes()
+    if size > limit:
+        raise UploadError(
+            _("文件过大：%(size).1f MB，上限 %(limit).1f MB。")
+            % {"size": size / 2**20, "limit": limit / 2**20}
+        )
+    f.seek(0)
+    head = f.read(8)
+    f.seek(0)
+    for magic, kind in _DOCUMENT_MAGIC:
+        if head.startswith(magic):
+            return kind
+    raise UploadError(_("只接受 PDF 或图片（PNG、JPEG）文件：文件内容不是这几种格式。"))
+
+
 # --- reading -------------------------------------------------------------------------------------------
 
 

@@ -32,6 +32,8 @@ class RuleParams:
     roster_filed: bool = True
     agreement_signed: bool = True
     annual_agreement: bool = True
+    # AGREEMENT_ITEMS_OVERDUE: an open agreement item past its due date.
+    agreement_items_overdue: bool = True
     training_quota: int | None = 3
     training_min_months: int = 6
     residency_base: bool = True

@@ -413,6 +413,7 @@ class AgreementItemUpdate(TimeStamped):
         hospital=("item__agreement__pairing__recipient", "item__agreement__pairing__supporters__hospital"),
     )
     objects = ScopedQuerySet.as_manager()
+    PROTECTED_FILES = ("evidence",)  # served by core.files after for_user, never from MEDIA_ROOT
 
     class Meta:
         verbose_name = _("协议事项进展 (agreement item update)")

@@ -150,7 +150,7 @@ def max_document_bytes() -> int:
 
 
 def check_document(f: IO[bytes]) -> str:
-    """A scan or evidence file: not empty, within the size limit, PDF/PNG/JPEG by content; returns the type."""
+    """A scan or evidence file: not empty, within the size limits, PDF/PNG/JPEG by content (returned)."""
     size = check_size(f)
     limit = max_document_bytes()
     if size > limit:

@@ -234,6 +234,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PairingStatusEnum": "pairings.choices.PairingStatus",
         "ItemStatusEnum": "pairings.choices.ItemStatus",
+        "AgreementKindEnum": "pairings.choices.AgreementKind",
+        "AgreementItemKindEnum": "pairings.choices.AgreementItemKind",
         "HospitalRoleEnum": "pairings.choices.HospitalRole",
         "HospitalGradeEnum": "pairings.choices.HospitalGrade",
         "RosterStatusEnum": "teams.choices.RosterStatus",

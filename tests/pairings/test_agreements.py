@@ -102,7 +102,9 @@ def test_other_roles_cannot_enter_agreements(world: Any, who: str) -> None:
 
 @pytest.mark.django_db
 def test_province_staff_of_another_province_cannot_enter_agreements(world: Any) -> None:
-    other = f.make_member("other_prov", Role.PROVINCE_STAFF, province=f.ProvinceFactory(code="44", name="广东省"))
+    other = f.make_member(
+        "other_prov", Role.PROVINCE_STAFF, province=f.ProvinceFactory(code="44", name="广东省")
+    )
     with pytest.raises(PermissionDenied):
         _create(world, other)
     assert not Agreement.objects.exists()
@@ -167,10 +169,10 @@ def test_items_and_progress_reports(world: Any) -> None:
     )
     assert item.status == "planned"
     # the recipient reports progress with evidence; the supporter reports it done
-    agreement_item_report(
-        user=world.users["alice"], item=item, status="in_progress", note="已完成 3 例", evidence=io.BytesIO(PDF)
-    )
-    agreement_item_report(user=world.users["charlie"], item=item, status="done", completed_on=D(2023, 6, 1))
+    alice, charlie = world.users["alice"], world.users["charlie"]
+    evidence = io.BytesIO(PDF)
+    agreement_item_report(user=alice, item=item, status="in_progress", note="已完成 3 例", evidence=evidence)
+    agreement_item_report(user=charlie, item=item, status="done", completed_on=D(2023, 6, 1))
     item.refresh_from_db()
     assert (item.status, item.completed_on) == ("done", D(2023, 6, 1))
     assert list(item.updates.values_list("status", flat=True)) == ["done", "in_progress"]

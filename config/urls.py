@@ -18,6 +18,7 @@ urlpatterns = [
     path("pairings/", include("web.urls")),
     path("teams/", include("teams.urls")),
     path("assessments/", include("assessments.urls")),
+    path("agreements/", include("pairings.urls")),
     path("api/v1/", include("config.api_router")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

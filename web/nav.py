@@ -29,6 +29,7 @@ NAV: list[tuple[str, Any, Collection[str] | None]] = [
     ("teams:roster_queue", _("备案审核"), FILING_ROLES),
     ("teams:attendance_upload", _("考勤导入"), RECIPIENT | COMMISSION),
     ("teams:attendance_monthly", _("月度考勤"), COMMISSION | SUPPORTER | RECIPIENT),
+    ("agreements:overview", _("协议"), COMMISSION | SUPPORTER | RECIPIENT),
     ("assessments:finding_list", _("问题清单"), COMMISSION | SUPPORTER | RECIPIENT),
     ("assessments:monthly_assessments", _("月考核"), RECIPIENT | COMMISSION | SUPPORTER),
     ("assessments:spot_checks", _("在岗抽查"), SUPPORTER | COMMISSION),

@@ -51,6 +51,14 @@ def can_edit_agreement(user: User, *, pairing: Pairing, supporter_id: int) -> bo
     )
 
 
+def can_enter_agreements(user: User, *, pairing: Pairing) -> bool:
+    """Whether ``user`` may enter an agreement of at least one supporter of ``pairing``."""
+    return any(
+        can_edit_agreement(user, pairing=pairing, supporter_id=link.hospital_id)
+        for link in pairing.supporters.all()
+    )
+
+
 def can_report_item(user: User, item: AgreementItem) -> bool:
     agreement = item.agreement
     if not AgreementItem.objects.for_user(user).filter(pk=item.pk).exists():
@@ -114,7 +122,7 @@ def _validate(agreement: Agreement) -> None:
         raise ValidationError(errors)
 
 
-_AGREEMENT_FIELDS = (
+AGREEMENT_FIELDS = (
     "title",
     "supporter_signed_on",
     "government_signed_on",
@@ -171,7 +179,7 @@ def agreement_update(
 ) -> Agreement:
     """Change an agreement's signature dates, filing date, title or goals; replace its scan."""
     _require_editor(user, agreement.pairing, agreement.supporter_id)
-    unknown = set(changes) - set(_AGREEMENT_FIELDS)
+    unknown = set(changes) - set(AGREEMENT_FIELDS)
     if unknown:
         raise ValidationError(_("不能修改：%(fields)s") % {"fields": ", ".join(sorted(unknown))})
     for field, value in changes.items():

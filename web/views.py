@@ -20,7 +20,7 @@ from core.access import get_membership, is_global
 from core.roles import COMMISSION_ROLES, Role
 from pairings.filtersets import HospitalFilterSet, PairingFilterSet
 from pairings.forms import AsOfForm, YearForm
-from pairings.services.agreements import can_enter_agreements
+from pairings.services.registry.agreements import can_enter_agreements
 from web.selectors import dashboard as selectors_dashboard
 from web.selectors import pairings as selectors
 

@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from core.roles import Role
 from devtools import factories as f
 from pairings.models import Agreement, AgreementItem, AgreementItemUpdate, PairingSupporter
-from pairings.services.agreements import agreement_item_report
+from pairings.services.registry.agreements import agreement_item_report
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n%%EOF\n"

@@ -10,6 +10,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
+# The web server listens on this machine only unless asked (HOST=0.0.0.0 make run): the demo has DEBUG on
+# and published passwords.
+HOST ?= 127.0.0.1
 TEST_SETTINGS := config.settings.test
 
 # Short section headers so CI logs are easy to scan.
@@ -20,7 +23,7 @@ header = @printf '\n\033[1m==> %s\033[0m\n' "$(1)"
 .NOTPARALLEL:
 
 help:
-	@echo "make run           migrate, seed demo data and run web + celery worker + beat (PORT=$(PORT))"
+	@echo "make run           migrate, seed demo data and run web + celery worker + beat (HOST=$(HOST) PORT=$(PORT))"
 	@echo "make test          everything CI runs: lint, format check, mypy, Django checks, pytest"
 	@echo "make services      start the project-local PostgreSQL + Redis (see var/env); make stop stops them"
 	@echo "make lint | imports | fmt | mypy | check | pytest | bench | faults | browser-deps | prod-deps | venv | clean"
@@ -66,9 +69,9 @@ run: venv services browser-deps
 	$(PY) manage.py seed_demo
 	$(call header,run: collectstatic)
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	$(call header,run: http://127.0.0.1:$(PORT)/)
+	$(call header,run: http://$(HOST):$(PORT)/)
 	@if $(PY) manage.py help --commands | grep -qx demo_logins; then $(PY) manage.py demo_logins; fi
-	PORT=$(PORT) bash scripts/run.sh
+	HOST=$(HOST) PORT=$(PORT) bash scripts/run.sh
 
 # --- checks ------------------------------------------------------------------------------------------
 

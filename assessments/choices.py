@@ -44,6 +44,15 @@ class FindingStatus(models.TextChoices):
     OPEN = "open", _("未整改 (open)")
     RESOLVED = "resolved", _("已解决 (resolved)")
     WAIVED = "waived", _("已豁免 (waived)")
+    # Closed by the commission accepting a rectification (限期整改); like a waiver, reruns keep it closed.
+    RECTIFIED = "rectified", _("已整改 (rectified)")
+
+
+class RectificationStatus(models.TextChoices):
+    ASSIGNED = "assigned", _("待整改")
+    ANSWERED = "answered", _("已答复待审核")
+    RETURNED = "returned", _("退回重改")
+    ACCEPTED = "accepted", _("已通过")
 
 
 class SubjectType(models.TextChoices):
@@ -73,6 +82,9 @@ class RunTrigger(models.TextChoices):
 class AppraisalStatus(models.TextChoices):
     DRAFT = "draft", _("草稿")
     PUBLISHED = "published", _("已发布")
+    # A published result replaced by a revision (a new draft with a reason, then published): kept, not shown
+    # as the year's result.
+    SUPERSEDED = "superseded", _("已被修订取代")
 
 
 class Grade(models.TextChoices):

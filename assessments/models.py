@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -15,6 +17,7 @@ from assessments.choices import (
     FindingStatus,
     Grade,
     JobStatus,
+    RectificationStatus,
     ReportKind,
     RunTrigger,
     Severity,
@@ -44,7 +47,14 @@ def _pairing_scope(prefix: str) -> Scope:
     )
 
 
-_DEPLOYMENT_SCOPE = _pairing_scope("deployment__team__pairing__")
+# A person's monthly scores, spot checks and end-of-stint appraisal belong to the deploying supporter (the
+# employer), the recipient and the commission — not to a co-supporter of the pairing (SPEC §6).
+_DEPLOYMENT_SCOPE = Scope(
+    province="deployment__team__pairing__program__province",
+    city="deployment__team__pairing__recipient__city",
+    county="deployment__team__pairing__recipient__county",
+    hospital=("deployment__team__pairing__recipient", "deployment__supporter"),
+)
 
 
 # --- Capacity building (per recipient) ------------------------------------------------------------------
@@ -389,7 +399,12 @@ class Certificate(TimeStamped):
     verification_code = models.CharField(_("验证码"), max_length=32, unique=True)
     issued_on = models.DateField(_("发证日期"))
 
-    SCOPE = _pairing_scope("appraisal__deployment__team__pairing__")
+    SCOPE = Scope(
+        province="appraisal__deployment__team__pairing__program__province",
+        city="appraisal__deployment__team__pairing__recipient__city",
+        county="appraisal__deployment__team__pairing__recipient__county",
+        hospital=("appraisal__deployment__team__pairing__recipient", "appraisal__deployment__supporter"),
+    )
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -424,6 +439,8 @@ class AnnualAppraisal(TimeStamped):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Why a published result is being revised (a draft that, once published, supersedes the published row).
+    revision_reason = models.TextField(_("修订理由"), blank=True, default="")
 
     SCOPE = _pairing_scope("pairing__")
     objects = ScopedQuerySet.as_manager()
@@ -470,6 +487,7 @@ class ReportFile(models.Model):
     # Reports cover a whole program: only commission staff of its province (and dashboards) see them.
     SCOPE = Scope(province="program__province")
     objects = ScopedQuerySet.as_manager()
+    # No PROTECTED_FILES: the file is served by report_download, which also refuses dashboards.
 
     class Meta:
         verbose_name = _("报告 (report file)")
@@ -506,3 +524,81 @@ class Scorecard(TimeStamped):
 
     def __str__(self) -> str:
         return f"Scorecard {self.program_id}"
+
+
+# --- Rectification (限期整改, findings area) ---------------------------------------------------------------
+
+
+@audited()
+class Rectification(TimeStamped):
+    """An order to fix one or several open findings of one pairing by a date (限期整改, SPEC §3 consequences).
+
+    Commission staff assign it to the responsible hospital (the pairing's recipient or one of its supporters)
+    with an instruction; that hospital's coordinator answers with text and evidence files; the commission
+    accepts (the findings close as rectified) or sends it back with a comment, and the hospital answers again.
+    """
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="rectifications")
+    pairing = models.ForeignKey(Pairing, on_delete=models.CASCADE, related_name="rectifications")
+    hospital = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="rectifications")
+    findings = models.ManyToManyField(Finding, related_name="rectifications")
+    instruction = models.TextField(_("整改要求"))
+    due_date = models.DateField(_("整改期限"))
+    status = models.CharField(
+        _("状态"), max_length=10, choices=RectificationStatus.choices, default=RectificationStatus.ASSIGNED
+    )
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decision_comment = models.TextField(_("审核意见"), blank=True)
+
+    SCOPE = _pairing_scope("pairing__")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("限期整改 (rectification)")
+        verbose_name_plural = verbose_name
+        ordering = ["due_date", "pk"]
+        indexes = [models.Index(fields=["status", "due_date"], name="rectification_status_due")]
+
+    def __str__(self) -> str:
+        return f"Rectification #{self.pk} ({self.hospital_id}, {self.due_date})"
+
+    def is_overdue(self, today: dt.date) -> bool:
+        """Past its due date and not yet answered (an answer waiting for review is the commission's turn)."""
+        waiting = self.status in (RectificationStatus.ASSIGNED, RectificationStatus.RETURNED)
+        return waiting and self.due_date < today
+
+
+@audited()
+class RectificationAnswer(models.Model):
+    """One answer of the responsible hospital (a rectification sent back gets another)."""
+
+    rectification = models.ForeignKey(Rectification, on_delete=models.CASCADE, related_name="answers")
+    text = models.TextField(_("整改情况"))
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    answered_at = models.DateTimeField(_("答复时间"))
+
+    class Meta:
+        ordering = ["answered_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Answer #{self.pk} to rectification {self.rectification_id}"
+
+
+class RectificationEvidence(models.Model):
+    """An evidence file of an answer (PDF, image or office document; content-sniffed, size-limited)."""
+
+    answer = models.ForeignKey(RectificationAnswer, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(_("文件"), upload_to="rectifications/%Y/")
+    name = models.CharField(_("文件名"), max_length=200)
+    kind = models.CharField(_("类型"), max_length=10)
+    size = models.PositiveIntegerField(_("大小"))
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,11 +1,9 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from core import health
+from core import files, health
 from core import views as core_views
 from web import views as web_views
 
@@ -23,8 +21,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("health/", health.health, name="health"),
+    # Stored files only through their owning object's scoping: MEDIA_ROOT is never served as is.
+    path(
+        "files/<str:app_label>/<str:model>/<int:pk>/<str:field>/", files.protected_file, name="protected_file"
+    ),
     path("audit/<str:app_label>/<str:model>/<str:pk>/", core_views.object_history, name="audit_history"),
 ]
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -61,6 +61,11 @@ class Scope:
     ``hospital`` lists paths to a Hospital; a hospital coordinator sees a row when any path reaches its
     hospital. ``hospital_province`` is for registry data that every member of the province may read.
     ``None`` means that level sees nothing of this model.
+
+    ``oversight`` narrows what the commission levels (province, city, county) and dashboards see of the
+    rows their path reaches: a hospital's own working files (a roster upload before it is submitted) are
+    the hospital's, while attendance imports are supervised. ``dashboard=False`` hides the model from
+    dashboard clients altogether (they read statistics, not jobs and files).
     """
 
     province: str | None = None
@@ -68,6 +73,8 @@ class Scope:
     county: str | None = None
     hospital: tuple[str, ...] = ()
     hospital_province: str | None = None
+    oversight: Q | None = None
+    dashboard: bool = True
 
 
 def get_membership(user: AbstractBaseUser | AnonymousUser | None) -> Membership | None:
@@ -95,12 +102,11 @@ def is_global(user: AnyUser | None) -> bool:
 def scope_q(scope: Scope, membership: Membership) -> Q | None:
     """The filter a membership puts on a model with ``scope``; None means nothing is visible."""
     role = membership.role
-    if role in (Role.PROVINCE_STAFF, Role.DASHBOARD) and membership.province_id and scope.province:
-        return Q(**{scope.province: membership.province_id})
-    if role in (Role.CITY_STAFF, Role.DASHBOARD) and membership.city_id and scope.city:
-        return Q(**{scope.city: membership.city_id})
-    if role == Role.COUNTY_STAFF and membership.county_id and scope.county:
-        return Q(**{scope.county: membership.county_id})
+    if role == Role.DASHBOARD and not scope.dashboard:
+        return None
+    level_q = _level_q(scope, membership)
+    if level_q is not None:
+        return level_q if scope.oversight is None else level_q & scope.oversight
     if role in HOSPITAL_ROLES and membership.hospital_id:
         q = Q()
         found = False
@@ -114,15 +120,31 @@ def scope_q(scope: Scope, membership: Membership) -> Q | None:
     return None
 
 
+def _level_q(scope: Scope, membership: Membership) -> Q | None:
+    """The filter of a commission level or dashboard: the rows of its province, city or county."""
+    role = membership.role
+    if role in (Role.PROVINCE_STAFF, Role.DASHBOARD) and membership.province_id and scope.province:
+        return Q(**{scope.province: membership.province_id})
+    if role in (Role.CITY_STAFF, Role.DASHBOARD) and membership.city_id and scope.city:
+        return Q(**{scope.city: membership.city_id})
+    if role == Role.COUNTY_STAFF and membership.county_id and scope.county:
+        return Q(**{scope.county: membership.county_id})
+    return None
+
+
 class ScopedQuerySet(models.QuerySet[_M]):
-    def for_user(self, user: AnyUser | None) -> ScopedQuerySet[_M]:
-        """Rows ``user`` may see. Multi-valued paths are applied as a semi-join so rows never repeat."""
+    def for_user(self, user: AnyUser | None, *, scope: Scope | None = None) -> ScopedQuerySet[_M]:
+        """Rows ``user`` may see. Multi-valued paths are applied as a semi-join so rows never repeat.
+
+        ``scope`` replaces the model's ``SCOPE`` for a narrower view of the same rows declared on the model
+        (``Deployment.RECORDS_SCOPE``: the deployments whose personal records the user may see).
+        """
         if is_global(user):
             return self
         membership = get_membership(user)
         if membership is None:
             return self.none()
-        scope: Scope | None = getattr(self.model, "SCOPE", None)
+        scope = scope or getattr(self.model, "SCOPE", None)
         if scope is None:
             return self.none()
         q = scope_q(scope, membership)

@@ -1,7 +1,10 @@
 """Personal data (national ID, phone) is shown masked except to those who must see it (SPEC §6).
 
-Who may: system administrators and members whose ``Membership.can_see_personal_data`` is set. Pages use
-the template filters in ``pairings/templatetags/privacy.py``; exports and the API call these functions.
+Who may: system administrators and members whose ``Membership.can_see_personal_data`` is set. A supporter's
+member with the right sees its own people in full only: the joint team's composition is shared with a
+co-supporter of the pairing, its people's personal data is not (the employer's, the recipient's and the
+commission's). Pages use the template filters in ``core/templatetags/privacy.py``; files, exports and
+the API call these functions — this module is the one definition.
 """
 
 from __future__ import annotations
@@ -9,16 +12,23 @@ from __future__ import annotations
 from typing import Any
 
 from core.access import User, get_membership, is_global
+from core.roles import Role
 
 # Field names that hold personal data, wherever they appear (models, audit trail, exports).
 PERSONAL_FIELDS = frozenset({"national_id", "trainee_national_id", "phone", "mobile"})
 
 
-def can_see_personal_data(user: User) -> bool:
+def can_see_personal_data(user: User, *, employer_id: int | None = None) -> bool:
+    """``user`` may see full national IDs and phones (of a person employed by ``employer_id``, if given)."""
     if is_global(user):
         return True
     membership = get_membership(user)
-    return bool(membership is not None and membership.can_see_personal_data)
+    if membership is None or not membership.can_see_personal_data:
+        return False
+    if employer_id is None or membership.role != Role.SUPPORTER_COORDINATOR:
+        # Commission staff see their area; a recipient sees only the people deployed to it anyway.
+        return True
+    return membership.hospital_id == employer_id
 
 
 def mask(value: str | None, *, keep_start: int, keep_end: int) -> str:
@@ -49,15 +59,20 @@ def _value(obj: Any, *attrs: str) -> str:
     return ""
 
 
+def may_see_personal_data_of(obj: Any, user: User) -> bool:
+    """Whether ``user`` sees the personal data of ``obj``, a Staff-like row (``employer_id``), in full."""
+    return can_see_personal_data(user, employer_id=getattr(obj, "employer_id", None))
+
+
 def national_id_for(obj: Any, user: User) -> str:
     """The national ID of ``obj`` (with ``national_id``/``trainee_national_id``, or a string) for ``user``."""
     value = _value(obj, "national_id", "trainee_national_id")
-    return value if can_see_personal_data(user) else mask_national_id(value)
+    return value if may_see_personal_data_of(obj, user) else mask_national_id(value)
 
 
 def phone_for(obj: Any, user: User) -> str:
     value = _value(obj, "phone", "mobile")
-    return value if can_see_personal_data(user) else mask_phone(value)
+    return value if may_see_personal_data_of(obj, user) else mask_phone(value)
 
 
 def mask_field(name: str, value: Any) -> Any:

@@ -321,6 +321,7 @@ class Agreement(TimeStamped):
         hospital=("pairing__recipient", "pairing__supporters__hospital"),
     )
     objects = ScopedQuerySet.as_manager()
+    PROTECTED_FILES = ("scan",)  # served by core.files after for_user
 
     class Meta:
         verbose_name = _("协议 (agreement)")

@@ -10,8 +10,6 @@ urlpatterns = [
     path("new/<int:pairing_pk>/", views.agreement_create, name="create"),
     path("<int:pk>/", views.agreement_detail, name="detail"),
     path("<int:pk>/edit/", views.agreement_edit, name="edit"),
-    path("<int:pk>/scan/", views.scan_download, name="scan"),
     path("<int:pk>/items/", views.item_create, name="item_create"),
     path("items/<int:pk>/report/", views.item_report, name="item_report"),
-    path("evidence/<int:pk>/", views.evidence_download, name="evidence"),
 ]

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Runs the web server, the Celery worker and Celery beat in the foreground as one unit:
 # Ctrl-C (SIGINT) or SIGTERM stops all three, and if any one of them exits the others are stopped too.
-# Called by `make run` after migrate/seed/collectstatic; PORT (default 8000) is the web port.
+# Called by `make run` after migrate/seed/collectstatic; PORT (default 8000) is the web port, HOST (default
+# 127.0.0.1) the address it listens on. The demo runs with DEBUG and published passwords (the superuser's
+# included), so it is served to this machine only unless asked: `HOST=0.0.0.0 make run`.
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 PY=.venv/bin/python
 PORT="${PORT:-8000}"
+HOST="${HOST:-127.0.0.1}"
 mkdir -p var
 
 # Job control: each child gets a process group of its own, so stopping one also stops what it
@@ -49,7 +52,18 @@ trap 'stop_all; exit 130' INT
 trap 'stop_all; exit 143' TERM
 trap stop_all EXIT
 
-start web "$PY" manage.py runserver "0.0.0.0:$PORT"
+case "$HOST" in
+    *:*) ADDR="[$HOST]:$PORT" ;;  # an IPv6 address
+    *) ADDR="$HOST:$PORT" ;;
+esac
+case "$HOST" in
+    127.* | localhost | ::1)
+        say "web: http://$ADDR/ — this machine only (HOST=0.0.0.0 make run to serve the network)" ;;
+    *)
+        say "web: http://$ADDR/ — WARNING: reachable from the network, with DEBUG on and the published demo"
+        say "passwords (superuser included); add this machine's name to DJANGO_ALLOWED_HOSTS to be reached" ;;
+esac
+start web "$PY" manage.py runserver "$ADDR"
 start worker .venv/bin/celery -A config.celery_app worker -l info --concurrency 2
 start beat .venv/bin/celery -A config.celery_app beat -l info --schedule var/celerybeat-schedule
 

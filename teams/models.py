@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from django.contrib.postgres.constraints import ExclusionConstraint
@@ -12,6 +13,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils.translation import gettext_lazy as _
 
 from core.access import Scope, ScopedQuerySet, audited
+from core.privacy import mask_national_id, mask_phone
 from pairings.models import Hospital, Pairing, TimeStamped
 from teams.choices import (
     AttendanceSource,
@@ -35,13 +37,14 @@ def _pairing_scope(prefix: str, *extra_hospital_paths: str) -> Scope:
     )
 
 
-def mask(value: str, *, keep_start: int = 3, keep_end: int = 4) -> str:
-    """Mask the middle of an identifier: 620102********1234, 138****5678."""
-    if not value:
-        return ""
-    if len(value) <= keep_start + keep_end:
-        return "*" * len(value)
-    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[-keep_end:]
+def _owned_scope(prefix: str, owner: str) -> Scope:
+    """A record of one supporter's people inside a pairing: rosters, attendance, workload.
+
+    The joint team's composition (deployments) is shared with every supporter of the pairing; the
+    people's personal data and records belong to their employer (``owner``, the deploying supporter),
+    the recipient and the commission — not to a co-supporter of the same pairing (SPEC §6).
+    """
+    return dataclasses.replace(_pairing_scope(prefix), hospital=(f"{prefix}recipient", owner))
 
 
 @audited()
@@ -86,11 +89,11 @@ class Staff(TimeStamped):
 
     @property
     def national_id_masked(self) -> str:
-        return mask(self.national_id or "", keep_start=6, keep_end=4)
+        return mask_national_id(self.national_id)
 
     @property
     def phone_masked(self) -> str:
-        return mask(self.phone, keep_start=3, keep_end=4)
+        return mask_phone(self.phone)
 
     @staticmethod
     def years_between(since: dt.date | None, on: dt.date) -> float:
@@ -159,7 +162,7 @@ class Roster(TimeStamped):
     )
     comment = models.TextField(_("意见"), blank=True)
 
-    SCOPE = _pairing_scope(_PAIRING_SCOPE_PREFIX)
+    SCOPE = _owned_scope(_PAIRING_SCOPE_PREFIX, "supporter")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -191,7 +194,7 @@ class RosterEntry(models.Model):
     planned_start = models.DateField(_("计划开始"))
     planned_end = models.DateField(_("计划结束"))
 
-    SCOPE = _pairing_scope("roster__team__pairing__")
+    SCOPE = _owned_scope("roster__team__pairing__", "roster__supporter")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -244,7 +247,12 @@ class Deployment(TimeStamped):
         db_persist=True,
     )
 
+    # The joint team's composition (who, role, post, dates) is shared with every supporter of the pairing.
     SCOPE = _pairing_scope(_PAIRING_SCOPE_PREFIX)
+    # The person's records on this deployment (attendance, workload, monthly scores, spot checks, the
+    # end-of-stint appraisal, the certificate) are the deploying supporter's, the recipient's and the
+    # commission's: pages that list or open deployments for those records use this scope.
+    RECORDS_SCOPE = _owned_scope(_PAIRING_SCOPE_PREFIX, "supporter")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -296,7 +304,7 @@ class AttendanceRecord(TimeStamped):
     approval_ref = models.CharField(_("审批单号"), max_length=64, blank=True)
     note = models.CharField(_("备注"), max_length=200, blank=True)
 
-    SCOPE = _pairing_scope("deployment__team__pairing__")
+    SCOPE = _owned_scope("deployment__team__pairing__", "deployment__supporter")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -344,7 +352,7 @@ class MonthlyActivity(TimeStamped):
     case_discussions = models.PositiveIntegerField(_("病例讨论"), default=0)
     remote_consultations = models.PositiveIntegerField(_("远程会诊"), default=0)
 
-    SCOPE = _pairing_scope("deployment__team__pairing__")
+    SCOPE = _owned_scope("deployment__team__pairing__", "deployment__supporter")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -405,8 +413,12 @@ class ImportJob(TimeStamped):
     errors = models.JSONField(_("错误"), default=list, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
-    SCOPE = _hospital_scope()
+    # The uploaded file is the uploading hospital's working copy (full IDs and phones). The commission
+    # supervises attendance imports (and may upload them itself); a roster upload stays the supporter's
+    # until the roster is submitted, and dashboards never see jobs (issue 13 item 2).
+    SCOPE = dataclasses.replace(_hospital_scope(), oversight=Q(kind=ImportKind.ATTENDANCE), dashboard=False)
     objects = ScopedQuerySet.as_manager()
+    PROTECTED_FILES = ("file",)  # served by core.files after for_user
 
     class Meta:
         verbose_name = _("导入任务 (import job)")

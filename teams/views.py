@@ -221,7 +221,11 @@ def roster_error_download(request: HttpRequest, pk: int) -> HttpResponse:
     job = _roster_job(request, pk)
     roster = sel.get_roster_for_user(user=request.user, pk=job.roster_id)  # type: ignore[arg-type]
     with job.file.open("rb") as fh:
-        data = roster_error_file(roster=roster, f=fh, name=job.original_name)
+        try:
+            data = roster_error_file(user=request.user, roster=roster, f=fh, name=job.original_name)
+        except UploadError as exc:  # a stored file the reader refuses (e.g. kept from before a limit)
+            messages.error(request, str(exc))
+            return redirect("teams:roster_detail", pk=roster.pk)
     return _xlsx(data, "roster-errors.xlsx")
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from core.roles import Role
 from devtools import factories as f
+from pairings.models import PairingSupporter
 
 
 @dataclasses.dataclass
@@ -75,3 +76,25 @@ def world(db: Any) -> World:
         pairing_b,
         users,
     )
+
+
+@pytest.fixture
+def co_world(world: World) -> World:
+    """``world`` plus a co-supporter and another province (issue 13 item 3).
+
+    erin coordinates 天津医科大学总医院, a second (non-lead) supporter of pairing A: she shares the joint
+    team's composition with charlie, not his people's personal data, rosters, scores, appraisals or
+    certificates.
+    zoe is province staff and yan a supporter coordinator of 四川省, which sees nothing of 甘肃省.
+    """
+    co_supporter = f.HospitalFactory(province=world.province, city=world.city_a, name="天津医科大学总医院")
+    PairingSupporter.objects.create(pairing=world.pairing_a, hospital=co_supporter, is_lead=False)
+    other = f.ProvinceFactory(code="51", name="四川省")
+    other_city = f.CityFactory(province=other, name="成都市")
+    other_supporter = f.HospitalFactory(province=other, city=other_city, name="四川大学华西医院")
+    world.users.update(
+        erin=f.make_member("erin", Role.SUPPORTER_COORDINATOR, hospital=co_supporter),
+        zoe=f.make_member("zoe", Role.PROVINCE_STAFF, province=other),
+        yan=f.make_member("yan", Role.SUPPORTER_COORDINATOR, hospital=other_supporter),
+    )
+    return world

@@ -31,6 +31,8 @@ NAV: list[tuple[str, Any, Collection[str] | None]] = [
     ("teams:attendance_monthly", _("月度考勤"), COMMISSION | SUPPORTER | RECIPIENT),
     ("agreements:overview", _("协议"), COMMISSION | SUPPORTER | RECIPIENT),
     ("assessments:finding_list", _("问题清单"), COMMISSION | SUPPORTER | RECIPIENT),
+    ("assessments:rule_catalog", _("规则目录"), COMMISSION | SUPPORTER | RECIPIENT),
+    ("assessments:rectification_list", _("限期整改"), COMMISSION | SUPPORTER | RECIPIENT),
     ("assessments:monthly_assessments", _("月考核"), RECIPIENT | COMMISSION | SUPPORTER),
     ("assessments:spot_checks", _("在岗抽查"), SUPPORTER | COMMISSION),
     ("assessments:end_appraisals", _("期满考核"), RECIPIENT | COMMISSION | SUPPORTER),

@@ -20,7 +20,7 @@ from core.access import get_membership, is_global
 from core.roles import COMMISSION_ROLES, Role
 from pairings.filtersets import HospitalFilterSet, PairingFilterSet
 from pairings.forms import AsOfForm, YearForm
-from pairings.services.registry.agreements import can_enter_agreements
+from pairings.services.agreements import can_enter_agreements
 from web.selectors import dashboard as selectors_dashboard
 from web.selectors import pairings as selectors
 
@@ -143,7 +143,6 @@ def pairing_detail(request: HttpRequest, pk: int) -> HttpResponse:
     detail = selectors.pairing_detail(
         user=user, pk=pk, year=YearForm.year_of(request.GET), today=timezone.localdate()
     )
-    membership = get_membership(user)
     tl = detail.timeline
     timeline_svg = charts.coverage_timeline(
         date_from=tl.date_from,
@@ -157,7 +156,6 @@ def pairing_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "d": detail,
         "pairing": detail.pairing,
         "timeline_svg": timeline_svg,
-        "show_personal": is_global(user) or bool(membership and membership.can_see_personal_data),
         "can_enter_agreements": can_enter_agreements(user, pairing=detail.pairing),
     }
     return render(request, "pairings/pairing_detail.html", context)

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from assessments.api import views
+from assessments.api import rectifications, views
 
 router = SimpleRouter()
 router.register("centres", views.CentreProgressViewSet, basename="centre")
@@ -16,6 +16,7 @@ router.register("monthly-assessments", views.MonthlyAssessmentViewSet, basename=
 router.register("end-appraisals", views.EndOfStintAppraisalViewSet, basename="end-appraisal")
 router.register("annual-appraisals", views.AnnualAppraisalViewSet, basename="annual-appraisal")
 router.register("reports", views.ReportFileViewSet, basename="report")
+router.register("rectifications", rectifications.RectificationViewSet, basename="rectification")
 
 urlpatterns = [
     path("indicators/", views.IndicatorsView.as_view(), name="indicators"),

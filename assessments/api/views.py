@@ -118,6 +118,9 @@ class ReportFileViewSet(ScopedReadOnlyViewSet):
 class IndicatorsView(APIView):
     """Dashboard indicators of the caller's pairings, narrowed by program / city / pairing and period."""
 
+    # What the answer cache keys on (core.query_params): the query serializer's fields.
+    cache_query_params = tuple(s.IndicatorQuerySerializer().fields)
+
     @extend_schema(parameters=[s.IndicatorQuerySerializer], responses=s.IndicatorsSerializer)
     def get(self, request: Request) -> HttpResponseBase:
         params = s.IndicatorQuerySerializer(data=request.query_params)

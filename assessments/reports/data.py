@@ -19,8 +19,10 @@ from assessments.models import AnnualAppraisal, EndOfStintAppraisal, Finding, Mo
 from assessments.reports.figures import attendance_by_month, pairing_figures, year_bounds
 from assessments.rules.messages import render_message
 from assessments.services.appraisals import grade_for, score_figures, scorecard_for, supporters_for_review
+from assessments.services.publishing import supporters_for_commendation
+from core.privacy import mask_national_id, mask_phone
 from pairings.models import Pairing, PairingSupporter, Program
-from teams.models import Deployment, mask
+from teams.models import Deployment
 from training.choices import StintKind
 from training.models import TraineeStint
 
@@ -57,7 +59,11 @@ def pairing_rows(
     indicators, bands = scorecard_for(program)
     figures = pairing_figures(program=program, year=year, attendance=attendance)
     saved: dict[int, AnnualAppraisal] = {}
-    for appraisal in AnnualAppraisal.objects.filter(pairing__program=program, year=year).order_by("status"):
+    for appraisal in (
+        AnnualAppraisal.objects.filter(pairing__program=program, year=year)
+        .exclude(status=AppraisalStatus.SUPERSEDED)  # a revision's published row replaced it
+        .order_by("status")
+    ):
         saved[appraisal.pairing_id] = appraisal  # "published" sorts after "draft" and wins
     supporters: dict[int, list[tuple[bool, str, str]]] = defaultdict(list)
     for pid, is_lead, code, name in PairingSupporter.objects.filter(pairing__program=program).values_list(
@@ -207,8 +213,8 @@ def deployment_rows(*, program: Program, year: int) -> Iterator[list[Any]]:
             recipient,
             f"{t_year}年第{rotation}批",
             name,
-            mask(nid or "", keep_start=6, keep_end=4),
-            mask(phone or "", keep_start=3, keep_end=4),
+            mask_national_id(nid),
+            mask_phone(phone),
             supporter,
             roles.get(role, role),
             post,
@@ -313,6 +319,15 @@ def attendance_rows(
     ):
         out.append([names.get(pid, ""), month.strftime("%Y-%m"), expected, present, ratio(present, expected)])
     return out
+
+
+def commendation_rows(*, program: Program, year: int, rows: list[PairingRow]) -> list[list[Any]]:
+    """表扬: supporters whose every pairing is 优秀 with no open serious finding (``services.publishing``)."""
+    grades = {r.pairing_id: (r.grade, r.score) for r in rows}
+    return [
+        [c["supporter"].name, "、".join(p.recipient.name for p in c["pairings"]), c["reason"]]
+        for c in supporters_for_commendation(program=program, year=year, grades=grades)
+    ]
 
 
 def review_rows(*, program: Program, year: int, rows: list[PairingRow]) -> list[list[Any]]:

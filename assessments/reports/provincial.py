@@ -44,6 +44,7 @@ def provincial_context(*, program: Program, year: int) -> dict[str, Any]:
         "distribution": dist,
         "by_city": sorted(by_city.items()),
         "review": review,
+        "commended": data.commendation_rows(program=program, year=year, rows=rows),
         "grade_labels": data.GRADE_LABELS,
         "chart_grades": bar_chart(dist, title="年度考核等次分布（个）"),
         "chart_coverage": bar_chart(

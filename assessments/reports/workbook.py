@@ -188,6 +188,12 @@ REVIEW_COLUMNS: list[Column] = [
     ("通报原因", 60, None),
 ]
 
+COMMENDATION_COLUMNS: list[Column] = [
+    ("支援医院", 28, None),
+    ("受援医院", 40, None),
+    ("表扬理由", 60, None),
+]
+
 
 def _fixed_properties(wb: Workbook, program: Program, title: str) -> None:
     # Fixed metadata so two builds of the same data differ only where the data does.
@@ -243,6 +249,7 @@ def _annual_sheets(
             lambda: ([r.recipient] + [r.figures.get(k, 0) for _l, k in CAPACITY_FIGURES] for r in rows),
         ),
         ("通报批评", REVIEW_COLUMNS, lambda: data.review_rows(program=program, year=year, rows=rows)),
+        ("表扬", COMMENDATION_COLUMNS, lambda: data.commendation_rows(program=program, year=year, rows=rows)),
     ]
     for i, (title, columns, make_rows) in enumerate(sheets, start=1):
         counts[title] = _sheet(wb, title, columns, make_rows())

@@ -218,7 +218,7 @@ class AgreementItemsOverdue(Rule):
                 evidence={
                     "item": row["id"],
                     "agreement": row["agreement_id"],
-                    "due_date": _iso(row["due_date"]),
+                    "due": _iso(row["due_date"]),
                     "status": row["status"],
                     "responsible_department": row["responsible_department"],
                 },

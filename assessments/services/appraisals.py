@@ -18,7 +18,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -393,6 +393,7 @@ def annual_appraisal_compute(*, user: User, program: Program, year: int) -> list
                     adjustment=adjustment,
                     adjustment_reason=prev.adjustment_reason if prev else "",
                     adjusted_by=prev.adjusted_by if prev else None,
+                    revision_reason=prev.revision_reason if prev else "",
                     score=score,
                     grade=grade_for(score, bands),
                     breakdown={
@@ -430,19 +431,33 @@ def annual_appraisal_adjust(
     return appraisal
 
 
-def annual_appraisal_publish(*, user: User, program: Program, year: int) -> int:
+def publishable_drafts(*, program: Program, year: int) -> Any:
+    """The drafts a publish publishes: pairings not yet published, and revisions (a draft with a reason)."""
+    published = AnnualAppraisal.objects.filter(
+        pairing__program=program, year=year, status=AppraisalStatus.PUBLISHED
+    ).values("pairing_id")
+    return AnnualAppraisal.objects.filter(
+        pairing__program=program, year=year, status=AppraisalStatus.DRAFT
+    ).exclude(Q(pairing_id__in=published) & Q(revision_reason=""))
+
+
+def annual_appraisal_publish(*, user: User, program: Program, year: int, expected: int | None = None) -> int:
     """Publish the year's drafts (frozen from then on). A pairing whose year is already published keeps its
-    published row; its newer draft stays a draft. Returns the number published."""
+    published row and its newer draft stays a draft — unless the draft is a revision (``revision_reason``),
+    which supersedes the published row. ``expected`` is the count the user confirmed: a different count
+    (someone recomputed meanwhile) publishes nothing. Returns the number published."""
     _require_province_staff(user, program)
     now = timezone.now()
     with transaction.atomic():
-        published = AnnualAppraisal.objects.filter(
-            pairing__program=program, year=year, status=AppraisalStatus.PUBLISHED
-        ).values("pairing_id")
-        return (
-            AnnualAppraisal.objects.filter(pairing__program=program, year=year, status=AppraisalStatus.DRAFT)
-            .exclude(pairing_id__in=published)
-            .update(status=AppraisalStatus.PUBLISHED, published_at=now, published_by=user, updated_at=now)
+        drafts = list(publishable_drafts(program=program, year=year).select_for_update())
+        if expected is not None and expected != len(drafts):
+            raise ValidationError(_("待发布的结果已有变化，请重新查看摘要后再确认发布。"))
+        revised = [d.pairing_id for d in drafts if d.revision_reason]
+        AnnualAppraisal.objects.filter(
+            pairing__program=program, year=year, status=AppraisalStatus.PUBLISHED, pairing_id__in=revised
+        ).update(status=AppraisalStatus.SUPERSEDED, updated_at=now)
+        return AnnualAppraisal.objects.filter(pk__in=[d.pk for d in drafts]).update(
+            status=AppraisalStatus.PUBLISHED, published_at=now, published_by=user, updated_at=now
         )
 
 
@@ -456,7 +471,11 @@ def supporters_for_review(
     """
     if grades is None:
         grades = {}
-        for a in AnnualAppraisal.objects.filter(pairing__program=program, year=year).order_by("status"):
+        for a in (
+            AnnualAppraisal.objects.filter(pairing__program=program, year=year)
+            .exclude(status=AppraisalStatus.SUPERSEDED)
+            .order_by("status")
+        ):
             # "draft" sorts before "published": a published row overwrites the draft.
             grades[a.pairing_id] = (a.grade, a.score)
     critical: dict[int, int] = {}

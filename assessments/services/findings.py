@@ -49,7 +49,8 @@ RECHECK_DELAY = getattr(settings, "RULES_RECHECK_DELAY", 30)
 STALE_AFTER = dt.timedelta(seconds=getattr(settings, "CELERY_TASK_TIME_LIMIT", 1800))
 
 # Roles that may waive findings and start checks (SPEC §6: commission staff; county bureaus only read).
-WAIVER_ROLES = frozenset({Role.PROVINCE_STAFF, Role.CITY_STAFF})
+# Waiving sets a finding aside for good: the province commission decides (SPEC §6), not the city.
+WAIVER_ROLES = frozenset({Role.PROVINCE_STAFF})
 
 
 # --- evaluation -------------------------------------------------------------------------------------------
@@ -111,9 +112,10 @@ up AS (
         message = EXCLUDED.message, message_key = EXCLUDED.message_key,
         message_params = EXCLUDED.message_params, evidence = EXCLUDED.evidence,
         last_seen = EXCLUDED.last_seen, last_run_id = EXCLUDED.last_run_id,
-        -- a waived finding stays waived; an open or resolved one is (again) open
-        status = CASE WHEN f.status = 'waived' THEN 'waived' ELSE 'open' END,
-        resolved_at = CASE WHEN f.status = 'waived' THEN f.resolved_at ELSE NULL END
+        -- a waived or rectified finding stays closed (the commission decided); an open or resolved one is
+        -- (again) open
+        status = CASE WHEN f.status IN ('waived', 'rectified') THEN f.status ELSE 'open' END,
+        resolved_at = CASE WHEN f.status IN ('waived', 'rectified') THEN f.resolved_at ELSE NULL END
     RETURNING f.fingerprint, f.rule_code, f.status
 )
 SELECT fingerprint, rule_code FROM up
@@ -358,7 +360,7 @@ def request_pairing_recheck(*, pairing_id: int, reason: str) -> RuleRun:
 
 
 def can_waive(user: User, finding: Finding) -> bool:
-    """Province and city commission staff (and superusers) may waive the findings they can see."""
+    """Province commission staff (and superusers) may waive the findings they can see."""
     if is_global(user):
         return True
     m = get_membership(user)
@@ -373,7 +375,7 @@ def finding_waive(*, user: User, finding: Finding, reason: str) -> Finding:
     """
     reason = (reason or "").strip()
     if not can_waive(user, finding):
-        raise PermissionDenied(_("只有省、市卫生健康委工作人员可以豁免问题"))
+        raise PermissionDenied(_("只有省级卫生健康委工作人员可以豁免问题"))
     if not reason:
         raise ValidationError({"reason": _("豁免必须填写理由")})
     with transaction.atomic():
@@ -389,7 +391,7 @@ def finding_waive(*, user: User, finding: Finding, reason: str) -> Finding:
 def finding_reopen(*, user: User, finding: Finding) -> Finding:
     """Undo a waiver: the finding is open again (the next run resolves it if it no longer holds)."""
     if not can_waive(user, finding):
-        raise PermissionDenied(_("只有省、市卫生健康委工作人员可以撤销豁免"))
+        raise PermissionDenied(_("只有省级卫生健康委工作人员可以撤销豁免"))
     with transaction.atomic():
         locked = Finding.objects.select_for_update().get(pk=finding.pk)
         if locked.status != FindingStatus.WAIVED:

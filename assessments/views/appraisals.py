@@ -44,8 +44,9 @@ def _page(request: HttpRequest, qs: Any) -> Any:
 
 
 def _deployments(user: Any) -> Any:
+    """Deployments whose personal records (scores, spot checks, appraisal, certificate) ``user`` may see."""
     return (
-        Deployment.objects.for_user(user)
+        Deployment.objects.for_user(user, scope=Deployment.RECORDS_SCOPE)
         .select_related("staff", "supporter", "team__pairing__recipient", "team__pairing__program")
         .order_by("team__pairing__recipient__code", "-planned_start", "pk")
     )
@@ -261,7 +262,13 @@ def annual_appraisal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "assessments/appraisals/annual_detail.html",
-        {"a": appraisal, "form": AdjustForm(), "is_draft": appraisal.status == AppraisalStatus.DRAFT},
+        {
+            "a": appraisal,
+            "form": AdjustForm(),
+            "is_draft": appraisal.status == AppraisalStatus.DRAFT,
+            "can_revise": appraisal.status == AppraisalStatus.PUBLISHED
+            and services.may_manage_annual_appraisals(request.user, appraisal.pairing.program),
+        },
     )
 
 
@@ -294,17 +301,6 @@ def annual_appraisal_compute(request: HttpRequest) -> HttpResponse:
         messages.error(request, _error_text(exc))
     else:
         messages.success(request, _("已计算 %(n)d 个帮扶关系的年度考核（草稿）。") % {"n": len(rows)})
-    return redirect(f"{_annual_url()}?program={program.pk}&year={year}")
-
-
-@login_required
-@require_POST
-def annual_appraisal_publish(request: HttpRequest) -> HttpResponse:
-    program, _programs, year = _program_year(request)
-    if program is None or year is None:
-        raise PermissionDenied
-    n = services.annual_appraisal_publish(user=request.user, program=program, year=year)
-    messages.success(request, _("已发布 %(n)d 条年度考核结果。") % {"n": n})
     return redirect(f"{_annual_url()}?program={program.pk}&year={year}")
 
 
@@ -362,7 +358,7 @@ urlpatterns = [
     path("annual/", annual_appraisals, name="annual_appraisals"),
     path("annual/compute/", annual_appraisal_compute, name="annual_appraisal_compute"),
     path("annual/scorecard/", annual_scorecard, name="annual_scorecard"),
-    path("annual/publish/", annual_appraisal_publish, name="annual_appraisal_publish"),
+    # annual/publish/ (with its confirmation) lives in views/publishing.py
     path("annual/<int:pk>/", annual_appraisal_detail, name="annual_appraisal_detail"),
     path("annual/<int:pk>/adjust/", annual_appraisal_adjust, name="annual_appraisal_adjust"),
 ]

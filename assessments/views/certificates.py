@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -14,6 +15,8 @@ from django.views.decorators.cache import never_cache
 from assessments.forms import VerifyForm
 from assessments.models import Certificate
 from assessments.services.certificates import certificate_is_valid, mask_name
+from core.middleware import client_ip
+from core.ratelimit import limit_per_client
 
 
 def _context(request: HttpRequest, certificate: Certificate) -> dict[str, Any]:
@@ -63,7 +66,12 @@ def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+def _verify_rate() -> tuple[int, int]:
+    return settings.CERTIFICATE_VERIFY_RATE  # type: ignore[no-any-return]
+
+
 @never_cache
+@limit_per_client(scope="certificate-verify", rate=_verify_rate, key=client_ip)
 def certificate_verify(request: HttpRequest, code: str = "") -> HttpResponse:
     """Public (no login): anyone holding the code can check a certificate; the name is masked."""
     form = VerifyForm(request.GET or None, initial={"code": code})

@@ -6,7 +6,6 @@ through ``assessments.services.findings`` (permission checks live there; a refus
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django import forms
@@ -20,10 +19,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from assessments.choices import FindingStatus
 from assessments.filtersets import FindingFilterSet
 from assessments.rules.base import all_rules
+from assessments.rules.catalog import evidence_rows, explanation, rule_info
 from assessments.selectors import findings as selectors
+from assessments.selectors import rectifications as selectors_rectifications
 from assessments.services import findings as svc
+from assessments.services import rectifications as rectification_svc
 from core.permissions import is_province_staff
 
 PAGE_SIZE = 50
@@ -71,12 +74,30 @@ def _detail_context(request: HttpRequest, finding: Any, form: WaiveForm | None =
     return {
         "finding": finding,
         "rule_title": _rule_titles().get(finding.rule_code, finding.rule_code),
-        "rule_doc": (getattr(_rule(finding.rule_code), "__doc__", "") or "").strip(),
-        "evidence": json.dumps(finding.evidence, ensure_ascii=False, indent=2),
+        "explanation": explanation(finding.rule_code),
+        "rule_info": rule_info(finding.rule_code),
+        "evidence_rows": evidence_rows(finding.evidence or {}),
         "can_waive": svc.can_waive(request.user, finding),
         "can_recheck": finding.pairing is not None
         and svc.can_run_checks(request.user, program=finding.program, pairing=finding.pairing),
         "form": form or WaiveForm(),
+        **_rectification_context(request, finding),
+    }
+
+
+def _rectification_context(request: HttpRequest, finding: Any) -> dict[str, Any]:
+    """The finding's rectifications, and the assign form for those who may assign (限期整改)."""
+    can = (
+        finding.pairing is not None
+        and finding.status == FindingStatus.OPEN
+        and rectification_svc.may_assign_rectification(request.user, finding.pairing)
+    )
+    rectifiable = list(selectors_rectifications.rectifiable_findings(finding=finding)) if can else []
+    return {
+        "rectifications": finding.rectifications.order_by("-pk"),
+        "can_rectify": can and any(fd.pk == finding.pk for fd in rectifiable),
+        "rectifiable": rectifiable,
+        "responsible": rectification_svc.responsible_hospitals(finding.pairing) if can else [],
     }
 
 

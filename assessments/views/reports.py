@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from assessments.choices import JobStatus
 from assessments.forms import ReportRequestForm
 from assessments.models import ReportFile
 from assessments.services.reports import CONTENT_TYPES, EXTENSIONS, can_request_reports, report_request
+from core.files import file_response
 from core.permissions import is_province_staff
 from pairings.models import Program
 
@@ -76,15 +77,13 @@ def report_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def report_download(request: HttpRequest, pk: int) -> FileResponse:
+def report_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     report = get_object_or_404(_reports(request.user).select_related("program"), pk=pk)
     if report.status != JobStatus.SUCCEEDED or not report.file:
         raise Http404
     ext = EXTENSIONS[report.kind]
     filename = f"{report.program.code}-{report.year or 'all'}-{report.get_kind_display()}.{ext}"
-    return FileResponse(
-        report.file.open("rb"), as_attachment=True, filename=filename, content_type=CONTENT_TYPES[ext]
-    )
+    return file_response(report.file, filename=filename, content_type=CONTENT_TYPES[ext])
 
 
 urlpatterns = [

@@ -5,6 +5,7 @@ project-local PostgreSQL and Redis, so `make run` and `make test` need no config
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from celery.schedules import crontab
@@ -105,6 +106,19 @@ DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c pgtrigger.ignore
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+
+
+def _next_redis_db(url: str) -> str:
+    """``redis://host:port/0`` → ``redis://host:port/1`` (no database number means 0); other URLs as given."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss"):
+        return url
+    db = parts.path.strip("/")
+    if db and not db.isdigit():
+        return url
+    return urlunsplit(parts._replace(path=f"/{int(db or 0) + 1}"))
+
+
 # Read-API answers kept in Redis until the data changes (pairings/api/cache.py, config/data_changes.py);
 # the expiry only bounds what a write made outside the application (psql by hand) could leave behind.
 API_CACHE_ENABLED = env.bool("API_CACHE_ENABLED", default=True)
@@ -115,8 +129,11 @@ CACHES = {
         # Redis cache whose outages are a cache miss, not a 500 (config/cache.py).
         "BACKEND": "core.cache.ResilientRedisCache",
         # A Redis of its own (with an evicting maxmemory-policy) is best in production: the broker's
-        # Redis must never evict, and cached answers may fill memory.
-        "LOCATION": env("CACHE_REDIS_URL", default=REDIS_URL),
+        # Redis must never evict, and cached answers may fill memory. Without CACHE_REDIS_URL the cache
+        # takes the next database of the broker's server (db 1 beside db 0): never the queue's keyspace,
+        # so a cache flush cannot drop queued tasks (an eviction policy is per server, not per database:
+        # docs/operations.md).
+        "LOCATION": env("CACHE_REDIS_URL", default=_next_redis_db(REDIS_URL)),
         "KEY_PREFIX": "pairing",
     }
 }
@@ -145,6 +162,16 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The client's address as the audit trail reads it (core.middleware.client_ip): X-Forwarded-For only for
+# AUDIT_TRUSTED_PROXY_COUNT proxies of ours, counted from the right. Behind a proxy REMOTE_ADDR is the
+# proxy's, so without this every client shares one address (anyone could lock the province account); with
+# the leftmost X-Forwarded-For entry a client could lock another address's account or dodge its own lock.
+AXES_CLIENT_IP_CALLABLE = "core.middleware.client_ip"
+# The public certificate-verification page: requests per client address and window (seconds).
+CERTIFICATE_VERIFY_RATE = (
+    env.int("CERTIFICATE_VERIFY_RATE_LIMIT", default=30),
+    env.int("CERTIFICATE_VERIFY_RATE_WINDOW", default=60),
+)
 
 # Security headers every environment sends (production.py adds HTTPS-only ones).
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -186,6 +213,9 @@ STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "var" / "staticfile
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").exists() else []
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
+# Stored files are never served as static files: core/files.py checks permission, then streams the file,
+# or, when this is set, hands it to the web server's internal location (nginx X-Accel-Redirect).
+MEDIA_ACCEL_REDIRECT_PREFIX = env("MEDIA_ACCEL_REDIRECT_PREFIX", default="")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -195,6 +225,13 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
+# Untrusted spreadsheets are checked against these before any parser sees them (core/spreadsheets.py,
+# which holds the defaults and the zip limits): rows and columns of a sheet, and its bounding area in cells.
+SPREADSHEET_LIMITS = {
+    "max_rows": env.int("SPREADSHEET_MAX_ROWS", default=1_048_576),
+    "max_columns": env.int("SPREADSHEET_MAX_COLUMNS", default=200),
+    "max_cells": env.int("SPREADSHEET_MAX_CELLS", default=15_000_000),
+}
 
 REST_FRAMEWORK = {
     # Bearer (dashboard tokens) first: its WWW-Authenticate header makes anonymous requests answer 401.

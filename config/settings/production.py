@@ -29,6 +29,9 @@ CSRF_COOKIE_HTTPONLY = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# nginx sends stored files after the app's permission check: `location /protected-media/ { internal; alias
+# MEDIA_ROOT/; }` (docs/operations.md). Set to "" only if the web server cannot.
+MEDIA_ACCEL_REDIRECT_PREFIX = env("MEDIA_ACCEL_REDIRECT_PREFIX", default="/protected-media/")
 # The proxy in front appends the client address; count of our own proxies that append to it.
 AUDIT_TRUSTED_PROXY_COUNT = env.int("AUDIT_TRUSTED_PROXY_COUNT", default=1)
 

@@ -19,9 +19,8 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.access import get_membership, is_global
+from core import privacy
 from core.api.cache import cached_answer, with_etag
-from core.privacy import mask
 
 
 class ETagListMixin:
@@ -66,19 +65,10 @@ class ScopedReadOnlyViewSet(  # type: ignore[misc]  # CachedListMixin.list wraps
         return qs  # type: ignore[no-any-return]
 
 
-def can_see_personal_data(context: Mapping[str, Any]) -> bool:
-    """Full national ID / phone only for members flagged ``can_see_personal_data`` (and administrators)."""
+def can_see_personal_data(context: Mapping[str, Any], *, employer_id: int | None = None) -> bool:
+    """The serializer context's user may see full national IDs / phones (one rule: ``core.privacy``)."""
     request = context.get("request")
-    if request is None:
-        return False
-    if is_global(request.user):
-        return True
-    membership = get_membership(request.user)
-    return bool(membership is not None and membership.can_see_personal_data)
-
-
-def mask_value(value: str | None, *, keep_start: int, keep_end: int) -> str:
-    return mask(value, keep_start=keep_start, keep_end=keep_end)
+    return request is not None and privacy.can_see_personal_data(request.user, employer_id=employer_id)
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -91,10 +81,16 @@ class PersonalDataField(serializers.Field):
         self.keep_end = keep_end
         super().__init__(**kwargs)
 
+    def get_attribute(self, instance: Any) -> Any:
+        # The row's employer decides too: a co-supporter's member sees the shared team, masked.
+        value = super().get_attribute(instance)
+        return None if value is None else (getattr(instance, "employer_id", None), value)
+
     def to_representation(self, value: Any) -> str:
-        if can_see_personal_data(self.context):
+        employer_id, value = value
+        if can_see_personal_data(self.context, employer_id=employer_id):
             return value or ""
-        return mask_value(value, keep_start=self.keep_start, keep_end=self.keep_end)
+        return privacy.mask(value, keep_start=self.keep_start, keep_end=self.keep_end)
 
 
 def national_id_field(**kwargs: Any) -> PersonalDataField:

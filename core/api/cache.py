@@ -7,7 +7,9 @@ a province's indicators) while the data changes a few times a day. An answer is 
   write to business data moves it on, so an answer is never served after the data it came from changed;
 * the user: answers are scoped by ``for_user`` and mask personal data by the user's rights, so users never
   share an entry (two clients with the same token share, which is the point);
-* the absolute URL (pagination links are absolute), the language and the media type.
+* the absolute URL (pagination links are absolute) with only the query parameters the view reads
+  (``core.query_params``: unknown ones are dropped before computing, so ``?junk=N`` adds no key), the
+  language and the media type.
 
 Only authenticated GETs rendered as JSON are cached, only 200 answers are stored, and never inside a
 transaction that has uncommitted writes of its own. When several workers miss the same key at once, one
@@ -32,6 +34,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core import data_changes
+from core.query_params import canonical_query, drop_unknown_params, known_query_params
 
 POLL_SECONDS = 0.02
 
@@ -75,13 +78,14 @@ def cacheable(request: Request) -> bool:
     )
 
 
-def cache_key(request: Request) -> str:
+def cache_key(request: Request, known: frozenset[str] = frozenset()) -> str:
     parts = "\n".join(
         [
             str(request.user.pk),
             translation.get_language() or "",
             request.accepted_media_type or "",
-            request.build_absolute_uri(),
+            request.build_absolute_uri(request.path),
+            canonical_query(request.query_params, known),
         ]
     )
     return "api-answer:" + hashlib.sha256(parts.encode()).hexdigest()
@@ -136,7 +140,9 @@ def cached_answer(
     """
     if not cacheable(request):
         return with_etag(request, compute())
-    key = cache_key(request)
+    known = known_query_params(renderer_context.get("view"))
+    drop_unknown_params(request._request, known)
+    key = cache_key(request, known)
     generation = data_changes.generation()
     hit = _lookup(key, generation)
     lock = f"{key}:{generation}:computing"

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404
 from core.access import User
 from pairings.choices import AgreementKind
 from pairings.models import Agreement, AgreementItem, AgreementItemUpdate, PairingSupporter, Program
-from pairings.services.registry.agreements import OPEN_STATUSES, SIGNATURE_FIELDS, agreement_parties
+from pairings.services.agreements import OPEN_STATUSES, SIGNATURE_FIELDS, agreement_parties
 
 # What the overview says of one agreement (or its absence).
 MISSING, UNSIGNED, SIGNED, FILED = "missing", "unsigned", "signed", "filed"

@@ -20,8 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.access import User
+from core.documents import EXTENSIONS, check_document
 from core.permissions import is_province_staff, is_recipient_coordinator, is_supporter_coordinator
-from core.uploads import UploadError, check_document
+from core.uploads import UploadError
 from pairings.choices import AgreementItemKind, AgreementKind, ItemStatus, ProgramPreset
 from pairings.models import Agreement, AgreementItem, AgreementItemUpdate, Hospital, Pairing, Program
 
@@ -79,9 +80,8 @@ def _store(f: IO[bytes], *, prefix: str) -> File[Any]:
         kind = check_document(f)
     except UploadError as exc:
         raise ValidationError(str(exc)) from exc
-    ext = "jpg" if kind == "jpeg" else kind
     # Never the uploader's file name: it may hold a path or personal data.
-    return File(f, name=f"{prefix}-{uuid.uuid4().hex[:12]}.{ext}")
+    return File(f, name=f"{prefix}-{uuid.uuid4().hex[:12]}.{EXTENSIONS[kind]}")
 
 
 def _validate(agreement: Agreement) -> None:

@@ -1,6 +1,6 @@
 """Agreement pages: the overview (who has not signed, what is overdue, export), one agreement with its items,
-entry and edit forms, progress reports, and the scan / evidence downloads. Thin: selectors read (scoped),
-services write and decide who may."""
+entry and edit forms, progress reports. Thin: selectors read (scoped), services write and decide who may.
+The scan and evidence files are served by core.files (``PROTECTED_FILES``), after the same scoping."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,9 +19,8 @@ from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
 from core.excel import safe_row
-from core.uploads import DOCUMENT_CONTENT_TYPES
 from pairings.forms import AgreementForm, AgreementItemForm, AgreementItemReportForm, AgreementOverviewForm
-from pairings.models import Agreement, AgreementItemUpdate, Hospital, Pairing
+from pairings.models import Hospital, Pairing
 from pairings.selectors import agreements as sel
 from pairings.services import agreements as svc
 
@@ -291,35 +290,3 @@ def _flat(form: Any) -> str:
     return "；".join(
         f"{form.fields[f].label if f in form.fields else ''}：{'，'.join(e)}" for f, e in form.errors.items()
     )
-
-
-def _send(file: Any, stem: str) -> FileResponse:
-    """A stored scan or evidence file as an attachment, never cached (it may hold personal data)."""
-    if not file:
-        raise Http404
-    ext = file.name.rsplit(".", 1)[-1].lower()
-    kind = "jpeg" if ext == "jpg" else ext
-    try:
-        handle = file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=f"{stem}.{ext}",
-        content_type=DOCUMENT_CONTENT_TYPES.get(kind, "application/octet-stream"),
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-@login_required
-def scan_download(request: HttpRequest, pk: int) -> FileResponse:
-    agreement = get_object_or_404(Agreement.objects.for_user(request.user), pk=pk)
-    return _send(agreement.scan, f"agreement-{agreement.pk}")
-
-
-@login_required
-def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
-    update = get_object_or_404(AgreementItemUpdate.objects.for_user(request.user), pk=pk)
-    return _send(update.evidence, f"evidence-{update.pk}")

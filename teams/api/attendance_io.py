@@ -8,15 +8,15 @@ from __future__ import annotations
 from itertools import islice
 from typing import IO, Any
 
-from core.uploads import CSV, _iter_rows_openpyxl, check_upload, header_index, iter_rows
+from core.uploads import check_upload, head_rows, header_index
 from teams.dingtalk import RAW_COLUMNS, RAW_REQUIRED, SUMMARY_COLUMNS, SUMMARY_REQUIRED, find_header
 
 
 def check_export(f: IO[bytes], name: str) -> None:
     """Raise UploadError naming the problem: unsafe or unknown file, no header row, missing columns."""
     kind = check_upload(f, name)
-    # Only the first rows are needed: openpyxl read-only streams them, where calamine loads the whole sheet.
-    rows: Any = iter_rows(f, kind) if kind == CSV else _iter_rows_openpyxl(f, 0)
+    # Only the first rows are needed: head_rows streams them, where calamine loads the whole sheet.
+    rows: Any = head_rows(f, kind)
     try:
         _row, header, export = find_header(islice(rows, 6))
         if export == "summary":

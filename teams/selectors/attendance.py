@@ -202,7 +202,8 @@ def monthly_attendance_table(*, user: User, month: dt.date) -> list[dict[str, An
     month = month.replace(day=1)
     month_end = (month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
     deployments = list(
-        Deployment.objects.for_user(user)
+        # Attendance is the person's record: a co-supporter of the pairing does not see it.
+        Deployment.objects.for_user(user, scope=Deployment.RECORDS_SCOPE)
         .filter(period__overlap=(month, month_end + dt.timedelta(days=1)))
         .annotate(
             staff_name=F("staff__name"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import IO, Any
 
 import tablib
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.access import User
+from core.privacy import can_see_personal_data, mask_national_id, mask_phone
 from core.uploads import UploadError, check_upload, column_letter, header_index, iter_rows, parse_date
 from pairings.models import Hospital, PairingSupporter
 from teams.choices import DeploymentRole, Gender, Post
@@ -323,13 +325,34 @@ def roster_import(
     return preview
 
 
-def roster_error_file(*, roster: Roster, f: IO[bytes], name: str = "") -> bytes:
-    """The uploaded rows with an added error column (general errors on a first line)."""
+def roster_error_file(*, user: User, roster: Roster, f: IO[bytes], name: str = "") -> bytes:
+    """The uploaded rows with an added error column (general errors on a first line).
+
+    Only those who may import the roster get it (the preview's check), and national IDs and phones are
+    masked unless ``user`` may see personal data (SPEC §6): a masked cell is fixed in the original file.
+    """
+    _check_editable(user, roster)
     preview = parse_roster(roster=roster, f=f, name=name)
-    rows = [(r.raw[: len(preview.header)], r.error_text) for r in preview.rows]
+    mine = can_see_personal_data(user, employer_id=roster.supporter_id)
+    personal = [] if mine else _personal_columns(preview.header)
+    rows = [(_masked(r.raw[: len(preview.header)], personal), r.error_text) for r in preview.rows]
     if preview.general_errors:
         rows.insert(0, ([""] * len(preview.header), "；".join(preview.general_errors)))
     return error_file(preview.header, rows)
+
+
+def _personal_columns(header: list[Any]) -> list[tuple[int, Callable[[str | None], str]]]:
+    cols = header_index(header, _FIELDS, set())
+    maskers = {"national_id": mask_national_id, "phone": mask_phone}
+    return [(cols[field], masker) for field, masker in maskers.items() if field in cols]
+
+
+def _masked(raw: list[Any], personal: list[tuple[int, Callable[[str | None], str]]]) -> list[Any]:
+    out = list(raw)
+    for idx, masker in personal:
+        if idx < len(out) and out[idx] not in (None, ""):
+            out[idx] = masker(_text(out[idx]))
+    return out
 
 
 __all__ = [

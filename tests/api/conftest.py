@@ -17,6 +17,7 @@ from assessments.models import (
     Finding,
     GradeChange,
     NewTechnology,
+    Rectification,
     ReportFile,
     RuleRun,
     Specialty,
@@ -37,6 +38,9 @@ class Endpoint:
     registry: bool = False
     # Program-wide rows (reports) are for commission staff only, not hospital coordinators or city staff.
     commission_only: bool = False
+    # Rows of one supporter's people (personal data, rosters, attendance, scores, appraisals): the employer's,
+    # the recipient's and the commission's, not a co-supporter's of the same pairing (SPEC §6).
+    owned: bool = False
 
 
 def _chain(pairing: Any, made: dict[str, Any]) -> dict[str, Any]:
@@ -76,6 +80,22 @@ def _finding(pairing: Any, made: dict[str, Any]) -> Any:
     )
 
 
+def _rectification(pairing: Any, made: dict[str, Any]) -> Any:
+    rect = Rectification.objects.create(
+        program=pairing.program,
+        pairing=pairing,
+        hospital=pairing.recipient,
+        instruction="限期补齐",
+        due_date=dt.date(2023, 9, 30),
+        assigned_by=f.UserFactory(),
+    )
+    # The pairing's open finding (the findings endpoint's row) is the one assigned: a second finding would
+    # change the figures other tests read from the same populated pairing.
+    finding = Finding.objects.filter(pairing=pairing).order_by("pk").first() or _finding(pairing, made)
+    rect.findings.add(finding)
+    return rect
+
+
 def _appraisal(pairing: Any, made: dict[str, Any]) -> Any:
     return AnnualAppraisal.objects.create(
         pairing=pairing,
@@ -103,12 +123,14 @@ ENDPOINTS: list[Endpoint] = [
             agreement=_chain(p, m)["agreement"], kind="task", description="建胸痛中心"
         ),
     ),
-    Endpoint("staff", lambda p, m: _chain(p, m)["deployment"].staff),
+    Endpoint("staff", lambda p, m: _chain(p, m)["deployment"].staff, owned=True),
     Endpoint("team", lambda p, m: _chain(p, m)["team"]),
     Endpoint("deployment", lambda p, m: _chain(p, m)["deployment"]),
-    Endpoint("roster", lambda p, m: _chain(p, m)["roster"]),
-    Endpoint("roster-entry", lambda p, m: f.RosterEntryFactory(roster=_chain(p, m)["roster"])),
-    Endpoint("attendance", lambda p, m: f.AttendanceFactory(deployment=_chain(p, m)["deployment"])),
+    Endpoint("roster", lambda p, m: _chain(p, m)["roster"], owned=True),
+    Endpoint("roster-entry", lambda p, m: f.RosterEntryFactory(roster=_chain(p, m)["roster"]), owned=True),
+    Endpoint(
+        "attendance", lambda p, m: f.AttendanceFactory(deployment=_chain(p, m)["deployment"]), owned=True
+    ),
     Endpoint("trainee-stint", lambda p, m: f.TraineeStintFactory(pairing=p)),
     Endpoint(
         "onsite-training",
@@ -118,7 +140,7 @@ ENDPOINTS: list[Endpoint] = [
         "remote-service",
         lambda p, m: RemoteService.objects.create(
             pairing=p,
-            supporter=p.supporters.get().hospital,
+            supporter=p.supporters.get(is_lead=True).hospital,
             month=dt.date(2023, 5, 1),
             kind="consultation",
             count=4,
@@ -159,12 +181,17 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("finding", _finding),
     Endpoint("rule-run", lambda p, m: RuleRun.objects.create(program=p.program, pairing=p)),
     Endpoint(
-        "monthly-assessment", lambda p, m: f.MonthlyAssessmentFactory(deployment=_chain(p, m)["deployment"])
+        "monthly-assessment",
+        lambda p, m: f.MonthlyAssessmentFactory(deployment=_chain(p, m)["deployment"]),
+        owned=True,
     ),
     Endpoint(
-        "end-appraisal", lambda p, m: f.EndOfStintAppraisalFactory(deployment=_chain(p, m)["deployment"])
+        "end-appraisal",
+        lambda p, m: f.EndOfStintAppraisalFactory(deployment=_chain(p, m)["deployment"]),
+        owned=True,
     ),
     Endpoint("annual-appraisal", _appraisal),
+    Endpoint("rectification", _rectification),
     Endpoint(
         "report",
         lambda p, m: ReportFile.objects.create(kind="annual_workbook", program=p.program, year=2023),

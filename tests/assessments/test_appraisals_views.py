@@ -147,7 +147,7 @@ def test_city_staff_cannot_compute_or_publish(world, computed, client):
     assert client.post(reverse("assessments:annual_appraisal_compute"), data).status_code == 403
     assert not AnnualAppraisal.objects.filter(status=AppraisalStatus.PUBLISHED).exists()
     client.force_login(world.users["province"])
-    client.post(reverse("assessments:annual_appraisal_publish"), data)
+    client.post(reverse("assessments:annual_appraisal_publish"), {**data, "confirm": "1", "expected": "2"})
     assert AnnualAppraisal.objects.filter(status=AppraisalStatus.PUBLISHED).count() == 2
 
 

@@ -53,6 +53,7 @@ def test_workbook_has_every_sheet_with_chinese_headers_and_masked_data(world, da
         "月度考勤",
         "能力建设",
         "通报批评",
+        "表扬",
     ]
     assert counts["考核汇总"] == 2 and counts["派驻人员"] == 1
     assert sheets["考核汇总"][0][:3] == ("市州", "县区", "受援医院")

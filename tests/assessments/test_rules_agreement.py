@@ -31,7 +31,7 @@ def test_item_due_on_the_run_date_is_not_yet_overdue_and_the_day_after_it_is():
     assert d.pairing_id == p.pk
     assert d.hospital_id == p.supporters.get(is_lead=True).hospital_id
     assert d.evidence["item"] == item.pk
-    assert d.evidence["due_date"] == "2023-06-30"
+    assert d.evidence["due"] == "2023-06-30"
     assert d.severity == "minor"
 
 

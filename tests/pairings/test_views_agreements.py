@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from core.roles import Role
 from devtools import factories as f
 from pairings.models import Agreement, AgreementItem, AgreementItemUpdate, PairingSupporter
-from pairings.services.registry.agreements import agreement_item_report
+from pairings.services.agreements import agreement_item_report
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n%%EOF\n"
@@ -204,7 +204,11 @@ def test_scan_and_evidence_downloads_are_scoped(world: Any, users: dict[str, Any
         user=world.users["alice"], item=item, status="in_progress", evidence=io.BytesIO(PDF)
     )
     client = _client(users[who])
-    for url in (reverse("agreements:scan", args=[a.pk]), reverse("agreements:evidence", args=[update.pk])):
+    urls = (
+        reverse("protected_file", args=["pairings", "agreement", a.pk, "scan"]),
+        reverse("protected_file", args=["pairings", "agreementitemupdate", update.pk, "evidence"]),
+    )
+    for url in urls:
         response = client.get(url)
         if who in SEES_A:
             assert response.status_code == 200

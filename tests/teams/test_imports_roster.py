@@ -145,13 +145,55 @@ def test_error_file_adds_an_escaped_error_column(world: Any, roster: Any, tmp_pa
     # given a row with a bad date and a name that looks like a formula
     rows = [*_good_rows(world), _row(world, '=HYPERLINK("x")', "620102198001010009", 计划开始="tomorrow")]
     # when the error file is downloaded
-    data = roster_error_file(roster=roster, f=_file(tmp_path, rows))
+    data = roster_error_file(user=world.users["charlie"], roster=roster, f=_file(tmp_path, rows))
     ws = openpyxl.load_workbook(io.BytesIO(data)).active
     values = list(ws.iter_rows(values_only=True))
     # then it is the upload with an error column, and the formula-like cell is neutralised
     assert values[0][-1] == ERROR_HEADER
     assert values[4][0] == '\'=HYPERLINK("x")' and "日期格式错误" in values[4][-1]
     assert values[1][-1] in (None, "")
+
+
+def _error_sheet(data: bytes) -> list[tuple[Any, ...]]:
+    return list(openpyxl.load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
+
+
+def test_error_file_masks_personal_data_for_a_coordinator_without_the_right(
+    world: Any, roster: Any, tmp_path: Path
+) -> None:
+    # given an upload with one bad row, and charlie (supporter coordinator, no personal-data right)
+    rows = [*_good_rows(world), _row(world, "王五", "620102198001010009", 计划开始="tomorrow")]
+    nid_col, phone_col = HEADER.index("身份证号"), HEADER.index("手机号")
+    # when charlie downloads the error file
+    data = roster_error_file(user=world.users["charlie"], roster=roster, f=_file(tmp_path, rows))
+    values = _error_sheet(data)
+    # then no full national ID or phone is in it, and the error column still names the problem
+    body = values[1:]
+    assert [r[nid_col] for r in body][-1] == "620102********0009"
+    assert all(r[phone_col] == "138****0000" for r in body)
+    assert not any("620102198001010009" in str(cell) for r in values for cell in r)
+    assert "日期格式错误" in body[-1][-1]
+
+
+def test_error_file_is_in_full_for_a_member_who_may_see_personal_data(
+    world: Any, roster: Any, tmp_path: Path
+) -> None:
+    # given charlie's membership is granted the personal-data right
+    world.users["charlie"].membership.can_see_personal_data = True
+    world.users["charlie"].membership.save()
+    charlie = type(world.users["charlie"]).objects.get(pk=world.users["charlie"].pk)
+    rows = [*_good_rows(world), _row(world, "王五", "620102198001010009", 计划开始="tomorrow")]
+    # when charlie downloads the error file, then the cells are as uploaded
+    values = _error_sheet(roster_error_file(user=charlie, roster=roster, f=_file(tmp_path, rows)))
+    assert values[-1][HEADER.index("身份证号")] == "620102198001010009"
+
+
+@pytest.mark.parametrize("who", ["alice", "city_a", "province", "dana"])
+def test_error_file_is_refused_to_anyone_who_may_not_import_the_roster(
+    world: Any, roster: Any, tmp_path: Path, who: str
+) -> None:
+    with pytest.raises(PermissionDenied):
+        roster_error_file(user=world.users[who], roster=roster, f=_file(tmp_path, _good_rows(world)))
 
 
 def test_missing_or_renamed_column_is_refused(world: Any, roster: Any, tmp_path: Path) -> None:

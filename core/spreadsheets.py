@@ -1,0 +1,549 @@
+"""The one safe reader for untrusted spreadsheets (uploads, import commands, jobs).
+
+Why: spreadsheet parsers trust the file. python-calamine allocates the whole used range of a sheet at once, so
+an .xlsx of 1.5 KB holding only A1 and XFD1048576 asks for ~512 GiB and kills the web process or the worker;
+a shared-strings table declaring four billion entries does the same. Nothing here hands a file to a parser
+before these checks have passed, each against a limit from settings (``SPREADSHEET_LIMITS``):
+
+- the file's size and real type (content sniffing, never the extension; .xls, .xlsb and .ods are refused);
+- the zip itself, from its central directory before anything is decompressed: member count, declared
+  uncompressed size (per member and in total) and compression ratio (zip bombs);
+- every XML part, streamed through expat with no DTD allowed (no entities, no billion laughs), reading at most
+  the declared number of bytes: each worksheet's declared ``<dimension ref>`` *and* the cells actually
+  present (max row, max column, bounding area, cell count; a missing or lying dimension does not help),
+  merged ranges, and the shared-strings table's declared and actual counts; formula cells are refused;
+- csv: rows, columns and cells counted in one streaming pass, fields bounded by ``csv.field_size_limit``.
+
+A refused file raises :class:`UploadError` whose message names the file, the sheet and the limit, before any
+row is written. Files that passed are remembered (weakly, by object) so reading them does not scan twice;
+:func:`iter_rows` checks any file it was not shown before.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import posixpath
+import re
+import weakref
+import xml.parsers.expat
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+import openpyxl
+from django.conf import settings
+from django.utils.translation import gettext as _
+from python_calamine import CalamineWorkbook
+
+XLSX = "xlsx"
+CSV = "csv"
+
+# Excel's own grid: nothing a real export holds can lie beyond it.
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_COLUMNS = 16_384
+
+DEFAULT_LIMITS: dict[str, int] = {
+    # Rows and columns of one sheet (csv: of the file). A DingTalk export of a million punches has
+    # 1,000,002 rows and 9 or 10 columns; a roster has about 20 columns.
+    "max_rows": EXCEL_MAX_ROWS,
+    "max_columns": 200,
+    # The bounding area rows x columns of one sheet: what calamine allocates at once (~32 bytes a cell,
+    # so 15 million cells is ~0.5 GB). Also bounds the shared-strings table.
+    "max_cells": 15_000_000,
+    # The zip: members, declared uncompressed bytes in total, and the ratio uncompressed/compressed
+    # (judged only past ratio_floor_bytes, since tiny parts compress extremely well).
+    "max_zip_members": 1000,
+    "max_uncompressed_bytes": 1024 * 1024 * 1024,
+    "max_compression_ratio": 200,
+    "ratio_floor_bytes": 50 * 1024 * 1024,
+}
+
+
+class UploadError(ValueError):
+    """A file we refuse as a whole; the message is shown to the user as is."""
+
+
+@dataclass(frozen=True)
+class SheetLimits:
+    max_rows: int
+    max_columns: int
+    max_cells: int
+    max_zip_members: int
+    max_uncompressed_bytes: int
+    max_compression_ratio: int
+    ratio_floor_bytes: int
+    max_upload_bytes: int
+
+
+def limits() -> SheetLimits:
+    """The limits in force: ``DEFAULT_LIMITS`` overridden by ``settings.SPREADSHEET_LIMITS``."""
+    values = {**DEFAULT_LIMITS, **getattr(settings, "SPREADSHEET_LIMITS", {})}
+    return SheetLimits(
+        max_upload_bytes=int(getattr(settings, "MAX_UPLOAD_BYTES", 50 * 1024 * 1024)),
+        **{k: int(v) for k, v in values.items()},
+    )
+
+
+@dataclass
+class Inspection:
+    """What the checks found: the file's kind and, for xlsx, its sheets and their extents."""
+
+    kind: str
+    size: int
+    sheets: list[str] = field(default_factory=list)
+    extents: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # sheet -> (rows, cols, cells)
+
+
+# Files that passed, so that iter_rows after check_upload does not scan a million-row sheet twice.
+_checked: weakref.WeakKeyDictionary[Any, Inspection] = weakref.WeakKeyDictionary()
+
+
+def _display(name: str) -> str:
+    return (name.replace("\\", "/").rsplit("/", 1)[-1] or _("上传的文件"))[:100]
+
+
+def _size(f: IO[bytes]) -> int:
+    pos = f.tell()
+    f.seek(0, 2)
+    size = f.tell()
+    f.seek(pos)
+    return size
+
+
+# --- entry points -----------------------------------------------------------------------------------
+
+
+def inspect_upload(f: IO[bytes], name: str = "") -> Inspection:
+    """Every check for an untrusted spreadsheet; returns what was found or raises UploadError.
+
+    ``name`` is only used to name the file in messages (and to catch an Excel name on non-Excel content).
+    """
+    lim = limits()
+    label = _display(name)
+    size = _size(f)
+    if size == 0:
+        raise UploadError(_("文件为空。"))
+    if size > lim.max_upload_bytes:
+        raise UploadError(
+            _("文件过大：%(size).1f MB，上限 %(limit).1f MB。")
+            % {"size": size / 2**20, "limit": lim.max_upload_bytes / 2**20}
+        )
+    f.seek(0)
+    head = f.read(8)
+    f.seek(0)
+    if head.startswith(b"PK\x03\x04"):
+        result = _inspect_xlsx(f, label, size, lim)
+    elif head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise UploadError(_("不支持旧版 Excel (.xls) 文件，请另存为 .xlsx 后上传。"))
+    elif name.lower().endswith((".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")):
+        raise UploadError(_("文件扩展名为 Excel，但内容不是 Excel 文件。"))
+    else:
+        result = _inspect_csv(f, label, size, lim)
+    f.seek(0)
+    try:
+        _checked[f] = result
+    except TypeError:  # an object that takes no weak reference is simply checked again when read
+        pass
+    return result
+
+
+def iter_rows(f: IO[bytes], kind: str, *, sheet: int | str = 0) -> Iterator[list[Any]]:
+    """Rows of the first (or named) sheet as lists of cell values, read only after the checks passed.
+
+    xlsx is read with python-calamine (Rust, fast; it holds the sheet in memory, which the checks bound);
+    csv is decoded as UTF-8 or GBK and streamed. Strings of csv cells are stripped; xlsx cells are handed
+    over as read (the row parsers strip text: a million list copies cost seconds).
+    """
+    found = _checked_inspection(f)
+    if found.kind != kind:
+        raise UploadError(_("文件类型与内容不符。"))
+    f.seek(0)
+    if kind == CSV:
+        yield from _iter_csv(f)
+        return
+    try:
+        wb = CalamineWorkbook.from_filelike(f)
+        sheet_obj = wb.get_sheet_by_index(sheet) if isinstance(sheet, int) else wb.get_sheet_by_name(sheet)
+        rows = sheet_obj.iter_rows()
+    except Exception as exc:  # calamine's own errors (broken parts the checks let through): a file error
+        label = _display(getattr(f, "name", "") or "")
+        raise UploadError(_("“%(file)s”无法读取：%(why)s") % {"file": label, "why": str(exc)[:200]}) from exc
+    yield from rows
+
+
+def head_rows(f: IO[bytes], kind: str, *, sheet: int | str = 0) -> Iterator[list[Any]]:
+    """The first rows only, streamed by openpyxl read-only without loading the sheet; checked first."""
+    found = _checked_inspection(f)
+    if found.kind != kind:
+        raise UploadError(_("文件类型与内容不符。"))
+    f.seek(0)
+    if kind == CSV:
+        yield from _iter_csv(f)
+        return
+    wb = openpyxl.load_workbook(f, read_only=True, data_only=True)
+    try:
+        ws = wb.worksheets[sheet] if isinstance(sheet, int) else wb[sheet]
+        for row in ws.iter_rows(values_only=True):
+            yield [("" if c is None else c.strip() if isinstance(c, str) else c) for c in row]
+    finally:
+        wb.close()
+
+
+def sheet_names(f: IO[bytes]) -> list[str]:
+    """The workbook's sheet names in order (from the checked workbook.xml, no parser involved)."""
+    found = _checked_inspection(f)
+    f.seek(0)
+    return list(found.sheets)
+
+
+def _checked_inspection(f: IO[bytes]) -> Inspection:
+    try:
+        found = _checked.get(f)
+    except TypeError:
+        found = None
+    if found is None or found.size != _size(f):
+        found = inspect_upload(f, getattr(f, "name", "") or "")
+    return found
+
+
+# --- csv ---------------------------------------------------------------------------------------------
+
+
+def text_encoding(sample: bytes) -> str | None:
+    """utf-8-sig or gb18030 (GBK superset), else None. A cut multi-byte character at the end is tolerated."""
+    for enc in ("utf-8-sig", "gb18030"):
+        dec = codecs.getincrementaldecoder(enc)()
+        try:
+            dec.decode(sample, final=False)
+        except UnicodeDecodeError:
+            continue
+        return enc
+    return None
+
+
+def _iter_csv(f: IO[bytes]) -> Iterator[list[Any]]:
+    f.seek(0)
+    enc = text_encoding(f.read(64 * 1024)) or "utf-8"
+    f.seek(0)
+    text = io.TextIOWrapper(f, encoding=enc, errors="replace", newline="")
+    try:
+        for row in csv.reader(text):
+            yield [c.strip() for c in row]
+    finally:
+        text.detach()
+
+
+def _inspect_csv(f: IO[bytes], label: str, size: int, lim: SheetLimits) -> Inspection:
+    sample = f.read(64 * 1024)
+    f.seek(0)
+    if b"\x00" in sample or text_encoding(sample) is None:
+        raise UploadError(_("无法识别的文件类型：请上传 .xlsx 或 .csv 文件。"))
+    rows = cols = cells = 0
+    try:
+        for row in _iter_csv(f):
+            rows += 1
+            cols = max(cols, len(row))
+            cells += len(row)
+            if rows > lim.max_rows or cols > lim.max_columns or cells > lim.max_cells:
+                break
+    except csv.Error as exc:
+        raise UploadError(
+            _("“%(file)s”第 %(row)d 行无法读取：%(why)s。") % {"file": label, "row": rows + 1, "why": exc}
+        ) from exc
+    except UnicodeDecodeError as exc:  # pragma: no cover - errors="replace" decodes everything
+        raise UploadError(_("无法识别的文件类型：请上传 .xlsx 或 .csv 文件。")) from exc
+    _check_extent(label, "CSV", rows, cols, cells, lim)  # one table: named by its format
+    return Inspection(kind=CSV, size=size, sheets=[""], extents={"": (rows, cols, cells)})
+
+
+def _check_extent(label: str, sheet: str, rows: int, cols: int, cells: int, lim: SheetLimits) -> None:
+    where = {"file": label, "sheet": sheet}
+    if rows > lim.max_rows:
+        raise UploadError(
+            _("“%(file)s”工作表“%(sheet)s”的数据超过 %(limit)d 行的上限，拒绝处理。")
+            % {**where, "limit": lim.max_rows}
+        )
+    if cols > lim.max_columns:
+        raise UploadError(
+            _("“%(file)s”工作表“%(sheet)s”的数据超过 %(limit)d 列的上限，拒绝处理。")
+            % {**where, "limit": lim.max_columns}
+        )
+    if cells > lim.max_cells:
+        raise UploadError(
+            _("“%(file)s”工作表“%(sheet)s”的数据范围超过 %(limit)d 个单元格的上限，拒绝处理。")
+            % {**where, "limit": lim.max_cells}
+        )
+
+
+# --- xlsx --------------------------------------------------------------------------------------------
+
+_REF = re.compile(r"^\$?([A-Za-z]{1,3})?\$?([0-9]{1,7})?$")
+# A cell's own reference (no $, both parts); anything longer than XFD / 7 digits is refused as invalid.
+_CELL_REF = re.compile(r"([A-Za-z]{1,3})([0-9]{1,7})$")
+_ASCII_DIGITS = "0123456789"
+# Elements that carry no position or count: the common ones answer at the first test.
+_PASSIVE = frozenset({"v", "is", "t", "r", "rPr", "rFont", "sz", "color", "family", "scheme", "b", "i", "u"})
+_MAX_META_BYTES = 16 * 1024 * 1024  # workbook.xml and its relationships: a few KB in any real file
+_MAIN_PARTS = ("[Content_Types].xml", "xl/workbook.xml")
+
+
+class _Refused(Exception):
+    """Raised inside an expat handler to stop parsing; turned into UploadError by the caller."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _column_number(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _parse_ref(ref: str) -> tuple[int, int] | None:
+    """``B7`` → (7, 2); a bare column or row gives 0 for the missing part; None when not a reference."""
+    m = _REF.match(ref.strip())
+    if m is None or (m[1] is None and m[2] is None):
+        return None
+    return (int(m[2]) if m[2] else 0, _column_number(m[1]) if m[1] else 0)
+
+
+def _range_extent(ref: str) -> tuple[int, int] | None:
+    """The bottom-right corner of ``A1:D20`` (or of a single ``D20``) as (row, col)."""
+    corners = [_parse_ref(p) for p in ref.split(":")[:2]]
+    if not corners or any(c is None for c in corners):
+        return None
+    return max(c[0] for c in corners if c), max(c[1] for c in corners if c)
+
+
+def _inspect_xlsx(f: IO[bytes], label: str, size: int, lim: SheetLimits) -> Inspection:
+    invalid = _("“%(file)s”不是有效的 Excel (.xlsx) 文件。") % {"file": label}
+    f.seek(0)
+    try:
+        zf = zipfile.ZipFile(f)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
+        raise UploadError(invalid) from exc
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > lim.max_zip_members:
+            raise UploadError(
+                _("“%(file)s”内部条目过多（%(n)d 个，上限 %(limit)d），拒绝处理。")
+                % {"file": label, "n": len(infos), "limit": lim.max_zip_members}
+            )
+        total = sum(i.file_size for i in infos)
+        compressed = sum(i.compress_size for i in infos) or 1
+        if total > lim.max_uncompressed_bytes or (
+            total > lim.ratio_floor_bytes and total / compressed > lim.max_compression_ratio
+        ):
+            raise UploadError(
+                _("“%(file)s”解压后过大（%(mb)d MB，上限 %(limit)d MB，压缩比上限 %(ratio)d 倍），拒绝处理。")
+                % {
+                    "file": label,
+                    "mb": total // 2**20,
+                    "limit": lim.max_uncompressed_bytes // 2**20,
+                    "ratio": lim.max_compression_ratio,
+                }
+            )
+        names = {i.filename for i in infos}
+        if any(p not in names for p in _MAIN_PARTS):
+            raise UploadError(invalid)
+        # xlsb (binary parts) would reach calamine's binary reader, which none of the checks below cover.
+        if any(n.lower().endswith(".bin") and not n.lower().endswith("vbaproject.bin") for n in names):
+            raise UploadError(_("不支持二进制 Excel (.xlsb) 文件，请另存为 .xlsx 后上传。"))
+        try:
+            sheets, sheet_parts = _workbook_sheets(zf, names)
+            result = Inspection(kind=XLSX, size=size, sheets=sheets)
+            part_names = {part: sheet for sheet, part in sheet_parts.items()}
+            for info in infos:
+                fn = info.filename
+                if not fn.lower().endswith(".xml") or info.is_dir():
+                    continue
+                is_sheet = fn in part_names or fn.startswith("xl/worksheets/")
+                sheet = part_names.get(fn, fn.rsplit("/", 1)[-1])
+                extent = _scan_part(zf, info, label, sheet, lim, formulas_refused=is_sheet)
+                if is_sheet:
+                    result.extents[sheet] = extent
+        except _Refused as exc:
+            raise UploadError(exc.message) from exc
+        except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
+            raise UploadError(invalid) from exc
+    if not result.extents:
+        raise UploadError(invalid)
+    return result
+
+
+def _parse_xml(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, start: Callable[[str, dict[str, str]], None]
+) -> None:
+    """Stream one part through expat with ``start`` called per element; a DTD or broken XML is refused."""
+    parser = xml.parsers.expat.ParserCreate()
+
+    def no_dtd(*_args: Any) -> None:
+        raise _Refused(_("Excel 文件包含 DTD 声明（%(part)s），拒绝处理。") % {"part": info.filename})
+
+    parser.StartDoctypeDeclHandler = no_dtd
+    parser.EntityDeclHandler = no_dtd
+    parser.StartElementHandler = start
+    # zipfile reads at most the declared size (and checks the CRC), so a member cannot outgrow its header.
+    with zf.open(info) as part:
+        try:
+            while chunk := part.read(1 << 20):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+        except xml.parsers.expat.ExpatError as exc:
+            raise _Refused(
+                _("Excel 文件内容已损坏（%(part)s 第 %(line)d 行：%(why)s），无法读取。")
+                % {
+                    "part": info.filename,
+                    "line": exc.lineno or 0,
+                    "why": xml.parsers.expat.errors.messages.get(exc.code or 0, str(exc)),
+                }
+            ) from exc
+
+
+def _local(tag: str) -> str:
+    return tag[tag.rfind(":") + 1 :]
+
+
+def _workbook_sheets(zf: zipfile.ZipFile, names: set[str]) -> tuple[list[str], dict[str, str]]:
+    """Sheet names in order and, for each, the zip member holding it (via xl/_rels/workbook.xml.rels)."""
+    sheets: list[tuple[str, str]] = []
+    targets: dict[str, str] = {}
+
+    def on_sheet(tag: str, attrs: dict[str, str]) -> None:
+        if _local(tag) == "sheet":
+            rid = next((v for k, v in attrs.items() if _local(k) == "id" and k != "id"), "")
+            sheets.append((attrs.get("name", ""), rid))
+
+    def on_rel(tag: str, attrs: dict[str, str]) -> None:
+        if _local(tag) == "Relationship":
+            targets[attrs.get("Id", "")] = attrs.get("Target", "")
+
+    for part, handler in (("xl/workbook.xml", on_sheet), ("xl/_rels/workbook.xml.rels", on_rel)):
+        if part not in names:
+            continue
+        info = zf.getinfo(part)
+        if info.file_size > _MAX_META_BYTES:
+            raise _Refused(_("Excel 文件的工作簿结构过大（%(part)s），拒绝处理。") % {"part": part})
+        _parse_xml(zf, info, handler)
+    parts: dict[str, str] = {}
+    for sheet_name, rid in sheets:
+        target = targets.get(rid, "")
+        if target:
+            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath("xl/" + target)
+            parts[sheet_name] = path
+    return [s for s, _rid in sheets], parts
+
+
+def _scan_part(
+    zf: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    label: str,
+    sheet: str,
+    lim: SheetLimits,
+    *,
+    formulas_refused: bool,
+) -> tuple[int, int, int]:
+    """Stream one XML part, tracking what a parser would allocate; returns (max row, max col, cells).
+
+    Positions follow the format's rules so a file cannot hide cells: a ``<c>`` without ``r`` is the next
+    column of its row, a ``<row>`` without ``r`` the next row. Limits are checked as the scan goes, so a
+    hostile part is refused after at most one limit's worth of work.
+    """
+    max_rows, max_cols, max_cells = lim.max_rows, lim.max_columns, lim.max_cells
+    # Plain local variables and a column cache: this handler runs for every element of a million-row sheet.
+    cur_row = cur_col = top_row = top_col = cells = strings = 0
+    col_numbers: dict[str, int] = {}
+    cell_ref = _CELL_REF.match
+
+    def too_big(rows: int, cols: int, n: int) -> None:
+        try:
+            _check_extent(label, sheet, rows, cols, n, lim)
+        except UploadError as exc:
+            raise _Refused(str(exc)) from exc
+
+    def bad_ref(ref: str) -> None:
+        raise _Refused(
+            _("“%(file)s”工作表“%(sheet)s”含无效的单元格引用“%(ref)s”，无法读取。")
+            % {"file": label, "sheet": sheet, "ref": ref[:20]}
+        )
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        nonlocal cur_row, cur_col, top_row, top_col, cells, strings
+        if tag in _PASSIVE:
+            return
+        if ":" in tag:
+            tag = tag[tag.rfind(":") + 1 :]
+            if tag in _PASSIVE:
+                return
+        if tag == "c":
+            ref = attrs.get("r")
+            if ref is None:
+                row, col = cur_row or 1, cur_col + 1
+            else:
+                # str methods, not a regex: this runs for every cell of a million-row sheet.
+                letters = ref.rstrip(_ASCII_DIGITS)
+                digits = ref[len(letters) :]
+                col = col_numbers.get(letters, 0)
+                if not col:
+                    if cell_ref(ref) is None:
+                        bad_ref(ref)
+                        return
+                    col = col_numbers[letters] = _column_number(letters)
+                if not (digits.isascii() and digits.isdigit() and len(digits) <= 7):
+                    bad_ref(ref)
+                    return
+                row = int(digits)
+            cur_col = col
+            cells += 1
+            if row > top_row or col > top_col:
+                top_row, top_col = max(row, top_row), max(col, top_col)
+                if top_row > max_rows or top_col > max_cols or top_row * top_col > max_cells:
+                    too_big(top_row, top_col, top_row * top_col)
+            if cells > max_cells:
+                too_big(top_row, top_col, cells)
+        elif tag == "row":
+            ref = attrs.get("r")
+            if ref is None:
+                cur_row += 1
+            elif ref.isdigit() and len(ref) <= 8:
+                cur_row = int(ref)
+            else:
+                bad_ref(ref)
+            cur_col = 0
+        elif tag == "f":
+            if formulas_refused:
+                raise _Refused(
+                    _("“%(file)s”工作表“%(sheet)s”包含公式单元格，请将公式转换为数值后再上传。")
+                    % {"file": label, "sheet": sheet}
+                )
+        elif tag in ("dimension", "mergeCell"):
+            ref = attrs.get("ref", "")
+            corner = _range_extent(ref)
+            if corner is None:
+                bad_ref(ref)
+                return
+            too_big(corner[0], corner[1], corner[0] * corner[1])
+        elif tag == "si":
+            strings += 1
+            if strings > max_cells:
+                raise _Refused(
+                    _("“%(file)s”的共享字符串超过 %(limit)d 个的上限，拒绝处理。")
+                    % {"file": label, "limit": max_cells}
+                )
+        elif tag == "sst":
+            for key in ("count", "uniqueCount"):
+                declared = attrs.get(key, "0")
+                if not declared.isdigit() or int(declared) > max_cells:
+                    raise _Refused(
+                        _("“%(file)s”声明的共享字符串数量（%(n)s）超过 %(limit)d 个的上限，拒绝处理。")
+                        % {"file": label, "n": declared[:20], "limit": max_cells}
+                    )
+
+    _parse_xml(zf, info, start)
+    return top_row, top_col, cells

@@ -1,0 +1,148 @@
+"""The one safe reader (core/spreadsheets.py): hostile files are refused before any parser allocates them.
+
+Every refusal names the file, the sheet and the limit; a normal file still reads. If a check were missing,
+python-calamine would try to allocate the hostile file's range and this test process would abort.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from django.test import override_settings
+
+from core.spreadsheets import CSV, XLSX, UploadError, inspect_upload, iter_rows, limits, sheet_names
+from devtools.dingtalk_samples import write_xlsx
+from tests import hostile_sheets as hostile
+
+
+def _refused(content: bytes, name: str = "bad.xlsx") -> str:
+    with pytest.raises(UploadError) as info:
+        inspect_upload(io.BytesIO(content), name)
+    return str(info.value)
+
+
+def test_the_two_corner_cells_file_is_refused_naming_file_sheet_and_limit() -> None:
+    content = hostile.two_corner_cells()
+    assert len(content) < 2000
+    message = _refused(content, "名单.xlsx")
+    assert "名单.xlsx" in message and "名单" in message and "200 列" in message
+
+
+def test_reading_without_a_prior_check_checks_first() -> None:
+    # iter_rows on a file it was never shown runs the checks itself instead of handing it to calamine
+    with pytest.raises(UploadError, match="列的上限"):
+        list(iter_rows(io.BytesIO(hostile.two_corner_cells()), XLSX))
+
+
+def test_a_lying_dimension_does_not_hide_the_cells() -> None:
+    assert "列的上限" in _refused(hostile.lying_dimension())
+
+
+def test_a_declared_dimension_alone_is_refused() -> None:
+    assert "列的上限" in _refused(hostile.huge_dimension())
+
+
+def test_cells_without_references_count_by_position() -> None:
+    assert "200 列的上限" in _refused(hostile.implied_columns(201))
+    found = inspect_upload(io.BytesIO(hostile.implied_columns(200)), "ok.xlsx")
+    assert found.extents["名单"] == (1, 200, 200)
+
+
+@override_settings(SPREADSHEET_LIMITS={"max_rows": 50})
+def test_row_limit_from_settings() -> None:
+    assert limits().max_rows == 50
+    assert "50 行的上限" in _refused(hostile.tall_rows(51))
+    assert inspect_upload(io.BytesIO(hostile.tall_rows(50)), "ok.xlsx").extents["名单"] == (50, 1, 50)
+
+
+@override_settings(SPREADSHEET_LIMITS={"max_cells": 1000})
+def test_area_limit_counts_the_bounding_range() -> None:
+    # 40 rows by 30 columns is 1,200 cells of range, though only two cells hold data
+    body = (
+        '<sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
+        '<row r="40"><c r="AD40"><v>1</v></c></row></sheetData>'
+    )
+    assert "1000 个单元格的上限" in _refused(hostile.xlsx(body))
+
+
+def test_shared_strings_declaring_billions_are_refused() -> None:
+    assert "共享字符串" in _refused(hostile.shared_strings_bomb())
+
+
+def test_a_dtd_is_refused() -> None:
+    assert "DTD" in _refused(hostile.with_dtd())
+
+
+def test_broken_xml_is_a_clear_error() -> None:
+    message = _refused(hostile.broken_xml())
+    assert "已损坏" in message and "xl/worksheets/sheet1.xml" in message
+
+
+def test_zip_bomb_is_refused_from_the_directory() -> None:
+    content = hostile.zip_bomb()
+    assert len(content) < 5 * 2**20
+    assert "解压后过大" in _refused(content)
+
+
+@override_settings(SPREADSHEET_LIMITS={"max_uncompressed_bytes": 10_000})
+def test_declared_uncompressed_total_is_bounded(tmp_path: Path) -> None:
+    write_xlsx(tmp_path / "a.xlsx", [("s", [["x" * 100] for _i in range(200)])])
+    assert "解压后过大" in _refused((tmp_path / "a.xlsx").read_bytes())
+
+
+def test_xlsb_and_ods_are_refused() -> None:
+    xlsb = hostile.xlsx("<sheetData/>").replace(b"xl/worksheets/sheet1.xml", b"xl/worksheets/sheet1.bin")
+    assert "xlsb" in _refused(xlsb)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        zf.writestr("content.xml", "<office:document-content/>")
+    assert "不是有效的 Excel" in _refused(buf.getvalue(), "a.ods")
+
+
+def test_formulas_are_refused_naming_the_sheet(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    wb.active.title = "名单"
+    wb.active.append(["姓名", "=TODAY()"])
+    wb.save(tmp_path / "f.xlsx")
+    message = _refused((tmp_path / "f.xlsx").read_bytes(), "f.xlsx")
+    assert "公式" in message and "名单" in message
+
+
+def test_a_normal_workbook_reads_with_its_sheets(tmp_path: Path) -> None:
+    write_xlsx(tmp_path / "ok.xlsx", [("医院", [["代码", "名称"], ["H1", "甲医院"]]), ("关系", [["a"]])])
+    f = io.BytesIO((tmp_path / "ok.xlsx").read_bytes())
+    found = inspect_upload(f, "ok.xlsx")
+    assert found.kind == XLSX and found.sheets == ["医院", "关系"]
+    assert found.extents == {"医院": (2, 2, 4), "关系": (1, 1, 1)}
+    assert sheet_names(f) == ["医院", "关系"]
+    assert [list(r) for r in iter_rows(f, XLSX, sheet="医院")] == [["代码", "名称"], ["H1", "甲医院"]]
+
+
+def test_openpyxl_workbook_with_styles_and_shared_strings_reads(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    wb.active.append(["姓名", "身份证号"])
+    wb.active.append(["张三", "620102198001012222"])
+    wb.active.merge_cells("C1:D1")
+    wb.save(tmp_path / "o.xlsx")
+    f = io.BytesIO((tmp_path / "o.xlsx").read_bytes())
+    assert inspect_upload(f, "o.xlsx").kind == XLSX
+    assert [r[:2] for r in iter_rows(f, XLSX)][1] == ["张三", "620102198001012222"]
+
+
+@override_settings(SPREADSHEET_LIMITS={"max_rows": 3, "max_columns": 2})
+def test_csv_rows_and_columns_are_bounded() -> None:
+    assert "3 行的上限" in _refused(b"a,b\n" * 4, "a.csv")
+    assert "2 列的上限" in _refused(b"a,b,c\n", "a.csv")
+    f = io.BytesIO("姓名,UserId\n张三,1\n".encode("gbk"))
+    assert inspect_upload(f, "a.csv").kind == CSV
+    assert list(iter_rows(f, CSV)) == [["姓名", "UserId"], ["张三", "1"]]
+
+
+def test_csv_with_a_giant_field_is_a_clear_error() -> None:
+    message = _refused(b'a,"' + b"x" * 200_000 + b'"\n', "big.csv")
+    assert "big.csv" in message and "第 1 行" in message

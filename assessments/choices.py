@@ -104,4 +104,5 @@ BAND_GRADES = (Grade.EXCELLENT.value, Grade.GOOD.value, Grade.PASS.value)
 class ReportKind(models.TextChoices):
     ANNUAL_WORKBOOK = "annual_workbook", _("年度报表 (Excel)")
     PROVINCIAL_REPORT = "provincial_report", _("省级年度报告 (PDF)")
+    PROVINCIAL_DOCX = "provincial_docx", _("省级年度报告 (Word 公文)")
     EVALUATION = "evaluation", _("中期/终期评估")

@@ -437,6 +437,39 @@ class AgreementItem(TimeStamped):
 
 
 @audited()
+class AgreementItemUpdate(TimeStamped):
+    """A hospital's report on an item: the new status, a note and optional evidence (进展报告).
+
+    Kept as rows, not overwritten, so the commission sees the history of what each hospital reported.
+    """
+
+    item = models.ForeignKey(AgreementItem, on_delete=models.CASCADE, related_name="updates")
+    status = models.CharField(_("进展"), max_length=16, choices=ItemStatus.choices)
+    note = models.TextField(_("说明"), blank=True)
+    evidence = models.FileField(_("佐证材料"), upload_to="agreements/evidence/%Y/", blank=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    SCOPE = Scope(
+        province="item__agreement__pairing__program__province",
+        city="item__agreement__pairing__recipient__city",
+        county="item__agreement__pairing__recipient__county",
+        hospital=("item__agreement__pairing__recipient", "item__agreement__pairing__supporters__hospital"),
+    )
+    objects = ScopedQuerySet.as_manager()
+    PROTECTED_FILES = ("evidence",)  # served by core.files after for_user, never from MEDIA_ROOT
+
+    class Meta:
+        verbose_name = _("协议事项进展 (agreement item update)")
+        verbose_name_plural = verbose_name
+        ordering = ["item", "-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.status}"
+
+
+@audited()
 class Membership(TimeStamped):
     """A user's place in an organisation with one role (SPEC §6); drives ``for_user`` scoping."""
 

@@ -55,6 +55,8 @@ class RuleParams:
     # Who signs the agreement: Gansu three parties, Guangdong supporter and recipient (一对一).
     agreement_parties: tuple[str, ...] = ("supporter", "government", "recipient")
     annual_agreement: bool = True
+    # AGREEMENT_ITEMS_OVERDUE: an open agreement item past its due date.
+    agreement_items_overdue: bool = True
     # TRAINING_QUOTA: N trainees per year (or over the program), each stint ≥ M months where a preset sets M.
     training_quota: int | None = 3
     training_min_months: int | None = None
@@ -240,6 +242,7 @@ def _monthly_items(items: Any) -> str:
 
 
 _CHECKS: dict[str, Callable[[Any], str]] = {
+    "agreement_items_overdue": _bool,
     "monthly_items": _monthly_items,
     "monthly_assessment_due_day": _int(1, 28, optional=False),
     "reminder_days": _days_before,

@@ -34,6 +34,7 @@ NAV: list[tuple[str, Any, Collection[str] | None]] = [
     ("teams:deployment_list", _("派驻人员"), COMMISSION | SUPPORTER | RECIPIENT),
     ("teams:attendance_upload", _("考勤导入"), RECIPIENT | COMMISSION),
     ("teams:attendance_monthly", _("月度考勤"), COMMISSION | SUPPORTER | RECIPIENT),
+    ("agreements:overview", _("协议"), COMMISSION | SUPPORTER | RECIPIENT),
     ("assessments:finding_list", _("问题清单"), COMMISSION | SUPPORTER | RECIPIENT),
     ("assessments:rule_catalog", _("规则目录"), COMMISSION | SUPPORTER | RECIPIENT),
     ("assessments:rectification_list", _("限期整改"), COMMISSION | SUPPORTER | RECIPIENT),

@@ -21,6 +21,7 @@ from core.permissions import is_province_staff
 from core.roles import COMMISSION_ROLES, Role
 from pairings.filtersets import HospitalFilterSet, PairingFilterSet
 from pairings.forms import AsOfForm, YearForm
+from pairings.services.agreements import can_enter_agreements
 from web.selectors import dashboard as selectors_dashboard
 from web.selectors import pairings as selectors
 
@@ -157,6 +158,7 @@ def pairing_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "pairing": detail.pairing,
         "timeline_svg": timeline_svg,
         "can_edit": is_province_staff(user, province_id=detail.pairing.program.province_id),
+        "can_enter_agreements": can_enter_agreements(user, pairing=detail.pairing),
     }
     return render(request, "pairings/pairing_detail.html", context)
 

@@ -194,3 +194,57 @@ class AnnualAgreement(Rule):
                     "signed_on": _iso(signed),
                 },
             )
+
+
+# Open items (not done, not cancelled) whose due date has passed on the run date; the latest reported
+# status comes with them so the finding says what the hospital last said.
+ITEMS_OVERDUE = f"""
+SELECT i.id, i.description, i.due_date, i.status, i.responsible_department,
+       a.id AS agreement_id, a.pairing_id, a.supporter_id, a.kind AS agreement_kind, a.year
+  FROM pairings_agreementitem i
+  JOIN pairings_agreement a ON a.id = i.agreement_id
+  JOIN ({SCOPE_PAIRINGS}) p ON p.id = a.pairing_id
+ WHERE i.due_date IS NOT NULL
+   AND i.due_date < %(as_of)s
+   AND i.status NOT IN ('done', 'cancelled')
+ ORDER BY a.pairing_id, i.due_date, i.id
+"""
+
+
+@register
+class AgreementItemsOverdue(Rule):
+    """AGREEMENT_ITEMS_OVERDUE — the goals, milestones, tasks and projects an agreement sets (SPEC §2.3: the
+    annual supplementary agreement's yearly goals, milestones, tasks) are completed by their due date: an
+    item neither done nor cancelled after its due date is overdue (due on the run date is not yet late).
+    Parameter ``agreement_items_overdue``. Severity: minor. One finding per item, against the agreement's
+    supporter.
+    """
+
+    code = "AGREEMENT_ITEMS_OVERDUE"
+    severity = Severity.MINOR
+    title = gettext_noop("协议事项逾期未完成")
+
+    def enabled(self, params: RuleParams) -> bool:
+        return params.agreement_items_overdue
+
+    def evaluate(self, ctx: RuleContext) -> Iterable[Draft]:
+        for row in ctx.fetch(ITEMS_OVERDUE):
+            yield self.draft(
+                subject_id=row["pairing_id"],
+                pairing_id=row["pairing_id"],
+                agreement_id=row["agreement_id"],
+                hospital_id=row["supporter_id"],
+                key=f"item:{row['id']}",
+                message=msg(
+                    gettext_noop("协议事项“%(item)s”完成时限 %(due)s，已逾期未完成"),
+                    item=row["description"][:60],
+                    due=row["due_date"],
+                ),
+                evidence={
+                    "item": row["id"],
+                    "agreement": row["agreement_id"],
+                    "due": _iso(row["due_date"]),
+                    "status": row["status"],
+                    "responsible_department": row["responsible_department"],
+                },
+            )

@@ -132,6 +132,15 @@ CATALOG: dict[str, RuleInfo] = {
         "每年轮换前签订年度补充协议",
         ("annual_agreement",),
     ),
+    "AGREEMENT_ITEMS_OVERDUE": RuleInfo(
+        gettext_noop(
+            "协议（三方协议或年度补充协议）列出的目标、节点、任务和项目应在完成时限前完成。"
+            "过了完成时限仍未完成（也未取消）的事项逐项报告，按签约的支援医院归属；完成时限当天尚不算逾期。"
+        ),
+        GANSU,
+        "签订三方协议，明确帮扶目标和年度任务",
+        ("agreement_items_overdue",),
+    ),
     "TRAINING_QUOTA": RuleInfo(
         gettext_noop(
             "支援医院每年应为受援医院免费培训规定人数的人员；规定了最短进修时间的，不足时间的进修不计入，并在问题中列出。"
@@ -247,6 +256,7 @@ EVIDENCE_LABELS: dict[str, str] = {
     "first_rotation_start": gettext_noop("首批轮换开始"),
     "government_signed_on": gettext_noop("县政府签署日期"),
     "intervals": gettext_noop("区间"),
+    "item": gettext_noop("协议事项编号"),
     "leaders": gettext_noop("队长人数"),
     "max_on_site": gettext_noop("最多在岗人数"),
     "min_months": gettext_noop("最短月数"),
@@ -264,6 +274,7 @@ EVIDENCE_LABELS: dict[str, str] = {
     "recorded_deduction_cny": gettext_noop("已记录扣减（元）"),
     "reference_date": gettext_noop("判断日期"),
     "required": gettext_noop("应达到"),
+    "responsible_department": gettext_noop("责任科室"),
     "required_batches": gettext_noop("应达批次"),
     "required_end": gettext_noop("应至少到"),
     "required_months": gettext_noop("应达月数"),
@@ -279,6 +290,7 @@ EVIDENCE_LABELS: dict[str, str] = {
     "signed_on": gettext_noop("签署日期"),
     "staff": gettext_noop("人员"),
     "start": gettext_noop("开始日期"),
+    "status": gettext_noop("进展"),
     "subsidy_cny": gettext_noop("月补助（元）"),
     "supporter_signed_on": gettext_noop("支援医院签署日期"),
     "threshold": gettext_noop("规定比例"),
@@ -357,6 +369,7 @@ PARAM_LABELS: dict[str, str] = {
     "roster_filed": gettext_noop("检查名单备案"),
     "agreement_signed": gettext_noop("检查三方协议"),
     "annual_agreement": gettext_noop("检查年度补充协议"),
+    "agreement_items_overdue": gettext_noop("检查协议事项逾期"),
     "training_quota": gettext_noop("每年免费培训人数"),
     "training_min_months": gettext_noop("最短进修月数"),
     "residency_base": gettext_noop("检查住培招收"),

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from assessments.choices import JobStatus, ReportKind
 from assessments.models import ReportFile
+from assessments.reports.official_docx import build_provincial_docx
 from assessments.reports.provincial import build_provincial_pdf
 from assessments.reports.workbook import build_annual_workbook, build_evaluation_workbook
 from core import events
@@ -30,11 +31,13 @@ from pairings.models import Program
 EXTENSIONS = {
     ReportKind.ANNUAL_WORKBOOK: "xlsx",
     ReportKind.PROVINCIAL_REPORT: "pdf",
+    ReportKind.PROVINCIAL_DOCX: "docx",
     ReportKind.EVALUATION: "xlsx",
 }
 CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 
 
@@ -95,6 +98,9 @@ def _build(report: ReportFile) -> None:
         elif report.kind == ReportKind.PROVINCIAL_REPORT:
             assert report.year is not None
             build_provincial_pdf(program=report.program, year=report.year, out=tmp, progress=progress)
+        elif report.kind == ReportKind.PROVINCIAL_DOCX:
+            assert report.year is not None
+            build_provincial_docx(program=report.program, year=report.year, out=tmp, progress=progress)
         else:
             build_evaluation_workbook(program=report.program, year=report.year, out=tmp, progress=progress)
         with transaction.atomic():

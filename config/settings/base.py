@@ -275,6 +275,8 @@ SPECTACULAR_SETTINGS = {
         "ProgramStatusEnum": "pairings.choices.ProgramStatus",
         "AssistanceKindEnum": "pairings.choices.AssistanceKind",
         "ItemStatusEnum": "pairings.choices.ItemStatus",
+        "AgreementKindEnum": "pairings.choices.AgreementKind",
+        "AgreementItemKindEnum": "pairings.choices.AgreementItemKind",
         "HospitalRoleEnum": "pairings.choices.HospitalRole",
         "HospitalGradeEnum": "pairings.choices.HospitalGrade",
         "RosterStatusEnum": "teams.choices.RosterStatus",

@@ -1,4 +1,4 @@
-"""Serializers of the registry, programs, pairings, agreements and API clients (read-only except clients)."""
+"""Serializers of the registry, programs, pairings, agreements and API clients; inputs of agreement writes."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from pairings.choices import ProgramPreset, ProgramStatus
+from pairings.choices import AgreementItemKind, AgreementKind, ItemStatus, ProgramPreset, ProgramStatus
 from pairings.models import (
     Agreement,
     AgreementItem,
+    AgreementItemUpdate,
     ApiClient,
     City,
     County,
@@ -255,3 +256,54 @@ class ProgramParameterRowSerializer(serializers.Serializer[Any]):
     value = serializers.JSONField()
     source = serializers.ChoiceField(choices=["override", "preset", "default"])
     source_label = serializers.CharField()
+
+
+class AgreementCreateSerializer(serializers.Serializer[Any]):
+    """Input of a new agreement (JSON, or multipart with the scan); validated again by the service."""
+
+    pairing = serializers.IntegerField(min_value=1)
+    supporter = serializers.IntegerField(min_value=1)
+    kind = serializers.ChoiceField(choices=AgreementKind.choices)
+    year = serializers.IntegerField(min_value=2000, max_value=2100, required=False, allow_null=True)
+    title = serializers.CharField(max_length=200)
+    supporter_signed_on = serializers.DateField(required=False, allow_null=True)
+    government_signed_on = serializers.DateField(required=False, allow_null=True)
+    recipient_signed_on = serializers.DateField(required=False, allow_null=True)
+    filed_on = serializers.DateField(required=False, allow_null=True)
+    goals = serializers.CharField(required=False, allow_blank=True)
+    scan = serializers.FileField(required=False, help_text="协议扫描件：PDF 或图片（PNG、JPEG）")
+
+
+class AgreementUpdateSerializer(serializers.Serializer[Any]):
+    """Fields of an agreement that may change (PATCH); the scan replaces the stored one."""
+
+    title = serializers.CharField(max_length=200, required=False)
+    supporter_signed_on = serializers.DateField(required=False, allow_null=True)
+    government_signed_on = serializers.DateField(required=False, allow_null=True)
+    recipient_signed_on = serializers.DateField(required=False, allow_null=True)
+    filed_on = serializers.DateField(required=False, allow_null=True)
+    goals = serializers.CharField(required=False, allow_blank=True)
+    scan = serializers.FileField(required=False, help_text="协议扫描件：PDF 或图片（PNG、JPEG）")
+
+
+class AgreementItemCreateSerializer(serializers.Serializer[Any]):
+    agreement = serializers.IntegerField(min_value=1)
+    kind = serializers.ChoiceField(choices=AgreementItemKind.choices)
+    description = serializers.CharField()
+    responsible_department = serializers.CharField(max_length=80, required=False, allow_blank=True)
+    due_date = serializers.DateField(required=False, allow_null=True)
+
+
+class AgreementItemReportSerializer(serializers.Serializer[Any]):
+    """A hospital's progress report on an item (multipart when it carries evidence)."""
+
+    status = serializers.ChoiceField(choices=ItemStatus.choices)
+    note = serializers.CharField(required=False, allow_blank=True)
+    completed_on = serializers.DateField(required=False, allow_null=True)
+    evidence = serializers.FileField(required=False, help_text="佐证材料：PDF 或图片（PNG、JPEG）")
+
+
+class AgreementItemUpdateSerializer(serializers.ModelSerializer[AgreementItemUpdate]):
+    class Meta:
+        model = AgreementItemUpdate
+        fields = ["id", "item", "status", "note", "created_at"]

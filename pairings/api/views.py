@@ -12,6 +12,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as DRFValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -33,6 +34,12 @@ from pairings.models import (
     Province,
 )
 from pairings.selectors.programs import program_parameters
+from pairings.services.agreements import (
+    agreement_create,
+    agreement_item_create,
+    agreement_item_report,
+    agreement_update,
+)
 from pairings.services.api_clients import api_client_create, api_client_revoke, may_manage_api_clients
 from pairings.services.programs import program_set_status, program_update_params
 from pairings.services.registry import program_create
@@ -133,18 +140,82 @@ class PairingViewSet(ScopedReadOnlyViewSet):
 
 
 class AgreementViewSet(ScopedReadOnlyViewSet):
+    """Agreements of the caller's pairings. Province staff and each supporter's coordinator (its own
+    agreements) create them and change dates, goals and the scan — through the services the pages use."""
+
     model = Agreement
     serializer_class = s.AgreementSerializer
     filterset_class = fs.AgreementFilterSet
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
     prefetch = (Prefetch("items", queryset=AgreementItem.objects.order_by("due_date", "pk")),)
     ordering_fields = ["pk", "year", "updated_at"]
 
+    @extend_schema(
+        request={
+            "application/json": s.AgreementCreateSerializer,
+            "multipart/form-data": s.AgreementCreateSerializer,
+        },
+        responses={201: s.AgreementSerializer},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        form = s.AgreementCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = dict(form.validated_data)
+        pairing = get_object_or_404(Pairing.objects.for_user(request.user), pk=data.pop("pairing"))
+        # Any hospital id: the service refuses one that is not a supporter of this (scoped) pairing, by name;
+        # an out-of-province supporter lies outside the province's hospital scope but signs all the same.
+        supporter = get_object_or_404(Hospital, pk=data.pop("supporter"))
+        agreement = agreement_create(user=request.user, pairing=pairing, supporter=supporter, **data)
+        return Response(self.get_serializer(agreement).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request={
+            "application/json": s.AgreementUpdateSerializer,
+            "multipart/form-data": s.AgreementUpdateSerializer,
+        },
+        responses={200: s.AgreementSerializer},
+    )
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        agreement = self.get_object()
+        form = s.AgreementUpdateSerializer(data=request.data, partial=True)
+        form.is_valid(raise_exception=True)
+        agreement = agreement_update(user=request.user, agreement=agreement, **form.validated_data)
+        return Response(self.get_serializer(agreement).data)
+
 
 class AgreementItemViewSet(ScopedReadOnlyViewSet):
+    """Items of the caller's agreements: added by those who enter the agreement; the hospitals of the
+    agreement report progress (``report``) with a note and evidence."""
+
     model = AgreementItem
     serializer_class = s.AgreementItemSerializer
     filterset_class = fs.AgreementItemFilterSet
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
     ordering_fields = ["pk", "due_date", "updated_at"]
+
+    @extend_schema(request=s.AgreementItemCreateSerializer, responses={201: s.AgreementItemSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        form = s.AgreementItemCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = dict(form.validated_data)
+        agreement = get_object_or_404(Agreement.objects.for_user(request.user), pk=data.pop("agreement"))
+        item = agreement_item_create(user=request.user, agreement=agreement, **data)
+        return Response(self.get_serializer(item).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request={
+            "application/json": s.AgreementItemReportSerializer,
+            "multipart/form-data": s.AgreementItemReportSerializer,
+        },
+        responses={201: s.AgreementItemUpdateSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def report(self, request: Request, pk: str | None = None) -> Response:
+        item = self.get_object()
+        form = s.AgreementItemReportSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        update = agreement_item_report(user=request.user, item=item, **form.validated_data)
+        return Response(s.AgreementItemUpdateSerializer(update).data, status=status.HTTP_201_CREATED)
 
 
 class ApiClientViewSet(

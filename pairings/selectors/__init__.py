@@ -1,0 +1,1 @@
+"""Reads of the registry app: scoped querysets and set-based figures."""

@@ -1,0 +1,1 @@
+"""Pages of the registry app (agreements); the pairing pages that combine apps live in web/."""

@@ -13,7 +13,7 @@ SPEC_CODES = {
     "TEAM_MIN_SIZE", "TEAM_MAX_SIZE", "COVERAGE_GAP", "ONE_LEADER", "LEADER_POST", "LEADER_MGMT_YEARS",
     "MEMBER_CLINICAL_YEARS", "MEMBER_MIN_TITLE", "LEADER_MIN_STAY", "MEMBER_MIN_STAY", "NO_DOUBLE_DEPLOYMENT",
     "ROSTER_FILED", "AGREEMENT_SIGNED", "ANNUAL_AGREEMENT", "TRAINING_QUOTA", "RESIDENCY_BASE",
-    "EXPERT_VISITS",
+    "EXPERT_VISITS", "AGREEMENT_ITEMS_OVERDUE",
     "SPOT_CHECKS", "MONTHLY_SCORE", "ATTENDANCE_RATE", "END_APPRAISAL", "GRADE_TARGET", "CAPACITY_CENTRES",
     "LEADER_DESIGNATION",
 }  # fmt: skip
@@ -74,6 +74,7 @@ def test_rules_whose_parameter_is_off_produce_nothing():
         "member_min_title": None,
         "leader_min_stay_months": None, "member_min_stay_months": None, "no_double_deployment": False,
         "roster_filed": False, "agreement_signed": False, "annual_agreement": False, "training_quota": None,
+        "agreement_items_overdue": False,
         "residency_base": False, "end_appraisal_days": None, "grade_target": False,
         "leader_designation": False,
     }  # fmt: skip

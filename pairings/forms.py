@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -114,8 +115,15 @@ class ProgramParamsForm(ReasonForm):
             field: forms.Field
             if row.kind == "bool":
                 field = forms.BooleanField(required=False, initial=row.value)
-            elif row.kind == "list":
-                field = forms.CharField(required=False, initial="，".join(row.value or []))
+            elif row.kind in ("list", "intlist"):
+                field = forms.CharField(required=False, initial="，".join(str(v) for v in row.value or []))
+            elif row.kind == "json":
+                initial = json.dumps(row.value, ensure_ascii=False) if row.value is not None else ""
+                field = forms.CharField(
+                    required=False, initial=initial, widget=forms.Textarea(attrs={"rows": 3})
+                )
+            elif row.kind == "str":
+                field = forms.CharField(required=not optional, initial=row.value)
             elif row.kind == "float":
                 field = forms.FloatField(required=not optional, initial=row.value)
             else:
@@ -129,8 +137,16 @@ class ProgramParamsForm(ReasonForm):
         out: dict[str, Any] = {}
         for row in self.rows:
             value = self.cleaned_data.get(f"p_{row.name}")
-            if row.kind == "list":
+            if row.kind in ("list", "intlist"):
                 value = [v.strip() for v in str(value or "").replace("，", ",").split(",") if v.strip()]
+                if row.kind == "intlist":
+                    # RuleParams validates the values and names the parameter; a non-number stays text for it
+                    value = [int(v) if v.isascii() and v.isdigit() else v for v in value]
+            elif row.kind == "json":
+                try:
+                    value = json.loads(value) if value else None
+                except ValueError:
+                    pass  # RuleParams refuses the text with a message naming the parameter
             out[row.name] = value
         return out
 

@@ -37,17 +37,23 @@ class ParameterRow:
     value: Any
     source: str  # override / preset / default
     source_label: str
-    kind: str  # int / bool / float / list: how the edit form reads it
+    kind: str  # int / bool / float / str / list / intlist / json: how the edit form reads it
     optional: bool  # may be None (the check is off)
 
 
 def _kind(annotation: str) -> str:
-    if "bool" in annotation:
-        return "bool"
+    if "dict" in annotation:
+        return "json"  # e.g. monthly_items: a list of {code, label, max}
+    if "tuple[int" in annotation:
+        return "intlist"
     if "tuple" in annotation:
         return "list"
+    if "bool" in annotation:
+        return "bool"
     if "float" in annotation:
         return "float"
+    if "str" in annotation:
+        return "str"
     return "int"
 
 

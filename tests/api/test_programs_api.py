@@ -54,7 +54,7 @@ def test_province_staff_create_from_a_preset_and_change_a_parameter(world: Any) 
 @pytest.mark.parametrize(
     ("payload", "field"),
     [
-        ({"values": {"no_such_rule": 1}, "reason": "r"}, "params"),
+        ({"values": {"no_such_rule": 1}, "reason": "r"}, "no_such_rule"),  # the message names the parameter
         ({"values": {"team_min_size": 6}}, "reason"),
         ({"values": {"team_min_size": 6}, "reason": " "}, "reason"),
     ],

@@ -67,7 +67,9 @@ def test_anonymous_is_sent_to_login(dep, client):
 
 
 def test_supporter_records_a_spot_check_and_recipient_cannot(world, dep, client):
-    data = {"checked_at": "2024-01-05T10:00", "reached": "on", "note": "在岗"}
+    # a day inside the deployment (a check outside it, or in the future, is refused with the reason)
+    day = timezone.localdate() - dt.timedelta(days=1)
+    data = {"checked_at": f"{day.isoformat()}T10:00", "reached": "on", "note": "在岗"}
     client.force_login(world.users["alice"])
     assert client.post(reverse("assessments:spot_check_entry", args=[dep.pk]), data).status_code == 403
     assert not SpotCheck.objects.exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
@@ -149,7 +150,9 @@ def test_parameters_show_every_rule_with_value_source_and_explanation(world: Any
     assert rows["training_quota"].source == "override" and rows["training_quota"].value == 5
     assert rows["team_max_size"].source == "preset" and rows["team_max_size"].value == 5
     assert "粤府办" in rows["team_max_size"].source_label
-    assert rows["leader_mgmt_years"].source == "default"
+    # Guangdong leaves the experience rules to a later document (SPEC §3): off in its preset, not inherited
+    assert rows["leader_mgmt_years"].source == "preset" and rows["leader_mgmt_years"].value is None
+    assert any(row.source == "default" for row in rows.values())
     body = (
         _client(world.users["province"]).get(reverse("programs:params", args=[program.pk])).content.decode()
     )
@@ -177,8 +180,10 @@ def _params_post(program: Program, **changes: Any) -> dict[str, Any]:
         if r.kind == "bool":
             if value:
                 data[f"p_{r.name}"] = "on"
-        elif r.kind == "list":
-            data[f"p_{r.name}"] = ",".join(value)
+        elif r.kind in ("list", "intlist"):
+            data[f"p_{r.name}"] = ",".join(str(v) for v in value)
+        elif r.kind == "json":
+            data[f"p_{r.name}"] = "" if value is None else json.dumps(value, ensure_ascii=False)
         else:
             data[f"p_{r.name}"] = "" if value is None else value
     return data

@@ -112,9 +112,12 @@ check: venv services
 
 # Extra pytest arguments: PYTEST_ARGS="-k foo -x" or the standard PYTEST_ADDOPTS.
 # pytest's exit code is kept as is: "no tests collected" (5) fails.
+# Two xdist workers (each with its own test database) halve the suite on a 2-core machine; PYTEST_XDIST= (empty)
+# runs it in one process. The fault tests below stay serial: they kill workers and stop Redis.
+PYTEST_XDIST ?= -n 2
 pytest: venv services
 	$(call header,pytest)
-	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(VENV)/bin/pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(VENV)/bin/pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 fmt: venv
 	$(call header,ruff format + ruff check --fix)

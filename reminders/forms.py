@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.query_params import QueryParameterError, month_param
 from reminders.choices import DeadlineKind, DeadlineStatus, RobotKind
 from reminders.models import ReminderPreference
 
@@ -25,10 +26,10 @@ class DeadlineFilterForm(forms.Form):
         value = self.cleaned_data.get("month") or ""
         if not value:
             return None
+        # The shared parser (ASCII digits, years MIN_YEAR–MAX_YEAR): "9999-12" is refused, never a 500 later.
         try:
-            year, month = (int(x) for x in value.split("-"))
-            return dt.date(year, month, 1)
-        except ValueError as exc:
+            return month_param({"month": value}, "month")
+        except QueryParameterError as exc:
             raise forms.ValidationError(_("月份格式应为 YYYY-MM，例如 2026-04。")) from exc
 
     def window(self, today: dt.date) -> tuple[dt.date, dt.date]:

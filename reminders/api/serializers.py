@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core.query_params import MAX_YEAR, MIN_YEAR
 from reminders.choices import DeadlineKind, DeadlineStatus
 from reminders.models import Notification
 
@@ -28,6 +29,11 @@ class DeadlineQuerySerializer(serializers.Serializer):
 
     def validate(self, attrs: dict) -> dict:  # type: ignore[type-arg]
         start, end = attrs.get("start"), attrs.get("end")
+        # The years every other parameter accepts (core.query_params): 9999-12-31 overflows month arithmetic.
+        for name in ("start", "end"):
+            day = attrs.get(name)
+            if day is not None and not MIN_YEAR <= day.year <= MAX_YEAR:
+                raise serializers.ValidationError({name: f"年份应在 {MIN_YEAR}–{MAX_YEAR} 之间。"})
         if start and end and end < start:
             raise serializers.ValidationError({"end": "end 不能早于 start。"})
         if start and end and (end - start).days > 400:

@@ -196,7 +196,7 @@ def test_production_hands_the_file_to_nginx_after_the_check(world: Any, settings
 def test_report_download_is_handed_to_nginx_too(world: Any, settings: Any) -> None:
     settings.MEDIA_ACCEL_REDIRECT_PREFIX = "/protected-media/"
     report = ReportFile.objects.create(
-        kind="annual_workbook", program=world.program, year=2023, status=JobStatus.SUCCEEDED
+        kind="annual_workbook", program=world.program, year=2023, status=JobStatus.DONE
     )
     report.file.save("r.xlsx", ContentFile(b"xlsx"), save=True)
     url = reverse("assessments:report_download", args=[report.pk])

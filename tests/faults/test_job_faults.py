@@ -20,6 +20,7 @@ from openpyxl import load_workbook
 
 from assessments.choices import JobStatus, ReportKind
 from assessments.models import ReportFile
+from config.settings.base import _next_redis_db
 from devtools import factories as f
 from devtools.dingtalk_samples import raw_rows, write_sample
 from teams.models import (
@@ -65,8 +66,9 @@ def _import_state(job_id: int) -> ImportJob:
 
 
 def _cached_progress(redis: RedisServer, job_id: int) -> int:
-    """The progress the worker publishes in the cache (KEY_PREFIX "pairing", version 1)."""
-    raw = redis_lib.Redis.from_url(redis.url).get(f"pairing:1:{progress_key(job_id)}")
+    """The progress the worker publishes in the cache (KEY_PREFIX "pairing", version 1), which lives in the
+    database after the broker's (settings: the cache never shares the queue's keyspace)."""
+    raw = redis_lib.Redis.from_url(_next_redis_db(redis.url)).get(f"pairing:1:{progress_key(job_id)}")
     return int(raw) if raw is not None else 0
 
 

@@ -235,6 +235,8 @@ def _measures(pairings: list[dict[str, Any]], query: IndicatorQuery) -> dict[str
     for program in Program.objects.filter(pk__in=list(by_program)):
         date_from = max(program.start_date, query.date_from or program.start_date)
         date_to = min(program.end_date, query.date_to or program.end_date)
+        if date_from > date_to:
+            continue  # the asked period lies outside this program: nothing of it counts
         for pk, figs in deployment_figures(program, date_from, date_to).items():
             if pk in by_program[program.pk]:
                 out["deployments"] += figs["deployments"]

@@ -92,7 +92,9 @@ class RosterEntryFilterSet(df.FilterSet):
 class ExpertVisitFilterSet(UpdatedSinceFilterSet):
     pairing = df.ModelChoiceFilter(queryset=scoped(Pairing), label=_("帮扶关系"))
     supporter = df.ModelChoiceFilter(queryset=scoped(Hospital), label=_("支援医院"))
-    year = df.NumberFilter(field_name="start_date__year", label=_("年度（按开始日期）"))
+    year = df.NumberFilter(
+        field_name="start_date__year", min_value=1900, max_value=2999, label=_("年度（按开始日期）")
+    )
 
     class Meta:
         model = ExpertVisitBatch

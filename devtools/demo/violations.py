@@ -31,6 +31,8 @@ Interpretations the data follows (and the rule engine should too):
   pairings have two tripartite and two annual agreements a year; they are all compliant). An agreement is
   signed on the date of its last signature; a missing signature means unsigned. The annual agreement of year Y
   must be signed strictly before the start of the earliest team of year Y.
+- AGREEMENT_ITEMS_OVERDUE: every demo program has ended, so each agreement item is done or cancelled, but one
+  item of a GS2022 tripartite agreement is still 'delayed' long after its due date.
 - TRAINING_QUOTA counts free stints (``is_free``) of clinical backbone staff (``is_backbone``) in the year
   they start, any kind; Gansu sets no minimum length (M is Mianyang's and Dingxi's). A partial first or last
   year asks ⌈N × days of service / days of the year⌉.
@@ -129,6 +131,13 @@ PLANTED: list[Planted] = [
         recipient="R62082501",
         supporter="S6208001",
         note="county government never signed",
+    ),
+    Planted(
+        program="GS2022",
+        rule="AGREEMENT_ITEMS_OVERDUE",
+        recipient="R62092601",
+        supporter="S6202001",
+        note="agreement item due 2022-05-11 still delayed",
     ),
     Planted(
         program="GS2022",

@@ -28,6 +28,7 @@ class AgreementsMixin:
         missing_gov = self.recipient("华亭市").code
         late_annual = (self.recipient("金塔县").code, 2023)
         missing_annual = (self.recipient("瓜州县").code, 2024)
+        overdue_item = self.recipient("玉门市").code
         for plan in self.plans:
             prog = plan.program
             first_of_year: dict[int, dt.date] = {}
@@ -69,7 +70,17 @@ class AgreementsMixin:
                         note="county government never signed",
                     )
                 agreements.append(tri)
-                items += self.agreement_items(tri, prog.start_date, prog.end_date, 3)
+                tri_items = self.agreement_items(tri, prog.start_date, prog.end_date, 3)
+                if plan.recipient.code == overdue_item and prog.code == "GS2022":
+                    tri_items[0].status, tri_items[0].completed_on = ItemStatus.DELAYED, None
+                    self.plant(
+                        program=prog.code,
+                        rule="AGREEMENT_ITEMS_OVERDUE",
+                        recipient=plan.recipient.code,
+                        supporter=sup.code,
+                        note=f"agreement item due {tri_items[0].due_date} still delayed",
+                    )
+                items += tri_items
                 for year in prog.years:
                     if year not in first_of_year:
                         continue
@@ -120,17 +131,9 @@ class AgreementsMixin:
         out = []
         for kind, desc, dept in rng.sample(names.AGREEMENT_GOALS, n):
             due = start + dt.timedelta(days=rng.randint(90, (end - start).days))
-            done_by = self.programs[agr.pairing.program.code].end_date
-            status = rng.choices(
-                [
-                    ItemStatus.DONE,
-                    ItemStatus.IN_PROGRESS,
-                    ItemStatus.DELAYED,
-                    ItemStatus.PLANNED,
-                    ItemStatus.CANCELLED,
-                ],
-                weights=[6, 2, 1, 1, 0.3] if due.year < done_by.year else [3, 4, 2, 2, 0.3],
-            )[0]
+            # Every demo program has ended, so (apart from the planted one) each item was settled: done,
+            # or now and then cancelled. AGREEMENT_ITEMS_OVERDUE finds an unsettled item past its date.
+            status = rng.choices([ItemStatus.DONE, ItemStatus.CANCELLED], weights=[10, 0.3])[0]
             completed = due - dt.timedelta(days=rng.randint(0, 60)) if status == ItemStatus.DONE else None
             out.append(
                 AgreementItem(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from django.conf import settings
@@ -55,7 +56,11 @@ _DEPLOYMENT_SCOPE = Scope(
     city="deployment__team__pairing__recipient__city",
     county="deployment__team__pairing__recipient__county",
     hospital=("deployment__team__pairing__recipient", "deployment__supporter"),
+    # The person sees their own scores and appraisal; a team leader does not see the team's (issue 19).
+    person="deployment__staff",
 )
+# Spot checks are the supporter's supervision of its people, not part of the person's workspace.
+_SUPERVISION_SCOPE = dataclasses.replace(_DEPLOYMENT_SCOPE, person=None)
 
 
 # --- Capacity building (per recipient) ------------------------------------------------------------------
@@ -384,7 +389,7 @@ class SpotCheck(TimeStamped):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
-    SCOPE = _DEPLOYMENT_SCOPE
+    SCOPE = _SUPERVISION_SCOPE
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -429,6 +434,7 @@ class Certificate(TimeStamped):
         city="appraisal__deployment__team__pairing__recipient__city",
         county="appraisal__deployment__team__pairing__recipient__county",
         hospital=("appraisal__deployment__team__pairing__recipient", "appraisal__deployment__supporter"),
+        person="appraisal__deployment__staff",
     )
     objects = ScopedQuerySet.as_manager()
 

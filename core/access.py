@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from core.roles import COMMISSION_ROLES, HOSPITAL_ROLES, Role
+from core.roles import COMMISSION_ROLES, HOSPITAL_ROLES, PERSON_ROLES, Role
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -66,6 +66,11 @@ class Scope:
     rows their path reaches: a hospital's own working files (a roster upload before it is submitted) are
     the hospital's, while attendance imports are supervised. ``dashboard=False`` hides the model from
     dashboard clients altogether (they read statistics, not jobs and files).
+
+    ``person`` is the path to the deployed person (a ``teams.Staff`` id) a row is about: a deployed person
+    or team leader sees the rows about themselves. ``team`` is the path to a ``teams.Team``: a team leader
+    also sees the rows of the teams they lead (the team's work, leave and reports — never its scores, so
+    models with scores leave ``team`` unset). ``None`` means those roles see nothing of the model.
     """
 
     province: str | None = None
@@ -75,6 +80,8 @@ class Scope:
     hospital_province: str | None = None
     oversight: Q | None = None
     dashboard: bool = True
+    person: str | None = None
+    team: str | None = None
 
 
 def get_membership(user: AbstractBaseUser | AnonymousUser | None) -> Membership | None:
@@ -94,14 +101,36 @@ def get_membership(user: AbstractBaseUser | AnonymousUser | None) -> Membership 
     return membership
 
 
+def get_person_staff_id(user: AbstractBaseUser | AnonymousUser | None) -> int | None:
+    """The ``teams.Staff`` id of a deployed person's account, cached on the user object for the request.
+
+    The account model lives in ``teams`` (above this floor); it is named by setting
+    (``PERSON_ACCOUNT_MODEL``) as the membership model is.
+    """
+    if user is None or not user.is_authenticated:
+        return None
+    cached: int | None | bool = getattr(user, "_person_staff_id", False)
+    if cached is not False:
+        return cached  # type: ignore[return-value]
+    model = apps.get_model(settings.PERSON_ACCOUNT_MODEL)
+    staff_id = model._default_manager.filter(user_id=user.pk).values_list("staff_id", flat=True).first()
+    user._person_staff_id = staff_id  # type: ignore[union-attr,attr-defined]
+    return staff_id
+
+
 def is_global(user: AnyUser | None) -> bool:
     """System administrators (Django superusers) see everything."""
     return bool(user is not None and user.is_authenticated and getattr(user, "is_superuser", False))
 
 
-def scope_q(scope: Scope, membership: Membership) -> Q | None:
-    """The filter a membership puts on a model with ``scope``; None means nothing is visible."""
+def scope_q(scope: Scope, membership: Membership, *, staff_id: int | None = None) -> Q | None:
+    """The filter a membership puts on a model with ``scope``; None means nothing is visible.
+
+    ``staff_id`` is the person behind a deployed person's or team leader's account.
+    """
     role = membership.role
+    if role in PERSON_ROLES:
+        return _person_q(scope, role, staff_id)
     if role == Role.DASHBOARD and not scope.dashboard:
         return None
     level_q = _level_q(scope, membership)
@@ -118,6 +147,18 @@ def scope_q(scope: Scope, membership: Membership) -> Q | None:
             found = True
         return q if found else None
     return None
+
+
+def _person_q(scope: Scope, role: str, staff_id: int | None) -> Q | None:
+    """A deployed person's own rows; a team leader's also those of the teams they lead (issue 19)."""
+    if staff_id is None or scope.person is None:
+        return None
+    q = Q(**{scope.person: staff_id})
+    if role == Role.TEAM_LEADER and scope.team is not None:
+        # Both conditions in one Q on the same join: one deployment of this person, as leader, on the team.
+        led = {f"{scope.team}__deployments__staff": staff_id, f"{scope.team}__deployments__role": "leader"}
+        q |= Q(**led)
+    return q
 
 
 def _level_q(scope: Scope, membership: Membership) -> Q | None:
@@ -147,7 +188,8 @@ class ScopedQuerySet(models.QuerySet[_M]):
         scope = scope or getattr(self.model, "SCOPE", None)
         if scope is None:
             return self.none()
-        q = scope_q(scope, membership)
+        staff_id = get_person_staff_id(user) if membership.role in PERSON_ROLES else None
+        q = scope_q(scope, membership, staff_id=staff_id)
         if q is None:
             return self.none()
         inner = self.model._base_manager.filter(q).values("pk")

@@ -15,6 +15,8 @@ class Role(models.TextChoices):
     SUPPORTER_COORDINATOR = "supporter_coordinator", _("支援医院联络员 (supporter coordinator)")
     RECIPIENT_COORDINATOR = "recipient_coordinator", _("受援医院联络员 (recipient coordinator)")
     DASHBOARD = "dashboard", _("数据看板 (dashboard client)")
+    DEPLOYED_PERSON = "deployed_person", _("派驻人员 (deployed person)")
+    TEAM_LEADER = "team_leader", _("队长 (team leader)")
 
 
 COMMISSION_ROLES = frozenset({Role.PROVINCE_STAFF, Role.CITY_STAFF, Role.COUNTY_STAFF})
@@ -23,3 +25,6 @@ HOSPITAL_ROLES = frozenset({Role.SUPPORTER_COORDINATOR, Role.RECIPIENT_COORDINAT
 FILING_ROLES = frozenset({Role.PROVINCE_STAFF, Role.CITY_STAFF})
 SUPPORTER_ROLES = frozenset({Role.SUPPORTER_COORDINATOR})
 RECIPIENT_ROLES = frozenset({Role.RECIPIENT_COORDINATOR})
+# The deployed people themselves (issue 19): they see their own records (``Scope.person``); a team leader
+# also sees the work of the teams they lead (``Scope.team``). Their membership names their employer.
+PERSON_ROLES = frozenset({Role.DEPLOYED_PERSON, Role.TEAM_LEADER})

@@ -509,6 +509,14 @@ class Membership(TimeStamped):
                         city__isnull=True,
                         county__isnull=True,
                     )
+                    # A deployed person or team leader belongs to the hospital that employs them.
+                    | Q(
+                        role__in=[Role.DEPLOYED_PERSON, Role.TEAM_LEADER],
+                        hospital__isnull=False,
+                        province__isnull=True,
+                        city__isnull=True,
+                        county__isnull=True,
+                    )
                     | (
                         Q(role=Role.DASHBOARD, hospital__isnull=True, county__isnull=True)
                         & (Q(province__isnull=False) | Q(city__isnull=False))

@@ -50,6 +50,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     month = _month(request)
     activities = (
         MonthlyActivity.objects.for_user(request.user)
+        .confirmed()
         .filter(month=month)
         .select_related("deployment__staff", "deployment__supporter", "deployment__team__pairing__recipient")
         .order_by("deployment__team__pairing__recipient__name", "deployment__staff__name", "pk")
@@ -62,7 +63,9 @@ def activity_list(request: HttpRequest) -> HttpResponse:
         missing = (
             Deployment.objects.for_user(request.user)
             .filter(period__overlap=(month, month_end))
-            .exclude(Exists(MonthlyActivity.objects.filter(deployment=OuterRef("pk"), month=month)))
+            .exclude(
+                Exists(MonthlyActivity.objects.confirmed().filter(deployment=OuterRef("pk"), month=month))
+            )
             .select_related("staff", "supporter")
             .order_by("staff__name", "pk")[:200]
         )

@@ -68,3 +68,20 @@ EXCUSED_STATUSES = frozenset({AttendanceStatus.LEAVE, AttendanceStatus.REST})
 class AttendanceSource(models.TextChoices):
     DINGTALK = "dingtalk", _("钉钉导入 (DingTalk import)")
     MANUAL = "manual", _("手工录入 (manual)")
+
+
+class ReportStatus(models.TextChoices):
+    """Where a month's workload stands (工作月报, issue 19). Only confirmed figures count anywhere."""
+
+    SUBMITTED = "submitted", _("已提交")
+    REVIEWED = "reviewed", _("队长已审阅")
+    CONFIRMED = "confirmed", _("受援医院已确认")
+
+
+class LeaveStatus(models.TextChoices):
+    """A leave request (请假): the team leader approves first, then the recipient (issue 19)."""
+
+    REQUESTED = "requested", _("待队长审批")
+    LEADER_APPROVED = "leader_approved", _("待受援医院审批")
+    APPROVED = "approved", _("已批准")
+    REFUSED = "refused", _("未批准")

@@ -25,6 +25,7 @@ from teams.choices import (
     DeploymentRole,
     Gender,
     Post,
+    ReportStatus,
     RosterStatus,
     Title,
 )
@@ -49,6 +50,15 @@ def _owned_scope(prefix: str, owner: str) -> Scope:
     the recipient and the commission — not to a co-supporter of the same pairing (SPEC §6).
     """
     return dataclasses.replace(_pairing_scope(prefix), hospital=(f"{prefix}recipient", owner))
+
+
+def _person_records_scope() -> Scope:
+    """A deployed person's day-to-day records (attendance, workload, leave): theirs and their leader's."""
+    return dataclasses.replace(
+        _owned_scope("deployment__team__pairing__", "deployment__supporter"),
+        person="deployment__staff",
+        team="deployment__team",
+    )
 
 
 @audited()
@@ -77,6 +87,10 @@ class Staff(TimeStamped):
         city="deployments__team__pairing__recipient__city",
         county="deployments__team__pairing__recipient__county",
         hospital=("employer", "deployments__team__pairing__recipient"),
+        # The person themselves; a leader also the people of the teams they lead (names and work, with
+        # personal data masked: a person's membership never carries can_see_personal_data).
+        person="id",
+        team="deployments__team",
     )
     objects = ScopedQuerySet.as_manager()
 
@@ -268,11 +282,13 @@ class Deployment(TimeStamped):
     )
 
     # The joint team's composition (who, role, post, dates) is shared with every supporter of the pairing.
-    SCOPE = _pairing_scope(_PAIRING_SCOPE_PREFIX)
+    SCOPE = dataclasses.replace(_pairing_scope(_PAIRING_SCOPE_PREFIX), person="staff", team="team")
     # The person's records on this deployment (attendance, workload, monthly scores, spot checks, the
     # end-of-stint appraisal, the certificate) are the deploying supporter's, the recipient's and the
     # commission's: pages that list or open deployments for those records use this scope.
-    RECORDS_SCOPE = _owned_scope(_PAIRING_SCOPE_PREFIX, "supporter")
+    RECORDS_SCOPE = dataclasses.replace(
+        _owned_scope(_PAIRING_SCOPE_PREFIX, "supporter"), person="staff", team="team"
+    )
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -310,6 +326,41 @@ class Deployment(TimeStamped):
 
 
 @audited()
+class PersonAccount(TimeStamped):
+    """A deployed person's log-in (issue 19): which ``Staff`` a user is. No self-registration.
+
+    The supporter's coordinator invites a person on a roster; the person sets a password through a one-time
+    activation link (``teams.services.accounts``). The account is deactivated a grace period after the end
+    of the person's last deployment.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="person_account"
+    )
+    staff = models.OneToOneField(Staff, on_delete=models.PROTECT, related_name="account")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    invited_at = models.DateTimeField(_("邀请时间"), null=True, blank=True)
+    activated_at = models.DateTimeField(_("激活时间"), null=True, blank=True)
+    deactivated_at = models.DateTimeField(_("停用时间"), null=True, blank=True)
+
+    SCOPE = Scope(
+        province="staff__employer__province",
+        hospital=("staff__employer",),
+        person="staff",
+    )
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("派驻人员账号 (person account)")
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"{self.staff} · {self.user}"
+
+
+@audited()
 class AttendanceRecord(TimeStamped):
     """One day of one deployment: first punch = check-in, last = check-out (SPEC §2 step 5)."""
 
@@ -324,7 +375,7 @@ class AttendanceRecord(TimeStamped):
     approval_ref = models.CharField(_("审批单号"), max_length=64, blank=True)
     note = models.CharField(_("备注"), max_length=200, blank=True)
 
-    SCOPE = _owned_scope("deployment__team__pairing__", "deployment__supporter")
+    SCOPE = _person_records_scope()
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -360,8 +411,24 @@ class ExpertVisitBatch(TimeStamped):
         ]
 
 
+class ActivityQuerySet(ScopedQuerySet["MonthlyActivity"]):
+    def confirmed(self) -> ActivityQuerySet:
+        """Figures the recipient confirmed: the only ones the assessment, reports and rules count."""
+        return self.filter(status=ReportStatus.CONFIRMED)
+
+    def statements(self) -> ActivityQuerySet:
+        """Reports not (yet) confirmed: the person's own statement, shown apart and never summed in."""
+        return self.exclude(status=ReportStatus.CONFIRMED)
+
+
 class MonthlyActivity(TimeStamped):
-    """Monthly activity figures of one deployed person (SPEC §2 step 5)."""
+    """Monthly activity figures of one deployed person (SPEC §2 step 5), and their monthly work report.
+
+    One model for both (issue 19): the recipient's coordinator enters figures directly (confirmed at once),
+    or the person files a work report (工作月报: the same figures and a narrative) that the team leader
+    reviews and the recipient confirms. Only confirmed figures feed the assessment and the reports
+    (``teams.selectors.activity.confirmed``); the rest is shown as the person's own statement.
+    """
 
     deployment = models.ForeignKey(Deployment, on_delete=models.CASCADE, related_name="activities")
     month = models.DateField(_("月份"), help_text=_("该月第一天"))
@@ -371,9 +438,27 @@ class MonthlyActivity(TimeStamped):
     teaching_rounds = models.PositiveIntegerField(_("教学查房"), default=0)
     case_discussions = models.PositiveIntegerField(_("病例讨论"), default=0)
     remote_consultations = models.PositiveIntegerField(_("远程会诊"), default=0)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=ReportStatus.choices, default=ReportStatus.CONFIRMED
+    )
+    work_done = models.TextField(_("本月工作"), blank=True)
+    problems = models.TextField(_("存在问题"), blank=True)
+    next_plan = models.TextField(_("下月计划"), blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("审阅时间"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
 
-    SCOPE = _owned_scope("deployment__team__pairing__", "deployment__supporter")
-    objects = ScopedQuerySet.as_manager()
+    SCOPE = _person_records_scope()
+    objects = ActivityQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("月度工作量 (monthly activity)")

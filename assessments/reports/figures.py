@@ -314,9 +314,8 @@ def pairing_figures(
         out[remote["pairing_id"]]["remote_services"] = remote["n"] or 0
     activity_fields = ["outpatient_visits", "surgeries", "lectures", "teaching_rounds", "case_discussions"]
     for act in (
-        MonthlyActivity.objects.filter(
-            deployment__team__pairing_id__in=ids, month__range=(date_from.replace(day=1), date_to)
-        )
+        MonthlyActivity.objects.confirmed()
+        .filter(deployment__team__pairing_id__in=ids, month__range=(date_from.replace(day=1), date_to))
         .values("deployment__team__pairing_id")
         .annotate(**{f: Sum(f) for f in activity_fields})
         .order_by()

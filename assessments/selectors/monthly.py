@@ -76,6 +76,6 @@ def month_figures(*, deployment: Deployment, month: dt.date) -> MonthFigures:
         month=first,
         attendance=rows[0] if rows else None,
         attendance_imported=imported,
-        activity=MonthlyActivity.objects.filter(deployment=deployment, month=first).first(),
+        activity=MonthlyActivity.objects.confirmed().filter(deployment=deployment, month=first).first(),
         assessment=MonthlyAssessment.objects.filter(deployment=deployment, month=first).first(),
     )

@@ -25,6 +25,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 
 # The model holding a user's organisation and role (read by core.access, as AUTH_USER_MODEL is read).
 MEMBERSHIP_MODEL = "pairings.Membership"
+# The account of a deployed person: which teams.Staff a user is (read by core.access, issue 19).
+PERSON_ACCOUNT_MODEL = "teams.PersonAccount"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -26,6 +26,7 @@ from pairings.models import Hospital
 from teams import filtersets as fs
 from teams.api import attendance_io, roster_io
 from teams.api import serializers as s
+from teams.choices import ReportStatus
 from teams.models import (
     AttendanceRecord,
     Deployment,
@@ -292,6 +293,11 @@ class MonthlyActivityViewSet(ScopedReadOnlyViewSet):
     filterset_class = fs.MonthlyActivityFilterSet
     select = ("deployment",)
     ordering_fields = ["pk", "month", "updated_at"]
+
+    def get_queryset(self) -> QuerySet[Any]:
+        # Confirmed figures only, as the reports count them; a person's unconfirmed work report is theirs
+        # (``/api/v1/me/reports/``), never mixed in here (issue 19).
+        return super().get_queryset().filter(status=ReportStatus.CONFIRMED)
 
     @extend_schema(
         request=s.MonthlyActivityWriteSerializer, responses={201: s.MonthlyActivitySerializer, **_ERRORS}

@@ -21,6 +21,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.backends.postgresql.psycopg_any import DateRange
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.access import User
@@ -28,6 +29,7 @@ from core.identifiers import normalize_licence, normalize_national_id
 from core.permissions import is_recipient_coordinator
 from core.uploads import UploadError, check_upload, column_letter, header_index, iter_rows, parse_date
 from pairings.models import Hospital
+from teams.choices import ReportStatus
 from teams.models import Deployment, MonthlyActivity
 from teams.resources import error_file
 from teams.services.imports import CHANGED, ERROR, NEW, UNCHANGED, PreviewRow
@@ -174,7 +176,9 @@ def activity_preview(
         if old is None:
             row.status = NEW
         else:
-            same = all(getattr(old, k) == v for k, v in figures.items())
+            same = old.status == ReportStatus.CONFIRMED and all(
+                getattr(old, k) == v for k, v in figures.items()
+            )
             row.status = UNCHANGED if same else CHANGED
     if apply and not preview.has_errors:
         with transaction.atomic():
@@ -184,7 +188,8 @@ def activity_preview(
                 MonthlyActivity.objects.update_or_create(
                     deployment=row.values["deployment"],
                     month=row.values["month"],
-                    defaults=row.values["figures"],
+                    # The recipient's own figures are confirmed figures (issue 19).
+                    defaults={**row.values["figures"], "status": ReportStatus.CONFIRMED},
                 )
         preview.applied = True
     return preview
@@ -255,7 +260,15 @@ def activity_record(
     unknown = set(figures) - set(FIGURES)
     if unknown:
         raise ValidationError(_("未知的工作量项目：%(f)s") % {"f": ", ".join(sorted(unknown))})
+    # The recipient's coordinator entering figures confirms them, a person's filed report included.
     activity, _created = MonthlyActivity.objects.update_or_create(
-        deployment=deployment, month=month, defaults=figures
+        deployment=deployment,
+        month=month,
+        defaults={
+            **figures,
+            "status": ReportStatus.CONFIRMED,
+            "confirmed_by": user,
+            "confirmed_at": timezone.now(),
+        },
     )
     return activity

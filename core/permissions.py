@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from core.access import User, get_membership, is_global
-from core.roles import COMMISSION_ROLES, FILING_ROLES, Role
+from core.access import User, get_membership, get_person_staff_id, is_global
+from core.roles import COMMISSION_ROLES, FILING_ROLES, PERSON_ROLES, Role
 
 
 def role_of(user: User) -> str | None:
@@ -80,3 +80,16 @@ def own_hospital_id(user: User, role: str) -> int | None:
     """The hospital of a coordinator holding ``role``; None for anyone else (superusers included)."""
     m = get_membership(user)
     return m.hospital_id if m is not None and m.role == role else None
+
+
+def person_staff_id(user: User) -> int | None:
+    """The ``teams.Staff`` id of a deployed person or team leader signed in; None for anyone else."""
+    m = get_membership(user)
+    if m is None or m.role not in PERSON_ROLES:
+        return None
+    return get_person_staff_id(user)
+
+
+def is_team_leader(user: User) -> bool:
+    """A team leader's account (which teams they lead is the teams app's to say: ``Deployment.role``)."""
+    return role_of(user) == Role.TEAM_LEADER and person_staff_id(user) is not None

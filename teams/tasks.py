@@ -6,6 +6,7 @@ from typing import Any
 
 from celery import shared_task
 
+from teams.services.accounts import person_accounts_deactivate
 from teams.services.jobs import import_job_run
 
 
@@ -14,3 +15,9 @@ def run_import_job(self: Any, job_id: int) -> str:
     """Run an ImportJob; a redelivered or repeated task finds it done and does nothing (core.jobs)."""
 
     return str(import_job_run(job_id=job_id, task_id=self.request.id or "").status)
+
+
+@shared_task(name="teams.tasks.deactivate_person_accounts")
+def deactivate_person_accounts() -> int:
+    """Nightly: deployed people's accounts end a grace period after their last deployment (issue 19)."""
+    return person_accounts_deactivate()

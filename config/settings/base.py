@@ -176,6 +176,15 @@ CERTIFICATE_VERIFY_RATE = (
     env.int("CERTIFICATE_VERIFY_RATE_LIMIT", default=30),
     env.int("CERTIFICATE_VERIFY_RATE_WINDOW", default=60),
 )
+# Deployed people's accounts (issue 19, teams.services.accounts): how long an activation link stays valid
+# (seconds), activation attempts per client address and window, and how many days after the end of a
+# person's last deployment the account is deactivated.
+PERSON_ACTIVATION_TIMEOUT = env.int("PERSON_ACTIVATION_TIMEOUT", default=7 * 24 * 3600)
+PERSON_ACTIVATION_RATE = (
+    env.int("PERSON_ACTIVATION_RATE_LIMIT", default=10),
+    env.int("PERSON_ACTIVATION_RATE_WINDOW", default=600),
+)
+PERSON_ACCOUNT_GRACE_DAYS = env.int("PERSON_ACCOUNT_GRACE_DAYS", default=30)
 
 # Security headers every environment sends (production.py adds HTTPS-only ones).
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -356,6 +365,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Deadline reminders (reminders.tasks): due-soon and overdue items, then the channels' retries.
     "reminders-sweep": {"task": "reminders.tasks.send_due_reminders", "schedule": crontab(minute=15)},
     "reminders-retry": {"task": "reminders.tasks.retry_failed_deliveries", "schedule": 300.0},
+    # Deployed people's accounts end a grace period after their last deployment (teams.tasks).
+    "person-accounts-deactivate": {
+        "task": "teams.tasks.deactivate_person_accounts",
+        "schedule": crontab(hour=3, minute=10),
+    },
 }
 # Outgoing mail (reminders): EMAIL_URL such as smtp+tls://user:password@smtp.example.org:587.
 vars().update(env.email("EMAIL_URL", default="smtp://localhost:25"))

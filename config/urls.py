@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core import files, health
 from core import views as core_views
+from web import person_views as web_person_views
 from web import views as web_views
 
 urlpatterns = [
@@ -13,6 +14,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("me/", web_person_views.me_home, name="me_home"),
+    path("me/", include("teams.person_urls")),
     path("pairings/", include("web.urls")),
     path("programs/", include("pairings.urls.programs")),
     path("teams/", include("teams.urls")),

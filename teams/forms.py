@@ -176,3 +176,19 @@ class ActivityForm(forms.Form):
 
     def figures(self) -> dict[str, int]:
         return {k: v for k, v in self.cleaned_data.items() if k != "month"}
+
+
+class WorkReportForm(ActivityForm):
+    """工作月报 (issue 19): the month's workload and a short narrative, filed by the person themselves."""
+
+    work_done = forms.CharField(label=_("本月工作"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    problems = forms.CharField(label=_("存在问题"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    next_plan = forms.CharField(label=_("下月计划"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    NARRATIVE = ("work_done", "problems", "next_plan")
+
+    def figures(self) -> dict[str, int]:
+        return {k: v for k, v in self.cleaned_data.items() if k != "month" and k not in self.NARRATIVE}
+
+    def narrative(self) -> dict[str, str]:
+        return {k: self.cleaned_data[k] for k in self.NARRATIVE}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from teams import activity_views, staff_views, views, visit_views
+from teams import activity_views, person_views, staff_views, views, visit_views
 
 app_name = "teams"
 urlpatterns = [
@@ -20,6 +20,10 @@ urlpatterns = [
     path("deployments/", views.deployment_list, name="deployment_list"),
     path("deployments/<int:pk>/", views.deployment_detail, name="deployment_detail"),
     path("activity/", activity_views.activity_list, name="activity_list"),
+    path("reports/", person_views.reports_to_confirm, name="reports_to_confirm"),
+    path("reports/<int:pk>/confirm/", person_views.report_confirm, name="report_confirm"),
+    path("accounts/", person_views.account_list, name="account_list"),
+    path("accounts/<int:staff_id>/invite/", person_views.account_invite, name="account_invite"),
     path("activity/<int:deployment_id>/", activity_views.activity_entry, name="activity_entry"),
     path("activity/template.xlsx", activity_views.activity_template_download, name="activity_template"),
     path("activity/upload/", activity_views.activity_upload, name="activity_upload"),

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.access import get_membership
 from core.permissions import has_any_role
-from core.roles import COMMISSION_ROLES, FILING_ROLES, RECIPIENT_ROLES, SUPPORTER_ROLES
+from core.roles import COMMISSION_ROLES, FILING_ROLES, PERSON_ROLES, RECIPIENT_ROLES, SUPPORTER_ROLES, Role
 
 COMMISSION = COMMISSION_ROLES
 SUPPORTER = SUPPORTER_ROLES
@@ -23,6 +23,8 @@ RECIPIENT = RECIPIENT_ROLES
 
 NAV: list[tuple[str, Any, Collection[str] | None]] = [
     ("home", _("首页"), None),
+    ("me_home", _("我的工作台"), PERSON_ROLES),
+    ("me:team", _("本队情况"), {Role.TEAM_LEADER}),
     ("pairings:list", _("帮扶关系"), None),
     ("programs:list", _("帮扶项目"), COMMISSION),
     ("pairings:hospital_list", _("医院名录"), COMMISSION | SUPPORTER | RECIPIENT),
@@ -39,6 +41,8 @@ NAV: list[tuple[str, Any, Collection[str] | None]] = [
     ("assessments:rule_catalog", _("规则目录"), COMMISSION | SUPPORTER | RECIPIENT),
     ("assessments:rectification_list", _("限期整改"), COMMISSION | SUPPORTER | RECIPIENT),
     ("teams:activity_list", _("工作量"), RECIPIENT | COMMISSION | SUPPORTER),
+    ("teams:reports_to_confirm", _("工作月报确认"), RECIPIENT),
+    ("teams:account_list", _("人员账号"), SUPPORTER),
     ("assessments:monthly_assessments", _("月考核"), RECIPIENT | COMMISSION | SUPPORTER),
     ("assessments:spot_checks", _("在岗抽查"), SUPPORTER | COMMISSION),
     ("assessments:end_appraisals", _("期满考核"), RECIPIENT | COMMISSION | SUPPORTER),

@@ -9,7 +9,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.forms import ChoiceField, ModelChoiceField, NullBooleanSelect
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +18,7 @@ from django_htmx.middleware import HtmxDetails
 from core import charts
 from core.access import get_membership, is_global
 from core.permissions import is_province_staff
-from core.roles import COMMISSION_ROLES, Role
+from core.roles import COMMISSION_ROLES, PERSON_ROLES, Role
 from pairings.filtersets import HospitalFilterSet, PairingFilterSet
 from pairings.forms import AsOfForm, YearForm
 from pairings.services.agreements import can_enter_agreements
@@ -74,6 +74,9 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     membership = get_membership(user)
     role = membership.role if membership else None
+    if role in PERSON_ROLES:
+        # The deployed people have their own phone workspace (issue 19).
+        return redirect("me_home")
     as_of = AsOfForm.day(request.GET)
     context: dict[str, Any] = {
         "membership": membership,

@@ -25,7 +25,7 @@ from django.utils.http import base36_to_int, urlsafe_base64_decode, urlsafe_base
 from django.utils.translation import gettext as _
 
 from core.access import User
-from core.permissions import is_supporter_coordinator
+from core.permissions import is_supporter_coordinator, own_hospital_id
 from core.roles import Role
 from pairings.models import Membership
 from teams.choices import DeploymentRole, RosterStatus
@@ -74,7 +74,7 @@ def invitable_staff(*, user: User) -> list[Staff]:
     )
     return list(
         Staff.objects.for_user(user)
-        .filter(Exists(on_filed))
+        .filter(employer_id=own_hospital_id(user, Role.SUPPORTER_COORDINATOR), Exists(on_filed))
         .select_related("account__user")
         .order_by("name", "pk")
     )

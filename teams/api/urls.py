@@ -2,7 +2,7 @@
 
 from rest_framework.routers import SimpleRouter
 
-from teams.api import staff, views, visits
+from teams.api import me, staff, views, visits
 
 router = SimpleRouter()
 router.register("staff", staff.StaffViewSet, basename="staff")
@@ -14,5 +14,9 @@ router.register("roster-entries", views.RosterEntryViewSet, basename="roster-ent
 router.register("expert-visits", visits.ExpertVisitViewSet, basename="expert-visit")
 router.register("attendance", views.AttendanceRecordViewSet, basename="attendance")
 router.register("attendance-imports", views.AttendanceImportViewSet, basename="attendance-import")
+
+# The deployed person's own (issue 19).
+router.register("me/deployments", me.MyDeploymentViewSet, basename="me-deployment")
+router.register("me/reports", me.MyReportViewSet, basename="me-report")
 
 urlpatterns = router.urls

@@ -74,7 +74,7 @@ def invitable_staff(*, user: User) -> list[Staff]:
     )
     return list(
         Staff.objects.for_user(user)
-        .filter(employer_id=own_hospital_id(user, Role.SUPPORTER_COORDINATOR), Exists(on_filed))
+        .filter(Exists(on_filed), employer_id=own_hospital_id(user, Role.SUPPORTER_COORDINATOR))
         .select_related("account__user")
         .order_by("name", "pk")
     )

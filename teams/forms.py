@@ -192,3 +192,11 @@ class WorkReportForm(ActivityForm):
 
     def narrative(self) -> dict[str, str]:
         return {k: self.cleaned_data[k] for k in self.NARRATIVE}
+
+
+class LeaveForm(forms.Form):
+    """请假 (issue 19): the days and the reason; the leader and the recipient approve."""
+
+    start_date = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(label=_("结束日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("事由"), max_length=200)

@@ -24,6 +24,7 @@ from teams.choices import (
     AttendanceStatus,
     DeploymentRole,
     Gender,
+    LeaveStatus,
     Post,
     ReportStatus,
     RosterStatus,
@@ -468,6 +469,54 @@ class MonthlyActivity(TimeStamped):
             models.UniqueConstraint(fields=["deployment", "month"], name="activity_one_per_month"),
             models.CheckConstraint(condition=Q(month__day=1), name="activity_month_first_day"),
         ]
+
+
+@audited()
+class LeaveRequest(TimeStamped):
+    """请假 (issue 19): the person asks, the team leader approves, then the recipient's coordinator.
+
+    Approved leave excuses its working days in the attendance rate (``teams.selectors.attendance``), as
+    approved leave recorded in a DingTalk export does. A leader's own request goes straight to the recipient.
+    """
+
+    deployment = models.ForeignKey(Deployment, on_delete=models.CASCADE, related_name="leave_requests")
+    start_date = models.DateField(_("开始日期"))
+    end_date = models.DateField(_("结束日期"))
+    reason = models.CharField(_("事由"), max_length=200)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=LeaveStatus.choices, default=LeaveStatus.REQUESTED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    leader_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    leader_at = models.DateTimeField(_("队长审批时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("受援医院审批时间"), null=True, blank=True)
+    note = models.CharField(_("审批意见"), max_length=200, blank=True)
+
+    SCOPE = _person_records_scope()
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("请假 (leave request)")
+        verbose_name_plural = verbose_name
+        ordering = ["deployment", "start_date"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="leave_dates_ordered"),
+        ]
+        indexes = [models.Index(fields=["deployment", "status"], name="leave_deployment_status")]
+
+    def __str__(self) -> str:
+        return f"{self.deployment} · {self.start_date}–{self.end_date}"
+
+    @property
+    def days(self) -> int:
+        return (self.end_date - self.start_date).days + 1
 
 
 # --- Imports: DingTalk punches, identities and import jobs (issue 4) -----------------------------------

@@ -29,10 +29,11 @@ from core.permissions import own_hospital_id, person_staff_id
 from core.query_params import month_param
 from core.ratelimit import limit_per_client
 from core.roles import Role
-from teams.forms import WorkReportForm
-from teams.models import Deployment, MonthlyActivity, Staff
+from teams.forms import LeaveForm, WorkReportForm
+from teams.models import Deployment, LeaveRequest, MonthlyActivity, Staff
 from teams.selectors import people
 from teams.services import accounts
+from teams.services import leave as leave_svc
 from teams.services import work_reports as svc
 from teams.services.activity import FIGURES
 
@@ -42,6 +43,15 @@ def _month(request: HttpRequest) -> dt.date:
     return month_param(request.GET, default=month_start(timezone.localdate())) or month_start(
         timezone.localdate()
     )
+
+
+def _form_errors(form: Any, exc: ValidationError) -> None:
+    """A service's ValidationError onto the form: on the field it names, else on the whole form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, "；".join(exc.messages))
 
 
 # --- Activation (no login: the link is the credential) ---------------------------------------------------
@@ -128,6 +138,7 @@ def team(request: HttpRequest) -> HttpResponse:
             "on_site": list(people.team_on_site(user=request.user, day=today)),
             "missing": list(people.team_missing_reports(user=request.user, month=month)),
             "to_review": list(people.reports_to_review(user=request.user)),
+            "leave": list(people.team_leave(user=request.user, since=today - dt.timedelta(days=31))),
         },
     )
 
@@ -204,3 +215,63 @@ def account_invite(request: HttpRequest, staff_id: int) -> HttpResponse:
             "deployments": Deployment.objects.filter(staff=staff).select_related("team__pairing__recipient"),
         },
     )
+
+
+# --- Leave (请假) ------------------------------------------------------------------------------------
+
+
+@login_required
+def leave(request: HttpRequest) -> HttpResponse:
+    """The person's leave requests and a form for a new one (on their current deployment)."""
+    if person_staff_id(request.user) is None:
+        raise PermissionDenied
+    today = timezone.localdate()
+    current = people.own_deployments(request.user).filter(period__contains=today).first()
+    form = LeaveForm(request.POST or None, initial={"start_date": today, "end_date": today})
+    if request.method == "POST":
+        if current is None:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                leave_svc.leave_request(user=request.user, deployment=current, **form.cleaned_data)
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("请假申请已提交，等待队长和受援医院审批。"))
+                return redirect("me:leave")
+    return render(
+        request,
+        "teams/person/leave.html",
+        {"form": form, "current": current, "rows": list(people.own_leave(request.user)[:50])},
+    )
+
+
+@login_required
+@require_POST
+def leave_decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """The leader's or the recipient's step: approve or refuse (the service says whose step it is)."""
+    item = get_object_or_404(
+        LeaveRequest.objects.for_user(request.user).select_related("deployment__team__pairing"), pk=pk
+    )
+    try:
+        if action == "approve":
+            leave_svc.leave_approve(user=request.user, leave=item)
+        elif action == "refuse":
+            leave_svc.leave_refuse(user=request.user, leave=item, note=request.POST.get("note", ""))
+        else:
+            raise PermissionDenied
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("已处理请假申请。"))
+    return redirect("me:team" if person_staff_id(request.user) is not None else "teams:leave_queue")
+
+
+@login_required
+def leave_queue(request: HttpRequest) -> HttpResponse:
+    """The recipient's coordinator: leave the team leaders approved, waiting for the hospital."""
+    hospital_id = own_hospital_id(request.user, Role.RECIPIENT_COORDINATOR)
+    if hospital_id is None:
+        raise PermissionDenied
+    rows = list(people.leave_to_decide(user=request.user, recipient_id=hospital_id)[:200])
+    return render(request, "teams/person/leave_queue.html", {"rows": rows})

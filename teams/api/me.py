@@ -1,4 +1,4 @@
-"""``/api/v1/me/…`` (issue 19): a deployed person's own deployments and monthly work reports.
+"""``/api/v1/me/…`` (issue 19): a deployed person's own deployments, monthly work reports and leave.
 
 Lists come from ``teams.selectors.people`` (scoped by ``for_user``); a report is filed through the page's
 service (``teams.services.work_reports.work_report_submit``) with the same validation. Anyone but a
@@ -19,9 +19,10 @@ from rest_framework.response import Response
 from core.api.base import ScopedReadOnlyViewSet
 from core.permissions import person_staff_id
 from teams.api.serializers import DeploymentSerializer
-from teams.models import Deployment, MonthlyActivity
+from teams.models import Deployment, LeaveRequest, MonthlyActivity
 from teams.selectors import people
 from teams.services.activity import FIGURES
+from teams.services.leave import leave_request
 from teams.services.work_reports import NARRATIVE, work_report_submit
 
 
@@ -92,3 +93,45 @@ class MyReportViewSet(ScopedReadOnlyViewSet):
             figures=data,
         )
         return Response(self.get_serializer(report).data, status=status.HTTP_201_CREATED)
+
+
+class MyLeaveSerializer(serializers.ModelSerializer[LeaveRequest]):
+    class Meta:
+        model = LeaveRequest
+        fields = ["id", "deployment", "start_date", "end_date", "reason", "status", "leader_at", "decided_at",
+                  "note", "updated_at"]  # fmt: skip
+        read_only_fields = fields
+
+
+class MyLeaveWriteSerializer(serializers.Serializer[Any]):
+    """A leave request on one of the person's deployments (the leader, then the recipient, approve)."""
+
+    deployment = serializers.PrimaryKeyRelatedField(queryset=Deployment.objects.none())
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    reason = serializers.CharField(max_length=200)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["deployment"].queryset = people.own_deployments(request.user)  # type: ignore[attr-defined]
+
+
+class MyLeaveViewSet(ScopedReadOnlyViewSet):
+    """The signed-in person's leave requests with their status; POST asks for leave."""
+
+    model = LeaveRequest
+    serializer_class = MyLeaveSerializer
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return people.own_leave(self.request.user).order_by("pk")
+
+    @extend_schema(request=MyLeaveWriteSerializer, responses={201: MyLeaveSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if person_staff_id(request.user) is None:
+            raise PermissionDenied
+        form = MyLeaveWriteSerializer(data=request.data, context=self.get_serializer_context())
+        form.is_valid(raise_exception=True)
+        item = leave_request(user=request.user, **form.validated_data)
+        return Response(self.get_serializer(item).data, status=status.HTTP_201_CREATED)

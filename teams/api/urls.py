@@ -18,5 +18,6 @@ router.register("attendance-imports", views.AttendanceImportViewSet, basename="a
 # The deployed person's own (issue 19).
 router.register("me/deployments", me.MyDeploymentViewSet, basename="me-deployment")
 router.register("me/reports", me.MyReportViewSet, basename="me-report")
+router.register("me/leave", me.MyLeaveViewSet, basename="me-leave")
 
 urlpatterns = router.urls

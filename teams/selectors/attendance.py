@@ -5,8 +5,9 @@ For each deployment and each calendar month its ``period`` touches (SPEC §3a, d
 * working days = China's working days (``core.dates``: Monday–Friday, minus public holidays, plus adjusted
   working weekends 调休, then the province's own corrections) of the month inside the deployment's period —
   counted in SQL: the closed-form weekday count plus the calendar corrections that fall in the span;
-* expected = working days minus the excused days (``EXCUSED_STATUSES``: approved leave, rest days) recorded
-  on working days;
+* expected = working days minus the excused days: those recorded with an ``EXCUSED_STATUSES`` status
+  (approved leave, rest days in a DingTalk export) and those covered by a ``LeaveRequest`` approved in the
+  app (issue 19) with no present or excused record of their own — each working day counted once;
 * present days = records with a ``PRESENT_STATUSES`` status on working days (late / left early / business
   trip still came to work); records on days off count neither way;
 * imported: whether the pairing has any attendance record in that month. A month nobody imported is "not
@@ -127,7 +128,10 @@ a AS (
            COUNT(*) FILTER (WHERE w.worked AND r.status = ANY(%(present)s)) AS present,
            COUNT(*) FILTER (WHERE w.worked AND r.status = ANY(%(excused)s)) AS excused,
            COUNT(*) FILTER (WHERE w.worked AND NOT (r.status = ANY(%(present)s))
-                                 AND NOT (r.status = ANY(%(excused)s))) AS absent
+                                 AND NOT (r.status = ANY(%(excused)s)) AND NOT EXISTS (
+                   SELECT 1 FROM teams_leaverequest l
+                    WHERE l.deployment_id = r.deployment_id AND l.status = 'approved'
+                      AND r.date BETWEEN l.start_date AND l.end_date)) AS absent
       FROM d JOIN teams_attendancerecord r ON r.deployment_id = d.id AND r.date <@ d.period
       LEFT JOIN c ON c.province_id = d.province_id AND c.date = r.date
      CROSS JOIN LATERAL (SELECT COALESCE(c.is_workday, EXTRACT(ISODOW FROM r.date) < 6) AS worked) w
@@ -135,13 +139,33 @@ a AS (
        AND (%(month_to)s::date IS NULL OR r.date <= %(month_to)s::date + 31)
      GROUP BY 1, 2
 ),
+lv AS (
+    -- Working days of leave approved in the app (issue 19) that no present or excused record already
+    -- covers: a day the export marks absent but the leave excuses is excused, not absent.
+    SELECT l.deployment_id, {_first_day(_month_of("g.day"))} AS month, COUNT(DISTINCT g.day) AS excused
+      FROM d JOIN teams_leaverequest l ON l.deployment_id = d.id AND l.status = 'approved'
+     CROSS JOIN LATERAL (
+           SELECT x::date AS day FROM generate_series(l.start_date, l.end_date, interval '1 day') AS x
+           ) AS g
+      LEFT JOIN c ON c.province_id = d.province_id AND c.date = g.day
+     WHERE g.day <@ d.period AND COALESCE(c.is_workday, EXTRACT(ISODOW FROM g.day) < 6)
+       AND (%(month_from)s::date IS NULL OR g.day >= %(month_from)s::date)
+       AND (%(month_to)s::date IS NULL OR g.day <= %(month_to)s::date + 31)
+       AND NOT EXISTS (
+           SELECT 1 FROM teams_attendancerecord r
+            WHERE r.deployment_id = l.deployment_id AND r.date = g.day
+              AND (r.status = ANY(%(present)s) OR r.status = ANY(%(excused)s)))
+     GROUP BY 1, 2
+),
 rows AS (
     SELECT m.deployment_id, m.pairing_id, m.month, m.lo AS span_start, m.hi - 1 AS span_end,
-           (m.weekdays + COALESCE(mc.delta, 0))::int AS workdays, COALESCE(a.excused, 0)::int AS excused,
+           (m.weekdays + COALESCE(mc.delta, 0))::int AS workdays,
+           (COALESCE(a.excused, 0) + COALESCE(lv.excused, 0))::int AS excused,
            COALESCE(a.present, 0)::int AS present, COALESCE(a.absent, 0)::int AS absent,
            bool_or(a.deployment_id IS NOT NULL) OVER (PARTITION BY m.pairing_id, m.month) AS imported,
            m.wanted
       FROM m LEFT JOIN mc USING (deployment_id, month) LEFT JOIN a USING (deployment_id, month)
+      LEFT JOIN lv USING (deployment_id, month)
 )
 """
 

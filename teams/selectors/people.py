@@ -12,8 +12,8 @@ from django.db.models import Exists, OuterRef, QuerySet
 from core.access import User
 from core.dates import month_bounds
 from core.permissions import is_team_leader, person_staff_id
-from teams.choices import DeploymentRole, ReportStatus
-from teams.models import Deployment, MonthlyActivity, Team
+from teams.choices import DeploymentRole, LeaveStatus, ReportStatus
+from teams.models import Deployment, LeaveRequest, MonthlyActivity, Team
 
 
 def leads_team(user: User, team_id: int) -> bool:
@@ -103,4 +103,36 @@ def reports_to_confirm(*, user: User, recipient_id: int) -> QuerySet[MonthlyActi
         .filter(deployment__team__pairing__recipient_id=recipient_id)
         .select_related("deployment__staff", "deployment__supporter", "reviewed_by")
         .order_by("month", "deployment__staff__name", "pk")
+    )
+
+
+def own_leave(user: User) -> QuerySet[LeaveRequest]:
+    staff_id = person_staff_id(user)
+    if staff_id is None:
+        return LeaveRequest.objects.none()
+    return (
+        LeaveRequest.objects.for_user(user)
+        .filter(deployment__staff_id=staff_id)
+        .select_related("deployment__team__pairing__recipient")
+        .order_by("-start_date", "pk")
+    )
+
+
+def team_leave(*, user: User, since: dt.date) -> QuerySet[LeaveRequest]:
+    """The led teams' leave from ``since`` on (all statuses: the leader sees who is away and who asks)."""
+    return (
+        LeaveRequest.objects.for_user(user)
+        .filter(deployment__team__in=led_teams(user), end_date__gte=since)
+        .select_related("deployment__staff")
+        .order_by("start_date", "deployment__staff__name", "pk")
+    )
+
+
+def leave_to_decide(*, user: User, recipient_id: int) -> QuerySet[LeaveRequest]:
+    """Leave the leaders approved, waiting for the recipient's coordinator."""
+    return (
+        LeaveRequest.objects.for_user(user)
+        .filter(deployment__team__pairing__recipient_id=recipient_id, status=LeaveStatus.LEADER_APPROVED)
+        .select_related("deployment__staff", "deployment__supporter", "leader_by")
+        .order_by("start_date", "pk")
     )

@@ -86,10 +86,13 @@ def team_on_site(*, user: User, day: dt.date) -> QuerySet[Deployment]:
 
 def reports_to_review(*, user: User) -> QuerySet[MonthlyActivity]:
     """The led teams' members' filed reports waiting for the leader (their own are not theirs to review)."""
+    staff_id = person_staff_id(user)
+    if staff_id is None:
+        return MonthlyActivity.objects.none()
     return (
         MonthlyActivity.objects.for_user(user)
         .filter(deployment__team__in=led_teams(user), status=ReportStatus.SUBMITTED)
-        .exclude(deployment__staff_id=person_staff_id(user))
+        .exclude(deployment__staff_id=staff_id)
         .select_related("deployment__staff")
         .order_by("month", "deployment__staff__name", "pk")
     )
@@ -99,7 +102,7 @@ def reports_to_confirm(*, user: User, recipient_id: int) -> QuerySet[MonthlyActi
     """Reports filed by the people at the recipient, not yet confirmed (shown as their own statement)."""
     return (
         MonthlyActivity.objects.for_user(user)
-        .statements()
+        .exclude(status=ReportStatus.CONFIRMED)
         .filter(deployment__team__pairing__recipient_id=recipient_id)
         .select_related("deployment__staff", "deployment__supporter", "reviewed_by")
         .order_by("month", "deployment__staff__name", "pk")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -37,7 +38,7 @@ class ActivationTokenGenerator(PasswordResetTokenGenerator):
 
     key_salt = "teams.services.accounts.ActivationTokenGenerator"
 
-    def check_token(self, user: object, token: str | None) -> bool:  # type: ignore[override]
+    def check_token(self, user: Any, token: str | None) -> bool:
         if not (user and token):
             return False
         try:

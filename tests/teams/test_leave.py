@@ -109,11 +109,11 @@ def test_bad_requests_are_refused_with_a_reason_and_write_nothing(people):
 def test_approved_leave_excuses_the_day_in_the_attendance_rate(people):
     # last month, fully inside the stay: every working day present but two, one of them on approved leave
     month = (people.month - dt.timedelta(days=1)).replace(day=1)
-    before = _rate(people.mei, month)
-    work = [
-        month + dt.timedelta(days=i) for i in range(31) if (month + dt.timedelta(days=i)).month == month.month
-    ]
-    working = [d for d in work if d.weekday() < 5][: before.workdays]
+    working = _working(people, month)
+    assert len(working) == _rate(people.mei, month).workdays
+    last = (month + dt.timedelta(days=32)).replace(day=1)
+    off = [month + dt.timedelta(days=i) for i in range((last - month).days)]
+    off = [d for d in off if d not in working]
     on_leave, absent = working[3], working[5]
     for d in working:
         if d not in (on_leave, absent):
@@ -137,10 +137,8 @@ def test_approved_leave_excuses_the_day_in_the_attendance_rate(people):
     svc.leave_approve(user=u("alice"), leave=leave2)
     final = _rate(people.mei, month)
     assert final.excused == r.excused + 2 and final.absent == r.absent - 1
-    # a weekend inside a leave counts nothing
-    weekend = next(
-        d for d in work if d.weekday() == 5 and d not in working and d + dt.timedelta(days=1) not in working
-    )
+    # two days off in a row (a weekend, or holidays) inside one leave excuse nothing
+    weekend = next(d for d in off if d + dt.timedelta(days=1) in off)
     leave3 = svc.leave_request(user=u("mei"), deployment=people.mei, start_date=weekend,
                                end_date=weekend + dt.timedelta(days=1), reason="周末")  # fmt: skip
     svc.leave_approve(user=u("lin"), leave=leave3)

@@ -75,8 +75,9 @@ def test_person_journey(page, live_server, login_as, screenshot, people, xin, vi
     page.context.clear_cookies()
     page.goto(link)
     _fits(page)
-    page.get_by_label("新密码", exact=True).fill(PASSWORD)
-    page.get_by_label("新密码确认").fill(PASSWORD)
+    expect(page.get_by_role("heading", level=1)).to_have_text("激活账号")
+    page.locator("#id_new_password1").fill(PASSWORD)
+    page.locator("#id_new_password2").fill(PASSWORD)
     page.get_by_role("button", name="设置密码并登录").click()
     page.wait_for_url(f"{base}/me/")
     expect(page.get_by_test_id("my-deployment")).to_have_count(1)
@@ -88,7 +89,7 @@ def test_person_journey(page, live_server, login_as, screenshot, people, xin, vi
     page.get_by_label("手术台次").fill("4")
     page.get_by_label("本月工作").fill("门诊、教学查房")
     _fits(page)
-    page.get_by_role("button", name="提交").click()
+    page.get_by_role("button", name="提交", exact=True).click()
     page.wait_for_url(f"{base}/me/")
     expect(page.get_by_test_id("my-report")).to_contain_text("尚未确认")
     # asks for a day of leave
@@ -108,7 +109,7 @@ def test_person_journey(page, live_server, login_as, screenshot, people, xin, vi
     expect(leave_row).to_contain_text("病假")
     _fits(page)
     screenshot(page, "person-leader-team")
-    leave_row.get_by_role("button", name="同意").click()
+    leave_row.get_by_role("button", name="同意", exact=True).click()
     page.get_by_test_id("to-review").filter(has_text=dep.staff.name).get_by_role(
         "button", name="已审阅"
     ).click()

@@ -4,13 +4,19 @@ nobody else gains anything from these roles, and their pages and endpoints refus
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessments.models import Certificate, MonthlyAssessment, SpotCheck
 from devtools import factories as f
 from teams.models import AttendanceRecord, Deployment, MonthlyActivity, Roster, Staff
+from teams.services import leave as leave_svc
+from teams.services import work_reports as wr
 
 User = get_user_model()
 
@@ -149,3 +155,42 @@ def test_the_leader_reads_the_team_through_the_api_with_ids_masked(people, recor
     assert all("*" in s["national_id"] for s in staff)
     scores = client.get("/api/v1/monthly-assessments/").json()["results"]
     assert {s["deployment"] for s in scores} == {people.leader.pk}
+
+
+def _queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_list_pages_and_endpoints_take_a_fixed_number_of_queries(people, records, client):
+    """More reports, leave and people do not cost more queries (no query per row)."""
+    urls = {
+        "mu": [reverse("me_home"), "/api/v1/me/deployments/", "/api/v1/me/reports/", "/api/v1/me/leave/",
+               reverse("me:leave")],
+        "lin": [reverse("me:team")],
+        "alice": [reverse("teams:reports_to_confirm"), reverse("teams:leave_queue")],
+        "charlie": [reverse("teams:account_list")],
+    }  # fmt: skip
+
+    def counts():
+        out = {}
+        for who, paths in urls.items():
+            client.force_login(u(who))
+            for path in paths:
+                out[path] = _queries(client, path)
+        return out
+
+    before = counts()
+    # more rows of every kind: a second team member's report and leave, mu's older months
+    for dep, who in ((people.mei, "mei"), (people.mu, "mu")):
+        MonthlyActivity.objects.filter(deployment=dep).delete()
+        wr.work_report_submit(user=u(who), deployment=dep, month=people.month, figures={"surgeries": 1},
+                              narrative={"work_done": "x"})  # fmt: skip
+        day = max(dep.start, people.month)
+        item = leave_svc.leave_request(user=u(who), deployment=dep, start_date=day, end_date=day, reason="x")
+        leave_svc.leave_approve(user=u("lin"), leave=item)
+    for i in range(1, 4):
+        month = (people.month - dt.timedelta(days=28 * i)).replace(day=1)
+        MonthlyActivity.objects.create(deployment=people.mu, month=month, outpatient_visits=i)
+    assert counts() == before

@@ -15,8 +15,8 @@ class Role(models.TextChoices):
     SUPPORTER_COORDINATOR = "supporter_coordinator", _("支援医院联络员 (supporter coordinator)")
     RECIPIENT_COORDINATOR = "recipient_coordinator", _("受援医院联络员 (recipient coordinator)")
     DASHBOARD = "dashboard", _("数据看板 (dashboard client)")
-    DEPLOYED_PERSON = "deployed_person", _("派驻人员 (deployed person)")
-    TEAM_LEADER = "team_leader", _("队长 (team leader)")
+    DEPLOYED_PERSON = "deployed_person", _("派驻人员")
+    TEAM_LEADER = "team_leader", _("队长")
 
 
 COMMISSION_ROLES = frozenset({Role.PROVINCE_STAFF, Role.CITY_STAFF, Role.COUNTY_STAFF})

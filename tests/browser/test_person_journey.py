@@ -119,13 +119,15 @@ def test_person_journey(page, live_server, login_as, screenshot, people, xin, vi
     page.goto(f"{base}/teams/reports/")
     _fits(page)
     page.get_by_test_id("to-confirm").filter(has_text=dep.staff.name).get_by_role(
-        "button", name="确认"
+        "button", name="确认", exact=True
     ).click()
+    expect(page.get_by_test_id("to-confirm")).to_have_count(0)
     page.goto(f"{base}/teams/leave/")
     _fits(page)
     page.get_by_test_id("leave-to-decide").filter(has_text=dep.staff.name).get_by_role(
-        "button", name="批准"
+        "button", name="批准", exact=True
     ).click()
+    expect(page.get_by_test_id("leave-to-decide")).to_have_count(0)
     assert MonthlyActivity.objects.get(deployment=dep).status == ReportStatus.CONFIRMED
     assert LeaveRequest.objects.get(deployment=dep).status == LeaveStatus.APPROVED
     # the month's attendance rate excuses the day: every other working day present → 100 %

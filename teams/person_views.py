@@ -32,6 +32,7 @@ from core.roles import Role
 from teams.forms import LeaveForm, WorkReportForm
 from teams.models import Deployment, LeaveRequest, MonthlyActivity, Staff
 from teams.selectors import people
+from teams.selectors.attendance import monthly_attendance
 from teams.services import accounts
 from teams.services import leave as leave_svc
 from teams.services import work_reports as svc
@@ -129,13 +130,21 @@ def team(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     month = _month(request)
     today = timezone.localdate()
+    on_site = list(people.team_on_site(user=request.user, day=today))
+    # This month's attendance of the people on site (one query for all: teams.selectors.attendance).
+    rates = {
+        r.deployment_id: r
+        for r in monthly_attendance(deployment_ids=[d.pk for d in on_site], month_from=month, month_to=month)
+    }
+    for d in on_site:
+        d.month_attendance = rates.get(d.pk)  # type: ignore[attr-defined]
     return render(
         request,
         "teams/person/team.html",
         {
             "month": month,
             "today": today,
-            "on_site": list(people.team_on_site(user=request.user, day=today)),
+            "on_site": on_site,
             "missing": list(people.team_missing_reports(user=request.user, month=month)),
             "to_review": list(people.reports_to_review(user=request.user)),
             "leave": list(people.team_leave(user=request.user, since=today - dt.timedelta(days=31))),

@@ -80,7 +80,7 @@ def team_on_site(*, user: User, day: dt.date) -> QuerySet[Deployment]:
         Deployment.objects.for_user(user)
         .filter(team__in=led_teams(user), period__contains=day)
         .select_related("staff")
-        .order_by("-role", "staff__name", "pk")
+        .order_by("role", "staff__name", "pk")  # "leader" sorts before "member"
     )
 
 

@@ -16,6 +16,7 @@ from assessments.selectors.monthly import month_figures
 from teams.choices import ReportStatus
 from teams.models import MonthlyActivity
 from teams.services import work_reports as svc
+from teams.services.activity import activity_record
 
 User = get_user_model()
 FIGS = {"outpatient_visits": 120, "surgeries": 8, "lectures": 2, "teaching_rounds": 3, "case_discussions": 1,
@@ -106,8 +107,6 @@ def test_unconfirmed_figures_are_never_mixed_into_confirmed_ones(people, client)
 
 
 def test_the_recipient_correcting_a_report_confirms_it(people):
-    from teams.services.activity import activity_record
-
     report = _file(people)
     activity_record(
         user=u("alice"), deployment=people.mei, month=people.month, figures={**FIGS, "surgeries": 9}

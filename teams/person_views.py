@@ -29,6 +29,7 @@ from core.permissions import own_hospital_id, person_staff_id
 from core.query_params import month_param
 from core.ratelimit import limit_per_client
 from core.roles import Role
+from teams import person_resources
 from teams.forms import LeaveForm, WorkReportForm
 from teams.models import Deployment, LeaveRequest, MonthlyActivity, Staff
 from teams.selectors import people
@@ -37,6 +38,7 @@ from teams.services import accounts
 from teams.services import leave as leave_svc
 from teams.services import work_reports as svc
 from teams.services.activity import FIGURES
+from teams.views import _xlsx
 
 
 def _month(request: HttpRequest) -> dt.date:
@@ -177,6 +179,8 @@ def reports_to_confirm(request: HttpRequest) -> HttpResponse:
     if hospital_id is None:
         raise PermissionDenied
     rows = list(people.reports_to_confirm(user=request.user, recipient_id=hospital_id)[:200])
+    if request.GET.get("export") == "xlsx":
+        return _xlsx(person_resources.reports_workbook(rows), "work-reports.xlsx")
     return render(request, "teams/person/reports_to_confirm.html", {"rows": rows})
 
 
@@ -203,9 +207,10 @@ def account_list(request: HttpRequest) -> HttpResponse:
     """The supporter's people on filed rosters and their accounts; each can be (re)invited."""
     if own_hospital_id(request.user, Role.SUPPORTER_COORDINATOR) is None:
         raise PermissionDenied
-    return render(
-        request, "teams/person/account_list.html", {"rows": accounts.invitable_staff(user=request.user)}
-    )
+    rows = accounts.invitable_staff(user=request.user)
+    if request.GET.get("export") == "xlsx":
+        return _xlsx(person_resources.accounts_workbook(rows), "person-accounts.xlsx")
+    return render(request, "teams/person/account_list.html", {"rows": rows})
 
 
 @login_required
@@ -283,4 +288,6 @@ def leave_queue(request: HttpRequest) -> HttpResponse:
     if hospital_id is None:
         raise PermissionDenied
     rows = list(people.leave_to_decide(user=request.user, recipient_id=hospital_id)[:200])
+    if request.GET.get("export") == "xlsx":
+        return _xlsx(person_resources.leave_workbook(rows), "leave.xlsx")
     return render(request, "teams/person/leave_queue.html", {"rows": rows})

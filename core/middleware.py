@@ -51,12 +51,13 @@ def client_ip(request: HttpRequest) -> str | None:
     outermost proxy saw; anything further left was written by the client and could be forged.
     """
     proxies = getattr(settings, "AUDIT_TRUSTED_PROXY_COUNT", 0)
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
     if proxies and forwarded:
         hops = [h.strip() for h in forwarded.split(",") if h.strip()]
         if len(hops) >= proxies:
             return hops[-proxies]
-    return request.META.get("REMOTE_ADDR") or None
+    addr = request.META.get("REMOTE_ADDR")
+    return str(addr) if addr else None
 
 
 class AuditContextMiddleware(HistoryMiddleware):

@@ -75,7 +75,7 @@ class ChineseFirstMiddleware:
     """Pages are in Simplified Chinese unless the reader chose English (the language switch sets a cookie).
 
     Runs before Django's LocaleMiddleware and hides the browser's Accept-Language from it on pages: an officer
-    on a computer set up in English still sees the Chinese the province works in, and picks English on purpose.
+    on a computer set up in English still sees the Chinese the province works in and picks English on purpose.
     The API keeps Accept-Language, the standard way a client system asks for a language.
     """
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from teams import person_views
+from teams.views import people as person_views
 
 app_name = "me"
 urlpatterns = [

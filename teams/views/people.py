@@ -38,7 +38,7 @@ from teams.services import accounts
 from teams.services import leave as leave_svc
 from teams.services import work_reports as svc
 from teams.services.activity import FIGURES
-from teams.views import _xlsx
+from teams.views.rosters import _xlsx
 
 
 def _month(request: HttpRequest) -> dt.date:

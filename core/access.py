@@ -109,13 +109,13 @@ def get_person_staff_id(user: AbstractBaseUser | AnonymousUser | None) -> int | 
     """
     if user is None or not user.is_authenticated:
         return None
-    cached: int | None | bool = getattr(user, "_person_staff_id", False)
+    cached = getattr(user, "_person_staff_id", False)
     if cached is not False:
-        return cached  # type: ignore[return-value]
+        return cast("int | None", cached)
     model = apps.get_model(settings.PERSON_ACCOUNT_MODEL)
     staff_id = model._default_manager.filter(user_id=user.pk).values_list("staff_id", flat=True).first()
-    user._person_staff_id = staff_id  # type: ignore[union-attr,attr-defined]
-    return staff_id
+    user._person_staff_id = staff_id  # type: ignore[attr-defined]
+    return cast("int | None", staff_id)
 
 
 def is_global(user: AnyUser | None) -> bool:

@@ -5,11 +5,11 @@ the member's attendance rate of the month then excuses the day. No page scrolls 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from core.dates import is_working_day
@@ -40,18 +40,19 @@ def _login(page, base, username, password=PASSWORD, landing="/"):
 @pytest.fixture
 def xin(people):  # noqa: F811
     """A new member of the team on the filed roster, without an account yet; attendance imported for the
-    month's working days up to the day before yesterday, except the day the journey asks leave for."""
+    month's working days except the day the journey asks leave for."""
     team = people.team
     dep = f.DeploymentFactory(team=team, role=DeploymentRole.MEMBER, planned_start=people.mei.planned_start,
                               planned_end=people.mei.planned_end)  # fmt: skip
     roster = Roster.objects.get(team=team, supporter=dep.supporter)
     f.RosterEntryFactory(roster=roster, staff=dep.staff)
+    # The whole month's working days are recorded (a journey on the 1st still has a month to show).
     month = people.month
-    today = timezone.localdate()
+    last = (month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
     corrections = working_day_corrections(
-        province_id=team.pairing.program.province_id, date_from=month, date_to=today
+        province_id=team.pairing.program.province_id, date_from=month, date_to=last
     )
-    working = [month + timezone.timedelta(days=i) for i in range((today - month).days + 1)]
+    working = [month + dt.timedelta(days=i) for i in range((last - month).days + 1)]
     working = [d for d in working if is_working_day(d, corrections)]
     leave_day = working[0]
     for d in working[1:]:

@@ -417,10 +417,6 @@ class ActivityQuerySet(ScopedQuerySet["MonthlyActivity"]):
         """Figures the recipient confirmed: the only ones the assessment, reports and rules count."""
         return self.filter(status=ReportStatus.CONFIRMED)
 
-    def statements(self) -> ActivityQuerySet:
-        """Reports not (yet) confirmed: the person's own statement, shown apart and never summed in."""
-        return self.exclude(status=ReportStatus.CONFIRMED)
-
 
 class MonthlyActivity(TimeStamped):
     """Monthly activity figures of one deployed person (SPEC §2 step 5), and their monthly work report.

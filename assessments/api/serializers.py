@@ -31,13 +31,16 @@ class CentreProgressSerializer(serializers.ModelSerializer[CentreProgress]):
 class SpecialtySerializer(serializers.ModelSerializer[Specialty]):
     class Meta:
         model = Specialty
-        fields = ["id", "hospital", "kind", "name", "selected_year", "achieved_on", "updated_at"]
+        fields = [
+            "id", "hospital", "kind", "name", "selected_year", "goal", "progress", "achieved_on",
+            "updated_at",
+        ]  # fmt: skip
 
 
 class NewTechnologySerializer(serializers.ModelSerializer[NewTechnology]):
     class Meta:
         model = NewTechnology
-        fields = ["id", "hospital", "pairing", "name", "introduced_on", "cases", "updated_at"]
+        fields = ["id", "hospital", "pairing", "supporter", "name", "introduced_on", "cases", "updated_at"]
 
 
 class GradeChangeSerializer(serializers.ModelSerializer[GradeChange]):

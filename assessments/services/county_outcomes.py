@@ -2,7 +2,7 @@
 
 Who may write: county health-bureau staff of that county, and province staff of its province (who correct a
 figure a bureau reported). City staff and the province read them (``CountyOutcome.objects.for_user``).
-A refused write raises ``PermissionDenied`` and changes nothing; bad input raises ``ValidationError`` by field.
+A refused write raises ``PermissionDenied`` and changes nothing; bad input ``ValidationError`` by field.
 """
 
 from __future__ import annotations

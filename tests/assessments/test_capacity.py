@@ -103,7 +103,12 @@ def test_readers_cannot_write_and_nothing_changes(cw, client, who):
     posts = [
         milestone_post(),
         {"section": "centre", "centre-centre": "stroke", "centre-status": "building"},
-        {"section": "referral", "referral-month": "2026-01", "referral-up_count": 3, "referral-down_count": 1},
+        {
+            "section": "referral",
+            "referral-month": "2026-01",
+            "referral-up_count": 3,
+            "referral-down_count": 1,
+        },
     ]
     for data in posts:
         assert client.post(url(cw), data).status_code == 403
@@ -258,7 +263,9 @@ def test_services_refuse_other_hospitals(cw):
         )
     with pytest.raises(PermissionDenied):
         svc.centre_create(
-            user=cw.users["zoe"], hospital=cw.recipient_a, data=svc.CentreData(centre="ecg", status="building")
+            user=cw.users["zoe"],
+            hospital=cw.recipient_a,
+            data=svc.CentreData(centre="ecg", status="building"),
         )
     assert Referral.objects.count() == 0 and CentreProgress.objects.count() == 0
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.choices import CapacityStandard, Centre, CentreStatus, DonationKind, SpecialtyKind
 from assessments.forms import MonthInput
-from pairings.models import Hospital
+from pairings.models import County, Hospital
 from teams.forms import DateInput
 
 RATE = {"min_value": 0, "max_value": 100, "max_digits": 5, "decimal_places": 2, "required": False}
@@ -89,6 +89,7 @@ class DonationForm(_SupporterMixin):
 
 
 class CountyOutcomeForm(forms.Form):
+    county = forms.ModelChoiceField(label=_("县区"), queryset=County.objects.none(), empty_label=None)
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
     in_county_visit_rate = forms.DecimalField(label=_("县域内就诊率（%）"), **RATE)
     county_hospitalisation_rate = forms.DecimalField(label=_("县域内住院率（%）"), **RATE)
@@ -97,3 +98,9 @@ class CountyOutcomeForm(forms.Form):
     referrals_down = forms.IntegerField(label=_("下转人次"), min_value=0, required=False)
     outward_transfer_rate = forms.DecimalField(label=_("县外转诊率（%）"), **RATE)
     note = forms.CharField(label=_("备注"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, counties: list[County], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["county"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = County.objects.filter(pk__in=[c.pk for c in counties]).order_by("name")

@@ -44,6 +44,7 @@ NAV: list[tuple[str, Any, Collection[str] | None]] = [
     ("assessments:end_appraisals", _("期满考核"), RECIPIENT | COMMISSION | SUPPORTER),
     ("assessments:annual_appraisals", _("年度考核"), COMMISSION),
     ("assessments:report_list", _("报告"), COMMISSION),
+    ("assessments:county_outcomes", _("县域指标"), COMMISSION),
     ("reminders:deadlines", _("截止日期"), COMMISSION | SUPPORTER | RECIPIENT),
 ]
 

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from assessments.api import capacity, rectifications, views
+from assessments.api import capacity, county_outcomes, rectifications, views
 
 router = SimpleRouter()
 router.register("centres", capacity.CentreProgressViewSet, basename="centre")
@@ -12,6 +12,7 @@ router.register("new-technologies", capacity.NewTechnologyViewSet, basename="new
 router.register("capacity-assessments", capacity.CapacityAssessmentViewSet, basename="capacity-assessment")
 router.register("referrals", capacity.ReferralViewSet, basename="referral")
 router.register("donations", capacity.DonationViewSet, basename="donation")
+router.register("county-outcomes", county_outcomes.CountyOutcomeViewSet, basename="county-outcome")
 router.register("grade-changes", views.GradeChangeViewSet, basename="grade-change")
 router.register("findings", views.FindingViewSet, basename="finding")
 router.register("rule-runs", views.RuleRunViewSet, basename="rule-run")

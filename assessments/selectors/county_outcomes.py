@@ -60,34 +60,42 @@ def county_outcome_rows(*, user: User, program: Program, year: int) -> list[dict
             t = targets.get(field)
             value = getattr(outcome, field) if outcome else None
             met = None if t is None or value is None else value >= t["target"]
-            checks.append({"field": field, "value": value, "target": t, "met": met})
+            label = CountyOutcome._meta.get_field(field).verbose_name
+            checks.append({"field": field, "label": label, "value": value, "target": t, "met": met})
         rows.append({"county": county, "outcome": outcome, "checks": checks})
     return rows
 
 
-def outcomes_for_api(*, user: User, programs: list[Program], years: range) -> list[dict[str, Any]]:
-    """The figures and targets of every county of ``programs`` the user sees, for each year entered."""
+def outcomes_for_api(*, user: User, scope: QuerySet[Pairing], years: range) -> list[dict[str, Any]]:
+    """The figures of the counties of ``scope``'s recipients (as far as the user sees them) in ``years``,
+    each with the targets of its program (the first program, by start, of those pairings in the county)."""
+    programs = {p.pk: p for p in Program.objects.filter(pk__in=scope.values("program_id"))}
+    program_of: dict[int, int] = {}
+    for county_id, program_id in scope.order_by("program__start_date", "program_id").values_list(
+        "recipient__county_id", "program_id"
+    ):
+        if county_id is not None:
+            program_of.setdefault(county_id, program_id)
+    targets = {pk: targets_of(p.rules) for pk, p in programs.items()}
+    qs = (
+        CountyOutcome.objects.for_user(user)
+        .filter(county_id__in=list(program_of), year__gte=years.start, year__lt=years.stop)
+        .select_related("county")
+        .order_by("county__name", "year")
+    )
     out: list[dict[str, Any]] = []
-    for program in programs:
-        targets = targets_of(program.rules)
-        counties = program_counties(user=user, program=program)
-        qs = (
-            CountyOutcome.objects.for_user(user)
-            .filter(county__in=counties, year__gte=years.start, year__lt=years.stop)
-            .select_related("county")
-            .order_by("county__name", "year")
+    for o in qs:
+        program_id = program_of[o.county_id]
+        out.append(
+            {
+                "program": program_id,
+                "county": o.county_id,
+                "county_name": o.county.name,
+                "year": o.year,
+                **{f: getattr(o, f) for f in CountyOutcome.RATE_FIELDS},
+                "referrals_up": o.referrals_up,
+                "referrals_down": o.referrals_down,
+                "targets": {k: v["target"] for k, v in targets[program_id].items()},
+            }
         )
-        for o in qs:
-            out.append(
-                {
-                    "program": program.pk,
-                    "county": o.county_id,
-                    "county_name": o.county.name,
-                    "year": o.year,
-                    **{f: getattr(o, f) for f in CountyOutcome.RATE_FIELDS},
-                    "referrals_up": o.referrals_up,
-                    "referrals_down": o.referrals_down,
-                    "targets": {k: v["target"] for k, v in targets.items()},
-                }
-            )
     return out

@@ -27,22 +27,51 @@ def bodies(w: Any) -> dict[str, tuple[Any, dict[str, Any], dict[str, Any]]]:
     """basename → (model, POST body, PATCH body)."""
     h = w.recipient_a.pk
     return {
-        "centre": (CentreProgress, {"hospital": h, "centre": "chest_pain", "status": "building"},
-                   {"status": "built", "achieved_on": "2025-05-01"}),
-        "specialty": (Specialty, {"hospital": h, "kind": "weak", "name": "心内科", "selected_year": 2025},
-                      {"progress": 60}),
-        "new-technology": (NewTechnology, {"hospital": h, "pairing": w.pairing_a.pk, "supporter": w.supporter_a.pk,
-                                           "name": "经皮冠状动脉介入", "introduced_on": "2025-04-01", "cases": 3},
-                           {"cases": 9}),
-        "capacity-assessment": (ServiceCapacityAssessment, {"hospital": h, "assessed_on": "2025-06-01",
-                                                            "standard": "basic", "reaches_level2": False},
-                                {"reaches_level2": True}),
-        "referral": (Referral, {"hospital": h, "month": "2025-03-01", "up_count": 5, "down_count": 1},
-                     {"down_count": 4}),
-        "donation": (Donation, {"pairing": w.pairing_a.pk, "supporter": w.supporter_a.pk, "date": "2025-02-01",
-                                "kind": "in_kind", "description": "彩超一台", "value_cny": "350000.00"},
-                     {"value_cny": "360000.00"}),
-    }  # fmt: skip
+        "centre": (
+            CentreProgress,
+            {"hospital": h, "centre": "chest_pain", "status": "building"},
+            {"status": "built", "achieved_on": "2025-05-01"},
+        ),
+        "specialty": (
+            Specialty,
+            {"hospital": h, "kind": "weak", "name": "心内科", "selected_year": 2025},
+            {"progress": 60},
+        ),
+        "new-technology": (
+            NewTechnology,
+            {
+                "hospital": h,
+                "pairing": w.pairing_a.pk,
+                "supporter": w.supporter_a.pk,
+                "name": "经皮冠状动脉介入",
+                "introduced_on": "2025-04-01",
+                "cases": 3,
+            },
+            {"cases": 9},
+        ),
+        "capacity-assessment": (
+            ServiceCapacityAssessment,
+            {"hospital": h, "assessed_on": "2025-06-01", "standard": "basic", "reaches_level2": False},
+            {"reaches_level2": True},
+        ),
+        "referral": (
+            Referral,
+            {"hospital": h, "month": "2025-03-01", "up_count": 5, "down_count": 1},
+            {"down_count": 4},
+        ),
+        "donation": (
+            Donation,
+            {
+                "pairing": w.pairing_a.pk,
+                "supporter": w.supporter_a.pk,
+                "date": "2025-02-01",
+                "kind": "in_kind",
+                "description": "彩超一台",
+                "value_cny": "350000.00",
+            },
+            {"value_cny": "360000.00"},
+        ),
+    }
 
 
 @pytest.fixture

@@ -210,25 +210,63 @@ def test_recorded_level2_assessment_resolves_grade_target_on_the_next_check(cw, 
     assert finding.status == FindingStatus.RESOLVED
 
 
-# --- other sections ------------------------------------------------------------------------------------------
+# --- other sections ---------------------------------------------------------------------------------------
 
 
 def test_each_section_saves_through_its_service(cw, client):
     client.force_login(cw.users["alice"])
     supporter = cw.supporter_a.pk
     posts = [
-        {"section": "centre", "centre-centre": "stroke", "centre-status": "built", "centre-achieved_on": "2025-05-01"},
-        {"section": "specialty", "specialty-kind": "weak", "specialty-name": "心内科", "specialty-selected_year": 2025,
-         "specialty-progress": 40, "specialty-goal": "开展介入"},
-        {"section": "specialty", "specialty-kind": "weak", "specialty-name": "心内科", "specialty-selected_year": 2025,
-         "specialty-progress": 70, "specialty-goal": "开展介入"},
-        {"section": "technology", "technology-name": "经皮冠状动脉介入", "technology-introduced_on": "2025-04-01",
-         "technology-supporter": supporter, "technology-cases": 12},
-        {"section": "referral", "referral-month": "2025-03", "referral-up_count": 5, "referral-down_count": 2},
-        {"section": "referral", "referral-month": "2025-03", "referral-up_count": 6, "referral-down_count": 2},
-        {"section": "donation", "donation-supporter": supporter, "donation-date": "2025-02-01",
-         "donation-kind": "in_kind", "donation-description": "彩超一台", "donation-value_cny": "350000.00"},
-    ]  # fmt: skip
+        {
+            "section": "centre",
+            "centre-centre": "stroke",
+            "centre-status": "built",
+            "centre-achieved_on": "2025-05-01",
+        },
+        {
+            "section": "specialty",
+            "specialty-kind": "weak",
+            "specialty-name": "心内科",
+            "specialty-selected_year": 2025,
+            "specialty-progress": 40,
+            "specialty-goal": "开展介入",
+        },
+        {
+            "section": "specialty",
+            "specialty-kind": "weak",
+            "specialty-name": "心内科",
+            "specialty-selected_year": 2025,
+            "specialty-progress": 70,
+            "specialty-goal": "开展介入",
+        },
+        {
+            "section": "technology",
+            "technology-name": "经皮冠状动脉介入",
+            "technology-introduced_on": "2025-04-01",
+            "technology-supporter": supporter,
+            "technology-cases": 12,
+        },
+        {
+            "section": "referral",
+            "referral-month": "2025-03",
+            "referral-up_count": 5,
+            "referral-down_count": 2,
+        },
+        {
+            "section": "referral",
+            "referral-month": "2025-03",
+            "referral-up_count": 6,
+            "referral-down_count": 2,
+        },
+        {
+            "section": "donation",
+            "donation-supporter": supporter,
+            "donation-date": "2025-02-01",
+            "donation-kind": "in_kind",
+            "donation-description": "彩超一台",
+            "donation-value_cny": "350000.00",
+        },
+    ]
     for data in posts:
         resp = client.post(url(cw), data)
         assert resp.status_code == 302, resp.content.decode()[:3000]
@@ -270,7 +308,7 @@ def test_services_refuse_other_hospitals(cw):
     assert Referral.objects.count() == 0 and CentreProgress.objects.count() == 0
 
 
-# --- exports and query counts --------------------------------------------------------------------------------
+# --- exports and query counts ---------------------------------------------------------------------------
 
 
 def _sheet(resp):

@@ -24,7 +24,7 @@ from assessments.models import (
 )
 from assessments.reports.figures import AttendanceRow, attendance_by_month, pairing_figures, year_bounds
 from assessments.rules.messages import render_message
-from assessments.selectors.county_outcomes import TARGETS, targets_of
+from assessments.selectors.county_outcomes import TARGETS, field_label, targets_of
 from assessments.services.appraisals import grade_for, score_figures, scorecard_for, supporters_for_review
 from assessments.services.publishing import supporters_for_commendation
 from core.privacy import mask_national_id, mask_phone
@@ -379,7 +379,7 @@ def county_outcome_rows(*, program: Program, year: int) -> list[list[Any]]:
             t = targets.get(field)
             row += [pct(value), pct(t["target"]) if t else None]
             if t is not None and value is not None and value < t["target"]:
-                missed.append(str(CountyOutcome._meta.get_field(field).verbose_name))
+                missed.append(field_label(field))
         row += [
             o.referrals_up if o else None,
             o.referrals_down if o else None,

@@ -24,6 +24,12 @@ TARGETS = (
 )
 
 
+def field_label(name: str) -> str:
+    """The Chinese label of a ``CountyOutcome`` figure (its verbose name), in the active language."""
+    field = CountyOutcome._meta.get_field(name)
+    return str(getattr(field, "verbose_name", name))
+
+
 def targets_of(params: RuleParams) -> dict[str, dict[str, Any]]:
     """field → {"target": percent, "sign": "≥"/"≈"} for the rates the program sets a target for."""
     out = {}
@@ -60,7 +66,7 @@ def county_outcome_rows(*, user: User, program: Program, year: int) -> list[dict
             t = targets.get(field)
             value = getattr(outcome, field) if outcome else None
             met = None if t is None or value is None else value >= t["target"]
-            label = CountyOutcome._meta.get_field(field).verbose_name
+            label = field_label(field)
             checks.append({"field": field, "label": label, "value": value, "target": t, "met": met})
         rows.append({"county": county, "outcome": outcome, "checks": checks})
     return rows

@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from assessments.capacity_forms import CountyOutcomeForm
-from assessments.models import CountyOutcome
 from assessments.selectors import county_outcomes as sel
 from assessments.services import county_outcomes as svc
 from core.access import get_membership
@@ -43,7 +42,7 @@ def _export(rows: list[dict[str, Any]], year: int) -> bytes:
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = _("县域指标")
-    labels = [str(CountyOutcome._meta.get_field(f).verbose_name) for f, _p, _s in sel.TARGETS]
+    labels = [sel.field_label(f) for f, _p, _s in sel.TARGETS]
     header = [_("市州"), _("县区"), _("年度")]
     for label in labels:
         header += [label, _("目标（%）")]

@@ -72,17 +72,17 @@ def county_outcome_rows(*, user: User, program: Program, year: int) -> list[dict
     return rows
 
 
-def outcomes_for_api(*, user: User, scope: QuerySet[Pairing], years: range) -> list[dict[str, Any]]:
-    """The figures of the counties of ``scope``'s recipients (as far as the user sees them) in ``years``,
-    each with the targets of its program (the first program, by start, of those pairings in the county)."""
-    programs = {p.pk: p for p in Program.objects.filter(pk__in=scope.values("program_id"))}
+def outcomes_for_api(
+    *, user: User, pairings: list[dict[str, Any]], rules: dict[int, RuleParams], years: range
+) -> list[dict[str, Any]]:
+    """The figures of the counties of ``pairings``' recipients (as far as the user sees them) in ``years``,
+    each with the targets of its program (that of the county's first pairing). One query: the indicators
+    API has the scoped pairings and their programs' rules already."""
     program_of: dict[int, int] = {}
-    for county_id, program_id in scope.order_by("program__start_date", "program_id").values_list(
-        "recipient__county_id", "program_id"
-    ):
-        if county_id is not None:
-            program_of.setdefault(county_id, program_id)
-    targets = {pk: targets_of(p.rules) for pk, p in programs.items()}
+    for p in pairings:
+        if p["recipient__county_id"] is not None:
+            program_of.setdefault(p["recipient__county_id"], p["program_id"])
+    targets = {pk: targets_of(r) for pk, r in rules.items()}
     qs = (
         CountyOutcome.objects.for_user(user)
         .filter(county_id__in=list(program_of), year__gte=years.start, year__lt=years.stop)

@@ -79,7 +79,13 @@ def scoped_pairings(scope: QuerySet[Pairing]) -> list[dict[str, Any]]:
     """The rows of the scope the per-pairing figures need (one query)."""
     return list(
         scope.order_by("pk").values(  # type: ignore[arg-type]
-            "pk", "program_id", "recipient_id", "recipient__kind", "service_start", "service_end"
+            "pk",
+            "program_id",
+            "recipient_id",
+            "recipient__kind",
+            "recipient__county_id",
+            "service_start",
+            "service_end",
         )
     )
 
@@ -278,7 +284,9 @@ def indicators(*, user: User, query: IndicatorQuery) -> dict[str, Any]:
         "capacity": _capacity(user=user, scope=scope, query=query),
         "attendance_rate": _attendance_rate(pairing_ids=[p["pk"] for p in pairings], query=query),
         "measures": _measures(pairings, query),
-        "county_outcomes": outcomes_for_api(user=user, scope=scope, years=_outcome_years(query)),
+        "county_outcomes": outcomes_for_api(
+            user=user, pairings=pairings, rules=rules, years=_outcome_years(query)
+        ),
     }
 
 

@@ -367,3 +367,27 @@ def test_page_queries_do_not_grow_with_rows(cw, client):
     with CaptureQueriesContext(connection) as big:
         assert client.get(url(cw)).status_code == 200
     assert len(big.captured_queries) == len(small.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"section": "referral", "referral-month": "9999-12", "referral-up_count": "1e400",
+         "referral-down_count": "x"},
+        {"section": "specialty", "specialty-kind": "weak", "specialty-name": "骨科",
+         "specialty-selected_year": "99999999999999999999", "specialty-progress": "-1"},
+        {"section": "donation", "donation-supporter": "99999999999999999999", "donation-date": "2024-02-30",
+         "donation-kind": "gold", "donation-description": "x", "donation-value_cny": "nan"},
+        {"section": "technology", "technology-name": "x" * 500, "technology-introduced_on": "0001-01-01",
+         "technology-supporter": "abc", "technology-cases": "²"},
+        {"section": "centre", "centre-centre": "moon", "centre-status": "built",
+         "centre-achieved_on": "２０２４"},
+        {"section": "nonsense"},
+    ],
+)  # fmt: skip
+def test_junk_posts_are_refused_with_a_reason_never_a_500(cw, client, data):
+    client.force_login(cw.users["alice"])
+    before = counts()
+    resp = client.post(url(cw), data)
+    assert resp.status_code in (302, 400)
+    assert counts() == before

@@ -39,6 +39,7 @@ NAV: list[tuple[str, Any, Collection[str] | None]] = [
     ("assessments:rule_catalog", _("规则目录"), COMMISSION | SUPPORTER | RECIPIENT),
     ("assessments:rectification_list", _("限期整改"), COMMISSION | SUPPORTER | RECIPIENT),
     ("teams:activity_list", _("工作量"), RECIPIENT | COMMISSION | SUPPORTER),
+    ("assessments:capacity_list", _("能力建设"), RECIPIENT | COMMISSION | SUPPORTER),
     ("assessments:monthly_assessments", _("月考核"), RECIPIENT | COMMISSION | SUPPORTER),
     ("assessments:spot_checks", _("在岗抽查"), SUPPORTER | COMMISSION),
     ("assessments:end_appraisals", _("期满考核"), RECIPIENT | COMMISSION | SUPPORTER),

@@ -10,7 +10,8 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from assessments.choices import Centre, CentreStatus, SpecialtyKind
 from assessments.models import (
@@ -40,6 +41,33 @@ WEAK_SPECIALTIES = (2, 3)
 
 def capacity_pairings(*, user: User) -> QuerySet[Pairing]:
     return Pairing.objects.for_user(user).select_related("recipient", "program")
+
+
+def capacity_overview(*, user: User) -> QuerySet[Pairing]:
+    """The user's pairings with their recipient's centres built and weak specialties chosen (one query)."""
+    built = (
+        CentreProgress.objects.filter(
+            hospital=OuterRef("recipient_id"), status__in=(CentreStatus.BUILT, CentreStatus.ACCREDITED)
+        )
+        .values("hospital")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    weak = (
+        Specialty.objects.filter(hospital=OuterRef("recipient_id"), kind=SpecialtyKind.WEAK)
+        .values("hospital")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        capacity_pairings(user=user)
+        .select_related("recipient__county")
+        .annotate(
+            centres_built=Coalesce(Subquery(built), 0),
+            weak_specialties=Coalesce(Subquery(weak), 0),
+        )
+        .order_by("program__name", "recipient__name", "pk")
+    )
 
 
 @dataclasses.dataclass

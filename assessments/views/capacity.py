@@ -17,6 +17,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -169,6 +170,20 @@ def capacity_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "assessments/capacity/page.html", context, status=status)
 
 
+@login_required
+@require_http_methods(["GET"])
+def capacity_list(request: HttpRequest) -> HttpResponse:
+    """The pairings the user sees with their centres built; a recipient with one pairing goes to its page."""
+    rows = sel.capacity_overview(user=request.user)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    if page.paginator.count == 1 and svc.may_edit_capacity(request.user, page[0].recipient):
+        return redirect("assessments:capacity", pk=page[0].pk)
+    return render(
+        request, "assessments/capacity/list.html", {"page": page, "total": len(sel.CRITICAL_CARE) * 2}
+    )
+
+
 urlpatterns = [
+    path("capacity/", capacity_list, name="capacity_list"),
     path("capacity/pairings/<int:pk>/", capacity_page, name="capacity"),
 ]

@@ -27,6 +27,7 @@ from assessments.models import (
 )
 from assessments.services import capacity as svc
 from assessments.services.findings import rules_check
+from devtools import factories as f
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 TODAY = dt.date(2026, 11, 30)
@@ -391,3 +392,30 @@ def test_junk_posts_are_refused_with_a_reason_never_a_500(cw, client, data):
     resp = client.post(url(cw), data)
     assert resp.status_code in (302, 400)
     assert counts() == before
+
+
+def test_list_scoped_with_constant_queries_and_a_single_pairing_redirects(cw, client):
+    list_url = reverse("assessments:capacity_list")
+    client.force_login(cw.users["alice"])
+    resp = client.get(list_url)
+    assert resp.status_code == 302 and resp["Location"] == url(cw)
+    svc.centre_create(
+        user=cw.users["province"],
+        hospital=cw.recipient_b,
+        data=svc.CentreData(centre="ecg", status="built", achieved_on=dt.date(2025, 1, 1)),
+    )
+    expected = {"province": 2, "city_a": 1, "county_a": 1, "charlie": 1, "erin": 1, "city_b": 1, "zoe": 0}
+    for who, n in expected.items():
+        client.force_login(cw.users[who])
+        page = client.get(list_url).content.decode()
+        assert page.count('data-testid="capacity-row"') == n, who
+    client.force_login(cw.users["province"])
+    assert "中心已建成 1/10" in client.get(list_url).content.decode()
+    with CaptureQueriesContext(connection) as small:
+        client.get(list_url)
+    for _ in range(4):
+        f.PairingFactory(program=cw.program)
+    with CaptureQueriesContext(connection) as big:
+        page = client.get(list_url).content.decode()
+    assert page.count('data-testid="capacity-row"') == 6
+    assert len(big.captured_queries) == len(small.captured_queries)

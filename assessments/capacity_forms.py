@@ -94,8 +94,10 @@ class CountyOutcomeForm(forms.Form):
     in_county_visit_rate = forms.DecimalField(label=_("县域内就诊率（%）"), **RATE)
     county_hospitalisation_rate = forms.DecimalField(label=_("县域内住院率（%）"), **RATE)
     grassroots_visit_share = forms.DecimalField(label=_("基层就诊占比（%）"), **RATE)
-    referrals_up = forms.IntegerField(label=_("上转人次"), min_value=0, required=False)
-    referrals_down = forms.IntegerField(label=_("下转人次"), min_value=0, required=False)
+    referrals_up = forms.IntegerField(label=_("上转人次"), min_value=0, max_value=100_000_000, required=False)
+    referrals_down = forms.IntegerField(
+        label=_("下转人次"), min_value=0, max_value=100_000_000, required=False
+    )
     outward_transfer_rate = forms.DecimalField(label=_("县外转诊率（%）"), **RATE)
     note = forms.CharField(label=_("备注"), max_length=200, required=False)
 

@@ -33,6 +33,9 @@ from core.api.base import ScopedReadOnlyViewSet
 from core.files import protected_file_url
 from pairings.models import Hospital, Pairing
 
+# Ids are PostgreSQL integers: a larger number is a 400 here, never an out-of-range error in the database.
+MAX_ID = 2**31 - 1
+
 _ERRORS = {
     400: OpenApiResponse(description="数据有误（error.fields 指明字段与原因），未保存"),
     401: OpenApiResponse(description="未登录"),
@@ -101,7 +104,7 @@ def _schema(read: Any, write: Any) -> Any:
 
 
 class CentreWriteSerializer(serializers.Serializer[Any]):
-    hospital = serializers.IntegerField(help_text="受援医院 ID（创建时必填）")
+    hospital = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="受援医院 ID（创建时必填）")
     centre = serializers.ChoiceField(choices=Centre.choices)
     status = serializers.ChoiceField(choices=CentreStatus.choices)
     achieved_on = serializers.DateField(required=False, allow_null=True, default=None)
@@ -132,7 +135,7 @@ class CentreProgressViewSet(_WriteViewSet):
 
 
 class SpecialtyWriteSerializer(serializers.Serializer[Any]):
-    hospital = serializers.IntegerField(help_text="受援医院 ID（创建时必填）")
+    hospital = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="受援医院 ID（创建时必填）")
     kind = serializers.ChoiceField(choices=SpecialtyKind.choices)
     name = serializers.CharField(max_length=60)
     selected_year = serializers.IntegerField(min_value=2000, max_value=2100)
@@ -168,9 +171,13 @@ class SpecialtyViewSet(_WriteViewSet):
 
 
 class NewTechnologyWriteSerializer(serializers.Serializer[Any]):
-    hospital = serializers.IntegerField(help_text="受援医院 ID（创建时必填）")
-    pairing = serializers.IntegerField(required=False, allow_null=True, default=None)
+    hospital = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="受援医院 ID（创建时必填）")
+    pairing = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, allow_null=True, default=None
+    )
     supporter = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
         required=False,
         allow_null=True,
         default=None,
@@ -230,7 +237,7 @@ class CapacityAssessmentSerializer(serializers.ModelSerializer[ServiceCapacityAs
 
 
 class CapacityAssessmentWriteSerializer(serializers.Serializer[Any]):
-    hospital = serializers.IntegerField(help_text="受援医院 ID（创建时必填）")
+    hospital = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="受援医院 ID（创建时必填）")
     assessed_on = serializers.DateField()
     standard = serializers.ChoiceField(choices=CapacityStandard.choices)
     reaches_level2 = serializers.BooleanField(help_text="达到二级医院医疗服务能力")
@@ -286,7 +293,7 @@ class ReferralSerializer(serializers.ModelSerializer[Referral]):
 
 
 class ReferralWriteSerializer(serializers.Serializer[Any]):
-    hospital = serializers.IntegerField(help_text="受援医院 ID（创建时必填）")
+    hospital = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="受援医院 ID（创建时必填）")
     month = serializers.DateField(help_text="该月任一日期，按月份记录（YYYY-MM-01）")
     up_count = serializers.IntegerField(min_value=0, max_value=1_000_000)
     down_count = serializers.IntegerField(min_value=0, max_value=1_000_000)
@@ -322,8 +329,10 @@ class DonationSerializer(serializers.ModelSerializer[Donation]):
 
 
 class DonationWriteSerializer(serializers.Serializer[Any]):
-    pairing = serializers.IntegerField(help_text="帮扶关系 ID")
-    supporter = serializers.IntegerField(help_text="捐赠的支援医院 ID（须为该帮扶关系的支援医院）")
+    pairing = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="帮扶关系 ID")
+    supporter = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text="捐赠的支援医院 ID（须为该帮扶关系的支援医院）"
+    )
     date = serializers.DateField()
     kind = serializers.ChoiceField(choices=DonationKind.choices)
     description = serializers.CharField(max_length=200)

@@ -21,6 +21,9 @@ from assessments.services import county_outcomes as svc
 from core.api.base import ScopedReadOnlyViewSet
 from pairings.models import County
 
+# Ids are PostgreSQL integers: a larger number is a 400 here, never an out-of-range error in the database.
+MAX_ID = 2**31 - 1
+
 _ERRORS = {
     400: OpenApiResponse(description="数据有误（error.fields 指明字段与原因），未保存"),
     401: OpenApiResponse(description="未登录"),
@@ -38,7 +41,7 @@ class CountyOutcomeSerializer(serializers.ModelSerializer[CountyOutcome]):
 
 
 class CountyOutcomeWriteSerializer(serializers.Serializer[Any]):
-    county = serializers.IntegerField(help_text="县区 ID（创建时必填）")
+    county = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="县区 ID（创建时必填）")
     year = serializers.IntegerField(min_value=2000, max_value=2100)
     in_county_visit_rate = serializers.DecimalField(
         max_digits=5,
@@ -54,8 +57,12 @@ class CountyOutcomeWriteSerializer(serializers.Serializer[Any]):
     grassroots_visit_share = serializers.DecimalField(
         max_digits=5, decimal_places=2, required=False, allow_null=True, default=None
     )
-    referrals_up = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
-    referrals_down = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
+    referrals_up = serializers.IntegerField(
+        min_value=0, max_value=100_000_000, required=False, allow_null=True, default=None
+    )
+    referrals_down = serializers.IntegerField(
+        min_value=0, max_value=100_000_000, required=False, allow_null=True, default=None
+    )
     outward_transfer_rate = serializers.DecimalField(
         max_digits=5, decimal_places=2, required=False, allow_null=True, default=None
     )

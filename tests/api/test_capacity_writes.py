@@ -188,3 +188,12 @@ def test_assessment_with_evidence_by_multipart(cw: Any) -> None:
     assert resp.status_code == 400 and "evidence" in resp.json()["error"]["fields"]
     assert ServiceCapacityAssessment.objects.count() == 1
     assert dt.date(2025, 6, 1) == ServiceCapacityAssessment.objects.get().assessed_on
+
+
+def test_updated_since_with_a_far_offset_is_no_server_error(cw: Any) -> None:
+    # found by Schemathesis: PostgreSQL refuses offsets beyond ±15:59, so the filter turns the time to UTC
+    c = client_for(cw.users["province"])
+    ok = c.get(reverse("api:donation-list"), {"updated_since": "3783-12-15T22:47:09+22:04"})
+    assert ok.status_code == 200 and ok.json()["results"] == []
+    bad = c.get(reverse("api:referral-list"), {"updated_since": "9999-12-31T23:00:00-15:00"})
+    assert bad.status_code == 400 and "updated_since" in bad.json()["error"]["fields"]

@@ -31,6 +31,7 @@ from assessments.models import (
     ServiceCapacityAssessment,
     Specialty,
 )
+from core.query_params import MAX_YEAR, MIN_YEAR
 from pairings.choices import HospitalGrade
 from pairings.filtersets import UpdatedSinceFilterSet, scoped
 from pairings.models import City, Program
@@ -167,7 +168,8 @@ class ServiceCapacityAssessmentFilterSet(_HospitalFilters):
 
 
 class ReferralFilterSet(_HospitalFilters):
-    year = df.NumberFilter(field_name="month__year", label=_("年度"))
+    # Bounded like every year parameter (core.query_params): a huge year is a 400, never an overflow.
+    year = df.NumberFilter(field_name="month__year", label=_("年度"), min_value=MIN_YEAR, max_value=MAX_YEAR)
 
     class Meta:
         model = Referral
@@ -188,7 +190,7 @@ class DonationFilterSet(UpdatedSinceFilterSet):
 class CountyOutcomeFilterSet(UpdatedSinceFilterSet):
     county = df.NumberFilter(label=_("县区ID"))
     city = df.ModelChoiceFilter(field_name="county__city", queryset=scoped(City), label=_("市州"))
-    year = df.NumberFilter(label=_("年度"))
+    year = df.NumberFilter(label=_("年度"), min_value=MIN_YEAR, max_value=MAX_YEAR)
 
     class Meta:
         model = CountyOutcome

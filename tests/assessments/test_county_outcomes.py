@@ -80,6 +80,10 @@ def test_page_role_matrix_and_targets(gd, client):
     assert "91.50%" in page and "目标 ≈90%" in page and "目标 ≥85%" in page
     assert "未达到" in page and "达到" in page
     assert 'data-testid="county-outcome-form"' in page
+    # the county's and the province's home pages lead to it
+    for who in ("county_a", "province"):
+        client.force_login(gd.users[who])
+        assert 'data-testid="home-county-outcomes"' in client.get(reverse("home")).content.decode(), who
     # hospital coordinators and another province have no such page
     for who in ("alice", "charlie", "erin", "zoe"):
         client.force_login(gd.users[who])

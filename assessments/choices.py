@@ -30,13 +30,13 @@ class CentreStatus(models.TextChoices):
 class CapacityStandard(models.TextChoices):
     """The national county-hospital capability standards a capacity assessment checks against."""
 
-    RECOMMENDED = "recommended", _("推荐标准 (recommended standard)")
-    BASIC = "basic", _("基本标准 (basic standard)")
+    RECOMMENDED = "recommended", _("推荐标准")
+    BASIC = "basic", _("基本标准")
 
 
 class SpecialtyKind(models.TextChoices):
-    WEAK = "weak", _("薄弱专科 (weak specialty)")
-    TCM_KEY = "tcm_key", _("中医重点专科 (TCM key specialty)")
+    WEAK = "weak", _("薄弱专科")
+    TCM_KEY = "tcm_key", _("中医重点专科")
 
 
 class DonationKind(models.TextChoices):

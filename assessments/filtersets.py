@@ -7,6 +7,7 @@ from assessments.choices import (
     AppraisalStatus,
     Centre,
     CentreStatus,
+    DonationKind,
     FindingStatus,
     Grade,
     JobStatus,
@@ -17,15 +18,20 @@ from assessments.choices import (
 from assessments.models import (
     AnnualAppraisal,
     CentreProgress,
+    CountyOutcome,
+    Donation,
     EndOfStintAppraisal,
     Finding,
     GradeChange,
     MonthlyAssessment,
     NewTechnology,
+    Referral,
     ReportFile,
     RuleRun,
+    ServiceCapacityAssessment,
     Specialty,
 )
+from core.query_params import MAX_YEAR, MIN_YEAR
 from pairings.choices import HospitalGrade
 from pairings.filtersets import UpdatedSinceFilterSet, scoped
 from pairings.models import City, Program
@@ -146,3 +152,46 @@ class ReportFileFilterSet(df.FilterSet):
     class Meta:
         model = ReportFile
         fields = ["kind", "status", "year"]
+
+
+# --- capacity building and county outcomes (issue 15 item 5, issue 14 item 9) -----------------------------
+
+
+class ServiceCapacityAssessmentFilterSet(_HospitalFilters):
+    reaches_level2 = df.BooleanFilter(label=_("达到二级医院医疗服务能力"))
+    date_from = df.DateFilter(field_name="assessed_on", lookup_expr="gte", label=_("起始日期"))
+    date_to = df.DateFilter(field_name="assessed_on", lookup_expr="lte", label=_("截止日期"))
+
+    class Meta:
+        model = ServiceCapacityAssessment
+        fields: list[str] = []
+
+
+class ReferralFilterSet(_HospitalFilters):
+    # Bounded like every year parameter (core.query_params): a huge year is a 400, never an overflow.
+    year = df.NumberFilter(field_name="month__year", label=_("年度"), min_value=MIN_YEAR, max_value=MAX_YEAR)
+
+    class Meta:
+        model = Referral
+        fields: list[str] = []
+
+
+class DonationFilterSet(UpdatedSinceFilterSet):
+    pairing = df.NumberFilter(label=_("帮扶关系ID"))
+    kind = df.ChoiceFilter(choices=DonationKind.choices, label=_("类型"))
+    date_from = df.DateFilter(field_name="date", lookup_expr="gte", label=_("起始日期"))
+    date_to = df.DateFilter(field_name="date", lookup_expr="lte", label=_("截止日期"))
+
+    class Meta:
+        model = Donation
+        fields: list[str] = []
+
+
+class CountyOutcomeFilterSet(UpdatedSinceFilterSet):
+    county = df.NumberFilter(label=_("县区ID"))
+    city = df.ModelChoiceFilter(field_name="county__city", queryset=scoped(City), label=_("市州"))
+    year = df.NumberFilter(label=_("年度"), min_value=MIN_YEAR, max_value=MAX_YEAR)
+
+    class Meta:
+        model = CountyOutcome
+        fields: list[str] = []

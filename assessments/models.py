@@ -101,6 +101,9 @@ class Specialty(TimeStamped):
     name = models.CharField(_("专科"), max_length=60)
     selected_year = models.PositiveSmallIntegerField(_("选定年度"))
     achieved_on = models.DateField(_("达标日期"), null=True, blank=True)
+    # The recipient's own estimate of how far the building plan has come (the page draws it as a bar).
+    progress = models.PositiveSmallIntegerField(_("建设进度（%）"), default=0)
+    goal = models.CharField(_("建设目标"), max_length=200, blank=True, default="")
 
     SCOPE = _HOSPITAL_SCOPE
     objects = ScopedQuerySet.as_manager()
@@ -108,7 +111,39 @@ class Specialty(TimeStamped):
     class Meta:
         verbose_name = _("专科建设 (specialty)")
         verbose_name_plural = verbose_name
-        constraints = [models.UniqueConstraint(fields=["hospital", "kind", "name"], name="specialty_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["hospital", "kind", "name"], name="specialty_unique"),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="specialty_progress_le_100"),
+        ]
+
+
+@audited()
+class CentreMilestone(TimeStamped):
+    """One step of a centre's building (date, what was done) with an optional evidence file."""
+
+    centre = models.ForeignKey(CentreProgress, on_delete=models.CASCADE, related_name="milestones")
+    date = models.DateField(_("日期"))
+    description = models.CharField(_("进展"), max_length=200)
+    evidence = models.FileField(_("佐证材料"), upload_to="capacity/%Y/", blank=True)
+    evidence_name = models.CharField(_("文件名"), max_length=200, blank=True, default="")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    SCOPE = Scope(
+        province="centre__hospital__province",
+        city="centre__hospital__city",
+        county="centre__hospital__county",
+        hospital=("centre__hospital", "centre__hospital__pairings_received__supporters__hospital"),
+    )
+    objects = ScopedQuerySet.as_manager()
+    # Served only by core.files.protected_file, after for_user (those who may see the recipient).
+    PROTECTED_FILES = ("evidence",)
+
+    class Meta:
+        verbose_name = _("中心建设进展")
+        verbose_name_plural = verbose_name
+        ordering = ["centre", "date", "pk"]
 
 
 @audited()
@@ -117,6 +152,15 @@ class NewTechnology(TimeStamped):
 
     hospital = models.ForeignKey(Hospital, on_delete=models.CASCADE, related_name="new_technologies")
     pairing = models.ForeignKey(Pairing, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # The supporter that brought it (one of the pairing's supporters); None when the recipient's own.
+    supporter = models.ForeignKey(
+        Hospital,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("支援医院"),
+    )
     name = models.CharField(_("技术名称"), max_length=120)
     introduced_on = models.DateField(_("开展日期"))
     cases = models.PositiveIntegerField(_("开展例数"), default=0)
@@ -161,9 +205,12 @@ class ServiceCapacityAssessment(TimeStamped):
     reaches_level2 = models.BooleanField(_("达到二级医院医疗服务能力"))
     assessor = models.CharField(_("评估机构"), max_length=120, blank=True)
     note = models.CharField(_("备注"), max_length=200, blank=True)
+    evidence = models.FileField(_("佐证材料"), upload_to="capacity/%Y/", blank=True)
+    evidence_name = models.CharField(_("文件名"), max_length=200, blank=True, default="")
 
     SCOPE = _HOSPITAL_SCOPE
     objects = ScopedQuerySet.as_manager()
+    PROTECTED_FILES = ("evidence",)
 
     class Meta:
         verbose_name = _("服务能力评估 (service-capacity assessment)")
@@ -207,6 +254,71 @@ class Donation(TimeStamped):
         verbose_name = _("捐赠 (donation)")
         verbose_name_plural = verbose_name
         ordering = ["pairing", "date"]
+
+
+# --- County outcome indicators (SPEC §5, Guangdong) ------------------------------------------------------
+
+
+@audited()
+class CountyOutcome(TimeStamped):
+    """A county's outcome indicators of one year, entered by its health bureau (县卫生健康局).
+
+    Rates are percentages (0–100) as the bureau's statistics state them; the program's targets
+    (``RuleParams.outcome_*``, Guangdong: ≈ 90 %, ≥ 85 %, ≈ 65 %) are compared on the pages and the report.
+    """
+
+    county = models.ForeignKey(County, on_delete=models.CASCADE, related_name="outcomes")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    in_county_visit_rate = models.DecimalField(
+        _("县域内就诊率（%）"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    county_hospitalisation_rate = models.DecimalField(
+        _("县域内住院率（%）"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    grassroots_visit_share = models.DecimalField(
+        _("基层就诊占比（%）"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    referrals_up = models.PositiveIntegerField(_("上转人次"), null=True, blank=True)
+    referrals_down = models.PositiveIntegerField(_("下转人次"), null=True, blank=True)
+    outward_transfer_rate = models.DecimalField(
+        _("县外转诊率（%）"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    note = models.CharField(_("备注"), max_length=200, blank=True, default="")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    # The health bureaus' statistics: commission staff of the province, city and county read them.
+    SCOPE = Scope(province="county__city__province", city="county__city", county="county")
+    objects = ScopedQuerySet.as_manager()
+
+    RATE_FIELDS = (
+        "in_county_visit_rate",
+        "county_hospitalisation_rate",
+        "grassroots_visit_share",
+        "outward_transfer_rate",
+    )
+
+    class Meta:
+        verbose_name = _("县域医疗指标")
+        verbose_name_plural = verbose_name
+        ordering = ["county", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["county", "year"], name="county_outcome_one_per_year"),
+            models.CheckConstraint(
+                condition=(Q(in_county_visit_rate__isnull=True) | Q(in_county_visit_rate__range=(0, 100)))
+                & (
+                    Q(county_hospitalisation_rate__isnull=True)
+                    | Q(county_hospitalisation_rate__range=(0, 100))
+                )
+                & (Q(grassroots_visit_share__isnull=True) | Q(grassroots_visit_share__range=(0, 100)))
+                & (Q(outward_transfer_rate__isnull=True) | Q(outward_transfer_rate__range=(0, 100))),
+                name="county_outcome_rates_0_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.county_id} {self.year}"
 
 
 # --- Rule checks ----------------------------------------------------------------------------------------

@@ -6,9 +6,11 @@ dropdown lists every row of the database and no option leaks another organisatio
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import django_filters as df
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -44,10 +46,28 @@ def scoped(model: Any) -> Any:
     return _qs
 
 
+class _UtcIsoDateTimeField(df.fields.IsoDateTimeField):
+    """An ISO date-time, turned to UTC: PostgreSQL refuses offsets beyond ±15:59 ("+22:04" would be a 500),
+    and a moment past year 9999 in UTC is a 400, not an overflow."""
+
+    def to_python(self, value: Any) -> Any:
+        parsed = super().to_python(value)
+        if parsed is None:
+            return None
+        try:
+            return parsed.astimezone(dt.UTC)
+        except (OverflowError, ValueError) as exc:
+            raise ValidationError(_("时间超出范围。"), code="invalid") from exc
+
+
+class UtcIsoDateTimeFilter(df.IsoDateTimeFilter):
+    field_class = _UtcIsoDateTimeField
+
+
 class UpdatedSinceFilterSet(df.FilterSet):
     """``updated_since`` for incremental sync by dashboards."""
 
-    updated_since = df.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte", label=_("更新时间晚于"))
+    updated_since = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte", label=_("更新时间晚于"))
 
 
 class HospitalFilterSet(UpdatedSinceFilterSet):

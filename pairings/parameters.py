@@ -52,6 +52,18 @@ PARAMETER_HELP: dict[str, tuple[StrOrPromise, StrOrPromise]] = {
         _("人口 5 万以上的县至少有一所县级医院达到二级（力争二甲）服务能力。"),
     ),
     "grade_target_min_population": (_("等级目标人口门槛"), _("适用等级创建目标的县人口下限。")),
+    "outcome_in_county_visit_rate": (
+        _("县域内就诊率目标"),
+        _("县域内就诊率的目标（0 到 1，如 0.9 即 90%），与县卫生健康局填报的数据对照；留空表示不设目标。"),
+    ),
+    "outcome_county_hospitalisation_rate": (
+        _("县域内住院率目标"),
+        _("县域内住院率的目标（0 到 1，如 0.85 即 85%）；留空表示不设目标。"),
+    ),
+    "outcome_grassroots_visit_share": (
+        _("基层就诊占比目标"),
+        _("基层医疗卫生机构就诊人次占比的目标（0 到 1，如 0.65 即 65%）；留空表示不设目标。"),
+    ),
     "agreement_items_overdue": (
         _("检查协议事项逾期"),
         _("年度补充协议中已过里程碑日期仍未完成的事项记为问题。"),

@@ -78,6 +78,11 @@ class RuleParams:
     capacity_centres_min: int | None = None
     grade_target: bool = True
     grade_target_min_population: int = 50_000
+    # County outcome targets (SPEC §5, Guangdong): ratios 0–1 compared with the county health bureaus'
+    # yearly figures (assessments.CountyOutcome); None = no target. Not rules: shown beside the figures.
+    outcome_in_county_visit_rate: float | None = None
+    outcome_county_hospitalisation_rate: float | None = None
+    outcome_grassroots_visit_share: float | None = None
     # Deadlines and reminders (reminders app): monthly assessments of a month are due on this day of the next
     # month; reminders go out this many days before a due date (and once more when it is overdue).
     monthly_assessment_due_day: int = 10
@@ -282,6 +287,9 @@ _CHECKS: dict[str, Callable[[Any], str]] = {
     "capacity_centres_min": _int(1, 50, optional=True),
     "grade_target": _bool,
     "grade_target_min_population": _int(0, 100_000_000, optional=False),
+    "outcome_in_county_visit_rate": _ratio,
+    "outcome_county_hospitalisation_rate": _ratio,
+    "outcome_grassroots_visit_share": _ratio,
 }
 assert set(_CHECKS) == RuleParams.field_names(), "every parameter has a check"
 
@@ -380,6 +388,10 @@ GUANGDONG_2019 = Preset(
         ),
         "expert_visit_batches": Setting(4, GUANGDONG_DOC, "每个支援医院每年派出专家不少于4批次"),
         "expert_visit_person_times": Setting(20, GUANGDONG_DOC, "每个支援医院每年派出专家不少于20人次"),
+        # SPEC §5: the Guangdong county medical-community targets (≈ 90 %, ≥ 85 %, ≈ 65 %).
+        "outcome_in_county_visit_rate": Setting(0.9, GUANGDONG_DOC, "县域内就诊率达到90%左右"),
+        "outcome_county_hospitalisation_rate": Setting(0.85, GUANGDONG_DOC, "县域内住院率达到85%以上"),
+        "outcome_grassroots_visit_share": Setting(0.65, GUANGDONG_DOC, "基层就诊占比达到65%左右"),
     },
 )
 

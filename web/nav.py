@@ -45,11 +45,13 @@ NAV: list[tuple[str, Any, Collection[str] | None]] = [
     ("teams:reports_to_confirm", _("工作月报确认"), RECIPIENT),
     ("teams:leave_queue", _("请假审批"), RECIPIENT),
     ("teams:account_list", _("人员账号"), SUPPORTER),
+    ("assessments:capacity_list", _("能力建设"), RECIPIENT | COMMISSION | SUPPORTER),
     ("assessments:monthly_assessments", _("月考核"), RECIPIENT | COMMISSION | SUPPORTER),
     ("assessments:spot_checks", _("在岗抽查"), SUPPORTER | COMMISSION),
     ("assessments:end_appraisals", _("期满考核"), RECIPIENT | COMMISSION | SUPPORTER),
     ("assessments:annual_appraisals", _("年度考核"), COMMISSION),
     ("assessments:report_list", _("报告"), COMMISSION),
+    ("assessments:county_outcomes", _("县域指标"), COMMISSION),
     ("reminders:deadlines", _("截止日期"), COMMISSION | SUPPORTER | RECIPIENT),
 ]
 

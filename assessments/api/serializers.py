@@ -31,13 +31,16 @@ class CentreProgressSerializer(serializers.ModelSerializer[CentreProgress]):
 class SpecialtySerializer(serializers.ModelSerializer[Specialty]):
     class Meta:
         model = Specialty
-        fields = ["id", "hospital", "kind", "name", "selected_year", "achieved_on", "updated_at"]
+        fields = [
+            "id", "hospital", "kind", "name", "selected_year", "goal", "progress", "achieved_on",
+            "updated_at",
+        ]  # fmt: skip
 
 
 class NewTechnologySerializer(serializers.ModelSerializer[NewTechnology]):
     class Meta:
         model = NewTechnology
-        fields = ["id", "hospital", "pairing", "name", "introduced_on", "cases", "updated_at"]
+        fields = ["id", "hospital", "pairing", "supporter", "name", "introduced_on", "cases", "updated_at"]
 
 
 class GradeChangeSerializer(serializers.ModelSerializer[GradeChange]):
@@ -275,6 +278,25 @@ class MeasuresIndicatorSerializer(serializers.Serializer[Any]):
     )
 
 
+class CountyOutcomeIndicatorSerializer(serializers.Serializer[Any]):
+    """A county's outcome figures of a year (percentages) and its program's targets (SPEC §5)."""
+
+    program = serializers.IntegerField()
+    county = serializers.IntegerField()
+    county_name = serializers.CharField()
+    year = serializers.IntegerField()
+    in_county_visit_rate = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+    county_hospitalisation_rate = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+    grassroots_visit_share = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+    outward_transfer_rate = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+    referrals_up = serializers.IntegerField(allow_null=True)
+    referrals_down = serializers.IntegerField(allow_null=True)
+    targets = serializers.DictField(
+        child=serializers.DecimalField(max_digits=5, decimal_places=2),
+        help_text="指标 → 目标百分数（仅列出项目设定了目标的指标）",
+    )
+
+
 class IndicatorsSerializer(serializers.Serializer[Any]):
     filters = IndicatorFiltersSerializer()
     pairings = serializers.IntegerField()
@@ -285,3 +307,4 @@ class IndicatorsSerializer(serializers.Serializer[Any]):
     capacity = CapacityIndicatorSerializer()
     attendance_rate = serializers.FloatField(allow_null=True)
     measures = MeasuresIndicatorSerializer()
+    county_outcomes = CountyOutcomeIndicatorSerializer(many=True)

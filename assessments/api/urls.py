@@ -3,12 +3,16 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from assessments.api import rectifications, views
+from assessments.api import capacity, county_outcomes, rectifications, views
 
 router = SimpleRouter()
-router.register("centres", views.CentreProgressViewSet, basename="centre")
-router.register("specialties", views.SpecialtyViewSet, basename="specialty")
-router.register("new-technologies", views.NewTechnologyViewSet, basename="new-technology")
+router.register("centres", capacity.CentreProgressViewSet, basename="centre")
+router.register("specialties", capacity.SpecialtyViewSet, basename="specialty")
+router.register("new-technologies", capacity.NewTechnologyViewSet, basename="new-technology")
+router.register("capacity-assessments", capacity.CapacityAssessmentViewSet, basename="capacity-assessment")
+router.register("referrals", capacity.ReferralViewSet, basename="referral")
+router.register("donations", capacity.DonationViewSet, basename="donation")
+router.register("county-outcomes", county_outcomes.CountyOutcomeViewSet, basename="county-outcome")
 router.register("grade-changes", views.GradeChangeViewSet, basename="grade-change")
 router.register("findings", views.FindingViewSet, basename="finding")
 router.register("rule-runs", views.RuleRunViewSet, basename="rule-run")

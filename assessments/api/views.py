@@ -1,6 +1,7 @@
-"""API views of capacity building, findings, rule runs, appraisals, reports and dashboard indicators.
+"""API views of findings, rule runs, appraisals, reports and dashboard indicators.
 
-Writes call the services (``assessments/services/monthly.py``); the views only translate HTTP.
+Capacity building is in ``capacity.py``. Writes call the services (``assessments/services/monthly.py``);
+the views only translate HTTP.
 """
 
 from __future__ import annotations
@@ -18,41 +19,17 @@ from assessments import filtersets as fs
 from assessments.api import serializers as s
 from assessments.models import (
     AnnualAppraisal,
-    CentreProgress,
     EndOfStintAppraisal,
     Finding,
     GradeChange,
     MonthlyAssessment,
-    NewTechnology,
     ReportFile,
     RuleRun,
-    Specialty,
 )
 from assessments.selectors.indicators import IndicatorQuery, indicators
 from assessments.services.monthly import monthly_assessment_create
 from core.api.base import ScopedReadOnlyViewSet
 from core.api.cache import cached_answer
-
-
-class CentreProgressViewSet(ScopedReadOnlyViewSet):
-    model = CentreProgress
-    serializer_class = s.CentreProgressSerializer
-    filterset_class = fs.CentreProgressFilterSet
-    ordering_fields = ["pk", "achieved_on", "updated_at"]
-
-
-class SpecialtyViewSet(ScopedReadOnlyViewSet):
-    model = Specialty
-    serializer_class = s.SpecialtySerializer
-    filterset_class = fs.SpecialtyFilterSet
-    ordering_fields = ["pk", "selected_year", "updated_at"]
-
-
-class NewTechnologyViewSet(ScopedReadOnlyViewSet):
-    model = NewTechnology
-    serializer_class = s.NewTechnologySerializer
-    filterset_class = fs.NewTechnologyFilterSet
-    ordering_fields = ["pk", "introduced_on", "updated_at"]
 
 
 class GradeChangeViewSet(ScopedReadOnlyViewSet):

@@ -15,13 +15,20 @@ from typing import Any
 from django.db.models import Avg, Count, Q
 
 from assessments.choices import AppraisalStatus, FindingStatus, Grade, Severity
-from assessments.models import AnnualAppraisal, EndOfStintAppraisal, Finding, MonthlyAssessment
+from assessments.models import (
+    AnnualAppraisal,
+    CountyOutcome,
+    EndOfStintAppraisal,
+    Finding,
+    MonthlyAssessment,
+)
 from assessments.reports.figures import AttendanceRow, attendance_by_month, pairing_figures, year_bounds
 from assessments.rules.messages import render_message
+from assessments.selectors.county_outcomes import TARGETS, field_label, targets_of
 from assessments.services.appraisals import grade_for, score_figures, scorecard_for, supporters_for_review
 from assessments.services.publishing import supporters_for_commendation
 from core.privacy import mask_national_id, mask_phone
-from pairings.models import Pairing, PairingSupporter, Program
+from pairings.models import County, Pairing, PairingSupporter, Program
 from teams.models import Deployment
 from training.choices import StintKind
 from training.models import TraineeStint
@@ -348,3 +355,36 @@ def review_rows(*, program: Program, year: int, rows: list[PairingRow]) -> list[
         ]
         for r in supporters_for_review(program=program, year=year, grades=grades)
     ]
+
+
+def county_outcome_rows(*, program: Program, year: int) -> list[list[Any]]:
+    """县域指标: each county of the program's recipients with the year's figures against the program's targets
+    (SPEC §5). Rates are fractions for the sheet's percent format; a county that entered nothing is listed
+    with empty cells so the report shows who did not report."""
+    targets = targets_of(program.rules)
+    county_ids = Pairing.objects.filter(program=program).values("recipient__county_id")
+    counties = County.objects.filter(pk__in=county_ids).select_related("city").order_by("city__name", "name")
+    outcomes = {o.county_id: o for o in CountyOutcome.objects.filter(county__in=county_ids, year=year)}
+
+    def pct(value: Decimal | None) -> float | None:
+        return None if value is None else float(value) / 100
+
+    rows = []
+    for county in counties:
+        o = outcomes.get(county.pk)
+        row: list[Any] = [county.city.name, county.name]
+        missed = []
+        for field, _param, _sign in TARGETS:
+            value = getattr(o, field) if o else None
+            t = targets.get(field)
+            row += [pct(value), pct(t["target"]) if t else None]
+            if t is not None and value is not None and value < t["target"]:
+                missed.append(field_label(field))
+        row += [
+            o.referrals_up if o else None,
+            o.referrals_down if o else None,
+            pct(o.outward_transfer_rate) if o else None,
+            ("未达目标：" + "、".join(missed)) if missed else ("未填报" if o is None else "达到目标"),
+        ]
+        rows.append(row)
+    return rows

@@ -1,7 +1,8 @@
 """The annual report workbook (openpyxl write-only mode: rows stream to disk, memory stays flat).
 
 Sheets: 考核汇总 (summary per pairing), 派驻人员 (teams and deployments, personal data masked), 问题清单
-(findings), 进修培训 (training), 月度考勤 (attendance by month), 能力建设 (capacity building), 通报批评
+(findings), 进修培训 (training), 月度考勤 (attendance by month), 能力建设 (capacity building), 县域指标
+(county outcome indicators against the program's targets), 通报批评
 (supporters named for failing their tasks). The evaluation workbook (中期/终期评估) adds the program's years.
 Chinese headers, frozen header row, number formats, column widths, landscape print with repeated titles;
 every text cell goes through ``safe.cell`` (formula injection).
@@ -181,6 +182,20 @@ CAPACITY_FIGURES = [
 CAPACITY_COLUMNS: list[Column] = [("受援医院", 26, None)] + [
     (label, 10, INT) for label, _k in CAPACITY_FIGURES
 ]
+COUNTY_OUTCOME_COLUMNS: list[Column] = [
+    ("市州", 12, None),
+    ("县区", 12, None),
+    ("县域内就诊率", 10, PCT),
+    ("目标", 8, PCT),
+    ("县域内住院率", 10, PCT),
+    ("目标", 8, PCT),
+    ("基层就诊占比", 10, PCT),
+    ("目标", 8, PCT),
+    ("上转人次", 10, INT),
+    ("下转人次", 10, INT),
+    ("县外转诊率", 10, PCT),
+    ("达标情况", 30, None),
+]
 REVIEW_COLUMNS: list[Column] = [
     ("支援医院", 28, None),
     ("受援医院", 26, None),
@@ -248,6 +263,7 @@ def _annual_sheets(
             CAPACITY_COLUMNS,
             lambda: ([r.recipient] + [r.figures.get(k, 0) for _l, k in CAPACITY_FIGURES] for r in rows),
         ),
+        ("县域指标", COUNTY_OUTCOME_COLUMNS, lambda: data.county_outcome_rows(program=program, year=year)),
         ("通报批评", REVIEW_COLUMNS, lambda: data.review_rows(program=program, year=year, rows=rows)),
         ("表扬", COMMENDATION_COLUMNS, lambda: data.commendation_rows(program=program, year=year, rows=rows)),
     ]

@@ -18,8 +18,10 @@ from django.db.models import Count, Q, QuerySet, Sum
 from assessments.choices import AppraisalStatus, CentreStatus, FindingStatus, Grade
 from assessments.models import AnnualAppraisal, CentreProgress, Finding, GradeChange, NewTechnology, Specialty
 from assessments.reports.figures import deployment_figures
+from assessments.selectors.county_outcomes import outcomes_for_api
 from core.access import User
 from core.dates import stay_met
+from core.query_params import MAX_YEAR, MIN_YEAR
 from pairings.models import Pairing, Program
 from teams.selectors.attendance import attendance_import_status, attendance_totals
 from teams.selectors.deployments import coverage_summaries, headcount_intervals
@@ -77,7 +79,13 @@ def scoped_pairings(scope: QuerySet[Pairing]) -> list[dict[str, Any]]:
     """The rows of the scope the per-pairing figures need (one query)."""
     return list(
         scope.order_by("pk").values(  # type: ignore[arg-type]
-            "pk", "program_id", "recipient_id", "recipient__kind", "service_start", "service_end"
+            "pk",
+            "program_id",
+            "recipient_id",
+            "recipient__kind",
+            "recipient__county_id",
+            "service_start",
+            "service_end",
         )
     )
 
@@ -276,4 +284,14 @@ def indicators(*, user: User, query: IndicatorQuery) -> dict[str, Any]:
         "capacity": _capacity(user=user, scope=scope, query=query),
         "attendance_rate": _attendance_rate(pairing_ids=[p["pk"] for p in pairings], query=query),
         "measures": _measures(pairings, query),
+        "county_outcomes": outcomes_for_api(
+            user=user, pairings=pairings, rules=rules, years=_outcome_years(query)
+        ),
     }
+
+
+def _outcome_years(query: IndicatorQuery) -> range:
+    """The years a county outcome counts in: those the asked period touches (all when none is asked)."""
+    first = query.date_from.year if query.date_from else MIN_YEAR
+    last = query.date_to.year if query.date_to else MAX_YEAR
+    return range(first, last + 1)

@@ -300,6 +300,8 @@ SPECTACULAR_SETTINGS = {
         "JobStatusEnum": "core.jobs.choices.JobStatus",
         "AppraisalStatusEnum": "assessments.choices.AppraisalStatus",
         "AppraisalGradeEnum": "assessments.choices.Grade",
+        "SpecialtyKindEnum": "assessments.choices.SpecialtyKind",
+        "DonationKindEnum": "assessments.choices.DonationKind",
     },
 }
 

@@ -14,12 +14,15 @@ from rest_framework.test import APIClient
 from assessments.models import (
     AnnualAppraisal,
     CentreProgress,
+    Donation,
     Finding,
     GradeChange,
     NewTechnology,
     Rectification,
+    Referral,
     ReportFile,
     RuleRun,
+    ServiceCapacityAssessment,
     Specialty,
 )
 from devtools import factories as f
@@ -184,6 +187,29 @@ ENDPOINTS: list[Endpoint] = [
         "grade-change",
         lambda p, m: GradeChange.objects.create(
             hospital=p.recipient, grade="2A", effective_on=dt.date(2023, 10, 1)
+        ),
+    ),
+    Endpoint(
+        "capacity-assessment",
+        lambda p, m: ServiceCapacityAssessment.objects.create(
+            hospital=p.recipient, assessed_on=dt.date(2023, 8, 1), standard="basic", reaches_level2=True
+        ),
+    ),
+    Endpoint(
+        "referral",
+        lambda p, m: Referral.objects.create(
+            hospital=p.recipient, month=dt.date(2023, 3, 1), up_count=4, down_count=2
+        ),
+    ),
+    Endpoint(
+        "donation",
+        lambda p, m: Donation.objects.create(
+            pairing=p,
+            supporter=p.supporters.get(is_lead=True).hospital,
+            date=dt.date(2023, 2, 1),
+            kind="money",
+            description="设备经费",
+            value_cny=100000,
         ),
     ),
     Endpoint("finding", _finding),

@@ -52,6 +52,7 @@ def test_workbook_has_every_sheet_with_chinese_headers_and_masked_data(world, da
         "进修培训",
         "月度考勤",
         "能力建设",
+        "县域指标",
         "通报批评",
         "表扬",
     ]

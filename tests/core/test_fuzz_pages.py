@@ -100,11 +100,13 @@ def _pages(world: Any, made: dict[str, Any]) -> list[str]:
         "assessments:finding_list",
         "assessments:report_list",
         "assessments:certificate_verify",
+        "assessments:county_outcomes",
     ]
     return [reverse(n) for n in names] + [
         reverse("pairings:detail", args=[world.pairing_a.pk]),
         reverse("teams:roster_detail", args=[made["roster"].pk]),
         reverse("assessments:finding_detail", args=[made["finding"].pk]),
+        reverse("assessments:capacity", args=[world.pairing_a.pk]),
     ]
 
 
@@ -130,6 +132,10 @@ def _forms(world: Any, made: dict[str, Any]) -> list[tuple[str, list[str]]]:
             ["adjustment", "reason"],
         ),
         (reverse("assessments:report_create"), ["program", "kind", "year"]),
+        (
+            reverse("assessments:county_outcomes"),
+            ["county", "year", "in_county_visit_rate", "county_hospitalisation_rate", "referrals_up", "note"],
+        ),
         (reverse("assessments:rule_run_start"), ["program", "pairing"]),
         (reverse("assessments:finding_waive", args=[made["finding"].pk]), ["reason"]),
         (reverse("teams:roster_action", args=[made["roster"].pk, "return"]), ["comment", "next", "entry"]),

@@ -19,10 +19,11 @@ from playwright.sync_api import expect
 
 from assessments.models import Finding, RuleRun
 from config.celery_app import app as celery_app
+from core.imports.spec import ERROR_HEADER
 from devtools import factories as f
 from teams.choices import RosterStatus
 from teams.models import Deployment, Roster, Staff
-from teams.resources import ERROR_HEADER, ROSTER_HEADERS
+from teams.resources import ROSTER_HEADERS
 from teams.services import rosters as svc
 
 D = dt.date

@@ -1,0 +1,60 @@
+"""The teams app's Excel imports, registered with the shared import pages (core.imports) in ``ready()``:
+the roster (target: a roster the user sees) and the monthly workload (target: the user's own recipient
+hospital). The specs live in ``services/``; this module only says how a page finds the target."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.urls import reverse
+
+from core.access import User
+from core.imports.registry import ImportDefinition, register
+from core.imports.spec import ImportResult
+from core.permissions import own_hospital_id
+from core.roles import Role
+from pairings.models import Hospital
+from teams.selectors.rosters import get_roster_for_user
+from teams.services.activity import ActivitySpec
+from teams.services.imports import RosterSpec
+
+
+def _own_recipient(user: User, target_id: int) -> Hospital:
+    hospital_id = own_hospital_id(user, Role.RECIPIENT_COORDINATOR)
+    if hospital_id is None:
+        raise PermissionDenied
+    if target_id and target_id != hospital_id:
+        raise Http404
+    return Hospital.objects.get(pk=hospital_id)
+
+
+def _activity_done(_target: Any, result: ImportResult) -> str:
+    month = min(r.values["month"] for r in result.previews[0].rows)
+    return f"{reverse('teams:activity_list')}?month={month:%Y-%m}"
+
+
+def register_imports() -> None:
+    register(
+        ImportDefinition(
+            kind=RosterSpec.kind,
+            title=RosterSpec.title,
+            specs=lambda user, roster: [RosterSpec(user=user, target=roster)],
+            target=lambda user, pk: get_roster_for_user(user=user, pk=pk),
+            done_url=lambda roster, _result: reverse("teams:roster_detail", args=[roster.pk]),
+            back_url=lambda roster: reverse("teams:roster_detail", args=[roster.pk]),
+            filename="roster",
+        )
+    )
+    register(
+        ImportDefinition(
+            kind=ActivitySpec.kind,
+            title=ActivitySpec.title,
+            specs=lambda user, hospital: [ActivitySpec(user=user, target=hospital)],
+            target=_own_recipient,
+            done_url=_activity_done,
+            back_url=lambda _hospital: reverse("teams:activity_list"),
+            filename="activity",
+        )
+    )

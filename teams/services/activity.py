@@ -90,15 +90,28 @@ class ActivitySpec(ImportSpec):
     title = gettext_lazy("导入月度工作量")
     sheet = "工作量"
     columns = [
-        Column("national_id", "身份证号",
-               help=gettext_lazy("派驻人员的身份证号（按身份证号或执业证书编号匹配人员，不按姓名）"),
-               parse=normalize_national_id, example="620102198001011234", personal=mask_national_id),
+        Column(
+            "national_id",
+            "身份证号",
+            help=gettext_lazy("派驻人员的身份证号（按身份证号或执业证书编号匹配人员，不按姓名）"),
+            parse=normalize_national_id,
+            example="620102198001011234",
+            personal=mask_national_id,
+        ),
         Column("licence_no", "执业证书编号", help=gettext_lazy("无身份证号时填写"), parse=normalize_licence),
-        Column("month", "月份", required=True, parse=_month, example="2024-03",
-               help=gettext_lazy("如 2024-03、2024/3 或 2024年3月；该月须在此人派驻本院期间")),
-        *[Column(k, headers[0], parse=_figure, example=ex, help=gettext_lazy("非负整数，空白按 0"))
-          for (k, headers), ex in zip(FIGURES.items(), (320, 12, 2, 4, 3, 1), strict=True)],
-    ]  # fmt: skip
+        Column(
+            "month",
+            "月份",
+            required=True,
+            parse=_month,
+            example="2024-03",
+            help=gettext_lazy("如 2024-03、2024/3 或 2024年3月；该月须在此人派驻本院期间"),
+        ),
+        *[
+            Column(k, headers[0], parse=_figure, example=ex, help=gettext_lazy("非负整数，空白按 0"))
+            for (k, headers), ex in zip(FIGURES.items(), (320, 12, 2, 4, 3, 1), strict=True)
+        ],
+    ]
     one_of = [("national_id", "licence_no")]
     instructions = [
         (

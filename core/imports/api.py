@@ -33,7 +33,7 @@ class ImportErrorSerializer(serializers.Serializer[Any]):
 
 class ImportRowSerializer(serializers.Serializer[Any]):
     row = serializers.IntegerField()
-    status = serializers.ChoiceField(choices=["new", "changed", "unchanged", "error"])
+    status = serializers.CharField(help_text="new 新增 · changed 修改 · unchanged 未变 · error 错误")
     errors = ImportErrorSerializer(many=True)
 
 

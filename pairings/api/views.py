@@ -22,7 +22,7 @@ from core.imports.api import import_actions
 from core.permissions import is_province_staff
 from pairings import filtersets as fs
 from pairings.api import serializers as s
-from pairings.imports import PAIRING_LIST
+from pairings.imports import AGREEMENT_ITEMS, PAIRING_LIST
 from pairings.models import (
     Agreement,
     AgreementItem,
@@ -150,6 +150,10 @@ class AgreementViewSet(ScopedReadOnlyViewSet):
     agreements) create them and change dates, goals and the scan — through the services the pages use."""
 
     model = Agreement
+    # Items from Excel: POST agreements/<id>/item-list/preview/ and …/confirm/ (the page's spec).
+    item_list_preview, item_list_confirm = import_actions(
+        kind=AGREEMENT_ITEMS, url_path="item-list", title="导入协议事项"
+    )
     serializer_class = s.AgreementSerializer
     filterset_class = fs.AgreementFilterSet
     parser_classes = [JSONParser, MultiPartParser, FormParser]

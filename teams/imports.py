@@ -1,6 +1,7 @@
 """The teams app's Excel imports, registered with the shared import pages (core.imports) in ``ready()``:
-the roster (target: a roster the user sees) and the monthly workload (target: the user's own recipient
-hospital). The specs live in ``services/``; this module only says how a page finds the target."""
+the roster (target: a roster the user sees), the monthly workload (target: the user's own recipient
+hospital), the staff directory and expert-visit batches (target: the user's own supporter hospital).
+The specs live in ``services/``; this module only says how a page finds the target."""
 
 from __future__ import annotations
 
@@ -19,10 +20,21 @@ from pairings.models import Hospital
 from teams.selectors.rosters import get_roster_for_user
 from teams.services.activity import ActivitySpec
 from teams.services.imports import RosterSpec
+from teams.services.staff_import import StaffSpec
+from teams.services.visit_import import VisitSpec
 
 
 def _own_recipient(user: User, target_id: int) -> Hospital:
     hospital_id = own_hospital_id(user, Role.RECIPIENT_COORDINATOR)
+    if hospital_id is None:
+        raise PermissionDenied
+    if target_id and target_id != hospital_id:
+        raise Http404
+    return Hospital.objects.get(pk=hospital_id)
+
+
+def _own_supporter(user: User, target_id: int) -> Hospital:
+    hospital_id = own_hospital_id(user, Role.SUPPORTER_COORDINATOR)
     if hospital_id is None:
         raise PermissionDenied
     if target_id and target_id != hospital_id:
@@ -56,5 +68,27 @@ def register_imports() -> None:
             done_url=_activity_done,
             back_url=lambda _hospital: reverse("teams:activity_list"),
             filename="activity",
+        )
+    )
+    register(
+        ImportDefinition(
+            kind=StaffSpec.kind,
+            title=StaffSpec.title,
+            specs=lambda user, hospital: [StaffSpec(user=user, target=hospital)],
+            target=_own_supporter,
+            done_url=lambda _hospital, _result: reverse("teams:staff_list"),
+            back_url=lambda _hospital: reverse("teams:staff_list"),
+            filename="staff",
+        )
+    )
+    register(
+        ImportDefinition(
+            kind=VisitSpec.kind,
+            title=VisitSpec.title,
+            specs=lambda user, hospital: [VisitSpec(user=user, target=hospital)],
+            target=_own_supporter,
+            done_url=lambda _hospital, _result: reverse("teams:visit_list"),
+            back_url=lambda _hospital: reverse("teams:visit_list"),
+            filename="expert-visits",
         )
     )

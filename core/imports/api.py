@@ -82,12 +82,17 @@ _ERRORS = {
 }
 
 
-def _run(view: Any, request: Request, kind: str, *, confirm: bool) -> ImportResult:
-    target = view.get_object()
+def _run(view: Any, request: Request, kind: str, *, confirm: bool, detail: bool) -> ImportResult:
+    definition = get_definition(kind)
+    # A detail action imports into the viewset's object; a list action into the user's own (hospital).
+    try:
+        target = view.get_object() if detail else definition.target(request.user, 0)
+    except PermissionDenied as exc:
+        raise exceptions.PermissionDenied() from exc
     upload = ImportUploadSerializer(data=request.data)
     upload.is_valid(raise_exception=True)
     file = upload.validated_data["file"]
-    specs = get_definition(kind).specs(request.user, target)
+    specs = definition.specs(request.user, target)
     try:
         return run_import(specs, f=file, name=file.name, confirm=confirm)
     except PermissionDenied as exc:
@@ -96,16 +101,16 @@ def _run(view: Any, request: Request, kind: str, *, confirm: bool) -> ImportResu
         raise exceptions.ValidationError({"file": [str(exc)]}) from exc
 
 
-def import_actions(*, kind: str, url_path: str, title: str) -> tuple[Any, Any]:
+def import_actions(*, kind: str, url_path: str, title: str, detail: bool = True) -> tuple[Any, Any]:
     """The preview and confirm actions of import ``kind`` for a viewset, assigned to the attributes
     ``<url_path as name>_preview`` and ``…_confirm`` (DRF checks an action's name against its attribute)."""
     name = url_path.replace("-", "_").replace("/", "_")
 
-    def preview(self: Any, request: Request, pk: str | None = None) -> Response:
-        return Response(result_data(_run(self, request, kind, confirm=False)))
+    def preview(self: Any, request: Request, pk: str | None = None) -> Response:  # noqa: ARG001
+        return Response(result_data(_run(self, request, kind, confirm=False, detail=detail)))
 
     def confirm(self: Any, request: Request, pk: str | None = None) -> Response:
-        result = _run(self, request, kind, confirm=True)
+        result = _run(self, request, kind, confirm=True, detail=detail)
         body = result_data(result)
         if not result.applied:
             bad = [r for sheet in body["sheets"] for r in sheet["rows"] if r["errors"]]
@@ -132,7 +137,7 @@ def import_actions(*, kind: str, url_path: str, title: str) -> tuple[Any, Any]:
         responses={200: ImportResultSerializer, **_ERRORS},
     )(
         action(
-            detail=True,
+            detail=detail,
             methods=["post"],
             url_path=f"{url_path}/preview",
             url_name=f"{url_path}-preview",
@@ -151,7 +156,7 @@ def import_actions(*, kind: str, url_path: str, title: str) -> tuple[Any, Any]:
         },
     )(
         action(
-            detail=True,
+            detail=detail,
             methods=["post"],
             url_path=f"{url_path}/confirm",
             url_name=f"{url_path}-confirm",

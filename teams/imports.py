@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
 from core.access import User
 from core.imports.registry import ImportDefinition, register
@@ -57,6 +58,7 @@ def register_imports() -> None:
             done_url=lambda roster, _result: reverse("teams:roster_detail", args=[roster.pk]),
             back_url=lambda roster: reverse("teams:roster_detail", args=[roster.pk]),
             filename="roster",
+            done_message=gettext_lazy("名单已导入。"),
         )
     )
     register(

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import Http404
+from django.utils.translation import gettext_lazy
 
 from core.access import User
 from core.imports.spec import ImportResult, ImportSpec
@@ -26,6 +27,7 @@ class ImportDefinition:
     done_url: Callable[[Any, ImportResult], str]
     back_url: Callable[[Any], str]
     filename: str = "import"
+    done_message: Any = gettext_lazy("已导入。")
 
 
 _REGISTRY: dict[str, ImportDefinition] = {}

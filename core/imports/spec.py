@@ -156,6 +156,8 @@ class ImportSpec:
     one_of: ClassVar[Sequence[tuple[str, ...]]] = ()
     max_rows: ClassVar[int] = 5000
     instructions: ClassVar[Sequence[tuple[str, str]]] = ()  # extra lines of the 说明 sheet
+    # The file is the whole set (a roster): rows missing from it are removed, and the preview says how many.
+    removes: ClassVar[bool] = False
     empty_message: ClassVar[Any] = gettext_lazy("工作表中没有数据行。")
     # Values shown per row on the preview page (keys of ``PreviewRow.values``) and their headings.
     preview_columns: ClassVar[Sequence[tuple[str, str]]] = ()

@@ -131,7 +131,7 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
             stored.applied_at = timezone.now()
             stored.counts = result.counts()
             stored.save(update_fields=["applied_at", "counts"])
-            messages.success(request, _("已导入。"))
+            messages.success(request, str(definition.done_message))
             return redirect(definition.done_url(target, result))
         messages.error(request, _("文件有错误，未导入任何数据。"))
     context = {

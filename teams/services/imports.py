@@ -94,6 +94,7 @@ class RosterSpec(ImportSpec):
         for h, req, help_ in ROSTER_HEADERS
     ]  # fmt: skip
     empty_message = gettext_lazy("工作表中没有人员数据行。")
+    removes = True
     preview_columns = [
         ("name", gettext_lazy("姓名")),
         ("role_label", gettext_lazy("角色")),

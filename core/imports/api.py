@@ -34,14 +34,16 @@ class ImportErrorSerializer(serializers.Serializer[Any]):
 class ImportRowSerializer(serializers.Serializer[Any]):
     row = serializers.IntegerField()
     status = serializers.CharField(help_text="new 新增 · changed 修改 · unchanged 未变 · error 错误")
-    errors = ImportErrorSerializer(many=True)
+    errors = ImportErrorSerializer(many=True)  # type: ignore[assignment]  # the roster API's key
 
 
 class ImportSheetSerializer(serializers.Serializer[Any]):
     sheet = serializers.CharField()
     counts = serializers.DictField(child=serializers.IntegerField())
     rows = ImportRowSerializer(many=True)
-    errors = serializers.ListField(child=serializers.CharField(), help_text="不属于某一行的问题")
+    errors = serializers.ListField(  # type: ignore[assignment]  # the roster API's key
+        child=serializers.CharField(), help_text="不属于某一行的问题"
+    )
 
 
 class ImportResultSerializer(serializers.Serializer[Any]):

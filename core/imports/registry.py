@@ -10,7 +10,6 @@ from typing import Any
 from django.http import Http404
 from django.utils.translation import gettext_lazy
 
-from core.access import User
 from core.imports.spec import ImportResult, ImportSpec
 
 
@@ -19,10 +18,10 @@ class ImportDefinition:
     kind: str
     title: Any
     # The specs (one per sheet) bound to the user (None: the command line) and the target.
-    specs: Callable[[User | None, Any], list[ImportSpec]]
+    specs: Callable[[Any, Any], list[ImportSpec]]  # (user or None, target)
     # The target by id, scoped with for_user: Http404 when it is missing or not the user's alike. An
     # import without a target (the user's own hospital) receives 0.
-    target: Callable[[User, int], Any]
+    target: Callable[[Any, int], Any]  # (user, target id)
     # Where the user goes after a confirm, and back from an upload the reader refused.
     done_url: Callable[[Any, ImportResult], str]
     back_url: Callable[[Any], str]

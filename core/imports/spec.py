@@ -49,7 +49,7 @@ class Column:
     key: str
     header: str
     required: bool = False
-    help: str = ""
+    help: Any = ""  # str or a lazy translation
     aliases: tuple[str, ...] = ()
     parse: Callable[[Any], Any] | None = None
     max_length: int | None = None
@@ -155,12 +155,12 @@ class ImportSpec:
     # At least one of each group must be present as a column (e.g. national ID or licence number).
     one_of: ClassVar[Sequence[tuple[str, ...]]] = ()
     max_rows: ClassVar[int] = 5000
-    instructions: ClassVar[Sequence[tuple[str, str]]] = ()  # extra lines of the 说明 sheet
+    instructions: ClassVar[Sequence[tuple[Any, Any]]] = ()  # extra lines of the 说明 sheet
     # The file is the whole set (a roster): rows missing from it are removed, and the preview says how many.
     removes: ClassVar[bool] = False
     empty_message: ClassVar[Any] = gettext_lazy("工作表中没有数据行。")
     # Values shown per row on the preview page (keys of ``PreviewRow.values``) and their headings.
-    preview_columns: ClassVar[Sequence[tuple[str, str]]] = ()
+    preview_columns: ClassVar[Sequence[tuple[str, Any]]] = ()
 
     def __init__(self, *, user: User | None, target: Any = None) -> None:
         self.user = user  # None: the command line (the operator)
@@ -168,12 +168,12 @@ class ImportSpec:
 
     # --- permission and privacy -----------------------------------------------------------------------
 
-    def allowed(self) -> bool:
+    def allowed(self, user: User) -> bool:
         """May ``user`` import into ``target``? Use core.permissions predicates."""
         return False
 
     def check_permission(self) -> None:
-        if self.user is not None and not self.allowed():
+        if self.user is not None and not self.allowed(self.user):
             raise PermissionDenied(self.refused_message())
 
     def refused_message(self) -> str:
@@ -189,7 +189,7 @@ class ImportSpec:
         """Rows the template is pre-filled with (the current data); empty: one example row."""
         return []
 
-    def extra_instructions(self) -> list[tuple[str, str]]:
+    def extra_instructions(self) -> list[tuple[Any, Any]]:
         """Lines of the 说明 sheet that depend on the target (deadlines, allowed values)."""
         return list(self.instructions)
 

@@ -14,6 +14,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.access import User
 from core.imports.spec import CHANGED, NEW, Column, ImportSpec, PreviewRow, text
 from core.uploads import parse_date
 from pairings.choices import AgreementItemKind
@@ -75,9 +76,9 @@ class AgreementItemSpec(ImportSpec):
     ]
     target: Agreement
 
-    def allowed(self) -> bool:
+    def allowed(self, user: User) -> bool:
         agreement = self.target
-        return can_edit_agreement(self.user, pairing=agreement.pairing, supporter_id=agreement.supporter_id)
+        return can_edit_agreement(user, pairing=agreement.pairing, supporter_id=agreement.supporter_id)
 
     def refused_message(self) -> str:
         return _("只有省级卫健委或签约的支援医院可以录入、修改协议。")

@@ -9,7 +9,7 @@ specs; rerunning the same workbook changes nothing.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from typing import IO, Any
 
 from django.db.models import Q
@@ -53,7 +53,7 @@ _HOSPITAL_FIELDS = (
 )
 
 
-def _choice(mapping: dict[str, str], message: Any) -> Callable[[Any], str]:
+def _choice(mapping: Mapping[str, str], message: Any) -> Callable[[Any], str]:
     def parse(cell: Any) -> str:
         value = mapping.get(text(cell))
         if value is None:
@@ -70,8 +70,8 @@ def _yes(cell: Any) -> bool:
 class _ProgramSpec(ImportSpec):
     target: Program
 
-    def allowed(self) -> bool:
-        return is_province_staff(self.user, province_id=self.target.province_id)
+    def allowed(self, user: User) -> bool:
+        return is_province_staff(user, province_id=self.target.province_id)
 
     def refused_message(self) -> str:
         return _("只有本省卫生健康委工作人员可以导入帮扶关系。")
@@ -131,9 +131,10 @@ class HospitalSheetSpec(_ProgramSpec):
 
     def template_rows(self) -> list[list[Any]]:
         """The hospitals of the program's current pairing list: the officer edits it rather than retypes."""
-        labels = {v: k for k, v in ROLES.items() if len(k) == 2}
-        kinds, origins = {v: k for k, v in KINDS.items()}, {v: k for k, v in ORIGINS.items()}
-        grades = {v: k for k, v in GRADES.items()}
+        labels: dict[str, str] = {v: k for k, v in ROLES.items() if len(k) == 2}
+        kinds: dict[str, str] = {v: k for k, v in KINDS.items()}
+        origins: dict[str, str] = {v: k for k, v in ORIGINS.items()}
+        grades: dict[str, str] = {v: k for k, v in GRADES.items()}
         rows = []
         hospitals = (
             Hospital.objects.filter(

@@ -122,8 +122,8 @@ class ActivitySpec(ImportSpec):
     preview_columns = [("name", gettext_lazy("姓名")), ("month_label", gettext_lazy("月份"))]
     target: Hospital
 
-    def allowed(self) -> bool:
-        return may_record_activity(self.user, self.target.pk)
+    def allowed(self, user: User) -> bool:
+        return may_record_activity(user, self.target.pk)
 
     def refused_message(self) -> str:
         return _("只有受援医院联络员可以导入工作量。")

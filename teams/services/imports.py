@@ -103,8 +103,8 @@ class RosterSpec(ImportSpec):
     ]
     target: Roster
 
-    def allowed(self) -> bool:
-        return is_supporter_coordinator(self.user, self.target.supporter_id)
+    def allowed(self, user: User) -> bool:
+        return is_supporter_coordinator(user, self.target.supporter_id)
 
     def check_permission(self) -> None:
         super().check_permission()

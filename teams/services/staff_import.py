@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.access import User
 from core.imports.spec import CHANGED, NEW, Column, ImportSpec, Preview, PreviewRow, text
 from core.permissions import is_supporter_coordinator
 from core.privacy import can_see_personal_data, mask_national_id, mask_phone
@@ -90,8 +91,8 @@ class StaffSpec(ImportSpec):
     preview_columns = [("name", gettext_lazy("姓名")), ("title_label", gettext_lazy("职称"))]
     target: Hospital
 
-    def allowed(self) -> bool:
-        return is_supporter_coordinator(self.user, hospital_id=self.target.pk)
+    def allowed(self, user: User) -> bool:
+        return is_supporter_coordinator(user, hospital_id=self.target.pk)
 
     def refused_message(self) -> str:
         return _("只有本院的支援医院联络员可以维护人员库。")
@@ -100,7 +101,7 @@ class StaffSpec(ImportSpec):
         return self.user is None or can_see_personal_data(self.user, employer_id=self.target.pk)
 
     def display(self, row: PreviewRow) -> list[Any]:
-        labels = {v: k for k, v in TITLE_VALUES.items() if len(k) == 2}
+        labels: dict[int, str] = {int(v): k for k, v in TITLE_VALUES.items() if len(k) == 2}
         return [row.values.get("name"), labels.get(row.values.get("title") or 0, "")]
 
     def parse_row(self, row: PreviewRow, cells: dict[str, Any], preview: Preview) -> None:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import events
+from core.access import User
 from core.imports.spec import CHANGED, NEW, Column, ImportSpec, Preview, PreviewRow, text
 from core.permissions import is_supporter_coordinator
 from core.uploads import parse_date
@@ -71,8 +72,8 @@ class VisitSpec(ImportSpec):
     ]
     target: Hospital
 
-    def allowed(self) -> bool:
-        return is_supporter_coordinator(self.user, hospital_id=self.target.pk)
+    def allowed(self, user: User) -> bool:
+        return is_supporter_coordinator(user, hospital_id=self.target.pk)
 
     def refused_message(self) -> str:
         return _("只有该帮扶关系的支援医院联络员可以记录专家柔性帮扶。")

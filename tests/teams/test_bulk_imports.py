@@ -101,11 +101,21 @@ def test_staff_bad_rows_named_masked_error_file_nothing_written(world: Any, tmp_
     assert sheet[1][4] == "139****5678"
 
 
-def test_staff_hostile_file_refused(world: Any) -> None:
+@pytest.mark.parametrize("kind", ["staff", "expert-visits"])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (hostile.lying_dimension(), "200 列的上限"),
+        (hostile.huge_dimension(), "上限"),
+        (b"%PDF-1.4", "内容不是 Excel"),
+    ],
+)
+def test_hostile_files_refused(world: Any, kind: str, content: bytes, message: str) -> None:
     before = _staff_state()
-    resp = _upload(_page(world.users["charlie"]), "staff", hostile.lying_dimension())
-    assert resp.status_code == 200 and "200 列的上限" in resp.content.decode()
+    resp = _upload(_page(world.users["charlie"]), kind, content)
+    assert resp.status_code == 200 and message in resp.content.decode()
     assert not ImportUpload.objects.exists() and _staff_state() == before
+    assert not ExpertVisitBatch.objects.exists()
 
 
 def _visit_rows(world: Any) -> list[list[Any]]:

@@ -172,7 +172,7 @@ def error_workbook(specs: Sequence[ImportSpec], result: ImportResult) -> bytes:
             raw = list(r.raw[:width])
             for idx, masker in maskers:
                 if raw[idx] not in (None, ""):
-                    raw[idx] = masker(text(raw[idx]))  # type: ignore[misc]
+                    raw[idx] = masker(text(raw[idx]))
             body.append([*raw, r.error_text])
         sheets.append(
             (

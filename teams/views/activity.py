@@ -24,7 +24,7 @@ from teams.forms import ActivityForm
 from teams.models import Deployment, MonthlyActivity
 from teams.resources import activities_workbook
 from teams.services import activity as svc
-from teams.views import _page, _xlsx
+from teams.views.rosters import _page, _xlsx
 
 
 def _month(request: HttpRequest) -> dt.date:

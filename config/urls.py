@@ -23,6 +23,7 @@ urlpatterns = [
     path("assessments/", include("assessments.urls")),
     path("reminders/", include("reminders.urls")),
     path("agreements/", include("pairings.urls.agreements")),
+    path("imports/", include("core.imports.urls")),
     path("api/v1/", include("config.api_router")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -1,14 +1,16 @@
 """Platform tables shared by every app (Django looks for models here): the national holiday calendar;
-the jobs layer's deferred tasks live in ``core.jobs.models``."""
+the jobs layer's deferred tasks live in ``core.jobs.models``, the imports' stored uploads in
+``core.imports.models``."""
 
 from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.imports.models import ImportUpload
 from core.jobs.models import DeferredTask
 
-__all__ = ["DeferredTask", "HolidayDate"]
+__all__ = ["DeferredTask", "HolidayDate", "ImportUpload"]
 
 
 class HolidayDate(models.Model):

@@ -12,3 +12,7 @@ class PairingsConfig(AppConfig):
         from core import data_changes
 
         data_changes.connect()
+        # The pairing list on the shared import pages (app loading: the models must be ready first).
+        from pairings.imports import register_imports
+
+        register_imports()

@@ -6,3 +6,8 @@ class TeamsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "teams"
     verbose_name = _("帮扶队与人员 (teams)")
+
+    def ready(self) -> None:
+        from teams.imports import register_imports  # app loading: the models must be ready first
+
+        register_imports()

@@ -541,8 +541,10 @@ def _hospital_scope(prefix: str = "") -> Scope:
 class ImportJob(TimeStamped, Job):
     """One upload being imported: a job row (core.jobs) with counts and errors that the UI polls.
 
-    Attendance imports run as jobs; a roster upload keeps its file here for the preview wizard and is never
-    started as a job (``run_after`` stays empty, so the dispatcher leaves it alone).
+    Attendance imports run as jobs. The roster and workload uploads of the Excel pages are kept by the shared
+    import framework (``core.imports.models.ImportUpload``) since it replaced their own wizards; the
+    ``roster`` / ``activity`` / ``pairings`` kinds remain only for rows stored before (``run_after`` empty,
+    so the dispatcher leaves them alone).
     The task that runs it is idempotent: punches are keyed, so a rerun after a crash inserts nothing twice.
     """
 

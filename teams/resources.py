@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -18,9 +17,8 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
 from core.access import User
+from core.imports.engine import workbook_bytes as _workbook_bytes
 from core.privacy import can_see_personal_data, mask_national_id, national_id_for, phone_for
-from core.uploads import escape_cell
-from pairings.models import Hospital
 from teams.choices import DeploymentRole, Post, Title
 from teams.models import AttendancePunch, Deployment, ExpertVisitBatch, Roster, RosterEntry, Staff
 
@@ -42,7 +40,6 @@ ROSTER_HEADERS: list[tuple[str, bool, str]] = [
     ("计划开始", True, "日期：2023-03-01、2023/3/1、2023年3月1日 或 Excel 日期"),
     ("计划结束", True, "日期，不早于计划开始"),
 ]
-ERROR_HEADER = "错误 (errors)"
 
 
 class RosterEntryResource(resources.ModelResource):
@@ -89,26 +86,6 @@ class AttendancePunchResource(resources.ModelResource):
 
 
 # --- spreadsheets we produce ------------------------------------------------------------------------------
-
-
-def _workbook_bytes(sheets: Sequence[tuple[str, Iterable[Sequence[Any]]]]) -> bytes:
-    import openpyxl
-    from openpyxl.styles import Font
-
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for title, rows in sheets:
-        ws = wb.create_sheet(title)
-        for i, row in enumerate(rows):
-            ws.append([escape_cell(v) for v in row])
-            if i == 0:
-                for cell in ws[1]:
-                    cell.font = Font(bold=True)
-        for col in ws.columns:
-            ws.column_dimensions[col[0].column_letter].width = 16
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 _TITLE_CELL: dict[int, str] = {
@@ -158,50 +135,22 @@ def roster_rows(*, roster: Roster, user: User) -> list[list[Any]]:
     return rows
 
 
-def roster_template(*, roster: Roster | None = None, user: User | None = None) -> bytes:
-    """The roster Excel template: a 名单 sheet with Chinese headers, a 说明 sheet with allowed values.
-
-    For a roster that already has entries (a new version starts with the filed one's) the sheet holds them
-    instead of the example row: the coordinator edits the current roster rather than retyping it.
-    """
-    supporter: Hospital | None = roster.supporter if roster else None
-    header = [h for h, _req, _help in ROSTER_HEADERS]
-    example = [
-        "张三",
-        "620102198001011234",
-        "",
-        "男",
-        "13800000000",
-        supporter.name if supporter else "（医院全称）",
-        "副高",
-        "心血管内科",
-        "内科",
-        "2005-07-01",
-        "2015-01-01",
-        "队长",
-        "副院长",
-        "2023-03-01",
-        "2024-02-29",
+def roster_instructions(roster: Roster) -> list[tuple[str, str]]:
+    """The roster template's notes on the 说明 sheet: allowed values, the program's limits, deadlines."""
+    lines: list[tuple[str, str]] = [
+        (_("允许的值"), ""),
+        (_("职称"), " / ".join(str(label).split(" ")[0] for _v, label in Title.choices)),
+        (_("角色"), "队长 / 队员"),
+        (_("挂职岗位"), " / ".join(v for v, _l in Post.choices)),
     ]
-    instructions: list[list[Any]] = [[_("列名"), _("必填"), _("说明")]]
-    instructions += [[h, _("是") if req else _("否"), help_] for h, req, help_ in ROSTER_HEADERS]
-    instructions.append([])
-    instructions.append([_("允许的值"), "", ""])
-    instructions.append([_("职称"), "", " / ".join(str(label).split(" ")[0] for _v, label in Title.choices)])
-    instructions.append([_("角色"), "", "队长 / 队员"])
-    instructions.append([_("挂职岗位"), "", " / ".join(v for v, _l in Post.choices)])
-    if roster is not None:
-        program = roster.team.pairing.program
-        min_title = program.rules.member_min_title
-        if min_title:
-            instructions.append([_("队员最低职称"), "", str(Title(min_title).label)])
-        if program.roster_deadline:
-            instructions.append([_("名单备案截止"), "", program.roster_deadline.isoformat()])
-        instructions.append([_("轮换开始"), "", roster.team.start_date.isoformat()])
-    instructions.append([])
-    instructions.append([_("注意"), "", _("请勿使用公式；日期可写 2023-03-01、2023/3/1 或 2023年3月1日。")])
-    rows = roster_rows(roster=roster, user=user) if roster is not None and user is not None else []
-    return _workbook_bytes([("名单", [header, *(rows or [example])]), ("说明", instructions)])
+    program = roster.team.pairing.program
+    min_title = program.rules.member_min_title
+    if min_title:
+        lines.append((_("队员最低职称"), str(Title(min_title).label)))
+    if program.roster_deadline:
+        lines.append((_("名单备案截止"), program.roster_deadline.isoformat()))
+    lines.append((_("轮换开始"), roster.team.start_date.isoformat()))
+    return lines
 
 
 def staff_workbook(staff: Iterable[Staff], *, user: User) -> bytes:
@@ -242,14 +191,6 @@ def expert_visits_workbook(visits: Iterable[ExpertVisitBatch]) -> bytes:
             ]
         )  # fmt: skip
     return _workbook_bytes([(_("专家柔性帮扶"), rows)])
-
-
-def error_file(
-    header: Sequence[Any], rows: Iterable[tuple[Sequence[Any], str]], sheet: str = "名单"
-) -> bytes:
-    """The uploaded rows back, each with an added error column, so the coordinator fixes and re-uploads."""
-    body = [[*row, err] for row, err in rows]
-    return _workbook_bytes([(sheet, [[*header, ERROR_HEADER], *body])])
 
 
 ROLE_VALUES = {"队长": DeploymentRole.LEADER, "队员": DeploymentRole.MEMBER}
@@ -294,21 +235,6 @@ ACTIVITY_HEADERS = [
     "病例讨论",
     "远程会诊",
 ]
-
-
-def activity_template() -> bytes:
-    """The monthly workload template (the ``import_activity`` format) with an instructions sheet."""
-    example = ["620102198001011234", "", "2024-03", 320, 12, 2, 4, 3, 1]
-    instructions: list[list[Any]] = [
-        [_("列名"), _("必填"), _("说明")],
-        ["身份证号", _("二选一"), _("派驻人员的身份证号（按身份证号或执业证书编号匹配人员，不按姓名）")],
-        ["执业证书编号", _("二选一"), _("无身份证号时填写")],
-        ["月份", _("是"), _("如 2024-03、2024/3 或 2024年3月；该月须在此人派驻本院期间")],
-        *[[h, _("否"), _("非负整数，空白按 0")] for h in ACTIVITY_HEADERS[3:]],
-        [],
-        [_("注意"), "", _("同一人同一月份只能有一行；再次导入同一月份将更新原数据。全部正确才会导入。")],
-    ]
-    return _workbook_bytes([(_("工作量"), [ACTIVITY_HEADERS, example]), (_("说明"), instructions)])
 
 
 def activities_workbook(activities: Iterable[Any]) -> bytes:

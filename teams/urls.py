@@ -1,5 +1,6 @@
 from django.urls import path
 
+from core.imports import views as imports
 from teams.views import activity as activity_views
 from teams.views import people as person_views
 from teams.views import rosters as views
@@ -7,15 +8,18 @@ from teams.views import staff as staff_views
 from teams.views import visits as visit_views
 
 app_name = "teams"
+ROSTER = {"kind": "roster"}
+ACTIVITY = {"kind": "activity", "target_id": 0}
 urlpatterns = [
     path("rosters/", views.roster_list, name="roster_list"),
     path("rosters/queue/", views.roster_queue, name="roster_queue"),
     path("rosters/<int:pk>/", views.roster_detail, name="roster_detail"),
-    path("rosters/<int:pk>/template.xlsx", views.roster_template_download, name="roster_template"),
-    path("rosters/<int:pk>/upload/", views.roster_upload, name="roster_upload"),
+    # The roster's and the workload's imports are served by the shared import pages (core.imports).
+    path("rosters/<int:target_id>/template.xlsx", imports.template_download, ROSTER, name="roster_template"),
+    path("rosters/<int:target_id>/upload/", imports.upload, ROSTER, name="roster_upload"),
     path("rosters/<int:pk>/<slug:action>/", views.roster_action, name="roster_action"),
-    path("rosters/imports/<int:pk>/", views.roster_preview, name="roster_preview"),
-    path("rosters/imports/<int:pk>/errors.xlsx", views.roster_error_download, name="roster_errors"),
+    path("rosters/imports/<int:pk>/", imports.preview, name="roster_preview"),
+    path("rosters/imports/<int:pk>/errors.xlsx", imports.errors, name="roster_errors"),
     path("staff/", staff_views.staff_list, name="staff_list"),
     path("staff/add/", staff_views.staff_add, name="staff_add"),
     path("staff/<int:pk>/", staff_views.staff_edit, name="staff_edit"),
@@ -31,14 +35,10 @@ urlpatterns = [
     path("leave/<int:pk>/<slug:action>/", person_views.leave_decide, name="leave_decide"),
     path("accounts/<int:staff_id>/invite/", person_views.account_invite, name="account_invite"),
     path("activity/<int:deployment_id>/", activity_views.activity_entry, name="activity_entry"),
-    path("activity/template.xlsx", activity_views.activity_template_download, name="activity_template"),
-    path("activity/upload/", activity_views.activity_upload, name="activity_upload"),
-    path("activity/imports/<int:pk>/", activity_views.activity_preview, name="activity_preview"),
-    path(
-        "activity/imports/<int:pk>/errors.xlsx",
-        activity_views.activity_error_download,
-        name="activity_errors",
-    ),
+    path("activity/template.xlsx", imports.template_download, ACTIVITY, name="activity_template"),
+    path("activity/upload/", imports.upload, ACTIVITY, name="activity_upload"),
+    path("activity/imports/<int:pk>/", imports.preview, name="activity_preview"),
+    path("activity/imports/<int:pk>/errors.xlsx", imports.errors, name="activity_errors"),
     path("attendance/upload/", views.attendance_upload, name="attendance_upload"),
     path("attendance/jobs/<int:pk>/", views.attendance_job, name="attendance_job"),
     path("attendance/jobs/<int:pk>/status/", views.attendance_job_status, name="attendance_job_status"),

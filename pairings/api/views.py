@@ -18,9 +18,11 @@ from rest_framework.response import Response
 
 from core.access import get_membership
 from core.api.base import ETagListMixin, ScopedReadOnlyViewSet
+from core.imports.api import import_actions
 from core.permissions import is_province_staff
 from pairings import filtersets as fs
 from pairings.api import serializers as s
+from pairings.imports import AGREEMENT_ITEMS, PAIRING_LIST
 from pairings.models import (
     Agreement,
     AgreementItem,
@@ -80,6 +82,10 @@ class ProgramViewSet(ScopedReadOnlyViewSet):
     """
 
     model = Program
+    # 附件1 from Excel: POST programs/<id>/pairing-list/preview/ and …/confirm/ (the page's specs).
+    pairing_list_preview, pairing_list_confirm = import_actions(
+        kind=PAIRING_LIST, url_path="pairing-list", title="导入对口帮扶关系（附件1）"
+    )
     serializer_class = s.ProgramSerializer
     filterset_class = fs.ProgramFilterSet
     ordering_fields = ["pk", "start_date", "updated_at"]
@@ -144,6 +150,10 @@ class AgreementViewSet(ScopedReadOnlyViewSet):
     agreements) create them and change dates, goals and the scan — through the services the pages use."""
 
     model = Agreement
+    # Items from Excel: POST agreements/<id>/item-list/preview/ and …/confirm/ (the page's spec).
+    item_list_preview, item_list_confirm = import_actions(
+        kind=AGREEMENT_ITEMS, url_path="item-list", title="导入协议事项"
+    )
     serializer_class = s.AgreementSerializer
     filterset_class = fs.AgreementFilterSet
     parser_classes = [JSONParser, MultiPartParser, FormParser]

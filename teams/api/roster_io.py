@@ -28,7 +28,7 @@ from teams.resources import ROSTER_HEADERS
 from teams.services import rosters as svc
 from teams.services.imports import RosterPreview, roster_import
 
-# JSON field → the template's column header (the headers ``parse_roster`` accepts).
+# JSON field → the template's column header (the headers ``RosterSpec`` accepts).
 JSON_COLUMNS: dict[str, str] = {
     "name": "姓名",
     "national_id": "身份证号",

@@ -15,6 +15,7 @@ from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.imports.api import import_actions
 from core.permissions import own_hospital_id
 from core.roles import Role
 from pairings.models import Hospital
@@ -54,6 +55,10 @@ class StaffViewSet(views.StaffViewSet):
     """人员库: scoped list and detail; POST and PATCH by the coordinator of the person's hospital."""
 
     http_method_names = ["get", "post", "patch", "head", "options"]
+    # Bulk entry: POST staff/import/preview/ and …/confirm/ (the Excel page's spec, the own hospital).
+    import_preview, import_confirm = import_actions(
+        kind="staff", url_path="import", title="批量导入人员", detail=False
+    )
 
     @extend_schema(request=s.StaffWriteSerializer, responses={201: s.StaffSerializer, **_ERRORS})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api.base import ScopedReadOnlyViewSet
+from core.imports.api import import_actions
 from core.permissions import own_hospital_id
 from core.roles import Role
 from core.uploads import UploadError
@@ -289,6 +290,10 @@ class MonthlyActivityViewSet(ScopedReadOnlyViewSet):
     the form's service and validation (teams.services.activity.activity_record)."""
 
     model = MonthlyActivity
+    # The import_activity format: POST activity/import/preview/ and …/confirm/ (the page's spec).
+    import_preview, import_confirm = import_actions(
+        kind="activity", url_path="import", title="导入月度工作量", detail=False
+    )
     serializer_class = s.MonthlyActivitySerializer
     filterset_class = fs.MonthlyActivityFilterSet
     select = ("deployment",)

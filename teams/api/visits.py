@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api.base import ScopedReadOnlyViewSet
+from core.imports.api import import_actions
 from pairings.models import Pairing
 from teams import filtersets as fs
 from teams.models import ExpertVisitBatch
@@ -49,6 +50,10 @@ class ExpertVisitWriteSerializer(serializers.Serializer[Any]):
 
 class ExpertVisitViewSet(ScopedReadOnlyViewSet):
     model = ExpertVisitBatch
+    # Batches from Excel: POST expert-visits/import/preview/ and …/confirm/ (the page's spec).
+    import_preview, import_confirm = import_actions(
+        kind="expert-visits", url_path="import", title="批量导入专家柔性帮扶", detail=False
+    )
     serializer_class = ExpertVisitSerializer
     filterset_class = fs.ExpertVisitFilterSet
     select = ("pairing", "supporter")

@@ -5,9 +5,9 @@ Columns: 身份证号 or 执业证书编号 (the person, never by name), 月份 
 门诊人次, 手术台次, 授课次数, 教学查房, 病例讨论, 远程会诊
 (non-negative integers; empty = 0).
 Each row is matched to the person's deployment at the hospital covering that month; re-importing updates.
-The page and the command share the roster import's machinery: an ImportJob keeps the upload, the
-preview lists each row new / changed / unchanged / error (row, column, reason), the error file is the
-upload with an error column, and confirming writes every row or none.
+The page, the command and the API share the one import framework (core.imports): ``ActivitySpec`` is the
+sheet's declaration; the preview lists each row new / changed / unchanged / error (row, column, reason), the
+error file is the upload with an error column, and confirming writes every row or none.
 """
 
 from __future__ import annotations
@@ -15,24 +15,26 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from collections.abc import Hashable
 from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.backends.postgresql.psycopg_any import DateRange
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.access import User
 from core.identifiers import normalize_licence, normalize_national_id
+from core.imports.engine import run_import, template_workbook
+from core.imports.spec import CHANGED, NEW, UNCHANGED, Column, ImportSpec, Preview, PreviewRow
 from core.permissions import is_recipient_coordinator
-from core.uploads import UploadError, check_upload, column_letter, header_index, iter_rows, parse_date
+from core.privacy import can_see_personal_data, mask_national_id
+from core.uploads import parse_date
 from pairings.models import Hospital
 from teams.choices import ReportStatus
 from teams.models import Deployment, MonthlyActivity
-from teams.resources import error_file
-from teams.services.imports import CHANGED, ERROR, NEW, UNCHANGED, PreviewRow
 
 FIGURES = {
     "outpatient_visits": ("门诊人次",),
@@ -61,34 +63,6 @@ class ActivitySummary:
     errors: list[str] = dataclasses.field(default_factory=list)
 
 
-@dataclasses.dataclass
-class ActivityPreview:
-    """The upload row by row (the roster import's ``PreviewRow``: new / changed / unchanged / error with
-    column and reason), the shape the shared preview page and error file take."""
-
-    header: list[Any]
-    rows: list[PreviewRow]
-    general_errors: list[str] = dataclasses.field(default_factory=list)
-    applied: bool = False
-
-    @property
-    def has_errors(self) -> bool:
-        return bool(self.general_errors) or any(r.errors for r in self.rows)
-
-    def counts(self) -> dict[str, int]:
-        out = {NEW: 0, CHANGED: 0, UNCHANGED: 0, ERROR: 0}
-        for r in self.rows:
-            out[r.status] = out.get(r.status, 0) + 1
-        return out
-
-    def error_lines(self) -> list[str]:
-        lines = list(self.general_errors)
-        for r in self.rows:
-            for col, msg in r.errors:
-                lines.append(_("第 %(r)d 行，%(c)s：%(m)s") % {"r": r.row_no, "c": col or "—", "m": msg})
-        return lines
-
-
 def _month(value: Any) -> dt.date:
     text = str(value).strip() if isinstance(value, str) else value
     if isinstance(text, str) and (m := _MONTH.match(text)):
@@ -96,132 +70,143 @@ def _month(value: Any) -> dt.date:
     return parse_date(value).replace(day=1)
 
 
+def _figure(value: Any) -> int:
+    try:
+        number = 0.0 if value in ("", None) else float(value)
+    except (TypeError, ValueError):
+        number = -1.0
+    if number < 0 or not number.is_integer() or number > _MAX_FIGURE:
+        raise ValueError(_("应为非负整数"))
+    return int(number)
+
+
 def may_record_activity(user: User, hospital_id: int) -> bool:
     """The recipient hospital's coordinator records the workload of the people deployed to it."""
     return is_recipient_coordinator(user, hospital_id=hospital_id)
 
 
+class ActivitySpec(ImportSpec):
+    """The 工作量 sheet (the ``import_activity`` format) for a recipient hospital (the target)."""
+
+    kind = "activity"
+    title = gettext_lazy("导入月度工作量")
+    sheet = "工作量"
+    columns = [
+        Column(
+            "national_id",
+            "身份证号",
+            help=gettext_lazy("派驻人员的身份证号（按身份证号或执业证书编号匹配人员，不按姓名）"),
+            parse=normalize_national_id,
+            example="620102198001011234",
+            personal=mask_national_id,
+        ),
+        Column("licence_no", "执业证书编号", help=gettext_lazy("无身份证号时填写"), parse=normalize_licence),
+        Column(
+            "month",
+            "月份",
+            required=True,
+            parse=_month,
+            example="2024-03",
+            help=gettext_lazy("如 2024-03、2024/3 或 2024年3月；该月须在此人派驻本院期间"),
+        ),
+        *[
+            Column(k, headers[0], parse=_figure, example=ex, help=gettext_lazy("非负整数，空白按 0"))
+            for (k, headers), ex in zip(FIGURES.items(), (320, 12, 2, 4, 3, 1), strict=True)
+        ],
+    ]
+    one_of = [("national_id", "licence_no")]
+    instructions = [
+        (
+            gettext_lazy("注意"),
+            gettext_lazy("同一人同一月份只能有一行；再次导入同一月份将更新原数据。全部正确才会导入。"),
+        )
+    ]
+    preview_columns = [("name", gettext_lazy("姓名")), ("month_label", gettext_lazy("月份"))]
+    target: Hospital
+
+    def allowed(self, user: User) -> bool:
+        return may_record_activity(user, self.target.pk)
+
+    def refused_message(self) -> str:
+        return _("只有受援医院联络员可以导入工作量。")
+
+    def may_see_personal_data(self) -> bool:
+        return self.user is None or can_see_personal_data(self.user)
+
+    def display(self, row: PreviewRow) -> list[Any]:
+        month = row.values.get("month")
+        return [row.values.get("name", ""), month.strftime("%Y-%m") if month else ""]
+
+    def parse_row(self, row: PreviewRow, cells: dict[str, Any], preview: Preview) -> None:
+        super().parse_row(row, cells, preview)
+        if not row.values.get("national_id") and not row.values.get("licence_no"):
+            row.errors.insert(0, ("", _("身份证号与执业证书编号至少填一项")))
+        row.values["figures"] = {k: row.values.get(k) or 0 for k in FIGURES if k in cells}
+
+    def validate(self, preview: Preview) -> None:
+        """Each row's deployment at the hospital covering its month, in one query for the whole file."""
+        parsed = [r for r in preview.rows if r.values.get("month")]
+        nids = {r.values["national_id"] for r in parsed if r.values.get("national_id")}
+        lics = {r.values["licence_no"] for r in parsed if r.values.get("licence_no")}
+        if not parsed:
+            return
+        months = [r.values["month"] for r in parsed]
+        first, last = min(months), max(months)
+        last_day = (last + dt.timedelta(days=32)).replace(day=1)
+        candidates = list(
+            Deployment.objects.filter(Q(staff__national_id__in=nids) | Q(staff__licence_no__in=lics))
+            .filter(team__pairing__recipient=self.target, period__overlap=DateRange(first, last_day, "[)"))
+            .select_related("staff")
+        )
+        for row in parsed:
+            nid, lic = row.values.get("national_id"), row.values.get("licence_no")
+            if not nid and not lic:
+                continue
+            month = row.values["month"]
+            month_end = (month + dt.timedelta(days=32)).replace(day=1)
+            for d in candidates:
+                who = d.staff.national_id == nid if nid else d.staff.licence_no == lic
+                if who and d.period.lower < month_end and d.period.upper > month:
+                    row.values["deployment"] = d
+                    row.values["name"] = d.staff.name
+                    break
+            else:
+                row.errors.append(("", _("该人员 %(m)s 未派驻在本院") % {"m": month.strftime("%Y-%m")}))
+
+    def row_key(self, row: PreviewRow) -> Hashable | None:
+        return (row.values["deployment"].pk, row.values["month"])
+
+    def existing(self, keys: list[Hashable]) -> dict[Hashable, Any]:
+        deployments = {k[0] for k in keys}  # type: ignore[index]
+        months = {k[1] for k in keys}  # type: ignore[index]
+        return {
+            (a.deployment_id, a.month): a
+            for a in MonthlyActivity.objects.filter(deployment_id__in=deployments, month__in=months)
+        }
+
+    def same(self, obj: Any, row: PreviewRow) -> bool:
+        # A person's own report (not yet confirmed) with the same figures changes: the import confirms it.
+        return obj.status == ReportStatus.CONFIRMED and all(
+            getattr(obj, k) == v for k, v in row.values["figures"].items()
+        )
+
+    def write(self, rows: list[PreviewRow]) -> None:
+        for row in rows:
+            MonthlyActivity.objects.update_or_create(
+                deployment=row.values["deployment"],
+                month=row.values["month"],
+                # The recipient's own figures are confirmed figures (issue 19).
+                defaults={**row.values["figures"], "status": ReportStatus.CONFIRMED},
+            )
+
+
 def activity_preview(
     *, hospital: Hospital, f: IO[bytes], name: str = "", apply: bool = False, user: User | None = None
-) -> ActivityPreview:
+) -> Preview:
     """Parse an upload of monthly workload for ``hospital`` (a recipient); with ``apply`` and no error,
     write every row in one transaction (all or nothing). ``user`` None is the command line (operator)."""
-    if user is not None and not may_record_activity(user, hospital.pk):
-        raise PermissionDenied(_("只有受援医院联络员可以导入工作量。"))
-    kind = check_upload(f, name)
-    rows = iter_rows(f, kind)
-    header = next(rows, None)
-    if not header:
-        raise UploadError(_("工作表为空。"))
-    header = list(header)
-    cols = header_index([str(h or "") for h in header], COLUMNS, {"month"})
-    if "national_id" not in cols and "licence_no" not in cols:
-        raise UploadError(_("缺少必需的列：身份证号 或 执业证书编号。"))
-    label = {k: f"{header[i]} ({column_letter(i)})" for k, i in cols.items()}
-    preview = ActivityPreview(header=header, rows=[])
-    parsed: list[tuple[PreviewRow, dict[str, Any]]] = []
-    for row_no, raw in enumerate(rows, start=2):
-        if not any(str(c).strip() for c in raw if c is not None):
-            continue
-        raw = list(raw) + [""] * (len(header) - len(raw))
-        row = PreviewRow(row_no=row_no, raw=raw, values={})
-        preview.rows.append(row)
-        # Stored keys are normalised (core.identifiers); a full-width cell must find the same person.
-        nid = normalize_national_id(raw[cols["national_id"]]) if "national_id" in cols else ""
-        lic = normalize_licence(raw[cols["licence_no"]]) if "licence_no" in cols else ""
-        if not nid and not lic:
-            row.errors.append(("", _("身份证号与执业证书编号至少填一项")))
-        try:
-            row.values["month"] = _month(raw[cols["month"]])
-        except ValueError as exc:
-            row.errors.append((label["month"], str(exc)))
-        figures: dict[str, int] = {}
-        for field in FIGURES:
-            if field not in cols:
-                continue
-            value = raw[cols[field]]
-            try:
-                number = 0.0 if value in ("", None) else float(value)
-                if number < 0 or not number.is_integer() or number > _MAX_FIGURE:
-                    raise ValueError
-            except (TypeError, ValueError):
-                row.errors.append((label[field], _("应为非负整数")))
-                continue
-            figures[field] = int(number)
-        row.values["figures"] = figures
-        parsed.append((row, {"nid": nid, "lic": lic}))
-    if not preview.rows:
-        raise UploadError(_("工作表中没有数据行。"))
-    _match_deployments(hospital, parsed)
-    seen: dict[tuple[int, dt.date], int] = {}
-    for row, _key in parsed:
-        dep = row.values.get("deployment")
-        if dep is not None and not row.errors:
-            if (dep.pk, row.values["month"]) in seen:
-                row.errors.append(("", _("与第 %(n)d 行重复") % {"n": seen[(dep.pk, row.values["month"])]}))
-            else:
-                seen[(dep.pk, row.values["month"])] = row.row_no
-    existing = {
-        (a.deployment_id, a.month): a
-        for a in MonthlyActivity.objects.filter(
-            deployment_id__in=[d for d, _m in seen], month__in={m for _d, m in seen}
-        )
-    }
-    for row in preview.rows:
-        if row.errors:
-            row.status = ERROR
-            continue
-        old = existing.get((row.values["deployment"].pk, row.values["month"]))
-        figures = row.values["figures"]
-        if old is None:
-            row.status = NEW
-        else:
-            same = old.status == ReportStatus.CONFIRMED and all(
-                getattr(old, k) == v for k, v in figures.items()
-            )
-            row.status = UNCHANGED if same else CHANGED
-    if apply and not preview.has_errors:
-        with transaction.atomic():
-            for row in preview.rows:
-                if row.status == UNCHANGED:
-                    continue
-                MonthlyActivity.objects.update_or_create(
-                    deployment=row.values["deployment"],
-                    month=row.values["month"],
-                    # The recipient's own figures are confirmed figures (issue 19).
-                    defaults={**row.values["figures"], "status": ReportStatus.CONFIRMED},
-                )
-        preview.applied = True
-    return preview
-
-
-def _match_deployments(hospital: Hospital, parsed: list[tuple[PreviewRow, dict[str, Any]]]) -> None:
-    """Each row's deployment at ``hospital`` covering its month, in one query for the whole file."""
-    nids = {k["nid"] for _r, k in parsed if k["nid"]}
-    lics = {k["lic"] for _r, k in parsed if k["lic"]}
-    months = [r.values["month"] for r, _k in parsed if "month" in r.values]
-    if not months:
-        return
-    first, last = min(months), max(months)
-    last_day = (last + dt.timedelta(days=32)).replace(day=1)
-    candidates = list(
-        Deployment.objects.filter(Q(staff__national_id__in=nids) | Q(staff__licence_no__in=lics))
-        .filter(team__pairing__recipient=hospital, period__overlap=DateRange(first, last_day, "[)"))
-        .select_related("staff")
-    )
-    for row, key in parsed:
-        if "month" not in row.values or (not key["nid"] and not key["lic"]):
-            continue
-        month = row.values["month"]
-        month_end = (month + dt.timedelta(days=32)).replace(day=1)
-        for d in candidates:
-            who = d.staff.national_id == key["nid"] if key["nid"] else d.staff.licence_no == key["lic"]
-            if who and d.period.lower < month_end and d.period.upper > month:
-                row.values["deployment"] = d
-                row.values["name"] = d.staff.name
-                break
-        else:
-            row.errors.append(("", _("该人员 %(m)s 未派驻在本院") % {"m": month.strftime("%Y-%m")}))
+    result = run_import([ActivitySpec(user=user, target=hospital)], f=f, name=name, confirm=apply)
+    return result.previews[0]
 
 
 def activity_import(
@@ -238,10 +223,9 @@ def activity_import(
     )
 
 
-def activity_error_file(*, hospital: Hospital, f: IO[bytes], name: str = "") -> bytes:
-    """The upload back with an error column (the roster import's error file)."""
-    preview = activity_preview(hospital=hospital, f=f, name=name)
-    return error_file(preview.header, [(r.raw, r.error_text) for r in preview.rows], sheet=_("工作量"))
+def activity_template() -> bytes:
+    """The monthly workload template (the ``import_activity`` format) with an instructions sheet."""
+    return template_workbook([ActivitySpec(user=None, target=None)])
 
 
 def activity_record(

@@ -1,169 +1,153 @@
-"""Roster Excel import: parse and validate, preview (nothing saved), confirm (all or nothing), error file.
+"""Roster Excel import on the shared framework (core.imports): the spec of the 名单 sheet.
 
 The uploaded file is the whole roster: rows are matched to staff by a stable key (national ID or licence
 number, never by name), unknown people are created with the coordinator's hospital as employer, and entries
-no longer in the file are removed. Preview and confirm run the same code; preview rolls back.
+no longer in the file are removed. Preview and confirm run the same code (the engine rolls the preview back).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-from collections.abc import Callable
 from typing import IO, Any, cast
 
 import tablib
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import CharField, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.access import User
 from core.identifiers import licence_error, national_id_error, normalize_licence, normalize_national_id
+from core.imports.engine import error_workbook, run_import, template_workbook
+from core.imports.spec import (
+    CHANGED,
+    ERROR,
+    NEW,
+    UNCHANGED,
+    Column,
+    ImportSpec,
+    Preview,
+    PreviewRow,
+    text,
+)
 from core.privacy import can_see_personal_data, mask_national_id, mask_phone
-from core.uploads import UploadError, check_upload, column_letter, header_index, iter_rows, parse_date
+from core.uploads import parse_date
 from pairings.models import Hospital, PairingSupporter
 from teams.choices import DeploymentRole, Gender, Post
-from teams.models import Roster, RosterEntry, Staff
-from teams.resources import ROLE_VALUES, ROSTER_HEADERS, TITLE_VALUES, RosterEntryResource, error_file
+from teams.models import Roster, Staff
+from teams.resources import (
+    ROLE_VALUES,
+    ROSTER_HEADERS,
+    TITLE_VALUES,
+    RosterEntryResource,
+    roster_instructions,
+    roster_rows,
+)
 from teams.selectors.rosters import carried_over_leaders
 from teams.services.rosters import EDITABLE, entry_problems, is_supporter_coordinator
 
-_FIELDS: dict[str, tuple[str, ...]] = {
-    "name": ("姓名",),
-    "national_id": ("身份证号", "身份证号码"),
-    "licence_no": ("执业证书编号", "执业证号"),
-    "gender": ("性别",),
-    "phone": ("手机号", "联系电话"),
-    "hospital": ("工作单位", "派出医院"),
-    "title": ("职称",),
-    "specialty": ("专业",),
-    "department": ("科室",),
-    "clinical_since": ("从事临床工作起始",),
-    "management_since": ("从事管理工作起始",),
-    "role": ("角色",),
-    "post": ("挂职岗位",),
-    "planned_start": ("计划开始",),
-    "planned_end": ("计划结束",),
+# Field of each template header (ROSTER_HEADERS holds header, required, help) and the aliases accepted.
+_KEYS = {
+    "姓名": ("name", ()),
+    "身份证号": ("national_id", ("身份证号码",)),
+    "执业证书编号": ("licence_no", ("执业证号",)),
+    "性别": ("gender", ()),
+    "手机号": ("phone", ("联系电话",)),
+    "工作单位": ("hospital", ("派出医院",)),
+    "职称": ("title", ()),
+    "专业": ("specialty", ()),
+    "科室": ("department", ()),
+    "从事临床工作起始": ("clinical_since", ()),
+    "从事管理工作起始": ("management_since", ()),
+    "角色": ("role", ()),
+    "挂职岗位": ("post", ()),
+    "计划开始": ("planned_start", ()),
+    "计划结束": ("planned_end", ()),
 }
-_REQUIRED = {"name", "hospital", "title", "role", "post", "planned_start", "planned_end"}
+_PERSONAL = {"national_id": mask_national_id, "phone": mask_phone}
+_EXAMPLE = {
+    "name": "张三", "national_id": "620102198001011234", "gender": "男", "phone": "13800000000",
+    "title": "副高", "specialty": "心血管内科", "department": "内科", "clinical_since": "2005-07-01",
+    "management_since": "2015-01-01", "role": "队长", "post": "副院长", "planned_start": "2023-03-01",
+    "planned_end": "2024-02-29",
+}  # fmt: skip
 # Free-text columns stored on Staff: a longer cell is a row error, not a database error at confirm.
 _TEXT_LIMITS = {
     f: cast(CharField, Staff._meta.get_field(f)).max_length  # type: ignore[type-arg]
     for f in ("name", "phone", "specialty", "department")
 }
-NEW, CHANGED, UNCHANGED, ERROR = "new", "changed", "unchanged", "error"
-STATUS_LABELS = {
-    NEW: gettext_lazy("新增"),
-    CHANGED: gettext_lazy("修改"),
-    UNCHANGED: gettext_lazy("未变"),
-    ERROR: gettext_lazy("错误"),
-}
+
+RosterPreview = Preview  # the name the callers knew
 
 
-@dataclasses.dataclass
-class PreviewRow:
-    row_no: int
-    raw: list[Any]
-    values: dict[str, Any]
-    errors: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (column, message)
-    status: str = ""
-    staff: Staff | None = None
+class RosterSpec(ImportSpec):
+    """The 名单 sheet of a roster (target: the Roster)."""
 
-    @property
-    def error_text(self) -> str:
-        return "；".join(f"{c}：{m}" if c else m for c, m in self.errors)
+    kind = "roster"
+    title = gettext_lazy("上传名单")
+    sheet = "名单"
+    columns = [
+        Column(
+            key=_KEYS[h][0], header=h, aliases=_KEYS[h][1], required=req, help=help_,
+            example=_EXAMPLE.get(_KEYS[h][0], ""), personal=_PERSONAL.get(_KEYS[h][0]),
+        )
+        for h, req, help_ in ROSTER_HEADERS
+    ]  # fmt: skip
+    empty_message = gettext_lazy("工作表中没有人员数据行。")
+    removes = True
+    preview_columns = [
+        ("name", gettext_lazy("姓名")),
+        ("role_label", gettext_lazy("角色")),
+        ("planned_start", gettext_lazy("计划开始")),
+        ("planned_end", gettext_lazy("计划结束")),
+    ]
+    target: Roster
 
-    @property
-    def status_label(self) -> str:
-        return str(STATUS_LABELS.get(self.status, self.status))
+    def allowed(self, user: User) -> bool:
+        return is_supporter_coordinator(user, self.target.supporter_id)
 
+    def check_permission(self) -> None:
+        super().check_permission()
+        if self.user is not None and self.target.status not in EDITABLE:
+            raise PermissionDenied(_("名单已提交或已备案，不能导入；已备案的名单请先创建新版本。"))
 
-@dataclasses.dataclass
-class RosterPreview:
-    header: list[Any]
-    rows: list[PreviewRow]
-    general_errors: list[str] = dataclasses.field(default_factory=list)
-    removed: list[RosterEntry] = dataclasses.field(default_factory=list)
-    applied: bool = False
+    def refused_message(self) -> str:
+        return _("只有支援医院联络员可以导入本院的派驻名单。")
 
-    @property
-    def has_errors(self) -> bool:
-        return bool(self.general_errors) or any(r.errors for r in self.rows)
+    def may_see_personal_data(self) -> bool:
+        return self.user is None or can_see_personal_data(self.user, employer_id=self.target.supporter_id)
 
-    def counts(self) -> dict[str, int]:
-        out = {NEW: 0, CHANGED: 0, UNCHANGED: 0, ERROR: 0}
-        for r in self.rows:
-            out[r.status] = out.get(r.status, 0) + 1
-        out["removed"] = len(self.removed)
-        return out
+    def template_rows(self) -> list[list[Any]]:
+        return roster_rows(roster=self.target, user=self.user) if self.user is not None else []
 
-    def error_lines(self) -> list[str]:
-        lines = list(self.general_errors)
-        for r in self.rows:
-            for col, msg in r.errors:
-                lines.append(
-                    _("第 %(row)d 行，%(col)s：%(msg)s") % {"row": r.row_no, "col": col or "—", "msg": msg}
-                )
-        return lines
+    def extra_instructions(self) -> list[tuple[str, str]]:
+        return roster_instructions(self.target)
 
+    def display(self, row: PreviewRow) -> list[Any]:
+        role = row.values.get("role")
+        label = (
+            _("队长") if role == DeploymentRole.LEADER else _("队员") if role == DeploymentRole.MEMBER else ""
+        )
+        start, end = row.values.get("planned_start"), row.values.get("planned_end")
+        return [row.values.get("name", ""), label, start and start.isoformat(), end and end.isoformat()]
 
-def _text(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v).strip()
+    # --- parsing ----------------------------------------------------------------------------------
 
-
-def _read(f: IO[bytes], name: str) -> tuple[list[Any], list[tuple[int, list[Any]]]]:
-    kind = check_upload(f, name)
-    rows = iter_rows(f, kind)
-    header: list[Any] | None = None
-    body: list[tuple[int, list[Any]]] = []
-    for i, row in enumerate(rows, start=1):
-        if header is None:
-            if any(_text(c) for c in row):
-                header = [_text(c) for c in row]
-            continue
-        if any(_text(c) for c in row):
-            body.append((i, list(row) + [""] * (len(header) - len(row))))
-        if len(body) > 5000:
-            raise UploadError(_("名单行数过多（超过 5000 行）。"))
-    if header is None:
-        raise UploadError(_("工作表为空。"))
-    if not body:
-        raise UploadError(_("工作表中没有人员数据行。"))
-    return header, body
-
-
-def parse_roster(*, roster: Roster, f: IO[bytes], name: str = "") -> RosterPreview:
-    """Read and validate a roster upload (no writes). File-level problems raise UploadError."""
-    header, body = _read(f, name)
-    cols = header_index(header, _FIELDS, _REQUIRED)
-    label = {k: f"{_text(header[i])} ({column_letter(i)})" for k, i in cols.items()}
-    supporter = roster.supporter
-    hospitals = {h.name: h for h in Hospital.objects.all().only("id", "name", "code")}
-    hospitals.update({h.code: h for h in hospitals.values()})
-    keys_seen: dict[str, int] = {}
-    rows: list[PreviewRow] = []
-    for row_no, raw in body:
-        v = {k: raw[i] for k, i in cols.items()}
-        pr = PreviewRow(row_no=row_no, raw=raw, values={})
-        err = pr.errors.append
-        name_ = _text(v["name"])
+    def parse_row(self, row: PreviewRow, cells: dict[str, Any], preview: Preview) -> None:
+        label = preview.labels
+        err = row.errors.append
+        name_ = text(cells["name"])
         if not name_:
             err((label["name"], _("姓名为空")))
-        hosp_text = _text(v["hospital"])
-        hosp = hospitals.get(hosp_text)
+        hosp_text = text(cells["hospital"])
+        hosp = self._hospitals.get(hosp_text)
         if hosp is None:
             err((label["hospital"], _("未知医院：“%(h)s”") % {"h": hosp_text}))
-        elif hosp.pk != supporter.pk:
+        elif hosp.pk != self.target.supporter_id:
             err((label["hospital"], _("“%(h)s”不是您所在的医院，不能为其报送名单") % {"h": hosp_text}))
         # One normaliser for every entry point: a full-width or spaced copy of an ID is the same person.
-        nid = normalize_national_id(v.get("national_id"))
-        lic = normalize_licence(v.get("licence_no"))
+        nid = normalize_national_id(cells.get("national_id"))
+        lic = normalize_licence(cells.get("licence_no"))
         if not nid and not lic:
             err((label.get("national_id", "身份证号"), _("身份证号与执业证书编号至少填一项（不按姓名匹配）")))
         if nid and (problem := national_id_error(nid)):
@@ -173,162 +157,150 @@ def parse_roster(*, roster: Roster, f: IO[bytes], name: str = "") -> RosterPrevi
             err((label["licence_no"], problem))
             lic = ""
         for field, limit in _TEXT_LIMITS.items():
-            if field in v and limit is not None and len(_text(v[field])) > limit:
+            if field in cells and limit is not None and len(text(cells[field])) > limit:
                 err((label[field], _("超过 %(n)d 个字符") % {"n": limit}))
-        title = TITLE_VALUES.get(_text(v["title"]))
+        title = TITLE_VALUES.get(text(cells["title"]))
         if title is None:
             err(
                 (
                     label["title"],
-                    _("未知职称：“%(t)s”（可用：初级/中级/副高/正高）") % {"t": _text(v["title"])},
+                    _("未知职称：“%(t)s”（可用：初级/中级/副高/正高）") % {"t": text(cells["title"])},
                 )
             )
-        role = ROLE_VALUES.get(_text(v["role"]))
+        role = ROLE_VALUES.get(text(cells["role"]))
         if role is None:
             err((label["role"], _("角色应为“队长”或“队员”")))
-        post = _text(v["post"])
+        post = text(cells["post"])
         if post not in Post.values:
             err((label["post"], _("未知挂职岗位：“%(p)s”") % {"p": post}))
         dates: dict[str, dt.date | None] = {}
         for key in ("planned_start", "planned_end", "clinical_since", "management_since"):
-            if key not in v or (key not in _REQUIRED and _text(v[key]) == ""):
+            required = key in ("planned_start", "planned_end")
+            if key not in cells or (not required and text(cells[key]) == ""):
                 dates[key] = None
                 continue
             try:
-                dates[key] = parse_date(v[key])
+                dates[key] = parse_date(cells[key])
             except ValueError as exc:
                 dates[key] = None
                 err((label[key], str(exc)))
-        # Either key identifies a person: two rows sharing an ID *or* a licence are one person twice.
-        keys = [k for k in (f"id:{nid}" if nid else "", f"lic:{lic}" if lic else "") if k]
-        dup = next((keys_seen[k] for k in keys if k in keys_seen), None)
-        if dup is not None:
-            err(("", _("与第 %(n)d 行是同一人员（重复行）") % {"n": dup}))
-        for k in keys:
-            keys_seen.setdefault(k, row_no)
-        staff = None
-        if nid or lic:
-            q = Q(national_id=nid) if nid else Q()
-            if lic:
-                q = q | Q(licence_no=lic) if nid else Q(licence_no=lic)
-            found = list(Staff.objects.filter(q)[:2])
-            if len(found) > 1:
-                err(
-                    (
-                        label.get("licence_no", ""),
-                        _("身份证号与执业证书编号分别属于两名不同的已登记人员，请核对"),
-                    )
-                )
-            staff = found[0] if found else None
-            if staff is not None and staff.employer_id != supporter.pk:
-                err((label.get("national_id", ""), _("该人员登记在其他医院，不能列入本院名单")))
-        pr.staff = staff
-        pr.values = {
+        row.values = {
             "name": name_,
             "national_id": nid or None,
             "licence_no": lic or None,
             "title": title,
             "role": role,
             "post": post,
-            "gender": {"男": Gender.MALE, "女": Gender.FEMALE}.get(_text(v.get("gender")), ""),
-            "phone": _text(v.get("phone")),
-            "specialty": _text(v.get("specialty")),
-            "department": _text(v.get("department")),
+            "gender": {"男": Gender.MALE, "女": Gender.FEMALE}.get(text(cells.get("gender")), ""),
+            "phone": text(cells.get("phone")),
+            "specialty": text(cells.get("specialty")),
+            "department": text(cells.get("department")),
             **dates,
         }
-        if not pr.errors and role is not None:
-            for field, msg in entry_problems(
-                roster=roster,
-                staff=staff,
-                title=title,
-                role=role,
-                planned_start=dates["planned_start"],
-                planned_end=dates["planned_end"],
-                check_roster=False,
-            ):
-                err((label.get(field, ""), msg))
-        rows.append(pr)
-    preview = RosterPreview(header=header, rows=rows)
-    _check_file_overlaps(preview, label)
-    _check_leader(preview, roster, label)
-    return preview
 
+    @property
+    def _hospitals(self) -> dict[str, Hospital]:
+        if not hasattr(self, "_hospital_cache"):
+            hospitals = {h.name: h for h in Hospital.objects.all().only("id", "name", "code")}
+            hospitals.update({h.code: h for h in hospitals.values()})
+            self._hospital_cache = hospitals
+        return self._hospital_cache
 
-def _check_file_overlaps(preview: RosterPreview, label: dict[str, str]) -> None:
-    """Two rows for one person with overlapping dates are caught as duplicates; dates are checked here."""
-    for r in preview.rows:
-        s, e = r.values.get("planned_start"), r.values.get("planned_end")
-        if s and e and e < s and not any("结束日期早于" in m for _c, m in r.errors):
-            r.errors.append((label["planned_end"], _("结束日期早于开始日期")))
+    # --- checks across rows and against the database ------------------------------------------------
 
+    def validate(self, preview: Preview) -> None:
+        label = preview.labels
+        roster = self.target
+        rows = preview.rows
+        nids = {r.values["national_id"] for r in rows if r.values.get("national_id")}
+        lics = {r.values["licence_no"] for r in rows if r.values.get("licence_no")}
+        known = list(Staff.objects.filter(Q(national_id__in=nids) | Q(licence_no__in=lics)))  # one query
+        by_nid = {s.national_id: s for s in known if s.national_id}
+        by_lic = {s.licence_no: s for s in known if s.licence_no}
+        keys_seen: dict[str, int] = {}
+        for r in rows:
+            nid, lic = r.values.get("national_id"), r.values.get("licence_no")
+            # Either key identifies a person: two rows sharing an ID *or* a licence are one person twice.
+            keys = [k for k in (f"id:{nid}" if nid else "", f"lic:{lic}" if lic else "") if k]
+            dup = next((keys_seen[k] for k in keys if k in keys_seen), None)
+            if dup is not None:
+                r.errors.append(("", _("与第 %(n)d 行是同一人员（重复行）") % {"n": dup}))
+            for k in keys:
+                keys_seen.setdefault(k, r.row_no)
+            found = {
+                s.pk: s for s in (by_nid.get(nid) if nid else None, by_lic.get(lic) if lic else None) if s
+            }
+            if len(found) > 1:
+                r.errors.append(
+                    (
+                        label.get("licence_no", ""),
+                        _("身份证号与执业证书编号分别属于两名不同的已登记人员，请核对"),
+                    )
+                )
+            staff = next(iter(found.values()), None)
+            if staff is not None and staff.employer_id != roster.supporter_id:
+                r.errors.append((label.get("national_id", ""), _("该人员登记在其他医院，不能列入本院名单")))
+            r.obj = staff
+            if not r.errors and r.values["role"] is not None:
+                for field, msg in entry_problems(
+                    roster=roster,
+                    staff=staff,
+                    title=r.values["title"],
+                    role=r.values["role"],
+                    planned_start=r.values["planned_start"],
+                    planned_end=r.values["planned_end"],
+                    check_roster=False,
+                ):
+                    r.errors.append((label.get(field, ""), msg))
+        for r in rows:
+            s, e = r.values.get("planned_start"), r.values.get("planned_end")
+            if s and e and e < s and not any("结束日期早于" in m for _c, m in r.errors):
+                r.errors.append((label["planned_end"], _("结束日期早于开始日期")))
+        self._check_leader(preview)
 
-def _check_leader(preview: RosterPreview, roster: Roster, label: dict[str, str]) -> None:
-    is_lead = PairingSupporter.objects.filter(
-        pairing_id=roster.team.pairing_id, hospital_id=roster.supporter_id, is_lead=True
-    ).exists()
-    leaders = [r for r in preview.rows if r.values.get("role") == DeploymentRole.LEADER]
-    if is_lead and not leaders and carried_over_leaders(roster).exists():
-        return  # the previous batch's leader is still on site and leads this batch too
-    if is_lead and not leaders:
-        preview.general_errors.append(_("缺少队长：牵头医院的名单须有且仅有一名队长。"))
-    elif is_lead and len(leaders) > 1:
-        for r in leaders[1:]:
-            r.errors.append(
-                (label["role"], _("队长只能有一名（第 %(n)d 行已是队长）") % {"n": leaders[0].row_no})
-            )
-    elif not is_lead:
-        for r in leaders:
-            r.errors.append((label["role"], _("队长由牵头医院派出，本院名单不应包含队长")))
+    def _check_leader(self, preview: Preview) -> None:
+        roster = self.target
+        label = preview.labels
+        is_lead = PairingSupporter.objects.filter(
+            pairing_id=roster.team.pairing_id, hospital_id=roster.supporter_id, is_lead=True
+        ).exists()
+        leaders = [r for r in preview.rows if r.values.get("role") == DeploymentRole.LEADER]
+        if is_lead and not leaders and carried_over_leaders(roster).exists():
+            return  # the previous batch's leader is still on site and leads this batch too
+        if is_lead and not leaders:
+            preview.general_errors.append(_("缺少队长：牵头医院的名单须有且仅有一名队长。"))
+        elif is_lead and len(leaders) > 1:
+            for r in leaders[1:]:
+                r.errors.append(
+                    (label["role"], _("队长只能有一名（第 %(n)d 行已是队长）") % {"n": leaders[0].row_no})
+                )
+        elif not is_lead:
+            for r in leaders:
+                r.errors.append((label["role"], _("队长由牵头医院派出，本院名单不应包含队长")))
 
+    # --- writing (inside the engine's transaction) ----------------------------------------------------
 
-def _check_editable(user: User, roster: Roster) -> None:
-    if not is_supporter_coordinator(user, roster.supporter_id):
-        raise PermissionDenied(_("只有支援医院联络员可以导入本院的派驻名单。"))
-    if roster.status not in EDITABLE:
-        raise PermissionDenied(_("名单已提交或已备案，不能导入；已备案的名单请先创建新版本。"))
-
-
-def roster_import(
-    *, user: User, roster: Roster, f: IO[bytes], name: str = "", dry_run: bool = True
-) -> RosterPreview:
-    """Preview (``dry_run``, the default: nothing is saved) or confirm a roster upload — one transaction.
-
-    Confirming a file with any error writes nothing. Rows are written by ``RosterEntryResource``
-    (django-import-export), which also classifies them new / changed / unchanged.
-    """
-    _check_editable(user, roster)
-    preview = parse_roster(roster=roster, f=f, name=name)
-    with transaction.atomic():
+    def apply(self, preview: Preview) -> None:
+        """Create unknown people, then write the entries with ``RosterEntryResource`` (django-import-export),
+        which classifies each row new / changed / unchanged; entries not in the file are removed."""
+        roster = self.target
         valid = [r for r in preview.rows if not r.errors]
         for r in valid:
-            if r.staff is None:
-                r.staff = Staff.objects.create(
+            if r.obj is None:
+                r.obj = Staff.objects.create(
                     employer=roster.supporter,
-                    name=r.values["name"],
-                    national_id=r.values["national_id"],
-                    licence_no=r.values["licence_no"],
-                    title=r.values["title"],
-                    gender=r.values["gender"],
-                    phone=r.values["phone"],
-                    specialty=r.values["specialty"],
-                    department=r.values["department"],
-                    clinical_since=r.values["clinical_since"],
-                    management_since=r.values["management_since"],
-                )
-        kept = {r.staff.pk for r in preview.rows if r.staff is not None}
+                    **{k: r.values[k] for k in (
+                        "name", "national_id", "licence_no", "title", "gender", "phone", "specialty",
+                        "department", "clinical_since", "management_since",
+                    )},
+                )  # fmt: skip
+        kept = {r.obj.pk for r in preview.rows if r.obj is not None}
         preview.removed = list(roster.entries.exclude(staff_id__in=kept).select_related("staff"))
         dataset = tablib.Dataset(headers=["roster", "staff", "role", "post", "planned_start", "planned_end"])
         for r in valid:
-            assert r.staff is not None
             dataset.append(
-                [
-                    roster.pk,
-                    r.staff.pk,
-                    r.values["role"],
-                    r.values["post"],
-                    r.values["planned_start"],
-                    r.values["planned_end"],
-                ]
+                [roster.pk, r.obj.pk]
+                + [r.values[k] for k in ("role", "post", "planned_start", "planned_end")]
             )
         result = RosterEntryResource().import_data(dataset, dry_run=False, use_transactions=False)
         kinds = {"new": NEW, "update": CHANGED, "skip": UNCHANGED}
@@ -339,15 +311,18 @@ def roster_import(
         if result.has_validation_errors():
             for inv in result.invalid_rows:
                 valid[inv.number - 1].errors.append(("", str(inv.error_dict)))
-        for r in preview.rows:
-            if r.errors:
-                r.status = ERROR
-        if not preview.has_errors and not dry_run:
-            roster.entries.filter(pk__in=[e.pk for e in preview.removed]).delete()
-            preview.applied = True
-        else:
-            transaction.set_rollback(True)
-    return preview
+        roster.entries.filter(pk__in=[e.pk for e in preview.removed]).delete()
+
+
+def roster_import(
+    *, user: User | None, roster: Roster, f: IO[bytes], name: str = "", dry_run: bool = True
+) -> Preview:
+    """Preview (``dry_run``, the default: nothing is saved) or confirm a roster upload — one transaction.
+
+    Confirming a file with any error writes nothing. ``user`` None is the command line (the operator).
+    """
+    result = run_import([RosterSpec(user=user, target=roster)], f=f, name=name, confirm=not dry_run)
+    return result.previews[0]
 
 
 def roster_error_file(*, user: User, roster: Roster, f: IO[bytes], name: str = "") -> bytes:
@@ -356,35 +331,26 @@ def roster_error_file(*, user: User, roster: Roster, f: IO[bytes], name: str = "
     Only those who may import the roster get it (the preview's check), and national IDs and phones are
     masked unless ``user`` may see personal data (SPEC §6): a masked cell is fixed in the original file.
     """
-    _check_editable(user, roster)
-    preview = parse_roster(roster=roster, f=f, name=name)
-    mine = can_see_personal_data(user, employer_id=roster.supporter_id)
-    personal = [] if mine else _personal_columns(preview.header)
-    rows = [(_masked(r.raw[: len(preview.header)], personal), r.error_text) for r in preview.rows]
-    if preview.general_errors:
-        rows.insert(0, ([""] * len(preview.header), "；".join(preview.general_errors)))
-    return error_file(preview.header, rows)
+    specs = [RosterSpec(user=user, target=roster)]
+    return error_workbook(specs, run_import(specs, f=f, name=name))
 
 
-def _personal_columns(header: list[Any]) -> list[tuple[int, Callable[[str | None], str]]]:
-    cols = header_index(header, _FIELDS, set())
-    maskers = {"national_id": mask_national_id, "phone": mask_phone}
-    return [(cols[field], masker) for field, masker in maskers.items() if field in cols]
-
-
-def _masked(raw: list[Any], personal: list[tuple[int, Callable[[str | None], str]]]) -> list[Any]:
-    out = list(raw)
-    for idx, masker in personal:
-        if idx < len(out) and out[idx] not in (None, ""):
-            out[idx] = masker(_text(out[idx]))
-    return out
+def roster_template(*, roster: Roster, user: User | None = None) -> bytes:
+    """The roster template: the 名单 sheet (pre-filled with the current roster when it has entries, so a new
+    version starts from the filed one) and the 说明 sheet with allowed values and the program's limits."""
+    return template_workbook([RosterSpec(user=user, target=roster)])
 
 
 __all__ = [
+    "CHANGED",
+    "ERROR",
+    "NEW",
     "ROSTER_HEADERS",
-    "RosterPreview",
+    "UNCHANGED",
     "PreviewRow",
-    "parse_roster",
-    "roster_import",
+    "RosterPreview",
+    "RosterSpec",
     "roster_error_file",
+    "roster_import",
+    "roster_template",
 ]

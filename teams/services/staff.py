@@ -61,8 +61,13 @@ class StaffData:
         )
 
 
-def staff_problems(data: StaffData, *, exclude_pk: int | None = None) -> dict[str, str]:
-    """Field → reason for everything wrong with ``data`` (already normalised); empty when it may be saved."""
+def staff_problems(
+    data: StaffData, *, exclude_pk: int | None = None, check_unique: bool = True
+) -> dict[str, str]:
+    """Field → reason for everything wrong with ``data`` (already normalised); empty when it may be saved.
+
+    ``check_unique`` False leaves out the two "already registered" queries: the Excel import
+    (staff_import.py) matches the whole file's people in one query instead."""
     problems: dict[str, str] = {}
     if not data.name:
         problems["name"] = _("姓名为空")
@@ -83,6 +88,8 @@ def staff_problems(data: StaffData, *, exclude_pk: int | None = None) -> dict[st
         since = getattr(data, field)
         if since is not None and since > today:
             problems[field] = _("起始日期晚于今天")
+    if not check_unique:
+        return problems
     others = Staff.objects.exclude(pk=exclude_pk) if exclude_pk else Staff.objects.all()
     if (
         "national_id" not in problems

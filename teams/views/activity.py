@@ -1,5 +1,5 @@
-"""Pages of the monthly workload (月度工作量): the month's list and export, entry by form, and the Excel
-import through the roster import's machinery (ImportJob → preview → error file → confirm all or nothing).
+"""Pages of the monthly workload (月度工作量): the month's list and export and entry by form; the Excel
+import is served by the shared import pages (core.imports, registered in teams/imports.py).
 
 Thin: reads scoped with ``for_user`` (a foreign object is a 404), writes through teams.services.activity.
 """
@@ -20,11 +20,9 @@ from django.utils.translation import gettext as _
 
 from core.permissions import own_hospital_id
 from core.roles import Role
-from core.uploads import UploadError
-from pairings.models import Hospital
-from teams.forms import ActivityForm, UploadForm
-from teams.models import Deployment, ImportJob, ImportKind, MonthlyActivity
-from teams.resources import activities_workbook, activity_template
+from teams.forms import ActivityForm
+from teams.models import Deployment, MonthlyActivity
+from teams.resources import activities_workbook
 from teams.services import activity as svc
 from teams.views.rosters import _page, _xlsx
 
@@ -34,13 +32,6 @@ def _month(request: HttpRequest) -> dt.date:
         return dt.date.fromisoformat((request.GET.get("month") or "")[:7] + "-01")
     except ValueError:
         return (dt.date.today().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-
-
-def _own_recipient(request: HttpRequest) -> Hospital:
-    hospital_id = own_hospital_id(request.user, Role.RECIPIENT_COORDINATOR)
-    if hospital_id is None:
-        raise PermissionDenied
-    return Hospital.objects.get(pk=hospital_id)
 
 
 @login_required
@@ -104,75 +95,3 @@ def activity_entry(request: HttpRequest, deployment_id: int) -> HttpResponse:
                 messages.success(request, _("工作量已保存。"))
                 return redirect(f"{reverse('teams:activity_list')}?month={form.cleaned_data['month']:%Y-%m}")
     return render(request, "teams/activity_form.html", {"deployment": deployment, "form": form})
-
-
-@login_required
-def activity_template_download(request: HttpRequest) -> HttpResponse:
-    return _xlsx(activity_template(), "activity-template.xlsx")
-
-
-@login_required
-def activity_upload(request: HttpRequest) -> HttpResponse:
-    """Step 1: the upload is kept as an ImportJob and previewed (nothing else is saved)."""
-    hospital = _own_recipient(request)
-    form = UploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            preview = svc.activity_preview(user=request.user, hospital=hospital, f=upload, name=upload.name)
-        except UploadError as exc:
-            form.add_error("file", str(exc))
-        else:
-            upload.seek(0)
-            job = ImportJob(
-                kind=ImportKind.ACTIVITY,
-                hospital=hospital,
-                created_by=request.user,
-                original_name=upload.name[:200],
-                counts=preview.counts(),
-            )
-            job.file.save(upload.name[:100], upload, save=True)
-            return redirect("teams:activity_preview", pk=job.pk)
-    return render(request, "teams/activity_upload.html", {"form": form})
-
-
-def _job(request: HttpRequest, pk: int) -> ImportJob:
-    return get_object_or_404(
-        ImportJob.objects.for_user(request.user).filter(kind=ImportKind.ACTIVITY).select_related("hospital"),
-        pk=pk,
-    )
-
-
-@login_required
-def activity_preview(request: HttpRequest, pk: int) -> HttpResponse:
-    """Step 2: each row new / changed / unchanged / error; confirming is one transaction."""
-    job = _job(request, pk)
-    if request.method == "POST" and not svc.may_record_activity(request.user, job.hospital_id):
-        raise PermissionDenied
-    with job.file.open("rb") as fh:
-        try:
-            preview = svc.activity_preview(
-                user=request.user if request.method == "POST" else None,
-                hospital=job.hospital,
-                f=fh,
-                name=job.original_name,
-                apply=request.method == "POST",
-            )
-        except UploadError as exc:
-            messages.error(request, str(exc))
-            return redirect("teams:activity_upload")
-    if request.method == "POST":
-        if preview.applied:
-            messages.success(request, _("工作量已导入 %(n)d 行。") % {"n": len(preview.rows)})
-            month = min(r.values["month"] for r in preview.rows)
-            return redirect(f"{reverse('teams:activity_list')}?month={month:%Y-%m}")
-        messages.error(request, _("文件有错误，未导入任何数据。"))
-    return render(request, "teams/activity_preview.html", {"job": job, "preview": preview})
-
-
-@login_required
-def activity_error_download(request: HttpRequest, pk: int) -> HttpResponse:
-    job = _job(request, pk)
-    with job.file.open("rb") as fh:
-        data = svc.activity_error_file(hospital=job.hospital, f=fh, name=job.original_name)
-    return _xlsx(data, "activity-errors.xlsx")

@@ -39,13 +39,12 @@ from teams.forms import (
     UploadForm,
 )
 from teams.models import Deployment, ImportJob, ImportKind, Roster, RosterEntry, Staff
-from teams.resources import deployments_workbook, roster_template
+from teams.resources import deployments_workbook
 from teams.selectors import rosters as sel
 from teams.selectors.attendance import monthly_attendance_table
 from teams.services import deployments as dep_svc
 from teams.services import rosters as svc
 from teams.services.attendance import unmatched_assign
-from teams.services.imports import roster_error_file, roster_import
 from teams.services.jobs import attendance_job_create, job_progress
 
 PAGE_SIZE = 50
@@ -165,85 +164,6 @@ def roster_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action in ("forward", "take_over", "file", "return") and request.POST.get("next") == "queue":
         return redirect("teams:roster_queue")
     return redirect("teams:roster_detail", pk=roster.pk)
-
-
-@login_required
-def roster_template_download(request: HttpRequest, pk: int) -> HttpResponse:
-    roster = sel.get_roster_for_user(user=request.user, pk=pk)
-    return _xlsx(roster_template(roster=roster, user=request.user), "roster-template.xlsx")
-
-
-def _roster_job(request: HttpRequest, pk: int) -> ImportJob:
-    return get_object_or_404(
-        ImportJob.objects.for_user(request.user).filter(kind=ImportKind.ROSTER).select_related("roster"),
-        pk=pk,
-    )
-
-
-@login_required
-def roster_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    """Wizard step 1: upload → the file is kept as an ImportJob and previewed (nothing else is saved)."""
-    roster = sel.get_roster_for_user(user=request.user, pk=pk)
-    if not svc.is_supporter_coordinator(request.user, roster.supporter_id):
-        raise PermissionDenied
-    form = UploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            preview = roster_import(user=request.user, roster=roster, f=upload, name=upload.name)
-        except UploadError as exc:
-            form.add_error("file", str(exc))
-        else:
-            upload.seek(0)
-            job = ImportJob(
-                kind=ImportKind.ROSTER,
-                hospital=roster.supporter,
-                roster=roster,
-                created_by=request.user,
-                original_name=upload.name[:200],
-                counts=preview.counts(),
-            )
-            job.file.save(upload.name[:100], upload, save=True)
-            return redirect("teams:roster_preview", pk=job.pk)
-    return render(request, "teams/roster_upload.html", {"roster": roster, "form": form})
-
-
-@login_required
-def roster_preview(request: HttpRequest, pk: int) -> HttpResponse:
-    """Wizard step 2: every row new / changed / unchanged / error; confirm is one transaction."""
-    job = _roster_job(request, pk)
-    roster = sel.get_roster_for_user(user=request.user, pk=job.roster_id)  # type: ignore[arg-type]
-    with job.file.open("rb") as fh:
-        try:
-            preview = roster_import(
-                user=request.user,
-                roster=roster,
-                f=fh,
-                name=job.original_name,
-                dry_run=request.method != "POST",
-            )
-        except UploadError as exc:
-            messages.error(request, str(exc))
-            return redirect("teams:roster_detail", pk=roster.pk)
-    if request.method == "POST":
-        if preview.applied:
-            messages.success(request, _("名单已导入。"))
-            return redirect("teams:roster_detail", pk=roster.pk)
-        messages.error(request, _("名单有错误，未导入任何数据。"))
-    return render(request, "teams/roster_preview.html", {"job": job, "roster": roster, "preview": preview})
-
-
-@login_required
-def roster_error_download(request: HttpRequest, pk: int) -> HttpResponse:
-    job = _roster_job(request, pk)
-    roster = sel.get_roster_for_user(user=request.user, pk=job.roster_id)  # type: ignore[arg-type]
-    with job.file.open("rb") as fh:
-        try:
-            data = roster_error_file(user=request.user, roster=roster, f=fh, name=job.original_name)
-        except UploadError as exc:  # a stored file the reader refuses (e.g. kept from before a limit)
-            messages.error(request, str(exc))
-            return redirect("teams:roster_detail", pk=roster.pk)
-    return _xlsx(data, "roster-errors.xlsx")
 
 
 @login_required

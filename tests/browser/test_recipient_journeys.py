@@ -83,7 +83,7 @@ def test_workload_by_excel_with_a_bad_row(page, live_server, login_as, screensho
                                [member.staff.national_id, "", "2023-03", "十", 0, 0, 0, 0, 0]]))  # fmt: skip
     page.get_by_label("文件 (.xlsx / .csv)").set_input_files(str(bad))
     page.get_by_role("button", name="上传并预览").click()
-    preview = page.get_by_test_id("activity-preview")
+    preview = page.get_by_test_id("import-preview")
     expect(preview).to_contain_text("门诊人次 (D)：应为非负整数")
     expect(page.get_by_role("button", name="确认导入（全部成功或全部不导入）")).to_have_count(0)
     with page.expect_download() as download:

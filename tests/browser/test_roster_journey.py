@@ -19,10 +19,11 @@ from playwright.sync_api import expect
 
 from assessments.models import Finding, RuleRun
 from config.celery_app import app as celery_app
+from core.imports.spec import ERROR_HEADER
 from devtools import factories as f
 from teams.choices import RosterStatus
 from teams.models import Deployment, Roster, Staff
-from teams.resources import ERROR_HEADER, ROSTER_HEADERS
+from teams.resources import ROSTER_HEADERS
 from teams.services import rosters as svc
 
 D = dt.date
@@ -122,7 +123,7 @@ def test_roster_from_excel_upload_to_filing_and_recheck(
     page.get_by_role("button", name="上传并预览").click()
 
     # then the preview names the row, the column and the reason, and offers no confirm button
-    expect(page.get_by_role("heading", level=1)).to_contain_text("名单预览")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("上传名单：预览")
     expect(main).to_contain_text("新增 1 · 修改 0 · 未变 0 · 错误 1 · 移除 0")
     bad_row = main.locator("table tbody tr", has_text="李芳")
     expect(bad_row.locator("td").nth(0)).to_have_text("3")  # spreadsheet row 3 (header is row 1)

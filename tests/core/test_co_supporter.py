@@ -20,6 +20,7 @@ from django.urls import reverse
 from assessments.models import Certificate, EndOfStintAppraisal, MonthlyAssessment, SpotCheck
 from assessments.services.appraisals import end_appraisal_record
 from core.files import protected_file_url
+from core.imports.models import ImportUpload
 from devtools import factories as f
 from pairings.models import Membership
 from teams.models import ImportJob, ImportKind, Roster, RosterEntry
@@ -126,12 +127,14 @@ def test_co_supporter_cannot_change_the_other_supporters_roster(co_world: Any, j
 def test_roster_upload_files_are_the_supporters_own(co_world: Any, joint: Joint) -> None:
     job = ImportJob(kind=ImportKind.ROSTER, hospital=co_world.supporter_a, roster=joint.roster)
     job.file.save("r.xlsx", ContentFile(b"roster"), save=True)
+    upload = ImportUpload(kind="roster", target_id=joint.roster.pk, created_by=co_world.users["charlie"])
+    upload.file.save("r.xlsx", ContentFile(b"roster"), save=True)
     assert _get(co_world, "charlie", protected_file_url(job, "file")).status_code == 200
     for who in ("erin", *OUTSIDERS):
         for url in (
             protected_file_url(job, "file"),
-            reverse("teams:roster_preview", args=[job.pk]),
-            reverse("teams:roster_errors", args=[job.pk]),
+            reverse("teams:roster_preview", args=[upload.pk]),
+            reverse("teams:roster_errors", args=[upload.pk]),
         ):
             assert _get(co_world, who, url).status_code == 404, (who, url)
 

@@ -22,6 +22,7 @@ from django.urls import reverse
 from assessments.choices import JobStatus
 from assessments.models import ReportFile
 from core.files import protected_file_url
+from core.imports.models import ImportUpload
 from devtools import factories as f
 from devtools.dingtalk_samples import write_xlsx
 from teams.models import ImportJob, ImportKind
@@ -57,7 +58,7 @@ def _client(user: Any | None) -> Client:
     return client
 
 
-def _bad_roster_upload(world: Any, tmp_path: Path) -> tuple[Any, ImportJob]:
+def _bad_roster_upload(world: Any, tmp_path: Path) -> tuple[Any, ImportUpload]:
     """charlie (supporter A) uploads a roster whose one row has a bad date; the job keeps the file."""
     team = f.TeamFactory(pairing=world.pairing_a, start_date=dt.date(2023, 3, 1))
     roster = svc.roster_create(user=world.users["charlie"], team=team, supporter=world.supporter_a)
@@ -81,7 +82,7 @@ def _bad_roster_upload(world: Any, tmp_path: Path) -> tuple[Any, ImportJob]:
         reverse("teams:roster_upload", args=[roster.pk]), {"file": upload}
     )
     assert resp.status_code == 302
-    return roster, ImportJob.objects.get(roster=roster)
+    return roster, ImportUpload.objects.get(kind="roster", target_id=roster.pk)
 
 
 def test_roster_error_file_only_for_the_uploading_supporter_and_masked(world: Any, tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
+from core.imports.models import ImportUpload
 from devtools import factories as f
 from devtools.dingtalk_samples import write_xlsx
 from pairings.models import Hospital, Pairing
@@ -170,9 +171,8 @@ def test_attendance_job_ends_failed_with_the_message(world: Any, kind: str) -> N
 
 
 def test_stored_roster_job_preview_and_error_file_refuse_it(world: Any, roster: Roster) -> None:
-    job = _stored_job(
-        world, ImportKind.ROSTER, hostile.two_corner_cells(), hospital=world.supporter_a, roster=roster
-    )
+    job = ImportUpload(kind="roster", target_id=roster.pk, created_by=world.users["charlie"])
+    job.file.save("export.xlsx", ContentFile(hostile.two_corner_cells()), save=True)
     before = _state()
     client = _page_client(world.users["charlie"])
     preview = client.post(reverse("teams:roster_preview", args=[job.pk]), follow=True)
@@ -206,11 +206,11 @@ def test_after_a_refused_file_a_normal_roster_still_imports(
     client = _page_client(world.users["charlie"])
     url = reverse("teams:roster_upload", args=[roster.pk])
     refused = client.post(url, {"file": SimpleUploadedFile("r.xlsx", hostile.two_corner_cells())})
-    assert refused.status_code == 200 and ImportJob.objects.count() == 0
+    assert refused.status_code == 200 and ImportUpload.objects.count() == 0
     write_xlsx(tmp_path / "ok.xlsx", [("名单", [HEADER, *_good_rows(world)])])
     accepted = client.post(url, {"file": SimpleUploadedFile("ok.xlsx", (tmp_path / "ok.xlsx").read_bytes())})
     assert accepted.status_code == 302
-    assert ImportJob.objects.get().counts["new"] == 3
+    assert ImportUpload.objects.get().counts["new"] == 3
 
 
 def test_a_csv_too_wide_is_refused_by_the_attendance_api(world: Any) -> None:

@@ -260,7 +260,7 @@ def test_full_width_id_of_another_hospitals_person_is_refused_as_that_person(
     )
     # then the row is that person, refused as registered at another hospital, and nothing is written
     bad = preview.rows[1]
-    assert bad.status == ERROR and bad.staff == other
+    assert bad.status == ERROR and bad.obj == other
     assert any("该人员登记在其他医院" in m for _c, m in bad.errors)
     assert not preview.applied
     assert Staff.objects.count() == staff_before and RosterEntry.objects.filter(roster=roster).count() == 0

@@ -11,8 +11,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from core.imports.models import ImportUpload
 from devtools import factories as f
-from teams.models import ImportJob, MonthlyActivity
+from teams.models import MonthlyActivity
 from teams.resources import ACTIVITY_HEADERS
 
 D = dt.date
@@ -43,7 +44,7 @@ def test_a_bad_row_is_shown_with_row_column_and_reason_and_nothing_is_written(wo
         {"file": _xlsx([[nid, "", "2024-03", 300, 10, 1, 2, 3, 0], [nid, "", "2024-04", -5, 0, 0, 0, 0, 0]])},
     )
     assert r.status_code == 302
-    job = ImportJob.objects.get()
+    job = ImportUpload.objects.get()
     preview = client.get(r.url).content.decode()
     assert "3" in preview and "门诊人次 (D)" in preview and "应为非负整数" in preview
     # confirming a file with errors writes nothing

@@ -11,15 +11,24 @@ import openpyxl
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from core.imports.spec import ERROR_HEADER
 from core.uploads import UploadError
 from devtools import factories as f
 from devtools.dingtalk_samples import write_xlsx
 from pairings.models import Membership
 from teams.choices import RosterStatus, Title
 from teams.models import RosterEntry, Staff
-from teams.resources import ERROR_HEADER, ROSTER_HEADERS, roster_template
+from teams.resources import ROSTER_HEADERS
 from teams.services import rosters as svc
-from teams.services.imports import CHANGED, ERROR, NEW, UNCHANGED, roster_error_file, roster_import
+from teams.services.imports import (
+    CHANGED,
+    ERROR,
+    NEW,
+    UNCHANGED,
+    roster_error_file,
+    roster_import,
+    roster_template,
+)
 
 HEADER = [h for h, _r, _h in ROSTER_HEADERS]
 

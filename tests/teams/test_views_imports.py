@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from core.imports.models import ImportUpload
 from devtools import factories as f
 from devtools.dingtalk_samples import write_sample, write_xlsx
 from pairings.choices import HospitalOrigin
@@ -100,8 +101,8 @@ def test_wizard_upload_preview_confirm_and_error_file(world: Any, tmp_path: Path
     upload = SimpleUploadedFile("r.xlsx", (tmp_path / "r.xlsx").read_bytes())
     # when uploaded, then the preview shows three new rows and nothing is saved
     resp = client.post(reverse("teams:roster_upload", args=[roster.pk]), {"file": upload})
-    job = ImportJob.objects.get(roster=roster)
-    assert resp.status_code == 302 and resp["Location"] == reverse("teams:roster_preview", args=[job.pk])
+    job = ImportUpload.objects.get(kind="roster", target_id=roster.pk)
+    assert resp.status_code == 302 and resp["Location"] == reverse("imports:preview", args=[job.pk])
     page = client.get(resp["Location"])
     assert page.context["preview"].counts()["new"] == 3 and roster.entries.count() == 0
     # another supporter cannot open the preview
@@ -116,7 +117,7 @@ def test_wizard_upload_preview_confirm_and_error_file(world: Any, tmp_path: Path
         reverse("teams:roster_upload", args=[roster.pk]),
         {"file": SimpleUploadedFile("b.xlsx", (tmp_path / "b.xlsx").read_bytes())},
     )
-    errors = client.get(reverse("teams:roster_errors", args=[ImportJob.objects.latest("pk").pk]))
+    errors = client.get(reverse("teams:roster_errors", args=[ImportUpload.objects.latest("pk").pk]))
     assert errors.status_code == 200 and errors["Content-Type"].startswith("application/vnd.openxmlformats")
 
 
@@ -127,7 +128,7 @@ def test_wizard_refuses_a_renamed_file_with_a_message(world: Any) -> None:
         reverse("teams:roster_upload", args=[roster.pk]), {"file": SimpleUploadedFile("x.xlsx", b"%PDF-1.4")}
     )
     assert resp.status_code == 200 and "内容不是 Excel" in resp.content.decode()
-    assert not ImportJob.objects.exists()
+    assert not ImportUpload.objects.exists()
 
 
 def test_actions_by_role_through_the_pages(world: Any) -> None:

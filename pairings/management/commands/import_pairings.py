@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.uploads import UploadError
 from pairings.models import Program
-from pairings.resources import import_pairing_workbook
+from pairings.services.pairing_list import import_pairing_workbook
 
 
 class Command(BaseCommand):

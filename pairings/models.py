@@ -559,6 +559,8 @@ class ApiClient(models.Model):
 
     SCOPE = Scope(province="province", city="city")
     objects = ScopedQuerySet.as_manager()
+    # Not a column: the data generation read with the token (api_client_authenticate), for the answer cache.
+    data_generation: int | None = None
 
     class Meta:
         verbose_name = _("API 客户端 (dashboard client)")

@@ -1,7 +1,8 @@
 """Provincial annual report for the national bodies (SPEC §2 step 8): HTML → PDF with WeasyPrint.
 
 The province's figures, tables and server-side SVG charts (grade distribution, coverage, training), the
-supporters named for failing their tasks, and a per-pairing appendix with every indicator's figures.
+supporters named for failing their tasks, and a per-pairing appendix with every indicator's figures — for a
+national program a per-city appendix, with the per-pairing detail embedded as a workbook (``appendix``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import IO, Any
 
 from django.template.loader import render_to_string
 
-from assessments.reports import data
+from assessments.reports import appendix, data
 from assessments.reports.charts import bar_chart
 from pairings.models import Program
 
@@ -62,14 +63,36 @@ def render_provincial_html(*, program: Program, year: int) -> str:
     )
 
 
+def provincial_pdf_parts(
+    *, program: Program, year: int, full_appendix: bool = False
+) -> tuple[str, list[tuple[str, bytes]]]:
+    """The PDF's HTML and its embedded files (name, bytes). Above ``appendix.PDF_APPENDIX_MAX_PAIRINGS``
+    pairings the appendix goes per city and the per-pairing detail is an embedded workbook, unless
+    ``full_appendix`` (the benchmark's baseline) forces it into the PDF."""
+    ctx = provincial_context(program=program, year=year)
+    files: list[tuple[str, bytes]] = []
+    if not (full_appendix or appendix.appendix_in_pdf(ctx["rows"])):
+        ctx["appendix_by_city"] = appendix.city_summary(ctx["rows"])
+        ctx["appendix_file"] = appendix.DETAIL_FILENAME
+        files.append((appendix.DETAIL_FILENAME, appendix.detail_workbook(ctx["rows"])))
+    return render_to_string("assessments/reports/provincial_report.html", ctx), files
+
+
 def build_provincial_pdf(
-    *, program: Program, year: int, out: IO[bytes] | str, progress: Any = None
+    *,
+    program: Program,
+    year: int,
+    out: IO[bytes] | str,
+    progress: Any = None,
+    full_appendix: bool = False,
 ) -> dict[str, int]:
-    from weasyprint import HTML
+    from weasyprint import HTML, Attachment
 
     step = progress or (lambda pct: None)
-    html = render_provincial_html(program=program, year=year)
+    html, files = provincial_pdf_parts(program=program, year=year, full_appendix=full_appendix)
     step(50)
-    HTML(string=html).write_pdf(out)
+    document = HTML(string=html).render()
+    step(80)
+    document.write_pdf(out, attachments=[Attachment(string=body, name=name) for name, body in files])
     step(100)
-    return {"bytes": 0}
+    return {"pages": len(document.pages), "attachments": len(files)}

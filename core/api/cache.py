@@ -91,6 +91,14 @@ def cache_key(request: Request, known: frozenset[str] = frozenset()) -> str:
     return "api-answer:" + hashlib.sha256(parts.encode()).hexdigest()
 
 
+def _generation(request: Request) -> int:
+    """The data generation for this request. A dashboard token's check reads it in the same query
+    (``data_generation`` on the client); read at the request's start, it can only be older than the
+    current one, so the worst case is a recomputation or an answer as of the request's arrival."""
+    known = getattr(request.auth, "data_generation", None)
+    return known if isinstance(known, int) else data_changes.generation()
+
+
 def _lookup(key: str, generation: int) -> Any:
     """The entry under ``key`` if it was computed at ``generation`` (the current one), else None."""
     entry = cache.get(key)
@@ -143,7 +151,7 @@ def cached_answer(
     known = known_query_params(renderer_context.get("view"))
     drop_unknown_params(request._request, known)
     key = cache_key(request, known)
-    generation = data_changes.generation()
+    generation = _generation(request)
     hit = _lookup(key, generation)
     lock = f"{key}:{generation}:computing"
     owner = False

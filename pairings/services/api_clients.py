@@ -118,6 +118,9 @@ def api_client_authenticate(token: str) -> ApiClient | None:
     sql = (
         "SELECT "
         + ", ".join([f'c."{col}"' for col in client_cols] + [f'u."{col}"' for col in user_cols])
+        # The data generation rides along: a cached answer then costs one database round trip, not two
+        # (core.api.cache reads ``client.data_generation``; issue 18).
+        + ", (SELECT last_value FROM data_generation)"
         + f' FROM "{ApiClient._meta.db_table}" c JOIN "{user_model._meta.db_table}" u ON u.id = c.user_id'
         + " WHERE c.prefix = %s AND c.revoked_at IS NULL AND u.is_active"
     )
@@ -132,8 +135,9 @@ def api_client_authenticate(token: str) -> ApiClient | None:
     if not hmac.compare_digest(client.token_hash, _hash(token)):
         return None
     client.user = user_model.from_db(
-        "default", [f.attname for f in user_model._meta.concrete_fields], row[len(client_cols) :]
+        "default", [f.attname for f in user_model._meta.concrete_fields], row[len(client_cols) : -1]
     )
+    client.data_generation = int(row[-1])
     now = timezone.now()
     if client.last_used_at is None or now - client.last_used_at >= LAST_USED_RESOLUTION:
         ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)

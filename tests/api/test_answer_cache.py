@@ -305,3 +305,22 @@ def test_population_does_not_leak_between_programs(committed: Any) -> None:
     theirs = client.get(reverse(PAIRINGS), {"program": other.pk}).json()["results"]
     assert {p["program"] for p in ours} == {committed.program.pk}
     assert {p["program"] for p in theirs} == {other.pk}
+
+
+def test_a_token_clients_cached_answer_costs_one_query(committed: Any) -> None:
+    """The token check reads the data generation in the same query (issue 18): a hit is one round trip
+    to PostgreSQL, and a committed write still retires the answer at once."""
+    _client, token = api_client_create(
+        user=committed.users["province"], name="看板", province=committed.province
+    )
+    url = reverse(PAIRINGS)
+    api = token_client(token)
+    first = api.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        again = api.get(url)
+    assert again.status_code == 200 and again.content == first.content
+    assert len(ctx.captured_queries) == 1
+    assert "data_generation" in ctx.captured_queries[0]["sql"]
+    Hospital.objects.filter(pk=committed.recipient_a.pk).update(name="令牌读到的新名字")
+    changed = api.get(url)
+    assert "令牌读到的新名字" in changed.content.decode() and changed["ETag"] != first["ETag"]

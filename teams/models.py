@@ -508,15 +508,19 @@ class AttendancePunch(models.Model):
         return f"{self.userid} {self.work_date} {self.kind}"
 
 
+@audited()
 class LeaderDesignation(TimeStamped):
-    """The lead hospital's designation (确定) of a team leader from a partner hospital (SPEC §3).
+    """The lead hospital's designation (确定) of a partner hospital's person as a team's leader (SPEC §3).
 
     With several supporters the lead hospital names the leader; a partner hospital's person is lawful when
-    the lead designated them. Who designated and when is recorded; the rule compares ``designated_by`` with
-    the pairing's current lead, so a lead change asks for a new designation.
+    the lead designated them. A designation names a person for a team (batch), so the lead can designate
+    the person the partner proposes on its roster before the roster is filed: the roster's "exactly one
+    leader" check and LEADER_DESIGNATION both read it. The rule compares ``designated_by`` with the
+    pairing's current lead, so a lead change asks for a new designation. One designated leader per team.
     """
 
-    deployment = models.OneToOneField(Deployment, on_delete=models.CASCADE, related_name="leader_designation")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="leader_designations")
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+", verbose_name=_("队长"))
     designated_by = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="+")
     designated_on = models.DateField(_("确定日期"))
     recorded_by = models.ForeignKey(
@@ -524,12 +528,13 @@ class LeaderDesignation(TimeStamped):
     )
     note = models.CharField(_("备注"), max_length=200, blank=True)
 
-    SCOPE = _pairing_scope("deployment__" + _PAIRING_SCOPE_PREFIX)
+    SCOPE = _pairing_scope(_PAIRING_SCOPE_PREFIX)
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("队长确定 (leader designation)")
+        verbose_name = _("队长确定")
         verbose_name_plural = verbose_name
+        constraints = [models.UniqueConstraint(fields=["team"], name="one_designated_leader_per_team")]
 
     def __str__(self) -> str:
-        return f"{self.deployment} · {self.designated_by}"
+        return f"{self.team} · {self.staff.name} · {self.designated_by}"

@@ -176,3 +176,21 @@ class ActivityForm(forms.Form):
 
     def figures(self) -> dict[str, int]:
         return {k: v for k, v in self.cleaned_data.items() if k != "month"}
+
+
+class PartnerLeaderChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A partner hospital's person by name, title and hospital: the lead sees whom it designates, not the
+    partner's identity numbers."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return " · ".join([obj.name, str(Title(obj.title).label), obj.employer.name])
+
+
+class LeaderDesignationForm(forms.Form):
+    staff = PartnerLeaderChoiceField(queryset=Staff.objects.none(), label=_("确定为队长的人员"))
+    designated_on = forms.DateField(label=_("确定日期"), widget=DateInput)
+    note = forms.CharField(label=_("备注"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, candidates: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = candidates  # type: ignore[attr-defined]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from teams import activity_views, staff_views, views, visit_views
+from teams import activity_views, designation_views, staff_views, views, visit_views
 
 app_name = "teams"
 urlpatterns = [
@@ -12,6 +12,8 @@ urlpatterns = [
     path("rosters/<int:pk>/<slug:action>/", views.roster_action, name="roster_action"),
     path("rosters/imports/<int:pk>/", views.roster_preview, name="roster_preview"),
     path("rosters/imports/<int:pk>/errors.xlsx", views.roster_error_download, name="roster_errors"),
+    path("teams/<int:pk>/leader/", designation_views.team_leader, name="team_leader"),
+    path("teams/<int:pk>/leader/revoke/", designation_views.team_leader_revoke, name="team_leader_revoke"),
     path("staff/", staff_views.staff_list, name="staff_list"),
     path("staff/add/", staff_views.staff_add, name="staff_add"),
     path("staff/<int:pk>/", staff_views.staff_edit, name="staff_edit"),

@@ -99,7 +99,14 @@ class TraineeStintViewSet(hosting.TraineeStintViewSet):
     )
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         stint = self.get_object()
-        if host_svc.can_host(_user(request), stint) or not svc.can_record(_user(request), stint.pairing):
+        # The host's record (completion, free) is the host's: a recipient sending those fields is refused
+        # by the host's service like anyone else who is not the host.
+        nominating = set(request.data) <= set(NominationSerializer().fields)
+        if (
+            host_svc.can_host(_user(request), stint)
+            or not nominating
+            or not svc.can_record(_user(request), stint.pairing)
+        ):
             return super().partial_update(request, *args, **kwargs)
         form = NominationSerializer(data=request.data, partial=True)
         form.is_valid(raise_exception=True)

@@ -81,7 +81,7 @@ class Staff(TimeStamped):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("人员 (staff)")
+        verbose_name = _("人员")
         verbose_name_plural = verbose_name
         ordering = ["employer", "name"]
         constraints = [
@@ -126,7 +126,7 @@ class Team(TimeStamped):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("帮扶队 (team rotation)")
+        verbose_name = _("帮扶队")
         verbose_name_plural = verbose_name
         ordering = ["pairing", "year", "rotation"]
         constraints = [
@@ -175,7 +175,7 @@ class Roster(TimeStamped):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("派驻名单 (roster)")
+        verbose_name = _("派驻名单")
         verbose_name_plural = verbose_name
         ordering = ["team", "supporter", "-version"]
         constraints = [
@@ -207,7 +207,7 @@ class RosterEntry(models.Model):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("名单人员 (roster entry)")
+        verbose_name = _("名单人员")
         verbose_name_plural = verbose_name
         constraints = [
             models.UniqueConstraint(fields=["roster", "staff"], name="roster_entry_unique_staff"),
@@ -276,7 +276,7 @@ class Deployment(TimeStamped):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("派驻 (deployment)")
+        verbose_name = _("派驻")
         verbose_name_plural = verbose_name
         ordering = ["team", "-role", "planned_start"]
         indexes = [models.Index(fields=["team", "planned_start"], name="deployment_team_start")]
@@ -328,7 +328,7 @@ class AttendanceRecord(TimeStamped):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("考勤 (attendance)")
+        verbose_name = _("考勤")
         verbose_name_plural = verbose_name
         ordering = ["deployment", "date"]
         constraints = [
@@ -351,7 +351,7 @@ class ExpertVisitBatch(TimeStamped):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("专家柔性帮扶批次 (expert visit batch)")
+        verbose_name = _("专家柔性帮扶批次")
         verbose_name_plural = verbose_name
         ordering = ["pairing", "start_date"]
         constraints = [
@@ -376,7 +376,7 @@ class MonthlyActivity(TimeStamped):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("月度工作量 (monthly activity)")
+        verbose_name = _("月度工作量")
         verbose_name_plural = verbose_name
         ordering = ["deployment", "month"]
         constraints = [
@@ -389,10 +389,10 @@ class MonthlyActivity(TimeStamped):
 
 
 class ImportKind(models.TextChoices):
-    ATTENDANCE = "attendance", _("钉钉考勤 (DingTalk attendance)")
-    ROSTER = "roster", _("派驻名单 (roster)")
-    ACTIVITY = "activity", _("月度工作量 (monthly activity)")
-    PAIRINGS = "pairings", _("帮扶关系 (pairing list)")
+    ATTENDANCE = "attendance", _("钉钉考勤")
+    ROSTER = "roster", _("派驻名单")
+    ACTIVITY = "activity", _("月度工作量")
+    PAIRINGS = "pairings", _("帮扶关系")
 
 
 # Import jobs share the one job status vocabulary (core.jobs); the old name stays for readers of imports.
@@ -435,7 +435,7 @@ class ImportJob(TimeStamped, Job):
     PROTECTED_FILES = ("file",)  # served by core.files after for_user
 
     class Meta(Job.Meta):
-        verbose_name = _("导入任务 (import job)")
+        verbose_name = _("导入任务")
         verbose_name_plural = verbose_name
         ordering = ["-created_at"]
 
@@ -454,7 +454,7 @@ class DingTalkIdentity(TimeStamped):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("钉钉账号 (DingTalk identity)")
+        verbose_name = _("钉钉账号")
         verbose_name_plural = verbose_name
         constraints = [
             models.UniqueConstraint(fields=["hospital", "userid"], name="dingtalk_identity_unique_userid"),
@@ -465,10 +465,10 @@ class DingTalkIdentity(TimeStamped):
 
 
 class PunchKind(models.TextChoices):
-    ON = "on", _("上班 (check in)")
-    OFF = "off", _("下班 (check out)")
-    LEAVE = "leave", _("请假 (leave)")
-    TRIP = "trip", _("出差 (business trip)")
+    ON = "on", _("上班")
+    OFF = "off", _("下班")
+    LEAVE = "leave", _("请假")
+    TRIP = "trip", _("出差")
 
 
 class AttendancePunch(models.Model):
@@ -497,7 +497,7 @@ class AttendancePunch(models.Model):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("钉钉打卡记录 (DingTalk punch)")
+        verbose_name = _("钉钉打卡记录")
         verbose_name_plural = verbose_name
         indexes = [
             models.Index(fields=["hospital", "userid"], name="punch_hospital_userid"),

@@ -15,6 +15,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from django_htmx.middleware import HtmxDetails
 
+from assessments.templatetags.rules import rule_title
 from core import charts
 from core.access import get_membership, is_global
 from core.permissions import is_province_staff
@@ -98,7 +99,7 @@ def _commission_charts(dash: selectors_dashboard.CommissionDashboard) -> dict[st
     cov = dash.coverage
     return {
         "findings": charts.bar_chart(
-            [(row.rule_code, row.total) for row in dash.findings[:12]],
+            [(rule_title(row.rule_code), row.total) for row in dash.findings[:12]],
             title=str(_("按规则统计的未整改问题")),
             color=charts.DANGER,
         ),

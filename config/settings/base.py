@@ -294,6 +294,8 @@ SPECTACULAR_SETTINGS = {
         "JobStatusEnum": "core.jobs.choices.JobStatus",
         "AppraisalStatusEnum": "assessments.choices.AppraisalStatus",
         "AppraisalGradeEnum": "assessments.choices.Grade",
+        "StintKindEnum": "training.choices.StintKind",
+        "RemoteServiceKindEnum": "training.choices.RemoteServiceKind",
     },
 }
 

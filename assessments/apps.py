@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class AssessmentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "assessments"
-    verbose_name = _("考核与评估 (assessments)")
+    verbose_name = _("考核与评估")
 
     def ready(self) -> None:
         # App loading: services import models, which exist only once the registry is ready.

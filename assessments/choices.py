@@ -45,17 +45,17 @@ class DonationKind(models.TextChoices):
 
 
 class Severity(models.TextChoices):
-    CRITICAL = "critical", _("严重 (critical)")
-    MAJOR = "major", _("较重 (major)")
-    MINOR = "minor", _("一般 (minor)")
+    CRITICAL = "critical", _("严重")
+    MAJOR = "major", _("较重")
+    MINOR = "minor", _("一般")
 
 
 class FindingStatus(models.TextChoices):
-    OPEN = "open", _("未整改 (open)")
-    RESOLVED = "resolved", _("已解决 (resolved)")
-    WAIVED = "waived", _("已豁免 (waived)")
+    OPEN = "open", _("未整改")
+    RESOLVED = "resolved", _("已解决")
+    WAIVED = "waived", _("已豁免")
     # Closed by the commission accepting a rectification (限期整改); like a waiver, reruns keep it closed.
-    RECTIFIED = "rectified", _("已整改 (rectified)")
+    RECTIFIED = "rectified", _("已整改")
 
 
 class RectificationStatus(models.TextChoices):

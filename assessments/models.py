@@ -80,7 +80,7 @@ class CentreProgress(TimeStamped):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("五大中心建设 (centre progress)")
+        verbose_name = _("五大中心建设")
         verbose_name_plural = verbose_name
         constraints = [
             models.UniqueConstraint(fields=["hospital", "centre"], name="centre_one_per_hospital"),
@@ -109,7 +109,7 @@ class Specialty(TimeStamped):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("专科建设 (specialty)")
+        verbose_name = _("专科建设")
         verbose_name_plural = verbose_name
         constraints = [
             models.UniqueConstraint(fields=["hospital", "kind", "name"], name="specialty_unique"),
@@ -169,7 +169,7 @@ class NewTechnology(TimeStamped):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("新技术新业务 (new technology)")
+        verbose_name = _("新技术新业务")
         verbose_name_plural = verbose_name
         ordering = ["hospital", "introduced_on"]
 
@@ -186,7 +186,7 @@ class GradeChange(TimeStamped):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("等级评定 (grade change)")
+        verbose_name = _("等级评定")
         verbose_name_plural = verbose_name
         ordering = ["hospital", "effective_on"]
         constraints = [models.UniqueConstraint(fields=["hospital", "effective_on"], name="grade_one_per_day")]
@@ -213,7 +213,7 @@ class ServiceCapacityAssessment(TimeStamped):
     PROTECTED_FILES = ("evidence",)
 
     class Meta:
-        verbose_name = _("服务能力评估 (service-capacity assessment)")
+        verbose_name = _("服务能力评估")
         verbose_name_plural = verbose_name
         ordering = ["hospital", "assessed_on"]
         indexes = [models.Index(fields=["hospital", "assessed_on"], name="capacity_hospital_date")]
@@ -231,7 +231,7 @@ class Referral(TimeStamped):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("双向转诊 (referrals)")
+        verbose_name = _("双向转诊")
         verbose_name_plural = verbose_name
         constraints = [
             models.UniqueConstraint(fields=["hospital", "month"], name="referral_one_per_month"),
@@ -251,7 +251,7 @@ class Donation(TimeStamped):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("捐赠 (donation)")
+        verbose_name = _("捐赠")
         verbose_name_plural = verbose_name
         ordering = ["pairing", "date"]
 
@@ -349,7 +349,7 @@ class RuleRun(Job):
     objects = ScopedQuerySet.as_manager()
 
     class Meta(Job.Meta):
-        verbose_name = _("规则检查运行 (rule run)")
+        verbose_name = _("规则检查运行")
         verbose_name_plural = verbose_name
         ordering = ["-created_at"]
 
@@ -420,7 +420,7 @@ class Finding(TimeStamped):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("问题 (finding)")
+        verbose_name = _("问题")
         verbose_name_plural = verbose_name
         ordering = ["-last_seen"]
         indexes = [
@@ -473,7 +473,7 @@ class MonthlyAssessment(TimeStamped):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("月考核 (monthly assessment)")
+        verbose_name = _("月考核")
         verbose_name_plural = verbose_name
         ordering = ["deployment", "month"]
         constraints = [
@@ -505,7 +505,7 @@ class SpotCheck(TimeStamped):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("在岗抽查 (spot check)")
+        verbose_name = _("在岗抽查")
         verbose_name_plural = verbose_name
         ordering = ["deployment", "checked_at"]
 
@@ -527,7 +527,7 @@ class EndOfStintAppraisal(TimeStamped):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("期满考核 (end-of-stint appraisal)")
+        verbose_name = _("期满考核")
         verbose_name_plural = verbose_name
 
 
@@ -551,7 +551,7 @@ class Certificate(TimeStamped):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("帮扶经历证明 (certificate)")
+        verbose_name = _("帮扶经历证明")
         verbose_name_plural = verbose_name
 
 
@@ -589,7 +589,7 @@ class AnnualAppraisal(TimeStamped):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("年度考核 (annual appraisal)")
+        verbose_name = _("年度考核")
         verbose_name_plural = verbose_name
         ordering = ["pairing", "year", "status"]
         constraints = [
@@ -628,7 +628,7 @@ class ReportFile(Job):
     # No PROTECTED_FILES: the file is served by report_download, which also refuses dashboards.
 
     class Meta(Job.Meta):
-        verbose_name = _("报告 (report file)")
+        verbose_name = _("报告")
         verbose_name_plural = verbose_name
         ordering = ["-created_at"]
 
@@ -660,7 +660,7 @@ class Scorecard(TimeStamped):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("考核评分表 (scorecard)")
+        verbose_name = _("考核评分表")
         verbose_name_plural = verbose_name
 
     def __str__(self) -> str:
@@ -699,7 +699,7 @@ class Rectification(TimeStamped):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("限期整改 (rectification)")
+        verbose_name = _("限期整改")
         verbose_name_plural = verbose_name
         ordering = ["due_date", "pk"]
         indexes = [models.Index(fields=["status", "due_date"], name="rectification_status_due")]

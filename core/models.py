@@ -24,7 +24,7 @@ class HolidayDate(models.Model):
     name = models.CharField(_("名称"), max_length=40, blank=True)
 
     class Meta:
-        verbose_name = _("法定节假日与调休 (national holiday calendar)")
+        verbose_name = _("法定节假日与调休")
         verbose_name_plural = verbose_name
         ordering = ["date"]
 

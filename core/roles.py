@@ -9,12 +9,12 @@ from django.utils.translation import gettext_lazy as _
 class Role(models.TextChoices):
     """Roles of SPEC §6; each role belongs to one kind of organisation."""
 
-    PROVINCE_STAFF = "province_staff", _("省级卫健委 (province commission)")
-    CITY_STAFF = "city_staff", _("市州卫健委 (city commission)")
-    COUNTY_STAFF = "county_staff", _("县级卫健局 (county health bureau)")
-    SUPPORTER_COORDINATOR = "supporter_coordinator", _("支援医院联络员 (supporter coordinator)")
-    RECIPIENT_COORDINATOR = "recipient_coordinator", _("受援医院联络员 (recipient coordinator)")
-    DASHBOARD = "dashboard", _("数据看板 (dashboard client)")
+    PROVINCE_STAFF = "province_staff", _("省级卫健委")
+    CITY_STAFF = "city_staff", _("市州卫健委")
+    COUNTY_STAFF = "county_staff", _("县级卫健局")
+    SUPPORTER_COORDINATOR = "supporter_coordinator", _("支援医院联络员")
+    RECIPIENT_COORDINATOR = "recipient_coordinator", _("受援医院联络员")
+    DASHBOARD = "dashboard", _("数据看板")
     DEPLOYED_PERSON = "deployed_person", _("派驻人员")
     TEAM_LEADER = "team_leader", _("队长")
 

@@ -134,7 +134,7 @@ def enqueue_on_commit(task: Any, *args: Any, **kwargs: Any) -> Enqueued:
     return ticket
 
 
-DELAYED_MESSAGE = _("后台任务将延迟执行 (the background job is delayed and will run automatically later)")
+DELAYED_MESSAGE = _("后台任务将延迟执行")
 
 
 def notify_if_delayed(request: Any, ticket: Enqueued) -> bool:

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class PairingsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "pairings"
-    verbose_name = _("登记与帮扶关系 (registry and pairings)")
+    verbose_name = _("登记与帮扶关系")
 
     def ready(self) -> None:
         # Every database connection reports committed writes, so cached API answers know when they are old.

@@ -5,19 +5,19 @@ from django.utils.translation import gettext_lazy as _
 
 
 class HospitalRole(models.TextChoices):
-    SUPPORTER = "supporter", _("支援医院 (supporting hospital)")
-    RECIPIENT = "recipient", _("受援医院 (recipient hospital)")
+    SUPPORTER = "supporter", _("支援医院")
+    RECIPIENT = "recipient", _("受援医院")
 
 
 class HospitalKind(models.TextChoices):
-    GENERAL = "general", _("综合医院 (general)")
-    TCM = "tcm", _("中医医院 (TCM)")
+    GENERAL = "general", _("综合医院")
+    TCM = "tcm", _("中医医院")
 
 
 class HospitalOrigin(models.TextChoices):
-    IN_PROVINCE = "in_province", _("省内 (in-province)")
-    OTHER_PROVINCE = "other_province", _("省外 (other province)")
-    MILITARY = "military", _("军队 (military)")
+    IN_PROVINCE = "in_province", _("省内")
+    OTHER_PROVINCE = "other_province", _("省外")
+    MILITARY = "military", _("军队")
 
 
 class HospitalGrade(models.TextChoices):
@@ -71,27 +71,27 @@ class AssistanceKind(models.TextChoices):
 
 
 class PairingStatus(models.TextChoices):
-    ACTIVE = "active", _("帮扶中 (active)")
-    SUSPENDED = "suspended", _("暂停 (suspended)")
-    ENDED = "ended", _("已结束 (ended)")
+    ACTIVE = "active", _("帮扶中")
+    SUSPENDED = "suspended", _("暂停")
+    ENDED = "ended", _("已结束")
 
 
 class AgreementKind(models.TextChoices):
-    TRIPARTITE = "tripartite", _("三方协议 (tripartite agreement)")
-    ANNUAL = "annual", _("年度补充协议 (annual supplementary agreement)")
+    TRIPARTITE = "tripartite", _("三方协议")
+    ANNUAL = "annual", _("年度补充协议")
 
 
 class AgreementItemKind(models.TextChoices):
-    GOAL = "goal", _("目标 (goal)")
-    MILESTONE = "milestone", _("节点 (milestone)")
-    TASK = "task", _("任务 (task)")
-    PROJECT = "project", _("项目 (project)")
-    TECHNOLOGY = "technology", _("技术 (technology)")
+    GOAL = "goal", _("目标")
+    MILESTONE = "milestone", _("节点")
+    TASK = "task", _("任务")
+    PROJECT = "project", _("项目")
+    TECHNOLOGY = "technology", _("技术")
 
 
 class ItemStatus(models.TextChoices):
-    PLANNED = "planned", _("未开始 (planned)")
-    IN_PROGRESS = "in_progress", _("进行中 (in progress)")
-    DONE = "done", _("已完成 (done)")
-    DELAYED = "delayed", _("滞后 (delayed)")
-    CANCELLED = "cancelled", _("已取消 (cancelled)")
+    PLANNED = "planned", _("未开始")
+    IN_PROGRESS = "in_progress", _("进行中")
+    DONE = "done", _("已完成")
+    DELAYED = "delayed", _("滞后")
+    CANCELLED = "cancelled", _("已取消")

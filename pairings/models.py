@@ -44,7 +44,7 @@ class Province(models.Model):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("省份 (province)")
+        verbose_name = _("省份")
         verbose_name_plural = verbose_name
         ordering = ["code"]
 
@@ -66,7 +66,7 @@ class ProvinceWorkday(models.Model):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("本省工作日调整 (provincial working days)")
+        verbose_name = _("本省工作日调整")
         verbose_name_plural = verbose_name
         ordering = ["province", "date"]
         constraints = [
@@ -86,7 +86,7 @@ class City(models.Model):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("市州 (city/prefecture)")
+        verbose_name = _("市州")
         verbose_name_plural = verbose_name
         ordering = ["code"]
         constraints = [models.UniqueConstraint(fields=["province", "name"], name="city_unique_name")]
@@ -99,14 +99,14 @@ class County(models.Model):
     city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="counties")
     code = models.CharField(_("代码"), max_length=12, unique=True)
     name = models.CharField(_("县/区"), max_length=50)
-    population = models.PositiveIntegerField(_("常住人口 (resident population)"))
-    government_name = models.CharField(_("县人民政府 (county government)"), max_length=80, blank=True)
+    population = models.PositiveIntegerField(_("常住人口"))
+    government_name = models.CharField(_("县人民政府"), max_length=80, blank=True)
 
     SCOPE = Scope(province="city__province", city="city", county="pk", hospital_province="city__province")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("县区 (county)")
+        verbose_name = _("县区")
         verbose_name_plural = verbose_name
         ordering = ["code"]
         constraints = [models.UniqueConstraint(fields=["city", "name"], name="county_unique_name")]
@@ -138,20 +138,20 @@ class Hospital(TimeStamped):
     origin = models.CharField(
         _("来源"), max_length=16, choices=HospitalOrigin.choices, default=HospitalOrigin.IN_PROVINCE
     )
-    origin_region = models.CharField(_("所在省市 (origin region)"), max_length=40, blank=True)
+    origin_region = models.CharField(_("所在省市"), max_length=40, blank=True)
     province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="hospitals")
     city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="hospitals", null=True, blank=True)
     county = models.ForeignKey(
         County, on_delete=models.PROTECT, related_name="hospitals", null=True, blank=True
     )
-    is_residency_base = models.BooleanField(_("住培基地 (residency-training base)"), default=False)
+    is_residency_base = models.BooleanField(_("住培基地"), default=False)
     is_county_hospital = models.BooleanField(_("县级医院"), default=False)
 
     SCOPE = Scope(province="province", city="city", county="county", hospital_province="province")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("医院 (hospital)")
+        verbose_name = _("医院")
         verbose_name_plural = verbose_name
         ordering = ["code"]
         constraints = [
@@ -184,7 +184,7 @@ class Program(TimeStamped):
     code = models.CharField(_("代码"), max_length=20, unique=True)
     name = models.CharField(_("名称"), max_length=120)
     province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="programs")
-    document = models.CharField(_("文件 (policy document)"), max_length=120, blank=True)
+    document = models.CharField(_("文件"), max_length=120, blank=True)
     preset = models.CharField(_("规则预设"), max_length=20, choices=ProgramPreset.choices)
     start_date = models.DateField(_("开始日期"))
     end_date = models.DateField(_("结束日期"))
@@ -208,7 +208,7 @@ class Program(TimeStamped):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("帮扶项目 (program)")
+        verbose_name = _("帮扶项目")
         verbose_name_plural = verbose_name
         ordering = ["-start_date", "code"]
         constraints = [
@@ -274,7 +274,7 @@ class Pairing(TimeStamped):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("帮扶关系 (pairing)")
+        verbose_name = _("帮扶关系")
         verbose_name_plural = verbose_name
         ordering = ["program", "recipient__code"]
         constraints = [
@@ -297,7 +297,7 @@ class PairingSupporter(models.Model):
         related_name="pairings_supported",
         limit_choices_to={"role": HospitalRole.SUPPORTER},
     )
-    is_lead = models.BooleanField(_("牵头医院 (lead)"), default=False)
+    is_lead = models.BooleanField(_("牵头医院"), default=False)
 
     SCOPE = Scope(
         province="pairing__program__province",
@@ -308,7 +308,7 @@ class PairingSupporter(models.Model):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("支援医院 (supporter of a pairing)")
+        verbose_name = _("支援医院")
         verbose_name_plural = verbose_name
         constraints = [
             models.UniqueConstraint(fields=["pairing", "hospital"], name="pairing_supporter_unique"),
@@ -368,7 +368,7 @@ class Agreement(TimeStamped):
     PROTECTED_FILES = ("scan",)  # served by core.files after for_user
 
     class Meta:
-        verbose_name = _("协议 (agreement)")
+        verbose_name = _("协议")
         verbose_name_plural = verbose_name
         ordering = ["pairing", "kind", "year"]
         constraints = [
@@ -422,7 +422,7 @@ class AgreementItem(TimeStamped):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("协议事项 (agreement item)")
+        verbose_name = _("协议事项")
         verbose_name_plural = verbose_name
         ordering = ["agreement", "due_date", "pk"]
         constraints = [
@@ -461,7 +461,7 @@ class AgreementItemUpdate(TimeStamped):
     PROTECTED_FILES = ("evidence",)  # served by core.files after for_user, never from MEDIA_ROOT
 
     class Meta:
-        verbose_name = _("协议事项进展 (agreement item update)")
+        verbose_name = _("协议事项进展")
         verbose_name_plural = verbose_name
         ordering = ["item", "-created_at", "-pk"]
 
@@ -487,7 +487,7 @@ class Membership(TimeStamped):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("用户角色 (membership)")
+        verbose_name = _("用户角色")
         verbose_name_plural = verbose_name
         constraints = [
             # Each role names exactly the one organisation it belongs to.
@@ -563,7 +563,7 @@ class ApiClient(models.Model):
     data_generation: int | None = None
 
     class Meta:
-        verbose_name = _("API 客户端 (dashboard client)")
+        verbose_name = _("API 客户端")
         verbose_name_plural = verbose_name
         ordering = ["-created_at"]
 

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class RemindersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "reminders"
-    verbose_name = _("截止提醒 (deadlines and reminders)")
+    verbose_name = _("截止提醒")
 
     def ready(self) -> None:
         # App loading: the handler's module imports models, which exist only once the registry is ready.

@@ -34,7 +34,7 @@ class Notification(models.Model):
     # filter by the user (selectors/notifications.py).
 
     class Meta:
-        verbose_name = _("站内消息 (notification)")
+        verbose_name = _("站内消息")
         verbose_name_plural = verbose_name
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread")]
@@ -79,7 +79,7 @@ class Delivery(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = _("提醒发送记录 (delivery)")
+        verbose_name = _("提醒发送记录")
         verbose_name_plural = verbose_name
         ordering = ["-claimed_at"]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_retry")]
@@ -103,7 +103,7 @@ class ReminderPreference(models.Model):
     daily_digest = models.BooleanField(_("每日汇总一条"), default=False)
 
     class Meta:
-        verbose_name = _("提醒设置 (reminder preference)")
+        verbose_name = _("提醒设置")
         verbose_name_plural = verbose_name
 
     def __str__(self) -> str:
@@ -136,7 +136,7 @@ class GroupRobot(models.Model):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("群机器人 (group robot)")
+        verbose_name = _("群机器人")
         verbose_name_plural = verbose_name
         constraints = [
             models.CheckConstraint(
@@ -163,7 +163,7 @@ class CalendarToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = _("日历订阅 (calendar feed)")
+        verbose_name = _("日历订阅")
         verbose_name_plural = verbose_name
         constraints = [
             # One live feed per user: making a new one revokes the old.

@@ -5,10 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class Title(models.IntegerChoices):
     """Professional title; the integer order is what MEMBER_MIN_TITLE compares."""
 
-    JUNIOR = 1, _("初级 (junior)")
-    INTERMEDIATE = 2, _("中级 (intermediate)")
-    ASSOCIATE_SENIOR = 3, _("副高 (associate senior)")
-    SENIOR = 4, _("正高 (senior)")
+    JUNIOR = 1, _("初级")
+    INTERMEDIATE = 2, _("中级")
+    ASSOCIATE_SENIOR = 3, _("副高")
+    SENIOR = 4, _("正高")
 
 
 class Gender(models.TextChoices):
@@ -17,39 +17,39 @@ class Gender(models.TextChoices):
 
 
 class DeploymentRole(models.TextChoices):
-    LEADER = "leader", _("队长 (team leader)")
-    MEMBER = "member", _("队员 (member)")
+    LEADER = "leader", _("队长")
+    MEMBER = "member", _("队员")
 
 
 class Post(models.TextChoices):
     """Post held at the recipient (挂职/任职)."""
 
-    PRESIDENT = "院长", _("院长 (president)")
-    VICE_PRESIDENT = "副院长", _("副院长 (vice president)")
-    DEPT_HEAD = "科室主任", _("科室主任 (department head)")
-    CLINICAL_DIRECTOR = "业务主任", _("业务主任 (clinical director)")
-    HEAD_NURSE = "护士长", _("护士长 (head nurse)")
-    PHYSICIAN = "医师", _("医师 (physician)")
-    OTHER = "其他", _("其他 (other)")
+    PRESIDENT = "院长", _("院长")
+    VICE_PRESIDENT = "副院长", _("副院长")
+    DEPT_HEAD = "科室主任", _("科室主任")
+    CLINICAL_DIRECTOR = "业务主任", _("业务主任")
+    HEAD_NURSE = "护士长", _("护士长")
+    PHYSICIAN = "医师", _("医师")
+    OTHER = "其他", _("其他")
 
 
 class RosterStatus(models.TextChoices):
-    DRAFT = "draft", _("草稿 (draft)")
-    SUBMITTED = "submitted", _("已提交 (submitted)")
-    FORWARDED = "forwarded", _("市州已汇总上报 (forwarded by city)")
-    FILED = "filed", _("已备案 (filed)")
-    RETURNED = "returned", _("已退回 (returned)")
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("已提交")
+    FORWARDED = "forwarded", _("市州已汇总上报")
+    FILED = "filed", _("已备案")
+    RETURNED = "returned", _("已退回")
 
 
 class AttendanceStatus(models.TextChoices):
-    PRESENT = "present", _("正常 (present)")
-    LATE = "late", _("迟到 (late)")
-    EARLY_LEAVE = "early_leave", _("早退 (left early)")
-    MISSING_PUNCH = "missing_punch", _("缺卡 (missing punch)")
-    ABSENT = "absent", _("旷工 (absent)")
-    LEAVE = "leave", _("请假 (approved leave)")
-    BUSINESS_TRIP = "business_trip", _("出差 (business trip)")
-    REST = "rest", _("休息 (rest day)")
+    PRESENT = "present", _("正常")
+    LATE = "late", _("迟到")
+    EARLY_LEAVE = "early_leave", _("早退")
+    MISSING_PUNCH = "missing_punch", _("缺卡")
+    ABSENT = "absent", _("旷工")
+    LEAVE = "leave", _("请假")
+    BUSINESS_TRIP = "business_trip", _("出差")
+    REST = "rest", _("休息")
 
 
 # Statuses that count as being at work for the attendance rate (late/early still came).
@@ -66,8 +66,8 @@ EXCUSED_STATUSES = frozenset({AttendanceStatus.LEAVE, AttendanceStatus.REST})
 
 
 class AttendanceSource(models.TextChoices):
-    DINGTALK = "dingtalk", _("钉钉导入 (DingTalk import)")
-    MANUAL = "manual", _("手工录入 (manual)")
+    DINGTALK = "dingtalk", _("钉钉导入")
+    MANUAL = "manual", _("手工录入")
 
 
 class ReportStatus(models.TextChoices):

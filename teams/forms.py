@@ -200,3 +200,21 @@ class LeaveForm(forms.Form):
     start_date = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
     end_date = forms.DateField(label=_("结束日期"), widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(label=_("事由"), max_length=200)
+
+
+class PartnerLeaderChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A partner hospital's person by name, title and hospital: the lead sees whom it designates, not the
+    partner's identity numbers."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return " · ".join([obj.name, str(Title(obj.title).label), obj.employer.name])
+
+
+class LeaderDesignationForm(forms.Form):
+    staff = PartnerLeaderChoiceField(queryset=Staff.objects.none(), label=_("确定为队长的人员"))
+    designated_on = forms.DateField(label=_("确定日期"), widget=DateInput)
+    note = forms.CharField(label=_("备注"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, candidates: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = candidates  # type: ignore[attr-defined]

@@ -96,7 +96,7 @@ class Staff(TimeStamped):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("人员 (staff)")
+        verbose_name = _("人员")
         verbose_name_plural = verbose_name
         ordering = ["employer", "name"]
         constraints = [
@@ -141,7 +141,7 @@ class Team(TimeStamped):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("帮扶队 (team rotation)")
+        verbose_name = _("帮扶队")
         verbose_name_plural = verbose_name
         ordering = ["pairing", "year", "rotation"]
         constraints = [
@@ -190,7 +190,7 @@ class Roster(TimeStamped):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("派驻名单 (roster)")
+        verbose_name = _("派驻名单")
         verbose_name_plural = verbose_name
         ordering = ["team", "supporter", "-version"]
         constraints = [
@@ -222,7 +222,7 @@ class RosterEntry(models.Model):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("名单人员 (roster entry)")
+        verbose_name = _("名单人员")
         verbose_name_plural = verbose_name
         constraints = [
             models.UniqueConstraint(fields=["roster", "staff"], name="roster_entry_unique_staff"),
@@ -293,7 +293,7 @@ class Deployment(TimeStamped):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("派驻 (deployment)")
+        verbose_name = _("派驻")
         verbose_name_plural = verbose_name
         ordering = ["team", "-role", "planned_start"]
         indexes = [models.Index(fields=["team", "planned_start"], name="deployment_team_start")]
@@ -380,7 +380,7 @@ class AttendanceRecord(TimeStamped):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("考勤 (attendance)")
+        verbose_name = _("考勤")
         verbose_name_plural = verbose_name
         ordering = ["deployment", "date"]
         constraints = [
@@ -403,7 +403,7 @@ class ExpertVisitBatch(TimeStamped):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("专家柔性帮扶批次 (expert visit batch)")
+        verbose_name = _("专家柔性帮扶批次")
         verbose_name_plural = verbose_name
         ordering = ["pairing", "start_date"]
         constraints = [
@@ -458,7 +458,7 @@ class MonthlyActivity(TimeStamped):
     objects = ActivityQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("月度工作量 (monthly activity)")
+        verbose_name = _("月度工作量")
         verbose_name_plural = verbose_name
         ordering = ["deployment", "month"]
         constraints = [
@@ -519,10 +519,10 @@ class LeaveRequest(TimeStamped):
 
 
 class ImportKind(models.TextChoices):
-    ATTENDANCE = "attendance", _("钉钉考勤 (DingTalk attendance)")
-    ROSTER = "roster", _("派驻名单 (roster)")
-    ACTIVITY = "activity", _("月度工作量 (monthly activity)")
-    PAIRINGS = "pairings", _("帮扶关系 (pairing list)")
+    ATTENDANCE = "attendance", _("钉钉考勤")
+    ROSTER = "roster", _("派驻名单")
+    ACTIVITY = "activity", _("月度工作量")
+    PAIRINGS = "pairings", _("帮扶关系")
 
 
 # Import jobs share the one job status vocabulary (core.jobs); the old name stays for readers of imports.
@@ -567,7 +567,7 @@ class ImportJob(TimeStamped, Job):
     PROTECTED_FILES = ("file",)  # served by core.files after for_user
 
     class Meta(Job.Meta):
-        verbose_name = _("导入任务 (import job)")
+        verbose_name = _("导入任务")
         verbose_name_plural = verbose_name
         ordering = ["-created_at"]
 
@@ -586,7 +586,7 @@ class DingTalkIdentity(TimeStamped):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("钉钉账号 (DingTalk identity)")
+        verbose_name = _("钉钉账号")
         verbose_name_plural = verbose_name
         constraints = [
             models.UniqueConstraint(fields=["hospital", "userid"], name="dingtalk_identity_unique_userid"),
@@ -597,10 +597,10 @@ class DingTalkIdentity(TimeStamped):
 
 
 class PunchKind(models.TextChoices):
-    ON = "on", _("上班 (check in)")
-    OFF = "off", _("下班 (check out)")
-    LEAVE = "leave", _("请假 (leave)")
-    TRIP = "trip", _("出差 (business trip)")
+    ON = "on", _("上班")
+    OFF = "off", _("下班")
+    LEAVE = "leave", _("请假")
+    TRIP = "trip", _("出差")
 
 
 class AttendancePunch(models.Model):
@@ -629,7 +629,7 @@ class AttendancePunch(models.Model):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("钉钉打卡记录 (DingTalk punch)")
+        verbose_name = _("钉钉打卡记录")
         verbose_name_plural = verbose_name
         indexes = [
             models.Index(fields=["hospital", "userid"], name="punch_hospital_userid"),
@@ -640,15 +640,19 @@ class AttendancePunch(models.Model):
         return f"{self.userid} {self.work_date} {self.kind}"
 
 
+@audited()
 class LeaderDesignation(TimeStamped):
-    """The lead hospital's designation (确定) of a team leader from a partner hospital (SPEC §3).
+    """The lead hospital's designation (确定) of a partner hospital's person as a team's leader (SPEC §3).
 
     With several supporters the lead hospital names the leader; a partner hospital's person is lawful when
-    the lead designated them. Who designated and when is recorded; the rule compares ``designated_by`` with
-    the pairing's current lead, so a lead change asks for a new designation.
+    the lead designated them. A designation names a person for a team (batch), so the lead can designate
+    the person the partner proposes on its roster before the roster is filed: the roster's "exactly one
+    leader" check and LEADER_DESIGNATION both read it. The rule compares ``designated_by`` with the
+    pairing's current lead, so a lead change asks for a new designation. One designated leader per team.
     """
 
-    deployment = models.OneToOneField(Deployment, on_delete=models.CASCADE, related_name="leader_designation")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="leader_designations")
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+", verbose_name=_("队长"))
     designated_by = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="+")
     designated_on = models.DateField(_("确定日期"))
     recorded_by = models.ForeignKey(
@@ -656,12 +660,13 @@ class LeaderDesignation(TimeStamped):
     )
     note = models.CharField(_("备注"), max_length=200, blank=True)
 
-    SCOPE = _pairing_scope("deployment__" + _PAIRING_SCOPE_PREFIX)
+    SCOPE = _pairing_scope(_PAIRING_SCOPE_PREFIX)
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("队长确定 (leader designation)")
+        verbose_name = _("队长确定")
         verbose_name_plural = verbose_name
+        constraints = [models.UniqueConstraint(fields=["team"], name="one_designated_leader_per_team")]
 
     def __str__(self) -> str:
-        return f"{self.deployment} · {self.designated_by}"
+        return f"{self.team} · {self.staff.name} · {self.designated_by}"

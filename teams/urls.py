@@ -2,6 +2,7 @@ from django.urls import path
 
 from core.imports import views as imports
 from teams.views import activity as activity_views
+from teams.views import designations as designation_views
 from teams.views import people as person_views
 from teams.views import rosters as views
 from teams.views import staff as staff_views
@@ -20,6 +21,8 @@ urlpatterns = [
     path("rosters/<int:pk>/<slug:action>/", views.roster_action, name="roster_action"),
     path("rosters/imports/<int:pk>/", imports.preview, name="roster_preview"),
     path("rosters/imports/<int:pk>/errors.xlsx", imports.errors, name="roster_errors"),
+    path("teams/<int:pk>/leader/", designation_views.team_leader, name="team_leader"),
+    path("teams/<int:pk>/leader/revoke/", designation_views.team_leader_revoke, name="team_leader_revoke"),
     path("staff/", staff_views.staff_list, name="staff_list"),
     path("staff/add/", staff_views.staff_add, name="staff_add"),
     path("staff/<int:pk>/", staff_views.staff_edit, name="staff_edit"),

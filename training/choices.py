@@ -3,17 +3,17 @@ from django.utils.translation import gettext_lazy as _
 
 
 class StintKind(models.TextChoices):
-    FURTHER_STUDY = "further_study", _("进修 (further study)")
-    RESIDENCY = "residency", _("住院医师规范化培训 (residency training)")
-    SHORT_COURSE = "short_course", _("短期培训 (short course)")
+    FURTHER_STUDY = "further_study", _("进修")
+    RESIDENCY = "residency", _("住院医师规范化培训")
+    SHORT_COURSE = "short_course", _("短期培训")
 
 
 class RemoteServiceKind(models.TextChoices):
-    CONSULTATION = "consultation", _("远程会诊 (remote consultation)")
-    WARD_ROUND = "ward_round", _("远程查房 (remote ward round)")
-    PATHOLOGY = "pathology", _("远程病理 (remote pathology)")
-    IMAGING = "imaging", _("远程影像诊断 (remote imaging)")
-    EDUCATION = "education", _("远程教育 (remote education)")
+    CONSULTATION = "consultation", _("远程会诊")
+    WARD_ROUND = "ward_round", _("远程查房")
+    PATHOLOGY = "pathology", _("远程病理")
+    IMAGING = "imaging", _("远程影像诊断")
+    EDUCATION = "education", _("远程教育")
 
 
 class StintStatus(models.TextChoices):

@@ -57,7 +57,7 @@ class TraineeStint(TimeStamped):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("进修培训 (trainee stint)")
+        verbose_name = _("进修培训")
         verbose_name_plural = verbose_name
         ordering = ["pairing", "start_date"]
         constraints = [
@@ -83,7 +83,7 @@ class OnSiteTraining(TimeStamped):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("现场培训 (on-site training)")
+        verbose_name = _("现场培训")
         verbose_name_plural = verbose_name
         ordering = ["pairing", "date"]
 
@@ -101,7 +101,7 @@ class RemoteService(TimeStamped):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("远程服务 (remote service)")
+        verbose_name = _("远程服务")
         verbose_name_plural = verbose_name
         ordering = ["pairing", "month", "kind"]
         constraints = [

@@ -34,6 +34,7 @@ NAV: list[tuple[str, Any, Collection[str] | None]] = [
     ("teams:roster_queue", _("备案审核"), FILING_ROLES),
     ("teams:visit_list", _("专家柔性帮扶"), COMMISSION | SUPPORTER | RECIPIENT),
     ("training:hosted_list", _("进修学员"), COMMISSION | SUPPORTER),
+    ("training:training_home", _("培训"), RECIPIENT | COMMISSION),
     ("teams:deployment_list", _("派驻人员"), COMMISSION | SUPPORTER | RECIPIENT),
     ("teams:attendance_upload", _("考勤导入"), RECIPIENT | COMMISSION),
     ("teams:attendance_monthly", _("月度考勤"), COMMISSION | SUPPORTER | RECIPIENT),

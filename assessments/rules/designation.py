@@ -33,7 +33,7 @@ SELECT d.id, d.team_id, t.pairing_id, d.staff_id, s.name, d.supporter_id, sh.nam
   JOIN lead ON lead.pairing_id = t.pairing_id
   JOIN teams_staff s ON s.id = d.staff_id
   JOIN pairings_hospital sh ON sh.id = d.supporter_id
-  LEFT JOIN teams_leaderdesignation ld ON ld.deployment_id = d.id
+  LEFT JOIN teams_leaderdesignation ld ON ld.team_id = d.team_id AND ld.staff_id = d.staff_id
  WHERE d.role = 'leader'
    AND d.supporter_id <> lead.hospital_id
    AND ld.designated_by_id IS DISTINCT FROM lead.hospital_id

@@ -15,55 +15,14 @@ from django.utils.translation import gettext_noop
 from assessments.choices import Severity, SubjectType
 from assessments.rules.base import SCOPE_PAIRINGS, Draft, Message, Rule, RuleContext, msg, register
 from pairings.presets import RuleParams
+from training.selectors.quota import quota_params, quota_sql
 
-# Periods to judge: each (ended) year of the service period, or the whole service period once it is over
-# (``training_quota_period`` = 'program', Bozhou). ``required`` pro-rates a partial first or last year by
-# its days of service (rounded up: a share of a trainee is still a trainee to train).
+# TRAINING_QUOTA's definition (which stints count, the pro-rated quota) is training/selectors/quota.py, shared
+# with the recipient's training page; the rule keeps the periods that are over and fall short.
 QUOTA = f"""
-WITH p AS ({SCOPE_PAIRINGS}),
-y AS (
-    SELECT p.id AS pairing_id, gs.year,
-           GREATEST(make_date(gs.year, 1, 1), p.service_start) AS ps,
-           LEAST(make_date(gs.year, 12, 31), p.service_end) AS pe,
-           make_date(gs.year, 12, 31) - make_date(gs.year, 1, 1) + 1 AS year_days
-      FROM p, generate_series(date_part('year', p.service_start)::int, date_part('year', p.service_end)::int)
-              AS gs(year)
-     WHERE %(period)s = 'year' AND LEAST(make_date(gs.year, 12, 31), p.service_end) < %(as_of)s
-    UNION ALL
-    SELECT p.id, NULL, p.service_start, p.service_end, NULL
-      FROM p
-     WHERE %(period)s = 'program' AND p.service_end < %(as_of)s
-),
-q AS (
-    SELECT y.*,
-           CASE WHEN %(prorate)s AND y.year IS NOT NULL
-                THEN CEIL(%(n)s * (y.pe - y.ps + 1)::numeric / y.year_days)::int
-                ELSE %(n)s END AS required
-      FROM y
-),
-s AS (
-    SELECT ts.pairing_id, ts.id, ts.trainee_name, ts.start_date, ts.end_date,
-           (%(m)s::int IS NULL
-            OR ts.end_date + 1 >= ts.start_date + make_interval(months => %(m)s::int)) AS long_enough,
-           (NOT %(backbone)s OR ts.is_backbone) AS eligible
-      FROM training_traineestint ts JOIN p ON p.id = ts.pairing_id
-     WHERE ts.is_free AND ts.status = 'accepted'
-)
-SELECT q.pairing_id, q.year, q.ps, q.pe, q.required,
-       COUNT(s.id) FILTER (WHERE s.long_enough AND s.eligible) AS trained,
-       COALESCE(JSON_AGG(JSON_BUILD_OBJECT('id', s.id, 'trainee', s.trainee_name, 'start', s.start_date,
-                                           'end', s.end_date) ORDER BY s.start_date)
-                FILTER (WHERE s.id IS NOT NULL AND NOT s.long_enough), '[]') AS too_short,
-       COALESCE(JSON_AGG(JSON_BUILD_OBJECT('id', s.id, 'trainee', s.trainee_name, 'start', s.start_date,
-                                           'end', s.end_date) ORDER BY s.start_date)
-                FILTER (WHERE s.id IS NOT NULL AND s.long_enough AND NOT s.eligible), '[]') AS not_backbone
-  FROM q
-  -- A stint counts in the year it starts; over the program, every stint of the pairing counts.
-  LEFT JOIN s ON s.pairing_id = q.pairing_id
-             AND (q.year IS NULL OR date_part('year', s.start_date)::int = q.year)
- GROUP BY q.pairing_id, q.year, q.ps, q.pe, q.required
-HAVING COUNT(s.id) FILTER (WHERE s.long_enough AND s.eligible) < q.required
- ORDER BY q.pairing_id, q.year
+SELECT x.* FROM ({quota_sql(SCOPE_PAIRINGS)}) x
+ WHERE x.judged AND x.trained < x.required
+ ORDER BY x.pairing_id, x.year
 """
 
 
@@ -109,14 +68,7 @@ class TrainingQuota(Rule):
     def evaluate(self, ctx: RuleContext) -> Iterable[Draft]:
         p = ctx.params
         n, m = p.training_quota, p.training_min_months
-        extra = {
-            "n": n,
-            "m": m,
-            "period": p.training_quota_period,
-            "prorate": p.training_prorate,
-            "backbone": p.training_backbone_only,
-        }
-        for row in ctx.fetch(QUOTA, extra):
+        for row in ctx.fetch(QUOTA, quota_params(p)):
             year, required = row["year"], row["required"]
             parts: list[Message] = []
             if year is None:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from assessments.choices import FindingStatus
+from assessments.exports import findings_workbook
 from assessments.filtersets import FindingFilterSet
 from assessments.rules.base import all_rules
 from assessments.rules.catalog import evidence_rows, explanation, rule_info
@@ -43,6 +44,10 @@ class WaiveForm(forms.Form):
     )
 
 
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EXPORT_LIMIT = 20_000
+
+
 def _rule_titles() -> dict[str, str]:
     return {r.code: _(r.title) for r in all_rules()}
 
@@ -57,9 +62,15 @@ def finding_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.finding_list(user=request.user)
     filterset = FindingFilterSet(request.GET or None, queryset=qs, request=request)
     rows = filterset.qs if filterset.is_bound and filterset.is_valid() else qs
+    if request.GET.get("export") == "xlsx":
+        # The list as filtered, capped like the other exports.
+        resp = HttpResponse(findings_workbook(rows[:EXPORT_LIMIT]), content_type=XLSX_TYPE)
+        resp["Content-Disposition"] = "attachment; filename*=UTF-8''findings.xlsx"
+        return resp
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("export", None)
     context = {
         "filter": filterset,
         "page": page,

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",  # its widget templates, for the project override of select_option.html
     "django.contrib.postgres",
     "django.contrib.humanize",
     "rest_framework",
@@ -217,6 +218,12 @@ AUDIT_TRUSTED_PROXY_COUNT = env.int("AUDIT_TRUSTED_PROXY_COUNT", default=0)
 # Simplified Chinese is the default; English is selectable (LocaleMiddleware + set_language).
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+# Every filter's empty choice reads 「全部」 (issue 15), not django-filter's "---------": ChoiceFilter and
+# ModelChoiceFilter of every FilterSet take their empty label from here.
+FILTERS_EMPTY_CHOICE_LABEL = _("全部")
+# Form widgets render through the project's templates, so templates/django/forms/widgets/select_option.html
+# shows a form select's empty choice as 「请选择」 instead of Django's "---------" in every form (issue 15).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
@@ -302,6 +309,8 @@ SPECTACULAR_SETTINGS = {
         "AppraisalGradeEnum": "assessments.choices.Grade",
         "SpecialtyKindEnum": "assessments.choices.SpecialtyKind",
         "DonationKindEnum": "assessments.choices.DonationKind",
+        "StintKindEnum": "training.choices.StintKind",
+        "RemoteServiceKindEnum": "training.choices.RemoteServiceKind",
     },
 }
 

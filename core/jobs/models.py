@@ -84,7 +84,7 @@ class DeferredTask(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
-        verbose_name = _("延迟的后台任务 (deferred task)")
+        verbose_name = _("延迟的后台任务")
         verbose_name_plural = verbose_name
         ordering = ["created_at"]
 

@@ -25,6 +25,7 @@ from pairings.models import Hospital, PairingSupporter
 from teams.choices import DeploymentRole, RosterStatus, Title
 from teams.models import Deployment, Roster, RosterEntry, Staff, Team
 from teams.selectors.rosters import carried_over_leaders
+from teams.services.designations import current_designation
 
 log = logging.getLogger(__name__)
 
@@ -153,21 +154,31 @@ def roster_problems(roster: Roster) -> list[str]:
     roster without a leader of its own passes; one with its own leader is the hand-over to the next leader.
     """
     problems = []
-    entries = list(roster.entries.all())
+    entries = list(roster.entries.select_related("staff"))
     if not entries:
         problems.append(_("名单为空。"))
     leaders = sum(1 for e in entries if e.role == DeploymentRole.LEADER)
     is_lead = PairingSupporter.objects.filter(
         pairing_id=roster.team.pairing_id, hospital_id=roster.supporter_id, is_lead=True
     ).exists()
+    # A partner hospital's person designated by the lead (SPEC §3) is the team's leader too.
+    designated = current_designation(roster.team)
     if is_lead and leaders == 0 and carried_over_leaders(roster).exists():
         leaders_here = 1
     else:
-        leaders_here = leaders
+        leaders_here = leaders + (1 if designated is not None else 0)
     if is_lead and leaders_here != 1:
-        problems.append(_("牵头医院的名单须有且仅有一名队长（现有 %(n)d 名）。") % {"n": leaders})
-    if not is_lead and leaders:
-        problems.append(_("队长由牵头医院派出，本院名单不应包含队长。"))
+        problems.append(_("牵头医院的名单须有且仅有一名队长（现有 %(n)d 名）。") % {"n": leaders_here})
+    undesignated = [
+        e
+        for e in entries
+        if e.role == DeploymentRole.LEADER and (designated is None or designated.staff_id != e.staff_id)
+    ]
+    if not is_lead and undesignated:
+        problems.append(
+            _("队长由牵头医院派出；合作医院人员任队长须经牵头医院确定（%(names)s 未经确定）。")
+            % {"names": "、".join(e.staff.name for e in undesignated)}
+        )
     return problems
 
 

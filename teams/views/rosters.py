@@ -114,6 +114,8 @@ def _roster_context(request: HttpRequest, roster: Roster) -> dict[str, Any]:
         ),
         "staff_q": request.GET.get("staff_q", "")[:60],
         "carried_leaders": list(sel.carried_over_leaders(roster)),
+        # Several supporters: the lead designates the team's leader (SPEC §3), linked from here.
+        "several_supporters": roster.team.pairing.supporters.count() > 1,
         "upload_form": UploadForm() if editable else None,
         "comment_form": CommentForm(),
     }

@@ -50,7 +50,9 @@ def test_a_partner_hospitals_leader_without_designation_is_found_and_with_one_is
     [d] = evaluate(prog, "LEADER_DESIGNATION")
     assert (d.deployment_id, d.subject_type) == (dep.pk, "deployment")
     assert partner.name in d.message and lead.name in d.message
-    LeaderDesignation.objects.create(deployment=dep, designated_by=lead, designated_on=D(2023, 1, 1))
+    LeaderDesignation.objects.create(
+        team=team, staff=dep.staff, designated_by=lead, designated_on=D(2023, 1, 1)
+    )
     assert evaluate(prog, "LEADER_DESIGNATION") == []
 
 
@@ -71,8 +73,8 @@ def test_a_lead_change_rechecks_the_pairing_and_the_old_leads_designation_no_lon
     team = f.TeamFactory(pairing=p, year=2023)
     dep = leader(team, partner)
     with django_capture_on_commit_callbacks():
-        leader_designate(user=world.users["charlie"], deployment=dep, designated_on=D(2023, 1, 1))
-    assert dep.leader_designation.designated_by == lead
+        leader_designate(user=world.users["charlie"], team=team, staff=dep.staff, designated_on=D(2023, 1, 1))
+    assert team.leader_designations.get().designated_by == lead
     assert evaluate(world.program, "LEADER_DESIGNATION", as_of=D(2024, 1, 1)) == []
     RuleRun.objects.all().delete()
     # when the province moves the lead to the partner hospital
@@ -94,11 +96,14 @@ def test_only_the_lead_hospital_or_province_may_designate_and_a_refusal_writes_n
 ):
     p = world.pairing_a
     p.supporters.create(hospital=world.supporter_b, is_lead=False)
-    dep = leader(f.TeamFactory(pairing=p, year=2023), world.supporter_b)
+    team = f.TeamFactory(pairing=p, year=2023)
+    dep = leader(team, world.supporter_b)
     for name in ("dana", "county_a", "alice"):  # partner coordinator, county bureau, recipient
         with pytest.raises(PermissionDenied):
-            leader_designate(user=world.users[name], deployment=dep, designated_on=D(2023, 1, 1))
+            leader_designate(user=world.users[name], team=team, staff=dep.staff, designated_on=D(2023, 1, 1))
     assert not LeaderDesignation.objects.exists() and not RuleRun.objects.exists()
     with django_capture_on_commit_callbacks():
-        leader_designate(user=world.users["province"], deployment=dep, designated_on=D(2023, 1, 2))
+        leader_designate(
+            user=world.users["province"], team=team, staff=dep.staff, designated_on=D(2023, 1, 2)
+        )
     assert LeaderDesignation.objects.get().designated_by == world.supporter_a

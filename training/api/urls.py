@@ -2,11 +2,11 @@
 
 from rest_framework.routers import SimpleRouter
 
-from training.api import hosting, views
+from training.api import recipient
 
 router = SimpleRouter()
-router.register("trainee-stints", hosting.TraineeStintViewSet, basename="trainee-stint")
-router.register("onsite-trainings", views.OnSiteTrainingViewSet, basename="onsite-training")
-router.register("remote-services", views.RemoteServiceViewSet, basename="remote-service")
+router.register("trainee-stints", recipient.TraineeStintViewSet, basename="trainee-stint")
+router.register("onsite-trainings", recipient.OnSiteTrainingViewSet, basename="onsite-training")
+router.register("remote-services", recipient.RemoteServiceViewSet, basename="remote-service")
 
 urlpatterns = router.urls

@@ -11,9 +11,25 @@ from typing import Any
 
 import pytest
 
+from core.holidays import holidays_load
 from core.roles import Role
 from devtools import factories as f
 from pairings.models import PairingSupporter
+
+
+@pytest.fixture(autouse=True)
+def _holiday_calendar_survives_flushes(request: Any, django_db_blocker: Any) -> Any:
+    """The national holiday calendar is reference data that a migration loads. A transactional test (the live
+    server of the browser journeys, ``django_db(transaction=True)``) empties every table when it ends, and the
+    next test on that database would count public holidays as working days. Reload it after such a test."""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    transactional = {"transactional_db", "live_server"} & set(request.fixturenames) or (
+        marker is not None and marker.kwargs.get("transaction")
+    )
+    if transactional:
+        with django_db_blocker.unblock():
+            holidays_load()
 
 
 @dataclasses.dataclass

@@ -44,6 +44,13 @@ def is_city_staff(user: User, *, city_id: int | None = None) -> bool:
     return m is not None and m.role == Role.CITY_STAFF and (city_id is None or m.city_id == city_id)
 
 
+def is_county_staff(user: User, *, county_id: int | None = None) -> bool:
+    if is_global(user):
+        return True
+    m = get_membership(user)
+    return m is not None and m.role == Role.COUNTY_STAFF and (county_id is None or m.county_id == county_id)
+
+
 def is_commission_staff(user: User) -> bool:
     """Province, city or county commission staff (or a superuser)."""
     return has_any_role(user, COMMISSION_ROLES)

@@ -22,6 +22,8 @@ DEMO_USERS: list[tuple[str, str | None, str, str]] = [
     ("admin", None, "", ""),
     ("province", Role.PROVINCE_STAFF, "province", "62"),
     ("city_lanzhou", Role.CITY_STAFF, "city", "兰州市"),
+    # 张掖市's 甘州区 has a Tianjin (out-of-province) supporter: its rosters wait for this user's forwarding.
+    ("city_zhangye", Role.CITY_STAFF, "city", "张掖市"),
     ("county_yuzhong", Role.COUNTY_STAFF, "county", "榆中县"),
     ("supporter_ldyy", Role.SUPPORTER_COORDINATOR, "hospital", "S6201001"),
     ("supporter_tj", Role.SUPPORTER_COORDINATOR, "hospital", "S1200001"),

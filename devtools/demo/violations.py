@@ -31,8 +31,9 @@ Interpretations the data follows (and the rule engine should too):
   pairings have two tripartite and two annual agreements a year; they are all compliant). An agreement is
   signed on the date of its last signature; a missing signature means unsigned. The annual agreement of year Y
   must be signed strictly before the start of the earliest team of year Y.
-- AGREEMENT_ITEMS_OVERDUE: every demo program has ended, so each agreement item is done or cancelled, but one
-  item of a GS2022 tripartite agreement is still 'delayed' long after its due date.
+- AGREEMENT_ITEMS_OVERDUE: each agreement item is done or cancelled (the builder settles them all, even those
+  due after the demo's day), but one item of a GS2022 tripartite agreement is still 'delayed' long after its
+  due date.
 - TRAINING_QUOTA counts free stints (``is_free``) of clinical backbone staff (``is_backbone``) in the year
   they start, any kind; Gansu sets no minimum length (M is Mianyang's and Dingxi's). A partial first or last
   year asks ⌈N × days of service / days of the year⌉.
@@ -42,7 +43,8 @@ Interpretations the data follows (and the rule engine should too):
   team (all the checks on the people it deployed on that team); its item names recipient, supporter, team
   and month, no person. Attendance has one row per weekday (Mon–Fri) of the
   deployment; rate = present statuses / (rows − excused rows).
-- END_APPRAISAL: every demo deployment has ended; an appraisal counts when ``signed_on`` ≤ end + 30 days.
+- END_APPRAISAL: an appraisal counts when ``signed_on`` ≤ end + 30 days; deployments still running on the
+  demo's day are not judged (the planted ones ended in the written cycle's 2024).
 - GRADE_TARGET: a county's hospitals with ``is_county_hospital``; grade at program end (``Hospital.grade``
   equals the last ``GradeChange`` on or before the program end).
 - NO_DOUBLE_DEPLOYMENT: the database refuses overlapping deployments of one person, so the planted case is a

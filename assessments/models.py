@@ -29,7 +29,7 @@ from assessments.rules.messages import render_message
 from core.access import Scope, ScopedQuerySet, audited
 from core.jobs.models import Job
 from pairings.choices import HospitalGrade
-from pairings.models import Agreement, County, Hospital, Pairing, Program, TimeStamped
+from pairings.models import Agreement, City, County, Hospital, Pairing, Program, TimeStamped
 from teams.models import Deployment, Staff, Team
 
 _HOSPITAL_SCOPE = Scope(
@@ -621,9 +621,23 @@ class ReportFile(Job):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The report's area (issue 14 item 6): none for the whole province, a city, or a county (with its city,
+    # so the city's staff see the county reports of their city too). The build reads only the area's pairings.
+    city = models.ForeignKey(
+        City, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("市州")
+    )
+    county = models.ForeignKey(
+        County,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("县（市、区）"),
+    )
 
-    # Reports cover a whole program: only commission staff of its province (and dashboards) see them.
-    SCOPE = Scope(province="program__province")
+    # The province's staff (and dashboards, refused by the download view) see every report of the program;
+    # city and county staff only the reports of their own area.
+    SCOPE = Scope(province="program__province", city="city", county="county")
     objects = ScopedQuerySet.as_manager()
     # No PROTECTED_FILES: the file is served by report_download, which also refuses dashboards.
 
@@ -631,6 +645,11 @@ class ReportFile(Job):
         verbose_name = _("报告")
         verbose_name_plural = verbose_name
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(county__isnull=True) | Q(city__isnull=False), name="reportfile_county_has_city"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.program.code} {self.year or ''} #{self.pk}"

@@ -87,6 +87,10 @@ class RuleParams:
     # month; reminders go out this many days before a due date (and once more when it is overdue).
     monthly_assessment_due_day: int = 10
     reminder_days: tuple[int, ...] = (7, 1)
+    # SPEC §2 step 8: the annual appraisal's results and the annual report of a year are due this many days
+    # after the year ends (the commission's own dates on the calendar; the documents set no day).
+    annual_appraisal_due_days: int = 31
+    annual_report_due_days: int = 60
 
     @classmethod
     def field_names(cls) -> set[str]:
@@ -250,6 +254,8 @@ _CHECKS: dict[str, Callable[[Any], str]] = {
     "agreement_items_overdue": _bool,
     "monthly_items": _monthly_items,
     "monthly_assessment_due_day": _int(1, 28, optional=False),
+    "annual_appraisal_due_days": _int(1, 365, optional=False),
+    "annual_report_due_days": _int(1, 365, optional=False),
     "reminder_days": _days_before,
     "team_min_size": _int(1, 100, optional=True),
     "team_min_size_tcm": _int(1, 100, optional=True),

@@ -11,6 +11,8 @@ class DeadlineKind(models.TextChoices):
     END_APPRAISAL = "end_appraisal", _("期满书面考核")
     MILESTONE = "milestone", _("协议事项节点")
     RECTIFICATION = "rectification", _("限期整改")
+    ANNUAL_APPRAISAL = "annual_appraisal", _("年度考核")
+    ANNUAL_REPORT = "annual_report", _("年度报告")
 
 
 class DeadlineStatus(models.TextChoices):

@@ -58,3 +58,30 @@ class ReminderPreferenceForm(forms.ModelForm):
     class Meta:
         model = ReminderPreference
         fields = ["email", "daily_digest"]
+
+
+MAX_STAGES = 5
+
+
+class ReminderStagesForm(forms.Form):
+    """The program's reminder stages (``reminder_days``): up to five "N days before" rows, blank ones unused.
+
+    Only the shape is checked here; the values are validated by ``RuleParams`` in the program service, whose
+    message names the parameter (1–90 days, at least one)."""
+
+    reason = forms.CharField(label=_("修改理由"), max_length=200)
+
+    def __init__(self, *args: Any, days: tuple[int, ...] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for i in range(MAX_STAGES):
+            self.fields[f"stage_{i}"] = forms.IntegerField(
+                label=_("截止前天数（第 %(n)d 阶段）") % {"n": i + 1},
+                required=False,
+                initial=days[i] if i < len(days) else None,
+                widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+            )
+        self.order_fields([f"stage_{i}" for i in range(MAX_STAGES)] + ["reason"])
+
+    def days(self) -> list[int]:
+        values = (self.cleaned_data.get(f"stage_{i}") for i in range(MAX_STAGES))
+        return sorted({v for v in values if v is not None}, reverse=True)

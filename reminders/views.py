@@ -22,8 +22,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from core.access import User
+from core.lookups import get_by_pk_or_404
+from core.permissions import is_province_staff
+from pairings.models import Program
+from pairings.services.programs import program_update_params
 from reminders.exports import deadlines_workbook
-from reminders.forms import DeadlineFilterForm, GroupRobotForm, ReminderPreferenceForm
+from reminders.forms import DeadlineFilterForm, GroupRobotForm, ReminderPreferenceForm, ReminderStagesForm
 from reminders.models import GroupRobot, Notification, ReminderPreference
 from reminders.selectors.deadlines import deadlines_for
 from reminders.selectors.notifications import inbox_for, notification_for
@@ -161,6 +165,49 @@ def reminder_settings(request: HttpRequest) -> HttpResponse:
             "has_feed": cal.has_live_token(user),
             "robot_form": robot_form if robots.robot_owner(user) is not None else None,
             "robots": robots.own_robots(user),
+            # The reminder stages are a program parameter: province staff set them per program.
+            "stage_programs": [
+                p for p in _programs(user) if is_province_staff(user, province_id=p.province_id)
+            ],
+        },
+    )
+
+
+def _programs(user: User) -> list[Program]:
+    return list(Program.objects.for_user(user).order_by("-start_date", "code"))
+
+
+@login_required
+def program_stages(request: HttpRequest, pk: int) -> HttpResponse:
+    """The stage editor of a program's reminders (``reminder_days``, issue 17): when before a deadline the
+    reminders go out (overdue ones always do). Anyone who sees the program reads the stages; saving goes
+    through ``program_update_params`` (province staff, a reason, validated by RuleParams, audited)."""
+    user = _user(request)
+    program = get_by_pk_or_404(Program.objects.for_user(user), pk)
+    days = tuple(program.rules.reminder_days)
+    form = ReminderStagesForm(request.POST or None, days=days)
+    if request.method == "POST" and form.is_valid():
+        try:
+            program_update_params(
+                user=user,
+                program=program,
+                values={"reminder_days": form.days()},
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            for field, errs in exc.message_dict.items():
+                form.add_error("reason" if field == "reason" else None, errs)
+        else:
+            messages.success(request, _("提醒阶段已保存。"))
+            return redirect("reminders:program_stages", pk=program.pk)
+    return render(
+        request,
+        "reminders/program_stages.html",
+        {
+            "program": program,
+            "days": days,
+            "form": form,
+            "can_edit": is_province_staff(user, province_id=program.province_id),
         },
     )
 

@@ -354,7 +354,7 @@ class PersonAccount(TimeStamped):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("派驻人员账号 (person account)")
+        verbose_name = _("派驻人员账号")
         verbose_name_plural = verbose_name
 
     def __str__(self) -> str:
@@ -499,7 +499,7 @@ class LeaveRequest(TimeStamped):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("请假 (leave request)")
+        verbose_name = _("请假")
         verbose_name_plural = verbose_name
         ordering = ["deployment", "start_date"]
         constraints = [

@@ -22,11 +22,12 @@ from assessments.models import (
     Finding,
     MonthlyAssessment,
 )
+from assessments.reports.area import ReportArea
 from assessments.reports.figures import AttendanceRow, attendance_by_month, pairing_figures, year_bounds
 from assessments.rules.messages import render_message
 from assessments.selectors.county_outcomes import TARGETS, field_label, targets_of
 from assessments.services.appraisals import grade_for, score_figures, scorecard_for, supporters_for_review
-from assessments.services.publishing import supporters_for_commendation
+from assessments.services.publishing import supporters_for_commendation, year_grades
 from core.privacy import mask_national_id, mask_phone
 from pairings.models import County, Pairing, PairingSupporter, Program
 from teams.models import Deployment
@@ -62,9 +63,14 @@ def year_attendance(*, program: Program, year: int) -> list[AttendanceRow]:
 
 
 def pairing_rows(
-    *, program: Program, year: int, attendance: list[AttendanceRow] | None = None
+    *,
+    program: Program,
+    year: int,
+    attendance: list[AttendanceRow] | None = None,
+    area: ReportArea | None = None,
 ) -> list[PairingRow]:
-    """One row per pairing: the published appraisal, else the draft, else a preview computed in memory."""
+    """One row per pairing (of ``area`` when given): the published appraisal, else the draft, else a
+    preview computed in memory."""
     indicators, bands = scorecard_for(program)
     figures = pairing_figures(program=program, year=year, attendance=attendance)
     saved: dict[int, AnnualAppraisal] = {}
@@ -80,10 +86,11 @@ def pairing_rows(
     ):
         supporters[pid].append((not is_lead, code, name))
     rows = []
-    for p in (
-        Pairing.objects.filter(program=program)
-        .select_related("recipient__county__city")
-        .order_by("recipient__county__city__code", "recipient__code")
+    pairings = Pairing.objects.filter(program=program)
+    if area is not None:
+        pairings = pairings.filter(area.pairing_q())
+    for p in pairings.select_related("recipient__county__city").order_by(
+        "recipient__county__city__code", "recipient__code"
     ):
         figs = figures.get(p.pk, {})
         a = saved.get(p.pk)
@@ -334,13 +341,22 @@ def attendance_rows(
     return out
 
 
-def commendation_rows(*, program: Program, year: int, rows: list[PairingRow]) -> list[list[Any]]:
-    """表扬: supporters whose every pairing is 优秀 with no open serious finding (``services.publishing``)."""
-    grades = {r.pairing_id: (r.grade, r.score) for r in rows}
-    return [
-        [c["supporter"].name, "、".join(p.recipient.name for p in c["pairings"]), c["reason"]]
-        for c in supporters_for_commendation(program=program, year=year, grades=grades)
-    ]
+def commendation_rows(
+    *, program: Program, year: int, rows: list[PairingRow], area: ReportArea | None = None
+) -> list[list[Any]]:
+    """表扬: supporters whose every pairing is 优秀 with no open serious finding (``services.publishing``).
+
+    The commendation is the province's, judged on every pairing of the supporter: an area report takes the
+    grades of pairings outside the area from their saved appraisals, and lists the commended supporters
+    that work in the area with the area's recipients."""
+    mine = {r.pairing_id: (r.grade, r.score) for r in rows}
+    grades = {**year_grades(program=program, year=year), **mine} if area is not None else mine
+    out = []
+    for c in supporters_for_commendation(program=program, year=year, grades=grades):
+        pairings = [p for p in c["pairings"] if p.pk in mine]
+        if pairings:
+            out.append([c["supporter"].name, "、".join(p.recipient.name for p in pairings), c["reason"]])
+    return out
 
 
 def review_rows(*, program: Program, year: int, rows: list[PairingRow]) -> list[list[Any]]:
@@ -354,6 +370,7 @@ def review_rows(*, program: Program, year: int, rows: list[PairingRow]) -> list[
             "；".join(r["reasons"]),
         ]
         for r in supporters_for_review(program=program, year=year, grades=grades)
+        if r["pairing"].pk in grades  # an area report names only the area's pairings
     ]
 
 

@@ -23,6 +23,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
+from assessments.reports.area import ReportArea
 from assessments.reports.provincial import provincial_context
 from pairings.models import Program
 
@@ -117,10 +118,15 @@ def build_provincial_docx(
     out: IO[bytes] | str,
     progress: Any = None,
     issued_on: dt.date | None = None,
+    area: ReportArea | None = None,
 ) -> dict[str, int]:
-    """Write the report to ``out``; the text is a draft the province edits before sending it."""
+    """Write the report to ``out``; the text is a draft the province edits before sending it.
+
+    With ``area`` it is the city's or county's report of its own pairings, addressed to the level above
+    and signed by the area's health commission (bureau)."""
     step = progress or (lambda pct: None)
-    ctx = provincial_context(program=program, year=year)
+    ctx = provincial_context(program=program, year=year, area=area)
+    where = area.name if area is not None else ""
     step(40)
     totals = ctx["totals"]
     doc = Document()
@@ -131,12 +137,14 @@ def build_provincial_docx(
     _styles(doc)
 
     title = doc.add_paragraph(style="公文标题")
-    set_font(title.add_run(f"关于{year}年度{program.name}对口帮扶工作情况的报告"), TITLE_FONT, SIZE_TITLE)
+    set_font(
+        title.add_run(f"关于{year}年度{where}{program.name}对口帮扶工作情况的报告"), TITLE_FONT, SIZE_TITLE
+    )
     _para(doc, "", indent=False)
-    _para(doc, ADDRESSEES, indent=False)
+    _para(doc, ADDRESSEES if area is None else area.addressee, indent=False)
     _para(
         doc,
-        f"现将{year}年度{program.name}三级医院对口帮扶县级医院工作情况报告如下。",
+        f"现将{year}年度{where}{program.name}三级医院对口帮扶县级医院工作情况报告如下。",
     )
 
     _heading(doc, "一、总体情况", 1)
@@ -173,7 +181,7 @@ def build_provincial_docx(
     _heading(doc, "三、人才培养", 1)
     _table(
         doc,
-        ["市州", "帮扶关系", "免费进修达标人数", "名额要求", "不合格"],
+        [ctx["area_label"], "帮扶关系", "免费进修达标人数", "名额要求", "不合格"],
         [[city, v["pairings"], v["trainees"], v["quota"], v["fail"]] for city, v in ctx["by_city"]],
     )
     step(80)
@@ -183,7 +191,8 @@ def build_provincial_docx(
     _para(doc, "", indent=False)
     _para(doc, f"附件：{year}年度对口帮扶关系考核明细表", indent=True)
     _para(doc, "", indent=False)
-    _para(doc, f"{program.province.name}卫生健康委员会", indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    sender = f"{program.province.name}卫生健康委员会" if area is None else area.sender
+    _para(doc, sender, indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
     day = issued_on or dt.date.today()
     _para(doc, f"{day.year}年{day.month}月{day.day}日", indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
     doc.save(out)

@@ -19,14 +19,15 @@ from django.utils.translation import gettext as _
 
 from assessments.choices import JobStatus, ReportKind
 from assessments.models import ReportFile
+from assessments.reports.area import ReportArea
 from assessments.reports.official_docx import build_provincial_docx
 from assessments.reports.provincial import build_provincial_pdf
 from assessments.reports.workbook import build_annual_workbook, build_evaluation_workbook
 from core import events
 from core.access import User
 from core.jobs.services import job_execute, job_start
-from core.permissions import is_province_staff
-from pairings.models import Program
+from core.permissions import is_city_staff, is_county_staff, is_province_staff
+from pairings.models import City, County, Program
 
 EXTENSIONS = {
     ReportKind.ANNUAL_WORKBOOK: "xlsx",
@@ -41,23 +42,57 @@ CONTENT_TYPES = {
 }
 
 
-def can_request_reports(user: User, program: Program) -> bool:
-    """Reports cover a whole program: commission staff of its province (ReportFile.SCOPE)."""
-    return is_province_staff(user, province_id=program.province_id)
+# The kinds an area (city or county) report can be: the provincial report's builders, narrowed to the area's
+# pairings. The workbooks stay whole-program (province staff only).
+AREA_KINDS = frozenset({ReportKind.PROVINCIAL_REPORT, ReportKind.PROVINCIAL_DOCX})
 
 
-def report_request(*, user: User, program: Program, kind: str, year: int | None) -> ReportFile:
-    """Queue a report build; the Celery task is sent once the row is committed (jobs layer)."""
-    if not can_request_reports(user, program):
-        raise PermissionDenied(_("只有本省卫健委工作人员可以生成报告。"))
+def can_request_reports(
+    user: User, program: Program, *, city: City | None = None, county: County | None = None
+) -> bool:
+    """Who may build a report of ``program`` for an area (SPEC §6: the province reads the whole province,
+    a city its city and the counties in it, a county its county). ``county`` implies its city."""
+    if county is not None:
+        city = county.city
+    if city is not None and city.province_id != program.province_id:
+        return False
+    if is_province_staff(user, province_id=program.province_id):
+        return True
+    if city is None:
+        return False
+    if county is None:
+        return is_city_staff(user, city_id=city.pk)
+    return is_city_staff(user, city_id=city.pk) or is_county_staff(user, county_id=county.pk)
+
+
+def report_request(
+    *,
+    user: User,
+    program: Program,
+    kind: str,
+    year: int | None,
+    city: City | None = None,
+    county: County | None = None,
+) -> ReportFile:
+    """Queue a report build; the Celery task is sent once the row is committed (jobs layer).
+
+    With ``city`` or ``county`` the report covers only that area's pairings (``AREA_KINDS``)."""
+    if county is not None:
+        city = county.city
+    if not can_request_reports(user, program, city=city, county=county):
+        raise PermissionDenied(_("您不能生成该地区的报告。"))
     if kind not in ReportKind.values:
         raise ValidationError(_("未知的报告类型。"))
+    if city is not None and kind not in AREA_KINDS:
+        raise ValidationError(_("市州、县区报告只能生成年度工作报告（PDF 或 Word）。"))
     if kind != ReportKind.EVALUATION and year is None:
         raise ValidationError(_("请选择年度。"))
     if year is not None and year not in program.years:
         raise ValidationError(_("年度不在项目周期内。"))
     with transaction.atomic():
-        return job_start(job=ReportFile(program=program, kind=kind, year=year, requested_by=user))
+        return job_start(
+            job=ReportFile(program=program, kind=kind, year=year, requested_by=user, city=city, county=county)
+        )
 
 
 def _set(report_id: int, **fields: Any) -> None:
@@ -73,6 +108,14 @@ def report_build(*, report_id: int, task_id: str = "") -> ReportFile:
     if report is None:
         raise ReportFile.DoesNotExist(report_id)
     return report
+
+
+def _area(report: ReportFile) -> ReportArea | None:
+    if report.county is not None:
+        return ReportArea.of_county(report.county)
+    if report.city is not None:
+        return ReportArea.of_city(report.city)
+    return None
 
 
 def _build(report: ReportFile) -> None:
@@ -92,15 +135,21 @@ def _build(report: ReportFile) -> None:
             raise ValidationError(_("年度不在项目周期内。"))
         if report.kind != ReportKind.EVALUATION and report.year is None:
             raise ValidationError(_("请选择年度。"))
+        if report.city_id is not None and report.kind not in AREA_KINDS:
+            raise ValidationError(_("市州、县区报告只能生成年度工作报告（PDF 或 Word）。"))
         if report.kind == ReportKind.ANNUAL_WORKBOOK:
             assert report.year is not None
             build_annual_workbook(program=report.program, year=report.year, out=tmp, progress=progress)
         elif report.kind == ReportKind.PROVINCIAL_REPORT:
             assert report.year is not None
-            build_provincial_pdf(program=report.program, year=report.year, out=tmp, progress=progress)
+            build_provincial_pdf(
+                program=report.program, year=report.year, out=tmp, progress=progress, area=_area(report)
+            )
         elif report.kind == ReportKind.PROVINCIAL_DOCX:
             assert report.year is not None
-            build_provincial_docx(program=report.program, year=report.year, out=tmp, progress=progress)
+            build_provincial_docx(
+                program=report.program, year=report.year, out=tmp, progress=progress, area=_area(report)
+            )
         else:
             build_evaluation_workbook(program=report.program, year=report.year, out=tmp, progress=progress)
         with transaction.atomic():

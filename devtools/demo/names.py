@@ -170,7 +170,9 @@ GANSU_TCM_COUNTIES = [
 # is a GRADE_TARGET violation; the others are small counties below the threshold.
 GANSU_UNGRADED_GENERAL = ["东乡族自治县", "肃北蒙古族自治县", "阿克塞哈萨克族自治县", "碌曲县"]
 # Upgraded during the program: county -> (year, grade) of the 未定级 → 二级 step.
-GANSU_UPGRADED = {"积石山保安族东乡族撒拉族自治县": (2023, "2"), "玛曲县": (2024, "2"), "两当县": (2025, "2")}
+# Upgrade years of the main program's 2022–2025 cycle (moved with it); all before its last year, which holds
+# the demo's today: a county upgraded later would be a GRADE_TARGET finding until then.
+GANSU_UPGRADED = {"积石山保安族东乡族撒拉族自治县": (2023, "2"), "玛曲县": (2024, "2"), "两当县": (2024, "2")}
 
 # code, name, origin, origin_region, city (registry city or ""), residency base, kind
 SupporterRow = tuple[str, str, str, str, str, bool, str]

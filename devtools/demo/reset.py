@@ -10,6 +10,7 @@ from django.db import connection, models, transaction
 
 from assessments.models import (
     AnnualAppraisal,
+    CentreMilestone,
     CentreProgress,
     Certificate,
     Donation,
@@ -41,7 +42,10 @@ from teams.models import (
     AttendanceRecord,
     Deployment,
     ExpertVisitBatch,
+    LeaderDesignation,
+    LeaveRequest,
     MonthlyActivity,
+    PersonAccount,
     Roster,
     RosterEntry,
     Staff,
@@ -84,18 +88,24 @@ def delete_provinces(province_codes: list[str], usernames: Sequence[str] = ()) -
             _delete(cur, model, "program_id", programs, counts)
         _delete(cur, AnnualAppraisal, "pairing_id", pairings, counts)
         _delete(cur, Certificate, "appraisal_id", appraisals, counts)
-        for model in (EndOfStintAppraisal, MonthlyAssessment, SpotCheck, AttendanceRecord, MonthlyActivity):
+        staff = _ids(Staff, employer_id__in=hospitals)
+        by_deployment = (EndOfStintAppraisal, MonthlyAssessment, SpotCheck, AttendanceRecord, MonthlyActivity)
+        for model in (*by_deployment, LeaveRequest):
             _delete(cur, model, "deployment_id", deployments, counts)
         _delete(cur, Deployment, "id", deployments, counts)
         _delete(cur, RosterEntry, "roster_id", rosters, counts)
         _delete(cur, Roster, "id", rosters, counts)
+        _delete(cur, LeaderDesignation, "team_id", teams, counts)
         _delete(cur, Team, "id", teams, counts)
         for model in (TraineeStint, OnSiteTraining, RemoteService, ExpertVisitBatch, Donation):
             _delete(cur, model, "pairing_id", pairings, counts)
         _delete(cur, AgreementItem, "agreement_id", agreements, counts)
         _delete(cur, Agreement, "id", agreements, counts)
         _delete(cur, PairingSupporter, "pairing_id", pairings, counts)
+        _delete(cur, PersonAccount, "staff_id", staff, counts)
         _delete(cur, Staff, "employer_id", hospitals, counts)
+        centres = _ids(CentreProgress, hospital_id__in=hospitals)
+        _delete(cur, CentreMilestone, "centre_id", centres, counts)
         for model in (CentreProgress, Specialty, NewTechnology, GradeChange, Referral):
             _delete(cur, model, "hospital_id", hospitals, counts)
         steps: list[tuple[type[models.Model], dict[str, Any]]] = [

@@ -31,8 +31,9 @@ Interpretations the data follows (and the rule engine should too):
   pairings have two tripartite and two annual agreements a year; they are all compliant). An agreement is
   signed on the date of its last signature; a missing signature means unsigned. The annual agreement of year Y
   must be signed strictly before the start of the earliest team of year Y.
-- AGREEMENT_ITEMS_OVERDUE: every demo program has ended, so each agreement item is done or cancelled, but one
-  item of a GS2022 tripartite agreement is still 'delayed' long after its due date.
+- AGREEMENT_ITEMS_OVERDUE: each agreement item is done or cancelled (the builder settles them all, even those
+  due after the demo's day), but one item of a GS2022 tripartite agreement is still 'delayed' long after its
+  due date.
 - TRAINING_QUOTA counts free stints (``is_free``) of clinical backbone staff (``is_backbone``) in the year
   they start, any kind; Gansu sets no minimum length (M is Mianyang's and Dingxi's). A partial first or last
   year asks ⌈N × days of service / days of the year⌉.
@@ -42,7 +43,8 @@ Interpretations the data follows (and the rule engine should too):
   team (all the checks on the people it deployed on that team); its item names recipient, supporter, team
   and month, no person. Attendance has one row per weekday (Mon–Fri) of the
   deployment; rate = present statuses / (rows − excused rows).
-- END_APPRAISAL: every demo deployment has ended; an appraisal counts when ``signed_on`` ≤ end + 30 days.
+- END_APPRAISAL: an appraisal counts when ``signed_on`` ≤ end + 30 days; deployments still running on the
+  demo's day are not judged (the planted ones ended in the written cycle's 2024).
 - GRADE_TARGET: a county's hospitals with ``is_county_hospital``; grade at program end (``Hospital.grade``
   equals the last ``GradeChange`` on or before the program end).
 - NO_DOUBLE_DEPLOYMENT: the database refuses overlapping deployments of one person, so the planted case is a
@@ -54,6 +56,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 
 
 @dataclasses.dataclass(frozen=True, order=True)
@@ -74,7 +77,49 @@ class Planted:
 
 D = dt.date
 
-# Generated from the builder (``python manage.py seed_demo --print-manifest``); a test proves they agree.
+# The main program (GS2022) is written for its 2022–2025 cycle and laid by whole years so that the day the
+# demo is built falls in its last year (issue 14 item 8): every planted violation of it is due by then (the
+# latest, the 2024 training quota, on the first day of that year), and the pages show a running program
+# without ``?as_of``. GD2019 and BZ2016 are ended programs and keep their dates.
+MAIN_PROGRAM = "GS2022"
+MAIN_LAST_YEAR = 2025
+_YEAR_IN_TEXT = re.compile(r"\b(20\d\d)\b")
+
+
+def gs_shift(today: dt.date) -> int:
+    """Whole years the main program moves for a demo laid on ``today``."""
+    return today.year - MAIN_LAST_YEAR
+
+
+def _shift_date(d: dt.date, years: int) -> dt.date:
+    return d.replace(year=d.year + years)  # no planted date is a 29 February
+
+
+def planted(shift: int = 0) -> list[Planted]:
+    """The manifest of a demo whose main program moved ``shift`` years (``gs_shift``); ``planted(0)`` is
+    ``PLANTED`` as written."""
+    if shift == 0:
+        return list(PLANTED)
+    out = []
+    for p in PLANTED:
+        if p.program != MAIN_PROGRAM:
+            out.append(p)
+            continue
+        out.append(
+            dataclasses.replace(
+                p,
+                team=(p.team[0] + shift, p.team[1]) if p.team else None,
+                year=p.year + shift if p.year else None,
+                month=_shift_date(p.month, shift) if p.month else None,
+                period=tuple(_shift_date(d, shift) for d in p.period) if p.period else None,  # type: ignore[arg-type]
+                note=_YEAR_IN_TEXT.sub(lambda m: str(int(m.group(1)) + shift), p.note),
+            )
+        )
+    return out
+
+
+# Generated from the builder (``python manage.py seed_demo --print-manifest --today 2025-06-30``: the main
+# program's 2022–2025 cycle); a test proves they agree for other days too.
 PLANTED: list[Planted] = [
     Planted(
         program="BZ2016",
@@ -137,7 +182,7 @@ PLANTED: list[Planted] = [
         rule="AGREEMENT_ITEMS_OVERDUE",
         recipient="R62092601",
         supporter="S6202001",
-        note="agreement item due 2022-05-11 still delayed",
+        note="the first item of the agreement still delayed long after its due date",
     ),
     Planted(
         program="GS2022",
@@ -175,7 +220,7 @@ PLANTED: list[Planted] = [
         rule="END_APPRAISAL",
         recipient="R62102501",
         staff="620102197212039114",
-        team=(2024, 2),
+        team=(2024, 1),
         note="appraisal signed 45 days after the end",
     ),
     Planted(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import chinese_calendar
 from django.conf import settings
@@ -39,9 +39,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg2.extras import DateRange as PgDateRange
 
-from assessments.choices import RectificationStatus
-from assessments.models import EndOfStintAppraisal, MonthlyAssessment, Rectification, SpotCheck
-from core.access import AnyUser
+from assessments.choices import AppraisalStatus, JobStatus, RectificationStatus, ReportKind
+from assessments.models import (
+    AnnualAppraisal,
+    EndOfStintAppraisal,
+    MonthlyAssessment,
+    Rectification,
+    ReportFile,
+    SpotCheck,
+)
+from core.access import AnyUser, User
+from core.permissions import is_province_staff
 from pairings.choices import AgreementKind, HospitalOrigin, ItemStatus, PairingStatus
 from pairings.models import Agreement, AgreementItem, PairingSupporter, Program
 from reminders.choices import DeadlineKind, DeadlineStatus
@@ -65,6 +73,8 @@ COLUMNS = (
     "d_target",
 )
 ONE_DAY = dt.timedelta(days=1)
+# Deadlines of a program year that the province itself meets (no hospital acts; pairing and hospital are 0).
+PROGRAM_KINDS = frozenset({DeadlineKind.ANNUAL_APPRAISAL, DeadlineKind.ANNUAL_REPORT})
 # How far past the window's start a holiday shift can move a date (the Spring Festival week and its weekend).
 SHIFT_MARGIN = dt.timedelta(days=10)
 
@@ -140,6 +150,16 @@ class Deadline:
                 "item": self.label[:60],
                 "recipient": self.recipient,
             }
+        if self.kind == DeadlineKind.ANNUAL_APPRAISAL:
+            return _("年度考核结果公布：%(program)s %(year)s年度") % {
+                "program": self.label,
+                "year": self.year,
+            }
+        if self.kind == DeadlineKind.ANNUAL_REPORT:
+            return _("省级年度工作报告：%(program)s %(year)s年度") % {
+                "program": self.label,
+                "year": self.year,
+            }
         if self.kind == DeadlineKind.MILESTONE:
             return _("协议事项：%(item)s（%(recipient)s）") % {
                 "item": self.label,
@@ -167,6 +187,10 @@ class Deadline:
             return reverse("assessments:spot_checks")
         if self.kind == DeadlineKind.RECTIFICATION:
             return reverse("assessments:rectification_detail", args=[self.target_id])
+        if self.kind == DeadlineKind.ANNUAL_REPORT:
+            return reverse("assessments:report_list")
+        if self.kind == DeadlineKind.ANNUAL_APPRAISAL:
+            return reverse("assessments:annual_appraisals")
         return reverse("pairings:detail", args=[self.pairing_id])
 
 
@@ -494,6 +518,54 @@ def _milestones(user: AnyUser, first: dt.date, last: dt.date) -> QuerySet[Any]:
     )
 
 
+def _program_years(
+    user: AnyUser, first: dt.date, last: dt.date, wanted: set[str], programs: list[Program]
+) -> list[tuple[str, int, int, dt.date, bool, Program]]:
+    """The annual appraisal and the annual report of each year of each active program (SPEC §2 step 8): due
+    ``annual_*_due_days`` after the year ends; done when the year's results are published, or a
+    province-wide annual report (PDF or Word) of the year is built. Province staff of the program only.
+    One query (both tables' done years in one UNION), none for anyone else."""
+    kinds = [k for k in (DeadlineKind.ANNUAL_APPRAISAL, DeadlineKind.ANNUAL_REPORT) if k in wanted]
+    mine = [p for p in programs if is_province_staff(cast(User, user), province_id=p.province_id)]
+    if not kinds or not mine:
+        return []
+    ids = [p.pk for p in mine]
+    published = (
+        AnnualAppraisal.objects.filter(pairing__program_id__in=ids, status=AppraisalStatus.PUBLISHED)
+        .annotate(k=Value(DeadlineKind.ANNUAL_APPRAISAL.value, output_field=CharField()))
+        .values_list("k", "pairing__program_id", "year")
+        .order_by()
+        .distinct()
+    )
+    reported = (
+        ReportFile.objects.filter(
+            program_id__in=ids,
+            kind__in=[ReportKind.PROVINCIAL_REPORT, ReportKind.PROVINCIAL_DOCX],
+            city__isnull=True,
+            status=JobStatus.DONE,
+        )
+        .annotate(k=Value(DeadlineKind.ANNUAL_REPORT.value, output_field=CharField()))
+        .values_list("k", "program_id", "year")
+        .order_by()
+        .distinct()
+    )
+    done = set(published.union(reported))
+    out: list[tuple[str, int, int, dt.date, bool, Program]] = []
+    for p in mine:
+        rules = p.rules
+        for year in p.years:
+            for kind in kinds:
+                days = (
+                    rules.annual_appraisal_due_days
+                    if kind == DeadlineKind.ANNUAL_APPRAISAL
+                    else rules.annual_report_due_days
+                )
+                due = dt.date(year, 12, 31) + dt.timedelta(days=days)
+                if first <= due <= last:
+                    out.append((str(kind), p.pk, year, due, (str(kind), p.pk, year) in done, p))
+    return out
+
+
 def working_day_on_or_after(day: dt.date) -> dt.date:
     """``day`` or, when it is a weekend or public holiday (调休 working weekends count as working), the next
     working day: a deadline on National Day is met by the first day back (顺延)."""
@@ -529,13 +601,16 @@ def deadlines_for(
     today: dt.date | None = None,
 ) -> list[Deadline]:
     """The deadlines ``user`` may see that are due between ``first`` and ``last`` (after holiday shifts),
-    sorted by due date. Two queries: the programs' parameters, then one UNION ALL of every kind."""
+    sorted by due date. Two queries: the programs' parameters, then one UNION ALL of every kind; province
+    staff a third, for the done years of their programs' annual appraisals and reports."""
     today = today or timezone.localdate()
     wanted = set(kinds or DeadlineKind.values)
-    programs = {
-        p.pk: p.rules
-        for p in Program.objects.for_user(user).filter(is_active=True).only("pk", "preset", "params")
-    }
+    active = list(
+        Program.objects.for_user(user)
+        .filter(is_active=True)
+        .only("pk", "name", "preset", "params", "province_id", "start_date", "end_date")
+    )
+    programs = {p.pk: p.rules for p in active}
     if not programs:
         return []
     # A date set before ``first`` can move into the window by a holiday shift: read a little earlier.
@@ -557,9 +632,9 @@ def deadlines_for(
         parts.extend(_monthly(user, lo, last, programs))
     if DeadlineKind.SPOT_CHECKS in wanted:
         parts.extend(_spot_checks(user, lo, last, programs))
-    if not parts:
-        return []
-    union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    union: Iterable[Any] = []
+    if parts:
+        union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     wanted_status = set(statuses) if statuses else None
     out: list[Deadline] = []
     for row in union:
@@ -590,6 +665,36 @@ def deadlines_for(
                 year=year,
                 rotation=rot,
                 target_id=tgt,
+                reminder_days=days,
+            )
+        )
+    for kind, program_id, year, set_due, done, program in _program_years(user, lo, last, wanted, active):
+        params = programs.get(program_id)
+        if params is None:
+            continue
+        due = working_day_on_or_after(set_due)
+        if not first <= due <= last:
+            continue
+        days = tuple(params.reminder_days)
+        status = status_of(due=due, done=done, today=today, soon_days=max(days, default=7))
+        if wanted_status is not None and status not in wanted_status:
+            continue
+        out.append(
+            Deadline(
+                kind=kind,
+                key=f"{kind}:{program_id}:{year}",
+                due=due,
+                set_due=set_due,
+                done=done,
+                status=status,
+                program_id=program_id,
+                pairing_id=0,
+                hospital_id=0,
+                recipient=program.name,
+                label=program.name,
+                year=year,
+                rotation=None,
+                target_id=None,
                 reminder_days=days,
             )
         )

@@ -24,10 +24,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from core.roles import HOSPITAL_ROLES, Role
-from pairings.models import Membership, Pairing
+from pairings.models import Membership, Pairing, Program
 from reminders.choices import Channel, DeadlineKind, DeadlineStatus
 from reminders.models import GroupRobot, Notification, ReminderPreference
-from reminders.selectors.deadlines import Deadline, deadlines_for
+from reminders.selectors.deadlines import PROGRAM_KINDS, Deadline, deadlines_for
 from reminders.services.deliveries import Outgoing, claim, delivery_key, send_claimed
 
 OVERDUE = "overdue"
@@ -56,6 +56,8 @@ SHORT = {
     DeadlineKind.END_APPRAISAL: gettext_noop("期满书面考核"),
     DeadlineKind.MILESTONE: gettext_noop("协议事项"),
     DeadlineKind.RECTIFICATION: gettext_noop("限期整改"),
+    DeadlineKind.ANNUAL_APPRAISAL: gettext_noop("年度考核"),
+    DeadlineKind.ANNUAL_REPORT: gettext_noop("年度报告"),
 }
 
 
@@ -102,6 +104,11 @@ def _audiences(items: list[tuple[Deadline, str]]) -> dict[str, _Audience]:
             "pk", "recipient__city_id", "program__province_id"
         )
     }
+    program_provinces = dict(
+        Program.objects.filter(
+            pk__in={d.program_id for d, _stage in items if d.kind in PROGRAM_KINDS}
+        ).values_list("pk", "province_id")
+    )
     hospitals: set[int] = set()
     cities: set[int] = set()
     provinces: set[int] = set()
@@ -109,7 +116,10 @@ def _audiences(items: list[tuple[Deadline, str]]) -> dict[str, _Audience]:
     for d, stage in items:
         place_city, place_province = places.get(d.pairing_id, (None, None))
         hospital: int | None
-        if d.kind == DeadlineKind.ROSTER_FORWARD:
+        if d.kind in PROGRAM_KINDS:
+            # The province's own duties (no hospital acts): its staff hear every stage.
+            hospital, city, province = None, None, program_provinces.get(d.program_id)
+        elif d.kind == DeadlineKind.ROSTER_FORWARD:
             # The city's own step (市州汇总上报): the city hears it first, the province when it is late.
             hospital = None
             city = place_city if stage != ESCALATED else None

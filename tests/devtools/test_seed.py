@@ -6,6 +6,7 @@ it run inside their own transaction and are rolled back.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ from core.identifiers import licence_error, national_id_error
 from core.roles import Role
 from devtools.demo import builder, national, reset, users
 from devtools.demo.builder.base import month_starts
-from devtools.demo.violations import PLANTED
+from devtools.demo.violations import Planted, gs_shift, planted
 from pairings.choices import HospitalGrade, HospitalKind, HospitalOrigin, HospitalRole
 from pairings.models import City, County, Hospital, Membership, Pairing, PairingSupporter, Program
 from teams.choices import PRESENT_STATUSES, DeploymentRole
@@ -31,13 +32,17 @@ from teams.models import AttendanceRecord, Deployment, RosterEntry, Staff, Team
 from training.models import TraineeStint
 
 DEMO_APPS = ("pairings", "teams", "training", "assessments")
+# The demo is laid for the day the tests run (issue 14 item 8); its manifest follows the main program's move.
+TODAY = dt.date.today()
+SHIFT = gs_shift(TODAY)
+PLANTED = planted(SHIFT)
 
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
     with django_db_blocker.unblock():
         reset.delete_provinces(list(builder.DEMO_PROVINCES), users.DEMO_USERNAMES)
-        call_command("seed_demo", stdout=io.StringIO())
+        call_command("seed_demo", "--today", TODAY.isoformat(), stdout=io.StringIO())
         yield
         reset.delete_provinces(list(builder.DEMO_PROVINCES), users.DEMO_USERNAMES)
 
@@ -103,7 +108,7 @@ def test_second_seed_changes_nothing(demo: None) -> None:
     before = row_counts()
     out = io.StringIO()
     # when seed_demo runs again
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", "--today", TODAY.isoformat(), stdout=out)
     # then it says so and no table changed
     assert "demo data already loaded" in out.getvalue()
     assert row_counts() == before
@@ -112,7 +117,7 @@ def test_second_seed_changes_nothing(demo: None) -> None:
 @pytest.mark.django_db
 def test_reset_rebuilds_the_same_data_from_the_same_seed(demo: None) -> None:
     before_counts, before = row_counts(audit=False), fingerprint()
-    call_command("seed_demo", "--reset", stdout=io.StringIO())
+    call_command("seed_demo", "--reset", "--today", TODAY.isoformat(), stdout=io.StringIO())
     assert row_counts(audit=False) == before_counts
     assert fingerprint() == before
 
@@ -120,7 +125,10 @@ def test_reset_rebuilds_the_same_data_from_the_same_seed(demo: None) -> None:
 @pytest.mark.django_db
 def test_shape_of_the_province(demo: None) -> None:
     gs = Program.objects.get(code="GS2022")
-    assert gs.preset == "gansu_2022" and str(gs.agreement_deadline) == "2022-04-05"
+    assert gs.preset == "gansu_2022" and gs.agreement_deadline == dt.date(2022 + SHIFT, 4, 5)
+    # the main program runs today, in its last year; the other two have ended
+    assert gs.start_date <= TODAY <= gs.end_date and gs.end_date.year == TODAY.year
+    assert Program.objects.filter(code__in=["GD2019", "BZ2016"], end_date__lt=TODAY).count() == 2
     assert City.objects.filter(province__code="62").count() >= 14
     counties = County.objects.filter(city__province__code="62")
     assert counties.count() >= 75
@@ -156,10 +164,10 @@ def test_shape_of_the_province(demo: None) -> None:
     assert AttendanceRecord.objects.filter(deployment__team__pairing__program=bz).count() > 10_000
     # four years of teams in GS2022, every deployment appraised or planted otherwise
     assert set(Team.objects.filter(pairing__program=gs).values_list("year", flat=True)) == {
-        2022,
-        2023,
-        2024,
-        2025,
+        2022 + SHIFT,
+        2023 + SHIFT,
+        2024 + SHIFT,
+        2025 + SHIFT,
     }
     assert Staff.objects.filter(national_id__isnull=True).count() == 0
     assert all(len(n) == 18 for n in Staff.objects.values_list("national_id", flat=True))
@@ -191,6 +199,10 @@ def test_demo_users_for_every_role(demo: None) -> None:
     out = io.StringIO()
     call_command("demo_logins", stdout=out)
     assert "supporter_tj" in out.getvalue() and password in out.getvalue()
+    # 张掖市 has an out-of-province (Tianjin) supporter: its city user forwards that roster, and is listed
+    zhangye = User.objects.get(username="city_zhangye")
+    assert Pairing.objects.for_user(zhangye).filter(supporters__hospital__code__startswith="S12").exists()
+    assert "city_zhangye" in out.getvalue()
 
 
 @pytest.mark.django_db
@@ -325,65 +337,76 @@ def test_person_agreement_and_yearly_rules_find_exactly_the_planted_items(demo: 
     assert check.check(list(builder.DEMO_PROGRAMS)) == expected
 
 
-@pytest.mark.django_db
-def test_the_rule_engine_finds_every_planted_violation_and_nothing_else(demo: None) -> None:
-    """Issue 3's acceptance check: the demo's deliberate violations are all found, and nothing else."""
-    import datetime as dt
+def finding_matches(p: Planted, f: Any) -> bool:
+    """Whether finding ``f`` is the one planted item ``p`` expects."""
+    staff = f.staff or (f.deployment.staff if f.deployment else None)
+    checks = [f.program.code == p.program, f.rule_code == p.rule]
+    if p.staff:
+        checks.append(staff is not None and staff.national_id == p.staff)
+    if p.period:
+        checks.append((f.period_start, f.period_end) == tuple(p.period))
+    if p.month:
+        checks.append(f.period_start == p.month)
+    if p.year:
+        checks.append(f.period_start == dt.date(p.year, 1, 1))
+    if p.county:
+        checks.append(f.county is not None and f.county.code == p.county)
+    if p.supporter and f.hospital is not None:
+        checks.append(f.hospital.code == p.supporter)
+    # NO_DOUBLE_DEPLOYMENT's manifest names the roster's pairing; the finding sits on the deployment's.
+    if p.recipient and not p.staff and p.rule not in {"GRADE_TARGET", "RESIDENCY_BASE"}:
+        checks.append(f.pairing is not None and f.pairing.recipient.code == p.recipient)
+    return all(checks)
 
+
+def assert_findings_are_the_manifest(manifest: list[Planted]) -> None:
+    """Each planted violation has exactly one open finding, and every open finding is a planted one."""
     from assessments.models import Finding
 
-    # given the demo province with its manifest of planted violations
-    planted = [p for p in PLANTED if p.consequence_of is None]  # a gap's 0-on-site days are the gap's finding
-    # when every demo program is checked
-    for code in sorted({p.program for p in PLANTED}):
-        call_command("run_rules", "--program", code, "--sync", stdout=io.StringIO())
+    planted_items = [p for p in manifest if p.consequence_of is None]  # a gap's 0-on-site days: the gap's
     findings = list(
-        Finding.objects.select_related(
+        Finding.objects.filter(status="open").select_related(
             "program", "pairing__recipient", "staff", "deployment__staff", "hospital", "county"
         )
     )
-
-    def matches(p: Any, f: Finding) -> bool:
-        staff = f.staff or (f.deployment.staff if f.deployment else None)
-        checks = [f.program.code == p.program, f.rule_code == p.rule]
-        if p.staff:
-            checks.append(staff is not None and staff.national_id == p.staff)
-        if p.period:
-            checks.append((f.period_start, f.period_end) == tuple(p.period))
-        if p.month:
-            checks.append(f.period_start == p.month)
-        if p.year:
-            checks.append(f.period_start == dt.date(p.year, 1, 1))
-        if p.county:
-            checks.append(f.county is not None and f.county.code == p.county)
-        if p.supporter and f.hospital is not None:
-            checks.append(f.hospital.code == p.supporter)
-        # NO_DOUBLE_DEPLOYMENT's manifest names the roster's pairing; the finding sits on the deployment's.
-        if p.recipient and not p.staff and p.rule not in {"GRADE_TARGET", "RESIDENCY_BASE"}:
-            checks.append(f.pairing is not None and f.pairing.recipient.code == p.recipient)
-        return all(checks)
-
-    # then each planted violation has exactly one finding, and every finding is a planted violation
-    unmatched = [p for p in planted if sum(matches(p, f) for f in findings) != 1]
-    extra = [f for f in findings if not any(matches(p, f) for p in planted)]
+    unmatched = [p for p in planted_items if sum(finding_matches(p, f) for f in findings) != 1]
+    extra = [f for f in findings if not any(finding_matches(p, f) for p in planted_items)]
     assert unmatched == []
     assert [(f.program.code, f.rule_code, f.message) for f in extra] == []
-    assert len(findings) == len(planted)
+    assert len(findings) == len(planted_items)
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("code, year", [("GS2022", 2023), ("BZ2016", 2017)])
+def test_seed_computes_the_findings_of_the_manifest(demo: None) -> None:
+    # seed_demo checked the rules once, as of the day it laid the demo for: the pages need no worker
+    assert_findings_are_the_manifest(PLANTED)
+
+
+@pytest.mark.django_db
+def test_the_rule_engine_finds_every_planted_violation_and_nothing_else(demo: None) -> None:
+    """Issue 3's acceptance check: the demo's deliberate violations are all found, and nothing else."""
+    # given the demo province with its manifest of planted violations
+    # when every demo program is checked again today
+    for code in sorted({p.program for p in PLANTED}):
+        call_command("run_rules", "--program", code, "--sync", stdout=io.StringIO())
+    # then each planted violation has exactly one finding, and every finding is a planted violation
+    assert_findings_are_the_manifest(PLANTED)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("code, year", [("GS2022", 2023 + SHIFT), ("BZ2016", 2017)])
 def test_api_indicators_equal_the_reports_and_the_dashboard(demo: None, code: str, year: int) -> None:
     """Issue 7: the dashboard API's numbers are the ones the annual report and the commission's home page
     show, on the demo's real data (attendance, gaps, leave, trainees, planted violations)."""
-    import datetime as dt
-
     from rest_framework.test import APIClient
 
+    from assessments.models import Finding
     from assessments.reports.figures import pairing_figures
     from web.selectors.dashboard import commission_dashboard
 
     program = Program.objects.get(code=code)
+    # seed_demo checked every program; this test compares one program's findings (rolled back after)
+    Finding.objects.exclude(program=program).delete()
     call_command("run_rules", "--program", code, "--sync", stdout=io.StringIO())
     admin = get_user_model().objects.get(username="admin")
     api = APIClient()
@@ -424,7 +447,6 @@ def test_api_indicators_equal_the_reports_and_the_dashboard(demo: None, code: st
         month_api["coverage"]["covered_days"],
         month_api["coverage"]["full_strength_days"],
     ) == (page.coverage.period_days, page.coverage.covered_days, page.coverage.full_strength_days)
-    from assessments.models import Finding
 
     open_page = {
         (row.rule_code, severity): getattr(row, severity)

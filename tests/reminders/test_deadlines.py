@@ -138,7 +138,8 @@ def test_one_union_query_whatever_the_number_of_items(live: Any, today: dt.date)
     with CaptureQueriesContext(connection) as ctx:
         items = deadlines_for(user, today=today, **WINDOW)
     assert len(items) == 9  # 1 roster, 6 appraisals, July's and August's monthly assessments
-    assert len(ctx.captured_queries) == 2  # the programs' parameters, then one UNION ALL
+    # the programs' parameters, one UNION ALL, and (province staff) the annual results' and reports' years
+    assert len(ctx.captured_queries) == 3
     assert "UNION ALL" in ctx.captured_queries[1]["sql"]
 
 

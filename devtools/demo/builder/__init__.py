@@ -26,8 +26,8 @@ from devtools.demo.builder.plans import PlansMixin
 from devtools.demo.builder.records import RecordsMixin
 from devtools.demo.builder.staffing import StaffingMixin
 from devtools.demo.builder.training import TrainingMixin
-from devtools.demo.users import create_demo_users
-from devtools.demo.violations import PLANTED, Planted
+from devtools.demo.users import create_demo_people, create_demo_users
+from devtools.demo.violations import Planted, gs_shift, planted
 from pairings.models import County, Hospital, Program
 
 # What the rest of the project imports from ``pairings.demo.builder``.
@@ -50,8 +50,12 @@ __all__ = [
 class DemoBuilder(
     PlacesMixin, PlansMixin, StaffingMixin, AgreementsMixin, TrainingMixin, RecordsMixin, CapacityMixin
 ):
-    def __init__(self, seed: int = 2022, *, verbose: bool = False) -> None:
+    def __init__(self, seed: int = 2022, *, verbose: bool = False, today: dt.date | None = None) -> None:
         self.seed = seed
+        # The day the demo is laid for: the main program (GS2022) is moved by whole years so that this day
+        # falls in its last year (``gs_shift``); the ended programs GD2019 and BZ2016 keep their dates.
+        self.today = today or dt.date.today()
+        self.shift = gs_shift(self.today)
         self.rng = random.Random(seed)
         self.verbose = verbose
         self.planted: list[Planted] = []
@@ -114,15 +118,23 @@ class DemoBuilder(
         self.plan_bozhou()
         self.verify_day_rules()
         self.build_teams_and_deployments()
+        create_demo_people(self)
         self.build_agreements()
         self.build_training()
         self.build_individual_records()
         self.build_capacity()
 
-        if sorted(map(repr, self.planted)) != sorted(map(repr, PLANTED)):
-            raise AssertionError("planted violations differ from violations.PLANTED")
+        if sorted(map(repr, self.planted)) != sorted(map(repr, planted(self.shift))):
+            raise AssertionError("planted violations differ from violations.planted()")
         self.log(f"built in {time.monotonic() - t0:.1f}s")
         return dict(self.counts)
+
+    def gs_year(self, year: int) -> int:
+        """A year of the main program as written for its 2022–2025 cycle, moved to the demo's cycle."""
+        return year + self.shift
+
+    def gs_date(self, year: int, month: int, day: int) -> dt.date:
+        return dt.date(year + self.shift, month, day)
 
     def take_planted_id(self) -> str:
         return self._reserved.pop()
@@ -134,10 +146,11 @@ def demo_present() -> bool:
     return Program.objects.filter(code__in=DEMO_PROGRAMS).exists()
 
 
-def build_demo(seed: int = 2022, *, verbose: bool = False) -> DemoBuilder:
-    """Build every demo program in one transaction; returns the builder (counts, planted items)."""
+def build_demo(seed: int = 2022, *, verbose: bool = False, today: dt.date | None = None) -> DemoBuilder:
+    """Build every demo program in one transaction, laid for ``today`` (default: the real today); returns
+    the builder (counts, planted items)."""
     with transaction.atomic(), seeding_context(seed=seed):
-        builder = DemoBuilder(seed, verbose=verbose)
+        builder = DemoBuilder(seed, verbose=verbose, today=today)
         builder.build()
     return builder
 

@@ -26,8 +26,8 @@ class AgreementsMixin:
         items: list[AgreementItem] = []
         late_gov = self.recipient("泾川县").code
         missing_gov = self.recipient("华亭市").code
-        late_annual = (self.recipient("金塔县").code, 2023)
-        missing_annual = (self.recipient("瓜州县").code, 2024)
+        late_annual = (self.recipient("金塔县").code, self.gs_year(2023))
+        missing_annual = (self.recipient("瓜州县").code, self.gs_year(2024))
         overdue_item = self.recipient("玉门市").code
         for plan in self.plans:
             prog = plan.program
@@ -50,14 +50,14 @@ class AgreementsMixin:
                     goals="通过组团式帮扶，提升县级医院综合服务能力，力争达到二级甲等医院水平。",
                 )
                 if plan.recipient.code == late_gov:
-                    tri.government_signed_on = dt.date(2022, 4, 20)
-                    tri.filed_on = dt.date(2022, 4, 25)
+                    tri.government_signed_on = self.gs_date(2022, 4, 20)
+                    tri.filed_on = self.gs_date(2022, 4, 25)
                     self.plant(
                         program=prog.code,
                         rule="AGREEMENT_SIGNED",
                         recipient=plan.recipient.code,
                         supporter=sup.code,
-                        note="county government signed on 2022-04-20, after the deadline",
+                        note=f"county government signed on {tri.government_signed_on}, after the deadline",
                     )
                 if plan.recipient.code == missing_gov:
                     tri.government_signed_on = None
@@ -78,7 +78,7 @@ class AgreementsMixin:
                         rule="AGREEMENT_ITEMS_OVERDUE",
                         recipient=plan.recipient.code,
                         supporter=sup.code,
-                        note=f"agreement item due {tri_items[0].due_date} still delayed",
+                        note="the first item of the agreement still delayed long after its due date",
                     )
                 items += tri_items
                 for year in prog.years:

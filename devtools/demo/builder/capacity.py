@@ -68,7 +68,7 @@ class CapacityMixin:
                 grades.append(
                     GradeChange(hospital=h, grade=HospitalGrade.UNGRADED, effective_on=dt.date(2015, 6, 1))
                 )
-                eff = dt.date(year, rng.randint(3, 11), rng.randint(1, 28))
+                eff = self.gs_date(year, rng.randint(3, 11), rng.randint(1, 28))
                 grades.append(GradeChange(hospital=h, grade=grade, effective_on=eff))
                 h.grade = grade
             elif h.grade in (HospitalGrade.LEVEL2A, HospitalGrade.LEVEL3) and rng.random() < 0.4:

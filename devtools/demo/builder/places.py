@@ -146,14 +146,14 @@ class PlacesMixin:
     def build_programs(self) -> None:
         gs = Program(
             code="GS2022",
-            name="甘肃省三级医院对口帮扶县级医院 2022–2025",
+            name=f"甘肃省三级医院对口帮扶县级医院 {self.gs_year(2022)}–{self.gs_year(2025)}",
             province=self.provinces["62"],
             document="甘卫医政发〔2022〕37号",
             preset=ProgramPreset.GANSU_2022,
-            start_date=dt.date(2022, 1, 1),
-            end_date=dt.date(2025, 12, 31),
-            agreement_deadline=dt.date(2022, 4, 5),
-            roster_deadline=dt.date(2022, 4, 5),
+            start_date=self.gs_date(2022, 1, 1),
+            end_date=self.gs_date(2025, 12, 31),
+            agreement_deadline=self.gs_date(2022, 4, 5),
+            roster_deadline=self.gs_date(2022, 4, 5),
         )
         gd = Program(
             code="GD2019",
@@ -185,7 +185,7 @@ class PlacesMixin:
         rr: dict[str, int] = defaultdict(int)
         for idx, (_, cname, counties) in enumerate(names.GANSU_CITIES):
             # Rotation dates are province-wide per city, a few days apart.
-            start = dt.date(2022, 4, 11) + dt.timedelta(days=5 * (idx % 3))
+            start = self.gs_date(2022, 4, 11) + dt.timedelta(days=5 * (idx % 3))
             for county, _pop in counties:
                 pool = names.GANSU_CITY_SUPPORTERS[cname]
                 lead = self.hospitals[pool[rr[cname] % len(pool)]]
@@ -193,14 +193,12 @@ class PlacesMixin:
                 sups = [lead]
                 if county in TWO_SUPPORTERS:
                     sups.append(self.hospitals[TWO_SUPPORTERS[county]])
-                plans.append(self._plan(gs, self.recipient(county), sups, start, dt.date(2025, 12, 31)))
+                plans.append(self._plan(gs, self.recipient(county), sups, start, gs.end_date))
                 if county in names.GANSU_TCM_COUNTIES:
                     tcm_lead = self.hospitals[names.GANSU_TCM_SUPPORTERS[rr["tcm"] % 3]]
                     rr["tcm"] += 1
                     plans.append(
-                        self._plan(
-                            gs, self.recipient(county, tcm=True), [tcm_lead], start, dt.date(2025, 12, 31)
-                        )
+                        self._plan(gs, self.recipient(county, tcm=True), [tcm_lead], start, gs.end_date)
                     )
         gd = self.programs["GD2019"]
         for county, sup in names.GUANGDONG_PAIRS.items():

@@ -243,7 +243,8 @@ class PlansMixin:
         dep = self.batch(self.plan_of("华池县"), 4)[0]
         dep.appraisal_days = -1
         person("华池县", dep, "END_APPRAISAL", "ended deployment without appraisal")
-        dep = self.batch(self.plan_of("合水县"), 5)[0]
+        # Batch 4, not 5: its appraisal is due in 2024, before any day the demo is laid for (--today).
+        dep = self.batch(self.plan_of("合水县"), 4)[0]
         dep.appraisal_days = 45
         person("合水县", dep, "END_APPRAISAL", "appraisal signed 45 days after the end")
         # NO_DOUBLE_DEPLOYMENT: a 崇信县 batch-1 member also listed on another pairing's batch-1 roster.

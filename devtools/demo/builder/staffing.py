@@ -121,7 +121,7 @@ class StaffingMixin:
                         continue
                     deadline = plan.program.roster_deadline if k == 0 else None
                     if deadline:
-                        decided = dt.date(2022, 3, 18) + dt.timedelta(days=rng.randint(0, 14))
+                        decided = self.gs_date(2022, 3, 18) + dt.timedelta(days=rng.randint(0, 14))
                     else:
                         decided = team.start_date - dt.timedelta(days=rng.randint(6, 25))
                     late = (plan.recipient.code, k, sup.code) == getattr(self, "late_roster", None)

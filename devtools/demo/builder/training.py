@@ -25,9 +25,9 @@ class TrainingMixin:
     def build_training(self) -> None:
         rng = self.rng
         stints: list[TraineeStint] = []
-        two_only = (self.recipient("庆城县").code, 2023)
-        short_one = (self.recipient("环县").code, 2024)
-        base_gap = ("S6201006", 2024)
+        two_only = (self.recipient("庆城县").code, self.gs_year(2023))
+        short_one = (self.recipient("环县").code, self.gs_year(2024))
+        base_gap = ("S6201006", self.gs_year(2024))
         base_plans: dict[str, list[Plan]] = defaultdict(list)
         for plan in self.plans:
             for sup in plan.supporters:

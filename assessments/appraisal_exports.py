@@ -40,10 +40,18 @@ def monthly_assessments_workbook(assessments: Iterable[MonthlyAssessment], *, us
     passed, failed = _("合格"), _("不合格")
     rows = (
         [
-            a.month.strftime("%Y-%m"), a.deployment.staff.name, national_id_for(a.deployment.staff, user),
-            a.deployment.team.pairing.recipient.name, a.deployment.supporter.name, a.score,
-            passed if a.passed else failed, a.subsidy_cny, a.deduction_cny, a.payable_cny, a.comment,
-        ]  # fmt: skip
+            a.month.strftime("%Y-%m"),
+            a.deployment.staff.name,
+            national_id_for(a.deployment.staff, user),
+            a.deployment.team.pairing.recipient.name,
+            a.deployment.supporter.name,
+            a.score,
+            passed if a.passed else failed,
+            a.subsidy_cny,
+            a.deduction_cny,
+            a.payable_cny,
+            a.comment,
+        ]
         for a in assessments
     )
     return _bytes(_("月考核"), header, rows)
@@ -81,10 +89,15 @@ def annual_appraisals_workbook(appraisals: Iterable[AnnualAppraisal]) -> bytes:
     ]  # fmt: skip
     rows = (
         [
-            a.year, a.pairing.recipient.county.city.name if a.pairing.recipient.county else "",
-            a.pairing.recipient.name, a.get_status_display(), a.computed_score, a.adjustment, a.score,
+            a.year,
+            a.pairing.recipient.county.city.name if a.pairing.recipient.county else "",
+            a.pairing.recipient.name,
+            a.get_status_display(),
+            a.computed_score,
+            a.adjustment,
+            a.score,
             a.get_grade_display(),
-        ]  # fmt: skip
+        ]
         for a in appraisals
     )
     return _bytes(_("年度考核"), header, rows)

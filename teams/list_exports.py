@@ -37,9 +37,14 @@ def rosters_workbook(rosters: Iterable[Roster]) -> bytes:
     header = [_("受援医院"), _("年度"), _("批次"), _("支援医院"), _("版本"), _("人数"), _("状态")]
     rows = (
         [
-            r.team.pairing.recipient.name, r.team.year, r.team.rotation, r.supporter.name, r.version,
-            getattr(r, "entry_count", None), r.get_status_display(),
-        ]  # fmt: skip
+            r.team.pairing.recipient.name,
+            r.team.year,
+            r.team.rotation,
+            r.supporter.name,
+            r.version,
+            getattr(r, "entry_count", None),
+            r.get_status_display(),
+        ]
         for r in rosters
     )
     return _bytes(_("派驻名单"), header, rows)

@@ -41,7 +41,7 @@ from assessments.selectors.spot_checks import spot_check_candidates
 from assessments.services import appraisals as services
 from assessments.services.certificates import certificate_eligibility
 from core.access import get_membership
-from core.permissions import role_of
+from core.permissions import is_commission_staff, role_of
 from core.query_params import month_param, year_param
 from core.roles import Role
 from pairings.models import Program
@@ -287,6 +287,11 @@ def _program_year(request: HttpRequest) -> tuple[Any, list[Program], int | None]
     return program, programs, year
 
 
+def _published_unless_commission(user: Any, rows: Any) -> Any:
+    """A draft is the commission's work in progress: a hospital sees published results only."""
+    return rows if is_commission_staff(user) else rows.filter(status=AppraisalStatus.PUBLISHED)
+
+
 @login_required
 def annual_appraisals(request: HttpRequest) -> HttpResponse:
     """A program year's appraisals with grades (published and drafts), paginated."""
@@ -300,6 +305,7 @@ def annual_appraisals(request: HttpRequest) -> HttpResponse:
             .select_related("pairing__recipient__county__city")
             .order_by("pairing__recipient__code", "status")
         )
+        rows = _published_unless_commission(request.user, rows)
         if request.GET.get("export") == "xlsx":
             return _xlsx(annual_appraisals_workbook(rows[:EXPORT_LIMIT]), f"annual-appraisals-{year}.xlsx")
         counts = {
@@ -332,8 +338,11 @@ def annual_appraisals(request: HttpRequest) -> HttpResponse:
 @login_required
 def annual_appraisal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     appraisal = get_object_or_404(
-        AnnualAppraisal.objects.for_user(request.user).select_related(
-            "pairing__recipient", "pairing__program", "adjusted_by", "published_by"
+        _published_unless_commission(
+            request.user,
+            AnnualAppraisal.objects.for_user(request.user).select_related(
+                "pairing__recipient", "pairing__program", "adjusted_by", "published_by"
+            ),
         ),
         pk=pk,
     )

@@ -322,7 +322,12 @@ def monthly_attendance_table(*, user: User, month: dt.date) -> list[dict[str, An
         )
         .order_by("recipient_name", "staff_name", "pk")
         .values(
-            "pk", "staff_name", "recipient_name", "team_year", "team_rotation", "staff_national_id",
+            "pk",
+            "staff_name",
+            "recipient_name",
+            "team_year",
+            "team_rotation",
+            "staff_national_id",
             "staff_employer_id",
         )
     )

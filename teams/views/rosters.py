@@ -27,8 +27,8 @@ from core.uploads import UploadError
 from pairings.choices import HospitalRole
 from pairings.models import Hospital
 from pairings.selectors.workdays import years_counted_as_weekdays
-from teams.filtersets import DeploymentFilterSet
 from teams.choices import RosterStatus
+from teams.filtersets import DeploymentFilterSet
 from teams.forms import (
     AssignForm,
     AttendanceUploadForm,
@@ -39,8 +39,8 @@ from teams.forms import (
     RosterEntryForm,
     UploadForm,
 )
-from teams.models import Deployment, ImportJob, ImportKind, Roster, RosterEntry, Staff
 from teams.list_exports import attendance_workbook, rosters_workbook
+from teams.models import Deployment, ImportJob, ImportKind, Roster, RosterEntry, Staff
 from teams.resources import deployments_workbook
 from teams.selectors import rosters as sel
 from teams.selectors.attendance import monthly_attendance_table

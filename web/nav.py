@@ -51,6 +51,7 @@ NAV: list[tuple[str, Any, Collection[str] | None]] = [
     ("assessments:spot_checks", _("在岗抽查"), SUPPORTER | COMMISSION),
     ("assessments:end_appraisals", _("期满考核"), RECIPIENT | COMMISSION | SUPPORTER),
     ("assessments:annual_appraisals", _("年度考核"), COMMISSION),
+    ("assessments:own_results", _("本院考核结果"), SUPPORTER | RECIPIENT),
     ("assessments:report_list", _("报告"), COMMISSION),
     ("assessments:county_outcomes", _("县域指标"), COMMISSION),
     ("reminders:deadlines", _("截止日期"), COMMISSION | SUPPORTER | RECIPIENT),

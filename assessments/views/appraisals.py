@@ -20,6 +20,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from assessments.appraisal_exports import (
+    annual_appraisals_workbook,
+    end_appraisals_workbook,
+    monthly_assessments_workbook,
+)
 from assessments.choices import AppraisalStatus, Grade
 from assessments.forms import (
     AdjustForm,
@@ -36,14 +41,16 @@ from assessments.selectors.spot_checks import spot_check_candidates
 from assessments.services import appraisals as services
 from assessments.services.certificates import certificate_eligibility
 from core.access import get_membership
-from core.permissions import role_of
-from core.query_params import year_param
+from core.permissions import is_commission_staff, role_of
+from core.query_params import month_param, year_param
 from core.roles import Role
 from pairings.models import Program
 from teams.models import Deployment
 from teams.selectors.deployments import deployment_span
 
 PAGE_SIZE = 50
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EXPORT_LIMIT = 20_000
 
 
 def _page(request: HttpRequest, qs: Any) -> Any:
@@ -57,6 +64,12 @@ def _deployments(user: Any) -> Any:
         .select_related("staff", "supporter", "team__pairing__recipient", "team__pairing__program")
         .order_by("team__pairing__recipient__code", "-planned_start", "pk")
     )
+
+
+def _xlsx(data: bytes, filename: str) -> HttpResponse:
+    resp = HttpResponse(data, content_type=XLSX_TYPE)
+    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    return resp
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -76,14 +89,21 @@ def monthly_assessments(request: HttpRequest) -> HttpResponse:
         .order_by("-month", "deployment__staff__name", "pk")
     )
     last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-    month = monthly_sel.parse_month(request.GET.get("month")) or last_month
+    chosen = month_param(request.GET, "month")
+    if chosen is not None:
+        # A chosen month filters the recorded list (and its export) too; without one, all months.
+        assessments = assessments.filter(month=chosen)
+    if request.GET.get("export") == "xlsx":
+        data = monthly_assessments_workbook(assessments[:EXPORT_LIMIT], user=request.user)
+        return _xlsx(data, "monthly-assessments.xlsx")
+    month = chosen or last_month
     due = None
     if role_of(request.user) == Role.RECIPIENT_COORDINATOR:
         due = monthly_sel.deployments_in_month(user=request.user, month=month)[:500]
     return render(
         request,
         "assessments/appraisals/monthly_list.html",
-        {"page": _page(request, assessments), "due": due, "month": month},
+        {"page": _page(request, assessments), "due": due, "month": month, "chosen": chosen},
     )
 
 
@@ -201,7 +221,14 @@ def spot_check_entry(request: HttpRequest, deployment_id: int) -> HttpResponse:
 def end_appraisals(request: HttpRequest) -> HttpResponse:
     """Deployments with their written appraisal and certificate (if any)."""
     deployments = _deployments(request.user).select_related("end_appraisal__certificate")
-    return render(request, "assessments/appraisals/end_list.html", {"page": _page(request, deployments)})
+    year = year_param(request.GET, "year")
+    if year is not None:
+        deployments = deployments.filter(team__year=year)
+    if request.GET.get("export") == "xlsx":
+        data = end_appraisals_workbook(deployments[:EXPORT_LIMIT], user=request.user)
+        return _xlsx(data, "end-appraisals.xlsx")
+    context = {"page": _page(request, deployments), "year": year}
+    return render(request, "assessments/appraisals/end_list.html", context)
 
 
 @login_required
@@ -260,6 +287,11 @@ def _program_year(request: HttpRequest) -> tuple[Any, list[Program], int | None]
     return program, programs, year
 
 
+def _published_unless_commission(user: Any, rows: Any) -> Any:
+    """A draft is the commission's work in progress: a hospital sees published results only."""
+    return rows if is_commission_staff(user) else rows.filter(status=AppraisalStatus.PUBLISHED)
+
+
 @login_required
 def annual_appraisals(request: HttpRequest) -> HttpResponse:
     """A program year's appraisals with grades (published and drafts), paginated."""
@@ -273,6 +305,9 @@ def annual_appraisals(request: HttpRequest) -> HttpResponse:
             .select_related("pairing__recipient__county__city")
             .order_by("pairing__recipient__code", "status")
         )
+        rows = _published_unless_commission(request.user, rows)
+        if request.GET.get("export") == "xlsx":
+            return _xlsx(annual_appraisals_workbook(rows[:EXPORT_LIMIT]), f"annual-appraisals-{year}.xlsx")
         counts = {
             r["grade"]: r["n"]
             for r in rows.filter(status=AppraisalStatus.PUBLISHED)
@@ -303,8 +338,11 @@ def annual_appraisals(request: HttpRequest) -> HttpResponse:
 @login_required
 def annual_appraisal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     appraisal = get_object_or_404(
-        AnnualAppraisal.objects.for_user(request.user).select_related(
-            "pairing__recipient", "pairing__program", "adjusted_by", "published_by"
+        _published_unless_commission(
+            request.user,
+            AnnualAppraisal.objects.for_user(request.user).select_related(
+                "pairing__recipient", "pairing__program", "adjusted_by", "published_by"
+            ),
         ),
         pk=pk,
     )

@@ -316,9 +316,20 @@ def monthly_attendance_table(*, user: User, month: dt.date) -> list[dict[str, An
             recipient_name=F("team__pairing__recipient__name"),
             team_year=F("team__year"),
             team_rotation=F("team__rotation"),
+            # For the export: tells two people of the same name apart, masked by role there.
+            staff_national_id=F("staff__national_id"),
+            staff_employer_id=F("staff__employer_id"),
         )
         .order_by("recipient_name", "staff_name", "pk")
-        .values("pk", "staff_name", "recipient_name", "team_year", "team_rotation")
+        .values(
+            "pk",
+            "staff_name",
+            "recipient_name",
+            "team_year",
+            "team_rotation",
+            "staff_national_id",
+            "staff_employer_id",
+        )
     )
     figures = {
         r.deployment_id: r
@@ -333,6 +344,8 @@ def monthly_attendance_table(*, user: User, month: dt.date) -> list[dict[str, An
             {
                 "deployment": d["pk"],
                 "staff_name": d["staff_name"],
+                "staff_national_id": d["staff_national_id"],
+                "staff_employer_id": d["staff_employer_id"],
                 "team": _("%(recipient)s %(year)s 第%(rotation)s批")
                 % {"recipient": d["recipient_name"], "year": d["team_year"], "rotation": d["team_rotation"]},
                 "working_days": f.workdays if f else 0,

@@ -21,12 +21,13 @@ from core.access import get_membership
 from core.jobs.web import job_started_message
 from core.lookups import get_by_pk_or_404
 from core.permissions import is_commission_staff, is_filing_staff, own_hospital_id
-from core.query_params import month_param
+from core.query_params import month_param, year_param
 from core.roles import Role
 from core.uploads import UploadError
 from pairings.choices import HospitalRole
 from pairings.models import Hospital
 from pairings.selectors.workdays import years_counted_as_weekdays
+from teams.choices import RosterStatus
 from teams.filtersets import DeploymentFilterSet
 from teams.forms import (
     AssignForm,
@@ -38,6 +39,7 @@ from teams.forms import (
     RosterEntryForm,
     UploadForm,
 )
+from teams.list_exports import attendance_workbook, rosters_workbook
 from teams.models import Deployment, ImportJob, ImportKind, Roster, RosterEntry, Staff
 from teams.resources import deployments_workbook
 from teams.selectors import rosters as sel
@@ -49,6 +51,7 @@ from teams.services.jobs import attendance_job_create, job_progress
 
 PAGE_SIZE = 50
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EXPORT_LIMIT = 20_000
 
 
 def _page(request: HttpRequest, qs: Any) -> Any:
@@ -82,8 +85,28 @@ def roster_list(request: HttpRequest) -> HttpResponse:
                 messages.error(request, str(exc))
             else:
                 return redirect("teams:roster_detail", pk=roster.pk)
-    page = _page(request, sel.roster_list(user=request.user))
-    return render(request, "teams/roster_list.html", {"page": page, "create_form": form})
+    rosters = sel.roster_list(user=request.user)
+    # Filters (year, status) apply to the page and to its ``?export=xlsx`` alike.
+    year = year_param(request.GET, "year")
+    status = request.GET.get("status") or ""
+    if year is not None:
+        rosters = rosters.filter(team__year=year)
+    if status in RosterStatus.values:
+        rosters = rosters.filter(status=status)
+    if request.GET.get("export") == "xlsx":
+        return _xlsx(rosters_workbook(rosters[:EXPORT_LIMIT]), "rosters.xlsx")
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("export", None)
+    context = {
+        "page": _page(request, rosters),
+        "create_form": form,
+        "year": year,
+        "status": status,
+        "statuses": RosterStatus.choices,
+        "query": query.urlencode(),
+    }
+    return render(request, "teams/roster_list.html", context)
 
 
 def _roster_context(request: HttpRequest, roster: Roster) -> dict[str, Any]:
@@ -260,7 +283,11 @@ def attendance_unmatched(request: HttpRequest) -> HttpResponse:
 def attendance_monthly(request: HttpRequest) -> HttpResponse:
     """Monthly attendance per deployment, from the same computation the rules and appraisals use."""
     month = month_param(request.GET, "month") or timezone.localdate().replace(day=1)
-    rows = _page(request, monthly_attendance_table(user=request.user, month=month))
+    table = monthly_attendance_table(user=request.user, month=month)
+    if request.GET.get("export") == "xlsx":
+        data = attendance_workbook(table, user=request.user, month=month)
+        return _xlsx(data, f"attendance-{month:%Y-%m}.xlsx")
+    rows = _page(request, table)
     membership = get_membership(request.user)
     weekday_years = years_counted_as_weekdays(
         province_id=membership.province_id if membership else None, years=[month.year]

@@ -196,7 +196,8 @@ def _unreadable(f: IO[bytes], exc: Exception) -> UploadError:
 
 # Sheets with more rows than this are read in slices (smaller ones as one, exactly as before).
 CHUNKED_FROM_ROWS = 100_000
-# Uncompressed sheet XML per slice (~13,000 DingTalk rows): the slice, its copy and calamine's cells stay ~100 MB.
+# Uncompressed sheet XML per slice (~13,000 DingTalk rows): the slice, its copy and calamine's cells
+# stay around 100 MB.
 CHUNK_BYTES = 8 * 1024 * 1024
 # A shared-strings table bigger than this would be parsed again for every slice: read such files whole.
 CHUNKED_MAX_SHARED_BYTES = 8 * 1024 * 1024

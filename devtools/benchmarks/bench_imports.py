@@ -20,8 +20,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
-from core.uploads import iter_rows
 from core import spreadsheets
+from core.uploads import iter_rows
 from devtools.benchmarks.runner import BenchContext, phase
 from devtools.dingtalk_samples import userid_for, write_sample, write_xlsx
 from pairings.choices import HospitalRole

@@ -215,7 +215,8 @@ def _shared_strings_xlsx(n: int) -> bytes:
         zf.writestr(
             "[Content_Types].xml",
             '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="rels" '
+            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
             '<Default Extension="xml" ContentType="application/xml"/>'
             '<Override PartName="/xl/workbook.xml" '
             'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
@@ -232,13 +233,15 @@ def _shared_strings_xlsx(n: int) -> bytes:
         )
         zf.writestr(
             "xl/workbook.xml",
-            f'<workbook {ns} xmlns:r="{rel}"><sheets><sheet name="表" sheetId="1" r:id="rId1"/></sheets></workbook>',
+            f'<workbook {ns} xmlns:r="{rel}">'
+            '<sheets><sheet name="表" sheetId="1" r:id="rId1"/></sheets></workbook>',
         )
         zf.writestr(
             "xl/_rels/workbook.xml.rels",
             '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
             f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/>'
-            f'<Relationship Id="rId2" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+            f'<Relationship Id="rId2" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/>'
+            "</Relationships>",
         )
         zf.writestr(
             "xl/worksheets/sheet1.xml",

@@ -9,7 +9,7 @@ nothing filters by organisation by hand.
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar, cast
 
 import pghistory
 from django.apps import apps
@@ -90,8 +90,8 @@ def get_membership(user: AbstractBaseUser | AnonymousUser | None) -> Membership 
         .filter(user_id=user.pk, is_active=True)
         .first()
     )
-    user._pairing_membership = membership  # type: ignore[union-attr,attr-defined]
-    return membership
+    user._pairing_membership = membership  # type: ignore[attr-defined]
+    return cast("Membership | None", membership)
 
 
 def is_global(user: AnyUser | None) -> bool:

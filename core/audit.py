@@ -103,7 +103,8 @@ def history_for(obj: models.Model, *, viewer: Any = None) -> list[HistoryEntry]:
     model = obj._meta.concrete_model or type(obj)
     if not _event_models_for(model):
         return []
-    events = list(Events.objects.tracks(obj).order_by("pgh_created_at", "pgh_id"))
+    tracked = Events.objects.tracks(obj)  # type: ignore[no-untyped-call]  # pghistory ships no types
+    events = list(tracked.order_by("pgh_created_at", "pgh_id"))
     user_ids = {e.pgh_context.get("user") for e in events if e.pgh_context and e.pgh_context.get("user")}
     usernames = dict(
         get_user_model().objects.filter(pk__in=user_ids).values_list("pk", get_user_model().USERNAME_FIELD)

@@ -74,5 +74,5 @@ def protected_file(request: HttpRequest, app_label: str, model: str, pk: int, fi
         raise Http404 from exc
     if field not in getattr(model_cls, PROTECTED_FILES_ATTR, ()):
         raise Http404
-    obj = get_object_or_404(model_cls.objects.for_user(request.user), pk=pk)  # type: ignore[attr-defined]
+    obj = get_object_or_404(model_cls.objects.for_user(request.user), pk=pk)
     return file_response(getattr(obj, field))

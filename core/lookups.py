@@ -21,7 +21,7 @@ def get_by_pk_or_404(queryset: QuerySet[M] | type[M], pk: Any, **filters: Any) -
     """``get_object_or_404(queryset, pk=pk, **filters)`` for a ``pk`` taken from the URL, query or form."""
     model = queryset if isinstance(queryset, type) else queryset.model
     try:
-        key = model._meta.pk.to_python(pk)  # type: ignore[union-attr]
+        key = model._meta.pk.to_python(pk)
     except ValidationError as exc:
         raise Http404 from exc
     if key in (None, ""):

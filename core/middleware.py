@@ -51,12 +51,13 @@ def client_ip(request: HttpRequest) -> str | None:
     outermost proxy saw; anything further left was written by the client and could be forged.
     """
     proxies = getattr(settings, "AUDIT_TRUSTED_PROXY_COUNT", 0)
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
     if proxies and forwarded:
         hops = [h.strip() for h in forwarded.split(",") if h.strip()]
         if len(hops) >= proxies:
             return hops[-proxies]
-    return request.META.get("REMOTE_ADDR") or None
+    addr = request.META.get("REMOTE_ADDR")
+    return str(addr) if addr else None
 
 
 class AuditContextMiddleware(HistoryMiddleware):
@@ -68,3 +69,20 @@ class AuditContextMiddleware(HistoryMiddleware):
         context["request_id"] = getattr(request, "request_id", None) or request_id_var.get()
         context["source"] = "web"
         return context
+
+
+class ChineseFirstMiddleware:
+    """Pages are in Simplified Chinese unless the reader chose English (the language switch sets a cookie).
+
+    Runs before Django's LocaleMiddleware and hides the browser's Accept-Language from it on pages: an officer
+    on a computer set up in English still sees the Chinese the province works in and picks English on purpose.
+    The API keeps Accept-Language, the standard way a client system asks for a language.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith("/api/"):
+            request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

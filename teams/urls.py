@@ -1,6 +1,9 @@
 from django.urls import path
 
-from teams import activity_views, staff_views, views, visit_views
+from teams.views import activity as activity_views
+from teams.views import rosters as views
+from teams.views import staff as staff_views
+from teams.views import visits as visit_views
 
 app_name = "teams"
 urlpatterns = [

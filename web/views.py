@@ -15,10 +15,17 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from django_htmx.middleware import HtmxDetails
 
+from assessments.rules.base import all_rules
 from core import charts
-from core.access import get_membership, is_global
-from core.permissions import is_province_staff
-from core.roles import COMMISSION_ROLES, Role
+from core.access import get_membership
+from core.permissions import (
+    has_any_role,
+    is_commission_staff,
+    is_province_staff,
+    is_recipient_coordinator,
+    is_supporter_coordinator,
+)
+from core.roles import Role
 from pairings.filtersets import HospitalFilterSet, PairingFilterSet
 from pairings.forms import AsOfForm, YearForm
 from pairings.services.agreements import can_enter_agreements
@@ -73,7 +80,6 @@ def home(request: HttpRequest) -> HttpResponse:
     """One home page per role (SPEC §6); ``?as_of=YYYY-MM-DD`` replays another day for the demo."""
     user = request.user
     membership = get_membership(user)
-    role = membership.role if membership else None
     as_of = AsOfForm.day(request.GET)
     context: dict[str, Any] = {
         "membership": membership,
@@ -82,23 +88,25 @@ def home(request: HttpRequest) -> HttpResponse:
         # The demo program is 2022–2025: offer its last day when "today" lies outside every program.
         "programs": list(selectors.program_list(user=user)[:5]),
     }
-    if is_global(user) or role in COMMISSION_ROLES:
+    if is_commission_staff(user):
         dash = selectors_dashboard.commission_dashboard(user=user, as_of=as_of)
         context.update(kind="commission", dash=dash, charts=_commission_charts(dash))
-    elif role == Role.SUPPORTER_COORDINATOR:
+    elif is_supporter_coordinator(user):
         context.update(kind="supporter", dash=selectors_dashboard.supporter_dashboard(user=user, as_of=as_of))
-    elif role == Role.RECIPIENT_COORDINATOR:
+    elif is_recipient_coordinator(user):
         context.update(kind="recipient", dash=selectors_dashboard.recipient_dashboard(user=user, as_of=as_of))
-    elif role == Role.DASHBOARD:
+    elif has_any_role(user, {Role.DASHBOARD}):
         context["kind"] = "dashboard"
     return render(request, "pairings/home.html", context)
 
 
 def _commission_charts(dash: selectors_dashboard.CommissionDashboard) -> dict[str, Any]:
     cov = dash.coverage
+    titles = {rule.code: rule.title for rule in all_rules()}
     return {
         "findings": charts.bar_chart(
-            [(row.rule_code, row.total) for row in dash.findings[:12]],
+            # the rule's title in the reader's language, never its code
+            [(str(_(titles.get(row.rule_code, row.rule_code))), row.total) for row in dash.findings[:12]],
             title=str(_("按规则统计的未整改问题")),
             color=charts.DANGER,
         ),

@@ -45,7 +45,7 @@ class CachedListMixin:
 
 
 class ScopedReadOnlyViewSet(  # type: ignore[misc]  # CachedListMixin.list wraps ListModelMixin.list
-    CachedListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    CachedListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Any]
 ):
     """List and detail of one model scoped by ``for_user``; subclasses name the joins to load."""
 
@@ -72,7 +72,7 @@ def can_see_personal_data(context: Mapping[str, Any], *, employer_id: int | None
 
 
 @extend_schema_field(OpenApiTypes.STR)
-class PersonalDataField(serializers.Field):
+class PersonalDataField(serializers.Field[str, str, str, Any]):
     """A national ID or phone number: in full for those who may see it, else masked (SPEC §6)."""
 
     def __init__(self, *, keep_start: int, keep_end: int, **kwargs: Any) -> None:

@@ -363,3 +363,16 @@ def test_numbers_use_thousands_separators_and_dates_are_chinese(rf):
     from django.template import Context, Template
 
     assert Template('{{ d|date:"Y年n月j日" }}').render(Context({"d": D(2023, 7, 1)})) == "2023年7月1日"
+
+
+def test_the_commission_chart_names_rules_by_title_not_code(client, world):
+    # given an open finding of the coverage rule in the province
+    finding(world.pairing_a, "COVERAGE_GAP")
+    # when province staff open the home page
+    charts = login(client, world, "province").get(reverse("home")).context["charts"]
+    chart = str(charts["findings"])
+    # then the findings chart labels the bar with the rule's Chinese title, not its code
+    assert "COVERAGE_GAP" not in chart
+    from assessments.rules.base import get_rule
+
+    assert str(get_rule("COVERAGE_GAP").title) in chart

@@ -1,8 +1,7 @@
 """Pages of the supporter's staff directory (人员库): list and search, add, edit, Excel export.
 
 Thin: reads through teams/selectors/staff.py (scoped by ``for_user``), writes through teams/services/staff.py
-(which checks that the user coordinates the person's hospital). Kept apart from teams/views.py, which other
-work changes at the same time; both become the ``teams/views/`` package when that file is split.
+(which checks that the user coordinates the person's hospital).
 """
 
 from __future__ import annotations

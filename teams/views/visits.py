@@ -1,7 +1,6 @@
 """Pages of expert visits (柔性帮扶): the list with the supporter's yearly progress; record, correct.
 
-Thin: reads through teams/selectors/visits.py, writes through teams/services/visits.py. Kept apart from
-teams/views.py (changed by other work at the same time) until that file becomes the ``views/`` package.
+Thin: reads through teams/selectors/visits.py, writes through teams/services/visits.py.
 """
 
 from __future__ import annotations

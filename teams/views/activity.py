@@ -26,7 +26,7 @@ from teams.forms import ActivityForm, UploadForm
 from teams.models import Deployment, ImportJob, ImportKind, MonthlyActivity
 from teams.resources import activities_workbook, activity_template
 from teams.services import activity as svc
-from teams.views import _page, _xlsx
+from teams.views.rosters import _page, _xlsx
 
 
 def _month(request: HttpRequest) -> dt.date:

@@ -1,0 +1,1 @@
+"""Pages of the teams app: rosters and deployments, monthly workload, the staff directory, expert visits."""

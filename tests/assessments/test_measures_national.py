@@ -37,6 +37,7 @@ def nat(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Program]:
         with connection.cursor() as cur:
             cur.execute("ANALYZE")  # bulk-loaded tables: statistics as autovacuum would have them
         yield Program.objects.get(code=CODE)
+        reset.delete_provinces([national.province_code(CODE), *builder.DEMO_PROVINCES], users.DEMO_USERNAMES)
 
 
 def test_measures_agree_on_the_national_program(nat: Program) -> None:

@@ -129,6 +129,7 @@ bench: venv services
 	@bash scripts/bench-deps.sh
 	@if $(PY) manage.py help --commands | grep -qx bench; then $(PY) manage.py bench; \
 	else echo "manage.py bench does not exist yet: nothing to measure"; fi
+	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(VENV)/bin/pytest -m national -s -p no:cacheprovider tests/assessments/test_measures_national.py
 
 # Fault-injection tests (marker `faults`), excluded from `make test`. No such tests yet is not an error.
 faults: venv services browser-deps

@@ -29,7 +29,7 @@ import re
 import weakref
 import xml.parsers.expat
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -95,6 +95,7 @@ class Inspection:
     size: int
     sheets: list[str] = field(default_factory=list)
     extents: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # sheet -> (rows, cols, cells)
+    parts: dict[str, str] = field(default_factory=dict)  # sheet -> zip member holding it
 
 
 # Files that passed, so that iter_rows after check_upload does not scan a million-row sheet twice.
@@ -164,14 +165,165 @@ def iter_rows(f: IO[bytes], kind: str, *, sheet: int | str = 0) -> Iterator[list
     if kind == CSV:
         yield from _iter_csv(f)
         return
+    name = found.sheets[sheet] if isinstance(sheet, int) and 0 <= sheet < len(found.sheets) else sheet
+    rows_found, cols_found, _cells = (
+        found.extents.get(name, (0, 0, 0)) if isinstance(name, str) else (0, 0, 0)
+    )
+    if isinstance(name, str) and rows_found > CHUNKED_FROM_ROWS and name in found.parts:
+        yield from _iter_xlsx_chunked(f, found.parts[name], cols_found)
+        return
     try:
         wb = CalamineWorkbook.from_filelike(f)
         sheet_obj = wb.get_sheet_by_index(sheet) if isinstance(sheet, int) else wb.get_sheet_by_name(sheet)
         rows = sheet_obj.iter_rows()
     except Exception as exc:  # calamine's own errors (broken parts the checks let through): a file error
-        label = _display(getattr(f, "name", "") or "")
-        raise UploadError(_("“%(file)s”无法读取：%(why)s") % {"file": label, "why": str(exc)[:200]}) from exc
+        raise _unreadable(f, exc) from exc
     yield from rows
+
+
+def _unreadable(f: IO[bytes], exc: Exception) -> UploadError:
+    label = _display(getattr(f, "name", "") or "")
+    return UploadError(_("“%(file)s”无法读取：%(why)s") % {"file": label, "why": str(exc)[:200]})
+
+
+# --- big sheets in chunks ---------------------------------------------------------------------------
+#
+# calamine holds a whole sheet in memory (~60 bytes a text cell: a million DingTalk punches of 9 columns is
+# ~900 MB) and cannot iterate lazily (python-calamine #42: pyo3 cannot hand out a Rust iterator). So a big
+# sheet is cut into slices of whole rows while its XML is decompressed, and each slice is handed to calamine
+# as a small workbook of its own (stored, not compressed; the original's other parts — workbook, styles for
+# dates, shared strings — copied as they are). Memory stays at one slice; speed stays calamine's.
+
+# Sheets with more rows than this are read in slices (smaller ones as one, exactly as before).
+CHUNKED_FROM_ROWS = 100_000
+# Uncompressed sheet XML per slice (~13,000 DingTalk rows): the slice, its copy and calamine's cells
+# stay around 100 MB.
+CHUNK_BYTES = 8 * 1024 * 1024
+# A shared-strings table bigger than this would be parsed again for every slice: read such files whole.
+CHUNKED_MAX_SHARED_BYTES = 8 * 1024 * 1024
+
+_SHEET_DATA_START = re.compile(rb"<(?:(\w+):)?sheetData\b[^>]*?(/?)>")
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*/>")
+_EMPTY_SHEET = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>'
+)
+
+
+def _iter_xlsx_chunked(f: IO[bytes], part: str, width: int) -> Iterator[list[Any]]:
+    """Rows of the (already checked) worksheet ``part``, read slice by slice; same values as one read.
+
+    Positions match the whole-sheet read (calamine's iter_rows pads from A1): rows and columns are absolute;
+    blank rows before a slice's first row are yielded as empty lists.
+    """
+    f.seek(0)
+    with zipfile.ZipFile(f) as zf:
+        infos = zf.infolist()
+        shared = sum(i.file_size for i in infos if i.filename.lower().endswith("sharedstrings.xml"))
+        if shared > CHUNKED_MAX_SHARED_BYTES:
+            f.seek(0)
+            yield from _iter_xlsx_whole(f, part)
+            return
+        # Every small part as is, other worksheets emptied: workbook.xml still names them.
+        others = {
+            i.filename: (_EMPTY_SHEET if i.filename.startswith("xl/worksheets/") else zf.read(i))
+            for i in infos
+            if i.filename != part
+            and not i.is_dir()
+            and (i.file_size < (1 << 20) or i.filename.lower().endswith("sharedstrings.xml"))
+        }
+        with zf.open(part) as xml_part:
+            yield from _slices(xml_part, part, others, f, width)
+
+
+def _iter_xlsx_whole(f: IO[bytes], part: str) -> Iterator[list[Any]]:
+    try:
+        wb = CalamineWorkbook.from_filelike(f)
+        idx = _sheet_index_of(wb, part, f)
+        rows = wb.get_sheet_by_index(idx).iter_rows()
+    except Exception as exc:
+        raise _unreadable(f, exc) from exc
+    yield from rows
+
+
+def _sheet_index_of(wb: Any, part: str, f: IO[bytes]) -> int:
+    found = _checked_inspection(f)
+    for i, name in enumerate(found.sheets):
+        if found.parts.get(name) == part:
+            return i
+    return 0
+
+
+def _slices(
+    xml_part: IO[bytes], part: str, others: dict[str, bytes], f: IO[bytes], width: int
+) -> Iterator[list[Any]]:
+    buf = b""
+    m = None
+    while m is None and len(buf) < (1 << 20) and (more := xml_part.read(1 << 16)):
+        buf += more
+        m = _SHEET_DATA_START.search(buf)
+    if m is None or m.group(2) == b"/":
+        return  # no rows (an empty <sheetData/>)
+    prefix = (m.group(1) + b":") if m.group(1) else b""
+    head = _DIMENSION.sub(b"", buf[: m.end()])
+    tail = b"</" + prefix + b"sheetData></" + prefix + b"worksheet>"
+    row_end = b"</" + prefix + b"row>"
+    buf = buf[m.end() :]
+    next_row = 0  # 0-based row the next yielded row stands for
+    eof = False
+    while not eof:
+        more = xml_part.read(CHUNK_BYTES)
+        eof = not more
+        buf += more
+        cut = len(buf) if eof else buf.rfind(row_end)
+        if cut < 0:
+            continue  # a single row longer than a slice: read on
+        if not eof:
+            cut += len(row_end)
+        body, buf = buf[:cut], buf[cut:]
+        if eof:
+            # The rest holds the closing tags and whatever follows sheetData (merges, page setup): drop it.
+            end = body.rfind(row_end)
+            body = body[: end + len(row_end)] if end >= 0 else b""
+        if not body.strip():
+            continue
+        next_row = yield from _slice_rows(head + body + tail, part, others, next_row, f, width)
+
+
+def _slice_rows(
+    sheet_xml: bytes, part: str, others: dict[str, bytes], next_row: int, f: IO[bytes], width: int
+) -> Generator[list[Any], None, int]:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as zw:
+        for name, data in others.items():
+            zw.writestr(name, data)
+        zw.writestr(part, sheet_xml)
+    del sheet_xml
+    out.seek(0)
+    try:
+        wb = CalamineWorkbook.from_filelike(out)
+        idx = _sheet_index_of(wb, part, f)
+        sheet_obj = wb.get_sheet_by_index(idx)
+        start = sheet_obj.start
+        # iter_rows() would pad from A1 (absolute positions, as a whole-sheet read gives): for a slice deep
+        # in the sheet that is tens of thousands of empty rows. Read the used area and place it ourselves.
+        rows = sheet_obj.to_python(skip_empty_area=True)
+    except Exception as exc:
+        raise _unreadable(f, exc) from exc
+    if start is None or not rows:
+        return next_row
+    first_row, first_col = start
+    for _gap in range(first_row - next_row):
+        yield []
+    # The sheet's width, as the whole-sheet read gives (a slice whose last column is empty is narrower).
+    pad, fill = [""] * first_col, width - first_col - (len(rows[0]) if rows else 0)
+    if first_col or fill > 0:
+        tail = [""] * max(fill, 0)
+        for row in rows:
+            yield pad + row + tail
+    else:
+        yield from rows
+    return first_row + len(rows)
 
 
 def head_rows(f: IO[bytes], kind: str, *, sheet: int | str = 0) -> Iterator[list[Any]]:
@@ -357,7 +509,7 @@ def _inspect_xlsx(f: IO[bytes], label: str, size: int, lim: SheetLimits) -> Insp
             raise UploadError(_("不支持二进制 Excel (.xlsb) 文件，请另存为 .xlsx 后上传。"))
         try:
             sheets, sheet_parts = _workbook_sheets(zf, names)
-            result = Inspection(kind=XLSX, size=size, sheets=sheets)
+            result = Inspection(kind=XLSX, size=size, sheets=sheets, parts=dict(sheet_parts))
             part_names = {part: sheet for sheet, part in sheet_parts.items()}
             for info in infos:
                 fn = info.filename

@@ -612,7 +612,11 @@ class AttendancePunch(models.Model):
     """
 
     key = models.UUIDField(unique=True)
-    hospital = models.ForeignKey(Hospital, on_delete=models.CASCADE, related_name="attendance_punches")
+    # No single-column indexes on hospital and staff: (hospital, userid) and (staff, work_date) below start
+    # with them, and every index is maintained for each of a million imported punches.
+    hospital = models.ForeignKey(
+        Hospital, on_delete=models.CASCADE, related_name="attendance_punches", db_index=False
+    )
     job = models.ForeignKey(ImportJob, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     userid = models.CharField(_("钉钉 UserId"), max_length=64)
     name = models.CharField(_("姓名"), max_length=40, blank=True)
@@ -623,7 +627,9 @@ class AttendancePunch(models.Model):
     result = models.CharField(_("打卡结果"), max_length=16, blank=True)
     location_result = models.CharField(_("位置结果"), max_length=16, blank=True)
     approval_ref = models.CharField(_("审批单"), max_length=64, blank=True)
-    staff = models.ForeignKey(Staff, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    staff = models.ForeignKey(
+        Staff, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
 
     SCOPE = _hospital_scope()
     objects = ScopedQuerySet.as_manager()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import json
+import os
 import pkgutil
 import resource
 import time
@@ -57,6 +58,8 @@ class BenchContext:
         target: str = "",
         **extra: Any,
     ) -> Measurement:
+        # The machine is shared: every figure carries the 1-minute load average it was measured at.
+        extra = {"load": load_average(), **extra}
         m = Measurement(self.suite, name, seconds, baseline_name, baseline_seconds, target, extra)
         self.results.append(m)
         ratio = f"  ×{m.ratio:.1f} vs {baseline_name}" if m.ratio else ""
@@ -76,10 +79,48 @@ def stopwatch() -> Iterator[dict[str, float]]:
 
 
 def peak_rss_mib() -> float:
-    """Peak resident memory of this process (and waited-for children) in MiB."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, children) / 1024
+    """Peak resident memory of this process in MiB since the start or the last :func:`reset_peak_rss`.
+
+    Read from /proc/self/status (VmHWM), which :func:`reset_peak_rss` can reset, so each phase reports its
+    own peak; elsewhere the process's lifetime peak (getrusage).
+    """
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def reset_peak_rss() -> bool:
+    """Start a new peak-RSS phase (Linux ≥ 4.0: writing 5 to clear_refs resets VmHWM to the current RSS)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
+
+
+@contextmanager
+def phase() -> Iterator[dict[str, float]]:
+    """``with phase() as p: ...`` then ``p["seconds"]`` and ``p["peak_rss_mib"]`` (this phase's own peak)."""
+    reset_peak_rss()
+    with stopwatch() as box:
+        try:
+            yield box
+        finally:
+            box["peak_rss_mib"] = round(peak_rss_mib())
+
+
+def load_average() -> float:
+    """The machine's 1-minute load average (as ``uptime`` prints it)."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return -1.0
 
 
 def discover() -> list[tuple[str, Any]]:

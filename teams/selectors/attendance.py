@@ -197,7 +197,8 @@ SELECT DISTINCT pairing_id, month FROM rows WHERE wanted AND NOT imported ORDER 
 """
 
 
-@dataclasses.dataclass(frozen=True)
+# slots: a national year is hundreds of thousands of these (the annual workbook holds them all at once).
+@dataclasses.dataclass(frozen=True, slots=True)
 class MonthlyAttendance:
     deployment_id: int
     pairing_id: int
@@ -253,7 +254,8 @@ def monthly_attendance(
     params = _params(program_id, pairing_ids, deployment_ids, month_from, month_to)
     with connection.cursor() as cur:
         cur.execute(_SQL, params)
-        return [MonthlyAttendance(*row) for row in cur.fetchall()]
+        # Row by row from the result: fetchall() would hold a second list of tuples alongside.
+        return [MonthlyAttendance(*row) for row in cur]
 
 
 def attendance_totals(

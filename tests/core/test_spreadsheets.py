@@ -6,6 +6,7 @@ python-calamine would try to allocate the hostile file's range and this test pro
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 from pathlib import Path
@@ -14,6 +15,7 @@ import openpyxl
 import pytest
 from django.test import override_settings
 
+from core import spreadsheets
 from core.spreadsheets import CSV, XLSX, UploadError, inspect_upload, iter_rows, limits, sheet_names
 from devtools.dingtalk_samples import write_xlsx
 from tests import hostile_sheets as hostile
@@ -146,3 +148,119 @@ def test_csv_rows_and_columns_are_bounded() -> None:
 def test_csv_with_a_giant_field_is_a_clear_error() -> None:
     message = _refused(b'a,"' + b"x" * 200_000 + b'"\n', "big.csv")
     assert "big.csv" in message and "第 1 行" in message
+
+
+# --- big sheets are read in slices (memory of one slice, same rows as one read) ----------------------------
+
+
+def _read_both(content: bytes, monkeypatch: pytest.MonkeyPatch, *, sheet: int | str = 0) -> tuple[list, list]:
+    whole = list(iter_rows(io.BytesIO(content), XLSX, sheet=sheet))
+    monkeypatch.setattr(spreadsheets, "CHUNKED_FROM_ROWS", 10)
+    monkeypatch.setattr(spreadsheets, "CHUNK_BYTES", 2_000)  # a few rows a slice
+    sliced = list(iter_rows(io.BytesIO(content), XLSX, sheet=sheet))
+    return whole, sliced
+
+
+def test_a_big_openpyxl_sheet_reads_the_same_in_slices(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Shared strings, a date style (calamine reads dates from styles.xml), blank rows across slice
+    # boundaries, an empty last column in most rows, a second sheet before the one read.
+    wb = openpyxl.Workbook()
+    wb.active.title = "说明"
+    wb.active.append(["第一页"])
+    ws = wb.create_sheet("原始记录")
+    ws.append(["标题"])
+    ws.append(["姓名", "UserId", "考勤日期", "打卡时间", "备注"])
+    for i in range(300):
+        if i % 97 == 0:
+            for _blank in range(40):
+                ws.append([])
+        ws.append(
+            [
+                f"人{i % 7}",
+                f"ding{i:04d}",
+                dt.date(2023, 1, 1 + i % 28),
+                dt.datetime(2023, 1, 2, 8, i % 60),
+                "x" if i == 5 else None,
+            ]
+        )
+    path = tmp_path / "big.xlsx"
+    wb.save(path)
+    whole, sliced = _read_both(path.read_bytes(), monkeypatch, sheet="原始记录")
+    assert len(whole) > 300 and sliced == whole
+    assert sliced[42][1] == "ding0000" and isinstance(sliced[42][2], dt.date)
+
+
+def test_a_big_inline_string_sheet_starting_below_a1_reads_the_same_in_slices(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "dingtalk.xlsx"
+    write_xlsx(path, [("原始记录", [[f"{i}", f"ding{i}", "上班"] for i in range(500)])])
+    whole, sliced = _read_both(path.read_bytes(), monkeypatch)
+    assert sliced == whole and len(whole) == 500
+
+
+def _shared_strings_xlsx(n: int) -> bytes:
+    """A workbook whose cells refer to a shared-strings table (as Excel writes; openpyxl writes inline)."""
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    rows = "".join(
+        f'<row r="{r}"><c r="A{r}" t="s"><v>{r - 1}</v></c><c r="B{r}"><v>{r}</v></c></row>'
+        for r in range(1, n + 1)
+    )
+    strings = "".join(f"<si><t>独一无二的文字{i}</t></si>" for i in range(n))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr(
+            "[Content_Types].xml",
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" '
+            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+            '<Override PartName="/xl/sharedStrings.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+            "</Types>",
+        )
+        zf.writestr(
+            "_rels/.rels",
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        )
+        zf.writestr(
+            "xl/workbook.xml",
+            f'<workbook {ns} xmlns:r="{rel}">'
+            '<sheets><sheet name="表" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        zf.writestr(
+            "xl/_rels/workbook.xml.rels",
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/>'
+            "</Relationships>",
+        )
+        zf.writestr(
+            "xl/worksheets/sheet1.xml",
+            f'<worksheet {ns}><dimension ref="A1:B{n}"/><sheetData>{rows}</sheetData></worksheet>',
+        )
+        zf.writestr("xl/sharedStrings.xml", f'<sst {ns} count="{n}" uniqueCount="{n}">{strings}</sst>')
+    return buf.getvalue()
+
+
+def test_shared_strings_read_the_same_in_slices(monkeypatch: pytest.MonkeyPatch) -> None:
+    whole, sliced = _read_both(_shared_strings_xlsx(300), monkeypatch)
+    assert sliced == whole and len(whole) == 300
+    assert sliced[299] == ["独一无二的文字299", 300.0]
+
+
+def test_a_huge_shared_strings_table_is_read_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Slicing would parse the shared strings again per slice; past the limit the sheet is read in one go.
+    monkeypatch.setattr(spreadsheets, "CHUNKED_MAX_SHARED_BYTES", 100)
+    calls: list[int] = []
+    monkeypatch.setattr(spreadsheets, "_slices", lambda *a: calls.append(1) or iter(()))
+    whole, sliced = _read_both(_shared_strings_xlsx(200), monkeypatch)
+    assert sliced == whole and len(whole) == 200 and not calls

@@ -1,9 +1,10 @@
 """Audit trail reads and context (SPEC §6: changes are audited).
 
-Every ``@audited()`` model (and Django's User, see ``ops_models``) is tracked by database triggers that copy
-the row into its event table with the current ``pghistory.context``. The web sets that context per request
-(user, URL, client IP, request id: ``config.middleware.AuditContextMiddleware``); Celery tasks and management
-commands set it with :func:`audit_context`, so imports run in a task are attributed too.
+Every ``@audited()`` model (and Django's User, see ``pairings/models/user_events.py``) is tracked by
+database triggers that copy the row into its event table with the current ``pghistory.context``. The web
+sets that context per request (user, URL, client IP, request id: ``core.middleware.AuditContextMiddleware``);
+Celery tasks and management commands set it with :func:`audit_context`, so imports run in a task are
+attributed too.
 """
 
 from __future__ import annotations

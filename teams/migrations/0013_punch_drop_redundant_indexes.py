@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("pairings", "0011_agreement_item_updates"),
-        ("teams", "0007_deployment_early_return_replacement"),
+        ("teams", "0012_person_labels"),
     ]
 
     operations = [

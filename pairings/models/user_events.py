@@ -1,7 +1,7 @@
 """Operational models of the security/reliability area: the users' audit trail (deferred Celery jobs moved
 to core.jobs.models).
 
-Imported at the end of ``pairings/models.py`` so Django registers them with the pairings app.
+Imported by ``pairings/models/__init__.py`` so Django registers them with the pairings app.
 """
 
 from __future__ import annotations

@@ -23,6 +23,10 @@ PAGES = [
     ("charlie", "/assessments/results/own/"),
     ("charlie", "/assessments/end-appraisals/"),
     ("alice", "/assessments/monthly/?month=2023-03"),
+    ("prov", "/teams/rosters/queue/"),
+    ("prov", "/assessments/rules/"),
+    ("prov", "/assessments/annual/"),
+    ("charlie", "/assessments/rectifications/"),
 ]
 
 

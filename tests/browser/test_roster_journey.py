@@ -222,7 +222,7 @@ def test_roster_from_excel_upload_to_filing_and_recheck(
     )
     assert (finding.pairing_id, finding.status, finding.last_run_id) == (world.pairing_a.pk, "open", run.pk)
     assert (finding.period_start, finding.period_end) == (D(2023, 3, 1), D(2024, 2, 29))
-    found.get_by_role("link", name="TEAM_MIN_SIZE").click()
+    found.get_by_role("link", name="帮扶队在岗人数不足").click()  # the rule by its title, not its code
     expect(main).to_contain_text("在岗 1–2 人")
     screenshot(page, "roster-journey-09-finding-detail")
 

@@ -374,12 +374,15 @@ def review_rows(*, program: Program, year: int, rows: list[PairingRow]) -> list[
     ]
 
 
-def county_outcome_rows(*, program: Program, year: int) -> list[list[Any]]:
-    """县域指标: each county of the program's recipients with the year's figures against the program's targets
-    (SPEC §5). Rates are fractions for the sheet's percent format; a county that entered nothing is listed
-    with empty cells so the report shows who did not report."""
+def county_outcome_rows(*, program: Program, year: int, area: ReportArea | None = None) -> list[list[Any]]:
+    """县域指标: each county of the program's recipients (of ``area`` when given) with the year's figures
+    against the program's targets (SPEC §5). Rates are fractions for the sheet's percent format; a county
+    that entered nothing is listed with empty cells so the report shows who did not report."""
     targets = targets_of(program.rules)
-    county_ids = Pairing.objects.filter(program=program).values("recipient__county_id")
+    pairings = Pairing.objects.filter(program=program)
+    if area is not None:
+        pairings = pairings.filter(area.pairing_q())
+    county_ids = pairings.values("recipient__county_id")
     counties = County.objects.filter(pk__in=county_ids).select_related("city").order_by("city__name", "name")
     outcomes = {o.county_id: o for o in CountyOutcome.objects.filter(county__in=county_ids, year=year)}
 
@@ -405,3 +408,24 @@ def county_outcome_rows(*, program: Program, year: int) -> list[list[Any]]:
         ]
         rows.append(row)
     return rows
+
+
+def county_outcome_table(*, program: Program, year: int, area: ReportArea | None = None) -> dict[str, Any]:
+    """The same rows as the workbook's 县域指标 sheet, as text for the PDF and Word reports: rates as
+    percentages, the program's targets once in the header. Empty (``rows`` []) when the program sets no
+    target and no county entered a figure, so a report does not carry a table of blanks."""
+
+    def pct(v: float | None) -> str:
+        return "—" if v is None else f"{v * 100:.1f}%"
+
+    raw = county_outcome_rows(program=program, year=year, area=area)
+    entered = any(r[2] is not None or r[8] is not None for r in raw)
+    targets = [r for r in (raw[0][3], raw[0][5], raw[0][7])] if raw else [None, None, None]
+    if not raw or not (entered or any(t is not None for t in targets)):
+        return {"rows": [], "targets": []}
+    rows = [
+        [r[0], r[1], pct(r[2]), pct(r[4]), pct(r[6]), "—" if r[8] is None else r[8],
+         "—" if r[9] is None else r[9], pct(r[10]), r[11]]
+        for r in raw
+    ]  # fmt: skip
+    return {"rows": rows, "targets": ["—" if t is None else pct(t) for t in targets]}

@@ -184,9 +184,31 @@ def build_provincial_docx(
         [ctx["area_label"], "帮扶关系", "免费进修达标人数", "名额要求", "不合格"],
         [[city, v["pairings"], v["trainees"], v["quota"], v["fail"]] for city, v in ctx["by_city"]],
     )
+    outcomes = ctx["county_outcomes"]
+    next_heading = "四、下一步工作"
+    if outcomes["rows"]:
+        _heading(doc, "四、县域医疗服务指标", 1)
+        a, b, c = outcomes["targets"]
+        _para(doc, f"本项目目标：县域内就诊率{a}，县域内住院率{b}，基层就诊占比{c}。")
+        _table(
+            doc,
+            [
+                "市州",
+                "县区",
+                "县域内就诊率",
+                "县域内住院率",
+                "基层就诊占比",
+                "上转人次",
+                "下转人次",
+                "县外转诊率",
+                "达标情况",
+            ],
+            outcomes["rows"],
+        )
+        next_heading = "五、下一步工作"
     step(80)
 
-    _heading(doc, "四、下一步工作", 1)
+    _heading(doc, next_heading, 1)
     _para(doc, "（请在此填写下一步工作安排。）")
     _para(doc, "", indent=False)
     _para(doc, f"附件：{year}年度对口帮扶关系考核明细表", indent=True)

@@ -51,6 +51,7 @@ def provincial_context(*, program: Program, year: int, area: ReportArea | None =
         "by_city": sorted(by_city.items()),
         "review": review,
         "commended": data.commendation_rows(program=program, year=year, rows=rows, area=area),
+        "county_outcomes": data.county_outcome_table(program=program, year=year, area=area),
         "area": area,
         "area_label": "市州" if area is None else "县（市、区）",
         "grade_labels": data.GRADE_LABELS,

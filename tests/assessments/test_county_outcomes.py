@@ -10,9 +10,12 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from docx import Document
 from openpyxl import load_workbook
 
 from assessments.models import CountyOutcome
+from assessments.reports.official_docx import build_provincial_docx
+from assessments.reports.provincial import render_provincial_html
 from assessments.reports.workbook import build_annual_workbook
 from assessments.services.county_outcomes import CountyOutcomeData, county_outcome_create
 from pairings.choices import ProgramPreset
@@ -185,3 +188,26 @@ def test_annual_workbook_has_the_county_sheet(gd):
     b = next(r for r in rows[1:] if r[1] == "秦安县")
     assert b[-1] == "未填报"
     assert dt.date.today().year >= 2023
+
+
+def test_the_pdf_and_word_reports_carry_the_county_section(gd, co_world):
+    # given one county's figures against the Guangdong targets
+    enter(gd, year=2023, in_county_visit_rate=Decimal("91"), county_hospitalisation_rate=Decimal("80"))
+    # then the PDF's HTML has the section, the targets once and each county's line
+    html = render_provincial_html(program=gd.program, year=2023)
+    assert "六、县域医疗服务指标" in html and "县域内就诊率 90.0%" in html
+    assert "91.0%" in html and "未达目标：县域内住院率（%）" in html and "未填报" in html
+    # and so has the Word report, whose next heading moves down one
+    out = io.BytesIO()
+    build_provincial_docx(program=gd.program, year=2023, out=out)
+    doc = Document(io.BytesIO(out.getvalue()))
+    texts = [p.text for p in doc.paragraphs]
+    assert "四、县域医疗服务指标" in texts and "五、下一步工作" in texts
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    assert "榆中县" in cells and "91.0%" in cells
+
+
+def test_a_report_without_targets_or_figures_has_no_county_section(co_world):
+    # a program whose preset sets no outcome targets, and no county entered anything
+    html = render_provincial_html(program=co_world.program, year=2023)
+    assert "县域医疗服务指标" not in html

@@ -428,6 +428,7 @@ LOGGING = {
     "filters": {
         "context": {"()": "core.logs.RequestContextFilter"},
         "personal_data": {"()": "core.logs.PersonalDataFilter"},
+        "client_errors": {"()": "core.logs.ClientErrorTracebackFilter"},
     },
     "formatters": {
         "plain": {
@@ -445,6 +446,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # A 403 or 404 is logged as one line, without the traceback of the refusal (core.logs).
+        "django.request": {"filters": ["client_errors"]},
         # WeasyPrint logs every layout step of every page at INFO: hundreds of lines per report.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},

@@ -159,7 +159,8 @@ def _write_joined(head: str, first: str, second: str, out: IO[bytes] | str) -> i
     # The title, producer and language WeasyPrint wrote.
     if reader_a.metadata is not None:
         writer.add_metadata({k: v for k, v in reader_a.metadata.items() if isinstance(v, str)})
-    if "/Lang" in reader_a.trailer["/Root"]:
-        writer.root_object[NameObject("/Lang")] = TextStringObject(reader_a.trailer["/Root"]["/Lang"])
+    lang = reader_a.root_object.get("/Lang")
+    if lang is not None:
+        writer.root_object[NameObject("/Lang")] = TextStringObject(lang)
     writer.write(out)
     return pages

@@ -213,7 +213,7 @@ def _annual_sheets(
     step: Progress,
     base: int,
     span: int,
-    attendance: list[Any] | None = None,
+    attendance: data.PairingMonths | None = None,
 ) -> dict[str, int]:
     counts: dict[str, int] = {}
     sheets: list[tuple[str, list[Column], Callable[[], Iterable[list[Any]]]]] = [

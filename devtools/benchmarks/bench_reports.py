@@ -94,6 +94,9 @@ def _measure(ctx: BenchContext, name: str, program: Program, year: int, target: 
             deployments=counts.get("派驻人员"),
             file_mib=round(size / 2**20, 1),
             peak_rss_mib=t["peak_rss_mib"],
+            # The peak starts from what earlier phases left resident (WeasyPrint's fonts, the appraisal
+            # compute): a fresh worker building only this workbook holds about peak - start + ~120 MiB.
+            start_rss_mib=t["start_rss_mib"],
             baseline_peak_rss_mib=t_base["peak_rss_mib"],
             baseline_file_mib=round(os.path.getsize(path) / 2**20, 1),
         )

@@ -189,3 +189,38 @@ def test_duplicated_rows_inside_one_file_count_once(world: Any, tmp_path: Path) 
         user=world.users["alice"], hospital=world.recipient_a, f=_xlsx(tmp_path, [row, row])
     )
     assert summary.inserted == 1 and summary.duplicates == 1 and AttendancePunch.objects.count() == 1
+
+
+def test_cells_with_tabs_newlines_and_backslashes_are_stored_as_written(world: Any, tmp_path: Path) -> None:
+    # given punches whose text cells hold COPY's own special characters, and a missed punch
+    rows = [
+        ["张\t三", "ding000001", "内\\科", "", "2023-03-01 08:01:00", "上班", "正常", "范围\n内", "\\N"],
+        ["李四", "ding000002", "外科", "", "2023-03-01 08:02:00", "上班", "正常", "范围内", ""],
+        ["王五", "ding000003", "外科", "2023-03-01", "", "下班", "缺卡", "", "BK\\1"],
+    ]
+    # when imported
+    summary = attendance_import(
+        user=world.users["alice"], hospital=world.recipient_a, f=_xlsx(tmp_path, rows)
+    )
+    # then every cell is stored exactly as written, the missing punch time as NULL
+    assert summary.ok and summary.inserted == 3
+    stored = {p.userid: p for p in AttendancePunch.objects.all()}
+    assert (stored["ding000001"].name, stored["ding000001"].department) == ("张\t三", "内\\科")
+    assert (stored["ding000001"].location_result, stored["ding000001"].approval_ref) == ("范围\n内", "\\N")
+    assert stored["ding000003"].punched_at is None and stored["ding000003"].approval_ref == "BK\\1"
+
+
+def test_too_many_bad_rows_stop_the_check_and_store_nothing(world: Any, tmp_path: Path) -> None:
+    # given an export whose 250 rows all have an unknown 打卡类型
+    rows = [
+        ["张三", "ding000001", "内科", "", f"2023-03-01 08:{i % 60:02d}:00", "签到", "正常", "", ""]
+        for i in range(250)
+    ]
+    # when imported
+    summary = attendance_import(
+        user=world.users["alice"], hospital=world.recipient_a, f=_xlsx(tmp_path, rows)
+    )
+    # then checking stops at 200 errors, each naming its row and column, and nothing is stored
+    assert not summary.ok and len(summary.errors) == 200 and summary.rejected == 200
+    assert "第 3 行" in summary.errors[0] and "打卡类型 (F)" in summary.errors[0]
+    assert AttendancePunch.objects.count() == 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
@@ -327,7 +328,8 @@ _USUAL = {
 @pytest.mark.parametrize("name", list(_USUAL))
 def test_the_fast_scan_finds_what_the_reference_scan_finds(name: str, fast_scan: None) -> None:
     fast, reference = _both_scans(hostile.xlsx(_USUAL[name]))
-    assert fast == reference and reference[2] > 0 or name == "no rows"
+    assert fast == reference
+    assert reference[2] > 0 or name == "no rows"
 
 
 def test_the_fast_scan_agrees_on_openpyxl_and_dingtalk_workbooks(tmp_path: Path, fast_scan: None) -> None:
@@ -392,7 +394,9 @@ def test_anything_unusual_goes_to_the_reference_scan(name: str, fast_scan: None)
         ),
     ],
 )
-def test_hostile_sheets_are_refused_the_same_by_the_fast_scan(build, message: str, fast_scan: None) -> None:
+def test_hostile_sheets_are_refused_the_same_by_the_fast_scan(
+    build: Callable[[], bytes], message: str, fast_scan: None
+) -> None:
     assert message in _refused(build())
 
 

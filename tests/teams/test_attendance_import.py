@@ -14,6 +14,7 @@ from django.utils.timezone import localtime
 from devtools import factories as f
 from devtools.dingtalk_samples import RAW_HEADER, SUMMARY_HEADER, write_sample, write_xlsx
 from teams.models import AttendancePunch, AttendanceRecord, DingTalkIdentity
+from teams.services import attendance
 from teams.services.attendance import attendance_import, unmatched_assign
 
 
@@ -224,3 +225,34 @@ def test_too_many_bad_rows_stop_the_check_and_store_nothing(world: Any, tmp_path
     assert not summary.ok and len(summary.errors) == 200 and summary.rejected == 200
     assert "第 3 行" in summary.errors[0] and "打卡类型 (F)" in summary.errors[0]
     assert AttendancePunch.objects.count() == 0
+
+
+def test_small_batches_store_what_one_batch_stores(
+    world: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given an export of 4 people, one of them deployed and known by DingTalk id
+    _deployed(world)
+    sample = write_sample(tmp_path / "s.xlsx", 400, n_people=4)
+    one = attendance_import(
+        user=world.users["alice"], hospital=world.recipient_a, f=io.BytesIO(sample.read_bytes())
+    )
+    records = sorted(
+        AttendanceRecord.objects.values_list("deployment_id", "date", "check_in", "check_out", "status")
+    )
+    AttendanceRecord.objects.all().delete()
+    AttendancePunch.objects.all().delete()
+    # when it is imported again from scratch in batches of 7 punches (stored while the next is read)
+    monkeypatch.setattr(attendance, "LOAD_BATCH", 7)
+    batched = attendance_import(
+        user=world.users["alice"], hospital=world.recipient_a, f=io.BytesIO(sample.read_bytes())
+    )
+    # then the punches, the counts and the derived records are the same
+    assert batched.as_dict() == one.as_dict() and batched.inserted == 400 and batched.records > 0
+    assert batched.unmatched == 300 == AttendancePunch.objects.filter(staff__isnull=True).count()
+    assert batched.unmatched_users == 3
+    assert records == sorted(AttendanceRecord.objects.values_list(*fields))
+    # and a rerun in batches finds every punch stored
+    again = attendance_import(
+        user=world.users["alice"], hospital=world.recipient_a, f=io.BytesIO(sample.read_bytes())
+    )
+    assert (again.inserted, again.duplicates) == (0, 400)

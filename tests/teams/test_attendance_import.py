@@ -236,9 +236,8 @@ def test_small_batches_store_what_one_batch_stores(
     one = attendance_import(
         user=world.users["alice"], hospital=world.recipient_a, f=io.BytesIO(sample.read_bytes())
     )
-    records = sorted(
-        AttendanceRecord.objects.values_list("deployment_id", "date", "check_in", "check_out", "status")
-    )
+    fields = ("deployment_id", "date", "check_in", "check_out", "status")
+    records = sorted(AttendanceRecord.objects.values_list(*fields))
     AttendanceRecord.objects.all().delete()
     AttendancePunch.objects.all().delete()
     # when it is imported again from scratch in batches of 7 punches (stored while the next is read)

@@ -297,6 +297,15 @@ def attendance_import(
     return summary
 
 
+def _punch_foreign_keys(cur: Any) -> str:
+    """The names of AttendancePunch's foreign-key constraints, quoted, for SET CONSTRAINTS."""
+    cur.execute(
+        "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
+        [AttendancePunch._meta.db_table],
+    )
+    return ", ".join(connection.ops.quote_name(name) for (name,) in cur.fetchall())
+
+
 def _load_punches(
     cur: Any,
     summary: ImportSummary,
@@ -313,8 +322,10 @@ def _load_punches(
     cur.execute("SET LOCAL work_mem = '64MB'")
     # The punches' foreign keys are checked as each batch is inserted (by the loader thread, while the next
     # batch is parsed) instead of all at once at commit (Django declares them deferred): same checks, no
-    # million-row queue of deferred triggers to fire after the last batch.
-    cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    # million-row queue of deferred triggers to fire after the last batch. Only these constraints, and only
+    # while loading: the transaction may be a caller's (tests) with other deferred checks pending.
+    punch_fks = _punch_foreign_keys(cur)
+    cur.execute(f"SET CONSTRAINTS {punch_fks} IMMEDIATE")
     clock = time.perf_counter()
     params = {"hospital": hospital.pk, "job": job_id}
     identities = dict(DingTalkIdentity.objects.filter(hospital=hospital).values_list("userid", "staff_id"))
@@ -359,6 +370,7 @@ def _load_punches(
         # empty joins it with nested loops over a million rows.
         cur.execute("ANALYZE teams_attendancepunch")
     summary.timings["analyze"] = time.perf_counter() - clock
+    cur.execute(f"SET CONSTRAINTS {punch_fks} DEFERRED")
     if dry_run:
         # What the derive step would write, then nothing kept.
         summary.records = derive_records(hospital_id=hospital.pk, cursor=cur)

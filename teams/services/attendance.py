@@ -131,7 +131,8 @@ class ImportSummary:
     records: int = 0
     dry_run: bool = False
     errors: list[str] = dataclasses.field(default_factory=list)
-    # Wall seconds per phase (checks, parse + COPY, insert, derive): what the benchmark reports.
+    # Wall seconds per phase (checks, load = read + parse + store, of which waiting for the server, analyze,
+    # commit, derive): what the benchmark reports.
     timings: dict[str, float] = dataclasses.field(default_factory=dict)
 
     @property

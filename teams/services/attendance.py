@@ -12,6 +12,7 @@ keyed. Records derive in a second one.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import io
 import itertools
 import threading
@@ -163,24 +164,32 @@ def _copy_value(v: Any) -> str:
     return s
 
 
-def _copy_text(batch: list[Punch], staff: list[int | None]) -> str:
+def _copy_text(batch: list[Punch], staff: list[int | None], days: dict[dt.date, str]) -> str:
     """COPY text lines of ``batch`` (with each punch's matched staff), escaped only in the rare batch that
-    needs it: a tab, newline or backslash inside a cell makes one of the counts on the whole text differ."""
+    needs it: a tab, newline or backslash inside a cell makes one of the counts on the whole text differ.
+
+    Dates and times are formatted once each (``days`` for the whole import, times per batch): an export
+    repeats the same days and minutes, and isoformat() costs ~0.5-0.9 µs a call.
+    """
     nul = "\\N"
+    times: dict[dt.datetime, str] = {}
+    day = [days.get(p[4]) or days.setdefault(p[4], p[4].isoformat()) for p in batch]
+    at = [
+        nul if p[5] is None else times.get(p[5]) or times.setdefault(p[5], p[5].isoformat(" ") + "+08")
+        for p in batch
+    ]
     text = "".join(
-        f"{p[0]}\t{p[1]}\t{p[2]}\t{p[3]}\t{p[4].isoformat()}\t"
-        f"{p[5].isoformat(' ') + '+08' if p[5] is not None else nul}\t{p[6]}\t{p[7]}\t{p[8]}\t{p[9]}\t"
+        f"{p[0]}\t{p[1]}\t{p[2]}\t{p[3]}\t{d}\t{t}\t{p[6]}\t{p[7]}\t{p[8]}\t{p[9]}\t"
         f"{nul if s is None else s}\n"
-        for p, s in zip(batch, staff, strict=True)
+        for p, d, t, s in zip(batch, day, at, staff, strict=True)
     )
     n = len(batch)
-    nulls = sum(p[5] is None for p in batch) + staff.count(None)  # one backslash each
+    nulls = at.count(nul) + staff.count(None)  # one backslash each
     if text.count("\\") != nulls or "\r" in text or text.count("\t") != 10 * n or text.count("\n") != n:
         text = "".join(
-            f"{p[0]}\t{_copy_value(p[1])}\t{_copy_value(p[2])}\t{_copy_value(p[3])}\t{p[4].isoformat()}\t"
-            f"{p[5].isoformat(' ') + '+08' if p[5] is not None else nul}\t{p[6]}\t"
+            f"{p[0]}\t{_copy_value(p[1])}\t{_copy_value(p[2])}\t{_copy_value(p[3])}\t{d}\t{t}\t{p[6]}\t"
             f"{_copy_value(p[7])}\t{_copy_value(p[8])}\t{_copy_value(p[9])}\t{nul if s is None else s}\n"
-            for p, s in zip(batch, staff, strict=True)
+            for p, d, t, s in zip(batch, day, at, staff, strict=True)
         )
     return text
 
@@ -332,6 +341,7 @@ def _load_punches(
     identities = dict(DingTalkIdentity.objects.filter(hospital=hospital).values_list("userid", "staff_id"))
     loader = _Loader(cur, params)
     unmatched_users: set[str] = set()
+    days: dict[dt.date, str] = {}
     try:
         punches = normalise(iter_rows(f, kind), errors)
         while batch := list(itertools.islice(punches, LOAD_BATCH)):
@@ -343,7 +353,7 @@ def _load_punches(
                 unmatched = [p[1] for p, s in zip(batch, staff, strict=True) if s is None]
                 summary.unmatched += len(unmatched)
                 unmatched_users.update(unmatched)
-            loader.submit(_copy_text(batch, staff))
+            loader.submit(_copy_text(batch, staff, days))
             if progress:
                 progress(summary.rows_read)
     except UploadError:

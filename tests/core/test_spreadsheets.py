@@ -408,3 +408,28 @@ def test_the_fast_scan_gives_inspect_upload_the_same_extents(
     reference = inspect_upload(io.BytesIO(content), "f.xlsx").extents
     monkeypatch.setattr(spreadsheets, "FAST_SCAN_FROM_BYTES", 0)
     assert inspect_upload(io.BytesIO(content), "f.xlsx").extents == reference
+
+
+# --- a file that passed is remembered by its content ---------------------------------------------------------
+
+
+def test_the_same_bytes_are_not_scanned_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(spreadsheets, "INSPECTION_CACHE_FROM_BYTES", 0)
+    write_xlsx(tmp_path / "a.xlsx", [("名单", [["姓名"], ["张三"]])])
+    content = (tmp_path / "a.xlsx").read_bytes()
+    spreadsheets.forget_inspection(io.BytesIO(content))
+    first = inspect_upload(io.BytesIO(content), "a.xlsx")
+    scans: list[int] = []
+    scan = spreadsheets._inspect_xlsx
+    monkeypatch.setattr(spreadsheets, "_inspect_xlsx", lambda *a: scans.append(1) or scan(*a))
+    # the same content under another name: remembered
+    assert inspect_upload(io.BytesIO(content), "b.xlsx") == first and scans == []
+    # under other limits, or one byte different: scanned
+    with override_settings(SPREADSHEET_LIMITS={"max_rows": 50}):
+        assert inspect_upload(io.BytesIO(content), "a.xlsx") == first
+    other = hostile.xlsx('<sheetData><row r="1"><c r="A1"><v>2</v></c></row></sheetData>')
+    inspect_upload(io.BytesIO(other), "c.xlsx")
+    assert scans == [1, 1]
+    # a refused file is not remembered: refused again
+    assert "列的上限" in _refused(hostile.two_corner_cells())
+    assert "列的上限" in _refused(hostile.two_corner_cells())

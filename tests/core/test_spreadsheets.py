@@ -410,7 +410,7 @@ def test_the_fast_scan_gives_inspect_upload_the_same_extents(
     assert inspect_upload(io.BytesIO(content), "f.xlsx").extents == reference
 
 
-# --- a file that passed is remembered by its content ---------------------------------------------------------
+# --- a file that passed is remembered by its content ------------------------------------------------------
 
 
 def test_the_same_bytes_are_not_scanned_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -807,10 +807,12 @@ _FAST_MAX_TAIL = 16 << 20
 _WS = rb"[ \t\r\n]"
 # Any attribute but r (a second r would be a position the expression did not read); no <, >, & in values.
 _ATTR = rb"(?:" + _WS + rb'+(?!r[ \t\r\n=])[\w:.-]+="[^"<>&]*")'
-# Text of a value: no markup, no control character XML forbids, only the five predefined entities (a file
-# with no DTD has no others) and no "]]>" (expat refuses all three).
+# Text of a value: no markup, no control character XML forbids, no "]]>", and no entity but the five
+# predefined ones (a file with no DTD has no others) and character references (openpyxl writes every
+# Chinese character as one: &#20154;), which calamine decodes as text.
 _PLAIN = rb"[^<&\]\x00-\x08\x0b\x0c\x0e-\x1f]*+"
-_TEXT = _PLAIN + rb"(?:(?:&(?:amp|lt|gt|quot|apos);|\](?!\]>))" + _PLAIN + rb")*+"
+_ENTITY = rb"&(?:amp|lt|gt|quot|apos|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});"
+_TEXT = _PLAIN + rb"(?:(?:" + _ENTITY + rb"|\](?!\]>))" + _PLAIN + rb")*+"
 # A row or a cell outside the rows (before <sheetData> or after the last </row>).
 _STRAY_CELLS = re.compile(rb"<(?:[\w.-]+:)?(?:c|row)[ \t\r\n/>]")
 _NOT_UTF8 = re.compile(rb"""^[^>]*<\?xml[^>]*encoding=["'](?!utf-8["'])""", re.IGNORECASE)

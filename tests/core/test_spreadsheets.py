@@ -356,7 +356,7 @@ _UNUSUAL = {
     "rich text": (
         '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><r><t>a</t></r></is></c></row></sheetData>'
     ),
-    "a character reference": '<sheetData><row r="1"><c r="A1"><v>&#49;</v></c></row></sheetData>',
+    "an entity without a DTD": '<sheetData><row r="1"><c r="A1"><v>&lol;</v></c></row></sheetData>',
     "a prefix": '<x:sheetData><x:row r="1"><c r="A1"><v>1</v></c></x:row></x:sheetData>',
     "a cell after the rows": '<sheetData><row r="1"><c r="A1"><v>1</v></c></row><c r="B1"/></sheetData>',
 }

@@ -129,14 +129,15 @@ def run(ctx: BenchContext) -> None:
         _measure(
             ctx, "workbook_national", program, YEAR, "<= 10 s, <= 300 MiB (issue 18; main before: 19.3 s)"
         )
-        # The full-appendix baseline alone takes minutes (issue 18: 249 s): skipped by --quick.
+        # The full-appendix baseline alone takes minutes (issue 18: 249 s): skipped by --quick and by
+        # --skip-slow-baselines.
         _measure_pdf(
             ctx,
             "provincial_pdf_national",
             program,
             YEAR,
             "≤ 60 s (issue 18: 249 s before)",
-            None if ctx.quick else "full_appendix",
+            None if ctx.quick or ctx.skip_slow_baselines else "full_appendix",
         )
         transaction.set_rollback(True)
 

@@ -44,6 +44,8 @@ class Measurement:
 class BenchContext:
     scale: str = "demo"
     quick: bool = False
+    # Full-size inputs, but without the baselines that take minutes (the national PDF's full appendix).
+    skip_slow_baselines: bool = False
     suite: str = ""
     results: list[Measurement] = dataclasses.field(default_factory=list)
     out: Callable[[str], None] = print

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import time
 from collections.abc import Iterable, Sequence
 from functools import cached_property
 from typing import Any, ClassVar
@@ -71,6 +72,9 @@ class RuleContext:
     program: Program
     as_of: dt.date
     pairing_ids: Sequence[int] | None = None  # None: the whole program
+    # Seconds spent on data the rules share (the head-count intervals), when the caller measures
+    # (``rules_evaluate(timings=…)``): charged to "shared", not to the first rule that reads it.
+    shared_seconds: float = 0.0
 
     @cached_property
     def params(self) -> RuleParams:
@@ -88,10 +92,13 @@ class RuleContext:
     @cached_property
     def headcount(self) -> list[Any]:
         """Head-count intervals of the scope: one query, shared by the four day-level rules."""
-
+        started = time.perf_counter()
         if self.pairing_ids is None:
-            return headcount_intervals(program_id=self.program.pk)
-        return headcount_intervals(program_id=self.program.pk, pairing_ids=self.pairing_ids)
+            intervals = headcount_intervals(program_id=self.program.pk)
+        else:
+            intervals = headcount_intervals(program_id=self.program.pk, pairing_ids=self.pairing_ids)
+        self.shared_seconds += time.perf_counter() - started
+        return intervals
 
     @cached_property
     def tcm_pairings(self) -> set[int]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import time
 from collections import defaultdict
 from typing import Any
 
@@ -55,11 +56,14 @@ def rules_evaluate(
     as_of: dt.date,
     pairing_ids: list[int] | None = None,
     codes: list[str] | None = None,
+    timings: dict[str, float] | None = None,
 ) -> dict[str, list[Draft]]:
     """Drafts of every rule (or of ``codes``) for the program or some of its pairings; nothing is written.
 
     Program-wide rules (a supporter's or county's figures) are skipped when ``pairing_ids`` narrows the scope.
-    A rule whose parameter is off yields nothing (its earlier findings then resolve).
+    A rule whose parameter is off yields nothing (its earlier findings then resolve). ``timings``, when
+    given, receives each evaluated rule's seconds and those of the data the rules share (``"shared"``):
+    the benchmark's per-rule table.
     """
     ctx = RuleContext(program=program, as_of=as_of, pairing_ids=pairing_ids)
     out: dict[str, list[Draft]] = {}
@@ -68,11 +72,16 @@ def rules_evaluate(
             continue
         if pairing_ids is not None and rule.program_wide:
             continue
+        started, shared = time.perf_counter(), ctx.shared_seconds
         drafts = list(rule.evaluate(ctx)) if rule.enabled(ctx.params) else []
         if pairing_ids is not None:
             scope = set(pairing_ids)
             drafts = [d for d in drafts if d.pairing_id in scope]
         out[rule.code] = drafts
+        if timings is not None:
+            timings[rule.code] = time.perf_counter() - started - (ctx.shared_seconds - shared)
+    if timings is not None:
+        timings["shared"] = ctx.shared_seconds
     return out
 
 
@@ -220,14 +229,20 @@ def rules_check(
     pairing_ids: list[int] | None = None,
     as_of: dt.date | None = None,
     run: RuleRun | None = None,
+    timings: dict[str, float] | None = None,
 ) -> dict[str, dict[str, int]]:
-    """Evaluate and persist under the program's advisory lock, in one transaction."""
+    """Evaluate and persist under the program's advisory lock, in one transaction. ``timings``: as for
+    ``rules_evaluate``, plus ``"persist"``."""
     as_of = as_of or timezone.localdate()
     with transaction.atomic():
         with connection.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_PROGRAM, program.pk])
-        drafts = rules_evaluate(program=program, as_of=as_of, pairing_ids=pairing_ids)
-        return findings_persist(program=program, drafts=drafts, pairing_ids=pairing_ids, run=run)
+        drafts = rules_evaluate(program=program, as_of=as_of, pairing_ids=pairing_ids, timings=timings)
+        started = time.perf_counter()
+        counts = findings_persist(program=program, drafts=drafts, pairing_ids=pairing_ids, run=run)
+        if timings is not None:
+            timings["persist"] = time.perf_counter() - started
+        return counts
 
 
 # --- runs -------------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from collections import defaultdict
 from typing import Any
 
 import pgtrigger
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -147,7 +148,7 @@ RETURNING rule_code
 def _insert_events_sql() -> str:
     """The audit trail's "insert" events of some new findings (``%(ids)s``) in one statement: what pghistory's
     per-row insert trigger writes (every tracked column, the request context, the time), for all at once."""
-    event = Finding.pgh_event_model._meta
+    event = apps.get_model("assessments", "FindingEvent")._meta  # pghistory's event model of Finding
     listed = ", ".join(f'"{f.column}"' for f in event.concrete_fields if not f.name.startswith("pgh_"))
     return f"""
 INSERT INTO "{event.db_table}"

@@ -220,3 +220,29 @@ def test_rule_runs_are_listed_newest_first(world):
     a = rule_run_create(program=world.program, enqueue=False)
     b = rule_run_create(program=world.program, enqueue=False)
     assert list(RuleRun.objects.all()[:2]) == [b, a]
+
+
+def test_bulk_written_insert_events_equal_what_the_trigger_writes_and_the_trigger_is_back_afterwards():
+    """findings_persist sets pghistory's per-row insert trigger aside for its transaction and writes the
+    "insert" events in one statement: each event carries every tracked column of its finding, as the
+    trigger's would; after the run the trigger is on again for any other insert."""
+    from assessments.models import FindingEvent
+
+    prog, _dep, gap = checked_with_a_gap_from_july()
+    tracked = [
+        fld.name
+        for fld in FindingEvent._meta.concrete_fields
+        if not fld.name.startswith("pgh_") and fld.name != "id"
+    ]
+    [event] = FindingEvent.objects.filter(pgh_obj_id=gap.pk, pgh_label="insert")
+    assert {n: getattr(event, n) for n in tracked} == {n: getattr(gap, n) for n in tracked}
+    assert event.pgh_created_at is not None
+
+    # an ordinary insert after the run goes through the trigger again
+    copy = Finding.objects.get(pk=gap.pk)
+    copy.pk = None
+    copy.fingerprint = gap.fingerprint[:-4] + "copy"
+    copy.save()
+    [by_trigger] = FindingEvent.objects.filter(pgh_obj_id=copy.pk, pgh_label="insert")
+    same = [n for n in tracked if n not in ("fingerprint", "created_at", "updated_at")]  # auto_now on save
+    assert {n: getattr(by_trigger, n) for n in same} == {n: getattr(event, n) for n in same}

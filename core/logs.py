@@ -42,6 +42,18 @@ class PersonalDataFilter(logging.Filter):
         return True
 
 
+class ClientErrorTracebackFilter(logging.Filter):
+    """Drops the traceback from ``django.request``'s records of 4xx answers: a refused permission (403) or a
+    missing object (404) is the user's request, not a fault, and a full traceback per refusal buries the real
+    errors. The one line (status, path, request id) stays; 5xx keep their traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        if isinstance(status, int) and 400 <= status < 500:
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 class RequestContextFilter(logging.Filter):
     """Adds ``request_id`` (web) and ``task_id``/``task_name`` (Celery) to every record ("-" when none)."""
 

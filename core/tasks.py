@@ -22,6 +22,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from core.audit import audit_context
+from core.imports.retention import uploads_purge
 from core.jobs.models import DeferredTask
 from core.redis_conn import redis_client
 
@@ -170,6 +171,12 @@ def requeue_deferred_tasks(self: Task, limit: int = 500) -> int:
     if sent:
         logger.info("requeued %s deferred task(s)", sent)
     return sent
+
+
+@shared_task(base=IdempotentTask, bind=True, name="core.tasks.purge_import_uploads")
+def purge_import_uploads(self: Task) -> int:
+    """Nightly: stored import uploads past their retention go, with their files (core.imports.retention)."""
+    return uploads_purge()
 
 
 @shared_task(base=IdempotentTask, bind=True, name="core.tasks.health_ping")

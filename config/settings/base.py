@@ -369,6 +369,8 @@ JOBS_DISPATCH_INTERVAL = env.float("JOBS_DISPATCH_INTERVAL", default=30.0)
 JOBS_REDISPATCH_AFTER = env.int("JOBS_REDISPATCH_AFTER", default=CELERY_TASK_TIME_LIMIT + 300)
 JOBS_MAX_ATTEMPTS = env.int("JOBS_MAX_ATTEMPTS", default=3)
 JOBS_LOCK_WAIT = env.float("JOBS_LOCK_WAIT", default=10.0)
+# An import's stored upload is kept this long between preview and confirm, then deleted with its file.
+IMPORT_UPLOAD_RETENTION_DAYS = env.int("IMPORT_UPLOAD_RETENTION_DAYS", default=7)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "requeue-deferred-tasks": {"task": "core.tasks.requeue_deferred_tasks", "schedule": 60.0},
     "dispatch-due-jobs": {
@@ -384,6 +386,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Deadline reminders (reminders.tasks): due-soon and overdue items, then the channels' retries.
     "reminders-sweep": {"task": "reminders.tasks.send_due_reminders", "schedule": crontab(minute=15)},
     "reminders-retry": {"task": "reminders.tasks.retry_failed_deliveries", "schedule": 300.0},
+    # Stored import uploads (full IDs, phones) go after IMPORT_UPLOAD_RETENTION_DAYS (core.imports.retention).
+    "import-uploads-purge": {
+        "task": "core.tasks.purge_import_uploads",
+        "schedule": crontab(hour=3, minute=40),
+    },
     # Deployed people's accounts end a grace period after their last deployment (teams.tasks).
     "person-accounts-deactivate": {
         "task": "teams.tasks.deactivate_person_accounts",
@@ -427,6 +434,7 @@ LOGGING = {
     "filters": {
         "context": {"()": "core.logs.RequestContextFilter"},
         "personal_data": {"()": "core.logs.PersonalDataFilter"},
+        "client_errors": {"()": "core.logs.ClientErrorTracebackFilter"},
     },
     "formatters": {
         "plain": {
@@ -444,6 +452,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # A 403 or 404 is logged as one line, without the traceback of the refusal (core.logs).
+        "django.request": {"filters": ["client_errors"]},
         # WeasyPrint logs every layout step of every page at INFO: hundreds of lines per report.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},

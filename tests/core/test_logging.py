@@ -9,6 +9,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.test import RequestFactory
+from django.utils.log import log_response
 
 from core.logs import JsonFormatter, PersonalDataFilter, RequestContextFilter, mask_personal_data
 from core.middleware import RequestIdMiddleware
@@ -84,3 +85,36 @@ def test_request_id_is_echoed_and_on_every_log_line_of_the_request() -> None:
     assert len(generated["X-Request-ID"]) == 32 and generated["X-Request-ID"] != "bad id\nwith newline"
     assert [line["request_id"] for line in lines] == ["edge-proxy-1234", generated["X-Request-ID"]]
     assert lines[0]["message"] == "handling" and lines[0]["level"] == "INFO"
+
+
+def _logged_response(status: int) -> logging.LogRecord:
+    """Django's own path for a refused request: ``log_response`` on ``django.request`` with the exception
+    being handled, through the filters our LOGGING configures on that logger."""
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    logger = logging.getLogger("django.request")
+    handler = Keep()
+    logger.addHandler(handler)
+    try:
+        try:
+            raise PermissionError("refused")
+        except PermissionError as exc:
+            request = RequestFactory().get("/pairings/1/")
+            response = HttpResponse(status=status)
+            log_response("refused: %s", request.path, response=response, request=request, exception=exc)
+    finally:
+        logger.removeHandler(handler)
+    assert len(records) == 1
+    return records[0]
+
+
+def test_client_errors_are_one_line_without_traceback_server_errors_keep_it() -> None:
+    refused = _logged_response(403)
+    assert refused.exc_info is None and refused.getMessage() == "refused: /pairings/1/"
+    assert _logged_response(404).exc_info is None
+    failed = _logged_response(500)
+    assert failed.exc_info is not None

@@ -11,6 +11,7 @@ from django.utils import timezone
 from assessments.models import Finding
 from devtools import factories as f
 from teams.choices import RosterStatus
+from training.selectors.quota import quota_progress
 from web.selectors import dashboard as dash
 
 D = dt.date
@@ -174,3 +175,28 @@ def test_home_query_count_does_not_grow_with_data(client, world, july, user):
             finding(pairing, f"RULE_{rotation}")
             f.TraineeStintFactory(pairing=pairing)
     assert count() == few
+
+
+def test_training_overview_agrees_with_the_quota_definition(world):
+    """The dashboard counts what TRAINING_QUOTA counts (training/selectors/quota.py): a stint the host has not
+    accepted, or of a trainee who is not clinical backbone where the preset asks it, does not count; a
+    partial service year asks a pro-rated quota."""
+    world.program.params = {"training_backbone_only": True, "training_prorate": True}
+    world.program.save()
+    a, b = world.pairing_a, world.pairing_b
+    f.TraineeStintFactory(pairing=a, start_date=D(2023, 3, 1), end_date=D(2023, 8, 31))
+    f.TraineeStintFactory(pairing=a, start_date=D(2023, 3, 1), end_date=D(2023, 8, 31), status="nominated")
+    f.TraineeStintFactory(pairing=a, start_date=D(2023, 3, 1), end_date=D(2023, 8, 31), is_backbone=False)
+    b.service_start = D(2023, 7, 1)  # half a year of service in 2023: ceil(3 × 184/365) = 2 asked
+    b.save()
+    f.TraineeStintFactory(pairing=b, start_date=D(2023, 7, 1), end_date=D(2023, 12, 31))
+
+    training = dash.training_overview(user=world.users["province"], year=2023)
+    progress = quota_progress(pairings=[a, b], as_of=D(2024, 1, 1))
+    expected = {p: next(q for q in rows if q.year == 2023) for p, rows in progress.items()}
+    assert (expected[a.pk].trained, expected[a.pk].required) == (1, 3)
+    assert (expected[b.pk].trained, expected[b.pk].required) == (1, 2)
+    assert (training.pairings, training.met, training.trained, training.required) == (2, 0, 2, 5)
+    assert sorted((r.pairing.pk, r.trained, r.quota) for r in training.behind) == sorted(
+        [(a.pk, 1, 3), (b.pk, 1, 2)]
+    )

@@ -12,18 +12,12 @@ from typing import Any
 
 from django.db.models import (
     Count,
-    DateField,
     Exists,
-    F,
-    Func,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    Value,
 )
-from django.db.models.functions import Coalesce
 
 from assessments.choices import FindingStatus
 from assessments.models import Finding, MonthlyAssessment
@@ -35,7 +29,7 @@ from pairings.selectors.workdays import working_day_corrections
 from teams.choices import AttendanceStatus, RosterStatus
 from teams.models import AttendanceRecord, Deployment, Roster, Team
 from teams.selectors.deployments import coverage_summaries, headcount_intervals
-from training.models import TraineeStint
+from training.selectors.quota import quota_progress
 from web.selectors.pairings import minimum_team_sizes
 
 DAY = dt.timedelta(days=1)
@@ -43,15 +37,6 @@ DAY = dt.timedelta(days=1)
 
 def previous_month(day: dt.date) -> tuple[dt.date, dt.date]:
     return month_bounds(day.replace(day=1) - DAY)
-
-
-class AddMonths(Func):
-    """``date + n months`` in PostgreSQL calendar arithmetic (Jan 31 + 1 month = Feb 28)."""
-
-    output_field = DateField()
-
-    def __init__(self, expression: Any, months: int) -> None:
-        super().__init__(expression, template=f"((%(expressions)s) + interval '{int(months)} months')::date")
 
 
 # --- commission staff ------------------------------------------------------------------------------------
@@ -193,42 +178,25 @@ def coverage_overview(*, user: User, as_of: dt.date) -> CoverageOverview:
 
 
 def training_overview(*, user: User, year: int) -> TrainingOverview:
-    """TRAINING_QUOTA progress: free stints of at least M months started this year, against N per pairing.
-
-    N = ``rules.training_quota`` and M = ``rules.training_min_months`` of each pairing's program. One query
-    per distinct M among the user's programs (in practice one).
+    """TRAINING_QUOTA progress in ``year``, by the quota's one definition (``training/selectors/quota.py``):
+    the stints that count for the rule (accepted, free, long enough, backbone where the preset says) against
+    the year's quota, pro-rated for a partial year where the preset says. A quota over the whole program shows
+    the program's progress. One query per program in scope.
     """
 
     out = TrainingOverview(year=year)
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    programs = {p.pk: p.rules for p in Program.objects.for_user(user)}
-    by_months: dict[int | None, list[int]] = defaultdict(list)
-    quota: dict[int, int] = {}
-    for pk, rules in programs.items():
-        if rules.training_quota:
-            by_months[rules.training_min_months].append(pk)
-            quota[pk] = rules.training_quota
+    pairings = [
+        p
+        for p in _active_pairings(user, start, end).select_related("program", "recipient__county")
+        if p.program.rules.training_quota
+    ]
+    progress = quota_progress(pairings=pairings, as_of=end + dt.timedelta(days=1))
     rows: list[TrainingRow] = []
-    for months, program_ids in by_months.items():
-        stints = (
-            TraineeStint.objects.filter(
-                pairing=OuterRef("pk"), is_free=True, start_date__gte=start, start_date__lte=end
-            )
-            # No minimum stint length (Gansu) is a minimum of 0 months: every free stint counts.
-            .annotate(min_end=AddMonths(F("start_date"), months or 0))
-            .filter(end_date__gte=F("min_end") - DAY)
-            .order_by()
-            .values("pairing")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        pairings = (
-            _active_pairings(user, start, end)
-            .filter(program_id__in=program_ids)
-            .select_related("recipient__county")
-            .annotate(trained=Coalesce(Subquery(stints, output_field=IntegerField()), Value(0)))
-        )
-        rows += [TrainingRow(p, p.trained, quota[p.program_id]) for p in pairings]
+    for p in pairings:
+        period = next((q for q in progress[p.pk] if q.year in (year, None)), None)
+        if period is not None:
+            rows.append(TrainingRow(p, period.trained, period.required))
     out.pairings = len(rows)
     out.met = sum(1 for r in rows if r.trained >= r.quota)
     out.trained = sum(r.trained for r in rows)

@@ -312,10 +312,12 @@ def gunicorn(**extra_env: str) -> Iterator[int]:
         str(WORKERS),
         "--log-level",
         "warning",
+        # Django loaded once before the workers fork: the port opens when they can answer at once.
+        "--preload",
     ]
     proc = subprocess.Popen(cmd, cwd=settings.BASE_DIR, env=env)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=1):
@@ -324,10 +326,37 @@ def gunicorn(**extra_env: str) -> Iterator[int]:
                 time.sleep(0.3)
         else:
             raise RuntimeError("gunicorn did not start")
+        _wait_for_workers(port, deadline)
         yield port
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def _wait_for_workers(port: int, deadline: float) -> None:
+    """Until the workers answer. Without ``--preload`` the master accepted connections before its workers
+    had loaded Django (seconds on a busy machine), and the first endpoint measured timed their start-up."""
+    ok = [False] * (2 * WORKERS)
+
+    def ask(i: int) -> None:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/health/?worker=0")
+            ok[i] = conn.getresponse().status < 500
+            conn.close()
+        except (OSError, http.client.HTTPException):
+            ok[i] = False
+
+    while time.monotonic() < deadline:
+        threads = [threading.Thread(target=ask, args=(i,)) for i in range(len(ok))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if all(ok):
+            return
+        time.sleep(0.5)
+    raise RuntimeError("gunicorn workers did not start")
 
 
 # wrk calls request() for every request of every connection: each takes the next path of the list, so a

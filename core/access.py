@@ -211,7 +211,8 @@ def _single_valued(model: type[models.Model], q: Q) -> bool:
                 return False
             continue
         current: Any = model
-        for part in child[0].split("__"):
+        lookup: str = child[0]  # type: ignore[index]  # a (lookup, value) pair
+        for part in lookup.split("__"):
             try:
                 field = current._meta.get_field(part)
             except FieldDoesNotExist:  # a lookup or transform ("in", "year"): the path ends here

@@ -58,7 +58,7 @@ def plain_date(value: dt.date | None) -> str | None:
 
 def plain_datetime(value: dt.datetime | None) -> str | None:
     """A datetime as ``serializers.DateTimeField`` renders it."""
-    return _DATETIME.to_representation(value)  # type: ignore[no-any-return]
+    return _DATETIME.to_representation(value) if value else None
 
 
 class PlainListMixin:

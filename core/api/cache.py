@@ -55,7 +55,7 @@ def list_etag(data: Any) -> str:
     return 'W/"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
-def etag_matches(request: Request, etag: str) -> bool:
+def etag_matches(request: Request | HttpRequest, etag: str) -> bool:
     header = request.headers.get("If-None-Match", "")
     if not header:
         return False

@@ -48,7 +48,7 @@ class TokenAnswerMiddleware:
             return self.get_response(request)
         token = bearer_token(request)
         client = api_client_authenticate(token) if token else None
-        if client is None:
+        if client is None or client.data_generation is None:
             return self.get_response(request)  # the API answers 401 itself, in its own words
         setattr(request, CLIENT_ATTR, (token, client))
         key = answer_cache.raw_key(client.user_id, request)

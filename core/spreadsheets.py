@@ -23,18 +23,21 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
+import hashlib
 import io
 import posixpath
 import re
 import weakref
 import xml.parsers.expat
 import zipfile
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 import openpyxl
 from django.conf import settings
+from django.core.cache import cache
 from django.utils.translation import gettext as _
 from python_calamine import CalamineWorkbook
 
@@ -136,19 +139,64 @@ def inspect_upload(f: IO[bytes], name: str = "") -> Inspection:
     head = f.read(8)
     f.seek(0)
     if head.startswith(b"PK\x03\x04"):
-        result = _inspect_xlsx(f, label, size, lim)
+        result = _remembered(f, size, lim, lambda: _inspect_xlsx(f, label, size, lim))
     elif head.startswith(b"\xd0\xcf\x11\xe0"):
         raise UploadError(_("不支持旧版 Excel (.xls) 文件，请另存为 .xlsx 后上传。"))
     elif name.lower().endswith((".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")):
         raise UploadError(_("文件扩展名为 Excel，但内容不是 Excel 文件。"))
     else:
-        result = _inspect_csv(f, label, size, lim)
+        result = _remembered(f, size, lim, lambda: _inspect_csv(f, label, size, lim))
     f.seek(0)
     try:
         _checked[f] = result
     except TypeError:  # an object that takes no weak reference is simply checked again when read
         pass
     return result
+
+
+# --- files checked before, by content -------------------------------------------------------------------
+#
+# An import is checked in the request that uploads it and again by the worker that runs it (which cannot
+# trust that its stored file is the one checked), and a coordinator uploads the same or a grown export again.
+# What the checks found depends only on the bytes and the limits, so a file that passed is remembered in the
+# cache under the SHA-256 of its content (a CRC or the sizes could be forged to match another file; a
+# SHA-256 cannot) and the limits in force: the same bytes are not scanned twice. Refusals are not remembered.
+
+# Files smaller than this are scanned every time (milliseconds), bigger ones hashed (~0.1 s per 40 MB).
+INSPECTION_CACHE_FROM_BYTES = 1 << 20
+INSPECTION_CACHE_SECONDS = 24 * 3600
+_INSPECTION_VERSION = "1"  # raise when the checks change: what an older scan found no longer counts
+
+
+def _inspection_key(f: IO[bytes], lim: SheetLimits) -> str:
+    digest = hashlib.sha256()
+    f.seek(0)
+    while chunk := f.read(1 << 20):
+        digest.update(chunk)
+    f.seek(0)
+    limits_digest = hashlib.sha256(repr(lim).encode()).hexdigest()[:16]
+    return f"spreadsheets:inspection:{_INSPECTION_VERSION}:{digest.hexdigest()}:{limits_digest}"
+
+
+def _remembered(f: IO[bytes], size: int, lim: SheetLimits, inspect: Callable[[], Inspection]) -> Inspection:
+    if size < INSPECTION_CACHE_FROM_BYTES:
+        return inspect()
+    key = _inspection_key(f, lim)
+    found = cache.get(key)
+    if isinstance(found, Inspection) and found.size == size:
+        return found
+    result = inspect()
+    cache.set(key, result, INSPECTION_CACHE_SECONDS)
+    return result
+
+
+def forget_inspection(f: IO[bytes]) -> None:
+    """Forget that ``f``'s content passed the checks (the benchmark measures a first check)."""
+    cache.delete(_inspection_key(f, limits()))
+    try:
+        _checked.pop(f, None)
+    except TypeError:
+        pass
 
 
 def iter_rows(f: IO[bytes], kind: str, *, sheet: int | str = 0) -> Iterator[list[Any]]:
@@ -533,6 +581,14 @@ def _parse_xml(
     zf: zipfile.ZipFile, info: zipfile.ZipInfo, start: Callable[[str, dict[str, str]], None]
 ) -> None:
     """Stream one part through expat with ``start`` called per element; a DTD or broken XML is refused."""
+    # zipfile reads at most the declared size (and checks the CRC), so a member cannot outgrow its header.
+    with zf.open(info) as part:
+        _parse_chunks(iter(lambda: part.read(1 << 20), b""), info, start)
+
+
+def _parse_chunks(
+    chunks: Iterable[bytes], info: zipfile.ZipInfo, start: Callable[[str, dict[str, str]], None]
+) -> None:
     parser = xml.parsers.expat.ParserCreate()
 
     def no_dtd(*_args: Any) -> None:
@@ -541,21 +597,19 @@ def _parse_xml(
     parser.StartDoctypeDeclHandler = no_dtd
     parser.EntityDeclHandler = no_dtd
     parser.StartElementHandler = start
-    # zipfile reads at most the declared size (and checks the CRC), so a member cannot outgrow its header.
-    with zf.open(info) as part:
-        try:
-            while chunk := part.read(1 << 20):
-                parser.Parse(chunk, False)
-            parser.Parse(b"", True)
-        except xml.parsers.expat.ExpatError as exc:
-            raise _Refused(
-                _("Excel 文件内容已损坏（%(part)s 第 %(line)d 行：%(why)s），无法读取。")
-                % {
-                    "part": info.filename,
-                    "line": exc.lineno or 0,
-                    "why": xml.parsers.expat.errors.messages.get(exc.code or 0, str(exc)),
-                }
-            ) from exc
+    try:
+        for chunk in chunks:
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except xml.parsers.expat.ExpatError as exc:
+        raise _Refused(
+            _("Excel 文件内容已损坏（%(part)s 第 %(line)d 行：%(why)s），无法读取。")
+            % {
+                "part": info.filename,
+                "line": exc.lineno or 0,
+                "why": xml.parsers.expat.errors.messages.get(exc.code or 0, str(exc)),
+            }
+        ) from exc
 
 
 def _local(tag: str) -> str:
@@ -606,7 +660,36 @@ def _scan_part(
     Positions follow the format's rules so a file cannot hide cells: a ``<c>`` without ``r`` is the next
     column of its row, a ``<row>`` without ``r`` the next row. Limits are checked as the scan goes, so a
     hostile part is refused after at most one limit's worth of work.
+
+    A big worksheet in the usual form is checked by :func:`_scan_sheet_fast` instead (same figures, same
+    refusals, ~10x less CPU); anything it does not recognise comes back here.
     """
+    if formulas_refused and info.file_size >= FAST_SCAN_FROM_BYTES:
+        fast = _scan_sheet_fast(zf, info, label, sheet, lim)
+        if fast is not None:
+            return fast
+    return _scan_part_expat(zf, info, label, sheet, lim, formulas_refused=formulas_refused)
+
+
+def _scan_part_expat(
+    zf: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    label: str,
+    sheet: str,
+    lim: SheetLimits,
+    *,
+    formulas_refused: bool,
+) -> tuple[int, int, int]:
+    """The reference scan: every element through expat and a Python handler (~1.5 µs an element)."""
+    start, _result = _element_checker(label, sheet, lim, formulas_refused=formulas_refused)
+    _parse_xml(zf, info, start)
+    return _result()
+
+
+def _element_checker(
+    label: str, sheet: str, lim: SheetLimits, *, formulas_refused: bool
+) -> tuple[Callable[[str, dict[str, str]], None], Callable[[], tuple[int, int, int]]]:
+    """The expat start-element handler of the scan and a function returning what it found so far."""
     max_rows, max_cols, max_cells = lim.max_rows, lim.max_columns, lim.max_cells
     # Plain local variables and a column cache: this handler runs for every element of a million-row sheet.
     cur_row = cur_col = top_row = top_col = cells = strings = 0
@@ -697,5 +780,158 @@ def _scan_part(
                         % {"file": label, "n": declared[:20], "limit": max_cells}
                     )
 
-    _parse_xml(zf, info, start)
+    def result() -> tuple[int, int, int]:
+        return top_row, top_col, cells
+
+    return start, result
+
+
+# --- big worksheets of the usual form, checked without Python per cell ---------------------------------
+#
+# The expat scan calls Python for every element: ~25 elements a DingTalk row, ~40 s of CPU for a million
+# punches — more than the whole import may take. Worksheets as Excel, WPS, POI/EasyExcel (DingTalk's export)
+# and openpyxl write them have one regular form: every <row> and <c> carries its reference as its first
+# attribute, a cell's reference names its own row, and a cell holds only a <v> or an inline string. For such
+# a sheet one regular expression, matched in C slice by slice, proves the form; the figures then need no
+# Python per cell: cells are counted with bytes.count, rows read from the <row r> of the rows holding cells,
+# columns bounded by the letter class of the expression (widened when a slice shows a new letter). The part
+# before the rows and whatever follows them still go through expat and the handler above (DTD, dimension,
+# merges, well-formedness). Anything else — a cell without r, a second r, a formula, a comment, an entity,
+# rich text, a prefix other than the sheet's — sends the whole part back to the reference scan, so the
+# figures and the refusals are the same ones.
+
+# Worksheet parts smaller than this take the reference scan (a few ms).
+FAST_SCAN_FROM_BYTES = 1 << 20
+# What may follow the last row (page setup, merges): more than this and the reference scan takes over.
+_FAST_MAX_TAIL = 16 << 20
+_WS = rb"[ \t\r\n]"
+# Any attribute but r (a second r would be a position the expression did not read); no <, >, & in values.
+_ATTR = rb"(?:" + _WS + rb'+(?!r[ \t\r\n=])[\w:.-]+="[^"<>&]*")'
+# Text of a value: no markup, no control character XML forbids, no "]]>", and no entity but the five
+# predefined ones (a file with no DTD has no others) and character references (openpyxl writes every
+# Chinese character as one: &#20154;), which calamine decodes as text.
+_PLAIN = rb"[^<&\]\x00-\x08\x0b\x0c\x0e-\x1f]*+"
+_ENTITY = rb"&(?:amp|lt|gt|quot|apos|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});"
+_TEXT = _PLAIN + rb"(?:(?:" + _ENTITY + rb"|\](?!\]>))" + _PLAIN + rb")*+"
+# A row or a cell outside the rows (before <sheetData> or after the last </row>).
+_STRAY_CELLS = re.compile(rb"<(?:[\w.-]+:)?(?:c|row)[ \t\r\n/>]")
+_NOT_UTF8 = re.compile(rb"""^[^>]*<\?xml[^>]*encoding=["'](?!utf-8["'])""", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=64)
+def _sheet_grammar(prefix: bytes, columns: bytes) -> re.Pattern[bytes]:
+    """Whole rows of the usual form whose cells' column letters match ``columns`` (a regex class)."""
+    p = re.escape(prefix)
+    ws = _WS + b"*+"
+    value = b"<" + p + b"v>" + _TEXT + b"</" + p + b"v>"
+    inline = b"<" + p + b"is><" + p + b"t" + _ATTR + b"*+>" + _TEXT + b"</" + p + b"t></" + p + b"is>"
+    cell = (
+        b"<"
+        + p
+        + b'c r="'
+        + columns
+        + b'(?P=row)"'
+        + _ATTR
+        + b"*+"
+        + ws
+        + b"(?:/>|>"
+        + ws
+        + b"(?:"
+        + value
+        + b"|"
+        + inline
+        + b")?+"
+        + ws
+        + b"</"
+        + p
+        + b"c>)"
+    )
+    row = (
+        b"<"
+        + p
+        + b'row r="(?P<row>[1-9][0-9]{0,6})"'
+        + _ATTR
+        + b"*+"
+        + ws
+        + b"(?:/>|>"
+        + ws
+        + b"(?:"
+        + cell
+        + ws
+        + b")*+</"
+        + p
+        + b"row>)"
+    )
+    return re.compile(ws + b"(?:" + row + ws + b")*+")
+
+
+def _column_class(widest: int) -> bytes:
+    """The letters of columns 1..widest as a regex: one class up to Z, any reference beyond."""
+    if widest <= 0:
+        return b"(?!)"
+    if widest <= 26:
+        return b"[A-" + bytes([64 + widest]) + b"]"
+    return b"[A-Z]{1,3}"
+
+
+def _scan_sheet_fast(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, sheet: str, lim: SheetLimits
+) -> tuple[int, int, int] | None:
+    """The figures of the reference scan for a worksheet of the usual form, or None when it is not."""
+    start, found = _element_checker(label, sheet, lim, formulas_refused=True)
+    with zf.open(info) as part:
+        buf = b""
+        m = None
+        while m is None and len(buf) < (1 << 20) and (more := part.read(1 << 16)):
+            buf += more
+            m = _SHEET_DATA_START.search(buf)
+        if m is None or m.group(2) == b"/":
+            return None
+        head = buf[: m.end()]
+        if _STRAY_CELLS.search(head) or _NOT_UTF8.search(head):
+            return None
+        prefix = (m.group(1) + b":") if m.group(1) else b""
+        p = re.escape(prefix)
+        row_end = b"</" + prefix + b"row>"
+        cell_start = b"<" + prefix + b'c r="'
+        rows_with_cells = re.compile(b"<" + p + b'row r="([0-9]+)"[^>]*+>' + _WS + b"*+<" + p + b'c r="')
+        column_letters = re.compile(b"<" + p + b'c r="([A-Z]{1,3})[0-9]')
+        top_row = top_col = cells = 0
+        grammar: re.Pattern[bytes] | None = None
+        rest = buf[m.end() :]
+        eof = False
+        while not eof:
+            more = part.read(CHUNK_BYTES)
+            eof = not more
+            rest += more
+            cut = rest.rfind(row_end)
+            if cut < 0:
+                if len(rest) > _FAST_MAX_TAIL:
+                    return None
+                continue
+            cut += len(row_end)
+            body, rest = rest[:cut], rest[cut:]
+            if top_col > 26 or grammar is None or not grammar.fullmatch(body):
+                letters = column_letters.findall(body)
+                widest = max((_column_number(x.decode("ascii")) for x in set(letters)), default=0)
+                grammar = _sheet_grammar(prefix, _column_class(max(top_col, widest)))
+                if not grammar.fullmatch(body):
+                    return None
+                top_col = max(top_col, widest)
+            rows = rows_with_cells.findall(body)
+            if rows:
+                top_row = max(top_row, *map(int, rows))
+            cells += body.count(cell_start)
+            area = top_row * top_col
+            if top_row > lim.max_rows or top_col > lim.max_columns or max(area, cells) > lim.max_cells:
+                try:
+                    _check_extent(label, sheet, top_row, top_col, max(area, cells), lim)
+                except UploadError as exc:
+                    raise _Refused(str(exc)) from exc
+        if len(rest) > _FAST_MAX_TAIL or _STRAY_CELLS.search(rest):
+            return None
+    # The prolog and the end as one document with an empty <sheetData>: DTD, dimension, merges, formulas.
+    _parse_chunks((head, rest), info, start)
+    if found()[2]:  # pragma: no cover - _STRAY_CELLS keeps cells out of head and tail
+        return None
     return top_row, top_col, cells

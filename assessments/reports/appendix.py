@@ -16,10 +16,9 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from openpyxl import Workbook
-
 from assessments.reports import data
-from assessments.reports.workbook import DEC1, Column, _sheet
+from assessments.reports.workbook import DEC1, _sheet
+from assessments.reports.xlsx import Column, StreamingWorkbook
 
 # A province's programs stay below (the demo province has 95 pairings, ~37 pages); a national one is above.
 PDF_APPENDIX_MAX_PAIRINGS = 300
@@ -79,8 +78,7 @@ def detail_rows(rows: list[data.PairingRow]) -> Iterable[list[Any]]:
 
 def detail_workbook(rows: list[data.PairingRow]) -> bytes:
     """The per-pairing appendix as one sheet (cells escaped by the annual workbook's writer)."""
-    wb = Workbook(write_only=True)
-    _sheet(wb, "考核明细", DETAIL_COLUMNS, detail_rows(rows))
     buf = io.BytesIO()
-    wb.save(buf)
+    with StreamingWorkbook(buf) as wb:
+        _sheet(wb, "考核明细", DETAIL_COLUMNS, detail_rows(rows))
     return buf.getvalue()

@@ -6,7 +6,6 @@ its rows deterministically.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
@@ -23,7 +22,12 @@ from assessments.models import (
     MonthlyAssessment,
 )
 from assessments.reports.area import ReportArea
-from assessments.reports.figures import AttendanceRow, attendance_by_month, pairing_figures, year_bounds
+from assessments.reports.figures import (
+    PairingMonths,
+    attendance_by_pairing_month,
+    pairing_figures,
+    year_bounds,
+)
 from assessments.rules.messages import render_message
 from assessments.selectors.county_outcomes import TARGETS, field_label, targets_of
 from assessments.services.appraisals import grade_for, score_figures, scorecard_for, supporters_for_review
@@ -56,30 +60,34 @@ GRADE_LABELS = dict(Grade.choices)
 NOT_IMPORTED = "未导入"
 
 
-def year_attendance(*, program: Program, year: int) -> list[AttendanceRow]:
-    """The attendance rows of the year, read once per build and shared by the figures and the sheet."""
+def year_attendance(*, program: Program, year: int) -> PairingMonths:
+    """The year's attendance per pairing and month, read once per build and shared by the figures and the
+    sheet."""
     date_from, date_to = year_bounds(program, year)
-    return attendance_by_month(program=program, date_from=date_from, date_to=date_to)
+    return attendance_by_pairing_month(program=program, date_from=date_from, date_to=date_to)
 
 
 def pairing_rows(
     *,
     program: Program,
     year: int,
-    attendance: list[AttendanceRow] | None = None,
+    attendance: PairingMonths | None = None,
     area: ReportArea | None = None,
 ) -> list[PairingRow]:
     """One row per pairing (of ``area`` when given): the published appraisal, else the draft, else a
     preview computed in memory."""
     indicators, bands = scorecard_for(program)
     figures = pairing_figures(program=program, year=year, attendance=attendance)
-    saved: dict[int, AnnualAppraisal] = {}
-    for appraisal in (
+    # (score, grade, status, indicator lines) of the saved appraisal: only the breakdown's lines are read
+    # from the database (its figures and bands are most of its size, and the report has the figures).
+    saved: dict[int, tuple[Decimal, str, str, list[dict[str, Any]] | None]] = {}
+    for pairing_id, a_score, a_grade, a_status, a_lines in (
         AnnualAppraisal.objects.filter(pairing__program=program, year=year)
         .exclude(status=AppraisalStatus.SUPERSEDED)  # a revision's published row replaced it
         .order_by("status")
+        .values_list("pairing_id", "score", "grade", "status", "breakdown__indicators")
     ):
-        saved[appraisal.pairing_id] = appraisal  # "published" sorts after "draft" and wins
+        saved[pairing_id] = (a_score, a_grade, a_status, a_lines)  # "published" sorts last and wins
     supporters: dict[int, list[tuple[bool, str, str]]] = defaultdict(list)
     for pid, is_lead, code, name in PairingSupporter.objects.filter(pairing__program=program).values_list(
         "pairing_id", "is_lead", "hospital__code", "hospital__name"
@@ -95,9 +103,9 @@ def pairing_rows(
         figs = figures.get(p.pk, {})
         a = saved.get(p.pk)
         if a is not None:
-            score, grade = a.score, a.grade
-            lines = a.breakdown.get("indicators", [])
-            status = str(AppraisalStatus(a.status).label)
+            score, grade, saved_status, saved_lines = a
+            lines = saved_lines or []
+            status = str(AppraisalStatus(saved_status).label)
         else:
             score, lines = score_figures(figs, indicators)
             grade, status = grade_for(score, bands), "预览"
@@ -317,22 +325,16 @@ def training_rows(*, program: Program, year: int) -> Iterator[list[Any]]:
 
 
 def attendance_rows(
-    *, program: Program, year: int, attendance: list[AttendanceRow] | None = None
+    *, program: Program, year: int, attendance: PairingMonths | None = None
 ) -> list[list[Any]]:
     """Attendance by pairing and month (expected, present, rate); a month not imported says so (SPEC §3a)."""
     if attendance is None:
         attendance = year_attendance(program=program, year=year)
-    agg: dict[tuple[int, dt.date], list[int]] = defaultdict(lambda: [0, 0, 0])
-    for _dep, pid, month, expected, present, imported in attendance:
-        a = agg[(pid, month)]
-        a[0] += expected
-        a[1] += present
-        a[2] = max(a[2], int(imported))
     names = dict(Pairing.objects.filter(program=program).values_list("pk", "recipient__name"))
     codes = dict(Pairing.objects.filter(program=program).values_list("pk", "recipient__code"))
     out: list[list[Any]] = []
     for (pid, month), (expected, present, any_imported) in sorted(
-        agg.items(), key=lambda kv: (codes.get(kv[0][0], ""), kv[0][1])
+        attendance.items(), key=lambda kv: (codes.get(kv[0][0], ""), kv[0][1])
     ):
         if not any_imported:
             out.append([names.get(pid, ""), month.strftime("%Y-%m"), None, None, NOT_IMPORTED])

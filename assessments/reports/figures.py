@@ -44,6 +44,23 @@ def attendance_by_month(*, program: Program, date_from: dt.date, date_to: dt.dat
     return [(r.deployment_id, r.pairing_id, r.month, r.expected, r.present, r.imported) for r in rows]
 
 
+# (pairing_id, first day of month) → (expected working days, present days, imported): what the figures and
+# the report's 月度考勤 sheet read, summed over the pairing's deployments.
+PairingMonths = dict[tuple[int, dt.date], tuple[int, int, bool]]
+
+
+def attendance_by_pairing_month(*, program: Program, date_from: dt.date, date_to: dt.date) -> PairingMonths:
+    """The monthly attendance of the period summed per pairing and month, one query. A national year is
+    ~150,000 deployment-months but only pairings × 12 of these: a report holds these, not the rows."""
+    out: PairingMonths = {}
+    for r in monthly_attendance(program_id=program.pk, month_from=date_from.replace(day=1), month_to=date_to):
+        key = (r.pairing_id, r.month)
+        expected, present, imported = out.get(key, (0, 0, False))
+        # "imported" is the pairing's month (every deployment-month of it says the same).
+        out[key] = (expected + r.expected, present + r.present, imported or r.imported)
+    return out
+
+
 # Deployments overlapping the year: qualification (LEADER_POST, LEADER_MGMT_YEARS, MEMBER_CLINICAL_YEARS,
 # MEMBER_MIN_TITLE); stay (LEADER/MEMBER_MIN_STAY on the deployment's continuous stay,
 # ``teams.selectors.stays`` — the rule's and the certificate's definition); roster on time
@@ -165,11 +182,11 @@ def pairing_figures(
     program: Program,
     year: int,
     pairing_ids: Sequence[int] | None = None,
-    attendance: list[AttendanceRow] | None = None,
+    attendance: PairingMonths | None = None,
 ) -> dict[int, dict[str, Any]]:
     """Raw figures of every pairing of ``program`` for ``year`` (keys: FIGURE_LABELS), ~14 queries in all.
 
-    ``attendance`` lets a report pass the rows of ``attendance_by_month`` it already read (the largest
+    ``attendance`` lets a report pass the ``attendance_by_pairing_month`` it already read (the largest
     table), so it is scanned once per build."""
     date_from, date_to = year_bounds(program, year)
     rules = program.rules
@@ -201,11 +218,11 @@ def pairing_figures(
             out[pk].update(figs)
 
     if attendance is None:
-        attendance = attendance_by_month(program=program, date_from=date_from, date_to=date_to)
+        attendance = attendance_by_pairing_month(program=program, date_from=date_from, date_to=date_to)
     # SPEC §3a: a month not imported is left out of the rate (its expected days are 0) and counted apart.
     months_on_site: dict[int, set[dt.date]] = defaultdict(set)
     months_imported: dict[int, set[dt.date]] = defaultdict(set)
-    for _dep, pk, month, expected, present, imported in attendance:
+    for (pk, month), (expected, present, imported) in attendance.items():
         if pk in out:
             out[pk]["attendance_expected"] += expected
             out[pk]["attendance_present"] += present

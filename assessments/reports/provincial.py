@@ -12,7 +12,7 @@ from typing import IO, Any
 
 from django.template.loader import render_to_string
 
-from assessments.reports import appendix, data
+from assessments.reports import appendix, data, pdf
 from assessments.reports.area import ReportArea
 from assessments.reports.charts import bar_chart
 from pairings.models import Program
@@ -96,14 +96,13 @@ def build_provincial_pdf(
     progress: Any = None,
     full_appendix: bool = False,
     area: ReportArea | None = None,
+    parallel: bool = True,
 ) -> dict[str, int]:
-    from weasyprint import HTML, Attachment
-
+    """The PDF of the report (``pdf.write_pdf``: a long per-pairing appendix in two processes unless
+    ``parallel`` is off); returns its pages and embedded files."""
     step = progress or (lambda pct: None)
     html, files = provincial_pdf_parts(program=program, year=year, full_appendix=full_appendix, area=area)
     step(50)
-    document = HTML(string=html).render()
-    step(80)
-    document.write_pdf(out, attachments=[Attachment(string=body, name=name) for name, body in files])
+    pages = pdf.write_pdf(html, out, attachments=files, parallel=parallel)
     step(100)
-    return {"pages": len(document.pages), "attachments": len(files)}
+    return {"pages": pages, "attachments": len(files)}

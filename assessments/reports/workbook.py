@@ -1,4 +1,4 @@
-"""The annual report workbook (openpyxl write-only mode: rows stream to disk, memory stays flat).
+"""The annual report workbook, streamed sheet by sheet (``xlsx.StreamingWorkbook``: memory stays flat).
 
 Sheets: 考核汇总 (summary per pairing), 派驻人员 (teams and deployments, personal data masked), 问题清单
 (findings), 进修培训 (training), 月度考勤 (attendance by month), 能力建设 (capacity building), 县域指标
@@ -11,65 +11,36 @@ every text cell goes through ``safe.cell`` (formula injection).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
-from typing import IO, Any
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO, Any, Protocol
 
 from assessments.reports import data
 from assessments.reports.safe import cell
+from assessments.reports.xlsx import Column, StreamingWorkbook
 from assessments.services.appraisals import grade_review_reasons
 from pairings.models import Program
 
 Progress = Callable[[int], None]
 
-# (header, width, number format or None)
-Column = tuple[str, float, str | None]
-
-_HEADER_FONT = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="DDE7F3")
-_HEADER_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
 PCT, DEC1, INT, DATE = "0.0%", "0.0", "#,##0", "yyyy-mm-dd"
 
 GRADE_LABELS = data.GRADE_LABELS
 
 
-def _sheet(wb: Workbook, title: str, columns: list[Column], rows: Iterable[list[Any]]) -> int:
-    ws = wb.create_sheet(title)
-    ws.freeze_panes = "A2"
-    for i, (_h, width, _fmt) in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.print_title_rows = "1:1"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = 9  # A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.gridLines = True
-    header = []
-    for h, _w, _f in columns:
-        c = WriteOnlyCell(ws, value=h)
-        c.font, c.fill, c.alignment = _HEADER_FONT, _HEADER_FILL, _HEADER_ALIGN
-        header.append(c)
-    ws.append(header)
-    formats = [fmt for _h, _w, fmt in columns]
-    n = 0
+class SheetWriter(Protocol):
+    """Where the sheets go: ``xlsx.StreamingWorkbook`` (the benchmark's baseline writes with openpyxl)."""
+
+    def sheet(self, title: str, columns: list[Column], rows: Iterable[list[Any]]) -> int: ...
+
+
+def _escaped(rows: Iterable[list[Any]]) -> Iterator[list[Any]]:
     for row in rows:
-        out: list[Any] = []
-        for value, fmt in zip(row, formats, strict=True):
-            value = cell(value)
-            if fmt and value is not None:
-                c = WriteOnlyCell(ws, value=value)
-                c.number_format = fmt
-                out.append(c)
-            else:
-                out.append(value)
-        ws.append(out)
-        n += 1
-    return n
+        yield [cell(value) for value in row]
+
+
+def _sheet(wb: SheetWriter, title: str, columns: list[Column], rows: Iterable[list[Any]]) -> int:
+    """One sheet: header, widths, formats and print setup (``xlsx``), every text cell escaped."""
+    return wb.sheet(title, columns, _escaped(rows))
 
 
 SUMMARY_COLUMNS: list[Column] = [
@@ -210,12 +181,11 @@ COMMENDATION_COLUMNS: list[Column] = [
 ]
 
 
-def _fixed_properties(wb: Workbook, program: Program, title: str) -> None:
+def _workbook(out: IO[bytes] | str, program: Program, title: str) -> StreamingWorkbook:
     # Fixed metadata so two builds of the same data differ only where the data does.
-    wb.properties.creator = "pairing-assistance"
-    wb.properties.title = title
-    wb.properties.created = dt.datetime(program.start_date.year, 1, 1)
-    wb.properties.modified = dt.datetime(program.start_date.year, 1, 1)
+    return StreamingWorkbook(
+        out, title=title, creator="pairing-assistance", created=dt.datetime(program.start_date.year, 1, 1)
+    )
 
 
 def build_annual_workbook(
@@ -223,21 +193,19 @@ def build_annual_workbook(
 ) -> dict[str, int]:
     """Write the annual workbook of ``program``/``year`` to ``out``; returns row counts per sheet."""
     step = progress or (lambda pct: None)
-    wb = Workbook(write_only=True)
-    _fixed_properties(wb, program, f"{program.name} {year} 年度考核报表")
-    attendance = data.year_attendance(program=program, year=year)
-    rows = data.pairing_rows(program=program, year=year, attendance=attendance)
-    step(20)
-    counts = _annual_sheets(
-        wb, program=program, year=year, rows=rows, step=step, base=20, span=75, attendance=attendance
-    )
-    wb.save(out)
+    with _workbook(out, program, f"{program.name} {year} 年度考核报表") as wb:
+        attendance = data.year_attendance(program=program, year=year)
+        rows = data.pairing_rows(program=program, year=year, attendance=attendance)
+        step(20)
+        counts = _annual_sheets(
+            wb, program=program, year=year, rows=rows, step=step, base=20, span=75, attendance=attendance
+        )
     step(100)
     return counts
 
 
 def _annual_sheets(
-    wb: Workbook,
+    wb: SheetWriter,
     *,
     program: Program,
     year: int,
@@ -245,7 +213,7 @@ def _annual_sheets(
     step: Progress,
     base: int,
     span: int,
-    attendance: list[Any] | None = None,
+    attendance: data.PairingMonths | None = None,
 ) -> dict[str, int]:
     counts: dict[str, int] = {}
     sheets: list[tuple[str, list[Column], Callable[[], Iterable[list[Any]]]]] = [
@@ -280,8 +248,15 @@ def build_evaluation_workbook(
     the last of those years."""
     step = progress or (lambda pct: None)
     years = [y for y in program.years if year is None or y <= year]
-    wb = Workbook(write_only=True)
-    _fixed_properties(wb, program, f"{program.name} 评估报表")
+    with _workbook(out, program, f"{program.name} 评估报表") as wb:
+        counts = _evaluation_sheets(wb, program=program, years=years, step=step)
+    step(100)
+    return counts
+
+
+def _evaluation_sheets(
+    wb: SheetWriter, *, program: Program, years: list[int], step: Progress
+) -> dict[str, int]:
     per_year = {}
     for i, y in enumerate(years, start=1):
         per_year[y] = data.pairing_rows(program=program, year=y)
@@ -333,6 +308,4 @@ def build_evaluation_workbook(
         )
     counts["历年汇总"] = _sheet(wb, "历年汇总", totals_columns, total_rows)
     counts |= _annual_sheets(wb, program=program, year=last, rows=per_year[last], step=step, base=45, span=50)
-    wb.save(out)
-    step(100)
     return counts

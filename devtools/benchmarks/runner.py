@@ -44,6 +44,8 @@ class Measurement:
 class BenchContext:
     scale: str = "demo"
     quick: bool = False
+    # Full-size inputs, but without the baselines that take minutes (the national PDF's full appendix).
+    skip_slow_baselines: bool = False
     suite: str = ""
     results: list[Measurement] = dataclasses.field(default_factory=list)
     out: Callable[[str], None] = print
@@ -106,9 +108,12 @@ def reset_peak_rss() -> bool:
 
 @contextmanager
 def phase() -> Iterator[dict[str, float]]:
-    """``with phase() as p: ...`` then ``p["seconds"]`` and ``p["peak_rss_mib"]`` (this phase's own peak)."""
+    """``with phase() as p: ...`` then ``p["seconds"]`` and ``p["peak_rss_mib"]`` (this phase's own peak);
+    ``p["start_rss_mib"]``: what the process already held when the phase began (the peak starts there, so
+    ``peak - start`` is what the phase itself added)."""
     reset_peak_rss()
     with stopwatch() as box:
+        box["start_rss_mib"] = round(peak_rss_mib())
         try:
             yield box
         finally:

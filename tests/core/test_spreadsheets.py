@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
@@ -264,3 +265,171 @@ def test_a_huge_shared_strings_table_is_read_whole(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(spreadsheets, "_slices", lambda *a: calls.append(1) or iter(()))
     whole, sliced = _read_both(_shared_strings_xlsx(200), monkeypatch)
     assert sliced == whole and len(whole) == 200 and not calls
+
+
+# --- big worksheets of the usual form are checked by one regular expression (same figures, same refusals) ---
+
+
+def _both_scans(content: bytes) -> tuple[tuple[int, int, int] | None, tuple[int, int, int]]:
+    """(fast scan or None when it hands over, reference expat scan) of the first worksheet."""
+    with zipfile.ZipFile(io.BytesIO(content)) as zf:
+        info = zf.getinfo("xl/worksheets/sheet1.xml")
+        lim = limits()
+        fast = spreadsheets._scan_sheet_fast(zf, info, "f.xlsx", "名单", lim)
+        reference = spreadsheets._scan_part_expat(zf, info, "f.xlsx", "名单", lim, formulas_refused=True)
+    return fast, reference
+
+
+@pytest.fixture
+def fast_scan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every worksheet takes the fast scan, in slices of a few rows (the figures add up across slices)."""
+    monkeypatch.setattr(spreadsheets, "FAST_SCAN_FROM_BYTES", 0)
+    monkeypatch.setattr(spreadsheets, "CHUNK_BYTES", 300)
+
+
+_USUAL = {
+    "inline strings": (
+        '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>原始记录</t></is></c></row>'
+        + "".join(
+            f'<row r="{r}" spans="1:3"><c r="A{r}" t="inlineStr"><is><t>张&amp;三</t></is></c>'
+            f'<c r="C{r}" s="1" t="inlineStr"><is><t xml:space="preserve"> x </t></is></c></row>'
+            for r in range(2, 60)
+        )
+        + "</sheetData>"
+    ),
+    # Excel's form: shared strings, numbers, styled empty cells, a dimension, pretty-printed, merges after
+    "excel": (
+        '<dimension ref="B3:D40"/><sheetViews><sheetView workbookViewId="0"/></sheetViews>\n<sheetData>\n'
+        + "".join(
+            f'  <row r="{r}" spans="2:4" x14ac:dyDescent="0.25">\n'
+            f'    <c r="B{r}" s="2" t="s"><v>{r}</v></c>\n    <c r="C{r}"><v>4492{r % 10}</v></c>\n'
+            f'    <c r="D{r}" s="3"/>\n  </row>\n'
+            for r in range(3, 41)
+        )
+        + '</sheetData>\n<mergeCells count="1"><mergeCell ref="B1:D1"/></mergeCells>'
+    ),
+    # a wider column first seen in a later slice, rows without cells, a gap of rows
+    "widening": (
+        "<sheetData>"
+        + "".join(f'<row r="{r}"><c r="A{r}"><v>1</v></c></row>' for r in range(1, 30))
+        + '<row r="30"/><row r="31"></row>'
+        + "".join(
+            f'<row r="{r}"><c r="A{r}"><v>1</v></c><c r="AB{r}"><v>2</v></c></row>' for r in range(90, 99)
+        )
+        + "</sheetData>"
+    ),
+    "no rows": "<sheetData></sheetData>",
+    "a prefix": "<x:sheetData>"
+    + "".join(f'<x:row r="{r}"><x:c r="B{r}"><x:v>1</x:v></x:c></x:row>' for r in range(1, 40))
+    + "</x:sheetData>",
+}
+
+
+@pytest.mark.parametrize("name", list(_USUAL))
+def test_the_fast_scan_finds_what_the_reference_scan_finds(name: str, fast_scan: None) -> None:
+    fast, reference = _both_scans(hostile.xlsx(_USUAL[name]))
+    assert fast == reference
+    assert reference[2] > 0 or name == "no rows"
+
+
+def test_the_fast_scan_agrees_on_openpyxl_and_dingtalk_workbooks(tmp_path: Path, fast_scan: None) -> None:
+    wb = openpyxl.Workbook()
+    wb.active.title = "名单"
+    for i in range(120):
+        wb.active.append([f"人{i}", i, dt.date(2023, 1, 1 + i % 28), None, "x" if i % 9 else None])
+    wb.save(tmp_path / "o.xlsx")
+    write_xlsx(tmp_path / "d.xlsx", [("名单", [["标题"], *[[f"ding{i}", "上班", ""] for i in range(200)]])])
+    for path in (tmp_path / "o.xlsx", tmp_path / "d.xlsx"):
+        fast, reference = _both_scans(path.read_bytes())
+        assert fast is not None and fast == reference
+
+
+_UNUSUAL = {
+    "a cell without r": '<sheetData><row r="1"><c><v>1</v></c></row></sheetData>',
+    "a row without r": '<sheetData><row><c r="A1"><v>1</v></c></row></sheetData>',
+    "a cell on another row": '<sheetData><row r="1"><c r="A9"><v>1</v></c></row></sheetData>',
+    "r not first": '<sheetData><row r="1"><c t="n" r="A1"><v>1</v></c></row></sheetData>',
+    "a second r": '<sheetData><row r="1"><c r="A1" r="XFD1"><v>1</v></c></row></sheetData>',
+    "lower-case letters": '<sheetData><row r="1"><c r="a1"><v>1</v></c></row></sheetData>',
+    "a formula": '<sheetData><row r="1"><c r="A1"><f>1+1</f><v>2</v></c></row></sheetData>',
+    "a comment": '<sheetData><row r="1"><c r="A1"><v>1</v></c><!-- x --></row></sheetData>',
+    "rich text": (
+        '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><r><t>a</t></r></is></c></row></sheetData>'
+    ),
+    "an entity without a DTD": '<sheetData><row r="1"><c r="A1"><v>&lol;</v></c></row></sheetData>',
+    "a prefix": '<x:sheetData><x:row r="1"><c r="A1"><v>1</v></c></x:row></x:sheetData>',
+    "a cell after the rows": '<sheetData><row r="1"><c r="A1"><v>1</v></c></row><c r="B1"/></sheetData>',
+}
+
+
+@pytest.mark.parametrize("name", list(_UNUSUAL))
+def test_anything_unusual_goes_to_the_reference_scan(name: str, fast_scan: None) -> None:
+    with zipfile.ZipFile(io.BytesIO(hostile.xlsx(_UNUSUAL[name]))) as zf:
+        info = zf.getinfo("xl/worksheets/sheet1.xml")
+        assert spreadsheets._scan_sheet_fast(zf, info, "f.xlsx", "名单", limits()) is None
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (hostile.two_corner_cells, "200 列的上限"),
+        (hostile.lying_dimension, "列的上限"),
+        (hostile.huge_dimension, "列的上限"),
+        (lambda: hostile.implied_columns(201), "200 列的上限"),
+        (hostile.with_dtd, "DTD"),
+        (hostile.broken_xml, "已损坏"),
+        (
+            lambda: hostile.xlsx(
+                '<sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
+                '<row r="1048577"><c r="A1048577"><v>1</v></c></row></sheetData>'
+            ),
+            "1048576 行的上限",
+        ),
+        (
+            lambda: hostile.xlsx(
+                '<sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
+                '<row r="900000"><c r="Z900000"><v>1</v></c></row></sheetData>'
+            ),
+            "15000000 个单元格的上限",
+        ),
+    ],
+)
+def test_hostile_sheets_are_refused_the_same_by_the_fast_scan(
+    build: Callable[[], bytes], message: str, fast_scan: None
+) -> None:
+    assert message in _refused(build())
+
+
+@pytest.mark.parametrize("name", list(_USUAL))
+def test_the_fast_scan_gives_inspect_upload_the_same_extents(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content = hostile.xlsx(_USUAL[name])
+    reference = inspect_upload(io.BytesIO(content), "f.xlsx").extents
+    monkeypatch.setattr(spreadsheets, "FAST_SCAN_FROM_BYTES", 0)
+    assert inspect_upload(io.BytesIO(content), "f.xlsx").extents == reference
+
+
+# --- a file that passed is remembered by its content ------------------------------------------------------
+
+
+def test_the_same_bytes_are_not_scanned_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(spreadsheets, "INSPECTION_CACHE_FROM_BYTES", 0)
+    write_xlsx(tmp_path / "a.xlsx", [("名单", [["姓名"], ["张三"]])])
+    content = (tmp_path / "a.xlsx").read_bytes()
+    spreadsheets.forget_inspection(io.BytesIO(content))
+    first = inspect_upload(io.BytesIO(content), "a.xlsx")
+    scans: list[int] = []
+    scan = spreadsheets._inspect_xlsx
+    monkeypatch.setattr(spreadsheets, "_inspect_xlsx", lambda *a: scans.append(1) or scan(*a))
+    # the same content under another name: remembered
+    assert inspect_upload(io.BytesIO(content), "b.xlsx") == first and scans == []
+    # under other limits, or one byte different: scanned
+    with override_settings(SPREADSHEET_LIMITS={"max_rows": 50}):
+        assert inspect_upload(io.BytesIO(content), "a.xlsx") == first
+    other = hostile.xlsx('<sheetData><row r="1"><c r="A1"><v>2</v></c></row></sheetData>')
+    inspect_upload(io.BytesIO(other), "c.xlsx")
+    assert scans == [1, 1]
+    # a refused file is not remembered: refused again
+    assert "列的上限" in _refused(hostile.two_corner_cells())
+    assert "列的上限" in _refused(hostile.two_corner_cells())

@@ -14,6 +14,7 @@ from django.utils.timezone import localtime
 from devtools import factories as f
 from devtools.dingtalk_samples import RAW_HEADER, SUMMARY_HEADER, write_sample, write_xlsx
 from teams.models import AttendancePunch, AttendanceRecord, DingTalkIdentity
+from teams.services import attendance
 from teams.services.attendance import attendance_import, unmatched_assign
 
 
@@ -189,3 +190,68 @@ def test_duplicated_rows_inside_one_file_count_once(world: Any, tmp_path: Path) 
         user=world.users["alice"], hospital=world.recipient_a, f=_xlsx(tmp_path, [row, row])
     )
     assert summary.inserted == 1 and summary.duplicates == 1 and AttendancePunch.objects.count() == 1
+
+
+def test_cells_with_tabs_newlines_and_backslashes_are_stored_as_written(world: Any, tmp_path: Path) -> None:
+    # given punches whose text cells hold COPY's own special characters, and a missed punch
+    rows = [
+        ["张\t三", "ding000001", "内\\科", "", "2023-03-01 08:01:00", "上班", "正常", "范围\n内", "\\N"],
+        ["李四", "ding000002", "外科", "", "2023-03-01 08:02:00", "上班", "正常", "范围内", ""],
+        ["王五", "ding000003", "外科", "2023-03-01", "", "下班", "缺卡", "", "BK\\1"],
+    ]
+    # when imported
+    summary = attendance_import(
+        user=world.users["alice"], hospital=world.recipient_a, f=_xlsx(tmp_path, rows)
+    )
+    # then every cell is stored exactly as written, the missing punch time as NULL
+    assert summary.ok and summary.inserted == 3
+    stored = {p.userid: p for p in AttendancePunch.objects.all()}
+    assert (stored["ding000001"].name, stored["ding000001"].department) == ("张\t三", "内\\科")
+    assert (stored["ding000001"].location_result, stored["ding000001"].approval_ref) == ("范围\n内", "\\N")
+    assert stored["ding000003"].punched_at is None and stored["ding000003"].approval_ref == "BK\\1"
+
+
+def test_too_many_bad_rows_stop_the_check_and_store_nothing(world: Any, tmp_path: Path) -> None:
+    # given an export whose 250 rows all have an unknown 打卡类型
+    rows = [
+        ["张三", "ding000001", "内科", "", f"2023-03-01 08:{i % 60:02d}:00", "签到", "正常", "", ""]
+        for i in range(250)
+    ]
+    # when imported
+    summary = attendance_import(
+        user=world.users["alice"], hospital=world.recipient_a, f=_xlsx(tmp_path, rows)
+    )
+    # then checking stops at 200 errors, each naming its row and column, and nothing is stored
+    assert not summary.ok and len(summary.errors) == 200 and summary.rejected == 200
+    assert "第 3 行" in summary.errors[0] and "打卡类型 (F)" in summary.errors[0]
+    assert AttendancePunch.objects.count() == 0
+
+
+def test_small_batches_store_what_one_batch_stores(
+    world: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given an export of 4 people, one of them deployed and known by DingTalk id
+    _deployed(world)
+    sample = write_sample(tmp_path / "s.xlsx", 400, n_people=4)
+    one = attendance_import(
+        user=world.users["alice"], hospital=world.recipient_a, f=io.BytesIO(sample.read_bytes())
+    )
+    fields = ("deployment_id", "date", "check_in", "check_out", "status")
+    records = sorted(AttendanceRecord.objects.values_list(*fields))
+    AttendanceRecord.objects.all().delete()
+    AttendancePunch.objects.all().delete()
+    # when it is imported again from scratch in batches of 7 punches (stored while the next is read)
+    monkeypatch.setattr(attendance, "LOAD_BATCH", 7)
+    batched = attendance_import(
+        user=world.users["alice"], hospital=world.recipient_a, f=io.BytesIO(sample.read_bytes())
+    )
+    # then the punches, the counts and the derived records are the same
+    assert batched.as_dict() == one.as_dict() and batched.inserted == 400 and batched.records > 0
+    assert batched.unmatched == 300 == AttendancePunch.objects.filter(staff__isnull=True).count()
+    assert batched.unmatched_users == 3
+    assert records == sorted(AttendanceRecord.objects.values_list(*fields))
+    # and a rerun in batches finds every punch stored
+    again = attendance_import(
+        user=world.users["alice"], hospital=world.recipient_a, f=io.BytesIO(sample.read_bytes())
+    )
+    assert (again.inserted, again.duplicates) == (0, 400)

@@ -1,4 +1,5 @@
-"""`manage.py bench [--only rules,imports] [--scale demo|national] [--quick]`: run the benchmark suites."""
+"""`manage.py bench [--only rules,imports] [--scale demo|national] [--quick] [--skip-slow-baselines]`:
+run the benchmark suites."""
 
 from __future__ import annotations
 
@@ -18,10 +19,20 @@ class Command(BaseCommand):
         parser.add_argument("--only", default="", help="comma-separated suite names")
         parser.add_argument("--scale", default="national", choices=["demo", "national"])
         parser.add_argument("--quick", action="store_true", help="smaller inputs, for a smoke run")
+        parser.add_argument(
+            "--skip-slow-baselines",
+            action="store_true",
+            help="full-size inputs without the baselines that take minutes (national PDF's full appendix)",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         only = {s for s in opts["only"].split(",") if s}
-        ctx = BenchContext(scale=opts["scale"], quick=opts["quick"], out=self.stdout.write)
+        ctx = BenchContext(
+            scale=opts["scale"],
+            quick=opts["quick"],
+            skip_slow_baselines=opts["skip_slow_baselines"],
+            out=self.stdout.write,
+        )
         failed = []
         for name, module in discover():
             if only and name not in only:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from django.db import connection
 
@@ -25,6 +26,8 @@ from pairings.presets import RuleParams
 from teams.selectors.deployments import headcount_intervals
 
 __all__ = ["Draft", "Message", "Rule", "RuleContext", "msg"]
+
+T = TypeVar("T")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,10 +74,24 @@ class RuleContext:
     program: Program
     as_of: dt.date
     pairing_ids: Sequence[int] | None = None  # None: the whole program
+    # Seconds spent on data the rules share (the head-count intervals), when the caller measures
+    # (``rules_evaluate(timings=…)``): charged to "shared", not to the first rule that reads it.
+    shared_seconds: float = 0.0
+    _shared: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
 
     @cached_property
     def params(self) -> RuleParams:
         return self.program.rules
+
+    def shared(self, key: str, compute: Callable[[], T]) -> T:
+        """Data several rules read, computed once per run by the first that asks (e.g. the stays both
+        minimum-stay rules judge: one query instead of one per rule)."""
+        if key not in self._shared:
+            started = time.perf_counter()
+            self._shared[key] = compute()
+            self.shared_seconds += time.perf_counter() - started
+        value: T = self._shared[key]
+        return value
 
     @property
     def sql_params(self) -> dict[str, Any]:
@@ -85,20 +102,20 @@ class RuleContext:
             "as_of": self.as_of,
         }
 
-    @cached_property
+    @property
     def headcount(self) -> list[Any]:
         """Head-count intervals of the scope: one query, shared by the four day-level rules."""
-
-        if self.pairing_ids is None:
-            return headcount_intervals(program_id=self.program.pk)
-        return headcount_intervals(program_id=self.program.pk, pairing_ids=self.pairing_ids)
+        return self.shared(
+            "headcount",
+            lambda: headcount_intervals(program_id=self.program.pk, pairing_ids=self.pairing_ids),
+        )
 
     @cached_property
     def tcm_pairings(self) -> set[int]:
-
-        return set(
-            self.program.pairings.filter(recipient__kind=HospitalKind.TCM).values_list("pk", flat=True)
-        )
+        pairings = self.program.pairings.filter(recipient__kind=HospitalKind.TCM)
+        if self.pairing_ids is not None:
+            pairings = pairings.filter(pk__in=self.pairing_ids)
+        return set(pairings.values_list("pk", flat=True))
 
     def fetch(self, sql: str, extra: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Run one rule query; rows come back as dicts."""

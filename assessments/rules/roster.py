@@ -14,7 +14,13 @@ from teams.selectors.roster_timeliness import roster_timeliness_sql
 
 # Both sides of a pair are looked up anywhere (a person may be double-booked across pairings or programs);
 # the finding belongs to the side in the program with the lower id — the same choice whether a program or a
-# pairing run finds it — and is reported when that pairing is in the run's scope.
+# pairing run finds it — and is reported when that pairing is in the run's scope. That side's person is
+# deployed (or rostered) in the scope, so only the scope's people are self-joined: a pairing's recheck looks
+# up its few people by the staff index (``= ANY(ARRAY(…))``; an ``IN`` under the OR became a hashed filter
+# over every deployment), not at every deployment of the database. In a program run the
+# filter is dropped (``pairing_ids`` NULL): every person of the program takes part anyway; there, a pair
+# needs two deployments (entries) of one person, so people with one only — nearly everyone — are left out
+# before joining.
 DOUBLE_DEPLOYMENTS = f"""
 WITH d AS (
     SELECT d.id, d.staff_id, d.team_id, t.pairing_id, d.period,
@@ -22,6 +28,12 @@ WITH d AS (
       FROM teams_deployment d
       JOIN teams_team t ON t.id = d.team_id
       JOIN pairings_pairing p ON p.id = t.pairing_id
+     WHERE (%(pairing_ids)s::bigint[] IS NOT NULL
+            OR d.staff_id IN (SELECT staff_id FROM teams_deployment GROUP BY staff_id HAVING COUNT(*) > 1))
+       AND (%(pairing_ids)s::bigint[] IS NULL
+            OR d.staff_id = ANY(ARRAY(SELECT x.staff_id
+                                        FROM teams_deployment x JOIN teams_team xt ON xt.id = x.team_id
+                                       WHERE xt.pairing_id = ANY(%(pairing_ids)s::bigint[]))))
 )
 SELECT a.id AS a_id, b.id AS b_id, a.staff_id, st.name,
        CASE WHEN a.in_program THEN a.pairing_id ELSE b.pairing_id END AS pairing_id,
@@ -45,6 +57,13 @@ WITH e AS (
       JOIN pairings_pairing p ON p.id = t.pairing_id
      WHERE ro.status <> 'returned'
        AND NOT EXISTS (SELECT 1 FROM teams_roster nx WHERE nx.previous_id = ro.id)
+       AND (%(pairing_ids)s::bigint[] IS NOT NULL
+            OR e.staff_id IN (SELECT staff_id FROM teams_rosterentry GROUP BY staff_id HAVING COUNT(*) > 1))
+       AND (%(pairing_ids)s::bigint[] IS NULL
+            OR e.staff_id = ANY(ARRAY(SELECT x.staff_id FROM teams_rosterentry x
+                                        JOIN teams_roster xr ON xr.id = x.roster_id
+                                        JOIN teams_team xt ON xt.id = xr.team_id
+                                       WHERE xt.pairing_id = ANY(%(pairing_ids)s::bigint[]))))
 )
 SELECT a.id AS a_id, b.id AS b_id, a.roster_id AS a_roster, b.roster_id AS b_roster, a.staff_id, st.name,
        CASE WHEN a.in_program THEN a.pairing_id ELSE b.pairing_id END AS pairing_id,

@@ -9,6 +9,7 @@ on from rotation 1 to rotation 2 has one stay), planned range while not ended, a
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.utils.translation import gettext_noop
 
@@ -17,15 +18,27 @@ from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, msg
 from pairings.presets import RuleParams
 from teams.selectors.stays import stay_met_sql, stays_sql
 
+# The short stays of both roles in one query (the stays are computed once for both rules, each keeps its own
+# role's rows); a role without a minimum has none.
+_MONTHS = "CASE WHEN st.leader THEN %(leader_n)s::int ELSE %(member_n)s::int END"
 STAYS = f"""
 SELECT st.*, st.e_excl - 1 AS "end", s.name,
-       (st.start + make_interval(months => %(n)s))::date - 1 AS required_end
+       (st.start + make_interval(months => {_MONTHS}))::date - 1 AS required_end
   FROM ({stays_sql(SCOPE_PAIRINGS)}) st
   JOIN teams_staff s ON s.id = st.staff_id
- WHERE st.leader = %(leader)s
-   AND NOT {stay_met_sql("st", "%(n)s::int", "%(n)s::int")}
+ WHERE NOT {stay_met_sql("st", "%(leader_n)s::int", "%(member_n)s::int")}
  ORDER BY st.pairing_id, st.start, st.staff_id
 """
+
+
+def short_stays(ctx: RuleContext) -> list[dict[str, Any]]:
+    p = ctx.params
+    return ctx.shared(
+        "short_stays",
+        lambda: ctx.fetch(
+            STAYS, {"leader_n": p.leader_min_stay_months, "member_n": p.member_min_stay_months}
+        ),
+    )
 
 
 class _StayRule(Rule):
@@ -41,7 +54,9 @@ class _StayRule(Rule):
     def evaluate(self, ctx: RuleContext) -> Iterable[Draft]:
         n = self.months(ctx.params)
         who = msg(gettext_noop("队长")) if self.leader else msg(gettext_noop("队员"))
-        for row in ctx.fetch(STAYS, {"leader": self.leader, "n": n}):
+        for row in short_stays(ctx):
+            if row["leader"] != self.leader:
+                continue
             days = (row["end"] - row["start"]).days + 1
             yield self.draft(
                 subject_id=row["ids"][0],

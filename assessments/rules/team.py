@@ -26,20 +26,23 @@ WITH t AS (
       FROM teams_team t JOIN ({SCOPE_PAIRINGS}) p ON p.id = t.pairing_id
      WHERE t.start_date <= %(as_of)s
 ),
+-- Counted per team first (distinct people: someone on both sides counts once), then joined to the teams:
+-- a UNION joined to the teams and grouped again hashed and sorted 125,000 rows twice at national scale.
 crew AS (
-    SELECT t.id AS team_id, d.staff_id
-      FROM t JOIN teams_deployment d ON d.team_id = t.id
-    UNION
-    SELECT t.id, d.staff_id
-      FROM t
-      JOIN teams_team o ON o.pairing_id = t.pairing_id AND o.id <> t.id
-      JOIN teams_deployment d ON d.team_id = o.id
-     WHERE lower(d.period) < t.start_date AND d.period @> t.start_date
+    SELECT team_id, COUNT(DISTINCT staff_id) AS people
+      FROM (SELECT t.id AS team_id, d.staff_id
+              FROM t JOIN teams_deployment d ON d.team_id = t.id
+            UNION ALL
+            SELECT t.id, d.staff_id
+              FROM t
+              JOIN teams_team o ON o.pairing_id = t.pairing_id AND o.id <> t.id
+              JOIN teams_deployment d ON d.team_id = o.id
+             WHERE lower(d.period) < t.start_date AND d.period @> t.start_date) x
+     GROUP BY team_id
 )
 SELECT t.id AS team_id, t.pairing_id, t.year, t.rotation, t.start_date, t.end_date,
-       COUNT(crew.staff_id) AS people
+       COALESCE(crew.people, 0) AS people
   FROM t LEFT JOIN crew ON crew.team_id = t.id
- GROUP BY t.id, t.pairing_id, t.year, t.rotation, t.start_date, t.end_date
  ORDER BY t.pairing_id, t.start_date, t.id
 """
 

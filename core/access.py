@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar, cast
 import pghistory
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q
 
@@ -192,8 +193,36 @@ class ScopedQuerySet(models.QuerySet[_M]):
         q = scope_q(scope, membership, staff_id=staff_id)
         if q is None:
             return self.none()
+        if _single_valued(self.model, q):
+            # Only forward foreign keys: a row joins one row per path and cannot repeat, so the filter
+            # goes on the query itself. The semi-join made PostgreSQL collect every row of the area
+            # before a list could take its first page (a province's 60,000 deployments for 100 of
+            # them: 1.4 s instead of a few ms; issue 18).
+            return self.filter(q)
         inner = self.model._base_manager.filter(q).values("pk")
         return self.filter(pk__in=inner)
+
+
+def _single_valued(model: type[models.Model], q: Q) -> bool:
+    """Every lookup of ``q`` follows only forward many-to-one / one-to-one relations from ``model``."""
+    for child in q.children:
+        if isinstance(child, Q):
+            if not _single_valued(model, child):
+                return False
+            continue
+        current: Any = model
+        lookup: str = child[0]  # type: ignore[index]  # a (lookup, value) pair
+        for part in lookup.split("__"):
+            try:
+                field = current._meta.get_field(part)
+            except FieldDoesNotExist:  # a lookup or transform ("in", "year"): the path ends here
+                break
+            if not field.is_relation:
+                break
+            if field.many_to_many or field.one_to_many or not field.concrete:
+                return False  # reverse relations and many-to-many can repeat a row
+            current = field.related_model
+    return True
 
 
 def is_commission(user: AnyUser | None) -> bool:

@@ -62,6 +62,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so every later log line (and the audit context) knows the request id.
     "core.middleware.RequestIdMiddleware",
+    # A dashboard token's cached API answer, before anything else runs (issue 18; pairings/api/middleware.py).
+    "pairings.api.middleware.TokenAnswerMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -131,6 +133,10 @@ def _next_redis_db(url: str) -> str:
 API_CACHE_ENABLED = env.bool("API_CACHE_ENABLED", default=True)
 API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=600)
 API_CACHE_WAIT_SECONDS = env.int("API_CACHE_WAIT_SECONDS", default=30)
+# Hot API lists answered from values() rows instead of the serializer (core.api.base.PlainListMixin).
+API_PLAIN_LISTS = env.bool("API_PLAIN_LISTS", default=True)
+# Dashboard tokens' cached answers served before the rest of the stack (pairings.api.middleware).
+API_TOKEN_FAST_PATH = env.bool("API_TOKEN_FAST_PATH", default=True)
 CACHES = {
     "default": {
         # Redis cache whose outages are a cache miss, not a 500 (config/cache.py).

@@ -8,9 +8,11 @@ data is unchanged (``cache.py``) and carry a weak ETag over the page, so a dashb
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
@@ -44,8 +46,57 @@ class CachedListMixin:
         )
 
 
+# DRF's own rendering of a datetime (ISO 8601 in the request's time zone, "Z" for UTC): plain rows use the
+# very same code as the serializers, so the bytes cannot differ.
+_DATETIME = serializers.DateTimeField()
+
+
+def plain_date(value: dt.date | None) -> str | None:
+    """A date as ``serializers.DateField`` renders it."""
+    return value.isoformat() if value else None
+
+
+def plain_datetime(value: dt.datetime | None) -> str | None:
+    """A datetime as ``serializers.DateTimeField`` renders it."""
+    return _DATETIME.to_representation(value) if value else None
+
+
+class PlainListMixin:
+    """The list of a hot endpoint from ``values()`` rows, shaped into the serializer's JSON by the view.
+
+    Why: on the lists dashboards read most, building model instances and running DRF's serializer fields
+    cost most of an answer computed without the cache (issue 18). A view that names ``plain_values`` (the
+    columns) and implements ``plain_page`` (the rows of one page → the serializer's dicts, same keys in the
+    same order, values rendered as its fields render them) answers its list from plain rows. The filters,
+    ordering, cursor pagination and scoping are the same code on the same queryset; the serializer stays
+    for details, writes and the schema. tests/api/test_plain_lists.py holds each such view to the
+    serializer's bytes for every role; ``API_PLAIN_LISTS = False`` switches back to the serializer.
+    """
+
+    plain_values: ClassVar[tuple[str, ...]] = ()
+
+    def plain_page(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        view: Any = self
+        if not self.plain_values or not getattr(settings, "API_PLAIN_LISTS", True):
+            return super().list(request, *args, **kwargs)  # type: ignore[misc,no-any-return]
+        # The cursor reads each row's ordering column, so every orderable one is fetched too.
+        columns = [*self.plain_values, *(f for f in view.ordering_fields if f not in self.plain_values)]
+        queryset = view.filter_queryset(view.get_queryset()).prefetch_related(None).values(*columns)
+        page = view.paginate_queryset(queryset)
+        if page is None:
+            return Response(self.plain_page(list(queryset)))
+        return view.get_paginated_response(self.plain_page(page))  # type: ignore[no-any-return]
+
+
 class ScopedReadOnlyViewSet(  # type: ignore[misc]  # CachedListMixin.list wraps ListModelMixin.list
-    CachedListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Any]
+    CachedListMixin,
+    PlainListMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet[Any],
 ):
     """List and detail of one model scoped by ``for_user``; subclasses name the joins to load."""
 

@@ -14,6 +14,17 @@ a province's indicators) while the data changes a few times a day. An answer is 
 Only authenticated GETs rendered as JSON are cached, only 200 answers are stored, and never inside a
 transaction that has uncommitted writes of its own. When several workers miss the same key at once, one
 computes and the others wait for its answer (``single flight``) rather than all doing the same work.
+
+**The token fast path.** A dashboard polling with its token pays, on a hit, for Django's middleware, DRF's
+request wrapping, content negotiation and the view's parameter list — several times the one database query
+and one Redis GET the answer needs (issue 18: p95 at 20 clients 36–76 ms against a target of 30 ms). So an
+answer computed for a token request is also stored under a second key made of the *raw* request — the
+token's user, the path with its query string as sent, and every header the answer can depend on (Accept,
+Accept-Language, Cookie, Host, the forwarded scheme and host) — together with the headers the full stack
+put on it. ``pairings.api.middleware.TokenAnswerMiddleware`` checks the token (one query, which also reads
+the data generation) and answers from that key before anything else runs. The raw key is only ever written
+by the full stack for exactly that raw request, so the fast path serves nothing the full stack would not
+have served; a query string with unknown parameters gets no raw key (they would let a client fill Redis).
 """
 
 from __future__ import annotations
@@ -26,7 +37,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import translation
 from rest_framework import status
 from rest_framework.renderers import JSONRenderer
@@ -44,7 +55,7 @@ def list_etag(data: Any) -> str:
     return 'W/"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
-def etag_matches(request: Request, etag: str) -> bool:
+def etag_matches(request: Request | HttpRequest, etag: str) -> bool:
     header = request.headers.get("If-None-Match", "")
     if not header:
         return False
@@ -107,7 +118,9 @@ def _lookup(key: str, generation: int) -> Any:
     return None
 
 
-def _answer(request: Request, etag: str, body: bytes | str, content_type: str) -> HttpResponseBase:
+def _answer(
+    request: Request | HttpRequest, etag: str, body: bytes | str, content_type: str
+) -> HttpResponseBase:
     if etag_matches(request, etag):
         response: HttpResponseBase = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
     else:
@@ -149,7 +162,7 @@ def cached_answer(
     if not cacheable(request):
         return with_etag(request, compute())
     known = known_query_params(renderer_context.get("view"))
-    drop_unknown_params(request._request, known)
+    raw_query_is_known = not drop_unknown_params(request._request, known)
     key = cache_key(request, known)
     generation = _generation(request)
     hit = _lookup(key, generation)
@@ -161,6 +174,8 @@ def cached_answer(
         if not owner:
             hit = _wait_for(key, generation, lock)
     if hit is not None:
+        if raw_query_is_known:
+            _offer_raw(request, (generation, *hit))
         return _answer(request, *hit)
     try:
         response = compute()
@@ -174,7 +189,73 @@ def cached_answer(
         # Stored with the generation read *before* computing: if a write landed meanwhile, the entry is
         # already older than the current generation and the next reader computes again.
         cache.set(key, (generation, etag, body, content_type), timeout=_timeout())
+        if raw_query_is_known:
+            _offer_raw(request, (generation, etag, body, content_type))
     finally:
         if owner:
             cache.delete(lock)
     return _answer(request, etag, body, content_type)
+
+
+# --- the token fast path (see the module docstring) ------------------------------------------------------
+
+RAW_KEY_PREFIX = "api-raw:"
+# The request headers (WSGI names) an answer can depend on: content negotiation, language (header and
+# cookie), the absolute URLs of pagination links (host and scheme, also as forwarded by a proxy).
+_RAW_KEY_HEADERS = (
+    "HTTP_ACCEPT",
+    "HTTP_ACCEPT_LANGUAGE",
+    "HTTP_COOKIE",
+    "HTTP_HOST",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_FORWARDED_PORT",
+    "SERVER_NAME",
+    "SERVER_PORT",
+    "wsgi.url_scheme",
+    "SCRIPT_NAME",
+    "PATH_INFO",
+    "QUERY_STRING",
+)
+# Response headers that belong to one request (or that ``_answer`` sets itself), not to the answer.
+_NOT_STORED = frozenset({"x-request-id", "set-cookie", "etag", "content-type", "date", "server"})
+_RAW_ENTRY = "_raw_answer_entry"
+RAW_KEY_ATTR = "raw_answer_key"
+
+
+def raw_key(user_id: int, request: HttpRequest) -> str:
+    """The fast path's key: the user and the request exactly as sent (see the module docstring)."""
+    meta = request.META
+    parts = "\n".join([str(user_id), *(str(meta.get(name, "")) for name in _RAW_KEY_HEADERS)])
+    return RAW_KEY_PREFIX + hashlib.sha256(parts.encode()).hexdigest()
+
+
+def _offer_raw(request: Request, entry: tuple[Any, ...]) -> None:
+    # Only for a request the fast path looked up and missed (it left the raw key on the request).
+    if getattr(request._request, RAW_KEY_ATTR, None) is not None:
+        setattr(request._request, _RAW_ENTRY, entry)
+
+
+def store_raw(request: HttpRequest, response: HttpResponseBase) -> None:
+    """After the full stack answered a request the fast path missed: keep its answer, with the headers
+    every middleware added, under the raw key (when the answer came from the answer cache)."""
+    entry = getattr(request, _RAW_ENTRY, None)
+    key = getattr(request, RAW_KEY_ATTR, None)
+    if entry is None or key is None or response.status_code != status.HTTP_200_OK:
+        return
+    headers = tuple((k, v) for k, v in response.items() if k.lower() not in _NOT_STORED)
+    cache.set(key, (*entry, headers), timeout=_timeout())
+
+
+def raw_answer(request: HttpRequest, key: str, generation: int) -> HttpResponseBase | None:
+    """The answer stored under ``key`` if it was computed at ``generation`` (200 or 304), else None."""
+    entry = cache.get(key)
+    if entry is None or entry[0] != generation:
+        return None
+    _generation_, etag, body, content_type, headers = entry
+    response = _answer(request, etag, body, content_type)
+    for name, value in headers:
+        response[name] = value
+    if response.status_code == status.HTTP_304_NOT_MODIFIED:
+        response["Content-Length"] = "0"  # as CommonMiddleware sets it on the full stack's 304
+    return response

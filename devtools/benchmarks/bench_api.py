@@ -3,10 +3,11 @@
 Data: the national-scale program (``pairings.demo.national.build_national``) when that module is present,
 else a comparable program built here in a province of its own and deleted afterwards. Server: gunicorn with
 3 workers on a free loopback port. Load: wrk (``apt-get install wrk``; Python threads when it is missing),
-20 keep-alive connections on loopback for a fixed time per endpoint. Result: p95 with the answer cache
-(``pairings/api/cache.py``); baseline in the same run: a second server with the cache off, where every
-request computes its answer. Then a mixed load over ~110 URLs (pages and cities), first pass and warm.
-Target: p95 under 100 ms.
+20 keep-alive connections on loopback for a fixed time per endpoint. Issue 18's two rows, each against a
+baseline measured in the same run on a server of its own: answers computed without the cache (p95 ≤ 150 ms;
+baseline: the DRF serializer instead of the plain list rows), and answers from the cache (p95 ≤ 30 ms;
+baseline: the full stack answering from the cache instead of the dashboard token's fast path,
+``pairings/api/middleware.py``). Then a mixed load over ~110 URLs (pages and cities), first pass and warm.
 """
 
 from __future__ import annotations
@@ -260,6 +261,11 @@ def dataset(ctx: BenchContext) -> Iterator[Any]:
         code = "NAT2022"
         if not Program.objects.filter(code=code).exists():
             build_national(pairings=pairings, program_code=code)
+        # Fresh statistics, as a production database has. Autovacuum never analyses the one-row program
+        # table: the planner then took a province's 2,500 pairings for 25 and sorted all 60,000
+        # deployments for a page of 100 (1.4 s instead of under 1 ms; issue 18).
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
         yield Program.objects.get(code=code)
         return
     if os.environ.get("BENCH_API_KEEP") and Program.objects.filter(code=PROGRAM_CODE).exists():
@@ -306,10 +312,12 @@ def gunicorn(**extra_env: str) -> Iterator[int]:
         str(WORKERS),
         "--log-level",
         "warning",
+        # Django loaded once before the workers fork: the port opens when they can answer at once.
+        "--preload",
     ]
     proc = subprocess.Popen(cmd, cwd=settings.BASE_DIR, env=env)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=1):
@@ -318,10 +326,37 @@ def gunicorn(**extra_env: str) -> Iterator[int]:
                 time.sleep(0.3)
         else:
             raise RuntimeError("gunicorn did not start")
+        _wait_for_workers(port, deadline)
         yield port
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def _wait_for_workers(port: int, deadline: float) -> None:
+    """Until the workers answer. Without ``--preload`` the master accepted connections before its workers
+    had loaded Django (seconds on a busy machine), and the first endpoint measured timed their start-up."""
+    ok = [False] * (2 * WORKERS)
+
+    def ask(i: int) -> None:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/health/?worker=0")
+            ok[i] = conn.getresponse().status < 500
+            conn.close()
+        except (OSError, http.client.HTTPException):
+            ok[i] = False
+
+    while time.monotonic() < deadline:
+        threads = [threading.Thread(target=ask, args=(i,)) for i in range(len(ok))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if all(ok):
+            return
+        time.sleep(0.5)
+    raise RuntimeError("gunicorn workers did not start")
 
 
 # wrk calls request() for every request of every connection: each takes the next path of the list, so a
@@ -446,7 +481,12 @@ def load_threads(
 
 def load(port: int, paths: list[str], token: str, *, clients: int, seconds: float) -> dict[str, float]:
     runner = load_wrk if shutil.which("wrk") else load_threads
-    return runner(port, paths, token, clients=clients, seconds=seconds)
+    figures = runner(port, paths, token, clients=clients, seconds=seconds)
+    if not figures["n"]:
+        # Not one answer within the run: every request took longer than the run (an uncached national
+        # indicator at 20 clients). Reported as at least the run's length, never as 0 s and "met".
+        figures["p50"] = figures["p95"] = float(max(1, round(seconds)))
+    return figures
 
 
 def _pages(port: int, token: str, first: str, count: int) -> list[str]:
@@ -496,30 +536,57 @@ def run(ctx: BenchContext) -> None:
             "indicators": f"/api/v1/indicators/?program={program.pk}&date_from=2023-01-01&date_to=2023-12-31",
         }
         try:
-            uncached: dict[str, dict[str, dict[str, float]]] = {}
-            with gunicorn(API_CACHE_ENABLED="false") as port:
+            # Four servers, so each figure has its baseline from the same run (issue 18's two rows):
+            # computed = cache off, plain list rows (before: the DRF serializer, API_PLAIN_LISTS off);
+            # cached = the token fast path (before: the full stack answering from the cache).
+            computed: dict[str, dict[str, dict[str, float]]] = {}
+            for label, env in (
+                ("serializer", {"API_CACHE_ENABLED": "false", "API_PLAIN_LISTS": "false"}),
+                ("plain", {"API_CACHE_ENABLED": "false"}),
+            ):
+                with gunicorn(**env) as port:
+                    for name, path in endpoints.items():
+                        load(port, [path], token, clients=6, seconds=2.0)  # warm up every worker
+                        one = load(port, [path], token, clients=1, seconds=short)
+                        # An uncached indicator takes long enough that 20 clients mostly queue: a short run.
+                        many = load(port, [path], token, clients=CLIENTS, seconds=short)
+                        computed.setdefault(name, {})[f"{label}_one"] = one
+                        computed[name][label] = many
+            for name in endpoints:
+                c = computed[name]
+                ctx.report(
+                    f"{name} computed p95 @{CLIENTS} clients",
+                    c["plain"]["p95"],
+                    baseline_name="the same with the DRF serializer (API_PLAIN_LISTS off)",
+                    baseline_seconds=c["serializer"]["p95"],
+                    target="p95 ≤ 0.150 s",
+                    met=c["plain"]["p95"] <= 0.150,
+                    **_figures(c["plain"]),
+                    one_client=_figures(c["plain_one"]),
+                    serializer_many_clients=_figures(c["serializer"]),
+                    serializer_one_client=_figures(c["serializer_one"]),
+                )
+            full_stack: dict[str, dict[str, float]] = {}
+            with gunicorn(API_TOKEN_FAST_PATH="false") as port:
                 for name, path in endpoints.items():
-                    load(port, [path], token, clients=6, seconds=2.0)  # warm up every worker
-                    one = load(port, [path], token, clients=1, seconds=short)
-                    # An uncached indicator takes long enough that 20 clients mostly queue: a short run.
-                    many = load(port, [path], token, clients=CLIENTS, seconds=short)
-                    uncached[name] = {"one": one, "many": many}
+                    load(port, [path], token, clients=6, seconds=2.0)  # fills the cache, warms every worker
+                    full_stack[name] = load(port, [path], token, clients=CLIENTS, seconds=seconds)
             with gunicorn() as port:
                 for name, path in endpoints.items():
                     load(port, [path], token, clients=6, seconds=2.0)  # fills the cache, warms every worker
                     one = load(port, [path], token, clients=1, seconds=short)
                     hot = load(port, [path], token, clients=CLIENTS, seconds=seconds)
                     ctx.report(
-                        f"{name} p95 @{CLIENTS} clients",
+                        f"{name} cached p95 @{CLIENTS} clients",
                         hot["p95"],
-                        baseline_name=f"p95 @{CLIENTS} clients, computed every request",
-                        baseline_seconds=uncached[name]["many"]["p95"],
-                        target="p95 < 0.100 s",
-                        met=hot["p95"] < 0.100,
+                        baseline_name="the same through the full stack (API_TOKEN_FAST_PATH off)",
+                        baseline_seconds=full_stack[name]["p95"],
+                        target="p95 ≤ 0.030 s",
+                        met=hot["p95"] <= 0.030,
                         **_figures(hot),
                         one_client=_figures(one),
-                        uncached_one_client=_figures(uncached[name]["one"]),
-                        uncached_many_clients=_figures(uncached[name]["many"]),
+                        full_stack_many_clients=_figures(full_stack[name]),
+                        computed_many_clients=_figures(computed[name]["plain"]),
                     )
                 # Dashboards walking through pages: 60 deployment pages, 20 pairing and finding pages and
                 # the indicators of the year and of each of 10 cities, every client on its own place.

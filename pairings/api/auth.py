@@ -14,6 +14,7 @@ from rest_framework import authentication, exceptions, permissions
 
 from core.access import get_membership
 from core.roles import Role
+from pairings.api.middleware import CLIENT_ATTR
 from pairings.services.api_clients import api_client_authenticate
 
 
@@ -30,7 +31,9 @@ class ApiClientAuthentication(authentication.BaseAuthentication):
             token = header[1].decode()
         except UnicodeError as exc:
             raise exceptions.AuthenticationFailed(_("令牌格式错误。")) from exc
-        client = api_client_authenticate(token)
+        # The cached-answer middleware checked this very token already on a miss: no second query.
+        checked = getattr(request._request, CLIENT_ATTR, None)
+        client = checked[1] if checked is not None and checked[0] == token else api_client_authenticate(token)
         if client is None:
             raise exceptions.AuthenticationFailed(_("令牌无效或已吊销。"))
         return client.user, client

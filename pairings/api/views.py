@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections import defaultdict
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -17,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.access import get_membership
-from core.api.base import ETagListMixin, ScopedReadOnlyViewSet
+from core.api.base import ETagListMixin, ScopedReadOnlyViewSet, plain_date, plain_datetime
 from core.imports.api import import_actions
 from core.permissions import is_province_staff
 from pairings import filtersets as fs
@@ -143,6 +144,58 @@ class PairingViewSet(ScopedReadOnlyViewSet):
     select = ("recipient",)
     prefetch = (_SUPPORTERS,)
     ordering_fields = ["pk", "service_start", "updated_at"]
+    # The list as ``PairingSerializer`` renders it, from plain rows (core.api.base.PlainListMixin).
+    plain_values = (
+        "pk",
+        "program_id",
+        "recipient_id",
+        "recipient__name",
+        "recipient__kind",
+        "recipient__city_id",
+        "recipient__county_id",
+        "status",
+        "kind",
+        "service_start",
+        "service_end",
+        "note",
+        "updated_at",
+    )
+
+    def plain_page(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        supporters: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        if rows:
+            # Every supporter of the page's pairings, as the list's prefetch (_SUPPORTERS) reads them.
+            for pairing_id, hospital_id, name, origin, is_lead in (
+                PairingSupporter.objects.filter(pairing_id__in=[r["pk"] for r in rows])
+                .order_by("pk")
+                .values_list("pairing_id", "hospital_id", "hospital__name", "hospital__origin", "is_lead")
+            ):
+                supporters[pairing_id].append(
+                    {"hospital": hospital_id, "name": name, "origin": origin, "is_lead": is_lead}
+                )
+        out = []
+        for r in rows:
+            mine = supporters.get(r["pk"], [])
+            out.append(
+                {
+                    "id": r["pk"],
+                    "program": r["program_id"],
+                    "recipient": r["recipient_id"],
+                    "recipient_name": r["recipient__name"],
+                    "recipient_kind": r["recipient__kind"],
+                    "city": r["recipient__city_id"],
+                    "county": r["recipient__county_id"],
+                    "status": r["status"],
+                    "kind": r["kind"],
+                    "service_start": plain_date(r["service_start"]),
+                    "service_end": plain_date(r["service_end"]),
+                    "supporters": mine,
+                    "lead": next((x["hospital"] for x in mine if x["is_lead"]), None),
+                    "note": r["note"],
+                    "updated_at": plain_datetime(r["updated_at"]),
+                }
+            )
+        return out
 
 
 class AgreementViewSet(ScopedReadOnlyViewSet):

@@ -1,0 +1,128 @@
+"""Hot lists from plain rows (core.api.base.PlainListMixin, issue 18) answer the serializer's bytes.
+
+Before (``API_PLAIN_LISTS = False``: the DRF serializer) and after (plain rows) are compared byte for byte
+on a sample of queries — filters, orderings, both pages of a cursor — for every role: province, city,
+county, recipient, supporter, the co-supporter of the same pairing, another province, a dashboard token;
+with and without the right to see personal data, which the masking must follow row by row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from devtools import factories as f
+from pairings.models import Membership
+from pairings.services.api_clients import api_client_create
+from teams.models import Deployment
+from tests.api.conftest import client_for, populate, token_client
+
+ROLES = ["province", "city_a", "county_a", "alice", "charlie", "erin", "zoe", "yan", "dashboard"]
+QUERIES = {
+    "api:pairing-list": [
+        "",
+        "?page_size=1",
+        "?ordering=-updated_at",
+        "?ordering=service_start&page_size=1",
+        "?status=active",
+    ],
+    "api:deployment-list": [
+        "",
+        "?year=2023&page_size=100",
+        "?page_size=1",
+        "?ordering=-planned_start",
+        "?role=leader",
+        "?on_date=2023-03-01",
+    ],
+}
+
+
+@pytest.fixture
+def world_with_rows(co_world: Any) -> Any:
+    w = co_world
+    populate(w.pairing_a)
+    populate(w.pairing_b)
+    team = Deployment.objects.filter(team__pairing=w.pairing_a).first().team  # type: ignore[union-attr]
+    # A second person on pairing A, employed by the co-supporter, with an actual start and early return;
+    # and one without a national ID or phone (None and "" must stay None and "").
+    erin_hospital = Membership.objects.get(user=w.users["erin"]).hospital
+    f.DeploymentFactory(
+        team=team,
+        staff=f.StaffFactory(employer=erin_hospital),
+        supporter=erin_hospital,
+        planned_start=dt.date(2023, 2, 1),
+        planned_end=dt.date(2023, 12, 31),
+        actual_start=dt.date(2023, 2, 3),
+        actual_end=dt.date(2023, 6, 30),
+        early_return_reason="家中急事",
+    )
+    f.DeploymentFactory(
+        team=team,
+        staff=f.StaffFactory(employer=w.supporter_a, national_id=None, licence_no="A123456", phone=""),
+        supporter=w.supporter_a,
+    )
+    # Personal data in full for some: the province, the supporter (its own people only), the co-supporter.
+    Membership.objects.filter(user__in=[w.users[k] for k in ("province", "charlie", "erin")]).update(
+        can_see_personal_data=True
+    )
+    return w
+
+
+def _client(w: Any, role: str) -> Any:
+    if role == "dashboard":
+        _api_client, token = api_client_create(user=w.users["province"], name="看板", province=w.province)
+        return token_client(token)
+    return client_for(w.users[role])
+
+
+def _pages(client: Any, url: str) -> list[bytes]:
+    """Every page of the list, following ``next``."""
+    pages = []
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200, response.content
+        pages.append(response.content)
+        url = response.json()["next"]
+    return pages
+
+
+@override_settings(API_CACHE_ENABLED=False)
+@pytest.mark.parametrize("role", ROLES)
+def test_plain_rows_answer_the_serializers_bytes(world_with_rows: Any, role: str) -> None:
+    client = _client(world_with_rows, role)
+    for basename, queries in QUERIES.items():
+        for query in queries:
+            url = reverse(basename) + query
+            with override_settings(API_PLAIN_LISTS=False):
+                before = _pages(client, url)
+            after = _pages(client, url)
+            assert after == before, (role, url)
+
+
+@override_settings(API_CACHE_ENABLED=False)
+def test_the_sample_covers_masked_and_full_personal_data(world_with_rows: Any) -> None:
+    """The comparison above means something only if the lists hold both kinds of rows for some roles."""
+    url = reverse("api:deployment-list")
+    charlie = client_for(world_with_rows.users["charlie"]).get(url).json()["results"]
+    ids = {d["staff"]["national_id"] for d in charlie}
+    assert None in ids
+    assert any(i and "*" in i for i in ids) and any(i and "*" not in i for i in ids)
+
+
+@override_settings(API_CACHE_ENABLED=False)
+@pytest.mark.parametrize("basename", list(QUERIES))
+def test_plain_lists_take_a_fixed_number_of_queries(world_with_rows: Any, basename: str) -> None:
+    client = client_for(world_with_rows.users["province"])
+    url = reverse(basename)
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url + "?page_size=1")
+    with CaptureQueriesContext(connection) as many:
+        assert len(client.get(url + "?page_size=100").json()["results"]) > 1
+    assert len(many.captured_queries) == len(few.captured_queries)

@@ -1,0 +1,179 @@
+"""Dashboard tokens' cached answers served before the stack runs (pairings/api/middleware.py, issue 18).
+
+The fast path must answer byte for byte what the full stack answers — body and headers — for every user,
+and never anything the full stack would not: a revoked token, another province's token, another language,
+a write in between, unknown query parameters each take the full stack again. Committed data
+(``transactional_db``), real Redis.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import RequestFactory, override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from core.api.cache import raw_key
+from devtools import factories as f
+from pairings.models import ApiClient, Hospital
+from pairings.services.api_clients import api_client_create, api_client_revoke
+from tests.api.conftest import client_for, populate, token_client
+
+# Lists of every shape (nested supporters, masked staff, findings) and the indicators, with filters.
+URLS = [
+    ("api:pairing-list", ""),
+    ("api:pairing-list", "?page_size=1"),
+    ("api:deployment-list", "?year=2023&page_size=100"),
+    ("api:staff-list", ""),
+    ("api:finding-list", "?status=open"),
+    ("api:trainee-stint-list", ""),
+    ("api:indicators", "?date_from=2023-01-01&date_to=2023-12-31"),
+]
+
+
+@pytest.fixture
+def committed(transactional_db: Any, co_world: Any) -> Any:
+    populate(co_world.pairing_a)
+    populate(co_world.pairing_b)
+    cache.clear()
+    return co_world
+
+
+@pytest.fixture
+def tokens(committed: Any) -> dict[str, str]:
+    """Dashboard tokens of the province, of one city, and of another province."""
+    w = committed
+    other = f.ProvinceFactory(code="52", name="贵州省")
+    other_staff = f.make_member("gz_prov", "province_staff", province=other)
+    return {
+        "province": api_client_create(user=w.users["province"], name="省看板", province=w.province)[1],
+        "city": api_client_create(user=w.users["city_a"], name="市看板", city=w.city_a)[1],
+        "other_province": api_client_create(user=other_staff, name="外省看板", province=other)[1],
+    }
+
+
+def _headers(response: Any) -> dict[str, str]:
+    return {k: v for k, v in response.items() if k.lower() != "x-request-id"}
+
+
+def test_a_repeated_token_request_is_answered_with_one_query_and_identical_bytes(
+    committed: Any, tokens: dict[str, str]
+) -> None:
+    for name, token in tokens.items():
+        for basename, query in URLS:
+            url = reverse(basename) + query
+            client = token_client(token)
+            with override_settings(API_CACHE_ENABLED=False):
+                computed = client.get(url)  # the full stack, computed: the reference
+            first = client.get(url)  # the full stack, stores the raw key
+            with CaptureQueriesContext(connection) as ctx:
+                fast = client.get(url)
+            assert computed.status_code == first.status_code == fast.status_code == 200, (name, url)
+            assert fast.content == first.content == computed.content, (name, url)
+            assert _headers(fast) == _headers(first), (name, url)
+            assert fast["X-Request-ID"] and fast["X-Request-ID"] != first["X-Request-ID"]
+            # the token check alone (it reads the data generation in the same query)
+            assert len(ctx.captured_queries) == 1, (name, url, [q["sql"] for q in ctx.captured_queries])
+
+
+def test_each_token_gets_its_own_answer(committed: Any, tokens: dict[str, str]) -> None:
+    url = reverse("api:pairing-list")
+    seen = {}
+    for name, token in tokens.items():
+        client = token_client(token)
+        client.get(url)
+        seen[name] = [p["id"] for p in client.get(url).json()["results"]]
+    assert seen["province"] == sorted([committed.pairing_a.pk, committed.pairing_b.pk])
+    assert seen["city"] == [committed.pairing_a.pk]
+    assert seen["other_province"] == []
+
+
+def test_a_write_retires_the_fast_answer(committed: Any, tokens: dict[str, str]) -> None:
+    client = token_client(tokens["province"])
+    url = reverse("api:pairing-list")
+    client.get(url)
+    before = client.get(url)
+    Hospital.objects.filter(pk=committed.recipient_a.pk).update(name="改名后的医院")
+    after = client.get(url)
+    assert after.status_code == 200 and "改名后的医院" in after.content.decode()
+    assert after["ETag"] != before["ETag"]
+
+
+def test_a_revoked_token_is_refused_though_its_answer_is_stored(committed: Any) -> None:
+    w = committed
+    api_client, token = api_client_create(user=w.users["province"], name="看板", province=w.province)
+    client = token_client(token)
+    url = reverse("api:pairing-list")
+    client.get(url)
+    assert client.get(url).status_code == 200
+    api_client_revoke(user=w.users["province"], client=api_client)
+    refused = client.get(url)
+    assert refused.status_code == 401 and "pairing" not in refused.content.decode()
+
+
+def test_a_wrong_token_with_a_known_prefix_is_refused(committed: Any, tokens: dict[str, str]) -> None:
+    url = reverse("api:pairing-list")
+    token_client(tokens["province"]).get(url)
+    forged = tokens["province"][:-4] + "AAAA"
+    assert token_client(forged).get(url).status_code == 401
+
+
+def test_the_language_asked_for_is_its_own_answer(committed: Any, tokens: dict[str, str]) -> None:
+    client = token_client(tokens["province"])
+    url = reverse("api:indicators")
+    answers = {}
+    for language in ("en", "zh-hans"):
+        first = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+        fast = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+        assert fast.content == first.content and _headers(fast) == _headers(first)
+        assert fast["Content-Language"] == language
+        answers[language] = fast
+    assert answers["en"]["ETag"] == answers["zh-hans"]["ETag"]  # same data: the ETag is over the data
+
+
+def test_not_modified_from_the_fast_path(committed: Any, tokens: dict[str, str]) -> None:
+    client = token_client(tokens["province"])
+    url = reverse("api:deployment-list")
+    first = client.get(url)
+    client.get(url)  # now stored under the raw key
+    with CaptureQueriesContext(connection) as ctx:
+        not_modified = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert not_modified.status_code == 304 and not_modified.content == b""
+    assert not_modified["ETag"] == first["ETag"]
+    assert len(ctx.captured_queries) == 1
+
+
+def test_unknown_parameters_get_no_raw_key(committed: Any, tokens: dict[str, str]) -> None:
+    """``?junk=N`` must not let a client fill Redis through the fast path's keys (looked up by key, not
+    counted: other test workers share the Redis)."""
+    token = tokens["province"]
+    client = token_client(token)
+    user_id = ApiClient.objects.get(prefix=token.split("_")[1]).user_id
+    url = reverse("api:pairing-list")
+
+    def stored(path: str) -> bool:
+        # The same WSGI environment as the test client's (Client is a RequestFactory).
+        request = RequestFactory().get(path, HTTP_AUTHORIZATION=f"Bearer {token}")
+        return cache.get(raw_key(user_id, request)) is not None
+
+    for n in range(3):
+        assert client.get(f"{url}?junk={n}").status_code == 200
+        assert not stored(f"{url}?junk={n}")
+    client.get(url)
+    assert stored(url)
+
+
+def test_sessions_and_writes_take_the_full_stack(committed: Any, tokens: dict[str, str]) -> None:
+    url = reverse("api:pairing-list")
+    session = client_for(committed.users["province"])
+    session.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        session.get(url)
+    assert any("django_session" in q["sql"] for q in ctx.captured_queries)
+    # a dashboard token may not write, fast path or not
+    refused = token_client(tokens["province"]).post(url, {}, format="json")
+    assert refused.status_code in (403, 405)

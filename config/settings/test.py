@@ -1,5 +1,8 @@
+import os
+from urllib.parse import urlsplit, urlunsplit
+
 from config.settings.base import *  # noqa: F401,F403
-from config.settings.base import INSTALLED_APPS
+from config.settings.base import CACHES, INSTALLED_APPS
 
 # The demo builder and the benchmarks: local and test only, never production.
 INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]
@@ -17,3 +20,12 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
+
+# pytest-xdist: each worker's answer cache gets a Redis database of its own (gw0 → db 2, gw1 → db 3, …), so
+# a test that clears the cache or counts its keys never sees another worker's entries. The broker stays
+# shared: tasks are routed by the database rows they name, which are per worker already.
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _XDIST_WORKER.startswith("gw") and not os.environ.get("CACHE_REDIS_URL"):
+    _cache_url = urlsplit(CACHES["default"]["LOCATION"])
+    if _cache_url.scheme in ("redis", "rediss"):
+        CACHES["default"]["LOCATION"] = urlunsplit(_cache_url._replace(path=f"/{2 + int(_XDIST_WORKER[2:])}"))

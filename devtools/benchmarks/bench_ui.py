@@ -39,7 +39,7 @@ def run(ctx: BenchContext) -> None:
 def _run(ctx: BenchContext, n: int) -> None:
     from devtools import factories as f
 
-    province = f.ProvinceFactory(code="99", name="基准省")
+    province = f.ProvinceFactory(code="99", name="界面基准省")
     city = f.CityFactory(province=province)
     program = f.ProgramFactory(code="BENCH-UI", province=province)
     user = f.make_member("bench-ui-prov", Role.PROVINCE_STAFF, province=province)

@@ -168,7 +168,10 @@ def _orphans(model: type[Job], stale: dt.datetime, limit: int) -> list[Job]:
     classid = _lock_class(model)
     with connection.cursor() as cur:
         cur.execute(
-            "SELECT objid FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND objsubid = 2",
+            # pg_locks is cluster-wide: another database on the same server (a staging copy, a parallel test
+            # worker's database) may hold the same key
+            "SELECT objid FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND objsubid = 2"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
             [classid],
         )
         held = {int(r[0]) for r in cur.fetchall()}

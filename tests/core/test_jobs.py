@@ -237,7 +237,11 @@ def test_two_deliveries_at_once_run_the_job_once(settings: Any) -> None:
     row = RuleRun.objects.get(pk=run.pk)
     assert (calls, row.status, row.attempts) == ([run.pk], JobStatus.DONE, 1)
     with connection.cursor() as cur:
-        cur.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+        # pg_locks is cluster-wide: count only this database's locks (a parallel test worker has its own)
+        cur.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        )
         assert cur.fetchone()[0] == 0
 
 

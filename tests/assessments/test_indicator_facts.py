@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.renderers import JSONRenderer
 
 from assessments.api.serializers import IndicatorsSerializer
@@ -18,7 +19,7 @@ from assessments.selectors.indicators import IndicatorQuery, indicators
 from core import data_changes
 from core.models import HolidayDate
 from devtools import factories as f
-from pairings.models import Program, ProvinceWorkday
+from pairings.models import Pairing, Program, ProvinceWorkday
 from teams.choices import LeaveStatus
 from teams.models import AttendanceRecord, Deployment, LeaveRequest, Roster
 from tests.api.conftest import populate
@@ -51,8 +52,8 @@ def _dataset(world: Any) -> None:
     populate(world.pairing_a)
     populate(world.pairing_b)
     for pairing in (world.pairing_a, world.pairing_b):
-        first = f.TeamFactory(pairing=pairing, year=2023, rotation=11)
-        second = f.TeamFactory(pairing=pairing, year=2023, rotation=12)
+        first = f.TeamFactory(pairing=pairing, year=2023, rotation=901)
+        second = f.TeamFactory(pairing=pairing, year=2023, rotation=902)
         leader = f.DeploymentFactory(
             team=first, role="leader", planned_start=dt.date(2023, 1, 1), planned_end=dt.date(2023, 3, 31)
         )
@@ -110,7 +111,7 @@ def test_facts_answer_byte_for_byte_what_the_computation_answers(co_world: Any) 
 
 
 def _writes(world: Any) -> list[tuple[str, Callable[[], object]]]:
-    member = Deployment.objects.filter(team__pairing=world.pairing_a, team__rotation=11, role="member").get()
+    member = Deployment.objects.filter(team__pairing=world.pairing_a, team__rotation=901, role="member").get()
     return [
         ("attendance record", lambda: f.AttendanceFactory(deployment=member, date=dt.date(2023, 4, 3))),
         (
@@ -234,3 +235,21 @@ def test_a_pairing_never_computed_counts_as_stale(world: Any) -> None:
     assert indicator_facts.stale_pairings([world.pairing_a.pk]) == [world.pairing_a.pk]
     _same(world.users["province"], IndicatorQuery())
     assert AttendanceMonthFact.objects.filter(pairing_id=world.pairing_a.pk).exists()
+
+
+@pytest.mark.django_db
+def test_recomputing_stale_facts_takes_the_same_queries_for_more_pairings(world: Any) -> None:
+    # given two stale pairings, then eight
+    counts = []
+    populate(world.pairing_a)
+    for extra in (0, 6):
+        for _ in range(extra):
+            populate(f.PairingFactory(program=world.program))
+        ids = list(Pairing.objects.values_list("pk", flat=True))
+        IndicatorFactState.objects.update(fresh=False)
+        # when their facts are recomputed
+        with CaptureQueriesContext(connection) as queries:
+            assert len(indicator_facts.ensure_fresh(ids)) == len(ids)
+        counts.append(len(queries))
+    # then it is the same statements, set-based, whatever the number of pairings
+    assert counts[0] == counts[1] <= 14

@@ -168,11 +168,12 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="DeploymentFact",
             fields=[
-                ("deployment_id", models.BigIntegerField(primary_key=True, serialize=False)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("pairing_id", models.BigIntegerField()),
                 ("period", django.contrib.postgres.fields.ranges.DateRangeField()),
-                ("stay_met", models.BooleanField()),
-                ("roster_timely", models.BooleanField()),
+                ("deployments", models.IntegerField()),
+                ("stay_met", models.IntegerField()),
+                ("roster_timely", models.IntegerField()),
             ],
             options={
                 "verbose_name": "deployment fact",

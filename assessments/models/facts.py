@@ -52,20 +52,22 @@ class AttendanceMonthFact(models.Model):
 
 
 class DeploymentFact(models.Model):
-    """A deployment with its continuous stay met and its roster on time, as the program's rules judge them."""
+    """The deployments of a pairing with one period, counted with their continuous stay met and their
+    roster on time as the program's rules judge them (a team's people mostly share a period: a row each
+    would be several times as many to sum)."""
 
-    deployment_id = models.BigIntegerField(primary_key=True)
     pairing_id = models.BigIntegerField()
     period = DateRangeField()
-    stay_met = models.BooleanField()
-    roster_timely = models.BooleanField()
+    deployments = models.IntegerField()
+    stay_met = models.IntegerField()
+    roster_timely = models.IntegerField()
 
     class Meta:
         verbose_name = "deployment fact"
         indexes = [models.Index(fields=["pairing_id"], name="deploymentfact_pairing")]
 
     def __str__(self) -> str:
-        return str(self.deployment_id)
+        return f"{self.pairing_id} {self.period}: {self.deployments}"
 
 
 class CoverageIntervalFact(models.Model):

@@ -6,9 +6,10 @@ that any period is a filter and a sum:
 * ``AttendanceMonthFact``: ``teams.selectors.attendance.PAIRING_MONTHS_SQL`` — the monthly attendance query
   (China's working days, approved leave, "not imported") summed per pairing and month. The indicators ask
   whole months (the months of ``date_from`` … ``date_to``), so a period is a range of these rows;
-* ``DeploymentFact``: per deployment its period, its continuous stay met (``teams.selectors.stays``) and
-  its roster on time (``teams.selectors.roster_timeliness``) under the program's rules — the SQL the
-  scorecard's ``deployment_figures`` joins; a period counts the deployments overlapping it;
+* ``DeploymentFact``: per pairing and deployment period, how many deployments, how many met their
+  continuous stay (``teams.selectors.stays``) and had their roster on time
+  (``teams.selectors.roster_timeliness``) under the program's rules — the SQL the scorecard's
+  ``deployment_figures`` joins; a period sums the rows overlapping it;
 * ``CoverageIntervalFact``: ``teams.selectors.deployments.headcount_intervals`` over the pairing's whole
   service period; a period clips them (clipping maximal intervals gives the clipped period's maximal
   intervals, which is what the same function computes for that period).
@@ -72,8 +73,9 @@ rosters AS (
     SELECT rt.id AS deployment_id, rt.reason IS NULL AS timely
       FROM ({roster_timeliness_sql(_PAIRINGS_OF_PROGRAM)}) rt
 )
-INSERT INTO assessments_deploymentfact (deployment_id, pairing_id, period, stay_met, roster_timely)
-SELECT d.id, t.pairing_id, d.period, stays.met, NOT %(roster_filed)s OR rosters.timely
+INSERT INTO assessments_deploymentfact (pairing_id, period, deployments, stay_met, roster_timely)
+SELECT t.pairing_id, d.period, COUNT(*), COUNT(*) FILTER (WHERE stays.met),
+       COUNT(*) FILTER (WHERE NOT %(roster_filed)s OR rosters.timely)
   FROM teams_deployment d
   JOIN teams_team t ON t.id = d.team_id
   JOIN pairings_pairing p ON p.id = t.pairing_id
@@ -81,6 +83,7 @@ SELECT d.id, t.pairing_id, d.period, stays.met, NOT %(roster_filed)s OR rosters.
   JOIN stays ON stays.deployment_id = d.id
   JOIN rosters ON rosters.deployment_id = d.id
  WHERE p.program_id = %(program_id)s AND p.id = ANY(%(ids)s::bigint[])
+ GROUP BY t.pairing_id, d.period
 """
 
 
@@ -131,14 +134,9 @@ def _refresh_attendance(cur: Any, ids: list[int]) -> None:
 
 
 def _refresh_deployments(cur: Any, ids: list[int]) -> None:
-    # A deployment moved to another team may sit under a pairing not refreshed now: by its id too.
-    cur.execute(
-        """DELETE FROM assessments_deploymentfact
-            WHERE pairing_id = ANY(%(ids)s)
-               OR deployment_id IN (SELECT d.id FROM teams_deployment d JOIN teams_team t ON t.id = d.team_id
-                                     WHERE t.pairing_id = ANY(%(ids)s))""",
-        {"ids": ids},
-    )
+    # A deployment moved to another pairing's team marks both (old and new rows): each is recomputed
+    # before it is read, so per pairing the facts are exact.
+    cur.execute("DELETE FROM assessments_deploymentfact WHERE pairing_id = ANY(%(ids)s)", {"ids": ids})
     cur.execute("SELECT DISTINCT program_id FROM pairings_pairing WHERE id = ANY(%(ids)s)", {"ids": ids})
     for program in Program.objects.filter(pk__in=[row[0] for row in cur.fetchall()]):
         rules = program.rules
@@ -206,8 +204,8 @@ def deployment_sums(
     asked per program), with their stay met and roster on time. One query."""
     with connection.cursor() as cur:
         cur.execute(
-            """SELECT COUNT(*)::int, COUNT(*) FILTER (WHERE f.stay_met)::int,
-                      COUNT(*) FILTER (WHERE f.roster_timely)::int
+            """SELECT COALESCE(SUM(f.deployments), 0)::int, COALESCE(SUM(f.stay_met), 0)::int,
+                      COALESCE(SUM(f.roster_timely), 0)::int
                  FROM assessments_deploymentfact f
                  JOIN pairings_pairing p ON p.id = f.pairing_id
                  JOIN LATERAL (

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 
 from assessments.choices import AppraisalStatus, CentreStatus, FindingStatus, Grade
@@ -139,6 +140,19 @@ def _coverage(pairings: list[dict[str, Any]], rules: dict[int, Any], query: Indi
     return _coverage_dict(sums, gaps)
 
 
+def _quota(pairings: list[dict[str, Any]], rules: dict[int, Any], query: IndicatorQuery) -> int:
+    """TRAINING_QUOTA's N per pairing per year of its service period inside the asked one."""
+    quota = 0
+    for p in pairings:
+        n = rules[p["program_id"]].training_quota
+        if n is None:
+            continue
+        start = max(p["service_start"], query.date_from or p["service_start"])
+        end = min(p["service_end"], query.date_to or p["service_end"])
+        quota += n * _years(start, end)
+    return quota
+
+
 def _training(
     *,
     user: User,
@@ -148,14 +162,7 @@ def _training(
     query: IndicatorQuery,
 ) -> dict[str, Any]:
     """TRAINING_QUOTA: free stints of ≥ M months started in the period, against N per pairing per year."""
-    quota = 0
-    for p in pairings:
-        n = rules[p["program_id"]].training_quota
-        if n is None:
-            continue
-        start = max(p["service_start"], query.date_from or p["service_start"])
-        end = min(p["service_end"], query.date_to or p["service_end"])
-        quota += n * _years(start, end)
+    quota = _quota(pairings, rules, query)
     rows = (
         TraineeStint.objects.for_user(user)
         .filter(_in_range("start_date", query), pairing_id__in=scope.values("pk"), is_free=True)
@@ -167,6 +174,43 @@ def _training(
         months = rules[program_id].training_min_months
         if stay_met(start, end, months):
             qualifying += 1
+    return {
+        "trainees": trainees,
+        "qualifying_trainees": qualifying,
+        "quota": quota,
+        "quota_rate": _rate(qualifying, quota),
+    }
+
+
+def _training_sql(
+    *,
+    user: User,
+    pairings: list[dict[str, Any]],
+    scope: QuerySet[Pairing],
+    rules: dict[int, Any],
+    query: IndicatorQuery,
+) -> dict[str, Any]:
+    """``_training`` counted in the database: the same scoped stints, "≥ M months" as SQL states it
+    (``core.dates``: the day after the last ≥ start + M months, ``make_interval``), one query instead of a
+    row per stint to Python."""
+    stints = (
+        TraineeStint.objects.for_user(user)
+        .filter(_in_range("start_date", query), pairing_id__in=scope.values("pk"), is_free=True)
+        .values_list("pairing__program_id", "start_date", "end_date")
+    )
+    sql, params = stints.query.sql_with_params()
+    months = {pk: r.training_min_months for pk, r in rules.items()}
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""SELECT COUNT(*),
+                       COUNT(*) FILTER (WHERE COALESCE(m.months, 0) = 0
+                         OR s.end_date + 1 >= s.start_date + make_interval(months => m.months))
+                  FROM ({sql}) AS s(program_id, start_date, end_date)
+                  LEFT JOIN unnest(%s::bigint[], %s::int[]) AS m(program_id, months) USING (program_id)""",
+            [*params, list(months), list(months.values())],
+        )
+        trainees, qualifying = cur.fetchone()
+    quota = _quota(pairings, rules, query)
     return {
         "trainees": trainees,
         "qualifying_trainees": qualifying,
@@ -337,7 +381,11 @@ def indicators(*, user: User, query: IndicatorQuery, facts: bool | None = None) 
     pairings = scoped_pairings(scope)
     program_ids = {p["program_id"] for p in pairings}
     rules = {prog.pk: prog.rules for prog in Program.objects.filter(pk__in=program_ids)}
-    if facts if facts is not None else getattr(settings, "INDICATOR_FACTS", True):
+    use_facts = facts if facts is not None else getattr(settings, "INDICATOR_FACTS", True)
+    training = (_training_sql if use_facts else _training)(
+        user=user, pairings=pairings, scope=scope, rules=rules, query=query
+    )
+    if use_facts:
         coverage, attendance_rate, measures = _from_facts(pairings, rules, query)
     else:
         coverage = _coverage(pairings, rules, query)
@@ -353,7 +401,7 @@ def indicators(*, user: User, query: IndicatorQuery, facts: bool | None = None) 
         },
         "pairings": len(pairings),
         "coverage": coverage,
-        "training": _training(user=user, pairings=pairings, scope=scope, rules=rules, query=query),
+        "training": training,
         "findings_open": _findings(user=user, pairings=pairings, scope=scope, query=query),
         "appraisals": _appraisals(user=user, scope=scope, query=query),
         "capacity": _capacity(user=user, scope=scope, query=query),

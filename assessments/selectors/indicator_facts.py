@@ -246,8 +246,8 @@ def coverage_sums(
     max_gaps: int,
 ) -> tuple[dict[str, int], list[tuple[int, dt.date, dt.date]]]:
     """``coverage_summaries`` summed over the pairings of ``minimum_for`` (pairing → TEAM_MIN_SIZE), from
-    the facts clipped to the period; and the first ``max_gaps`` + 1 gaps in (pairing, start) order. Two
-    queries."""
+    the facts clipped to the period; and the first ``max_gaps`` + 1 gaps in (pairing, start) order. One
+    query."""
     ids = list(minimum_for)
     params = {
         "ids": ids,
@@ -256,6 +256,7 @@ def coverage_sums(
         "date_to": date_to,
     }
     with connection.cursor() as cur:
+        # One pass: the sums, and the gaps in (pairing, start) order cut at ``max_gaps`` + 1.
         cur.execute(
             f"""{_COVERAGE_CTE}
             SELECT COALESCE(SUM(b - a + 1), 0)::bigint,
@@ -263,17 +264,17 @@ def coverage_sums(
                    COALESCE(SUM(b - a + 1) FILTER (WHERE minimum IS NULL OR on_site >= minimum), 0)::bigint,
                    COALESCE(SUM(b - a + 1) FILTER (WHERE on_site > 0 AND leaders = 1), 0)::bigint,
                    COUNT(*) FILTER (WHERE NOT on_site > 0)::int,
-                   COUNT(DISTINCT pairing_id) FILTER (WHERE NOT on_site > 0)::int
+                   COUNT(DISTINCT pairing_id) FILTER (WHERE NOT on_site > 0)::int,
+                   (ARRAY_AGG(ARRAY[pairing_id, a - DATE '2000-01-01', b - DATE '2000-01-01']
+                              ORDER BY pairing_id, a) FILTER (WHERE NOT on_site > 0))[1:%(limit)s]
               FROM iv""",
-            params,
-        )
-        period, covered, full, single, gap_count, with_gaps = cur.fetchone()
-        cur.execute(
-            f"{_COVERAGE_CTE} SELECT pairing_id, a, b FROM iv WHERE NOT on_site > 0 "
-            "ORDER BY pairing_id, a LIMIT %(limit)s",
             {**params, "limit": max_gaps + 1},
         )
-        gaps = [(int(pid), a, b) for pid, a, b in cur.fetchall()]
+        period, covered, full, single, gap_count, with_gaps, gap_rows = cur.fetchone()
+    epoch = dt.date(2000, 1, 1)
+    gaps = [
+        (int(pid), epoch + dt.timedelta(days=a), epoch + dt.timedelta(days=b)) for pid, a, b in gap_rows or []
+    ]
     sums = {
         "period_days": int(period),
         "covered_days": int(covered),

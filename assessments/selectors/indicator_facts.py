@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
 from pairings.models import Program
 from teams.selectors.attendance import PAIRING_MONTHS_SQL, pairing_months_params
@@ -115,10 +115,21 @@ def refresh(pairing_ids: Sequence[int]) -> list[int]:
     return ids
 
 
+def mark_all_stale(**kwargs: Any) -> None:
+    """Every pairing's facts to be recomputed before they are read again (``post_migrate``: the presets
+    the rules read live in code, which a deployment may have changed)."""
+    using = kwargs.get("using", "default")
+    with connections[using].cursor() as cur:
+        cur.execute("SELECT to_regclass(%s)", [STATE])
+        if cur.fetchone()[0] is not None:  # not before migration 0014
+            cur.execute(f"UPDATE {STATE} SET fresh = false WHERE fresh")
+
+
 def refresh_all() -> int:
-    """Recompute every pairing's facts (``manage.py refresh_indicator_facts``); how many pairings."""
+    """Recompute every pairing's facts now (``manage.py refresh_indicator_facts``, after a deployment, so
+    the first reader does not); how many pairings."""
+    mark_all_stale()
     with connection.cursor() as cur:
-        cur.execute(f"UPDATE {STATE} SET fresh = false WHERE fresh")
         cur.execute("SELECT id FROM pairings_pairing")
         ids = [row[0] for row in cur.fetchall()]
     return len(refresh(ids))

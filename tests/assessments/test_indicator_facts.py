@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from io import StringIO
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.renderers import JSONRenderer
@@ -253,3 +255,20 @@ def test_recomputing_stale_facts_takes_the_same_queries_for_more_pairings(world:
         counts.append(len(queries))
     # then it is the same statements, set-based, whatever the number of pairings
     assert counts[0] == counts[1] <= 14
+
+
+@pytest.mark.django_db
+def test_migrate_marks_every_pairing_stale_and_the_command_recomputes_them(world: Any) -> None:
+    # given fresh facts
+    populate(world.pairing_a)
+    indicator_facts.ensure_fresh([world.pairing_a.pk, world.pairing_b.pk])
+    # when a deployment's migrate has run (the presets the rules read may have changed)
+    indicator_facts.mark_all_stale()
+    # then every pairing is stale, and the command recomputes them all
+    assert sorted(indicator_facts.stale_pairings([world.pairing_a.pk, world.pairing_b.pk])) == sorted(
+        [world.pairing_a.pk, world.pairing_b.pk]
+    )
+    out = StringIO()
+    call_command("refresh_indicator_facts", stdout=out)
+    assert out.getvalue().startswith("2 pairings recomputed")
+    assert indicator_facts.stale_pairings([world.pairing_a.pk, world.pairing_b.pk]) == []

@@ -260,7 +260,7 @@ def coverage_sums(
     the facts clipped to the period; and the first ``max_gaps`` + 1 gaps in (pairing, start) order. One
     query."""
     ids = list(minimum_for)
-    params = {
+    params: dict[str, Any] = {
         "ids": ids,
         "minimum": [minimum_for[pk] for pk in ids],
         "date_from": date_from,

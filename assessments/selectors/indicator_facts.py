@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import OperationalError, connection, connections, transaction
 
 from pairings.models import Program
 from teams.selectors.attendance import PAIRING_MONTHS_SQL, pairing_months_params
@@ -100,12 +100,39 @@ def ensure_fresh(pairing_ids: Sequence[int]) -> list[int]:
     return refresh(stale) if stale else []
 
 
+# How long a claim waits for a writer still holding a stale pairing's state row (a long import): past it
+# the indicators are computed the old way rather than keep the request waiting.
+CLAIM_LOCK_TIMEOUT = "2s"
+_BUSY = {"55P03", "40P01"}  # lock_not_available, deadlock_detected
+
+
+class FactsBusy(Exception):
+    """A writer holds pairings whose facts are stale: the caller computes without the facts."""
+
+
 def refresh(pairing_ids: Sequence[int]) -> list[int]:
-    """Recompute the facts of those of ``pairing_ids`` not fresh, set-based: a few statements per program."""
+    """Recompute the facts of those of ``pairing_ids`` not fresh, set-based: a few statements per program.
+    Raises ``FactsBusy`` (and changes nothing) when a writer keeps one of them locked too long."""
+    try:
+        return _refresh(sorted(set(pairing_ids)))
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "pgcode", None) in _BUSY:
+            raise FactsBusy from exc
+        raise
+
+
+def _refresh(pairing_ids: list[int]) -> list[int]:
     with transaction.atomic():
         with connection.cursor() as cur:
-            cur.execute(_CLAIM_SQL, {"ids": sorted(set(pairing_ids))})
+            # SET LOCAL would outlast this savepoint in a caller's transaction: set and put back.
+            cur.execute(
+                "SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, true)",
+                [CLAIM_LOCK_TIMEOUT],
+            )
+            previous = cur.fetchone()[0]
+            cur.execute(_CLAIM_SQL, {"ids": pairing_ids})
             ids = sorted(row[0] for row in cur.fetchall())
+            cur.execute("SELECT set_config('lock_timeout', %s, true)", [previous])
             if not ids:
                 return []
             # Later statements: a fresh snapshot, which includes every writer the claim waited for.

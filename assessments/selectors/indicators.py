@@ -358,7 +358,7 @@ def _from_facts(
                 "attendance_months_not_imported": 0,
             },
         )
-    indicator_facts.ensure_fresh(ids)
+    indicator_facts.ensure_fresh(ids)  # FactsBusy: the caller computes over the period instead
     sums, gaps = indicator_facts.coverage_sums(
         minimum_for=_minimum_for(pairings, rules),
         date_from=query.date_from,
@@ -385,8 +385,13 @@ def indicators(*, user: User, query: IndicatorQuery, facts: bool | None = None) 
     training = (_training_sql if use_facts else _training)(
         user=user, pairings=pairings, scope=scope, rules=rules, query=query
     )
-    if use_facts:
-        coverage, attendance_rate, measures = _from_facts(pairings, rules, query)
+    try:
+        from_facts = _from_facts(pairings, rules, query) if use_facts else None
+    except indicator_facts.FactsBusy:
+        logger.warning("indicator facts busy (a writer holds stale pairings): computed over the period")
+        from_facts = None
+    if from_facts is not None:
+        coverage, attendance_rate, measures = from_facts
     else:
         coverage = _coverage(pairings, rules, query)
         attendance_rate = _attendance_rate(pairing_ids=[p["pk"] for p in pairings], query=query)

@@ -87,10 +87,16 @@ SELECT t.pairing_id, d.period, COUNT(*), COUNT(*) FILTER (WHERE stays.met),
 """
 
 
+def _array(values: Sequence[int | None]) -> str:
+    """An array parameter as one text literal (``'{1,2,…}'``, cast in the SQL): psycopg2 would send
+    ``ARRAY[1,2,…]``, thousands of constants for the planner to parse on every read of a province."""
+    return "{" + ",".join("NULL" if v is None else str(int(v)) for v in values) + "}"
+
+
 def stale_pairings(pairing_ids: Sequence[int]) -> list[int]:
     """The pairings among ``pairing_ids`` whose facts are not fresh. One query, no locks."""
     with connection.cursor() as cur:
-        cur.execute(_STALE_SQL, {"ids": list(pairing_ids)})
+        cur.execute(_STALE_SQL, {"ids": _array(pairing_ids)})
         return [row[0] for row in cur.fetchall()]
 
 
@@ -226,10 +232,10 @@ def attendance_sums(
             """SELECT COALESCE(SUM(present), 0)::bigint, COALESCE(SUM(expected), 0)::bigint,
                       COUNT(*)::int, COUNT(*) FILTER (WHERE NOT imported)::int
                  FROM assessments_attendancemonthfact
-                WHERE pairing_id = ANY(%(ids)s)
+                WHERE pairing_id = ANY(%(ids)s::bigint[])
                   AND (%(month_from)s::date IS NULL OR month >= %(month_from)s::date)
                   AND (%(month_to)s::date IS NULL OR month <= %(month_to)s::date)""",
-            {"ids": list(pairing_ids), **_month_bounds(date_from, date_to)},
+            {"ids": _array(pairing_ids), **_month_bounds(date_from, date_to)},
         )
         present, expected, months, missing = cur.fetchone()
     return {"present": int(present), "expected": int(expected), "months": months, "missing": missing}
@@ -251,9 +257,9 @@ def deployment_sums(
                              LEAST(pr.end_date, COALESCE(%(date_to)s::date, pr.end_date)) AS hi
                         FROM pairings_program pr WHERE pr.id = p.program_id
                       ) b ON b.lo <= b.hi
-                WHERE f.pairing_id = ANY(%(ids)s)
+                WHERE f.pairing_id = ANY(%(ids)s::bigint[])
                   AND lower(f.period) <= b.hi AND upper(f.period) > b.lo""",
-            {"ids": list(pairing_ids), "date_from": date_from, "date_to": date_to},
+            {"ids": _array(pairing_ids), "date_from": date_from, "date_to": date_to},
         )
         n, met, timely = cur.fetchone()
     return {"deployments": n, "stay_met": met, "rosters_on_time": timely}
@@ -288,8 +294,8 @@ def coverage_sums(
     query."""
     ids = list(minimum_for)
     params: dict[str, Any] = {
-        "ids": ids,
-        "minimum": [minimum_for[pk] for pk in ids],
+        "ids": _array(ids),
+        "minimum": _array([minimum_for[pk] for pk in ids]),
         "date_from": date_from,
         "date_to": date_to,
     }

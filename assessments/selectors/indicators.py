@@ -196,6 +196,7 @@ def _training_sql(
     stints = (
         TraineeStint.objects.for_user(user)
         .filter(_in_range("start_date", query), pairing_id__in=scope.values("pk"), is_free=True)
+        .order_by()  # counted, not listed: no sort (nor the joins the default ordering needs)
         .values_list("pairing__program_id", "start_date", "end_date")
     )
     sql, params = stints.query.sql_with_params()

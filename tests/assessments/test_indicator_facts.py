@@ -4,6 +4,7 @@ answers, for every role, period and city, and follow every write that changes th
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import threading
 from collections.abc import Callable
 from io import StringIO
@@ -310,3 +311,17 @@ def test_a_writer_holding_a_stale_pairing_makes_the_answer_computed_not_wrong(
     # and once the writer committed, the facts follow it
     assert indicator_facts.ensure_fresh([world.pairing_a.pk]) == [world.pairing_a.pk]
     _same(world.users["province"], IndicatorQuery())
+
+
+@pytest.mark.django_db
+def test_every_watched_table_has_its_triggers() -> None:
+    # A migration that recreates a watched table (a partitioned attendance table, say) must create the
+    # triggers again: without them the facts would silently stop following its writes.
+    watched = importlib.import_module("assessments.migrations.0014_indicator_facts").WATCHED
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT tgrelid::regclass::text, count(*) FROM pg_trigger "
+            "WHERE tgname LIKE 'facts\\_%%' GROUP BY 1"
+        )
+        found = dict(cur.fetchall())
+    assert found == dict.fromkeys(watched, 4)

@@ -22,7 +22,7 @@ from django.urls import reverse
 from core.api.cache import raw_key
 from devtools import factories as f
 from pairings.api.middleware import TokenAnswerApp
-from pairings.models import ApiClient, Hospital
+from pairings.models import ApiClient, Hospital, Membership
 from pairings.services.api_clients import api_client_create, api_client_revoke
 from tests.api.conftest import client_for, populate, token_client
 
@@ -315,3 +315,24 @@ def test_the_wsgi_fast_path_not_modified_request_id_and_other_requests(
     with override_settings(API_TOKEN_FAST_PATH=False):
         assert _wsgi(app, url, token)[0] == 200
     assert inner.calls == 5
+
+
+@override_settings(API_CACHE_ENABLED=False)
+def test_a_computed_token_answer_reuses_the_membership_until_the_data_changes(
+    committed: Any, tokens: dict[str, str]
+) -> None:
+    """The dashboard user's membership is kept per process at the data generation read with the token: a
+    computed answer saves its query, and a change of the membership (a write) is seen at once."""
+    w = committed
+    client = token_client(tokens["city"])
+    url = reverse("api:pairing-list")
+    first = client.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        again = client.get(url)
+    assert again.content == first.content
+    assert [p["id"] for p in again.json()["results"]] == [w.pairing_a.pk]
+    assert not any("pairings_membership" in q["sql"] for q in ctx.captured_queries)
+    # the city client's membership moved to the other city: its next answer follows
+    user_id = ApiClient.objects.get(prefix=tokens["city"].split("_")[1]).user_id
+    Membership.objects.filter(user_id=user_id).update(city=w.city_b)
+    assert [p["id"] for p in client.get(url).json()["results"]] == [w.pairing_b.pk]

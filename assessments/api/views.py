@@ -29,7 +29,7 @@ from assessments.models import (
 from assessments.rules.messages import render_message
 from assessments.selectors.indicators import IndicatorQuery, indicators
 from assessments.services.monthly import monthly_assessment_create
-from core.api.base import ScopedReadOnlyViewSet, plain_date, plain_datetime
+from core.api.base import ScopedReadOnlyViewSet, datetime_renderer, plain_date
 from core.api.cache import cached_answer
 
 
@@ -75,6 +75,7 @@ class FindingViewSet(ScopedReadOnlyViewSet):
     )
 
     def plain_page(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        when = datetime_renderer()
         return [
             {
                 "id": r["pk"],
@@ -97,12 +98,12 @@ class FindingViewSet(ScopedReadOnlyViewSet):
                 "message_params": r["message_params"],
                 "evidence": r["evidence"],
                 "status": r["status"],
-                "first_seen": plain_datetime(r["first_seen"]),
-                "last_seen": plain_datetime(r["last_seen"]),
-                "resolved_at": plain_datetime(r["resolved_at"]),
-                "waived_at": plain_datetime(r["waived_at"]),
+                "first_seen": when(r["first_seen"]),
+                "last_seen": when(r["last_seen"]),
+                "resolved_at": when(r["resolved_at"]),
+                "waived_at": when(r["waived_at"]),
                 "waive_reason": r["waive_reason"],
-                "updated_at": plain_datetime(r["updated_at"]),
+                "updated_at": when(r["updated_at"]),
             }
             for r in rows
         ]

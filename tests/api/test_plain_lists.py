@@ -18,9 +18,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
+from rest_framework import serializers
 
 from assessments.models import Finding
 from assessments.rules.messages import msg
+from core.api.base import datetime_renderer
 from devtools import factories as f
 from pairings.models import Membership
 from pairings.services.api_clients import api_client_create
@@ -198,3 +200,19 @@ def test_plain_lists_take_a_fixed_number_of_queries(world_with_rows: Any, basena
     with CaptureQueriesContext(connection) as many:
         assert len(client.get(url + "?page_size=100").json()["results"]) > 1
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "UTC", "America/St_Johns"])
+def test_the_page_datetime_renderer_renders_as_drfs_field(zone: str) -> None:
+    field = serializers.DateTimeField()
+    values = [
+        None,
+        dt.datetime(2024, 2, 29, 23, 59, 59, 999999, tzinfo=dt.UTC),
+        dt.datetime(2023, 7, 1, 0, 0, tzinfo=dt.UTC),
+        dt.datetime(2023, 3, 12, 6, 30, 5, 120, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+        dt.datetime(2023, 1, 1, 12, 0),  # naive: the field's own path
+    ]
+    with timezone.override(zone):
+        when = datetime_renderer()
+        for value in values:
+            assert when(value) == (field.to_representation(value) if value else None), (zone, value)

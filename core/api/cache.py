@@ -260,14 +260,14 @@ def raw_answer(request: HttpRequest, key: str, generation: int) -> HttpResponseB
     return raw_answer_for(request.headers.get("If-None-Match", ""), key, generation)
 
 
-def raw_answer_for(if_none_match: str, key: str, generation: int) -> HttpResponseBase | None:
+def raw_answer_for(if_none_match: str, key: str, generation: int) -> HttpResponse | None:
     """``raw_answer`` given the request's If-None-Match header (the WSGI fast path has no request)."""
     entry = cache.get(key)
     if entry is None or entry[0] != generation:
         return None
     _generation_, etag, body, content_type, headers = entry
     if _etag_in(if_none_match, etag):
-        response: HttpResponseBase = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
+        response = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
     else:
         response = HttpResponse(body, content_type=content_type)
     response["ETag"] = etag

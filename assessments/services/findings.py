@@ -109,7 +109,19 @@ up AS (
            %(now)s, %(now)s, '', %(run_id)s
       FROM src
     ON CONFLICT (fingerprint) DO UPDATE SET
-        updated_at = EXCLUDED.updated_at,
+        -- updated_at moves only when the finding says something new (or is reopened): a finding merely seen
+        -- again keeps it, so that stamp changes no indexed column and is a HOT update (migration 0014), and
+        -- the API's updated_since does not hand every finding out again after every nightly run.
+        updated_at = CASE WHEN (f.severity, f.pairing_id, f.team_id, f.deployment_id, f.staff_id,
+                                f.agreement_id, f.hospital_id, f.county_id, f.message, f.message_key,
+                                f.message_params, f.evidence, f.status)
+                               IS NOT DISTINCT FROM
+                               (EXCLUDED.severity, EXCLUDED.pairing_id, EXCLUDED.team_id,
+                                EXCLUDED.deployment_id, EXCLUDED.staff_id, EXCLUDED.agreement_id,
+                                EXCLUDED.hospital_id, EXCLUDED.county_id, EXCLUDED.message,
+                                EXCLUDED.message_key, EXCLUDED.message_params, EXCLUDED.evidence,
+                                CASE WHEN f.status = 'resolved' THEN 'open' ELSE f.status END)
+                          THEN f.updated_at ELSE EXCLUDED.updated_at END,
         severity = EXCLUDED.severity,
         pairing_id = EXCLUDED.pairing_id, team_id = EXCLUDED.team_id, deployment_id = EXCLUDED.deployment_id,
         staff_id = EXCLUDED.staff_id, agreement_id = EXCLUDED.agreement_id,

@@ -111,6 +111,9 @@ class Finding(TimeStamped):
     evidence = models.JSONField(_("依据"), default=dict, blank=True)
     # Unique by a constraint (below), not ``unique=True``: that would add a second, LIKE-pattern index.
     fingerprint = models.CharField(max_length=64)
+    # A hash of what the finding says (everything the rule drafted but the fingerprint; the rule engine's
+    # ``draft_digest``): a run rewrites a finding only when it differs, and merely stamps the others as seen.
+    digest = models.CharField(max_length=32, blank=True, default="", editable=False)
     status = models.CharField(
         _("状态"), max_length=10, choices=FindingStatus.choices, default=FindingStatus.OPEN
     )

@@ -10,10 +10,12 @@ sweep and a manual or event-triggered recheck) take turns; the unique fingerprin
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 import pgtrigger
@@ -22,13 +24,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, override
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 
 from assessments.choices import FindingStatus, JobStatus, RunTrigger
 from assessments.models import Finding, RuleRun
 from assessments.rules.base import Draft, RuleContext, all_rules
-from assessments.rules.messages import SOURCE_LANGUAGE
+from assessments.rules.messages import SOURCE_LANGUAGE, render_message
 from core import events
 from core.access import User, get_membership, is_global
 from core.jobs.services import job_execute, job_start
@@ -209,7 +211,7 @@ SELECT rule_code, status, COUNT(*) FROM assessments_finding
 _KEPT_STATUSES = frozenset({FindingStatus.OPEN, FindingStatus.WAIVED, FindingStatus.RECTIFIED})
 
 
-def _row(d: Draft, fingerprint: str, digest: str) -> dict[str, Any]:
+def _row(d: Draft, fingerprint: str, digest: str, translate: Callable[[str], str]) -> dict[str, Any]:
     return {
         "fingerprint": fingerprint,
         "rule_code": d.rule_code,
@@ -226,7 +228,7 @@ def _row(d: Draft, fingerprint: str, digest: str) -> dict[str, Any]:
         "period_start": d.period_start.isoformat() if d.period_start else None,
         "period_end": d.period_end.isoformat() if d.period_end else None,
         # The Chinese rendering is kept beside the key (admin search; what older rows have only).
-        "message": str(d.message),
+        "message": render_message(d.message.key, d.message.params, translate=translate),
         "message_key": d.message.key,
         "message_params": d.message.params,
         "evidence": d.evidence,
@@ -272,13 +274,15 @@ def findings_persist(
             rows: list[dict[str, Any]] = []
             same: list[str] = []
             with override(SOURCE_LANGUAGE):  # the stored fallback text is Chinese whoever triggered the run
+                # One catalog lookup per message key, not per finding (8,000 findings, a dozen keys).
+                translate = functools.lru_cache(maxsize=None)(gettext)
                 for fingerprint, d in seen.items():
                     digest = d.digest()
                     status, stored = before.get(fingerprint, (None, None))
                     if status in _KEPT_STATUSES and stored == digest:
                         same.append(fingerprint)
                     else:
-                        rows.append(_row(d, fingerprint, digest))
+                        rows.append(_row(d, fingerprint, digest, translate))
             if same:
                 cur.execute(_STAMP, {**params, "same": same})
             upserted: list[tuple[int, str, str]] = []

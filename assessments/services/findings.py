@@ -143,9 +143,13 @@ SELECT id, fingerprint, rule_code FROM up
 
 # The statuses before the upsert, read first: joining them into the upsert's result was planned as a nested
 # loop over the JSON rows (estimated at 100 rows, really thousands: quadratic, 7 s at national scale).
-_BEFORE = (
-    "SELECT fingerprint, status, digest FROM assessments_finding WHERE fingerprint = ANY(%(seen)s::text[])"
-)
+# The digest is trusted only on rows the engine wrote with a message key: rows stored before keys existed
+# (the data migration left them as text only) are rewritten once. A data migration that changes what
+# findings say must clear their digest.
+_BEFORE = """
+SELECT fingerprint, status, CASE WHEN message_key <> '' THEN digest ELSE '' END
+  FROM assessments_finding WHERE fingerprint = ANY(%(seen)s::text[])
+"""
 
 # Findings seen again saying the same (same digest, not resolved): only stamped as seen by this run — what
 # the upsert would have written for them, without sending, rendering or comparing their content. No indexed

@@ -6,6 +6,13 @@ Targets (issue 5): province < 10 s, national < 120 s on 2 cores, peak memory < 1
 At ``--scale national`` the dataset is the national benchmark program NAT2022 (``pairings.demo.national``,
 2,500 pairings, 62,000 deployments), used as loaded or built inside a transaction that is rolled back.
 Without the demo, ``generate`` makes a comparable province (1.5 M attendance days at 1,000 pairings).
+
+The national workbook's memory target (≤ 300 MiB) is "peak RSS of the worker doing the job":
+``workbook_national_worker`` runs the ``build_report`` task in a fresh process (``report_worker``) on the
+committed NAT2022 data and reads that process's VmHWM, next to the openpyxl baseline in a fresh process of
+its own. The in-process rows keep their per-phase peaks (VmHWM reset before each phase), which start from
+what the benchmark process already holds. Nothing is kept: the measured phases run in rolled-back
+transactions and the worker deletes its report row and file (``report_worker.cleanup``, also run first).
 """
 
 from __future__ import annotations

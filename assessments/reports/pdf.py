@@ -14,26 +14,24 @@ Everything else (a national program's per-city appendix with its embedded workbo
 programs) is one WeasyPrint rendering as before.
 
 Two things make every rendering cheaper without changing a pixel (profiled on GS2022, 36 pages):
-Python's cyclic garbage collector is paused while WeasyPrint works (``_collector_paused``): it allocates a
-few million small objects, and the collector's passes over the growing heap (the whole Django process's
-objects included) were about a quarter of the CPU time; the document's objects are freed by their reference
-counts or by the first collection after. And the user-agent stylesheet is ``report_ua.css``, WeasyPrint's
-own cut down to the elements the report uses (``ReportHTML``): the full one's attribute and pseudo-element
-selectors were tried against every element, another tenth.
+Python's cyclic garbage collector is paused while WeasyPrint works (``collector.collector_paused``): its
+passes over the growing heap were about a quarter of the CPU time. And the user-agent stylesheet is
+``report_ua.css``, WeasyPrint's own cut down to the elements the report uses (``ReportHTML``): the full
+one's attribute and pseudo-element selectors were tried against every element, another tenth.
 """
 
 from __future__ import annotations
 
 import functools
-import gc
 import io
 import os
 import pickle
 import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
+
+from assessments.reports.collector import collector_paused
 
 # The template's per-pairing block (templates/assessments/reports/provincial_report.html): the cut goes
 # before one of them.
@@ -77,25 +75,13 @@ def write_pdf(
     head, _sep, body = html.partition("<body>")
     pre, *blocks = body.split(PAIRING_BLOCK)
     if not parallel or attachments or len(blocks) < PARALLEL_MIN_PAIRINGS or (os.cpu_count() or 1) < 2:
-        with _collector_paused():
+        with collector_paused():
             document = report_html(html).render()
             document.write_pdf(out, attachments=[Attachment(string=b, name=n) for n, b in attachments])
         return len(document.pages)
     first, second = _cut(head, pre, blocks)
-    with _collector_paused():
+    with collector_paused():
         return _write_joined(head, first, second, out)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while WeasyPrint lays out and draws (see the module's docstring)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _cut(head: str, pre: str, blocks: list[str]) -> tuple[str, str]:

@@ -6,7 +6,7 @@ sums run over — computed by the measures' own SQL (``assessments.selectors.ind
 answer for any period and city is an aggregate over a few thousand rows.
 
 Kept right by the database, not by remembering every write path: triggers on the tables the facts are
-computed from (migration 0014) mark the pairings a statement touched as not fresh, in the writer's own
+computed from (migration 0016) mark the pairings a statement touched as not fresh, in the writer's own
 transaction; the indicators recompute the pairings of their scope that are not fresh (or have no state
 row yet) before reading. No foreign-key constraints: deleting a pairing or a deployment must not wait
 on, nor fail because of, a derived row; facts of a row that is gone are never read (they join the scope).

@@ -14,7 +14,7 @@ that any period is a filter and a sum:
   service period; a period clips them (clipping maximal intervals gives the clipped period's maximal
   intervals, which is what the same function computes for that period).
 
-Freshness: triggers (migration 0014) mark a pairing not fresh in the transaction of any statement that
+Freshness: triggers (migration 0016) mark a pairing not fresh in the transaction of any statement that
 writes what its facts come from. ``ensure_fresh`` recomputes the pairings of a scope that are not fresh
 (or were never computed) before the indicators read them: a handful after an import or a roster change,
 every pairing once after ``migrate`` (presets live in code, so a deployment marks everything). The claim
@@ -154,7 +154,7 @@ def mark_all_stale(**kwargs: Any) -> None:
     using = kwargs.get("using", "default")
     with connections[using].cursor() as cur:
         cur.execute("SELECT to_regclass(%s)", [STATE])
-        if cur.fetchone()[0] is not None:  # not before migration 0014
+        if cur.fetchone()[0] is not None:  # not before migration 0016
             cur.execute(f"UPDATE {STATE} SET fresh = false WHERE fresh")
 
 

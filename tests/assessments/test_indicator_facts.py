@@ -317,7 +317,7 @@ def test_a_writer_holding_a_stale_pairing_makes_the_answer_computed_not_wrong(
 def test_every_watched_table_has_its_triggers() -> None:
     # A migration that recreates a watched table (a partitioned attendance table, say) must create the
     # triggers again: without them the facts would silently stop following its writes.
-    watched = importlib.import_module("assessments.migrations.0014_indicator_facts").WATCHED
+    watched = importlib.import_module("assessments.migrations.0016_indicator_facts").WATCHED
     with connection.cursor() as cur:
         cur.execute(
             "SELECT tgrelid::regclass::text, count(*) FROM pg_trigger "

@@ -102,7 +102,7 @@ DROP_SQL = (
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("assessments", "0013_reportfile_area"),
+        ("assessments", "0015_finding_digest"),
         # The tables the triggers watch.
         ("core", "0002_holiday_calendar"),
         ("pairings", "0007_provinceworkday"),

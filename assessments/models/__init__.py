@@ -19,6 +19,12 @@ from assessments.models.capacity import (  # noqa: F401
     ServiceCapacityAssessment,
     Specialty,
 )
+from assessments.models.facts import (  # noqa: F401
+    AttendanceMonthFact,
+    CoverageIntervalFact,
+    DeploymentFact,
+    IndicatorFactState,
+)
 from assessments.models.findings import (  # noqa: F401
     Finding,
     Rectification,

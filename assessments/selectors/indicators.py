@@ -13,11 +13,14 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 
 from assessments.choices import AppraisalStatus, CentreStatus, FindingStatus, Grade
 from assessments.models import AnnualAppraisal, CentreProgress, Finding, GradeChange, NewTechnology, Specialty
 from assessments.reports.figures import deployment_figures
+from assessments.selectors import indicator_facts
 from assessments.selectors.county_outcomes import outcomes_for_api
 from core.access import User
 from core.dates import stay_met
@@ -90,11 +93,33 @@ def scoped_pairings(scope: QuerySet[Pairing]) -> list[dict[str, Any]]:
     )
 
 
-def _coverage(pairings: list[dict[str, Any]], rules: dict[int, Any], query: IndicatorQuery) -> dict[str, Any]:
-    ids = [p["pk"] for p in pairings]
-    minimum_for = {
+def _minimum_for(pairings: list[dict[str, Any]], rules: dict[int, Any]) -> dict[int, int | None]:
+    """pairing → TEAM_MIN_SIZE (the TCM variant for a TCM recipient)."""
+    return {
         p["pk"]: rules[p["program_id"]].team_min_for(is_tcm=p["recipient__kind"] == "tcm") for p in pairings
     }
+
+
+def _coverage_dict(sums: dict[str, int], gaps: list[tuple[int, dt.date, dt.date]]) -> dict[str, Any]:
+    period, covered, full = sums["period_days"], sums["covered_days"], sums["full_strength_days"]
+    return {
+        "period_days": period,
+        "covered_days": covered,
+        "gap_days": period - covered,
+        "gap_count": sums["gap_count"],
+        "coverage_rate": _rate(covered, period),
+        "full_strength_days": full,
+        "team_size_compliance_rate": _rate(full, period),
+        "single_leader_days": sums["single_leader_days"],
+        "pairings_with_gaps": sums["pairings_with_gaps"],
+        "gaps": [{"pairing": pid, "start": a, "end": b} for pid, a, b in gaps[:MAX_LISTED_GAPS]],
+        "gaps_truncated": len(gaps) > MAX_LISTED_GAPS,
+    }
+
+
+def _coverage(pairings: list[dict[str, Any]], rules: dict[int, Any], query: IndicatorQuery) -> dict[str, Any]:
+    ids = [p["pk"] for p in pairings]
+    minimum_for = _minimum_for(pairings, rules)
     intervals = (
         headcount_intervals(pairing_ids=ids, date_from=query.date_from, date_to=query.date_to) if ids else []
     )
@@ -104,19 +129,28 @@ def _coverage(pairings: list[dict[str, Any]], rules: dict[int, Any], query: Indi
     full = sum(s.full_strength_days for s in summaries.values())
     single_leader = sum(s.single_leader_days for s in summaries.values())
     gaps = [(pid, a, b) for pid, s in sorted(summaries.items()) for a, b in s.gaps]
-    return {
+    sums = {
         "period_days": period,
         "covered_days": covered,
-        "gap_days": period - covered,
-        "gap_count": len(gaps),
-        "coverage_rate": _rate(covered, period),
         "full_strength_days": full,
-        "team_size_compliance_rate": _rate(full, period),
         "single_leader_days": single_leader,
+        "gap_count": len(gaps),
         "pairings_with_gaps": len({pid for pid, _a, _b in gaps}),
-        "gaps": [{"pairing": pid, "start": a, "end": b} for pid, a, b in gaps[:MAX_LISTED_GAPS]],
-        "gaps_truncated": len(gaps) > MAX_LISTED_GAPS,
     }
+    return _coverage_dict(sums, gaps)
+
+
+def _quota(pairings: list[dict[str, Any]], rules: dict[int, Any], query: IndicatorQuery) -> int:
+    """TRAINING_QUOTA's N per pairing per year of its service period inside the asked one."""
+    quota = 0
+    for p in pairings:
+        n = rules[p["program_id"]].training_quota
+        if n is None:
+            continue
+        start = max(p["service_start"], query.date_from or p["service_start"])
+        end = min(p["service_end"], query.date_to or p["service_end"])
+        quota += n * _years(start, end)
+    return quota
 
 
 def _training(
@@ -128,14 +162,7 @@ def _training(
     query: IndicatorQuery,
 ) -> dict[str, Any]:
     """TRAINING_QUOTA: free stints of ≥ M months started in the period, against N per pairing per year."""
-    quota = 0
-    for p in pairings:
-        n = rules[p["program_id"]].training_quota
-        if n is None:
-            continue
-        start = max(p["service_start"], query.date_from or p["service_start"])
-        end = min(p["service_end"], query.date_to or p["service_end"])
-        quota += n * _years(start, end)
+    quota = _quota(pairings, rules, query)
     rows = (
         TraineeStint.objects.for_user(user)
         .filter(_in_range("start_date", query), pairing_id__in=scope.values("pk"), is_free=True)
@@ -147,6 +174,44 @@ def _training(
         months = rules[program_id].training_min_months
         if stay_met(start, end, months):
             qualifying += 1
+    return {
+        "trainees": trainees,
+        "qualifying_trainees": qualifying,
+        "quota": quota,
+        "quota_rate": _rate(qualifying, quota),
+    }
+
+
+def _training_sql(
+    *,
+    user: User,
+    pairings: list[dict[str, Any]],
+    scope: QuerySet[Pairing],
+    rules: dict[int, Any],
+    query: IndicatorQuery,
+) -> dict[str, Any]:
+    """``_training`` counted in the database: the same scoped stints, "≥ M months" as SQL states it
+    (``core.dates``: the day after the last ≥ start + M months, ``make_interval``), one query instead of a
+    row per stint to Python."""
+    stints = (
+        TraineeStint.objects.for_user(user)
+        .filter(_in_range("start_date", query), pairing_id__in=scope.values("pk"), is_free=True)
+        .order_by()  # counted, not listed: no sort (nor the joins the default ordering needs)
+        .values_list("pairing__program_id", "start_date", "end_date")
+    )
+    sql, params = stints.query.sql_with_params()
+    months = {pk: r.training_min_months for pk, r in rules.items()}
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""SELECT COUNT(*),
+                       COUNT(*) FILTER (WHERE COALESCE(m.months, 0) = 0
+                         OR s.end_date + 1 >= s.start_date + make_interval(months => m.months))
+                  FROM ({sql}) AS s(program_id, start_date, end_date)
+                  LEFT JOIN unnest(%s::bigint[], %s::int[]) AS m(program_id, months) USING (program_id)""",
+            [*params, list(months), list(months.values())],
+        )
+        trainees, qualifying = cur.fetchone()
+    quota = _quota(pairings, rules, query)
     return {
         "trainees": trainees,
         "qualifying_trainees": qualifying,
@@ -262,12 +327,76 @@ def _measures(pairings: list[dict[str, Any]], query: IndicatorQuery) -> dict[str
     return {**out, "attendance_months": months, "attendance_months_not_imported": missing}
 
 
-def indicators(*, user: User, query: IndicatorQuery) -> dict[str, Any]:
-    """All dashboard indicators for the user's pairings selected by ``query`` (see module docstring)."""
+def _from_facts(
+    pairings: list[dict[str, Any]], rules: dict[int, Any], query: IndicatorQuery
+) -> tuple[dict[str, Any], float | None, dict[str, Any]]:
+    """Coverage, attendance rate and measures from the fact tables (``indicator_facts``), after
+    recomputing the facts of any pairing in scope a write left stale: the same figures as
+    ``_coverage``, ``_attendance_rate`` and ``_measures`` (``tests/assessments/test_indicator_facts.py``)."""
+    ids = [p["pk"] for p in pairings]
+    if not ids:
+        return (
+            _coverage_dict(
+                dict.fromkeys(
+                    (
+                        "period_days",
+                        "covered_days",
+                        "full_strength_days",
+                        "single_leader_days",
+                        "gap_count",
+                        "pairings_with_gaps",
+                    ),
+                    0,
+                ),
+                [],
+            ),
+            None,
+            {
+                "deployments": 0,
+                "stay_met": 0,
+                "rosters_on_time": 0,
+                "attendance_months": 0,
+                "attendance_months_not_imported": 0,
+            },
+        )
+    indicator_facts.ensure_fresh(ids)  # FactsBusy: the caller computes over the period instead
+    sums, gaps = indicator_facts.coverage_sums(
+        minimum_for=_minimum_for(pairings, rules),
+        date_from=query.date_from,
+        date_to=query.date_to,
+        max_gaps=MAX_LISTED_GAPS,
+    )
+    att = indicator_facts.attendance_sums(pairing_ids=ids, date_from=query.date_from, date_to=query.date_to)
+    deps = indicator_facts.deployment_sums(pairing_ids=ids, date_from=query.date_from, date_to=query.date_to)
+    measures = {**deps, "attendance_months": att["months"], "attendance_months_not_imported": att["missing"]}
+    return _coverage_dict(sums, gaps), _rate(att["present"], att["expected"]), measures
+
+
+def indicators(*, user: User, query: IndicatorQuery, facts: bool | None = None) -> dict[str, Any]:
+    """All dashboard indicators for the user's pairings selected by ``query`` (see module docstring).
+
+    ``facts`` (default: the ``INDICATOR_FACTS`` setting) reads coverage, attendance and the §3a measures
+    from the fact tables instead of computing them over the period: milliseconds instead of seconds at
+    national scale, the same answer."""
     scope = scoped_pairing_queryset(user=user, query=query)
     pairings = scoped_pairings(scope)
     program_ids = {p["program_id"] for p in pairings}
     rules = {prog.pk: prog.rules for prog in Program.objects.filter(pk__in=program_ids)}
+    use_facts = facts if facts is not None else getattr(settings, "INDICATOR_FACTS", True)
+    training = (_training_sql if use_facts else _training)(
+        user=user, pairings=pairings, scope=scope, rules=rules, query=query
+    )
+    try:
+        from_facts = _from_facts(pairings, rules, query) if use_facts else None
+    except indicator_facts.FactsBusy:
+        logger.warning("indicator facts busy (a writer holds stale pairings): computed over the period")
+        from_facts = None
+    if from_facts is not None:
+        coverage, attendance_rate, measures = from_facts
+    else:
+        coverage = _coverage(pairings, rules, query)
+        attendance_rate = _attendance_rate(pairing_ids=[p["pk"] for p in pairings], query=query)
+        measures = _measures(pairings, query)
     return {
         "filters": {
             "program": query.program_id,
@@ -277,13 +406,13 @@ def indicators(*, user: User, query: IndicatorQuery) -> dict[str, Any]:
             "date_to": query.date_to,
         },
         "pairings": len(pairings),
-        "coverage": _coverage(pairings, rules, query),
-        "training": _training(user=user, pairings=pairings, scope=scope, rules=rules, query=query),
+        "coverage": coverage,
+        "training": training,
         "findings_open": _findings(user=user, pairings=pairings, scope=scope, query=query),
         "appraisals": _appraisals(user=user, scope=scope, query=query),
         "capacity": _capacity(user=user, scope=scope, query=query),
-        "attendance_rate": _attendance_rate(pairing_ids=[p["pk"] for p in pairings], query=query),
-        "measures": _measures(pairings, query),
+        "attendance_rate": attendance_rate,
+        "measures": measures,
         "county_outcomes": outcomes_for_api(
             user=user, pairings=pairings, rules=rules, years=_outcome_years(query)
         ),

@@ -137,6 +137,9 @@ API_CACHE_WAIT_SECONDS = env.int("API_CACHE_WAIT_SECONDS", default=30)
 API_PLAIN_LISTS = env.bool("API_PLAIN_LISTS", default=True)
 # Dashboard tokens' cached answers served before the rest of the stack (pairings.api.middleware).
 API_TOKEN_FAST_PATH = env.bool("API_TOKEN_FAST_PATH", default=True)
+# /api/v1/indicators/ sums the fact tables (assessments.selectors.indicator_facts) instead of computing
+# attendance, stays, rosters and coverage over the period on every request; off: the old computation.
+INDICATOR_FACTS = env.bool("INDICATOR_FACTS", default=True)
 CACHES = {
     "default": {
         # Redis cache whose outages are a cache miss, not a 500 (config/cache.py).

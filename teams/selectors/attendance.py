@@ -192,6 +192,24 @@ SELECT COUNT(DISTINCT (pairing_id, month))::int,
 """
 
 
+# Per pairing and month: Σ present and Σ expected over the imported rows (what ``_TOTALS_SQL`` sums) and
+# whether the month was imported (what ``_IMPORT_STATUS_SQL`` counts). The indicators' fact table
+# (``assessments.selectors.indicator_facts``) is filled from this, so it cannot define a month otherwise.
+PAIRING_MONTHS_SQL = f"""{_CTES}
+SELECT pairing_id, month,
+       COALESCE(SUM(present) FILTER (WHERE imported), 0)::int AS present,
+       COALESCE(SUM(GREATEST(workdays - excused, 0)) FILTER (WHERE imported), 0)::int AS expected,
+       bool_or(imported) AS imported
+  FROM rows WHERE wanted
+ GROUP BY pairing_id, month
+"""
+
+
+def pairing_months_params(*, pairing_ids: Sequence[int]) -> dict[str, Any]:
+    """The parameters of ``PAIRING_MONTHS_SQL`` for ``pairing_ids``, every month."""
+    return _params(None, pairing_ids, None, None, None)
+
+
 _NOT_IMPORTED_SQL = f"""{_CTES}
 SELECT DISTINCT pairing_id, month FROM rows WHERE wanted AND NOT imported ORDER BY pairing_id, month
 """

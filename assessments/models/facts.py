@@ -1,0 +1,87 @@
+"""The indicators' fact tables (issue 18): per pairing, what the dashboard indicators sum over a period.
+
+``/api/v1/indicators/`` summed a province's attendance month by month and re-derived every continuous stay
+and roster on each request (seconds at national scale). These tables keep, per pairing, the rows those
+sums run over — computed by the measures' own SQL (``assessments.selectors.indicator_facts``) — so an
+answer for any period and city is an aggregate over a few thousand rows.
+
+Kept right by the database, not by remembering every write path: triggers on the tables the facts are
+computed from (migration 0016) mark the pairings a statement touched as not fresh, in the writer's own
+transaction; the indicators recompute the pairings of their scope that are not fresh (or have no state
+row yet) before reading. No foreign-key constraints: deleting a pairing or a deployment must not wait
+on, nor fail because of, a derived row; facts of a row that is gone are never read (they join the scope).
+"""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import DateRangeField
+from django.db import models
+
+
+class IndicatorFactState(models.Model):
+    """Whether a pairing's facts are up to date. A missing row counts as not fresh."""
+
+    pairing_id = models.BigIntegerField(primary_key=True)
+    fresh = models.BooleanField(default=False)
+    marked_at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = "indicator fact state"
+
+    def __str__(self) -> str:
+        return f"{self.pairing_id}: {'fresh' if self.fresh else 'stale'}"
+
+
+class AttendanceMonthFact(models.Model):
+    """A pairing-month with people on site (``teams.selectors.attendance.PAIRING_MONTHS_SQL``)."""
+
+    pairing_id = models.BigIntegerField()
+    month = models.DateField()  # first day
+    present = models.IntegerField()  # Σ present days, imported months only
+    expected = models.IntegerField()  # Σ expected working days, imported months only
+    imported = models.BooleanField()
+
+    class Meta:
+        verbose_name = "attendance month fact"
+        constraints = [
+            models.UniqueConstraint(fields=["pairing_id", "month"], name="attendancemonthfact_pairing_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pairing_id} {self.month:%Y-%m}"
+
+
+class DeploymentFact(models.Model):
+    """The deployments of a pairing with one period, counted with their continuous stay met and their
+    roster on time as the program's rules judge them (a team's people mostly share a period: a row each
+    would be several times as many to sum)."""
+
+    pairing_id = models.BigIntegerField()
+    period = DateRangeField()
+    deployments = models.IntegerField()
+    stay_met = models.IntegerField()
+    roster_timely = models.IntegerField()
+
+    class Meta:
+        verbose_name = "deployment fact"
+        indexes = [models.Index(fields=["pairing_id"], name="deploymentfact_pairing")]
+
+    def __str__(self) -> str:
+        return f"{self.pairing_id} {self.period}: {self.deployments}"
+
+
+class CoverageIntervalFact(models.Model):
+    """A maximal run of days of a pairing's service period with constant people and leaders on site."""
+
+    pairing_id = models.BigIntegerField()
+    start = models.DateField()
+    end = models.DateField()  # inclusive
+    on_site = models.IntegerField()
+    leaders = models.IntegerField()
+
+    class Meta:
+        verbose_name = "coverage interval fact"
+        indexes = [models.Index(fields=["pairing_id", "start"], name="coveragefact_pairing_start")]
+
+    def __str__(self) -> str:
+        return f"{self.pairing_id} {self.start}–{self.end}: {self.on_site}"

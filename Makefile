@@ -67,6 +67,8 @@ run: venv services browser-deps
 	$(PY) manage.py migrate --noinput
 	$(call header,run: seed demo data)
 	$(PY) manage.py seed_demo
+	$(call header,run: indicator facts (else the first dashboard request after a migrate computes them))
+	$(PY) manage.py refresh_indicator_facts
 	$(call header,run: collectstatic)
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(call header,run: http://$(HOST):$(PORT)/)

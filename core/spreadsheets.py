@@ -263,22 +263,28 @@ def _batched(rows: Iterable[list[Any]], n: int) -> Iterator[list[list[Any]]]:
 
 
 def _read_ahead(blocks: Iterator[list[list[Any]]]) -> Iterator[list[list[Any]]]:
-    """``blocks``, each produced by a thread while the caller holds the one before (errors re-raised here)."""
+    """``blocks``, the next one produced by a thread while the caller holds this one (errors re-raised here).
+
+    The thread starts a block only once the caller has taken the one before: two blocks in memory, not three.
+    """
     handoff: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=1)
+    may_read = threading.Semaphore(1)
     stop = threading.Event()
 
     def produce() -> None:
         try:
-            for block in blocks:
-                while not stop.is_set():
-                    try:
-                        handoff.put(("block", block), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
+            while True:
+                while not may_read.acquire(timeout=0.1):
+                    if stop.is_set():
+                        return
                 if stop.is_set():
                     return
-            handoff.put(("end", None))
+                block = next(blocks, None)
+                if block is None:
+                    handoff.put(("end", None))
+                    return
+                handoff.put(("block", block))
+                del block
         except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
             handoff.put(("error", exc))
         finally:
@@ -293,9 +299,12 @@ def _read_ahead(blocks: Iterator[list[list[Any]]]) -> Iterator[list[list[Any]]]:
                 return
             if what == "error":
                 raise value
+            may_read.release()
             yield value
+            del value
     finally:
         stop.set()
+        may_read.release()
         while reader.is_alive():  # unblock a producer waiting to hand over a block
             try:
                 handoff.get(timeout=0.1)

@@ -115,9 +115,10 @@ check: venv services
 # Two xdist workers (each with its own test database) halve the suite on a 2-core machine; PYTEST_XDIST= (empty)
 # runs it in one process. The fault tests below stay serial: they kill workers and stop Redis.
 PYTEST_XDIST ?= -n 2
+# The slowest tests are listed at the end: CI machines have run the suite up to three times slower than ours.
 pytest: venv services
 	$(call header,pytest)
-	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(VENV)/bin/pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(VENV)/bin/pytest $(PYTEST_XDIST) --durations=20 $(PYTEST_ARGS)
 
 fmt: venv
 	$(call header,ruff format + ruff check --fix)

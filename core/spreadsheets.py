@@ -247,7 +247,9 @@ def iter_row_blocks(f: IO[bytes], kind: str, *, sheet: int | str = 0) -> Iterato
         found.extents.get(name, (0, 0, 0)) if isinstance(name, str) else (0, 0, 0)
     )
     if kind == XLSX and isinstance(name, str) and rows_found > CHUNKED_FROM_ROWS and name in found.parts:
-        yield from _read_ahead(_xlsx_blocks(f, found.parts[name], cols_found))
+        # Half-size slices: two are held at a time (one read ahead), and the peak RSS stays that of one.
+        chunk = CHUNK_BYTES // 2
+        yield from _read_ahead(_xlsx_blocks(f, found.parts[name], cols_found, chunk))
         return
     yield from _batched(iter_rows(f, kind, sheet=sheet), BLOCK_ROWS)
 
@@ -352,7 +354,7 @@ def _iter_xlsx_chunked(f: IO[bytes], part: str, width: int) -> Iterator[list[Any
         yield from block
 
 
-def _xlsx_blocks(f: IO[bytes], part: str, width: int) -> Iterator[list[list[Any]]]:
+def _xlsx_blocks(f: IO[bytes], part: str, width: int, chunk: int | None = None) -> Iterator[list[list[Any]]]:
     """The rows of ``part`` a slice at a time (the whole sheet as one read when its strings are shared)."""
     f.seek(0)
     with zipfile.ZipFile(f) as zf:
@@ -371,7 +373,7 @@ def _xlsx_blocks(f: IO[bytes], part: str, width: int) -> Iterator[list[list[Any]
             and (i.file_size < (1 << 20) or i.filename.lower().endswith("sharedstrings.xml"))
         }
         with zf.open(part) as xml_part:
-            yield from _slices(xml_part, part, others, f, width)
+            yield from _slices(xml_part, part, others, f, width, chunk or CHUNK_BYTES)
 
 
 def _iter_xlsx_whole(f: IO[bytes], part: str) -> Iterator[list[Any]]:
@@ -393,7 +395,7 @@ def _sheet_index_of(wb: Any, part: str, f: IO[bytes]) -> int:
 
 
 def _slices(
-    xml_part: IO[bytes], part: str, others: dict[str, bytes], f: IO[bytes], width: int
+    xml_part: IO[bytes], part: str, others: dict[str, bytes], f: IO[bytes], width: int, chunk: int
 ) -> Iterator[list[list[Any]]]:
     buf = b""
     m = None
@@ -410,7 +412,7 @@ def _slices(
     next_row = 0  # 0-based row the next yielded row stands for
     eof = False
     while not eof:
-        more = xml_part.read(CHUNK_BYTES)
+        more = xml_part.read(chunk)
         eof = not more
         buf += more
         cut = len(buf) if eof else buf.rfind(row_end)

@@ -23,6 +23,11 @@ def new_request_id() -> str:
     return uuid.uuid4().hex
 
 
+def safe_request_id(incoming: str) -> str | None:
+    """The proxy's X-Request-ID if it looks like an id, else None."""
+    return incoming if _SAFE_ID.match(incoming) else None
+
+
 class RequestIdMiddleware:
     """Accept the proxy's X-Request-ID (or make one); expose it as ``request.request_id`` and a header."""
 
@@ -33,7 +38,7 @@ class RequestIdMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get(self.header, "")
-        request_id = incoming if _SAFE_ID.match(incoming) else new_request_id()
+        request_id = safe_request_id(incoming) or new_request_id()
         request.request_id = request_id  # type: ignore[attr-defined]
         token = request_id_var.set(request_id)
         try:

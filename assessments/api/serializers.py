@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from assessments.models import (
@@ -82,6 +83,14 @@ class FindingSerializer(serializers.ModelSerializer[Finding]):
             "waive_reason",
             "updated_at",
         ]
+        # A rule run that sees a finding again stamps last_seen only: incremental sync by updated_since
+        # returns the findings that say something new, not every open finding after every run.
+        extra_kwargs = {
+            "last_seen": {"help_text": _("最近一次检查仍发现该问题的时间；仅此变化不更新 updated_at。")},
+            "updated_at": {
+                "help_text": _("问题内容或状态最近一次变化的时间（用于 updated_since 增量同步）。")
+            },
+        }
 
 
 class RuleRunSerializer(serializers.ModelSerializer[RuleRun]):

@@ -65,29 +65,41 @@ class RuleRun(Job):
 # A rerun stamps last_seen / last_run on every finding that still holds: no audit event for that alone.
 @audited(ignore_updates_of=("last_seen", "last_run", "updated_at"))
 class Finding(TimeStamped):
-    """A rule violation. The fingerprint is stable across runs so a rerun updates instead of duplicating."""
+    """A rule violation. The fingerprint is stable across runs so a rerun updates instead of duplicating.
 
-    rule_code = models.CharField(_("规则"), max_length=32, db_index=True)
+    Indexes are few on purpose (issue 18): every run writes every finding it sees again (``last_seen``,
+    ``last_run``), and each index is one more entry per row written. Nothing indexes ``last_run`` and a
+    rerun leaves ``updated_at`` alone when nothing else changed, so that stamp is a HOT update (no index
+    entries at all) into the room the fillfactor keeps free on each page (migration 0014). The program
+    and pairing are served by the two composite indexes; the other references, NULL on most findings, by
+    partial indexes (deleting a deployment or a team finds its findings without indexing the NULLs).
+    """
+
+    rule_code = models.CharField(_("规则"), max_length=32)
     severity = models.CharField(_("严重程度"), max_length=10, choices=Severity.choices)
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="findings")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="findings", db_index=False)
     pairing = models.ForeignKey(
-        Pairing, on_delete=models.CASCADE, null=True, blank=True, related_name="findings"
+        Pairing, on_delete=models.CASCADE, null=True, blank=True, related_name="findings", db_index=False
     )
     subject_type = models.CharField(_("对象类型"), max_length=12, choices=SubjectType.choices)
     subject_id = models.BigIntegerField(_("对象ID"))
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, blank=True, related_name="findings")
-    deployment = models.ForeignKey(
-        Deployment, on_delete=models.CASCADE, null=True, blank=True, related_name="findings"
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, null=True, blank=True, related_name="findings", db_index=False
     )
-    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, null=True, blank=True, related_name="findings")
+    deployment = models.ForeignKey(
+        Deployment, on_delete=models.CASCADE, null=True, blank=True, related_name="findings", db_index=False
+    )
+    staff = models.ForeignKey(
+        Staff, on_delete=models.CASCADE, null=True, blank=True, related_name="findings", db_index=False
+    )
     agreement = models.ForeignKey(
-        Agreement, on_delete=models.CASCADE, null=True, blank=True, related_name="findings"
+        Agreement, on_delete=models.CASCADE, null=True, blank=True, related_name="findings", db_index=False
     )
     hospital = models.ForeignKey(
-        Hospital, on_delete=models.CASCADE, null=True, blank=True, related_name="findings"
+        Hospital, on_delete=models.CASCADE, null=True, blank=True, related_name="findings", db_index=False
     )
     county = models.ForeignKey(
-        County, on_delete=models.CASCADE, null=True, blank=True, related_name="findings"
+        County, on_delete=models.CASCADE, null=True, blank=True, related_name="findings", db_index=False
     )
     period_start = models.DateField(_("起始日期"), null=True, blank=True)
     period_end = models.DateField(_("截止日期"), null=True, blank=True)
@@ -97,7 +109,11 @@ class Finding(TimeStamped):
     message_key = models.TextField(_("说明模板"), blank=True, default="")
     message_params = models.JSONField(_("说明参数"), default=dict, blank=True)
     evidence = models.JSONField(_("依据"), default=dict, blank=True)
-    fingerprint = models.CharField(max_length=64, unique=True)
+    # Unique by a constraint (below), not ``unique=True``: that would add a second, LIKE-pattern index.
+    fingerprint = models.CharField(max_length=64)
+    # A hash of what the finding says (everything the rule drafted but the fingerprint; the rule engine's
+    # ``draft_digest``): a run rewrites a finding only when it differs, and merely stamps the others as seen.
+    digest = models.CharField(max_length=32, blank=True, default="", editable=False)
     status = models.CharField(
         _("状态"), max_length=10, choices=FindingStatus.choices, default=FindingStatus.OPEN
     )
@@ -106,10 +122,19 @@ class Finding(TimeStamped):
     resolved_at = models.DateTimeField(_("解决时间"), null=True, blank=True)
     waived_at = models.DateTimeField(_("豁免时间"), null=True, blank=True)
     waived_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     waive_reason = models.TextField(_("豁免理由"), blank=True)
-    last_run = models.ForeignKey(RuleRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # Not indexed: stamped on every finding by every run (an index would make each stamp a full row write in
+    # every index). Deleting a run (never done by the product) scans the findings once.
+    last_run = models.ForeignKey(
+        RuleRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
 
     SCOPE = Scope(
         province="program__province",
@@ -126,8 +151,13 @@ class Finding(TimeStamped):
         indexes = [
             models.Index(fields=["program", "rule_code", "status"], name="finding_program_rule_status"),
             models.Index(fields=["pairing", "status"], name="finding_pairing_status"),
+            *(
+                models.Index(fields=[name], condition=Q(**{f"{name}__isnull": False}), name=f"finding_{name}")
+                for name in ("team", "deployment", "staff", "agreement", "hospital", "county", "waived_by")
+            ),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["fingerprint"], name="finding_fingerprint_unique"),
             models.CheckConstraint(
                 condition=~Q(status=FindingStatus.WAIVED)
                 | (~Q(waive_reason="") & Q(waived_at__isnull=False)),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import json
 import time
 from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property
@@ -65,6 +66,27 @@ class Draft:
             self.key,
         ]
         return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+    def digest(self) -> str:
+        """A hash of what the finding says beyond its identity (severity, subjects, message, evidence):
+        stored on the finding, so a rerun rewrites only the findings whose digest changed."""
+        said = [
+            self.severity,
+            self.subject_type,
+            self.subject_id,
+            self.pairing_id,
+            self.team_id,
+            self.deployment_id,
+            self.staff_id,
+            self.agreement_id,
+            self.hospital_id,
+            self.county_id,
+            self.message.key,
+            self.message.params,
+            self.evidence,
+        ]
+        text = json.dumps(said, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
 
 @dataclasses.dataclass

@@ -28,16 +28,17 @@ WITH t AS (
 ),
 -- Counted per team first (distinct people: someone on both sides counts once), then joined to the teams:
 -- a UNION joined to the teams and grouped again hashed and sorted 125,000 rows twice at national scale.
+-- DISTINCT pairs, then COUNT(*): both hashed; COUNT(DISTINCT …) sorted the 125,000 rows.
 crew AS (
-    SELECT team_id, COUNT(DISTINCT staff_id) AS people
-      FROM (SELECT t.id AS team_id, d.staff_id
+    SELECT team_id, COUNT(*) AS people
+      FROM (SELECT DISTINCT team_id, staff_id FROM (SELECT t.id AS team_id, d.staff_id
               FROM t JOIN teams_deployment d ON d.team_id = t.id
             UNION ALL
             SELECT t.id, d.staff_id
               FROM t
               JOIN teams_team o ON o.pairing_id = t.pairing_id AND o.id <> t.id
               JOIN teams_deployment d ON d.team_id = o.id
-             WHERE lower(d.period) < t.start_date AND d.period @> t.start_date) x
+             WHERE lower(d.period) < t.start_date AND d.period @> t.start_date) x) pairs
      GROUP BY team_id
 )
 SELECT t.id AS team_id, t.pairing_id, t.year, t.rotation, t.start_date, t.end_date,

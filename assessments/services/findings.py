@@ -10,10 +10,12 @@ sweep and a manual or event-triggered recheck) take turns; the unique fingerprin
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 import pgtrigger
@@ -22,13 +24,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, override
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 
 from assessments.choices import FindingStatus, JobStatus, RunTrigger
 from assessments.models import Finding, RuleRun
 from assessments.rules.base import Draft, RuleContext, all_rules
-from assessments.rules.messages import SOURCE_LANGUAGE
+from assessments.rules.messages import SOURCE_LANGUAGE, render_message
 from core import events
 from core.access import User, get_membership, is_global
 from core.jobs.services import job_execute, job_start
@@ -95,21 +97,33 @@ WITH src AS (
         fingerprint text, rule_code text, severity text, subject_type text, subject_id bigint,
         pairing_id bigint, team_id bigint, deployment_id bigint, staff_id bigint, agreement_id bigint,
         hospital_id bigint, county_id bigint, period_start date, period_end date, message text,
-        message_key text, message_params jsonb, evidence jsonb)
+        message_key text, message_params jsonb, evidence jsonb, digest text)
 ),
 up AS (
     INSERT INTO assessments_finding AS f (
         created_at, updated_at, program_id, fingerprint, rule_code, severity, subject_type, subject_id,
         pairing_id, team_id, deployment_id, staff_id, agreement_id, hospital_id, county_id,
         period_start, period_end, message, message_key, message_params, evidence, status, first_seen,
-        last_seen, waive_reason, last_run_id)
+        last_seen, waive_reason, last_run_id, digest)
     SELECT %(now)s, %(now)s, %(program_id)s, fingerprint, rule_code, severity, subject_type, subject_id,
            pairing_id, team_id, deployment_id, staff_id, agreement_id, hospital_id, county_id,
            period_start, period_end, message, message_key, message_params, evidence, 'open',
-           %(now)s, %(now)s, '', %(run_id)s
+           %(now)s, %(now)s, '', %(run_id)s, digest
       FROM src
     ON CONFLICT (fingerprint) DO UPDATE SET
-        updated_at = EXCLUDED.updated_at,
+        -- updated_at moves only when the finding says something new (or is reopened): a finding merely seen
+        -- again keeps it, so that stamp changes no indexed column and is a HOT update (migration 0014), and
+        -- the API's updated_since does not hand every finding out again after every nightly run.
+        updated_at = CASE WHEN (f.severity, f.pairing_id, f.team_id, f.deployment_id, f.staff_id,
+                                f.agreement_id, f.hospital_id, f.county_id, f.message, f.message_key,
+                                f.message_params, f.evidence, f.status)
+                               IS NOT DISTINCT FROM
+                               (EXCLUDED.severity, EXCLUDED.pairing_id, EXCLUDED.team_id,
+                                EXCLUDED.deployment_id, EXCLUDED.staff_id, EXCLUDED.agreement_id,
+                                EXCLUDED.hospital_id, EXCLUDED.county_id, EXCLUDED.message,
+                                EXCLUDED.message_key, EXCLUDED.message_params, EXCLUDED.evidence,
+                                CASE WHEN f.status = 'resolved' THEN 'open' ELSE f.status END)
+                          THEN f.updated_at ELSE EXCLUDED.updated_at END,
         severity = EXCLUDED.severity,
         pairing_id = EXCLUDED.pairing_id, team_id = EXCLUDED.team_id, deployment_id = EXCLUDED.deployment_id,
         staff_id = EXCLUDED.staff_id, agreement_id = EXCLUDED.agreement_id,
@@ -117,7 +131,7 @@ up AS (
         county_id = EXCLUDED.county_id,
         message = EXCLUDED.message, message_key = EXCLUDED.message_key,
         message_params = EXCLUDED.message_params, evidence = EXCLUDED.evidence,
-        last_seen = EXCLUDED.last_seen, last_run_id = EXCLUDED.last_run_id,
+        last_seen = EXCLUDED.last_seen, last_run_id = EXCLUDED.last_run_id, digest = EXCLUDED.digest,
         -- a waived or rectified finding stays closed (the commission decided); an open or resolved one is
         -- (again) open
         status = CASE WHEN f.status IN ('waived', 'rectified') THEN f.status ELSE 'open' END,
@@ -129,7 +143,23 @@ SELECT id, fingerprint, rule_code FROM up
 
 # The statuses before the upsert, read first: joining them into the upsert's result was planned as a nested
 # loop over the JSON rows (estimated at 100 rows, really thousands: quadratic, 7 s at national scale).
-_BEFORE = "SELECT fingerprint, status FROM assessments_finding WHERE fingerprint = ANY(%(seen)s::text[])"
+# The digest is trusted only on rows the engine wrote with a message key: rows stored before keys existed
+# (the data migration left them as text only) are rewritten once. A data migration that changes what
+# findings say must clear their digest.
+_BEFORE = """
+SELECT fingerprint, status, CASE WHEN message_key <> '' THEN digest ELSE '' END
+  FROM assessments_finding WHERE fingerprint = ANY(%(seen)s::text[])
+"""
+
+# Findings seen again saying the same (same digest, not resolved): only stamped as seen by this run — what
+# the upsert would have written for them, without sending, rendering or comparing their content. No indexed
+# column changes, so each is a HOT update (migration 0014).
+_STAMP = """
+UPDATE assessments_finding
+   SET last_seen = %(now)s, last_run_id = %(run_id)s,
+       resolved_at = CASE WHEN status IN ('waived', 'rectified') THEN resolved_at ELSE NULL END
+ WHERE fingerprint = ANY(%(same)s::text[])
+"""
 
 _RESOLVE = """
 UPDATE assessments_finding
@@ -181,7 +211,11 @@ SELECT rule_code, status, COUNT(*) FROM assessments_finding
 """
 
 
-def _row(d: Draft, fingerprint: str) -> dict[str, Any]:
+# Statuses a finding seen again keeps as they are (the upsert's CASE); a resolved one is reopened.
+_KEPT_STATUSES = frozenset({FindingStatus.OPEN, FindingStatus.WAIVED, FindingStatus.RECTIFIED})
+
+
+def _row(d: Draft, fingerprint: str, digest: str, translate: Callable[[str], str]) -> dict[str, Any]:
     return {
         "fingerprint": fingerprint,
         "rule_code": d.rule_code,
@@ -198,10 +232,11 @@ def _row(d: Draft, fingerprint: str) -> dict[str, Any]:
         "period_start": d.period_start.isoformat() if d.period_start else None,
         "period_end": d.period_end.isoformat() if d.period_end else None,
         # The Chinese rendering is kept beside the key (admin search; what older rows have only).
-        "message": str(d.message),
+        "message": render_message(d.message.key, d.message.params, translate=translate),
         "message_key": d.message.key,
         "message_params": d.message.params,
         "evidence": d.evidence,
+        "digest": digest,
     }
 
 
@@ -214,17 +249,16 @@ def findings_persist(
 ) -> dict[str, dict[str, int]]:
     """Upsert the drafts and resolve the scope's open findings of the evaluated rules that are gone.
 
-    Four statements whatever the number of findings. Returns ``{rule: {open, new, resolved, waived}}``
-    where *new* counts first sightings and reopened findings. Call inside the program's advisory lock.
+    A handful of statements whatever the number of findings: the findings that are new, reopened or say
+    something new (their ``digest`` differs) are upserted; those merely seen again are stamped in one
+    UPDATE. Returns ``{rule: {open, new, resolved, waived}}`` where *new* counts first sightings and
+    reopened findings. Call inside the program's advisory lock.
     """
     now = timezone.now()
-    rows: dict[str, dict[str, Any]] = {}
-    with override(SOURCE_LANGUAGE):  # the stored fallback text is Chinese whoever triggered the run
-        for code_drafts in drafts.values():
-            for d in code_drafts:
-                fingerprint = d.fingerprint(program.pk)
-                if fingerprint not in rows:  # one row per fingerprint, the first draft's
-                    rows[fingerprint] = _row(d, fingerprint)
+    seen: dict[str, Draft] = {}
+    for code_drafts in drafts.values():
+        for d in code_drafts:
+            seen.setdefault(d.fingerprint(program.pk), d)  # one row per fingerprint, the first draft's
     counts: dict[str, dict[str, int]] = {
         code: {"open": 0, "new": 0, "resolved": 0, "waived": 0} for code in drafts
     }
@@ -233,22 +267,38 @@ def findings_persist(
         "program_id": program.pk,
         "run_id": run.pk if run else None,
         "codes": list(drafts),
-        "seen": list(rows),
+        "seen": list(seen),
         "pairing_ids": list(pairing_ids) if pairing_ids is not None else None,
     }
     # atomic: the trigger setting below is local to the transaction, and the events must be written with it.
     with transaction.atomic(), connection.cursor() as cur:
-        if rows:
+        if seen:
             cur.execute(_BEFORE, params)
-            before = dict(cur.fetchall())
-            previous = _skip_insert_trigger(cur)
-            cur.execute(_UPSERT, {**params, "rows": json.dumps(list(rows.values()), ensure_ascii=False)})
-            upserted = cur.fetchall()
-            cur.execute("SELECT set_config('pgtrigger.ignore', %s, true)", [previous])
+            before = {fingerprint: (status, digest) for fingerprint, status, digest in cur.fetchall()}
+            rows: list[dict[str, Any]] = []
+            same: list[str] = []
+            with override(SOURCE_LANGUAGE):  # the stored fallback text is Chinese whoever triggered the run
+                # One catalog lookup per message key, not per finding (8,000 findings, a dozen keys).
+                translate = functools.lru_cache(maxsize=None)(gettext)
+                for fingerprint, d in seen.items():
+                    digest = d.digest()
+                    status, stored = before.get(fingerprint, (None, None))
+                    if status in _KEPT_STATUSES and stored == digest:
+                        same.append(fingerprint)
+                    else:
+                        rows.append(_row(d, fingerprint, digest, translate))
+            if same:
+                cur.execute(_STAMP, {**params, "same": same})
+            upserted: list[tuple[int, str, str]] = []
+            if rows:
+                previous = _skip_insert_trigger(cur)
+                cur.execute(_UPSERT, {**params, "rows": json.dumps(rows, ensure_ascii=False)})
+                upserted = cur.fetchall()
+                cur.execute("SELECT set_config('pgtrigger.ignore', %s, true)", [previous])
             opened: list[int] = []
             inserted: list[int] = []
             for finding_id, fingerprint, code in upserted:
-                status = before.get(fingerprint)
+                status = before.get(fingerprint, (None, None))[0]
                 if status is None:
                     inserted.append(finding_id)
                 if status in (None, FindingStatus.RESOLVED):

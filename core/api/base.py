@@ -9,17 +9,19 @@ data is unchanged (``cache.py``) and carry a weak ETag over the page, so a dashb
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpResponseBase
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import ISO_8601, mixins, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from core import privacy
 from core.api.cache import cached_answer, with_etag
@@ -59,6 +61,32 @@ def plain_date(value: dt.date | None) -> str | None:
 def plain_datetime(value: dt.datetime | None) -> str | None:
     """A datetime as ``serializers.DateTimeField`` renders it."""
     return _DATETIME.to_representation(value) if value else None
+
+
+def datetime_renderer() -> Callable[[dt.datetime | None], str | None]:
+    """``plain_datetime`` for the rows of one page: the request's time zone looked up once, not per value.
+
+    Why: DRF's field looks the active time zone up (a context-local read) and its settings for every value;
+    on a page of 100 rows with several timestamps that was a visible share of a computed answer (issue 18).
+    Aware datetimes — all of ours, USE_TZ — take the same steps as ``DateTimeField.to_representation``
+    (``astimezone``, ISO 8601, ``+00:00`` as ``Z``); anything else goes through the field itself.
+    """
+    if not settings.USE_TZ or str(api_settings.DATETIME_FORMAT).lower() != ISO_8601:
+        return plain_datetime
+    zone = timezone.get_current_timezone()
+
+    def render(value: dt.datetime | None) -> str | None:
+        if not value:
+            return None
+        if value.utcoffset() is None:
+            return plain_datetime(value)
+        try:
+            text = value.astimezone(zone).isoformat()
+        except OverflowError:
+            return plain_datetime(value)  # the field's own error
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return render
 
 
 class PlainListMixin:

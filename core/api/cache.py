@@ -32,7 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -56,7 +56,10 @@ def list_etag(data: Any) -> str:
 
 
 def etag_matches(request: Request | HttpRequest, etag: str) -> bool:
-    header = request.headers.get("If-None-Match", "")
+    return _etag_in(request.headers.get("If-None-Match", ""), etag)
+
+
+def _etag_in(header: str, etag: str) -> bool:
     if not header:
         return False
     if header.strip() == "*":
@@ -225,7 +228,12 @@ RAW_KEY_ATTR = "raw_answer_key"
 
 def raw_key(user_id: int, request: HttpRequest) -> str:
     """The fast path's key: the user and the request exactly as sent (see the module docstring)."""
-    meta = request.META
+    return raw_key_of(user_id, request.META)
+
+
+def raw_key_of(user_id: int, meta: Mapping[str, Any]) -> str:
+    """``raw_key`` from the request's META (Django's WSGI environment, PATH_INFO and SCRIPT_NAME as
+    ``WSGIRequest`` sets them), for the WSGI fast path that runs before any request object exists."""
     parts = "\n".join([str(user_id), *(str(meta.get(name, "")) for name in _RAW_KEY_HEADERS)])
     return RAW_KEY_PREFIX + hashlib.sha256(parts.encode()).hexdigest()
 
@@ -249,11 +257,20 @@ def store_raw(request: HttpRequest, response: HttpResponseBase) -> None:
 
 def raw_answer(request: HttpRequest, key: str, generation: int) -> HttpResponseBase | None:
     """The answer stored under ``key`` if it was computed at ``generation`` (200 or 304), else None."""
+    return raw_answer_for(request.headers.get("If-None-Match", ""), key, generation)
+
+
+def raw_answer_for(if_none_match: str, key: str, generation: int) -> HttpResponse | None:
+    """``raw_answer`` given the request's If-None-Match header (the WSGI fast path has no request)."""
     entry = cache.get(key)
     if entry is None or entry[0] != generation:
         return None
     _generation_, etag, body, content_type, headers = entry
-    response = _answer(request, etag, body, content_type)
+    if _etag_in(if_none_match, etag):
+        response = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
+    else:
+        response = HttpResponse(body, content_type=content_type)
+    response["ETag"] = etag
     for name, value in headers:
         response[name] = value
     if response.status_code == status.HTTP_304_NOT_MODIFIED:

@@ -614,10 +614,11 @@ def run(ctx: BenchContext) -> None:
         finally:
             api_client_revoke(user=staff, client=client)
             if program.code != PROGRAM_CODE:
-                # on the shared national program, remove only what this run added
-                client.delete()
-                user_id = client.user_id
-                Membership.objects.filter(user_id=user_id).delete()
-                get_user_model().objects.filter(pk=user_id).delete()
+                # On the shared national program, remove only what this run added — and what a run killed
+                # before this point left (its client holds the staff user: PROTECT).
+                for leftover in ApiClient.objects.filter(created_by=staff):
+                    leftover.delete()
+                    Membership.objects.filter(user_id=leftover.user_id).delete()
+                    get_user_model().objects.filter(pk=leftover.user_id).delete()
                 Membership.objects.filter(user=staff).delete()
                 staff.delete()

@@ -133,7 +133,9 @@ def _national(ctx: BenchContext, n_pairings: int) -> None:
     with stopwatch() as persist:
         findings_persist(program=program, drafts=drafts)
 
-    sample = 5 if ctx.quick else 20
+    # The naive loop costs ~3 s a pairing: a smaller sample when the slow baselines are skipped (the machine
+    # is shared; the extrapolation stays linear).
+    sample = 5 if ctx.quick or ctx.skip_slow_baselines else 20
     naive_s, naive_pairings, _days = _naive_team_size(program, sample)
     naive_total = naive_s / naive_pairings * program.pairings.count()
     baseline = f"naive per-pairing/per-day loop, team size only ({naive_pairings} pairings, extrapolated)"

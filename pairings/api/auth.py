@@ -15,7 +15,7 @@ from rest_framework import authentication, exceptions, permissions
 from core.access import get_membership
 from core.roles import Role
 from pairings.api.middleware import CLIENT_ATTR
-from pairings.services.api_clients import api_client_authenticate
+from pairings.services.api_clients import api_client_authenticate, api_client_prime_membership
 
 
 class ApiClientAuthentication(authentication.BaseAuthentication):
@@ -36,6 +36,7 @@ class ApiClientAuthentication(authentication.BaseAuthentication):
         client = checked[1] if checked is not None and checked[0] == token else api_client_authenticate(token)
         if client is None:
             raise exceptions.AuthenticationFailed(_("令牌无效或已吊销。"))
+        api_client_prime_membership(client)
         return client.user, client
 
     def authenticate_header(self, request: Any) -> str:

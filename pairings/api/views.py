@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.access import get_membership
-from core.api.base import ETagListMixin, ScopedReadOnlyViewSet, plain_date, plain_datetime
+from core.api.base import ETagListMixin, ScopedReadOnlyViewSet, datetime_renderer, plain_date
 from core.imports.api import import_actions
 from core.permissions import is_province_staff
 from pairings import filtersets as fs
@@ -162,6 +162,7 @@ class PairingViewSet(ScopedReadOnlyViewSet):
     )
 
     def plain_page(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        when = datetime_renderer()
         supporters: dict[int, list[dict[str, Any]]] = defaultdict(list)
         if rows:
             # Every supporter of the page's pairings, as the list's prefetch (_SUPPORTERS) reads them.
@@ -192,7 +193,7 @@ class PairingViewSet(ScopedReadOnlyViewSet):
                     "supporters": mine,
                     "lead": next((x["hospital"] for x in mine if x["is_lead"]), None),
                     "note": r["note"],
-                    "updated_at": plain_datetime(r["updated_at"]),
+                    "updated_at": when(r["updated_at"]),
                 }
             )
         return out

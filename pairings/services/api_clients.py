@@ -6,7 +6,9 @@ cities, city staff for their city. A token is ``pa_<prefix>_<secret>``; only its
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import secrets
@@ -18,6 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import data_changes
 from core.access import User, get_membership
 from core.roles import Role
 from pairings.models import ApiClient, City, Membership, Province
@@ -103,16 +106,10 @@ def _columns(model: Any) -> list[str]:
     return [f.column for f in model._meta.concrete_fields]
 
 
-def api_client_authenticate(token: str) -> ApiClient | None:
-    """The active client holding ``token`` (with its user loaded), or None. Records the last-used time at
-    minute resolution.
-
-    Every API request runs this first, so it is one indexed row fetched with plain SQL: building the same
-    query through the ORM's compiler cost more than the rest of a cached answer.
-    """
-    if not token.startswith(TOKEN_PREFIX):
-        return None
-    prefix, _sep, _secret = token[len(TOKEN_PREFIX) :].partition("_")
+@functools.cache
+def _authenticate_sql() -> tuple[str, list[str], list[str]]:
+    """The token check's statement and the attribute names of its columns, built once per process (the
+    dashboards' cached answers cost about a millisecond: rebuilding this each time was a visible part)."""
     user_model = get_user_model()
     client_cols, user_cols = _columns(ApiClient), _columns(user_model)
     sql = (
@@ -124,22 +121,63 @@ def api_client_authenticate(token: str) -> ApiClient | None:
         + f' FROM "{ApiClient._meta.db_table}" c JOIN "{user_model._meta.db_table}" u ON u.id = c.user_id'
         + " WHERE c.prefix = %s AND c.revoked_at IS NULL AND u.is_active"
     )
+    names = [f.attname for f in ApiClient._meta.concrete_fields]
+    return sql, names, [f.attname for f in user_model._meta.concrete_fields]
+
+
+def api_client_authenticate(token: str) -> ApiClient | None:
+    """The active client holding ``token`` (with its user loaded), or None. Records the last-used time at
+    minute resolution.
+
+    Every API request runs this first, so it is one indexed row fetched with plain SQL: building the same
+    query through the ORM's compiler cost more than the rest of a cached answer.
+    """
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    prefix, _sep, _secret = token[len(TOKEN_PREFIX) :].partition("_")
+    sql, client_names, user_names = _authenticate_sql()
     with connection.cursor() as cur:
         cur.execute(sql, [prefix])
         row = cur.fetchone()
     if row is None:
         return None
-    client = ApiClient.from_db(
-        "default", [f.attname for f in ApiClient._meta.concrete_fields], row[: len(client_cols)]
-    )
+    client = ApiClient.from_db("default", client_names, row[: len(client_names)])
     if not hmac.compare_digest(client.token_hash, _hash(token)):
         return None
-    client.user = user_model.from_db(
-        "default", [f.attname for f in user_model._meta.concrete_fields], row[len(client_cols) : -1]
-    )
+    client.user = get_user_model().from_db("default", user_names, row[len(client_names) : -1])
     client.data_generation = int(row[-1])
     now = timezone.now()
     if client.last_used_at is None or now - client.last_used_at >= LAST_USED_RESOLUTION:
         ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)
         client.last_used_at = now
     return client
+
+
+# Each worker process keeps the memberships of the dashboard users it answered, with the data generation they
+# were read at (pairings_membership is business data: any change to a membership, or to the places and
+# hospitals it names, moves the generation on). Few users poll; the bound only guards against many.
+_MEMBERSHIPS: dict[int, tuple[int, Any]] = {}
+_MEMBERSHIPS_MAX = 1000
+
+
+def api_client_prime_membership(client: ApiClient) -> None:
+    """Put the client's membership on its user (where ``core.access.get_membership`` looks first), from
+    this process's memory while the data generation read with the token is unchanged.
+
+    Why: every list a dashboard computes scopes through the membership, and its query (the membership with
+    its province, city, county and hospital) cost an API answer computed without the cache as much as the
+    list's own query (issue 18). It is read after the generation, so it is never older than that number.
+    """
+    generation = client.data_generation
+    if generation is None or data_changes.dirty():
+        return  # inside a transaction with writes of its own, the number does not describe what it sees
+    user = client.user
+    known = _MEMBERSHIPS.get(user.pk)
+    if known is not None and known[0] == generation:
+        # A copy: the request may cache related rows on it; the next request starts from the stored one.
+        user._pairing_membership = copy.copy(known[1])  # type: ignore[attr-defined]
+        return
+    membership = get_membership(user)
+    if len(_MEMBERSHIPS) >= _MEMBERSHIPS_MAX:
+        _MEMBERSHIPS.clear()
+    _MEMBERSHIPS[user.pk] = (generation, copy.copy(membership))

@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core import privacy
-from core.api.base import ScopedReadOnlyViewSet, plain_date, plain_datetime
+from core.api.base import ScopedReadOnlyViewSet, datetime_renderer, plain_date
 from core.imports.api import import_actions
 from core.permissions import own_hospital_id
 from core.roles import Role
@@ -117,6 +117,7 @@ class DeploymentViewSet(ScopedReadOnlyViewSet):
     )
 
     def plain_page(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        when = datetime_renderer()
         user = self.request.user
         sees: dict[int | None, bool] = {}  # the one masking rule (core.privacy), asked once per employer
 
@@ -155,7 +156,7 @@ class DeploymentViewSet(ScopedReadOnlyViewSet):
                 "replaces": r["replaces_id"],
                 "start": plain_date(r["actual_start"] or r["planned_start"]),
                 "end": plain_date(r["actual_end"] or r["planned_end"]),
-                "updated_at": plain_datetime(r["updated_at"]),
+                "updated_at": when(r["updated_at"]),
             }
             for r in rows
         ]

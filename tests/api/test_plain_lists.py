@@ -16,7 +16,13 @@ from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+from rest_framework import serializers
 
+from assessments.models import Finding
+from assessments.rules.messages import msg
+from core.api.base import datetime_renderer
 from devtools import factories as f
 from pairings.models import Membership
 from pairings.services.api_clients import api_client_create
@@ -39,6 +45,14 @@ QUERIES = {
         "?ordering=-planned_start",
         "?role=leader",
         "?on_date=2023-03-01",
+    ],
+    "api:finding-list": [
+        "",
+        "?page_size=1",
+        "?ordering=-last_seen",
+        "?ordering=updated_at&page_size=2",
+        "?status=open",
+        "?severity=major",
     ],
 }
 
@@ -66,6 +80,50 @@ def world_with_rows(co_world: Any) -> Any:
         team=team,
         staff=f.StaffFactory(employer=w.supporter_a, national_id=None, licence_no="A123456", phone=""),
         supporter=w.supporter_a,
+    )
+    # Findings of every shape: a message drafted as data (a nested message, a list joined by the language's
+    # comma) in English and Chinese, evidence, references, a waived and a resolved one.
+    now = timezone.now()
+    drafted = msg(
+        gettext_noop("%(supporter)s 的帮扶协议尚未全部签署（未签：%(parties)s）"),
+        supporter="兰州大学第一医院",
+        parties=[msg(gettext_noop("县政府")), msg(gettext_noop("受援医院"))],
+    )
+    Finding.objects.create(
+        rule_code="AGREEMENT_SIGNED",
+        severity="critical",
+        program=w.pairing_a.program,
+        pairing=w.pairing_a,
+        subject_type="pairing",
+        subject_id=w.pairing_a.pk,
+        team=team,
+        hospital=w.supporter_a,
+        message=str(drafted),
+        message_key=drafted.key,
+        message_params=drafted.params,
+        evidence={"missing": ["county", "recipient"], "count": 2, "ratio": 0.5},
+        fingerprint="plain-1",
+        status="waived",
+        first_seen=now - dt.timedelta(days=3, microseconds=17),
+        last_seen=now,
+        waived_at=now,
+        waive_reason="县政府已口头同意",
+    )
+    Finding.objects.create(
+        rule_code="ROSTER_FILED",
+        severity="minor",
+        program=w.pairing_b.program,
+        pairing=w.pairing_b,
+        subject_type="pairing",
+        subject_id=w.pairing_b.pk,
+        county=w.county_b,
+        message="名单未按时报送",
+        fingerprint="plain-2",
+        status="resolved",
+        first_seen=now - dt.timedelta(days=1),
+        last_seen=now - dt.timedelta(hours=5),
+        resolved_at=now,
+        period_start=dt.date(2023, 1, 1),
     )
     # Personal data in full for some: the province, the supporter (its own people only), the co-supporter.
     Membership.objects.filter(user__in=[w.users[k] for k in ("province", "charlie", "erin")]).update(
@@ -106,6 +164,22 @@ def test_plain_rows_answer_the_serializers_bytes(world_with_rows: Any, role: str
 
 
 @override_settings(API_CACHE_ENABLED=False)
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_plain_findings_render_messages_in_the_language_asked_for(
+    world_with_rows: Any, language: str
+) -> None:
+    client = _client(world_with_rows, "province")
+    url = reverse("api:finding-list")
+    with override_settings(API_PLAIN_LISTS=False):
+        before = client.get(url, HTTP_ACCEPT_LANGUAGE=language).content
+    after = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+    assert after.content == before
+    messages = {r["rule_code"]: r["message"] for r in after.json()["results"]}
+    expected = "County government, Recipient" if language == "en" else "县政府、受援医院"
+    assert expected in messages["AGREEMENT_SIGNED"]
+
+
+@override_settings(API_CACHE_ENABLED=False)
 def test_the_sample_covers_masked_and_full_personal_data(world_with_rows: Any) -> None:
     """The comparison above means something only if the lists hold both kinds of rows for some roles."""
     url = reverse("api:deployment-list")
@@ -126,3 +200,19 @@ def test_plain_lists_take_a_fixed_number_of_queries(world_with_rows: Any, basena
     with CaptureQueriesContext(connection) as many:
         assert len(client.get(url + "?page_size=100").json()["results"]) > 1
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "UTC", "America/St_Johns"])
+def test_the_page_datetime_renderer_renders_as_drfs_field(zone: str) -> None:
+    field = serializers.DateTimeField()
+    values = [
+        None,
+        dt.datetime(2024, 2, 29, 23, 59, 59, 999999, tzinfo=dt.UTC),
+        dt.datetime(2023, 7, 1, 0, 0, tzinfo=dt.UTC),
+        dt.datetime(2023, 3, 12, 6, 30, 5, 120, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+        dt.datetime(2023, 1, 1, 12, 0),  # naive: the field's own path
+    ]
+    with timezone.override(zone):
+        when = datetime_renderer()
+        for value in values:
+            assert when(value) == (field.to_representation(value) if value else None), (zone, value)

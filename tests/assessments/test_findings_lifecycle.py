@@ -75,6 +75,26 @@ def test_a_rerun_that_only_sees_findings_again_adds_no_audit_events_but_a_resolu
     ]
 
 
+def test_a_rerun_rewrites_only_the_findings_that_say_something_new():
+    # given a program checked once: one open gap
+    prog, _dep, gap = checked_with_a_gap_from_july()
+    # when checked again with nothing changed
+    rules_check(program=prog, as_of=AS_OF)
+    same = Finding.objects.get(pk=gap.pk)
+    # then the gap is seen again but not rewritten: updated_at (the API's updated_since) stays
+    assert same.last_seen > gap.last_seen
+    assert (same.updated_at, same.message, same.digest) == (gap.updated_at, gap.message, gap.digest)
+    assert len(gap.digest) == 32
+    # given its stored text changed behind the engine's back, its digest cleared (as a data fix must)
+    Finding.objects.filter(pk=gap.pk).update(message="改过的说明", digest="")
+    # when checked again
+    rules_check(program=prog, as_of=AS_OF)
+    fixed = Finding.objects.get(pk=gap.pk)
+    # then it is rewritten with what the rule says, and that is an update
+    assert (fixed.message, fixed.digest, fixed.status) == (gap.message, gap.digest, "open")
+    assert fixed.updated_at > gap.updated_at
+
+
 def test_fixing_the_data_resolves_and_breaking_it_again_reopens_the_same_row():
     prog, dep, gap = checked_with_a_gap_from_july()
     assert (gap.period_start, gap.status) == (D(2023, 7, 1), "open")

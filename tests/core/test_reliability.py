@@ -98,6 +98,13 @@ def test_cache_works_normally_when_redis_is_up() -> None:
     cache.set("security-test-key", {"ok": 1}, 5)
     assert cache.get("security-test-key") == {"ok": 1}
     cache.delete("security-test-key")
+    assert cache.get("security-test-key") is None
+
+
+def test_cache_calls_share_one_redis_client_per_pool() -> None:
+    """Django builds a ``redis.Redis`` per call; ours is built once (core.cache.ReusedClients)."""
+    clients = caches["default"]._cache  # type: ignore[attr-defined]
+    assert clients.get_client("a") is clients.get_client("b", write=True)
 
 
 @pytest.mark.django_db

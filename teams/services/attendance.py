@@ -640,6 +640,7 @@ def _load_punches(
             # The rows the SQL conversion left, parsed (and judged) by the one row parser, in row order.
             last = 0
             while True:
+                loader.join()  # the connection is the loader thread's while it stores a batch
                 cur.execute(_LEFTOVER_PAGE_SQL, [last, LOAD_BATCH])
                 left = cur.fetchall()
                 if not left:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any, Protocol
 
 from assessments.reports import data
+from assessments.reports.collector import collector_paused
 from assessments.reports.safe import cell
 from assessments.reports.xlsx import Column, StreamingWorkbook
 from assessments.services.appraisals import grade_review_reasons
@@ -193,7 +194,7 @@ def build_annual_workbook(
 ) -> dict[str, int]:
     """Write the annual workbook of ``program``/``year`` to ``out``; returns row counts per sheet."""
     step = progress or (lambda pct: None)
-    with _workbook(out, program, f"{program.name} {year} 年度考核报表") as wb:
+    with collector_paused(), _workbook(out, program, f"{program.name} {year} 年度考核报表") as wb:
         attendance = data.year_attendance(program=program, year=year)
         rows = data.pairing_rows(program=program, year=year, attendance=attendance)
         step(20)
@@ -248,7 +249,7 @@ def build_evaluation_workbook(
     the last of those years."""
     step = progress or (lambda pct: None)
     years = [y for y in program.years if year is None or y <= year]
-    with _workbook(out, program, f"{program.name} 评估报表") as wb:
+    with collector_paused(), _workbook(out, program, f"{program.name} 评估报表") as wb:
         counts = _evaluation_sheets(wb, program=program, years=years, step=step)
     step(100)
     return counts

@@ -4,6 +4,11 @@ clients for a bounded time, while a writer thread inserts audited rows through t
 Reports requests/s, p50/p95 latency and errors; targets: zero errors and zero lost writes (every inserted
 row and its audit event is there afterwards). Roster uploads join the mix once the imports area lands.
 ``manage.py bench --only load [--quick]``.
+
+The server must see committed rows, so nothing here runs in a rolled-back transaction: the suite deletes
+what it adds (its user, membership and session, the staff rows written under load) when it ends, and
+first what an interrupted run left (found by the user name and the licence numbers' prefix). It writes
+under an existing pairing's lead hospital (``seed_demo`` first) and builds none.
 """
 
 from __future__ import annotations
@@ -33,6 +38,10 @@ from teams.models import Staff
 CLIENTS = 20
 MAX_REQUESTS = 20_000
 PATHS = ["/", "/pairings/", "/health/?worker=0"]
+USERNAME = "bench-load"
+# Every staff row written under load has a licence number starting with this (ASCII digits and upper-case
+# letters only: staff_licence_no_format); no other suite's rows do.
+LICENCE_PREFIX = "BENCHLOAD"
 
 
 def _free_port() -> int:
@@ -41,17 +50,31 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _world() -> tuple[Any, Any]:
-    """A province user and a supporter hospital to write under (made once, reused by later runs)."""
-    from django.contrib.auth import get_user_model
-
+def _world(pairing: Pairing) -> tuple[Any, Any]:
+    """A province user and the supporter hospital to write under."""
     from devtools import factories as f
 
-    pairing = Pairing.objects.select_related("program").first() or f.PairingFactory()
-    user = get_user_model().objects.filter(username="bench-load").first() or f.make_member(
-        "bench-load", Role.PROVINCE_STAFF, province=pairing.program.province
-    )
+    user = f.make_member(USERNAME, Role.PROVINCE_STAFF, province=pairing.program.province)
     return user, pairing.supporters.get(is_lead=True).hospital
+
+
+def cleanup() -> None:
+    """Delete what this suite adds: the staff rows written under load, the user's sessions, memberships
+    and the user (their audit events stay: the trail is not the suite's to rewrite)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.sessions.models import Session
+
+    from pairings.models import Membership
+
+    Staff.objects.filter(licence_no__startswith=LICENCE_PREFIX).delete()
+    users = get_user_model().objects.filter(username=USERNAME)
+    user_ids = {str(pk) for pk in users.values_list("pk", flat=True)}
+    if user_ids:
+        # A session stores its user in the encoded data: decode the few there are.
+        stale = [s.pk for s in Session.objects.all() if s.get_decoded().get(SESSION_KEY) in user_ids]
+        Session.objects.filter(pk__in=stale).delete()
+    Membership.objects.filter(user__in=users).delete()
+    users.delete()
 
 
 def _session_cookie(user: Any) -> str:
@@ -103,10 +126,22 @@ def _writer(employer: Any, tag: str, deadline: float, written: list[str]) -> Non
 
 
 def run(ctx: Any) -> None:
+    pairing = Pairing.objects.select_related("program__province").order_by("pk").first()
+    if pairing is None:
+        ctx.out("  (load: skipped, no pairing to write under: run seed_demo first)")
+        return
+    cleanup()  # what an interrupted run left
+    try:
+        _run(ctx, pairing)
+    finally:
+        cleanup()
+
+
+def _run(ctx: Any, pairing: Pairing) -> None:
     from pghistory.models import Events
 
     duration = 8.0 if ctx.quick else 30.0
-    user, employer = _world()
+    user, employer = _world(pairing)
     cookie = _session_cookie(user)
     port = _free_port()
     env = {
@@ -124,7 +159,7 @@ def run(ctx: Any) -> None:
         stderr=subprocess.STDOUT,
     )
     # Licence numbers are stored as ASCII digits and upper-case letters only (staff_licence_no_format).
-    tag = f"BENCH{uuid.uuid4().hex[:8].upper()}"
+    tag = f"{LICENCE_PREFIX}{uuid.uuid4().hex[:6].upper()}"
     try:
         base = f"http://127.0.0.1:{port}"
         for _ in range(150):
@@ -174,7 +209,6 @@ def run(ctx: Any) -> None:
         clients=CLIENTS,
         duration_s=round(elapsed, 1),
     )
-    stored.delete()
     if errors or lost or stored_count != events:
         raise AssertionError(
             f"load test: {errors} errors, {lost} lost writes, {stored_count - events} missing events"

@@ -6,19 +6,31 @@ Targets (issue 5): province < 10 s, national < 120 s on 2 cores, peak memory < 1
 At ``--scale national`` the dataset is the national benchmark program NAT2022 (``pairings.demo.national``,
 2,500 pairings, 62,000 deployments), used as loaded or built inside a transaction that is rolled back.
 Without the demo, ``generate`` makes a comparable province (1.5 M attendance days at 1,000 pairings).
+
+The national workbook's memory target (≤ 300 MiB) is "peak RSS of the worker doing the job":
+``workbook_national_worker`` runs the ``build_report`` task in a fresh process (``report_worker``) on the
+committed NAT2022 data and reads that process's VmHWM, next to the openpyxl baseline in a fresh process of
+its own. The in-process rows keep their per-phase peaks (VmHWM reset before each phase), which start from
+what the benchmark process already holds. Nothing is kept: the measured phases run in rolled-back
+transactions and the worker deletes its report row and file (``report_worker.cleanup``, also run first).
 """
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection, transaction
 
 from assessments.reports.provincial import build_provincial_pdf
 from assessments.reports.workbook import build_annual_workbook
 from assessments.services.appraisals import annual_appraisal_compute
+from devtools.benchmarks import report_worker
 from devtools.benchmarks.reports_before import build_annual_workbook_before
 from devtools.benchmarks.runner import BenchContext, phase, stopwatch
 from devtools.demo import national
@@ -104,7 +116,43 @@ def _measure(ctx: BenchContext, name: str, program: Program, year: int, target: 
         os.unlink(path)
 
 
+def _worker(program: Program, year: int, *, before: bool = False) -> dict[str, float]:
+    """The annual workbook job in a fresh process (``report_worker``): its seconds and its own peak RSS."""
+    args = ["--program", program.code, "--year", str(year)] + (["--before"] if before else [])
+    done = subprocess.run(
+        [sys.executable, "-m", "devtools.benchmarks.report_worker", *args],
+        cwd=settings.BASE_DIR,  # the environment (DJANGO_SETTINGS_MODULE) is this process's
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=1800,
+    )
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _measure_worker(ctx: BenchContext, name: str, program: Program, year: int, target: str) -> None:
+    """Issue 18's memory figure: peak RSS of the worker doing the job, i.e. the ``build_report`` task run
+    in a fresh process on the committed data, against the openpyxl writer in an equally fresh process."""
+    job = _worker(program, year)
+    base = _worker(program, year, before=True)
+    ctx.report(
+        name,
+        job["seconds"],
+        baseline_name=f"{name}_openpyxl_before",
+        baseline_seconds=base["seconds"],
+        target=target,
+        peak_rss_mib=job["peak_rss_mib"],
+        # what the process held once Django and the task modules were loaded, before the job
+        start_rss_mib=job["start_rss_mib"],
+        baseline_peak_rss_mib=base["peak_rss_mib"],
+        file_mib=round(job["file_bytes"] / 2**20, 1),
+    )
+
+
 def run(ctx: BenchContext) -> None:
+    # An interrupted run may have left its worker's report rows behind.
+    report_worker.cleanup()
     demo = Program.objects.filter(code="GS2022").first()
     if demo is not None:
         year = YEAR if YEAR in demo.years else demo.years[0]
@@ -119,6 +167,15 @@ def run(ctx: BenchContext) -> None:
     if ctx.scale != "national":
         return
 
+    seeded = Program.objects.filter(code="NAT2022").first()
+    if seeded is not None:
+        # Before the rolled-back transaction below: the worker process reads the committed data only (the
+        # job runs against the year's data as it stands: no appraisal drafts unless they were computed).
+        _measure_worker(
+            ctx, "workbook_national_worker", seeded, YEAR, "<= 10 s, <= 300 MiB peak RSS of the worker"
+        )
+    else:
+        ctx.out("  (workbook_national_worker: skipped, NAT2022 is not loaded: seed_demo --scale national)")
     with transaction.atomic():
         # The national benchmark program (seed_demo --scale national), built here when absent; the
         # transaction is rolled back either way, so a program built here is not kept.

@@ -1,6 +1,9 @@
 """UI pages under load: the pairing list and the commission home page with many pairings.
 
-Everything is created inside a transaction that is rolled back, so the database is left as it was.
+Everything is created inside a transaction that is rolled back, so the database is left as it was, also
+when a run is interrupted. The province has a code and a name of its own: ``ProvinceFactory`` gets a
+province by code, so a shared code would put another suite's leftover pairings (the rules suite's province
+``99``) into this suite's lists and break the comparison of the two.
 Baseline: the naive list (one query per row for supporters, lead and open findings) against the set-based
 selector the page uses; the page itself is timed through Django's test client (render included).
 """
@@ -17,9 +20,11 @@ from django.test.utils import CaptureQueriesContext
 from assessments.models import Finding
 from core.roles import Role
 from devtools.benchmarks.runner import BenchContext, stopwatch
+from pairings.models import Pairing
 from web.selectors import pairings as selectors
 
 D = dt.date
+PROVINCE_CODE = "BENCH-UI"
 
 
 class _Rollback(Exception):
@@ -39,7 +44,9 @@ def run(ctx: BenchContext) -> None:
 def _run(ctx: BenchContext, n: int) -> None:
     from devtools import factories as f
 
-    province = f.ProvinceFactory(code="99", name="界面基准省")
+    province = f.ProvinceFactory(code=PROVINCE_CODE, name="界面基准省")
+    if Pairing.objects.filter(program__province=province).exists():
+        raise RuntimeError(f"province {PROVINCE_CODE} already has pairings: the comparison needs its own")
     city = f.CityFactory(province=province)
     program = f.ProgramFactory(code="BENCH-UI", province=province)
     user = f.make_member("bench-ui-prov", Role.PROVINCE_STAFF, province=province)

@@ -1,9 +1,11 @@
 """The provincial PDF laid out in two processes (issue 18): the same text, footers and outline as one
-WeasyPrint rendering of the same HTML."""
+WeasyPrint rendering of the same HTML; the report's own user-agent stylesheet and the paused garbage
+collector change nothing in the PDF."""
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import io
 import os
 import re
@@ -12,7 +14,7 @@ import pytest
 from pypdf import PdfReader
 
 from assessments.reports import pdf
-from assessments.reports.provincial import build_provincial_pdf, render_provincial_html
+from assessments.reports.provincial import build_provincial_pdf, provincial_pdf_parts, render_provincial_html
 from assessments.services.appraisals import annual_appraisal_compute
 from devtools import factories as f
 
@@ -110,3 +112,56 @@ def test_a_failed_child_is_replaced(appraised, monkeypatch):
     pages = pdf.write_pdf(render_provincial_html(program=appraised.program, year=2023), out)
     text, footers, _outline = read(out.getvalue())
     assert "秦安县人民医院" in text and footers[-1] == (pages, pages)
+
+
+# The elements report_ua.css styles as WeasyPrint's own user-agent stylesheet does, and the ones that need
+# no user-agent style (inline SVG's content is drawn by WeasyPrint's SVG renderer, not laid out by CSS).
+STYLED_ELEMENTS = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "p", "br", "div"}
+STYLED_ELEMENTS |= {"table", "colgroup", "col", "thead", "tbody", "tr", "th", "td"}
+STYLED_ELEMENTS |= {"svg", "text", "rect", "line", "span"}
+
+
+def pages_text(content: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(content)).pages]
+
+
+def test_the_report_stylesheet_lays_out_as_weasyprints_own(appraised):
+    from weasyprint import HTML
+
+    html = render_provincial_html(program=appraised.program, year=2023)
+    # given the report as WeasyPrint lays it out with its own user-agent stylesheet and the collector on
+    before = HTML(string=html).write_pdf()
+    # when it is built the report's way (report_ua.css, collector paused)
+    after = io.BytesIO()
+    pages = pdf.write_pdf(html, after, parallel=False)
+    # then every page has the same text, footer included
+    assert pages == len(pages_text(before))
+    assert pages_text(after.getvalue()) == pages_text(before)
+    assert "秦安县人民医院" in "".join(pages_text(before))
+    # and the collector runs again afterwards
+    assert gc.isenabled()
+
+
+def test_the_report_uses_only_elements_its_stylesheet_styles(appraised, monkeypatch):
+    # report_ua.css lists the elements the report uses: a template adding another (a list, a link) must
+    # add that element's user-agent rules first, or it would lay out unstyled.
+    from assessments.reports import appendix
+
+    html = render_provincial_html(program=appraised.program, year=2023)
+    monkeypatch.setattr(appendix, "PDF_APPENDIX_MAX_PAIRINGS", 1)  # the per-city appendix too
+    per_city, _files = provincial_pdf_parts(program=appraised.program, year=2023)
+    assert "考核明细.xlsx" in per_city
+    used = set(re.findall(r"<([a-zA-Z][a-zA-Z0-9]*)[\s>/]", html + per_city))
+    assert used <= STYLED_ELEMENTS, used - STYLED_ELEMENTS
+    css = pdf.USER_AGENT_CSS.read_text(encoding="utf-8")
+    assert all(re.search(rf"\b{tag}\b", css) for tag in used - {"svg", "text", "rect", "line", "span"})
+
+
+def test_the_collector_runs_again_after_a_failed_rendering(monkeypatch):
+    def broken(_html):
+        raise RuntimeError("layout failed")
+
+    monkeypatch.setattr(pdf, "report_html", broken)
+    with pytest.raises(RuntimeError):
+        pdf.write_pdf("<html><body><p>x</p></body></html>", io.BytesIO(), parallel=False)
+    assert gc.isenabled()

@@ -26,12 +26,15 @@ import csv
 import functools
 import hashlib
 import io
+import itertools
 import posixpath
+import queue
 import re
+import threading
 import weakref
 import xml.parsers.expat
 import zipfile
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -229,6 +232,89 @@ def iter_rows(f: IO[bytes], kind: str, *, sheet: int | str = 0) -> Iterator[list
     yield from rows
 
 
+def iter_row_blocks(f: IO[bytes], kind: str, *, sheet: int | str = 0) -> Iterator[list[list[Any]]]:
+    """The rows of :func:`iter_rows` in blocks (lists of rows; a big sheet's slices), read ahead by a thread.
+
+    For bulk imports that hand a block at a time to the database: a big sheet's next slice is decompressed
+    and parsed by calamine (which releases the GIL) while the caller works on this one. At most two blocks
+    are held. The file is read only by the reading thread until the blocks are exhausted or closed.
+    """
+    found = _checked_inspection(f)
+    if found.kind != kind:
+        raise UploadError(_("文件类型与内容不符。"))
+    name = found.sheets[sheet] if isinstance(sheet, int) and 0 <= sheet < len(found.sheets) else sheet
+    rows_found, cols_found, _cells = (
+        found.extents.get(name, (0, 0, 0)) if isinstance(name, str) else (0, 0, 0)
+    )
+    if kind == XLSX and isinstance(name, str) and rows_found > CHUNKED_FROM_ROWS and name in found.parts:
+        # Half-size slices: two are held at a time (one read ahead), and the peak RSS stays that of one.
+        chunk = CHUNK_BYTES // 2
+        yield from _read_ahead(_xlsx_blocks(f, found.parts[name], cols_found, chunk))
+        return
+    yield from _batched(iter_rows(f, kind, sheet=sheet), BLOCK_ROWS)
+
+
+# Rows per block where a sheet is not read in slices (csv, small sheets).
+BLOCK_ROWS = 20_000
+
+
+def _batched(rows: Iterable[list[Any]], n: int) -> Iterator[list[list[Any]]]:
+    it = iter(rows)
+    while block := list(itertools.islice(it, n)):
+        yield block
+
+
+def _read_ahead(blocks: Iterator[list[list[Any]]]) -> Iterator[list[list[Any]]]:
+    """``blocks``, the next one produced by a thread while the caller holds this one (errors re-raised here).
+
+    The thread starts a block only once the caller has taken the one before: two blocks in memory, not three.
+    """
+    handoff: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=1)
+    may_read = threading.Semaphore(1)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            while True:
+                while not may_read.acquire(timeout=0.1):
+                    if stop.is_set():
+                        return
+                if stop.is_set():
+                    return
+                block = next(blocks, None)
+                if block is None:
+                    handoff.put(("end", None))
+                    return
+                handoff.put(("block", block))
+                del block
+        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+            handoff.put(("error", exc))
+        finally:
+            blocks.close()  # type: ignore[attr-defined]
+
+    reader = threading.Thread(target=produce, name="sheet-reader", daemon=True)
+    reader.start()
+    try:
+        while True:
+            what, value = handoff.get()
+            if what == "end":
+                return
+            if what == "error":
+                raise value
+            may_read.release()
+            yield value
+            del value
+    finally:
+        stop.set()
+        may_read.release()
+        while reader.is_alive():  # unblock a producer waiting to hand over a block
+            try:
+                handoff.get(timeout=0.1)
+            except queue.Empty:
+                pass
+        reader.join()
+
+
 def _unreadable(f: IO[bytes], exc: Exception) -> UploadError:
     label = _display(getattr(f, "name", "") or "")
     return UploadError(_("“%(file)s”无法读取：%(why)s") % {"file": label, "why": str(exc)[:200]})
@@ -264,13 +350,19 @@ def _iter_xlsx_chunked(f: IO[bytes], part: str, width: int) -> Iterator[list[Any
     Positions match the whole-sheet read (calamine's iter_rows pads from A1): rows and columns are absolute;
     blank rows before a slice's first row are yielded as empty lists.
     """
+    for block in _xlsx_blocks(f, part, width):
+        yield from block
+
+
+def _xlsx_blocks(f: IO[bytes], part: str, width: int, chunk: int | None = None) -> Iterator[list[list[Any]]]:
+    """The rows of ``part`` a slice at a time (the whole sheet as one read when its strings are shared)."""
     f.seek(0)
     with zipfile.ZipFile(f) as zf:
         infos = zf.infolist()
         shared = sum(i.file_size for i in infos if i.filename.lower().endswith("sharedstrings.xml"))
         if shared > CHUNKED_MAX_SHARED_BYTES:
             f.seek(0)
-            yield from _iter_xlsx_whole(f, part)
+            yield from _batched(_iter_xlsx_whole(f, part), BLOCK_ROWS)
             return
         # Every small part as is, other worksheets emptied: workbook.xml still names them.
         others = {
@@ -281,7 +373,7 @@ def _iter_xlsx_chunked(f: IO[bytes], part: str, width: int) -> Iterator[list[Any
             and (i.file_size < (1 << 20) or i.filename.lower().endswith("sharedstrings.xml"))
         }
         with zf.open(part) as xml_part:
-            yield from _slices(xml_part, part, others, f, width)
+            yield from _slices(xml_part, part, others, f, width, chunk or CHUNK_BYTES)
 
 
 def _iter_xlsx_whole(f: IO[bytes], part: str) -> Iterator[list[Any]]:
@@ -303,8 +395,8 @@ def _sheet_index_of(wb: Any, part: str, f: IO[bytes]) -> int:
 
 
 def _slices(
-    xml_part: IO[bytes], part: str, others: dict[str, bytes], f: IO[bytes], width: int
-) -> Iterator[list[Any]]:
+    xml_part: IO[bytes], part: str, others: dict[str, bytes], f: IO[bytes], width: int, chunk: int
+) -> Iterator[list[list[Any]]]:
     buf = b""
     m = None
     while m is None and len(buf) < (1 << 20) and (more := xml_part.read(1 << 16)):
@@ -320,7 +412,7 @@ def _slices(
     next_row = 0  # 0-based row the next yielded row stands for
     eof = False
     while not eof:
-        more = xml_part.read(CHUNK_BYTES)
+        more = xml_part.read(chunk)
         eof = not more
         buf += more
         cut = len(buf) if eof else buf.rfind(row_end)
@@ -335,12 +427,15 @@ def _slices(
             body = body[: end + len(row_end)] if end >= 0 else b""
         if not body.strip():
             continue
-        next_row = yield from _slice_rows(head + body + tail, part, others, next_row, f, width)
+        block, next_row = _slice_block(head + body + tail, part, others, next_row, f, width)
+        if block:
+            yield block
 
 
-def _slice_rows(
+def _slice_block(
     sheet_xml: bytes, part: str, others: dict[str, bytes], next_row: int, f: IO[bytes], width: int
-) -> Generator[list[Any], None, int]:
+) -> tuple[list[list[Any]], int]:
+    """The rows of one slice (blank rows before it included) and the 0-based row that follows them."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as zw:
         for name, data in others.items():
@@ -359,19 +454,19 @@ def _slice_rows(
     except Exception as exc:
         raise _unreadable(f, exc) from exc
     if start is None or not rows:
-        return next_row
+        return [], next_row
     first_row, first_col = start
-    for _gap in range(first_row - next_row):
-        yield []
+    block: list[list[Any]] = [[] for _gap in range(first_row - next_row)]
     # The sheet's width, as the whole-sheet read gives (a slice whose last column is empty is narrower).
     pad, fill = [""] * first_col, width - first_col - (len(rows[0]) if rows else 0)
     if first_col or fill > 0:
         tail = [""] * max(fill, 0)
-        for row in rows:
-            yield pad + row + tail
+        block.extend(pad + row + tail for row in rows)
+    elif block:
+        block.extend(rows)
     else:
-        yield from rows
-    return first_row + len(rows)
+        block = rows
+    return block, first_row + len(rows)
 
 
 def head_rows(f: IO[bytes], kind: str, *, sheet: int | str = 0) -> Iterator[list[Any]]:

@@ -14,7 +14,16 @@ from typing import IO, Any
 
 from django.utils.translation import gettext as _
 
-from core.spreadsheets import CSV, XLSX, UploadError, head_rows, inspect_upload, iter_rows, sheet_names
+from core.spreadsheets import (
+    CSV,
+    XLSX,
+    UploadError,
+    head_rows,
+    inspect_upload,
+    iter_row_blocks,
+    iter_rows,
+    sheet_names,
+)
 
 __all__ = [
     "CSV",
@@ -25,6 +34,7 @@ __all__ = [
     "escape_cell",
     "head_rows",
     "header_index",
+    "iter_row_blocks",
     "iter_rows",
     "parse_date",
     "save_upload",

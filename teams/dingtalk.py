@@ -148,6 +148,29 @@ def normalise(rows: Iterable[list[Any]], errors: list[RowError], *, max_errors: 
         yield from _raw(it, header_row, header, errors, max_errors)
 
 
+def plain_text(rows: list[list[Any]], width: int, stripped: Iterable[int]) -> str | None:
+    """The block as COPY text (a tab between cells, a newline after each row) when every row has ``width``
+    cells that are all text needing no escaping, and the ``stripped`` columns (those stored as text) hold no
+    cell with whitespace around it; else None (the block is parsed here, row by row).
+
+    The checks run on the whole block by C code (a join, counts) or on a column's distinct values: the per-row
+    Python work is what made the import slow.
+    """
+    n = len(rows)
+    if not n or set(map(len, rows)) != {width}:
+        return None  # blank rows ([] from calamine) or a ragged csv
+    try:
+        text = "\n".join(map("\t".join, rows)) + "\n"
+    except TypeError:
+        return None  # a number, date or time cell
+    if text.count("\n") != n or text.count("\t") != (width - 1) * n or "\\" in text or "\r" in text:
+        return None  # a tab, newline, carriage return or backslash inside a cell
+    for c in stripped:
+        if any(v != v.strip() for v in {row[c] for row in rows}):
+            return None
+    return text
+
+
 class _DateCache(dict[Any, dt.date]):
     """parse_date memoised: an export repeats the same few hundred dates a million times."""
 
@@ -168,16 +191,25 @@ def _col(header: list[Any], idx: int) -> str:
 def _raw(
     it: Iterator[list[Any]], header_row: int, header: list[Any], errors: list[RowError], max_errors: int
 ) -> Iterator[Punch]:
+    yield from raw_punches(enumerate(it, start=header_row + 1), header, errors, max_errors)
+
+
+def raw_punches(
+    numbered: Iterable[tuple[int, list[Any]]],
+    header: list[Any],
+    errors: list[RowError],
+    max_errors: int = 200,
+) -> Iterator[Punch]:
+    """Punches of 原始记录 rows given with their spreadsheet row numbers (the import hands over a block at
+    a time, and the rows its SQL conversion left to this parser)."""
     cols = header_index(header, RAW_COLUMNS, RAW_REQUIRED)
     c_user, c_time, c_kind = cols["userid"], cols["time"], cols["kind"]
     c_name, c_dept = cols.get("name"), cols.get("department")
     c_wd, c_date = cols.get("work_date"), cols.get("date")
     c_res, c_loc, c_appr = cols.get("result"), cols.get("location"), cols.get("approval")
     width = len(header)
-    row_no = header_row
     dates = _DateCache()
-    for row in it:
-        row_no += 1
+    for row_no, row in numbered:
         if len(row) < width:
             row = list(row) + [""] * (width - len(row))
         userid = _text(row[c_user])
@@ -241,6 +273,13 @@ def _raw(
 def _summary(
     it: Iterator[list[Any]], header_row: int, header: list[Any], errors: list[RowError], max_errors: int
 ) -> Iterator[Punch]:
+    return summary_punches(it, header_row, header, errors, max_errors)
+
+
+def summary_punches(
+    it: Iterator[list[Any]], header_row: int, header: list[Any], errors: list[RowError], max_errors: int = 200
+) -> Iterator[Punch]:
+    """Punches of 每日统计 rows (the rows after the header, numbered from ``header_row`` + 1)."""
     cols = header_index(header, SUMMARY_COLUMNS, SUMMARY_REQUIRED)
     width = len(header)
     row_no = header_row

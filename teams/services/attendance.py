@@ -1,12 +1,15 @@
 """DingTalk attendance imports: raw punches in bulk, matched to staff, attendance records derived set-based.
 
-The path of a million punches: python-calamine (or csv) → ``dingtalk.normalise`` → batches of punches, each
-matched to staff by DingTalk id (the hospital's identities, read once) → per batch, COPY into a temporary
-staging table and one ``INSERT … SELECT … ON CONFLICT (key) DO NOTHING``, run by the server while this
-process reads the next batch (``_Loader``) → one ``INSERT … ON CONFLICT DO UPDATE`` that derives
-AttendanceRecord rows for the days touched. Punches load in one transaction: a file with any rejected row
-writes nothing, and a rerun of the same file (or a crashed job) inserts nothing twice because every punch is
-keyed. Records derive in a second one.
+The path of a million punches: python-calamine (or csv) in blocks of rows, the next block read ahead by a
+thread (``core.uploads.iter_row_blocks``) → a 原始记录 block whose cells are all plain text is COPYed as its
+cells into a temporary table and converted, checked and matched to staff by one SQL statement; the rows it
+does not take (an unusual form, a bad cell), blocks holding numbers or dates, and 每日统计 exports go through
+the one row parser (``dingtalk.raw_punches`` / ``summary_punches``), which names every error → per batch one
+``INSERT … SELECT … ON CONFLICT (key) DO NOTHING``, run by the server while this process reads the next
+block (``_Loader``) → one ``INSERT … ON CONFLICT DO UPDATE`` that derives AttendanceRecord rows for the days
+touched. Punches load in one transaction: a file with any rejected row writes nothing, and a rerun of the
+same file (or a crashed job) inserts nothing twice because every punch is keyed. Records derive in a second
+one.
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ import dataclasses
 import datetime as dt
 import io
 import itertools
+import json
+import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied
@@ -26,10 +31,20 @@ from django.utils.translation import gettext as _
 
 from core.access import User
 from core.permissions import is_commission_staff, is_recipient_coordinator
-from core.uploads import UploadError, check_upload, iter_rows
+from core.uploads import UploadError, check_upload, header_index, iter_row_blocks
 from pairings.choices import HospitalRole
 from pairings.models import Hospital
-from teams.dingtalk import Punch, RowError, normalise
+from teams.dingtalk import (
+    NIGHT_SHIFT_CUTOFF,
+    RAW_COLUMNS,
+    RAW_REQUIRED,
+    Punch,
+    RowError,
+    find_header,
+    plain_text,
+    raw_punches,
+    summary_punches,
+)
 from teams.models import AttendancePunch, DingTalkIdentity, Staff
 
 # Punches per batch: stored by the server (COPY + keyed INSERT) while the next batch is read. Two batches are
@@ -44,6 +59,17 @@ CREATE TEMPORARY TABLE teams_punch_staging (
 """
 # The (staff, day) pairs of the matched punches read: the days the derive step recomputes.
 _TOUCHED_SQL = "CREATE TEMPORARY TABLE teams_punch_touched (staff_id bigint, work_date date)"
+# Unknown DingTalk ids and their punches, counted per batch for the summary.
+_UNMATCHED_SQL = "CREATE TEMPORARY TABLE teams_punch_unmatched (userid text, n integer)"
+# Rows of plain blocks that the SQL conversion does not take (an unusual date or time form, a bad cell):
+# parsed afterwards by dingtalk.raw_punches, which names the errors.
+_LEFTOVER_SQL = "CREATE TEMPORARY TABLE teams_punch_leftover (row_no integer PRIMARY KEY, cells text[])"
+_LEFTOVER_PAGE_SQL = (
+    "SELECT row_no, cells FROM teams_punch_leftover WHERE row_no > %s ORDER BY row_no LIMIT %s"
+)
+_TEMP_TABLES = (
+    "teams_punch_staging, teams_punch_touched, teams_punch_unmatched, teams_punch_leftover, teams_punch_raw"
+)
 
 # The key is computed in SQL from the punch's identity, not its row number: overlapping exports collide.
 _KEY_SQL = (
@@ -68,6 +94,172 @@ _TOUCH_SQL = """
 INSERT INTO teams_punch_touched
 SELECT DISTINCT staff_id, work_date FROM teams_punch_staging WHERE staff_id IS NOT NULL
 """
+_COUNT_UNMATCHED_SQL = """
+INSERT INTO teams_punch_unmatched
+SELECT userid, count(*) FROM teams_punch_staging WHERE staff_id IS NULL GROUP BY userid
+"""
+
+# --- the SQL conversion of plain 原始记录 blocks ------------------------------------------------------------
+#
+# A block whose cells are all plain text (dingtalk.plain_text) is copied as it is into teams_punch_raw, one
+# text column per sheet column, and converted here in one statement: the Python work per row (reading cells,
+# building punches, formatting COPY text) was the import's bottleneck. Only the usual DingTalk forms are taken
+# (ISO dates, 'YYYY-MM-DD HH:MM:SS' times, the four punch types, a UserId), each converted exactly as
+# dingtalk.raw_punches converts it; every other row goes to teams_punch_leftover and through that parser, so
+# what is accepted, how it is read and the errors (row, column, why) stay those of one parser.
+# Casts only run inside CASE branches whose pattern has matched: a plain AND may be evaluated in any order.
+
+_ON_KINDS = "('上班', '上班打卡')"
+_KINDS = "('上班', '下班', '上班打卡', '下班打卡')"
+_NO_TIME = "('', '--')"
+
+
+_ISO_DATE = "[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+_ISO_TIMESTAMP = f"{_ISO_DATE} ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+
+
+def _real_day(x: str) -> str:
+    """SQL: the first ten characters of ``x`` (already shaped YYYY-MM-DD) name a day that exists."""
+    day, dd = f"left({x}, 10)", f"substr({x}, 9, 2)"
+    real = f"to_char((left({x}, 8) || '01')::date + ({dd}::int - 1), 'YYYY-MM-DD') = {day}"
+    return f"({dd} COLLATE \"C\" <= '28' OR {real})"  # every month has a 28th
+
+
+def _is_date(x: str) -> str:
+    """SQL: ``x`` is an existing day written YYYY-MM-DD (what parse_date reads of that form)."""
+    return f"(CASE WHEN {x} ~ '^{_ISO_DATE}$' THEN {_real_day(x)} ELSE false END)"
+
+
+def _is_timestamp(x: str) -> str:
+    """SQL: ``x`` is 'YYYY-MM-DD HH:MM:SS' of an existing day and time (what fromisoformat reads)."""
+    return f"(CASE WHEN {x} ~ '^{_ISO_TIMESTAMP}$' THEN {_real_day(x)} ELSE false END)"
+
+
+# The same forms, judged in Python on a block's distinct values ([0-9]: \\d takes other scripts' digits).
+_DATE_RE = re.compile(_ISO_DATE)
+_TIMESTAMP_RE = re.compile(_ISO_TIMESTAMP)
+_KIND_SET = frozenset({"上班", "下班", "上班打卡", "下班打卡"})
+
+
+def _exists(value: str) -> bool:
+    """The day of a 'YYYY-MM-DD…' value exists (the form was matched already)."""
+    try:
+        dt.date(int(value[:4]), int(value[5:7]), int(value[8:10]))
+    except ValueError:
+        return False
+    return True
+
+
+@dataclasses.dataclass(frozen=True)
+class _RawLane:
+    """The statements converting plain blocks of one export (its columns found by the header).
+
+    ``shaped`` accepts a block whose UserId, 打卡类型, 打卡时间 and date cells all have the usual form,
+    judged here on their distinct values; such a block is converted by ``convert_shaped``, which checks
+    nothing more: the server's regular expressions were a third of its time, and the server is the slower
+    side.
+    """
+
+    width: int
+    c_user: int
+    c_kind: int
+    c_time: int
+    c_dates: tuple[int, ...]
+    c_text: tuple[int, ...]  # the columns stored as text (checked for whitespace to strip)
+    convert: str  # INSERT INTO teams_punch_staging … FROM teams_punch_raw WHERE <taken>
+    convert_shaped: str  # the same for a block that ``shaped`` accepted
+    leave: str  # INSERT INTO teams_punch_leftover … WHERE NOT <taken>
+
+    @classmethod
+    def for_header(cls, header: list[Any]) -> _RawLane:
+        cols = header_index(header, RAW_COLUMNS, RAW_REQUIRED)
+
+        def col(field: str) -> str | None:
+            return f"r.c{cols[field]}" if field in cols else None
+
+        user, kind, at = f"r.c{cols['userid']}", f"r.c{cols['kind']}", f"r.c{cols['time']}"
+        day, work = col("date"), col("work_date")
+
+        def taken(shaped: bool) -> str:
+            checks = []
+            if not shaped:
+                checks = [
+                    f"{user} <> ''",
+                    f"{kind} IN {_KINDS}",
+                    f"({at} IN {_NO_TIME} OR {_is_timestamp(at)})",
+                ]
+            dated = [f"{at} NOT IN {_NO_TIME}"]
+            for c in (day, work):
+                if c is not None:
+                    if not shaped:
+                        checks.append(f"({c} = '' OR {_is_date(c)})")
+                    dated.append(f"{c} <> ''")
+            checks.append("(" + " OR ".join(dated) + ")")  # else: 无打卡时间也无日期
+            return " AND ".join(checks)
+
+        # 考勤日期 when given; else the punch's day, a 下班 punch before 05:00 (dingtalk.NIGHT_SHIFT_CUTOFF)
+        # belonging to the day before; else the 日期 column.
+        work_date = (
+            ("CASE " + (f"WHEN {work} <> '' THEN {work}::date " if work else ""))
+            + f"WHEN {at} NOT IN {_NO_TIME} THEN left({at}, 10)::date - CASE WHEN {kind} NOT IN {_ON_KINDS}"
+            f" AND substr({at}, 12) COLLATE \"C\" < '{NIGHT_SHIFT_CUTOFF:%H:%M:%S}' THEN 1 ELSE 0 END "
+            + (f"ELSE {day}::date " if day else "")
+            + "END"
+        )
+
+        def text(field: str) -> str:
+            return col(field) or "''"
+
+        convert = f"""
+INSERT INTO teams_punch_staging
+    (row_no, userid, name, department, work_date, punched_at, kind, result, location_result, approval_ref,
+     staff_id)
+SELECT %(first)s + r.n - 1, {user}, {text("name")}, {text("department")}, {work_date},
+       CASE WHEN {at} IN {_NO_TIME} THEN NULL ELSE ({at} || '+08')::timestamptz END,
+       CASE WHEN {kind} IN {_ON_KINDS} THEN 'on' ELSE 'off' END,
+       {text("result")}, {text("location")}, {text("approval")}, (%(staff)s::jsonb ->> {user})::bigint
+  FROM teams_punch_raw r
+ WHERE """
+        cells = ", ".join(f"r.c{i}" for i in range(len(header)))
+        leave = f"""
+INSERT INTO teams_punch_leftover
+SELECT %(first)s + r.n - 1, ARRAY[{cells}] FROM teams_punch_raw r WHERE NOT ({taken(False)})
+"""
+        dates = tuple(cols[name] for name in ("date", "work_date") if name in cols)
+        stored = ("userid", "name", "department", "result", "location", "approval")
+        return cls(
+            width=len(header),
+            c_user=cols["userid"],
+            c_kind=cols["kind"],
+            c_time=cols["time"],
+            c_dates=dates,
+            c_text=tuple(cols[name] for name in stored if name in cols),
+            convert=convert + taken(False),
+            convert_shaped=convert + taken(True),
+            leave=leave,
+        )
+
+    def shaped(self, block: list[list[str]]) -> bool:
+        """Whether every UserId, 打卡类型, 打卡时间 and date cell of a plain block has the usual form (and its
+        day exists), judged on the block's distinct values: a few hundred, where the rows are thousands."""
+        if "" in {row[self.c_user] for row in block} or not {row[self.c_kind] for row in block} <= _KIND_SET:
+            return False
+        for at in {row[self.c_time] for row in block} - {"", "--"}:
+            if not (_TIMESTAMP_RE.fullmatch(at) and _exists(at)):
+                return False
+        for c in self.c_dates:
+            for day in {row[c] for row in block} - {""}:
+                if not (_DATE_RE.fullmatch(day) and _exists(day)):
+                    return False
+        return True
+
+    def create_sql(self) -> str:
+        cells = ", ".join(f"c{i} text" for i in range(self.width))
+        return f"CREATE TEMPORARY TABLE teams_punch_raw (n integer GENERATED ALWAYS AS IDENTITY, {cells})"
+
+    def copy_sql(self) -> str:
+        return f"COPY teams_punch_raw ({', '.join(f'c{i}' for i in range(self.width))}) FROM STDIN"
+
 
 # One record per deployment and day: first punch = check-in, last = check-out; approvals kept. Only days
 # touched by ``touched`` are recomputed; a manual record is never overwritten by an import.
@@ -197,23 +389,42 @@ def _copy_text(batch: list[Punch], staff: list[int | None], days: dict[dt.date, 
 class _Loader:
     """Stores batches of punches through the import's connection from a second thread.
 
-    The server copies a batch into the staging table, inserts it keyed into the punches and notes its matched
-    days, while this process reads and parses the next batch: psycopg2 releases the GIL while it waits for the
-    server, so both cores work. One batch at a time (``submit`` first waits for the one before), and the
-    connection is only used by the thread while it runs. Same transaction, same statements as one big batch.
+    The server copies a batch into the staging table (as punches, or as a plain block's cells that one
+    statement converts), inserts it keyed into the punches and notes its matched days and unknown ids, while
+    this process reads the next block: psycopg2 releases the GIL while it waits for the server, so both
+    cores work. One batch at a time (``submit`` first waits for the one before), and the connection is only
+    used by the thread while it runs. Same transaction, same statements as one big batch.
     """
 
-    def __init__(self, cur: Any, params: dict[str, Any]) -> None:
+    def __init__(
+        self, cur: Any, params: dict[str, Any], identities: dict[str, int], lane: _RawLane | None = None
+    ) -> None:
         self.conn = cur.cursor.connection  # the psycopg2 connection under Django's wrapper
         self.params = params
+        self.lane = lane
+        # The hospital's DingTalk ids (read once) as one jsonb value: a plain block's punches find their
+        # staff by a key lookup in it, no join for the planner to misjudge on a staging table without stats.
+        self.staff = json.dumps(identities)
         self.thread: threading.Thread | None = None
         self.error: BaseException | None = None
+        self.staged = 0  # punches read (staged) so far
         self.inserted = 0
         self.waited = 0.0  # seconds this process waited for the server
+        self.server: dict[str, float] = {}  # seconds per statement kind, summed over the batches
 
-    def submit(self, text: str) -> None:
+    def submit(self, text: str, *, punches: int) -> None:
+        """Store ``punches`` punches given as COPY text of the staging table."""
+        self._start(self._store_punches, text, punches)
+
+    def submit_plain(self, text: str, *, first_row: int, rows: int, shaped: bool) -> None:
+        """Store a plain block (dingtalk.plain_text) whose first row is spreadsheet row ``first_row``."""
+        self._start(self._store_plain, text, first_row, rows, shaped)
+
+    def _start(self, target: Callable[..., None], *args: Any) -> None:
         self.join()
-        self.thread = threading.Thread(target=self._store, args=(text,), name="punch-loader", daemon=True)
+        self.thread = threading.Thread(
+            target=self._run, args=(target, *args), name="punch-loader", daemon=True
+        )
         self.thread.start()
 
     def join(self) -> None:
@@ -230,17 +441,44 @@ class _Loader:
             self.waited += time.perf_counter() - clock
             self.thread = None
 
-    def _store(self, text: str) -> None:
+    def _run(self, target: Callable[..., None], *args: Any) -> None:
         try:
             with self.conn.cursor() as c:
-                c.execute("TRUNCATE teams_punch_staging")
-                # One read of the whole batch: each read needs the GIL, which the parsing thread holds.
-                c.copy_expert("COPY teams_punch_staging FROM STDIN", io.StringIO(text), size=len(text) + 1)
-                c.execute(_INSERT_SQL, self.params)
+                target(c, *args)
+                self._timed("insert", c, _INSERT_SQL, self.params)
                 self.inserted += c.rowcount
-                c.execute(_TOUCH_SQL)
+                self._timed("touch", c, _TOUCH_SQL)
+                self._timed("unmatched", c, _COUNT_UNMATCHED_SQL)
         except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread by join()
             self.error = exc
+
+    def _timed(self, step: str, c: Any, sql: str, params: Any = None) -> None:
+        """Run one statement, adding its seconds to ``server[step]`` (the benchmark prints them)."""
+        clock = time.perf_counter()
+        c.execute(sql, params)
+        self.server[step] = self.server.get(step, 0.0) + time.perf_counter() - clock
+
+    def _copy(self, c: Any, sql: str, text: str) -> None:
+        clock = time.perf_counter()
+        # One read of the whole batch: each read needs the GIL, which the parsing thread holds.
+        c.copy_expert(sql, io.StringIO(text), size=len(text) + 1)
+        self.server["copy"] = self.server.get("copy", 0.0) + time.perf_counter() - clock
+
+    def _store_punches(self, c: Any, text: str, punches: int) -> None:
+        c.execute("TRUNCATE teams_punch_staging")
+        self._copy(c, "COPY teams_punch_staging FROM STDIN", text)
+        self.staged += punches
+
+    def _store_plain(self, c: Any, text: str, first_row: int, rows: int, shaped: bool) -> None:
+        assert self.lane is not None
+        params = {**self.params, "first": first_row, "staff": self.staff}
+        c.execute("TRUNCATE teams_punch_staging, teams_punch_raw RESTART IDENTITY")
+        self._copy(c, self.lane.copy_sql(), text)
+        self._timed("convert", c, self.lane.convert_shaped if shaped else self.lane.convert, params)
+        taken = c.rowcount
+        self.staged += taken
+        if taken < rows:
+            self._timed("leftover", c, self.lane.leave, params)
 
 
 def derive_records(*, hospital_id: int, userid: str | None = None, cursor: Any = None) -> int:
@@ -286,9 +524,11 @@ def attendance_import(
     with connection.cursor() as cur:
         # Session temp tables (not ON COMMIT DROP): the touched days outlive the punch transaction for the
         # derive one.
-        cur.execute("DROP TABLE IF EXISTS teams_punch_staging, teams_punch_touched")
+        cur.execute(f"DROP TABLE IF EXISTS {_TEMP_TABLES}")
         cur.execute(_STAGING_SQL)
         cur.execute(_TOUCHED_SQL)
+        cur.execute(_UNMATCHED_SQL)
+        cur.execute(_LEFTOVER_SQL)
         try:
             with transaction.atomic():
                 done = _load_punches(cur, summary, errors, f, kind, hospital, job_id, progress, dry_run)
@@ -303,7 +543,7 @@ def attendance_import(
                     summary.records = derive_records(hospital_id=hospital.pk, cursor=cur)
                 summary.timings["derive"] = time.perf_counter() - clock
         finally:
-            cur.execute("DROP TABLE IF EXISTS teams_punch_staging, teams_punch_touched")
+            cur.execute(f"DROP TABLE IF EXISTS {_TEMP_TABLES}")
     return summary
 
 
@@ -314,6 +554,30 @@ def _punch_foreign_keys(cur: Any) -> str:
         [AttendancePunch._meta.db_table],
     )
     return ", ".join(connection.ops.quote_name(name) for (name,) in cur.fetchall())
+
+
+def _blocks_after_header(
+    blocks: Iterator[list[list[Any]]],
+) -> tuple[int, list[Any], str, Iterator[tuple[int, list[list[Any]]]]]:
+    """The header (row number, cells, export kind) and the blocks of rows after it, each with the spreadsheet
+    row number of its first row."""
+    head: list[list[Any]] = []
+    for block in blocks:
+        head.extend(block)
+        if len(head) >= 6:
+            break
+    header_row, header, export = find_header(iter(head))
+
+    def numbered() -> Iterator[tuple[int, list[list[Any]]]]:
+        first = header_row + 1
+        if rest := head[header_row:]:
+            yield first, rest
+            first += len(rest)
+        for block in blocks:
+            yield first, block
+            first += len(block)
+
+    return header_row, header, export, numbered()
 
 
 def _load_punches(
@@ -327,7 +591,7 @@ def _load_punches(
     progress: Callable[[int], None] | None,
     dry_run: bool,
 ) -> bool:
-    """Parse + COPY + keyed INSERT in one transaction; False (and rolled back) when rows were rejected."""
+    """Read + COPY + keyed INSERT in one transaction; False (and rolled back) when rows were rejected."""
     # Hash aggregates over the staging rows stay in memory instead of spilling.
     cur.execute("SET LOCAL work_mem = '64MB'")
     # The punches' foreign keys are checked as each batch is inserted (by the loader thread, while the next
@@ -339,42 +603,78 @@ def _load_punches(
     clock = time.perf_counter()
     params = {"hospital": hospital.pk, "job": job_id}
     identities = dict(DingTalkIdentity.objects.filter(hospital=hospital).values_list("userid", "staff_id"))
-    loader = _Loader(cur, params)
-    unmatched_users: set[str] = set()
     days: dict[dt.date, str] = {}
+    loader: _Loader | None = None
+    blocks = iter_row_blocks(f, kind)
     try:
-        punches = normalise(iter_rows(f, kind), errors)
-        while batch := list(itertools.islice(punches, LOAD_BATCH)):
-            summary.rows_read += len(batch)
-            if errors:
-                continue  # the file is rejected: read on only to report every bad row (up to the limit)
-            staff = [identities.get(p[1]) for p in batch]
-            if None in staff:
-                unmatched = [p[1] for p, s in zip(batch, staff, strict=True) if s is None]
-                summary.unmatched += len(unmatched)
-                unmatched_users.update(unmatched)
-            loader.submit(_copy_text(batch, staff, days))
-            if progress:
-                progress(summary.rows_read)
+        header_row, header, export, numbered = _blocks_after_header(blocks)
+        lane = _RawLane.for_header(header) if export == "raw" else None
+        if lane is not None:
+            cur.execute(lane.create_sql())
+        loader = _Loader(cur, params, identities, lane)
+
+        def store(punches: list[Punch]) -> None:
+            staff = [identities.get(p[1]) for p in punches]
+            loader.submit(_copy_text(punches, staff, days), punches=len(punches))  # type: ignore[union-attr]
+
+        if lane is None:
+            rows = (row for _first, block in numbered for row in block)
+            punches = summary_punches(rows, header_row, header, errors)
+            while batch := list(itertools.islice(punches, LOAD_BATCH)):
+                store(batch)
+                if progress:
+                    progress(loader.staged)
+        else:
+            read = 0
+            for first, block in numbered:
+                text = plain_text(block, lane.width, lane.c_text)
+                if text is not None:
+                    shaped = lane.shaped(block)
+                    loader.submit_plain(text, first_row=first, rows=len(block), shaped=shaped)
+                elif batch := list(raw_punches(enumerate(block, start=first), header, errors)):
+                    store(batch)
+                read += len(block)
+                if progress:
+                    progress(read)
+            loader.join()
+            # The rows the SQL conversion left, parsed (and judged) by the one row parser, in row order.
+            last = 0
+            while True:
+                loader.join()  # the connection is the loader thread's while it stores a batch
+                cur.execute(_LEFTOVER_PAGE_SQL, [last, LOAD_BATCH])
+                left = cur.fetchall()
+                if not left:
+                    break
+                last = left[-1][0]
+                if batch := list(raw_punches(left, header, errors)):
+                    store(batch)
     except UploadError:
         if not errors:
             raise
     finally:
-        loader.wait()
+        blocks.close()  # type: ignore[attr-defined]
+        if loader is not None:
+            loader.wait()
+    assert loader is not None
     loader.join()
+    summary.rows_read = loader.staged
     if summary.rows_read == 0 and not errors:
         raise UploadError(_("文件中没有考勤数据行。"))
     if errors:
+        # Blocks parsed here and rows left by the SQL conversion report in row order.
+        errors.sort(key=lambda e: e.row)
         summary.rejected = len({e.row for e in errors})
         summary.errors = [str(e) for e in errors]
         transaction.set_rollback(True)
         return False
-    summary.unmatched_users = len(unmatched_users)
+    cur.execute("SELECT count(DISTINCT userid), coalesce(sum(n), 0) FROM teams_punch_unmatched")
+    summary.unmatched_users, summary.unmatched = cur.fetchone()
     summary.inserted = loader.inserted
     summary.duplicates = summary.rows_read - summary.inserted
     # Read, parsed and stored together; "waiting" is the part this process waited for the server.
     summary.timings["load"] = time.perf_counter() - clock
     summary.timings["waiting"] = loader.waited
+    summary.timings.update({f"server_{step}": seconds for step, seconds in loader.server.items()})
     clock = time.perf_counter()
     if summary.inserted > 10_000:
         # Statistics still describe the table before this insert; a planner that thinks it is

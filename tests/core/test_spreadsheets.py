@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import threading
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +18,16 @@ import pytest
 from django.test import override_settings
 
 from core import spreadsheets
-from core.spreadsheets import CSV, XLSX, UploadError, inspect_upload, iter_rows, limits, sheet_names
+from core.spreadsheets import (
+    CSV,
+    XLSX,
+    UploadError,
+    inspect_upload,
+    iter_row_blocks,
+    iter_rows,
+    limits,
+    sheet_names,
+)
 from devtools.dingtalk_samples import write_xlsx
 from tests import hostile_sheets as hostile
 
@@ -159,7 +169,27 @@ def _read_both(content: bytes, monkeypatch: pytest.MonkeyPatch, *, sheet: int | 
     monkeypatch.setattr(spreadsheets, "CHUNKED_FROM_ROWS", 10)
     monkeypatch.setattr(spreadsheets, "CHUNK_BYTES", 2_000)  # a few rows a slice
     sliced = list(iter_rows(io.BytesIO(content), XLSX, sheet=sheet))
+    # and in blocks, each read ahead by a thread: the same rows, a slice a block
+    blocks = list(iter_row_blocks(io.BytesIO(content), XLSX, sheet=sheet))
+    assert [row for block in blocks for row in block] == sliced
     return whole, sliced
+
+
+def test_blocks_read_ahead_stop_their_thread_when_the_caller_stops(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a big sheet read in blocks
+    path = tmp_path / "dingtalk.xlsx"
+    write_xlsx(path, [("原始记录", [[f"{i}", f"ding{i}", "上班"] for i in range(500)])])
+    monkeypatch.setattr(spreadsheets, "CHUNKED_FROM_ROWS", 10)
+    monkeypatch.setattr(spreadsheets, "CHUNK_BYTES", 2_000)
+    blocks = iter_row_blocks(io.BytesIO(path.read_bytes()), XLSX)
+    # when the caller takes one block and stops (a bad header, too many errors)
+    first = next(blocks)
+    blocks.close()
+    # then the reading thread is gone, and the block was the sheet's first rows
+    assert first[0] == ["0", "ding0", "上班"]
+    assert not [t for t in threading.enumerate() if t.name == "sheet-reader"]
 
 
 def test_a_big_openpyxl_sheet_reads_the_same_in_slices(

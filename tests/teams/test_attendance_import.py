@@ -11,6 +11,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils.timezone import localtime
 
+from core import spreadsheets
 from devtools import factories as f
 from devtools.dingtalk_samples import RAW_HEADER, SUMMARY_HEADER, write_sample, write_xlsx
 from teams.models import AttendancePunch, AttendanceRecord, DingTalkIdentity
@@ -240,8 +241,9 @@ def test_small_batches_store_what_one_batch_stores(
     records = sorted(AttendanceRecord.objects.values_list(*fields))
     AttendanceRecord.objects.all().delete()
     AttendancePunch.objects.all().delete()
-    # when it is imported again from scratch in batches of 7 punches (stored while the next is read)
+    # when it is imported again from scratch in blocks and batches of 7 (stored while the next is read)
     monkeypatch.setattr(attendance, "LOAD_BATCH", 7)
+    monkeypatch.setattr(spreadsheets, "BLOCK_ROWS", 7)
     batched = attendance_import(
         user=world.users["alice"], hospital=world.recipient_a, f=io.BytesIO(sample.read_bytes())
     )
@@ -255,3 +257,73 @@ def test_small_batches_store_what_one_batch_stores(
         user=world.users["alice"], hospital=world.recipient_a, f=io.BytesIO(sample.read_bytes())
     )
     assert (again.inserted, again.duplicates) == (0, 400)
+
+
+# Rows in the usual DingTalk forms (converted in SQL) and in others (left to the row parser), in blocks of 3
+# rows: a cell with a space or a number sends its whole block to the parser.
+_MIXED = [
+    ["张三", "ding000001", "内科", "2023-03-01", "2023-03-01 08:01:00", "上班", "正常", "范围内", ""],
+    ["张三", "ding000001", "内科", "", "2023-03-02 02:10:00", "下班", "补卡", "范围内", "BK001"],
+    ["张三", "ding000001", "内科", "2023-03-02", "2023-03-03 04:59:59", "下班打卡", "正常", "", ""],
+    ["李四", "ding000002", "外科", "", "2023-03-03 03:00:00", "上班打卡", "正常", "", ""],
+    ["李四", "ding000002", "外科", "2023-03-03", "--", "下班", "缺卡", "", ""],
+    ["王五", "ding000003", "外科", "", "2023/03/04 08:05:00", "上班", "正常", "范围内", ""],
+    ["王五", "ding000003", "外科", "2024-02-29", "2024-02-29 08:00:00", "上班", "正常", "", ""],
+    ["", "", "", "", "", "", "", "", ""],
+    ["王五", "ding000003", "外科", "", "2023-03-31 18:00:00", "下班", "早退", "范围外", ""],
+    ["赵六\u3000", " ding000004", "内科", "2023-03-05", "2023-03-05 08:00:00", "上班", "正常", "", ""],
+    ["赵六", "ding000004", "内科", "2023-03-05", "2023-03-05 17:00:00", "下班", "正常", "", ""],
+    ["赵六", "ding000004", "内科", "2023-03-05", "2023-03-05 17:00:00", "下班", "正常", "", ""],
+    ["钱七", 12345, "内科", "2023-03-06", "2023-03-06 08:00:00", "上班", "正常", "", ""],
+]
+_BAD = [
+    ["张三", "ding000001", "内科", "2023-02-29", "2023-03-01 08:01:00", "上班", "正常", "范围内", ""],
+    ["张三", "ding000001", "内科", "", "2023-03-01 24:00:00", "下班", "正常", "", ""],
+    ["张三", "ding000001", "内科", "", "2023-03-01 18:00:00", "签到", "正常", "", ""],
+    ["", "", "内科", "", "2023-03-01 18:00:00", "下班", "正常", "", ""],
+    ["张三", "ding000001", "内科", "", "", "下班", "缺卡", "", ""],
+    ["张三", "ding000001", "内科", "2023-03-01", "2023-02-30 08:00:00", "上班", "正常", "", ""],
+]
+
+
+def _stored() -> list[tuple[Any, ...]]:
+    fields = ("key", "userid", "name", "department", "work_date", "punched_at", "kind", "result")
+    return sorted(AttendancePunch.objects.values_list(*fields, "location_result", "approval_ref", "staff_id"))
+
+
+@pytest.mark.parametrize("rows", [_MIXED, _MIXED + _BAD], ids=["good", "with-bad-rows"])
+def test_sql_conversion_stores_and_refuses_what_the_row_parser_does(
+    world: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: list[list[Any]]
+) -> None:
+    # given an export mixing the usual forms with others, read in blocks of 3 rows
+    _deployed(world)
+    _deployed(world, "ding000004")
+    monkeypatch.setattr(spreadsheets, "BLOCK_ROWS", 3)
+    data = _xlsx(tmp_path, rows).getvalue()
+    # when it is imported with plain blocks converted in SQL, and again with every row parsed in Python
+    fast = attendance_import(user=world.users["alice"], hospital=world.recipient_a, f=io.BytesIO(data))
+    punches, records = _stored(), sorted(AttendanceRecord.objects.values_list("date", "status", "check_out"))
+    AttendanceRecord.objects.all().delete()
+    AttendancePunch.objects.all().delete()
+    monkeypatch.setattr(attendance, "plain_text", lambda *args: None)
+    slow = attendance_import(user=world.users["alice"], hospital=world.recipient_a, f=io.BytesIO(data))
+    # then both store the same punches and records, count the same, and refuse with the same errors
+    assert fast.as_dict() == slow.as_dict() and fast.errors == slow.errors
+    assert punches == _stored()
+    assert records == sorted(AttendanceRecord.objects.values_list("date", "status", "check_out"))
+    if rows is _MIXED:
+        assert fast.ok and fast.inserted == 11 and fast.duplicates == 1 and len(records) == 3
+        # (and the first run did convert blocks in SQL and leave it some rows)
+        assert {"server_convert", "server_leftover"} <= set(fast.timings)
+        assert "server_convert" not in slow.timings
+        assert ("ding000004", "赵六") in {(p[1], p[2]) for p in punches}  # stripped like the parser strips
+    else:
+        assert not fast.ok and punches == [] and fast.rejected == 6
+        assert [e.split("：")[0] for e in fast.errors] == [
+            "第 16 行，考勤日期 (D) 列",
+            "第 17 行，打卡时间 (E) 列",
+            "第 18 行，打卡类型 (F) 列",
+            "第 19 行，UserId (B) 列",
+            "第 20 行，打卡时间 (E) 列",
+            "第 21 行，打卡时间 (E) 列",
+        ]

@@ -12,9 +12,19 @@ from typing import Any
 import pytest
 
 from core.holidays import holidays_load
+from core.models import HolidayDate
 from core.roles import Role
 from devtools import factories as f
 from pairings.models import PairingSupporter
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _holiday_calendar_present(django_db_setup: Any, django_db_blocker: Any) -> None:
+    """A reused test database (``--reuse-db``) whose last run was killed inside a transactional test has an
+    empty calendar, and every working-day figure on it is wrong: load the calendar once when it is missing."""
+    with django_db_blocker.unblock():
+        if not HolidayDate.objects.exists():
+            holidays_load()
 
 
 @pytest.fixture(autouse=True)

@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Count, Min, Q, Sum
 
 from assessments.choices import CentreStatus, FindingStatus, Severity
 from assessments.models import CentreProgress, Finding, NewTechnology, Specialty
 from core.dates import stay_met
+from core.planner import whole_set_plan
 from pairings.choices import AgreementKind, HospitalKind
 from pairings.models import Agreement, Pairing, PairingSupporter, Program
 from teams.models import ExpertVisitBatch, MonthlyActivity
@@ -67,12 +67,15 @@ def attendance_by_pairing_month(*, program: Program, date_from: dt.date, date_to
 # (``teams.selectors.roster_timeliness`` — the rule's definition).
 _PROGRAM_PAIRINGS = "SELECT p.id, p.program_id FROM pairings_pairing p WHERE p.program_id = %(program_id)s"
 _DEPLOYMENTS_SQL = f"""
-WITH stays AS (
+-- MATERIALIZED: computed once. Inlined, a planner misled by stale statistics (a table analysed while it
+-- was nearly empty) may put either subquery on the inner side of a nested loop and rerun it for every
+-- deployment; a test run once spent 14 minutes in this statement that way.
+WITH stays AS MATERIALIZED (
     SELECT unnest(st.ids) AS deployment_id,
            {stay_met_sql("st", "%(leader_stay)s::int", "%(member_stay)s::int")} AS met
       FROM ({stays_sql(_PROGRAM_PAIRINGS)}) st
 ),
-rosters AS (
+rosters AS MATERIALIZED (
     SELECT rt.id AS deployment_id, rt.reason IS NULL AS timely
       FROM ({roster_timeliness_sql(_PROGRAM_PAIRINGS)}) rt
 )
@@ -123,7 +126,7 @@ def deployment_figures(program: Program, date_from: dt.date, date_to: dt.date) -
         "tz": settings.TIME_ZONE,
     }
     out: dict[int, dict[str, int]] = {}
-    with connection.cursor() as cur:
+    with whole_set_plan() as cur:
         cur.execute(_DEPLOYMENTS_SQL, params)
         for pid, n, qualified, stay_met, rosters, people, leaders in cur.fetchall():
             out[pid] = {

@@ -255,8 +255,9 @@ def test_recomputing_stale_facts_takes_the_same_queries_for_more_pairings(world:
         with CaptureQueriesContext(connection) as queries:
             assert len(indicator_facts.ensure_fresh(ids)) == len(ids)
         counts.append(len(queries))
-    # then it is the same statements, set-based, whatever the number of pairings
-    assert counts[0] == counts[1] <= 16
+    # then it is the same statements, set-based, whatever the number of pairings (19: with the savepoint
+    # and the two set_config calls that plan the deployments' facts without nested loops, core/planner.py)
+    assert counts[0] == counts[1] <= 19
 
 
 @pytest.mark.django_db

@@ -2,13 +2,25 @@
 # The period facts (issue 18): a pairing's sums per month, year and program span, what an aligned period
 # reads. Every pairing's facts are marked stale so the first read (or refresh_indicator_facts) fills them.
 
+import importlib
+
 from django.db import migrations, models
+
+# The period facts count trainee stints too: their writes mark the stints' pairings stale, as 0016's
+# triggers do for the other tables the facts come from.
+_facts = importlib.import_module("assessments.migrations.0016_indicator_facts")
+WATCHED = {"training_traineestint": "SELECT array_agg(DISTINCT pairing_id) FROM %1$s"}
+TRIGGERS_SQL = "".join(_facts._triggers(t, q) for t, q in WATCHED.items())
+DROP_SQL = "".join(
+    f"DROP TRIGGER IF EXISTS facts_{t}_{k} ON {t};" for t in WATCHED for k in ("ins", "upd", "del", "trunc")
+)
 
 
 class Migration(migrations.Migration):
 
     dependencies = [
         ('assessments', '0016_indicator_facts'),
+        ('training', '0007_chinese_labels'),
     ]
 
     operations = [
@@ -31,6 +43,8 @@ class Migration(migrations.Migration):
                 ('deployments', models.IntegerField(default=0)),
                 ('stay_met', models.IntegerField(default=0)),
                 ('roster_timely', models.IntegerField(default=0)),
+                ('trainees', models.IntegerField(default=0)),
+                ('qualifying_trainees', models.IntegerField(default=0)),
             ],
             options={
                 'verbose_name': 'period fact',
@@ -48,5 +62,6 @@ class Migration(migrations.Migration):
             model_name='periodfact',
             constraint=models.UniqueConstraint(fields=('pairing_id', 'months', 'start'), name='periodfact_pairing_block'),
         ),
+        migrations.RunSQL(TRIGGERS_SQL, DROP_SQL),
         migrations.RunSQL("UPDATE assessments_indicatorfactstate SET fresh = false WHERE fresh", migrations.RunSQL.noop),
     ]

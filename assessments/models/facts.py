@@ -120,6 +120,9 @@ class PeriodFact(models.Model):
     deployments = models.IntegerField(default=0)
     stay_met = models.IntegerField(default=0)
     roster_timely = models.IntegerField(default=0)
+    # Free trainee stints started in the block, and of them those lasting TRAINING_QUOTA's M months.
+    trainees = models.IntegerField(default=0)
+    qualifying_trainees = models.IntegerField(default=0)
 
     class Meta:
         verbose_name = "period fact"

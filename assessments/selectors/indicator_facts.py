@@ -41,6 +41,7 @@ from pairings.models import Program
 from teams.selectors.attendance import PAIRING_MONTHS_SQL, pairing_months_params
 from teams.selectors.deployment_measures import deployment_measures_params, deployment_measures_sql
 from teams.selectors.deployments import headcount_intervals
+from training.selectors.quota import long_enough_sql
 
 STATE = "assessments_indicatorfactstate"
 
@@ -206,13 +207,14 @@ def _refresh_coverage(cur: Any, ids: list[int]) -> None:
 # month from the intervals (each cut at month ends), attendance months as they are, years as sums of their
 # months; deployments overlapping each program year and the whole program (clipped to the program, as
 # ``deployment_sums`` clips the asked period), from the deployment facts.
-_PERIODS_SQL = """
+_PERIODS_SQL = f"""
 WITH r AS (
     SELECT * FROM unnest(%(programs)s::bigint[], %(min)s::int[], %(min_tcm)s::int[], %(p_start)s::date[],
-                         %(p_end)s::date[]) AS r(program_id, min, min_tcm, p_start, p_end)
+                         %(p_end)s::date[], %(months)s::int[])
+           AS r(program_id, min, min_tcm, p_start, p_end, months)
 ),
 p AS (
-    SELECT p.id AS pairing_id, r.min, r.min_tcm, r.p_start, r.p_end
+    SELECT p.id AS pairing_id, r.min, r.min_tcm, r.p_start, r.p_end, r.months
       FROM pairings_pairing p JOIN r ON r.program_id = p.program_id
      WHERE p.id = ANY(%(ids)s)
 ),
@@ -230,12 +232,19 @@ mon AS (
            COALESCE(SUM(days) FILTER (WHERE min IS NULL OR on_site >= min), 0) AS full_days,
            COALESCE(SUM(days) FILTER (WHERE min_tcm IS NULL OR on_site >= min_tcm), 0) AS full_tcm,
            COALESCE(SUM(days) FILTER (WHERE on_site > 0 AND leaders = 1), 0) AS single,
-           0 AS present, 0 AS expected, 0 AS att_months, 0 AS not_imported
+           0 AS present, 0 AS expected, 0 AS att_months, 0 AS not_imported, 0 AS trainees, 0 AS qualifying
       FROM cm GROUP BY pairing_id, month
     UNION ALL
     SELECT a.pairing_id, a.month, 0, 0, 0, 0, 0, a.present, a.expected, 1,
-           CASE WHEN a.imported THEN 0 ELSE 1 END
+           CASE WHEN a.imported THEN 0 ELSE 1 END, 0, 0
       FROM assessments_attendancemonthfact a WHERE a.pairing_id = ANY(%(ids)s)
+    UNION ALL
+    -- TRAINING_QUOTA's count (``training.selectors.quota``): free stints, by the month they start.
+    SELECT ts.pairing_id, date_trunc('month', ts.start_date::timestamp)::date, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+           COUNT(*), COUNT(*) FILTER (WHERE {long_enough_sql("ts.start_date", "ts.end_date", "p.months")})
+      FROM training_traineestint ts JOIN p ON p.pairing_id = ts.pairing_id
+     WHERE ts.is_free
+     GROUP BY 1, 2
 ),
 dep AS (
     SELECT p.pairing_id, b.start, b.months, SUM(d.deployments) AS n, SUM(d.stay_met) AS met,
@@ -254,21 +263,24 @@ dep AS (
 )
 INSERT INTO assessments_periodfact (pairing_id, start, months, days, covered_days, full_days, full_days_tcm,
                                     single_leader_days, present, expected, attendance_months, not_imported,
-                                    deployments, stay_met, roster_timely)
+                                    deployments, stay_met, roster_timely, trainees, qualifying_trainees)
 SELECT pairing_id, start, months, SUM(days), SUM(covered), SUM(full_days), SUM(full_tcm), SUM(single),
-       SUM(present), SUM(expected), SUM(att_months), SUM(not_imported), SUM(n), SUM(met), SUM(timely)
+       SUM(present), SUM(expected), SUM(att_months), SUM(not_imported), SUM(n), SUM(met), SUM(timely),
+       SUM(trainees), SUM(qualifying)
   FROM (
         SELECT pairing_id, month AS start, 1 AS months, days, covered, full_days, full_tcm, single, present,
-               expected, att_months, not_imported, 0 AS n, 0 AS met, 0 AS timely
+               expected, att_months, not_imported, 0 AS n, 0 AS met, 0 AS timely, trainees, qualifying
           FROM mon
         UNION ALL
-        SELECT pairing_id, make_date(EXTRACT(YEAR FROM month)::int, 1, 1), 12, days, covered, full_days, full_tcm,
-               single, present, expected, att_months, not_imported, 0, 0, 0
+        SELECT pairing_id, make_date(EXTRACT(YEAR FROM month)::int, 1, 1), 12, days, covered, full_days,
+               full_tcm, single, present, expected, att_months, not_imported, 0, 0, 0, trainees, qualifying
           FROM mon
         UNION ALL
-        SELECT pairing_id, start, months, 0, 0, 0, 0, 0, 0, 0, 0, 0, n, met, timely FROM dep
+        SELECT pairing_id, start, months, 0, 0, 0, 0, 0, 0, 0, 0, 0, n, met, timely, 0, 0 FROM dep
        ) x
  GROUP BY pairing_id, start, months
+ -- A block's rows side by side (a province's year is read as one run of pages, not one row a page).
+ ORDER BY months DESC, start, pairing_id
 """
 
 
@@ -284,5 +296,6 @@ def _refresh_periods(cur: Any, ids: list[int], programs: list[Program]) -> None:
             "min_tcm": [r.team_min_for(is_tcm=True) for r in rules],
             "p_start": [p.start_date for p in programs],
             "p_end": [p.end_date for p in programs],
+            "months": [r.training_min_months for r in rules],
         },
     )

@@ -184,7 +184,8 @@ def _pieces_sql(p: _Params, pieces: list[tuple[dt.date, dt.date]]) -> str:
 pieces AS (
     SELECT COALESCE(SUM(b - a + 1), 0)::bigint AS days,
            COALESCE(SUM(b - a + 1) FILTER (WHERE on_site > 0), 0)::bigint AS covered,
-           COALESCE(SUM(b - a + 1) FILTER (WHERE minimum IS NULL OR on_site >= minimum), 0)::bigint AS full_days,
+           COALESCE(SUM(b - a + 1) FILTER (WHERE minimum IS NULL OR on_site >= minimum), 0)::bigint
+               AS full_days,
            COALESCE(SUM(b - a + 1) FILTER (WHERE on_site > 0 AND leaders = 1), 0)::bigint AS single
       FROM piece
 )"""
@@ -284,13 +285,26 @@ def read(
         "service_start",
         "service_end",
     )
-    stints_sql = p.sub(
-        "stints",
-        TraineeStint.objects.for_user(user).filter(_in_range("start_date", date_from, date_to), is_free=True),
-        "pairing_id",
-        "start_date",
-        "end_date",
-    )
+    if pieces:  # a period not aligned on months: the stints themselves, through their own scoping
+        stints_sql = p.sub(
+            "stints",
+            TraineeStint.objects.for_user(user).filter(
+                _in_range("start_date", date_from, date_to), is_free=True
+            ),
+            "pairing_id",
+            "start_date",
+            "end_date",
+        )
+        training_sql = f"""tr AS (
+    SELECT COUNT(*)::int AS trainees,
+           COUNT(*) FILTER (WHERE {long_enough_sql("t.start_date", "t.end_date", "sc.months")})::int
+               AS qualifying
+      FROM ({stints_sql}) AS t(pairing_id, start_date, end_date) JOIN sc ON sc.id = t.pairing_id
+)"""
+    else:
+        # Aligned: the period facts' stints of the scope's pairings. The same rows: a stint's scope is its
+        # pairing's (``TraineeStint.SCOPE`` is ``Pairing.SCOPE`` through ``pairing``; a test holds it).
+        training_sql = "tr AS (SELECT trainees, qualifying FROM blocks)"
     findings = Finding.objects.for_user(user).filter(status=FindingStatus.OPEN)
     if date_to is not None:
         findings = findings.filter(Q(period_start__isnull=True) | Q(period_start__lte=date_to))
@@ -356,8 +370,7 @@ def read(
         "referrals_down",
     )
     rate_names = ", ".join(CountyOutcome.RATE_FIELDS)
-    dep_row = "pf.months = pf.dep_months AND pf.start = pf.dep_start"
-    cov_pf, att_pf = cov_blocks.format(t="pf"), att_blocks.format(t="pf")
+    cov_f, att_f = cov_blocks.format(t="f"), att_blocks.format(t="f")
     rate_columns = ", ".join(f"o.{f}::text" for f in CountyOutcome.RATE_FIELDS)  # exact decimals
     sql = f"""
 -- The scope once, with what the sections read of its pairings' programs; [lo, hi]: the service period
@@ -383,23 +396,27 @@ stale AS (
 -- The blocks of the period aligned on months (``PeriodFact``: a province's year is its year rows): coverage
 -- and attendance summed over them, deployments read where the period is exactly a row's block.
 pf AS (
-    SELECT f.*, sc.tcm, sc.dep_start, sc.dep_months
+    -- Which sections a row counts in, worked out once per row (not once per sum).
+    SELECT f.*, sc.tcm, {cov_f} AS in_cov, {att_f} AS in_att,
+           f.months = sc.dep_months AND f.start = sc.dep_start AS in_dep
       FROM assessments_periodfact f JOIN sc ON sc.id = f.pairing_id
      WHERE {block_rows}
 ),
 blocks AS (
-    SELECT COALESCE(SUM(days) FILTER (WHERE {cov_pf}), 0)::bigint AS days,
-           COALESCE(SUM(covered_days) FILTER (WHERE {cov_pf}), 0)::bigint AS covered,
-           COALESCE(SUM(CASE WHEN tcm THEN full_days_tcm ELSE full_days END) FILTER (WHERE {cov_pf}), 0)
+    SELECT COALESCE(SUM(days) FILTER (WHERE in_cov), 0)::bigint AS days,
+           COALESCE(SUM(covered_days) FILTER (WHERE in_cov), 0)::bigint AS covered,
+           COALESCE(SUM(CASE WHEN tcm THEN full_days_tcm ELSE full_days END) FILTER (WHERE in_cov), 0)
                ::bigint AS full_days,
-           COALESCE(SUM(single_leader_days) FILTER (WHERE {cov_pf}), 0)::bigint AS single,
-           COALESCE(SUM(present) FILTER (WHERE {att_pf}), 0)::bigint AS present,
-           COALESCE(SUM(expected) FILTER (WHERE {att_pf}), 0)::bigint AS expected,
-           COALESCE(SUM(attendance_months) FILTER (WHERE {att_pf}), 0)::int AS months,
-           COALESCE(SUM(not_imported) FILTER (WHERE {att_pf}), 0)::int AS missing,
-           COALESCE(SUM(deployments) FILTER (WHERE {dep_row}), 0)::int AS n,
-           COALESCE(SUM(stay_met) FILTER (WHERE {dep_row}), 0)::int AS met,
-           COALESCE(SUM(roster_timely) FILTER (WHERE {dep_row}), 0)::int AS timely
+           COALESCE(SUM(single_leader_days) FILTER (WHERE in_cov), 0)::bigint AS single,
+           COALESCE(SUM(present) FILTER (WHERE in_att), 0)::bigint AS present,
+           COALESCE(SUM(expected) FILTER (WHERE in_att), 0)::bigint AS expected,
+           COALESCE(SUM(attendance_months) FILTER (WHERE in_att), 0)::int AS months,
+           COALESCE(SUM(not_imported) FILTER (WHERE in_att), 0)::int AS missing,
+           COALESCE(SUM(deployments) FILTER (WHERE in_dep), 0)::int AS n,
+           COALESCE(SUM(stay_met) FILTER (WHERE in_dep), 0)::int AS met,
+           COALESCE(SUM(roster_timely) FILTER (WHERE in_dep), 0)::int AS timely,
+           COALESCE(SUM(trainees) FILTER (WHERE in_cov), 0)::int AS trainees,
+           COALESCE(SUM(qualifying_trainees) FILTER (WHERE in_cov), 0)::int AS qualifying
       FROM pf
 ),
 {pieces_sql},
@@ -417,12 +434,7 @@ gaps AS (
 ),
 {deployments_sql},
 -- TRAINING_QUOTA: free stints started in the period; N per pairing per year of its service inside it.
-tr AS (
-    SELECT COUNT(*)::int AS trainees,
-           COUNT(*) FILTER (WHERE {long_enough_sql("t.start_date", "t.end_date", "sc.months")})::int
-               AS qualifying
-      FROM ({stints_sql}) AS t(pairing_id, start_date, end_date) JOIN sc ON sc.id = t.pairing_id
-),
+{training_sql},
 quota AS (
     SELECT COALESCE(SUM(quota * GREATEST(0, EXTRACT(YEAR FROM hi)::int - EXTRACT(YEAR FROM lo)::int + 1)),
                     0)::int AS quota

@@ -3,6 +3,7 @@ answers, for every role, period and city, and follow every write that changes th
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import importlib
 import threading
@@ -27,6 +28,7 @@ from pairings.models import Pairing, Program, ProvinceWorkday
 from teams.choices import LeaveStatus
 from teams.models import AttendanceRecord, Deployment, LeaveRequest, Roster
 from tests.api.conftest import populate
+from training.models import TraineeStint
 
 ROLES = ("province", "city_a", "city_b", "county_a", "alice", "bob", "charlie", "dana", "erin", "zoe")
 PERIODS = (
@@ -188,6 +190,12 @@ def _writes(world: Any) -> list[tuple[str, Callable[[], object]]]:
                 params={"leader_min_stay_months": 3, "roster_filed": False}
             ),
         ),
+        (
+            "trainee stint",
+            lambda: f.TraineeStintFactory(
+                pairing=world.pairing_a, start_date=dt.date(2023, 2, 1), end_date=dt.date(2023, 8, 31)
+            ),
+        ),
         ("deployment deleted", lambda: Deployment.objects.filter(pk=member.pk).delete()),
     ]
 
@@ -337,7 +345,10 @@ def test_a_writer_holding_a_stale_pairing_makes_the_answer_computed_not_wrong(
 def test_every_watched_table_has_its_triggers() -> None:
     # A migration that recreates a watched table (a partitioned attendance table, say) must create the
     # triggers again: without them the facts would silently stop following its writes.
-    watched = importlib.import_module("assessments.migrations.0016_indicator_facts").WATCHED
+    watched = {
+        **importlib.import_module("assessments.migrations.0016_indicator_facts").WATCHED,
+        **importlib.import_module("assessments.migrations.0017_period_facts").WATCHED,
+    }
     with connection.cursor() as cur:
         cur.execute(
             "SELECT tgrelid::regclass::text, count(*) FROM pg_trigger "
@@ -345,3 +356,18 @@ def test_every_watched_table_has_its_triggers() -> None:
         )
         found = dict(cur.fetchall())
     assert found == dict.fromkeys(watched, 4)
+
+
+def test_a_stints_scope_is_its_pairings() -> None:
+    # The period facts count a pairing's trainee stints for whoever may see the pairing
+    # (assessments/selectors/indicator_read.py): that is only right while a stint is scoped by its pairing.
+    pairing, stint = Pairing.SCOPE, TraineeStint.SCOPE
+
+    def through(value: Any) -> Any:  # a path from the pairing, from the stint; anything else as it is
+        if isinstance(value, str):
+            return f"pairing__{value}"
+        return tuple(f"pairing__{p}" for p in value) if isinstance(value, tuple) else value
+
+    assert {f.name: getattr(stint, f.name) for f in dataclasses.fields(stint)} == {
+        f.name: through(getattr(pairing, f.name)) for f in dataclasses.fields(pairing)
+    }

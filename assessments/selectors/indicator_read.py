@@ -35,6 +35,7 @@ from assessments.models import (
     Specialty,
 )
 from core.access import User
+from core.prepared import execute_prepared
 from core.query_params import MAX_YEAR, MIN_YEAR
 from pairings.choices import HospitalKind
 from pairings.models import Pairing, Program
@@ -218,13 +219,12 @@ def read(
     date_from: dt.date | None,
     date_to: dt.date | None,
     by_pairing: bool,
-    program_id: int | None,
     max_gaps: int,
 ) -> Sums:
     """The sums of every section over ``scope`` (the user's pairings, narrowed), one statement.
 
     ``by_pairing``: open findings are those of the scope's pairings (a city or a pairing was asked);
-    otherwise those of the scope's programs, program-level ones included (and of ``program_id``)."""
+    otherwise those of ``programs``, program-level ones included."""
     rules = {pk: prog.rules for pk, prog in programs.items()}
     ids = list(programs)
     month_from = date_from.replace(day=1) if date_from else None
@@ -239,7 +239,7 @@ def read(
         date_from=date_from,
         date_to=date_to,
         month_from=month_from,
-        program_id=program_id,
+        finding_programs=ids,
         limit=max_gaps + 1,
         # Per program: TEAM_MIN_SIZE (general, TCM), TRAINING_QUOTA's N and M, the period clipped to the
         # program and, when that is a block of the period facts, the block.
@@ -314,8 +314,9 @@ def read(
     findings_in = (
         "f.pairing_id IN (SELECT id FROM sc)"
         if by_pairing
-        # Program-level findings (no pairing) count too when the whole program or province is asked for.
-        else "(f.program_id IN (SELECT program_id FROM sc) OR f.program_id = %(program_id)s)"
+        # Program-level findings (no pairing) count too when the whole program or province is asked for:
+        # those of the scope's programs (``programs``: the scope's, or the one asked for).
+        else "f.program_id = ANY(%(finding_programs)s::bigint[])"
     )
     appraisals = AnnualAppraisal.objects.for_user(user).filter(status=AppraisalStatus.PUBLISHED)
     if date_from is not None:
@@ -490,7 +491,7 @@ SELECT (SELECT ids FROM stale), (SELECT COUNT(*) FROM sc)::int,
   FROM blocks, pieces, gaps, dep, tr, quota, tech, co
 """
     with connection.cursor() as cur:
-        cur.execute(sql, p.values)
+        execute_prepared(cur, sql, p.values)
         row = cur.fetchone()
     (
         stale,

@@ -304,7 +304,6 @@ def _from_facts(*, user: User, scope: QuerySet[Pairing], query: IndicatorQuery) 
             date_from=query.date_from,
             date_to=query.date_to,
             by_pairing=query.pairing_id is not None or query.city_id is not None,
-            program_id=query.program_id,
             max_gaps=MAX_LISTED_GAPS,
         )
         if not sums.stale:

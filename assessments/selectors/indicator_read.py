@@ -250,8 +250,8 @@ def read(
         r_months=[rules[pk].training_min_months for pk in ids],
         r_lo=[clip[pk][0] for pk in ids],
         r_hi=[clip[pk][1] for pk in ids],
-        r_dep_start=[key[pk][0] if key[pk] else None for pk in ids],
-        r_dep_months=[key[pk][1] if key[pk] else None for pk in ids],
+        r_dep_start=[k[0] if (k := key[pk]) else None for pk in ids],
+        r_dep_months=[k[1] if (k := key[pk]) else None for pk in ids],
         r_dep_generic=[key[pk] is None and clip[pk][0] <= clip[pk][1] for pk in ids],
     )
     cov_years, cov_months, pieces = coverage_blocks(date_from, date_to)

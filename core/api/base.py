@@ -239,7 +239,7 @@ def _column(model: Any, field: serializers.Field[Any, Any, Any, Any], *, prefix:
     A relation on the way must not be nullable: DRF leaves a read-only field out of the row when an
     intermediate object is None, which a column cannot say.
     """
-    if field.source == "*":
+    if not field.source or field.source == "*":  # a bound field always has a source; "*" is the row
         return "", None
     parts = field.source.split(".")
     current, target = model, None

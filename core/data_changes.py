@@ -43,6 +43,7 @@ IGNORED_TABLES = frozenset(
         "assessments_attendancemonthfact",
         "assessments_deploymentfact",
         "assessments_coverageintervalfact",
+        "assessments_periodfact",
     }
 )
 

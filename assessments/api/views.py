@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpResponseBase
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -120,10 +121,18 @@ class IndicatorsView(APIView):
             date_from=v.get("date_from"),
             date_to=v.get("date_to"),
         )
-        # The indicators of a province take seconds to compute: served from the answer cache while the
-        # data is unchanged (one worker computes, concurrent callers wait for it).
+        # Served from the answer cache while the data is unchanged (one worker computes, concurrent callers
+        # wait for it); computed, it is plain dicts shaped as the serializer shapes them (issue 18).
         return cached_answer(
             request,
-            lambda: Response(s.IndicatorsSerializer(indicators(user=request.user, query=query)).data),
+            lambda: Response(_rendered(indicators(user=request.user, query=query))),
             self.get_renderer_context(),
         )
+
+
+def _rendered(data: dict[str, Any]) -> Any:
+    """The indicators as ``IndicatorsSerializer`` renders them: plain dicts (``API_PLAIN_LISTS``, the
+    default) or the serializer itself."""
+    if getattr(settings, "API_PLAIN_LISTS", True):
+        return s.plain_indicators(data)
+    return s.IndicatorsSerializer(data).data

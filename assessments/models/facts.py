@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from django.contrib.postgres.fields import DateRangeField
 from django.db import models
+from django.db.models import Q
 
 
 class IndicatorFactState(models.Model):
@@ -81,7 +82,55 @@ class CoverageIntervalFact(models.Model):
 
     class Meta:
         verbose_name = "coverage interval fact"
-        indexes = [models.Index(fields=["pairing_id", "start"], name="coveragefact_pairing_start")]
+        indexes = [
+            models.Index(fields=["pairing_id", "start"], name="coveragefact_pairing_start"),
+            # The gaps (nobody on site) of a scope: a few rows among every interval.
+            models.Index(
+                fields=["pairing_id", "start"], condition=Q(on_site__lte=0), name="coveragefact_gaps"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.pairing_id} {self.start}–{self.end}: {self.on_site}"
+
+
+class PeriodFact(models.Model):
+    """A pairing's sums over a calendar month (``months`` = 1) or year (12), and its program's whole span
+    (0): what a period aligned on months reads instead of the rows above (a year of a province is its
+    2,500 year rows, where the rows above are ~30,000 months and ~20,000 intervals and deployments).
+
+    Coverage counts the pairing's service days in the block (full strength under the program's team
+    minimum for a general and for a TCM recipient, the recipient's kind is read with the scope);
+    attendance sums its months (``AttendanceMonthFact``); deployments — not additive, a deployment
+    spanning two years is one deployment — are those overlapping the block clipped to the program, on
+    year and program rows only, read when the asked period is exactly that block."""
+
+    pairing_id = models.BigIntegerField()
+    start = models.DateField()  # first day of the month, the year or the program
+    months = models.SmallIntegerField()  # 1, 12, or 0: the program's whole span
+    days = models.IntegerField(default=0)
+    covered_days = models.IntegerField(default=0)
+    full_days = models.IntegerField(default=0)
+    full_days_tcm = models.IntegerField(default=0)
+    single_leader_days = models.IntegerField(default=0)
+    present = models.IntegerField(default=0)
+    expected = models.IntegerField(default=0)
+    attendance_months = models.IntegerField(default=0)
+    not_imported = models.IntegerField(default=0)
+    deployments = models.IntegerField(default=0)
+    stay_met = models.IntegerField(default=0)
+    roster_timely = models.IntegerField(default=0)
+    # Free trainee stints started in the block, and of them those lasting TRAINING_QUOTA's M months.
+    trainees = models.IntegerField(default=0)
+    qualifying_trainees = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = "period fact"
+        constraints = [
+            models.UniqueConstraint(fields=["pairing_id", "months", "start"], name="periodfact_pairing_block")
+        ]
+        # The reads select blocks across the scope's pairings (a province's year rows), then join them.
+        indexes = [models.Index(fields=["months", "start"], name="periodfact_block")]
+
+    def __str__(self) -> str:
+        return f"{self.pairing_id} {self.start} +{self.months}"

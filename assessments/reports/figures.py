@@ -12,7 +12,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Count, Min, Q, Sum
 
 from assessments.choices import CentreStatus, FindingStatus, Severity
@@ -23,9 +22,8 @@ from pairings.choices import AgreementKind, HospitalKind
 from pairings.models import Agreement, Pairing, PairingSupporter, Program
 from teams.models import ExpertVisitBatch, MonthlyActivity
 from teams.selectors.attendance import monthly_attendance
+from teams.selectors.deployment_measures import deployment_measures_params, deployment_measures_sql
 from teams.selectors.deployments import coverage_summaries, headcount_intervals
-from teams.selectors.roster_timeliness import roster_timeliness_sql
-from teams.selectors.stays import stay_met_sql, stays_sql
 from training.models import RemoteService, TraineeStint
 
 
@@ -62,48 +60,30 @@ def attendance_by_pairing_month(*, program: Program, date_from: dt.date, date_to
 
 
 # Deployments overlapping the year: qualification (LEADER_POST, LEADER_MGMT_YEARS, MEMBER_CLINICAL_YEARS,
-# MEMBER_MIN_TITLE); stay (LEADER/MEMBER_MIN_STAY on the deployment's continuous stay,
-# ``teams.selectors.stays`` — the rule's and the certificate's definition); roster on time
-# (``teams.selectors.roster_timeliness`` — the rule's definition).
+# MEMBER_MIN_TITLE); stay (LEADER/MEMBER_MIN_STAY on the deployment's continuous stay) and roster on time
+# (ROSTER_FILED) from ``teams.selectors.deployment_measures`` — the rules' and the indicators' definitions.
 _PROGRAM_PAIRINGS = "SELECT p.id, p.program_id FROM pairings_pairing p WHERE p.program_id = %(program_id)s"
 _DEPLOYMENTS_SQL = f"""
--- MATERIALIZED: computed once. Inlined, a planner misled by stale statistics (a table analysed while it
--- was nearly empty) may put either subquery on the inner side of a nested loop and rerun it for every
--- deployment; a test run once spent 14 minutes in this statement that way.
-WITH stays AS MATERIALIZED (
-    SELECT unnest(st.ids) AS deployment_id,
-           {stay_met_sql("st", "%(leader_stay)s::int", "%(member_stay)s::int")} AS met
-      FROM ({stays_sql(_PROGRAM_PAIRINGS)}) st
-),
-rosters AS MATERIALIZED (
-    SELECT rt.id AS deployment_id, rt.reason IS NULL AS timely
-      FROM ({roster_timeliness_sql(_PROGRAM_PAIRINGS)}) rt
-)
-SELECT t.pairing_id,
+SELECT dm.pairing_id,
        COUNT(*)::int AS deployments,
        COUNT(*) FILTER (WHERE
-           CASE WHEN d.role = 'leader' THEN
-                (NOT %(leader_post)s OR d.post = ANY(%(leader_posts)s))
+           CASE WHEN dm.role = 'leader' THEN
+                (NOT %(leader_post)s OR dm.post = ANY(%(leader_posts)s))
             AND (%(mgmt)s::int IS NULL OR (s.management_since IS NOT NULL
-                 AND s.management_since <= lower(d.period) - make_interval(years => %(mgmt)s::int)))
+                 AND s.management_since <= lower(dm.period) - make_interval(years => %(mgmt)s::int)))
            ELSE
                 (%(clinical)s::int IS NULL OR (s.clinical_since IS NOT NULL
-                 AND s.clinical_since <= lower(d.period) - make_interval(years => %(clinical)s::int)))
+                 AND s.clinical_since <= lower(dm.period) - make_interval(years => %(clinical)s::int)))
             AND (%(title)s::int IS NULL OR s.title >= %(title)s::int)
            END)::int AS qualified,
-       COUNT(*) FILTER (WHERE stays.met)::int AS stay_met,
-       COUNT(*) FILTER (WHERE NOT %(roster_filed)s OR rosters.timely)::int AS rosters_timely,
-       COUNT(DISTINCT d.staff_id)::int AS people,
-       COUNT(*) FILTER (WHERE d.role = 'leader')::int AS leaders
-  FROM teams_deployment d
-  JOIN teams_team t ON t.id = d.team_id
-  JOIN pairings_pairing p ON p.id = t.pairing_id
-  JOIN teams_staff s ON s.id = d.staff_id
-  JOIN stays ON stays.deployment_id = d.id
-  JOIN rosters ON rosters.deployment_id = d.id
- WHERE p.program_id = %(program_id)s
-   AND d.period && daterange(%(date_from)s, %(date_to)s, '[]')
- GROUP BY t.pairing_id
+       COUNT(*) FILTER (WHERE dm.stay_met)::int AS stay_met,
+       COUNT(*) FILTER (WHERE dm.roster_on_time)::int AS rosters_timely,
+       COUNT(DISTINCT dm.staff_id)::int AS people,
+       COUNT(*) FILTER (WHERE dm.role = 'leader')::int AS leaders
+  FROM ({deployment_measures_sql(_PROGRAM_PAIRINGS)}) dm
+  JOIN teams_staff s ON s.id = dm.staff_id
+ WHERE dm.period && daterange(%(date_from)s, %(date_to)s, '[]')
+ GROUP BY dm.pairing_id
 """
 
 
@@ -120,10 +100,7 @@ def deployment_figures(program: Program, date_from: dt.date, date_to: dt.date) -
         "mgmt": rules.leader_mgmt_years,
         "clinical": rules.member_clinical_years,
         "title": rules.member_min_title,
-        "leader_stay": rules.leader_min_stay_months,
-        "member_stay": rules.member_min_stay_months,
-        "roster_filed": rules.roster_filed,
-        "tz": settings.TIME_ZONE,
+        **deployment_measures_params(rules),
     }
     out: dict[int, dict[str, int]] = {}
     with whole_set_plan() as cur:

@@ -87,21 +87,43 @@ def outcomes_for_api(
         CountyOutcome.objects.for_user(user)
         .filter(county_id__in=list(program_of), year__gte=years.start, year__lt=years.stop)
         .select_related("county")
-        .order_by("county__name", "year")
+        # the county last: two counties of one name come in the same order every time
+        .order_by("county__name", "year", "county_id")
     )
-    out: list[dict[str, Any]] = []
-    for o in qs:
-        program_id = program_of[o.county_id]
-        out.append(
-            {
-                "program": program_id,
-                "county": o.county_id,
-                "county_name": o.county.name,
-                "year": o.year,
-                **{f: getattr(o, f) for f in CountyOutcome.RATE_FIELDS},
-                "referrals_up": o.referrals_up,
-                "referrals_down": o.referrals_down,
-                "targets": {k: v["target"] for k, v in targets[program_id].items()},
-            }
+    return [
+        api_row(
+            program=program_of[o.county_id],
+            county=o.county_id,
+            county_name=o.county.name,
+            year=o.year,
+            rates=[getattr(o, f) for f in CountyOutcome.RATE_FIELDS],
+            referrals_up=o.referrals_up,
+            referrals_down=o.referrals_down,
+            targets=targets[program_of[o.county_id]],
         )
-    return out
+        for o in qs
+    ]
+
+
+def api_row(
+    *,
+    program: int,
+    county: int,
+    county_name: str,
+    year: int,
+    rates: list[Decimal | None],
+    referrals_up: int | None,
+    referrals_down: int | None,
+    targets: dict[str, dict[str, Any]],
+) -> dict[str, Any]:
+    """A county's outcome figures of a year as the indicators give them (``rates``: ``RATE_FIELDS``)."""
+    return {
+        "program": program,
+        "county": county,
+        "county_name": county_name,
+        "year": year,
+        **dict(zip(CountyOutcome.RATE_FIELDS, rates, strict=True)),
+        "referrals_up": referrals_up,
+        "referrals_down": referrals_down,
+        "targets": {k: v["target"] for k, v in targets.items()},
+    }

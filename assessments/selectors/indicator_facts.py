@@ -1,4 +1,5 @@
-"""The indicators' facts (``assessments.models.facts``): filled by the measures' own SQL, read as sums.
+"""The indicators' facts (``assessments.models.facts``): filled by the measures' own SQL, read as sums
+(``assessments.selectors.indicator_read``).
 
 Three per-pairing tables, each the output of the one definition of its measure for the whole pairing, so
 that any period is a filter and a sum:
@@ -14,9 +15,13 @@ that any period is a filter and a sum:
   service period; a period clips them (clipping maximal intervals gives the clipped period's maximal
   intervals, which is what the same function computes for that period).
 
+And ``PeriodFact``, their sums per pairing and calendar month, year and program span, computed from them: a
+period aligned on months (a year, the whole program) reads one row per pairing and block instead of every
+month, interval and deployment inside it; the partial months at its ends are read from the intervals.
+
 Freshness: triggers (migration 0016) mark a pairing not fresh in the transaction of any statement that
-writes what its facts come from. ``ensure_fresh`` recomputes the pairings of a scope that are not fresh
-(or were never computed) before the indicators read them: a handful after an import or a roster change,
+writes what its facts come from. The pairings of a scope that are not fresh (or were never computed) are
+recomputed before the indicators read them (``refresh``): a handful after an import or a roster change,
 every pairing once after ``migrate`` (presets live in code, so a deployment marks everything). The claim
 is an upsert that locks the state rows: a writer still holding one (uncommitted) makes the claim wait for
 its commit, and the recomputation, in later statements, then sees its data — so no committed write is
@@ -25,20 +30,18 @@ ever left out of facts marked fresh.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from django.conf import settings
 from django.db import OperationalError, connection, connections, transaction
 
 from core.planner import whole_set_plan
 from pairings.models import Program
 from teams.selectors.attendance import PAIRING_MONTHS_SQL, pairing_months_params
+from teams.selectors.deployment_measures import deployment_measures_params, deployment_measures_sql
 from teams.selectors.deployments import headcount_intervals
-from teams.selectors.roster_timeliness import roster_timeliness_sql
-from teams.selectors.stays import stay_met_sql, stays_sql
+from training.selectors.quota import long_enough_sql
 
 STATE = "assessments_indicatorfactstate"
 
@@ -62,32 +65,14 @@ _PAIRINGS_OF_PROGRAM = (
     "WHERE p.program_id = %(program_id)s AND p.id = ANY(%(ids)s::bigint[])"
 )
 
-# The joins and conditions of the scorecard's ``deployment_figures`` (assessments/reports/figures.py), per
-# deployment instead of per pairing and period.
+# The deployments counted as the scorecard's ``deployment_figures`` counts them (one SQL for both,
+# ``teams.selectors.deployment_measures``), per pairing and deployment period instead of per pairing and year.
 _DEPLOYMENTS_SQL = f"""
--- MATERIALIZED: computed once. Inlined, a planner misled by stale statistics (a table analysed while it
--- was nearly empty) may put either subquery on the inner side of a nested loop and rerun it for every
--- deployment; a test run once spent 14 minutes in this statement that way.
-WITH stays AS MATERIALIZED (
-    SELECT unnest(st.ids) AS deployment_id,
-           {stay_met_sql("st", "%(leader_stay)s::int", "%(member_stay)s::int")} AS met
-      FROM ({stays_sql(_PAIRINGS_OF_PROGRAM)}) st
-),
-rosters AS MATERIALIZED (
-    SELECT rt.id AS deployment_id, rt.reason IS NULL AS timely
-      FROM ({roster_timeliness_sql(_PAIRINGS_OF_PROGRAM)}) rt
-)
 INSERT INTO assessments_deploymentfact (pairing_id, period, deployments, stay_met, roster_timely)
-SELECT t.pairing_id, d.period, COUNT(*), COUNT(*) FILTER (WHERE stays.met),
-       COUNT(*) FILTER (WHERE NOT %(roster_filed)s OR rosters.timely)
-  FROM teams_deployment d
-  JOIN teams_team t ON t.id = d.team_id
-  JOIN pairings_pairing p ON p.id = t.pairing_id
-  JOIN teams_staff s ON s.id = d.staff_id
-  JOIN stays ON stays.deployment_id = d.id
-  JOIN rosters ON rosters.deployment_id = d.id
- WHERE p.program_id = %(program_id)s AND p.id = ANY(%(ids)s::bigint[])
- GROUP BY t.pairing_id, d.period
+SELECT dm.pairing_id, dm.period, COUNT(*), COUNT(*) FILTER (WHERE dm.stay_met),
+       COUNT(*) FILTER (WHERE dm.roster_on_time)
+  FROM ({deployment_measures_sql(_PAIRINGS_OF_PROGRAM)}) dm
+ GROUP BY dm.pairing_id, dm.period
 """
 
 
@@ -147,8 +132,9 @@ def _refresh(pairing_ids: list[int]) -> list[int]:
                 return []
             # Later statements: a fresh snapshot, which includes every writer the claim waited for.
             _refresh_attendance(cur, ids)
-            _refresh_deployments(cur, ids)
+            programs = _refresh_deployments(cur, ids)
             _refresh_coverage(cur, ids)
+            _refresh_periods(cur, ids, programs)
     return ids
 
 
@@ -181,7 +167,8 @@ def _refresh_attendance(cur: Any, ids: list[int]) -> None:
     )
 
 
-def _refresh_deployments(cur: Any, ids: list[int]) -> None:
+def _refresh_deployments(cur: Any, ids: list[int]) -> list[Program]:
+    """The deployment facts of ``ids``; the programs of those pairings."""
     # A deployment moved to another pairing's team marks both (old and new rows): each is recomputed
     # before it is read, so per pairing the facts are exact.
     cur.execute("DELETE FROM assessments_deploymentfact WHERE pairing_id = ANY(%(ids)s)", {"ids": ids})
@@ -190,20 +177,12 @@ def _refresh_deployments(cur: Any, ids: list[int]) -> None:
     with whole_set_plan() as whole:
         for program in programs:
             _insert_deployment_facts(whole, program, ids)
+    return programs
 
 
 def _insert_deployment_facts(cur: Any, program: Program, ids: list[int]) -> None:
-    rules = program.rules
     cur.execute(
-        _DEPLOYMENTS_SQL,
-        {
-            "program_id": program.pk,
-            "ids": ids,
-            "leader_stay": rules.leader_min_stay_months,
-            "member_stay": rules.member_min_stay_months,
-            "roster_filed": rules.roster_filed,
-            "tz": settings.TIME_ZONE,
-        },
+        _DEPLOYMENTS_SQL, {"program_id": program.pk, "ids": ids, **deployment_measures_params(program.rules)}
     )
 
 
@@ -224,117 +203,99 @@ def _refresh_coverage(cur: Any, ids: list[int]) -> None:
         )
 
 
-# --- reads ------------------------------------------------------------------------------------------------
-
-
-def _month_bounds(date_from: dt.date | None, date_to: dt.date | None) -> dict[str, Any]:
-    return {"month_from": date_from.replace(day=1) if date_from else None, "month_to": date_to}
-
-
-def attendance_sums(
-    *, pairing_ids: Sequence[int], date_from: dt.date | None, date_to: dt.date | None
-) -> dict[str, int]:
-    """Over the months of the period: Σ present and Σ expected (months imported), pairing-months with
-    people on site and those of them not imported — ``attendance_totals`` and ``attendance_import_status``
-    from the facts. One query."""
-    with connection.cursor() as cur:
-        cur.execute(
-            """SELECT COALESCE(SUM(present), 0)::bigint, COALESCE(SUM(expected), 0)::bigint,
-                      COUNT(*)::int, COUNT(*) FILTER (WHERE NOT imported)::int
-                 FROM assessments_attendancemonthfact
-                WHERE pairing_id = ANY(%(ids)s::bigint[])
-                  AND (%(month_from)s::date IS NULL OR month >= %(month_from)s::date)
-                  AND (%(month_to)s::date IS NULL OR month <= %(month_to)s::date)""",
-            {"ids": _array(pairing_ids), **_month_bounds(date_from, date_to)},
-        )
-        present, expected, months, missing = cur.fetchone()
-    return {"present": int(present), "expected": int(expected), "months": months, "missing": missing}
-
-
-def deployment_sums(
-    *, pairing_ids: Sequence[int], date_from: dt.date | None, date_to: dt.date | None
-) -> dict[str, int]:
-    """Deployments overlapping the period (clipped to each pairing's program, as ``deployment_figures`` is
-    asked per program), with their stay met and roster on time. One query."""
-    with connection.cursor() as cur:
-        cur.execute(
-            """SELECT COALESCE(SUM(f.deployments), 0)::int, COALESCE(SUM(f.stay_met), 0)::int,
-                      COALESCE(SUM(f.roster_timely), 0)::int
-                 FROM assessments_deploymentfact f
-                 JOIN pairings_pairing p ON p.id = f.pairing_id
-                 JOIN LATERAL (
-                      SELECT GREATEST(pr.start_date, COALESCE(%(date_from)s::date, pr.start_date)) AS lo,
-                             LEAST(pr.end_date, COALESCE(%(date_to)s::date, pr.end_date)) AS hi
-                        FROM pairings_program pr WHERE pr.id = p.program_id
-                      ) b ON b.lo <= b.hi
-                WHERE f.pairing_id = ANY(%(ids)s::bigint[])
-                  AND lower(f.period) <= b.hi AND upper(f.period) > b.lo""",
-            {"ids": _array(pairing_ids), "date_from": date_from, "date_to": date_to},
-        )
-        n, met, timely = cur.fetchone()
-    return {"deployments": n, "stay_met": met, "rosters_on_time": timely}
-
-
-_COVERAGE_CTE = """
-WITH sc AS (SELECT * FROM unnest(%(ids)s::bigint[], %(minimum)s::int[]) AS sc(pairing_id, minimum)),
-pp AS (
-    SELECT p.id, sc.minimum,
-           GREATEST(p.service_start, COALESCE(%(date_from)s::date, p.service_start)) AS s,
-           LEAST(p.service_end, COALESCE(%(date_to)s::date, p.service_end)) AS e
-      FROM pairings_pairing p JOIN sc ON sc.pairing_id = p.id
+# The blocks a period aligned on months reads (``PeriodFact``), from the three tables above: coverage per
+# month from the intervals (each cut at month ends), attendance months as they are, years as sums of their
+# months; deployments overlapping each program year and the whole program (clipped to the program, as
+# ``deployment_sums`` clips the asked period), from the deployment facts.
+_PERIODS_SQL = f"""
+WITH r AS (
+    SELECT * FROM unnest(%(programs)s::bigint[], %(min)s::int[], %(min_tcm)s::int[], %(p_start)s::date[],
+                         %(p_end)s::date[], %(months)s::int[])
+           AS r(program_id, min, min_tcm, p_start, p_end, months)
 ),
-iv AS (
-    SELECT f.pairing_id, GREATEST(f.start, pp.s) AS a, LEAST(f."end", pp.e) AS b,
-           f.on_site, f.leaders, pp.minimum
-      FROM assessments_coverageintervalfact f JOIN pp ON pp.id = f.pairing_id
-     WHERE pp.s <= pp.e AND f.start <= pp.e AND f."end" >= pp.s
+p AS (
+    SELECT p.id AS pairing_id, r.min, r.min_tcm, r.p_start, r.p_end, r.months
+      FROM pairings_pairing p JOIN r ON r.program_id = p.program_id
+     WHERE p.id = ANY(%(ids)s)
+),
+cm AS (
+    SELECT f.pairing_id, m::date AS month,
+           LEAST(f."end", (m + interval '1 month')::date - 1) - GREATEST(f.start, m::date) + 1 AS days,
+           f.on_site, f.leaders, p.min, p.min_tcm
+      FROM assessments_coverageintervalfact f JOIN p ON p.pairing_id = f.pairing_id
+     CROSS JOIN generate_series(date_trunc('month', f.start::timestamp), f."end"::timestamp,
+                                interval '1 month') AS m
+),
+mon AS (
+    SELECT pairing_id, month, SUM(days) AS days,
+           COALESCE(SUM(days) FILTER (WHERE on_site > 0), 0) AS covered,
+           COALESCE(SUM(days) FILTER (WHERE min IS NULL OR on_site >= min), 0) AS full_days,
+           COALESCE(SUM(days) FILTER (WHERE min_tcm IS NULL OR on_site >= min_tcm), 0) AS full_tcm,
+           COALESCE(SUM(days) FILTER (WHERE on_site > 0 AND leaders = 1), 0) AS single,
+           0 AS present, 0 AS expected, 0 AS att_months, 0 AS not_imported, 0 AS trainees, 0 AS qualifying
+      FROM cm GROUP BY pairing_id, month
+    UNION ALL
+    SELECT a.pairing_id, a.month, 0, 0, 0, 0, 0, a.present, a.expected, 1,
+           CASE WHEN a.imported THEN 0 ELSE 1 END, 0, 0
+      FROM assessments_attendancemonthfact a WHERE a.pairing_id = ANY(%(ids)s)
+    UNION ALL
+    -- TRAINING_QUOTA's count (``training.selectors.quota``): free stints, by the month they start.
+    SELECT ts.pairing_id, date_trunc('month', ts.start_date::timestamp)::date, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+           COUNT(*), COUNT(*) FILTER (WHERE {long_enough_sql("ts.start_date", "ts.end_date", "p.months")})
+      FROM training_traineestint ts JOIN p ON p.pairing_id = ts.pairing_id
+     WHERE ts.is_free
+     GROUP BY 1, 2
+),
+dep AS (
+    SELECT p.pairing_id, b.start, b.months, SUM(d.deployments) AS n, SUM(d.stay_met) AS met,
+           SUM(d.roster_timely) AS timely
+      FROM p
+     CROSS JOIN LATERAL (
+           SELECT make_date(y, 1, 1) AS start, 12 AS months, GREATEST(make_date(y, 1, 1), p.p_start) AS lo,
+                  LEAST(make_date(y, 12, 31), p.p_end) AS hi
+             FROM generate_series(EXTRACT(YEAR FROM p.p_start)::int, EXTRACT(YEAR FROM p.p_end)::int) AS y
+           UNION ALL
+           SELECT p.p_start, 0, p.p_start, p.p_end
+     ) b
+      JOIN assessments_deploymentfact d
+        ON d.pairing_id = p.pairing_id AND lower(d.period) <= b.hi AND upper(d.period) > b.lo
+     GROUP BY 1, 2, 3
 )
+INSERT INTO assessments_periodfact (pairing_id, start, months, days, covered_days, full_days, full_days_tcm,
+                                    single_leader_days, present, expected, attendance_months, not_imported,
+                                    deployments, stay_met, roster_timely, trainees, qualifying_trainees)
+SELECT pairing_id, start, months, SUM(days), SUM(covered), SUM(full_days), SUM(full_tcm), SUM(single),
+       SUM(present), SUM(expected), SUM(att_months), SUM(not_imported), SUM(n), SUM(met), SUM(timely),
+       SUM(trainees), SUM(qualifying)
+  FROM (
+        SELECT pairing_id, month AS start, 1 AS months, days, covered, full_days, full_tcm, single, present,
+               expected, att_months, not_imported, 0 AS n, 0 AS met, 0 AS timely, trainees, qualifying
+          FROM mon
+        UNION ALL
+        SELECT pairing_id, make_date(EXTRACT(YEAR FROM month)::int, 1, 1), 12, days, covered, full_days,
+               full_tcm, single, present, expected, att_months, not_imported, 0, 0, 0, trainees, qualifying
+          FROM mon
+        UNION ALL
+        SELECT pairing_id, start, months, 0, 0, 0, 0, 0, 0, 0, 0, 0, n, met, timely, 0, 0 FROM dep
+       ) x
+ GROUP BY pairing_id, start, months
+ -- A block's rows side by side (a province's year is read as one run of pages, not one row a page).
+ ORDER BY months DESC, start, pairing_id
 """
 
 
-def coverage_sums(
-    *,
-    minimum_for: dict[int, int | None],
-    date_from: dt.date | None,
-    date_to: dt.date | None,
-    max_gaps: int,
-) -> tuple[dict[str, int], list[tuple[int, dt.date, dt.date]]]:
-    """``coverage_summaries`` summed over the pairings of ``minimum_for`` (pairing → TEAM_MIN_SIZE), from
-    the facts clipped to the period; and the first ``max_gaps`` + 1 gaps in (pairing, start) order. One
-    query."""
-    ids = list(minimum_for)
-    params: dict[str, Any] = {
-        "ids": _array(ids),
-        "minimum": _array([minimum_for[pk] for pk in ids]),
-        "date_from": date_from,
-        "date_to": date_to,
-    }
-    with connection.cursor() as cur:
-        # One pass: the sums, and the gaps in (pairing, start) order cut at ``max_gaps`` + 1.
-        cur.execute(
-            f"""{_COVERAGE_CTE}
-            SELECT COALESCE(SUM(b - a + 1), 0)::bigint,
-                   COALESCE(SUM(b - a + 1) FILTER (WHERE on_site > 0), 0)::bigint,
-                   COALESCE(SUM(b - a + 1) FILTER (WHERE minimum IS NULL OR on_site >= minimum), 0)::bigint,
-                   COALESCE(SUM(b - a + 1) FILTER (WHERE on_site > 0 AND leaders = 1), 0)::bigint,
-                   COUNT(*) FILTER (WHERE NOT on_site > 0)::int,
-                   COUNT(DISTINCT pairing_id) FILTER (WHERE NOT on_site > 0)::int,
-                   (ARRAY_AGG(ARRAY[pairing_id, a - DATE '2000-01-01', b - DATE '2000-01-01']
-                              ORDER BY pairing_id, a) FILTER (WHERE NOT on_site > 0))[1:%(limit)s]
-              FROM iv""",
-            {**params, "limit": max_gaps + 1},
-        )
-        period, covered, full, single, gap_count, with_gaps, gap_rows = cur.fetchone()
-    epoch = dt.date(2000, 1, 1)
-    gaps = [
-        (int(pid), epoch + dt.timedelta(days=a), epoch + dt.timedelta(days=b)) for pid, a, b in gap_rows or []
-    ]
-    sums = {
-        "period_days": int(period),
-        "covered_days": int(covered),
-        "full_strength_days": int(full),
-        "single_leader_days": int(single),
-        "gap_count": gap_count,
-        "pairings_with_gaps": with_gaps,
-    }
-    return sums, gaps
+def _refresh_periods(cur: Any, ids: list[int], programs: list[Program]) -> None:
+    cur.execute("DELETE FROM assessments_periodfact WHERE pairing_id = ANY(%(ids)s)", {"ids": ids})
+    rules = [p.rules for p in programs]
+    cur.execute(
+        _PERIODS_SQL,
+        {
+            "ids": ids,
+            "programs": [p.pk for p in programs],
+            "min": [r.team_min_for(is_tcm=False) for r in rules],
+            "min_tcm": [r.team_min_for(is_tcm=True) for r in rules],
+            "p_start": [p.start_date for p in programs],
+            "p_end": [p.end_date for p in programs],
+            "months": [r.training_min_months for r in rules],
+        },
+    )

@@ -11,17 +11,17 @@ import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 
 from assessments.choices import AppraisalStatus, CentreStatus, FindingStatus, Grade
 from assessments.models import AnnualAppraisal, CentreProgress, Finding, GradeChange, NewTechnology, Specialty
 from assessments.reports.figures import deployment_figures
-from assessments.selectors import indicator_facts
-from assessments.selectors.county_outcomes import outcomes_for_api
+from assessments.selectors import indicator_facts, indicator_read
+from assessments.selectors.county_outcomes import api_row, outcomes_for_api, targets_of
 from core.access import User
 from core.dates import stay_met
 from core.query_params import MAX_YEAR, MIN_YEAR
@@ -182,44 +182,6 @@ def _training(
     }
 
 
-def _training_sql(
-    *,
-    user: User,
-    pairings: list[dict[str, Any]],
-    scope: QuerySet[Pairing],
-    rules: dict[int, Any],
-    query: IndicatorQuery,
-) -> dict[str, Any]:
-    """``_training`` counted in the database: the same scoped stints, "≥ M months" as SQL states it
-    (``core.dates``: the day after the last ≥ start + M months, ``make_interval``), one query instead of a
-    row per stint to Python."""
-    stints = (
-        TraineeStint.objects.for_user(user)
-        .filter(_in_range("start_date", query), pairing_id__in=scope.values("pk"), is_free=True)
-        .order_by()  # counted, not listed: no sort (nor the joins the default ordering needs)
-        .values_list("pairing__program_id", "start_date", "end_date")
-    )
-    sql, params = stints.query.sql_with_params()
-    months = {pk: r.training_min_months for pk, r in rules.items()}
-    with connection.cursor() as cur:
-        cur.execute(
-            f"""SELECT COUNT(*),
-                       COUNT(*) FILTER (WHERE COALESCE(m.months, 0) = 0
-                         OR s.end_date + 1 >= s.start_date + make_interval(months => m.months))
-                  FROM ({sql}) AS s(program_id, start_date, end_date)
-                  LEFT JOIN unnest(%s::bigint[], %s::int[]) AS m(program_id, months) USING (program_id)""",
-            [*params, list(months), list(months.values())],
-        )
-        trainees, qualifying = cur.fetchone()
-    quota = _quota(pairings, rules, query)
-    return {
-        "trainees": trainees,
-        "qualifying_trainees": qualifying,
-        "quota": quota,
-        "quota_rate": _rate(qualifying, quota),
-    }
-
-
 def _findings(
     *, user: User, pairings: list[dict[str, Any]], scope: QuerySet[Pairing], query: IndicatorQuery
 ) -> dict[str, Any]:
@@ -327,76 +289,70 @@ def _measures(pairings: list[dict[str, Any]], query: IndicatorQuery) -> dict[str
     return {**out, "attendance_months": months, "attendance_months_not_imported": missing}
 
 
-def _from_facts(
-    pairings: list[dict[str, Any]], rules: dict[int, Any], query: IndicatorQuery
-) -> tuple[dict[str, Any], float | None, dict[str, Any]]:
-    """Coverage, attendance rate and measures from the fact tables (``indicator_facts``), after
-    recomputing the facts of any pairing in scope a write left stale: the same figures as
-    ``_coverage``, ``_attendance_rate`` and ``_measures`` (``tests/assessments/test_indicator_facts.py``)."""
-    ids = [p["pk"] for p in pairings]
-    if not ids:
-        return (
-            _coverage_dict(
-                dict.fromkeys(
-                    (
-                        "period_days",
-                        "covered_days",
-                        "full_strength_days",
-                        "single_leader_days",
-                        "gap_count",
-                        "pairings_with_gaps",
-                    ),
-                    0,
-                ),
-                [],
-            ),
-            None,
-            {
-                "deployments": 0,
-                "stay_met": 0,
-                "rosters_on_time": 0,
-                "attendance_months": 0,
-                "attendance_months_not_imported": 0,
-            },
+def _from_facts(*, user: User, scope: QuerySet[Pairing], query: IndicatorQuery) -> dict[str, Any]:
+    """Every indicator in one statement (``indicator_read``): coverage, attendance and the §3a measures from
+    the fact tables, after recomputing the facts of any pairing in scope a write left stale; the rest from
+    their tables. The same answer as the computation over the period
+    (``tests/assessments/test_indicator_facts.py``). Raises ``FactsBusy`` when writers keep the facts
+    stale."""
+    programs = indicator_read.programs_of(scope=scope, program_id=query.program_id)
+    for _attempt in range(3):
+        sums = indicator_read.read(
+            user=user,
+            scope=scope,
+            programs=programs,
+            date_from=query.date_from,
+            date_to=query.date_to,
+            by_pairing=query.pairing_id is not None or query.city_id is not None,
+            max_gaps=MAX_LISTED_GAPS,
         )
-    indicator_facts.ensure_fresh(ids)  # FactsBusy: the caller computes over the period instead
-    sums, gaps = indicator_facts.coverage_sums(
-        minimum_for=_minimum_for(pairings, rules),
-        date_from=query.date_from,
-        date_to=query.date_to,
-        max_gaps=MAX_LISTED_GAPS,
-    )
-    att = indicator_facts.attendance_sums(pairing_ids=ids, date_from=query.date_from, date_to=query.date_to)
-    deps = indicator_facts.deployment_sums(pairing_ids=ids, date_from=query.date_from, date_to=query.date_to)
-    measures = {**deps, "attendance_months": att["months"], "attendance_months_not_imported": att["missing"]}
-    return _coverage_dict(sums, gaps), _rate(att["present"], att["expected"]), measures
-
-
-def indicators(*, user: User, query: IndicatorQuery, facts: bool | None = None) -> dict[str, Any]:
-    """All dashboard indicators for the user's pairings selected by ``query`` (see module docstring).
-
-    ``facts`` (default: the ``INDICATOR_FACTS`` setting) reads coverage, attendance and the §3a measures
-    from the fact tables instead of computing them over the period: milliseconds instead of seconds at
-    national scale, the same answer."""
-    scope = scoped_pairing_queryset(user=user, query=query)
-    pairings = scoped_pairings(scope)
-    program_ids = {p["program_id"] for p in pairings}
-    rules = {prog.pk: prog.rules for prog in Program.objects.filter(pk__in=program_ids)}
-    use_facts = facts if facts is not None else getattr(settings, "INDICATOR_FACTS", True)
-    training = (_training_sql if use_facts else _training)(
-        user=user, pairings=pairings, scope=scope, rules=rules, query=query
-    )
-    try:
-        from_facts = _from_facts(pairings, rules, query) if use_facts else None
-    except indicator_facts.FactsBusy:
-        logger.warning("indicator facts busy (a writer holds stale pairings): computed over the period")
-        from_facts = None
-    if from_facts is not None:
-        coverage, attendance_rate, measures = from_facts
+        if not sums.stale:
+            break
+        # Recomputed in a transaction of its own; the statement then reads them in a later snapshot.
+        indicator_facts.refresh(sums.stale)
     else:
-        coverage = _coverage(pairings, rules, query)
-        attendance_rate = _attendance_rate(pairing_ids=[p["pk"] for p in pairings], query=query)
-        measures = _measures(pairings, query)
+        raise indicator_facts.FactsBusy  # a writer marks them stale again faster than they are recomputed
+    training = sums.training
+    grades = dict(sums.grades)
+    targets = {pk: targets_of(p.rules) for pk, p in programs.items()}
+    att = sums.attendance
+    return _answer(
+        query,
+        pairings=sums.pairings,
+        coverage=_coverage_dict(sums.coverage, sums.gaps),
+        training={**training, "quota_rate": _rate(training["qualifying_trainees"], training["quota"])},
+        findings_open={
+            "total": sum(r["count"] for r in sums.findings),
+            "by_rule_and_severity": sums.findings,
+        },
+        appraisals={
+            "published": sum(grades.values()),
+            "grades": {g.value: grades.get(g.value, 0) for g in Grade},
+        },
+        capacity=sums.capacity,
+        attendance_rate=_rate(att["present"], att["expected"]),
+        measures={
+            **sums.deployments,
+            "attendance_months": att["months"],
+            "attendance_months_not_imported": att["missing"],
+        },
+        county_outcomes=[
+            api_row(
+                program=program,
+                county=county,
+                county_name=name,
+                year=year,
+                rates=[Decimal(r) if r is not None else None for r in rates],
+                referrals_up=up,
+                referrals_down=down,
+                targets=targets[program],
+            )
+            for program, county, name, year, *rates, up, down in sums.outcomes
+        ],
+    )
+
+
+def _answer(query: IndicatorQuery, **sections: Any) -> dict[str, Any]:
     return {
         "filters": {
             "program": query.program_id,
@@ -405,18 +361,40 @@ def indicators(*, user: User, query: IndicatorQuery, facts: bool | None = None) 
             "date_from": query.date_from,
             "date_to": query.date_to,
         },
-        "pairings": len(pairings),
-        "coverage": coverage,
-        "training": training,
-        "findings_open": _findings(user=user, pairings=pairings, scope=scope, query=query),
-        "appraisals": _appraisals(user=user, scope=scope, query=query),
-        "capacity": _capacity(user=user, scope=scope, query=query),
-        "attendance_rate": attendance_rate,
-        "measures": measures,
-        "county_outcomes": outcomes_for_api(
+        **sections,
+    }
+
+
+def indicators(*, user: User, query: IndicatorQuery, facts: bool | None = None) -> dict[str, Any]:
+    """All dashboard indicators for the user's pairings selected by ``query`` (see module docstring).
+
+    ``facts`` (default: the ``INDICATOR_FACTS`` setting) reads coverage, attendance and the §3a measures
+    from the fact tables instead of computing them over the period, everything in one statement
+    (``indicator_read``): milliseconds instead of seconds at national scale, the same answer."""
+    scope = scoped_pairing_queryset(user=user, query=query)
+    use_facts = facts if facts is not None else getattr(settings, "INDICATOR_FACTS", True)
+    if use_facts:
+        try:
+            return _from_facts(user=user, scope=scope, query=query)
+        except indicator_facts.FactsBusy:
+            logger.warning("indicator facts busy (a writer holds stale pairings): computed over the period")
+    pairings = scoped_pairings(scope)
+    program_ids = {p["program_id"] for p in pairings}
+    rules = {prog.pk: prog.rules for prog in Program.objects.filter(pk__in=program_ids)}
+    return _answer(
+        query,
+        pairings=len(pairings),
+        coverage=_coverage(pairings, rules, query),
+        training=_training(user=user, pairings=pairings, scope=scope, rules=rules, query=query),
+        findings_open=_findings(user=user, pairings=pairings, scope=scope, query=query),
+        appraisals=_appraisals(user=user, scope=scope, query=query),
+        capacity=_capacity(user=user, scope=scope, query=query),
+        attendance_rate=_attendance_rate(pairing_ids=[p["pk"] for p in pairings], query=query),
+        measures=_measures(pairings, query),
+        county_outcomes=outcomes_for_api(
             user=user, pairings=pairings, rules=rules, years=_outcome_years(query)
         ),
-    }
+    )
 
 
 def _outcome_years(query: IndicatorQuery) -> range:

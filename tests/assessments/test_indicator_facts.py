@@ -3,6 +3,7 @@ answers, for every role, period and city, and follow every write that changes th
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import importlib
 import threading
@@ -16,8 +17,8 @@ from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from rest_framework.renderers import JSONRenderer
 
-from assessments.api.serializers import IndicatorsSerializer
-from assessments.models import AttendanceMonthFact, DeploymentFact, IndicatorFactState
+from assessments.api.serializers import IndicatorsSerializer, plain_indicators
+from assessments.models import AttendanceMonthFact, CountyOutcome, DeploymentFact, IndicatorFactState
 from assessments.selectors import indicator_facts
 from assessments.selectors.indicators import IndicatorQuery, indicators
 from core import data_changes
@@ -27,6 +28,7 @@ from pairings.models import Pairing, Program, ProvinceWorkday
 from teams.choices import LeaveStatus
 from teams.models import AttendanceRecord, Deployment, LeaveRequest, Roster
 from tests.api.conftest import populate
+from training.models import TraineeStint
 
 ROLES = ("province", "city_a", "city_b", "county_a", "alice", "bob", "charlie", "dana", "erin", "zoe")
 PERIODS = (
@@ -35,6 +37,8 @@ PERIODS = (
     (dt.date(2023, 2, 15), dt.date(2023, 5, 10)),  # months cut in the middle
     (dt.date(2021, 6, 1), dt.date(2022, 3, 31)),  # partly before the program
     (dt.date(2024, 3, 1), None),
+    (dt.date(2023, 2, 10), dt.date(2023, 2, 20)),  # inside one month
+    (dt.date(2022, 7, 1), dt.date(2023, 6, 30)),  # whole months across a year end
 )
 
 
@@ -43,9 +47,12 @@ def _json(user: Any, query: IndicatorQuery, *, facts: bool) -> bytes:
 
 
 def _same(user: Any, query: IndicatorQuery) -> bytes:
-    """The answer from the facts, after asserting it is the computed one byte for byte."""
-    from_facts = _json(user, query, facts=True)
+    """The answer from the facts, after asserting it is the computed one byte for byte — and that the
+    view's plain rendering of it is the serializer's."""
+    data = indicators(user=user, query=query, facts=True)
+    from_facts = JSONRenderer().render(IndicatorsSerializer(data).data)
     assert from_facts == _json(user, query, facts=False), (user.username, query)
+    assert JSONRenderer().render(plain_indicators(data)) == from_facts, (user.username, query)
     return from_facts
 
 
@@ -91,6 +98,18 @@ def _dataset(world: Any) -> None:
     f.TraineeStintFactory(
         pairing=world.pairing_b, start_date=dt.date(2023, 1, 1), end_date=dt.date(2023, 3, 31)
     )
+    # county outcomes of two years, with a target set and rates with and without decimals
+    Program.objects.filter(pk=world.program.pk).update(
+        params={"outcome_in_county_visit_rate": 0.9, "outcome_county_hospitalisation_rate": 0.855}
+    )
+    for county, year, rate in (
+        (world.county_a, 2023, "91.5"),
+        (world.county_b, 2023, "88"),
+        (world.county_a, 2024, None),
+    ):
+        CountyOutcome.objects.create(
+            county=county, year=year, in_county_visit_rate=rate, referrals_up=3, outward_transfer_rate="7.25"
+        )
 
 
 @pytest.mark.django_db
@@ -112,6 +131,7 @@ def test_facts_answer_byte_for_byte_what_the_computation_answers(co_world: Any) 
     body = indicators(user=world.users["province"], query=IndicatorQuery(), facts=True)
     assert body["measures"]["deployments"] > 4 and body["attendance_rate"] is not None
     assert body["measures"]["attendance_months_not_imported"] > 0 and body["coverage"]["gap_count"] > 0
+    assert len(body["county_outcomes"]) == 3 and body["training"]["trainees"] > 0
 
 
 def _writes(world: Any) -> list[tuple[str, Callable[[], object]]]:
@@ -168,6 +188,12 @@ def _writes(world: Any) -> list[tuple[str, Callable[[], object]]]:
             "program rules",
             lambda: Program.objects.filter(pk=world.program.pk).update(
                 params={"leader_min_stay_months": 3, "roster_filed": False}
+            ),
+        ),
+        (
+            "trainee stint",
+            lambda: f.TraineeStintFactory(
+                pairing=world.pairing_a, start_date=dt.date(2023, 2, 1), end_date=dt.date(2023, 8, 31)
             ),
         ),
         ("deployment deleted", lambda: Deployment.objects.filter(pk=member.pk).delete()),
@@ -255,9 +281,10 @@ def test_recomputing_stale_facts_takes_the_same_queries_for_more_pairings(world:
         with CaptureQueriesContext(connection) as queries:
             assert len(indicator_facts.ensure_fresh(ids)) == len(ids)
         counts.append(len(queries))
-    # then it is the same statements, set-based, whatever the number of pairings (19: with the savepoint
-    # and the two set_config calls that plan the deployments' facts without nested loops, core/planner.py)
-    assert counts[0] == counts[1] <= 19
+    # then it is the same statements, set-based, whatever the number of pairings (21: with the savepoint
+    # and the two set_config calls that plan the deployments' facts without nested loops, core/planner.py,
+    # and the period facts' delete and insert)
+    assert counts[0] == counts[1] <= 21
 
 
 @pytest.mark.django_db
@@ -318,7 +345,10 @@ def test_a_writer_holding_a_stale_pairing_makes_the_answer_computed_not_wrong(
 def test_every_watched_table_has_its_triggers() -> None:
     # A migration that recreates a watched table (a partitioned attendance table, say) must create the
     # triggers again: without them the facts would silently stop following its writes.
-    watched = importlib.import_module("assessments.migrations.0016_indicator_facts").WATCHED
+    watched = {
+        **importlib.import_module("assessments.migrations.0016_indicator_facts").WATCHED,
+        **importlib.import_module("assessments.migrations.0017_period_facts").WATCHED,
+    }
     with connection.cursor() as cur:
         cur.execute(
             "SELECT tgrelid::regclass::text, count(*) FROM pg_trigger "
@@ -326,3 +356,18 @@ def test_every_watched_table_has_its_triggers() -> None:
         )
         found = dict(cur.fetchall())
     assert found == dict.fromkeys(watched, 4)
+
+
+def test_a_stints_scope_is_its_pairings() -> None:
+    # The period facts count a pairing's trainee stints for whoever may see the pairing
+    # (assessments/selectors/indicator_read.py): that is only right while a stint is scoped by its pairing.
+    pairing, stint = Pairing.SCOPE, TraineeStint.SCOPE
+
+    def through(value: Any) -> Any:  # a path from the pairing, from the stint; anything else as it is
+        if isinstance(value, str):
+            return f"pairing__{value}"
+        return tuple(f"pairing__{p}" for p in value) if isinstance(value, tuple) else value
+
+    assert {f.name: getattr(stint, f.name) for f in dataclasses.fields(stint)} == {
+        f.name: through(getattr(pairing, f.name)) for f in dataclasses.fields(pairing)
+    }

@@ -22,6 +22,13 @@ from pairings.models import Pairing
 from pairings.presets import RuleParams
 
 
+def long_enough_sql(start: str, end: str, months: str) -> str:
+    """SQL boolean: a stint from ``start`` to ``end`` (SQL dates, inclusive) lasts the ``months`` (an SQL
+    integer) TRAINING_QUOTA asks — ``core.dates.stay_met``: end + 1 day ≥ start + M months; no M (or 0) is
+    met. The quota below and the API's training indicators count with it."""
+    return f"(COALESCE({months}, 0) = 0 OR {end} + 1 >= {start} + make_interval(months => {months}))"
+
+
 def quota_sql(pairings_sql: str) -> str:
     """One row per pairing and period (year, or the whole service period when ``training_quota_period`` is
     'program'): ``required``, ``trained`` (stints that count), ``judged`` (the period is over by
@@ -52,8 +59,7 @@ q AS (
 ),
 s AS (
     SELECT ts.pairing_id, ts.id, ts.trainee_name, ts.start_date, ts.end_date,
-           (%(m)s::int IS NULL
-            OR ts.end_date + 1 >= ts.start_date + make_interval(months => %(m)s::int)) AS long_enough,
+           {long_enough_sql("ts.start_date", "ts.end_date", "%(m)s::int")} AS long_enough,
            (NOT %(backbone)s OR ts.is_backbone) AS eligible
       FROM training_traineestint ts JOIN p ON p.id = ts.pairing_id
      WHERE ts.is_free AND ts.status = 'accepted'

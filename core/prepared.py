@@ -1,0 +1,75 @@
+"""Statements run as server-side prepared statements, planned once per connection.
+
+Why: the indicators' one statement (``assessments.selectors.indicator_read``) joins a dozen CTEs; PostgreSQL
+spent 3–4 ms planning it on every request, as long as executing it (issue 18). psycopg2 sends every query as
+text with its parameters inlined, so nothing is ever reused; ``execute_prepared`` PREPAREs the statement
+once per database session (named by a digest of its text) and EXECUTEs it with the parameters after that.
+PostgreSQL re-plans a prepared statement by itself when a table it reads changes (DDL, statistics).
+
+Prepared statements belong to the session and survive a rolled-back transaction; the names prepared are
+kept per raw connection, so a reconnected worker prepares again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from typing import Any
+
+from django.db import DatabaseError, connection, transaction
+
+_NAMED = re.compile(r"%\((\w+)\)s")
+
+
+def _prepared_names() -> set[str]:
+    """The statements prepared on the current raw connection."""
+    raw = connection.connection
+    held = getattr(connection, "_prepared_statements", None)
+    if held is None or held[0] is not raw:
+        held = (raw, set())
+        connection._prepared_statements = held  # type: ignore[attr-defined]
+    return held[1]
+
+
+def execute_prepared(cursor: Any, sql: str, params: dict[str, Any]) -> None:
+    """``cursor.execute(sql, params)`` (named ``%(name)s`` parameters) through a prepared statement."""
+    order: dict[str, int] = {}
+
+    def number(m: re.Match[str]) -> str:
+        return f"${order.setdefault(m.group(1), len(order) + 1)}"
+
+    text = _NAMED.sub(number, sql)
+    name = "stmt_" + hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
+    try:
+        values = [_value(params[key]) for key in order]
+    except TypeError:
+        cursor.execute(sql, params)  # a parameter this module does not pass: planned as before
+        return
+    prepared = _prepared_names()
+    if name not in prepared:
+        try:
+            # In a savepoint: a statement PostgreSQL cannot prepare leaves the caller's transaction usable.
+            with transaction.atomic():
+                cursor.execute(f"PREPARE {name} AS {text}")
+        except DatabaseError:
+            cursor.execute(sql, params)  # answered all the same, planned as before
+            return
+        prepared.add(name)
+    cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(values))})", values)
+
+
+def _value(value: Any) -> Any:
+    """A parameter as EXECUTE takes it. Arrays go as their text form ('{1,NULL}'): an untyped literal that
+    PostgreSQL converts to the parameter's type, where psycopg2's ARRAY[NULL] would be a text[] it refuses."""
+    if not isinstance(value, list | tuple):
+        return value
+    items = []
+    for item in value:
+        if item is None:
+            items.append("NULL")
+        elif isinstance(item, bool | int | dt.date):
+            items.append(str(item))
+        else:
+            raise TypeError(item)
+    return "{" + ",".join(items) + "}"

@@ -52,6 +52,10 @@ SUMMARY_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 SUMMARY_REQUIRED = {"userid", "date", "on_time", "off_time"}
 
+# The longest UserId stored (AttendancePunch.userid, DingTalkIdentity.userid): a longer one is a row error,
+# not a database error.
+USERID_MAX_LENGTH = 64
+
 KINDS = {"上班": "on", "下班": "off", "上班打卡": "on", "下班打卡": "off"}
 RESULTS = frozenset({"正常", "迟到", "早退", "缺卡", "补卡", "严重迟到", "旷工迟到", "外勤", "未打卡", ""})
 
@@ -218,6 +222,9 @@ def raw_punches(
                 continue  # blank line
             _err(errors, max_errors, row_no, _col(header, c_user), _("UserId 为空"))
             continue
+        if len(userid) > USERID_MAX_LENGTH:
+            _err(errors, max_errors, row_no, _col(header, c_user), _userid_too_long())
+            continue
         kind_text = row[c_kind]
         kind_text = kind_text.strip() if isinstance(kind_text, str) else _text(kind_text)
         kind = KINDS.get(kind_text)
@@ -293,6 +300,9 @@ def summary_punches(
             if any(_text(c) for c in row):
                 _err(errors, max_errors, row_no, _col(header, cols["userid"]), _("UserId 为空"))
             continue
+        if len(userid) > USERID_MAX_LENGTH:
+            _err(errors, max_errors, row_no, _col(header, cols["userid"]), _userid_too_long())
+            continue
         try:
             day = parse_date(row[cols["date"]])
         except ValueError as exc:
@@ -316,6 +326,10 @@ def summary_punches(
         for kind, col in (("leave", "leave"), ("trip", "trip")):
             if col in cols and _text(row[cols[col]]) not in ("", "0", "--"):
                 yield (row_no, userid, name, dept, day, None, kind, "", "", _text(row[cols[col]])[:64])
+
+
+def _userid_too_long() -> str:
+    return _("UserId 超过 %(n)d 个字符") % {"n": USERID_MAX_LENGTH}
 
 
 def _err(errors: list[RowError], max_errors: int, row: int, column: str, message: str) -> None:

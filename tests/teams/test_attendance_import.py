@@ -134,6 +134,31 @@ def test_bad_date_rejects_whole_file_naming_the_cell(world: Any, tmp_path: Path)
     assert AttendancePunch.objects.count() == 0
 
 
+@pytest.mark.parametrize("export", ["raw", "summary"])
+def test_a_userid_longer_than_the_column_is_a_row_error(world: Any, tmp_path: Path, export: str) -> None:
+    # given an export whose third data row has a UserId of 65 characters (the column holds 64), the rows
+    # around it in the usual form (a raw export's plain block goes to the SQL conversion)
+    long_id = "d" * 65
+    if export == "raw":
+        rows = [
+            ["张三", uid, "内科", "2023-03-01", f"2023-03-01 08:0{i}:00", "上班", "正常", "范围内", ""]
+            for i, uid in enumerate(["ding000001", "ding000002", long_id, "d" * 64])
+        ]
+        f_in = _xlsx(tmp_path, rows)
+    else:
+        rows = [
+            ["张三", uid, "内科", "2023-03-01", "08:00", "正常", "17:30", "正常", "", ""]
+            for uid in ["ding000001", "ding000002", long_id, "d" * 64]
+        ]
+        f_in = _xlsx(tmp_path, rows, SUMMARY_HEADER)
+    # when imported
+    summary = attendance_import(user=world.users["alice"], hospital=world.recipient_a, f=f_in)
+    # then that row is refused by row, column and why (not a database error), and nothing is stored
+    assert not summary.ok and summary.rejected == 1
+    assert summary.errors == ["第 5 行，UserId (B) 列：UserId 超过 64 个字符"]
+    assert AttendancePunch.objects.count() == 0
+
+
 def test_dry_run_writes_nothing(world: Any, tmp_path: Path) -> None:
     _deployed(world)
     sample = write_sample(tmp_path / "s.csv", 50, n_people=2)
@@ -283,6 +308,7 @@ _BAD = [
     ["", "", "内科", "", "2023-03-01 18:00:00", "下班", "正常", "", ""],
     ["张三", "ding000001", "内科", "", "", "下班", "缺卡", "", ""],
     ["张三", "ding000001", "内科", "2023-03-01", "2023-02-30 08:00:00", "上班", "正常", "", ""],
+    ["张三", "d" * 65, "内科", "2023-03-01", "2023-03-01 08:00:00", "上班", "正常", "", ""],
 ]
 
 
@@ -318,7 +344,7 @@ def test_sql_conversion_stores_and_refuses_what_the_row_parser_does(
         assert "server_convert" not in slow.timings
         assert ("ding000004", "赵六") in {(p[1], p[2]) for p in punches}  # stripped like the parser strips
     else:
-        assert not fast.ok and punches == [] and fast.rejected == 6
+        assert not fast.ok and punches == [] and fast.rejected == 7
         assert [e.split("：")[0] for e in fast.errors] == [
             "第 16 行，考勤日期 (D) 列",
             "第 17 行，打卡时间 (E) 列",
@@ -326,4 +352,45 @@ def test_sql_conversion_stores_and_refuses_what_the_row_parser_does(
             "第 19 行，UserId (B) 列",
             "第 20 行，打卡时间 (E) 列",
             "第 21 行，打卡时间 (E) 列",
+            "第 22 行，UserId (B) 列",
         ]
+
+
+@pytest.mark.parametrize("rows", [_MIXED, _MIXED + _BAD], ids=["good", "with-bad-rows"])
+def test_slices_read_as_text_store_and_refuse_what_the_row_parser_does(
+    world: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: list[list[Any]]
+) -> None:
+    # given a big sheet (here: every sheet) checked as it is read, in slices of a few rows, its plain slices
+    # read as text
+    _deployed(world)
+    _deployed(world, "ding000004")
+    monkeypatch.setattr(spreadsheets, "STREAMED_FROM_BYTES", 0)
+    monkeypatch.setattr(spreadsheets, "CHUNK_BYTES", 1_200)
+    made: list[int] = []
+    text_block = spreadsheets._text_block
+    monkeypatch.setattr(
+        spreadsheets, "_text_block", lambda *a: (b := text_block(*a)) and (made.append(b.rows) or b)
+    )
+    # (the first 64 KB of a sheet are read as one slice: 300 rows of others' punches first)
+    others = [
+        ["某人", f"ding1{i:05d}", "内科", "2023-03-01", "2023-03-01 08:00:00", "上班", "正常", "范围内", ""]
+        for i in range(300)
+    ]
+    data = _xlsx(tmp_path, others + rows * 3).getvalue()
+    # when it is imported, and again with every row parsed in Python
+    fast = attendance_import(user=world.users["alice"], hospital=world.recipient_a, f=io.BytesIO(data))
+    punches, records = _stored(), sorted(AttendanceRecord.objects.values_list("date", "status", "check_out"))
+    AttendanceRecord.objects.all().delete()
+    AttendancePunch.objects.all().delete()
+    monkeypatch.setattr(spreadsheets, "_text_block", lambda *a: None)
+    monkeypatch.setattr(attendance, "plain_text", lambda *args: None)
+    slow = attendance_import(user=world.users["alice"], hospital=world.recipient_a, f=io.BytesIO(data))
+    # then text slices were read, and both runs store the same, count the same and refuse the same
+    assert made and sum(made) < fast.rows_read + fast.rejected
+    assert fast.as_dict() == slow.as_dict() and fast.errors == slow.errors
+    assert punches == _stored()
+    assert records == sorted(AttendanceRecord.objects.values_list("date", "status", "check_out"))
+    if rows is _MIXED:
+        assert fast.ok and fast.inserted == 311 and fast.duplicates == 25
+    else:
+        assert not fast.ok and punches == [] and fast.rejected == 21

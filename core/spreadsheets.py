@@ -494,7 +494,7 @@ def _slices(
         if body.strip():
             as_text = None
             if plain and text is not None and text.width and next_row:
-                as_text = _text_block(body, text.width)
+                as_text = _text_block(body, text.width, text.shapes)
             if as_text is not None:
                 if check is not None:
                     check.text_slice(body, as_text.width)
@@ -524,9 +524,15 @@ def _slices(
 
 
 class TextWidth:
-    """Set ``width`` (cells a row) to have :func:`iter_row_blocks` hand over :class:`TextBlock` slices."""
+    """Set ``width`` (cells a row) to have :func:`iter_row_blocks` hand over :class:`TextBlock` slices.
+
+    ``shapes`` (column → a regular expression of its value, and whether the cell must be there) marks the
+    blocks whose every such cell has its shape (``TextBlock.shaped``): the caller need not check them again.
+    A value must also be plain text as above; an optional cell may be absent, which reads as "".
+    """
 
     width: int | None = None
+    shapes: dict[int, tuple[bytes, bool]] | None = None
 
 
 @dataclass(frozen=True)
@@ -541,6 +547,7 @@ class TextBlock:
     rows: int  # lines
     width: int
     last_row: int  # number of the last line's row
+    shaped: bool = False  # every cell with a shape (TextWidth.shapes) has it
 
     def numbered_rows(self) -> Iterator[tuple[int, list[str]]]:
         for line in self.text.splitlines():
@@ -555,7 +562,8 @@ _NOT_AFTER_SPACE = (
     rb"(?<! )(?<!\xc2[\x85\xa0])(?<!\xe1\x9a\x80)(?<!\xe2\x80[\x80-\x8a\xa8\xa9\xaf])(?<!\xe2\x81\x9f)"
     rb"(?<!\xe3\x80\x80)"
 )
-_PLAIN_TEXT = rb"((?:(?!" + _SPACE + rb")[^<&\\\]\x00-\x1f]++" + _NOT_AFTER_SPACE + rb")?)"
+_PLAIN = rb"(?:(?!" + _SPACE + rb")[^<&\\\]\x00-\x1f]++" + _NOT_AFTER_SPACE + rb")?"
+_PLAIN_TEXT = rb"(" + _PLAIN + rb")"
 _STYLE = rb' s="[0-9]{1,9}"'
 _INLINE = rb"(?:" + _STYLE + rb' t="inlineStr"| t="inlineStr"(?:' + _STYLE + rb")?)"
 _ESCAPED_CHAR = re.compile(rb"_x[0-9A-Fa-f]{4}_")
@@ -565,11 +573,31 @@ TEXT_MAX_COLUMNS = 26
 
 
 @functools.lru_cache(maxsize=8)
-def _text_rows(width: int) -> tuple[re.Pattern[bytes], bytes]:
-    """The expression of a row of ``width`` columns and its replacement (the row's number, then the cells)."""
+def _text_rows(
+    width: int, shapes: tuple[tuple[int, tuple[bytes, bool]], ...] = ()
+) -> tuple[re.Pattern[bytes], bytes]:
+    """The expression of a row of ``width`` columns and its replacement (the row's number, then the cells);
+    with ``shapes``, cells of those columns must have their shape."""
+    shaped = dict(shapes)
     cells = []
     for i in range(width):
         letter = bytes([65 + i])
+        if i in shaped:
+            shape, required = shaped[i]
+            value = rb"(?=" + _PLAIN + rb"</t>)(" + shape + rb")"
+            cell = rb'<c r="' + letter + rb'(?P=row)"' + _INLINE + rb"><is><t(?: xml:space=\"preserve\")?>"
+            if required:
+                cells.append(cell + value + rb"</t></is></c>")
+            else:
+                cells.append(
+                    rb'(?:<c r="'
+                    + letter
+                    + rb'(?P=row)"(?:'
+                    + _INLINE
+                    + rb"(?:/>|><is><t(?: xml:space=\"preserve\")?"
+                    rb"(?:/>|>" + value + rb"</t>)</is></c>)|(?:" + _STYLE + rb")?/>))?"
+                )
+            continue
         cells.append(
             rb'(?:<c r="'
             + letter
@@ -587,21 +615,30 @@ def _text_rows(width: int) -> tuple[re.Pattern[bytes], bytes]:
     return re.compile(row), replacement
 
 
-def _text_block(body: bytes, width: int) -> TextBlock | None:
+def _text_block(
+    body: bytes, width: int, shapes: dict[int, tuple[bytes, bool]] | None = None
+) -> TextBlock | None:
     """``body`` (whole rows of sheet XML) as a TextBlock of ``width`` columns, or None when not plain."""
     if not 0 < width <= TEXT_MAX_COLUMNS or not _ROW_START.match(body) or _ESCAPED_CHAR.search(body):
         return None
-    expression, replacement = _text_rows(width)
-    out, rows = expression.subn(replacement, body)
-    # A row the expression did not take is left as XML; every row taken is one line.
-    if not rows or b"<" in out or out.count(b"\n") != rows:
+    shaped = bool(shapes)
+    for shape in (tuple(sorted(shapes.items())), ()) if shapes else ((),):
+        expression, replacement = _text_rows(width, shape)
+        out, rows = expression.subn(replacement, body)
+        # A row the expression did not take is left as XML; every row taken is one line.
+        if rows and b"<" not in out and out.count(b"\n") == rows:
+            break
+        shaped = False  # some cell lacks its shape (or is not plain): the plain expression, once more
+    else:
         return None
     try:
         text = out.decode("utf-8")
     except UnicodeDecodeError:
         return None
     last = text.rfind("\n", 0, len(text) - 1) + 1
-    return TextBlock(text=text, rows=rows, width=width, last_row=int(text[last : text.index("\t", last)]))
+    return TextBlock(
+        text=text, rows=rows, width=width, last_row=int(text[last : text.index("\t", last)]), shaped=shaped
+    )
 
 
 def _slice_block(

@@ -144,6 +144,23 @@ _DATE_RE = re.compile(_ISO_DATE)
 _TIMESTAMP_RE = re.compile(_ISO_TIMESTAMP)
 _KIND_SET = frozenset({"上班", "下班", "上班打卡", "下班打卡"})
 
+# And as the shapes of a slice read as text (core.spreadsheets.TextWidth.shapes), judged by the expression
+# that reads it: a day that exists (the months' lengths, 29 February of leap years) and the rest as above.
+# tests/teams/test_attendance_import.py checks them against the Python judgement.
+_MONTH_DAY = (
+    "(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+    "|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+)
+_LEAP_YEAR = "(?:[1-9][0-9](?:0[48]|[2468][048]|[13579][26])|(?:[13579][26]|[2468][048])00)"
+_REAL_DATE = f"(?:[1-9][0-9]{{3}}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)"
+_REAL_TIMESTAMP = f"{_REAL_DATE} (?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+_SHAPES = {
+    "userid": (f"[^<]{{1,{USERID_MAX_LENGTH}}}+", True),  # bytes: at most as many characters
+    "kind": ("|".join(sorted(_KIND_SET, key=len, reverse=True)), True),
+    "time": (f"(?:--|{_REAL_TIMESTAMP})?", False),
+    "date": (f"(?:{_REAL_DATE})?", False),
+}
+
 
 def _exists(value: str) -> bool:
     """The day of a 'YYYY-MM-DD…' value exists (the form was matched already)."""
@@ -170,6 +187,7 @@ class _RawLane:
     c_time: int
     c_dates: tuple[int, ...]
     c_text: tuple[int, ...]  # the columns stored as text (checked for whitespace to strip)
+    shapes: dict[int, tuple[bytes, bool]]  # the usual forms of a slice read as text, by column
     convert: str  # INSERT INTO teams_punch_staging … FROM teams_punch_raw WHERE <taken>
     convert_shaped: str  # the same for a block that ``shaped`` accepted
     leave: str  # INSERT INTO teams_punch_leftover … WHERE NOT <taken>
@@ -231,6 +249,8 @@ INSERT INTO teams_punch_leftover
 SELECT %(first)s + r.n - 1, ARRAY[{cells}] FROM teams_punch_raw r WHERE NOT ({taken(False)})
 """
         dates = tuple(cols[name] for name in ("date", "work_date") if name in cols)
+        shapes = {cols[field]: _SHAPES[field] for field in ("userid", "kind", "time")}
+        shapes.update({c: _SHAPES["date"] for c in dates})
         stored = ("userid", "name", "department", "result", "location", "approval")
         return cls(
             width=len(header),
@@ -239,6 +259,7 @@ SELECT %(first)s + r.n - 1, ARRAY[{cells}] FROM teams_punch_raw r WHERE NOT ({ta
             c_time=cols["time"],
             c_dates=dates,
             c_text=tuple(cols[name] for name in stored if name in cols),
+            shapes={c: (shape.encode(), required) for c, (shape, required) in shapes.items()},
             convert=convert + taken(False),
             convert_shaped=convert + taken(True),
             leave=leave,
@@ -434,8 +455,9 @@ class _Loader:
         self._start(self._store_plain, text, first_row, rows, shaped)
 
     def submit_text(self, block: TextBlock) -> None:
-        """Store a slice read as text (its lines carry their row numbers); the server checks its forms."""
-        self._start(self._store_plain, block.text, 1, block.rows, False, True)
+        """Store a slice read as text (its lines carry their row numbers); the server checks its forms
+        unless every cell had its shape (_RawLane.shapes)."""
+        self._start(self._store_plain, block.text, 1, block.rows, block.shaped, True)
 
     def _start(self, target: Callable[..., None], *args: Any) -> None:
         self.join()
@@ -641,7 +663,7 @@ def _load_punches(
         if lane is not None:
             cur.execute(lane.create_sql())
             # From here a big sheet's plain slices come as text, COPYed as they are.
-            text.width = lane.width
+            text.shapes, text.width = lane.shapes, lane.width
         loader = _Loader(cur, params, identities, lane)
 
         def store(punches: list[Punch]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -366,10 +367,12 @@ def test_slices_read_as_text_store_and_refuse_what_the_row_parser_does(
     _deployed(world, "ding000004")
     monkeypatch.setattr(spreadsheets, "STREAMED_FROM_BYTES", 0)
     monkeypatch.setattr(spreadsheets, "CHUNK_BYTES", 1_200)
-    made: list[int] = []
+    made: list[tuple[int, bool]] = []
     text_block = spreadsheets._text_block
     monkeypatch.setattr(
-        spreadsheets, "_text_block", lambda *a: (b := text_block(*a)) and (made.append(b.rows) or b)
+        spreadsheets,
+        "_text_block",
+        lambda *a: (b := text_block(*a)) and (made.append((b.rows, b.shaped)) or b),
     )
     # (the first 64 KB of a sheet are read as one slice: 300 rows of others' punches first)
     others = [
@@ -386,7 +389,9 @@ def test_slices_read_as_text_store_and_refuse_what_the_row_parser_does(
     monkeypatch.setattr(attendance, "plain_text", lambda *args: None)
     slow = attendance_import(user=world.users["alice"], hospital=world.recipient_a, f=io.BytesIO(data))
     # then text slices were read, and both runs store the same, count the same and refuse the same
-    assert made and sum(made) < fast.rows_read + fast.rejected
+    # (slices whose cells all have the usual forms, converted unchecked, and others, checked by the server)
+    assert sum(rows for rows, _shaped in made) < fast.rows_read + fast.rejected
+    assert {shaped for _rows, shaped in made} == {True, False}
     assert fast.as_dict() == slow.as_dict() and fast.errors == slow.errors
     assert punches == _stored()
     assert records == sorted(AttendanceRecord.objects.values_list("date", "status", "check_out"))
@@ -394,3 +399,28 @@ def test_slices_read_as_text_store_and_refuse_what_the_row_parser_does(
         assert fast.ok and fast.inserted == 311 and fast.duplicates == 25
     else:
         assert not fast.ok and punches == [] and fast.rejected == 21
+
+
+def test_the_shapes_of_a_text_slice_are_the_forms_the_sql_conversion_takes() -> None:
+    # the expressions judging a slice read as text take exactly the values _RawLane.shaped takes
+    def shape(name: str) -> Any:
+        return re.compile(attendance._SHAPES[name][0].encode()).fullmatch
+
+    days = [
+        f"{y}-{m:02d}-{d:02d}"
+        for y in (1900, 1999, 2000, 2023, 2024, 2100, 2400)
+        for m in range(0, 14)
+        for d in range(0, 33)
+    ]
+    python_day = {d: bool(attendance._DATE_RE.fullmatch(d) and attendance._exists(d)) for d in days}
+    assert {d: bool(shape("date")(d.encode())) for d in days} == python_day
+    assert sum(python_day.values()) == 7 * 365 + 3  # 2000, 2024 and 2400 are leap years
+    times = [
+        f"{d} {t}" for d in days[::7] for t in ("00:00:00", "23:59:59", "24:00:00", "08:60:00", "8:00:00")
+    ]
+    python_time = {t: bool(attendance._TIMESTAMP_RE.fullmatch(t) and attendance._exists(t)) for t in times}
+    assert {t: bool(shape("time")(t.encode())) for t in times} == python_time and any(python_time.values())
+    assert shape("time")(b"") and shape("time")(b"--") and shape("date")(b"")
+    kinds = ["上班", "下班", "上班打卡", "下班打卡", "签到", "上班 ", "", "下班打卡打卡"]
+    assert [bool(shape("kind")(k.encode())) for k in kinds] == [k in attendance._KIND_SET for k in kinds]
+    assert shape("userid")(b"d" * 64) and not shape("userid")(b"d" * 65) and not shape("userid")(b"")

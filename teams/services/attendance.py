@@ -1,15 +1,16 @@
 """DingTalk attendance imports: raw punches in bulk, matched to staff, attendance records derived set-based.
 
 The path of a million punches: python-calamine (or csv) in blocks of rows, the next block read ahead by a
-thread (``core.uploads.iter_row_blocks``) → a 原始记录 block whose cells are all plain text is COPYed as its
-cells into a temporary table and converted, checked and matched to staff by one SQL statement; the rows it
-does not take (an unusual form, a bad cell), blocks holding numbers or dates, and 每日统计 exports go through
-the one row parser (``dingtalk.raw_punches`` / ``summary_punches``), which names every error → per batch one
-``INSERT … SELECT … ON CONFLICT (key) DO NOTHING``, run by the server while this process reads the next
-block (``_Loader``) → one ``INSERT … ON CONFLICT DO UPDATE`` that derives AttendanceRecord rows for the days
-touched. Punches load in one transaction: a file with any rejected row writes nothing, and a rerun of the
-same file (or a crashed job) inserts nothing twice because every punch is keyed. Records derive in a second
-one.
+thread (``core.uploads.iter_row_blocks``; a big sheet's slices of plain inline strings come as COPY text,
+made and judged by one regular expression, without calamine) → a 原始记录 block whose cells are all plain
+text is COPYed as its cells into a temporary table and converted, checked and matched to staff by one SQL
+statement; the rows it does not take (an unusual form, a bad cell), blocks holding numbers or dates, and
+每日统计 exports go through the one row parser (``dingtalk.raw_punches`` / ``summary_punches``), which names
+every error → per batch one ``INSERT … SELECT … ON CONFLICT (hospital, userid, key) DO NOTHING``, run by the
+server while this process reads the next block (``_Loader``) → one ``INSERT … ON CONFLICT DO UPDATE`` that
+derives AttendanceRecord rows for the days touched. Punches load in one transaction: a file with any
+rejected row writes nothing, and a rerun of the same file (or a crashed job) inserts nothing twice because
+every punch is keyed. Records derive in a second one.
 """
 
 from __future__ import annotations

@@ -21,6 +21,9 @@ from django.utils.translation import gettext as _
 
 from core.uploads import UploadError, column_letter, header_index, parse_date
 
+# Row errors reported before the check stops (the import reports them all, then refuses the file).
+MAX_ROW_ERRORS = 200
+
 # A 下班 punch before this hour, without a 考勤日期 column, belongs to the previous day (night shift).
 NIGHT_SHIFT_CUTOFF = dt.time(5, 0)
 
@@ -142,7 +145,9 @@ def find_header(rows: Iterator[list[Any]]) -> tuple[int, list[Any], str]:
     )
 
 
-def normalise(rows: Iterable[list[Any]], errors: list[RowError], *, max_errors: int = 200) -> Iterator[Punch]:
+def normalise(
+    rows: Iterable[list[Any]], errors: list[RowError], *, max_errors: int = MAX_ROW_ERRORS
+) -> Iterator[Punch]:
     """Punches of an export (raw or daily summary); bad cells go to ``errors`` with row and column."""
     it = iter(rows)
     header_row, header, kind = find_header(it)
@@ -202,7 +207,7 @@ def raw_punches(
     numbered: Iterable[tuple[int, list[Any]]],
     header: list[Any],
     errors: list[RowError],
-    max_errors: int = 200,
+    max_errors: int = MAX_ROW_ERRORS,
 ) -> Iterator[Punch]:
     """Punches of 原始记录 rows given with their spreadsheet row numbers (the import hands over a block at
     a time, and the rows its SQL conversion left to this parser)."""
@@ -284,7 +289,11 @@ def _summary(
 
 
 def summary_punches(
-    it: Iterator[list[Any]], header_row: int, header: list[Any], errors: list[RowError], max_errors: int = 200
+    it: Iterator[list[Any]],
+    header_row: int,
+    header: list[Any],
+    errors: list[RowError],
+    max_errors: int = MAX_ROW_ERRORS,
 ) -> Iterator[Punch]:
     """Punches of 每日统计 rows (the rows after the header, numbered from ``header_row`` + 1)."""
     cols = header_index(header, SUMMARY_COLUMNS, SUMMARY_REQUIRED)

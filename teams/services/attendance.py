@@ -36,6 +36,7 @@ from core.uploads import TextBlock, TextWidth, UploadError, check_upload, header
 from pairings.choices import HospitalRole
 from pairings.models import Hospital
 from teams.dingtalk import (
+    MAX_ROW_ERRORS,
     NIGHT_SHIFT_CUTOFF,
     RAW_COLUMNS,
     RAW_REQUIRED,
@@ -709,7 +710,9 @@ def _load_punches(
                 if batch := list(raw_punches(left, header, errors)):
                     store(batch)
     except UploadError:
-        if not errors:
+        # Only the stop after too many row errors ends the reading with row errors to report; a file refused
+        # while read (a big sheet past a limit: core.spreadsheets) is refused as a whole.
+        if len(errors) < MAX_ROW_ERRORS:
             raise
     finally:
         blocks.close()  # type: ignore[attr-defined]

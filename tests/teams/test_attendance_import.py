@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.timezone import localtime
 
 from core import spreadsheets
+from core.uploads import UploadError
 from devtools import factories as f
 from devtools.dingtalk_samples import RAW_HEADER, SUMMARY_HEADER, write_sample, write_xlsx
 from teams.models import AttendancePunch, AttendanceRecord, DingTalkIdentity
@@ -424,3 +426,42 @@ def test_the_shapes_of_a_text_slice_are_the_forms_the_sql_conversion_takes() -> 
     kinds = ["上班", "下班", "上班打卡", "下班打卡", "签到", "上班 ", "", "下班打卡打卡"]
     assert [bool(shape("kind")(k.encode())) for k in kinds] == [k in attendance._KIND_SET for k in kinds]
     assert shape("userid")(b"d" * 64) and not shape("userid")(b"d" * 65) and not shape("userid")(b"")
+
+
+def test_a_big_sheet_refused_while_read_is_refused_as_a_whole_after_row_errors(
+    world: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a big sheet (here: every sheet) checked as it is read: a bad row first (in a block the row parser
+    # reads at once: a number cell), a formula far below
+    monkeypatch.setattr(spreadsheets, "STREAMED_FROM_BYTES", 0)
+    monkeypatch.setattr(spreadsheets, "CHUNK_BYTES", 1_200)
+    good = ["某人", "ding000009", "内科", "", "2023-03-01 08:00:00", "上班", "正常", "", ""]
+    write_xlsx(
+        tmp_path / "e.xlsx",
+        [
+            (
+                "原始记录",
+                [
+                    ["原始记录"],
+                    RAW_HEADER,
+                    [good[0], good[1], 12345, *good[3:5], "签到", *good[6:]],
+                    *[good] * 400,
+                ],
+            )
+        ],
+    )
+    with zipfile.ZipFile(tmp_path / "e.xlsx") as old, zipfile.ZipFile(tmp_path / "bad.xlsx", "w") as new:
+        for info in old.infolist():
+            part = old.read(info)
+            if info.filename.endswith("sheet1.xml"):
+                part = part.replace(b'<c r="A400" ', b'<c r="K400"><f>1+1</f><v>2</v></c><c r="A400" ')
+            new.writestr(info.filename, part)
+    # when it is imported
+    with pytest.raises(UploadError, match="公式"):
+        attendance_import(
+            user=world.users["alice"],
+            hospital=world.recipient_a,
+            f=io.BytesIO((tmp_path / "bad.xlsx").read_bytes()),
+        )
+    # then the file is refused as a whole (not reported as its one bad row), and nothing is stored
+    assert AttendancePunch.objects.count() == 0

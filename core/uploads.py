@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from core.spreadsheets import (
     CSV,
     XLSX,
+    TextBlock,
+    TextWidth,
     UploadError,
     head_rows,
     inspect_upload,
@@ -28,6 +30,8 @@ from core.spreadsheets import (
 __all__ = [
     "CSV",
     "XLSX",
+    "TextBlock",
+    "TextWidth",
     "UploadError",
     "check_upload",
     "column_letter",

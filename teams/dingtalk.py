@@ -21,6 +21,9 @@ from django.utils.translation import gettext as _
 
 from core.uploads import UploadError, column_letter, header_index, parse_date
 
+# Row errors reported before the check stops (the import reports them all, then refuses the file).
+MAX_ROW_ERRORS = 200
+
 # A 下班 punch before this hour, without a 考勤日期 column, belongs to the previous day (night shift).
 NIGHT_SHIFT_CUTOFF = dt.time(5, 0)
 
@@ -51,6 +54,10 @@ SUMMARY_COLUMNS: dict[str, tuple[str, ...]] = {
     "trip": ("出差",),
 }
 SUMMARY_REQUIRED = {"userid", "date", "on_time", "off_time"}
+
+# The longest UserId stored (AttendancePunch.userid, DingTalkIdentity.userid): a longer one is a row error,
+# not a database error.
+USERID_MAX_LENGTH = 64
 
 KINDS = {"上班": "on", "下班": "off", "上班打卡": "on", "下班打卡": "off"}
 RESULTS = frozenset({"正常", "迟到", "早退", "缺卡", "补卡", "严重迟到", "旷工迟到", "外勤", "未打卡", ""})
@@ -138,7 +145,9 @@ def find_header(rows: Iterator[list[Any]]) -> tuple[int, list[Any], str]:
     )
 
 
-def normalise(rows: Iterable[list[Any]], errors: list[RowError], *, max_errors: int = 200) -> Iterator[Punch]:
+def normalise(
+    rows: Iterable[list[Any]], errors: list[RowError], *, max_errors: int = MAX_ROW_ERRORS
+) -> Iterator[Punch]:
     """Punches of an export (raw or daily summary); bad cells go to ``errors`` with row and column."""
     it = iter(rows)
     header_row, header, kind = find_header(it)
@@ -198,7 +207,7 @@ def raw_punches(
     numbered: Iterable[tuple[int, list[Any]]],
     header: list[Any],
     errors: list[RowError],
-    max_errors: int = 200,
+    max_errors: int = MAX_ROW_ERRORS,
 ) -> Iterator[Punch]:
     """Punches of 原始记录 rows given with their spreadsheet row numbers (the import hands over a block at
     a time, and the rows its SQL conversion left to this parser)."""
@@ -217,6 +226,9 @@ def raw_punches(
             if not any(_text(c) for c in row):
                 continue  # blank line
             _err(errors, max_errors, row_no, _col(header, c_user), _("UserId 为空"))
+            continue
+        if len(userid) > USERID_MAX_LENGTH:
+            _err(errors, max_errors, row_no, _col(header, c_user), _userid_too_long())
             continue
         kind_text = row[c_kind]
         kind_text = kind_text.strip() if isinstance(kind_text, str) else _text(kind_text)
@@ -277,7 +289,11 @@ def _summary(
 
 
 def summary_punches(
-    it: Iterator[list[Any]], header_row: int, header: list[Any], errors: list[RowError], max_errors: int = 200
+    it: Iterator[list[Any]],
+    header_row: int,
+    header: list[Any],
+    errors: list[RowError],
+    max_errors: int = MAX_ROW_ERRORS,
 ) -> Iterator[Punch]:
     """Punches of 每日统计 rows (the rows after the header, numbered from ``header_row`` + 1)."""
     cols = header_index(header, SUMMARY_COLUMNS, SUMMARY_REQUIRED)
@@ -292,6 +308,9 @@ def summary_punches(
         if not userid:
             if any(_text(c) for c in row):
                 _err(errors, max_errors, row_no, _col(header, cols["userid"]), _("UserId 为空"))
+            continue
+        if len(userid) > USERID_MAX_LENGTH:
+            _err(errors, max_errors, row_no, _col(header, cols["userid"]), _userid_too_long())
             continue
         try:
             day = parse_date(row[cols["date"]])
@@ -316,6 +335,10 @@ def summary_punches(
         for kind, col in (("leave", "leave"), ("trip", "trip")):
             if col in cols and _text(row[cols[col]]) not in ("", "0", "--"):
                 yield (row_no, userid, name, dept, day, None, kind, "", "", _text(row[cols[col]])[:64])
+
+
+def _userid_too_long() -> str:
+    return _("UserId 超过 %(n)d 个字符") % {"n": USERID_MAX_LENGTH}
 
 
 def _err(errors: list[RowError], max_errors: int, row: int, column: str, message: str) -> None:

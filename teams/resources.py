@@ -59,7 +59,8 @@ class AttendancePunchResource(resources.ModelResource):
             "location_result",
             "approval_ref",
         )
-        import_id_fields = ("key",)
+        # The punch's unique index (the key alone is not indexed): each row's lookup is an index probe.
+        import_id_fields = ("hospital", "userid", "key")
         skip_unchanged = True
 
     @staticmethod

@@ -256,12 +256,15 @@ def _reads(ctx: BenchContext, path: Path, rows: int) -> None:
         with phase() as sliced:
             n_sliced = sum(1 for _r in iter_rows(fh, "xlsx"))
         with phase() as whole:
-            limit = spreadsheets.CHUNKED_FROM_ROWS
-            spreadsheets.CHUNKED_FROM_ROWS = 10**9
+            limit, streamed = spreadsheets.CHUNKED_FROM_ROWS, spreadsheets.STREAMED_FROM_BYTES
+            spreadsheets.CHUNKED_FROM_ROWS = spreadsheets.STREAMED_FROM_BYTES = 10**12
             try:
+                spreadsheets.forget_inspection(fh)  # scanned before (as it was), then read whole
+                spreadsheets.inspect_upload(fh, path.name)
                 n_whole = sum(1 for _r in iter_rows(fh, "xlsx"))
             finally:
-                spreadsheets.CHUNKED_FROM_ROWS = limit
+                spreadsheets.CHUNKED_FROM_ROWS, spreadsheets.STREAMED_FROM_BYTES = limit, streamed
+                spreadsheets.forget_inspection(fh)
     assert n_whole == n_sliced, (n_whole, n_sliced)
     ctx.report(
         f"dingtalk_{rows}_read_sliced",

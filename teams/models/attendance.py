@@ -129,15 +129,30 @@ class AttendancePunch(models.Model):
     ``key`` is md5(hospital, userid, punch time, check type): importing the same or an overlapping export
     again adds nothing. ``staff`` stays empty until the DingTalk user id is matched; such rows are the
     unmatched queue the coordinator resolves — never dropped.
+
+    Every index is maintained for each of a million imported punches, so there are only two besides the
+    primary key: the key is unique as (hospital, userid, key) — the key hashes the hospital and the userid,
+    so that is the same uniqueness — which is also the index of the unmatched queue and of a userid's
+    assignment; and (staff, work_date) holds only matched punches (most of an export is other staff of the
+    hospital), the only ones the derive step reads by staff.
     """
 
-    key = models.UUIDField(unique=True)
-    # No single-column indexes on hospital and staff: (hospital, userid) and (staff, work_date) below start
-    # with them, and every index is maintained for each of a million imported punches.
+    key = models.UUIDField()
+    # No single-column indexes on hospital and staff: the two indexes below start with them.
+    # No foreign-key constraint on hospital and job: the server would check each of a million punches
+    # against the same row. The import is their only writer and locks both rows (FOR KEY SHARE, the lock
+    # those checks take) for its transaction, so neither can go while its punches are written; Django still
+    # cascades a hospital's deletion and empties a deleted job's punches (on_delete).
     hospital = models.ForeignKey(
-        Hospital, on_delete=models.CASCADE, related_name="attendance_punches", db_index=False
+        Hospital,
+        on_delete=models.CASCADE,
+        related_name="attendance_punches",
+        db_index=False,
+        db_constraint=False,
     )
-    job = models.ForeignKey(ImportJob, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    job = models.ForeignKey(
+        ImportJob, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_constraint=False
+    )
     userid = models.CharField(_("钉钉 UserId"), max_length=64)
     name = models.CharField(_("姓名"), max_length=40, blank=True)
     department = models.CharField(_("部门"), max_length=80, blank=True)
@@ -157,9 +172,13 @@ class AttendancePunch(models.Model):
     class Meta:
         verbose_name = _("钉钉打卡记录")
         verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(fields=["hospital", "userid", "key"], name="punch_unique_key"),
+        ]
         indexes = [
-            models.Index(fields=["hospital", "userid"], name="punch_hospital_userid"),
-            models.Index(fields=["staff", "work_date"], name="punch_staff_day"),
+            models.Index(
+                fields=["staff", "work_date"], name="punch_staff_day", condition=Q(staff__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:

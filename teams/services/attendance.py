@@ -1,15 +1,16 @@
 """DingTalk attendance imports: raw punches in bulk, matched to staff, attendance records derived set-based.
 
 The path of a million punches: python-calamine (or csv) in blocks of rows, the next block read ahead by a
-thread (``core.uploads.iter_row_blocks``) → a 原始记录 block whose cells are all plain text is COPYed as its
-cells into a temporary table and converted, checked and matched to staff by one SQL statement; the rows it
-does not take (an unusual form, a bad cell), blocks holding numbers or dates, and 每日统计 exports go through
-the one row parser (``dingtalk.raw_punches`` / ``summary_punches``), which names every error → per batch one
-``INSERT … SELECT … ON CONFLICT (key) DO NOTHING``, run by the server while this process reads the next
-block (``_Loader``) → one ``INSERT … ON CONFLICT DO UPDATE`` that derives AttendanceRecord rows for the days
-touched. Punches load in one transaction: a file with any rejected row writes nothing, and a rerun of the
-same file (or a crashed job) inserts nothing twice because every punch is keyed. Records derive in a second
-one.
+thread (``core.uploads.iter_row_blocks``; a big sheet's slices of plain inline strings come as COPY text,
+made and judged by one regular expression, without calamine) → a 原始记录 block whose cells are all plain
+text is COPYed as its cells into a temporary table and converted, checked and matched to staff by one SQL
+statement; the rows it does not take (an unusual form, a bad cell), blocks holding numbers or dates, and
+每日统计 exports go through the one row parser (``dingtalk.raw_punches`` / ``summary_punches``), which names
+every error → per batch one ``INSERT … SELECT … ON CONFLICT (hospital, userid, key) DO NOTHING``, run by the
+server while this process reads the next block (``_Loader``) → one ``INSERT … ON CONFLICT DO UPDATE`` that
+derives AttendanceRecord rows for the days touched. Punches load in one transaction: a file with any
+rejected row writes nothing, and a rerun of the same file (or a crashed job) inserts nothing twice because
+every punch is keyed. Records derive in a second one.
 """
 
 from __future__ import annotations
@@ -31,13 +32,15 @@ from django.utils.translation import gettext as _
 
 from core.access import User
 from core.permissions import is_commission_staff, is_recipient_coordinator
-from core.uploads import UploadError, check_upload, header_index, iter_row_blocks
+from core.uploads import TextBlock, TextWidth, UploadError, check_upload, header_index, iter_row_blocks
 from pairings.choices import HospitalRole
 from pairings.models import Hospital
 from teams.dingtalk import (
+    MAX_ROW_ERRORS,
     NIGHT_SHIFT_CUTOFF,
     RAW_COLUMNS,
     RAW_REQUIRED,
+    USERID_MAX_LENGTH,
     Punch,
     RowError,
     find_header,
@@ -45,7 +48,7 @@ from teams.dingtalk import (
     raw_punches,
     summary_punches,
 )
-from teams.models import AttendancePunch, DingTalkIdentity, Staff
+from teams.models import AttendancePunch, DingTalkIdentity, ImportJob, Staff
 
 # Punches per batch: stored by the server (COPY + keyed INSERT) while the next batch is read. Two batches are
 # held at a time (~10 MB each as tuples and COPY text: the peak RSS stays under 300 MiB).
@@ -78,17 +81,20 @@ _KEY_SQL = (
 )
 
 # No DISTINCT: a row repeated inside one file conflicts with its first copy and is skipped the same way as
-# a row imported before, so both count as duplicates and no sort is needed. staff_id was matched by DingTalk
-# id when the batch was written (the hospital's identities, read once at the start).
+# a row imported before, so both count as duplicates. staff_id was matched by DingTalk id when the batch was
+# written (the hospital's identities, read once at the start). The batch is inserted in the order of the
+# unique index (hospital, userid, key): an export lists a day of every person before the next day, so in
+# file order each row lands on another leaf page of the index; sorted, the pages are walked once a batch.
 _INSERT_SQL = f"""
 INSERT INTO teams_attendancepunch
     (key, hospital_id, job_id, userid, name, department, work_date, punched_at, kind, result,
      location_result, approval_ref, staff_id)
-SELECT {_KEY_SQL}, %(hospital)s, %(job)s, s.userid, left(s.name, 40), left(s.department, 80),
+SELECT {_KEY_SQL} AS key, %(hospital)s, %(job)s, s.userid, left(s.name, 40), left(s.department, 80),
        s.work_date, s.punched_at, s.kind, left(s.result, 16), left(s.location_result, 16),
        left(s.approval_ref, 64), s.staff_id
   FROM teams_punch_staging s
-ON CONFLICT (key) DO NOTHING
+ ORDER BY s.userid, key
+ON CONFLICT (hospital_id, userid, key) DO NOTHING
 """
 _TOUCH_SQL = """
 INSERT INTO teams_punch_touched
@@ -140,6 +146,23 @@ _DATE_RE = re.compile(_ISO_DATE)
 _TIMESTAMP_RE = re.compile(_ISO_TIMESTAMP)
 _KIND_SET = frozenset({"上班", "下班", "上班打卡", "下班打卡"})
 
+# And as the shapes of a slice read as text (core.spreadsheets.TextWidth.shapes), judged by the expression
+# that reads it: a day that exists (the months' lengths, 29 February of leap years) and the rest as above.
+# tests/teams/test_attendance_import.py checks them against the Python judgement.
+_MONTH_DAY = (
+    "(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+    "|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+)
+_LEAP_YEAR = "(?:[1-9][0-9](?:0[48]|[2468][048]|[13579][26])|(?:[13579][26]|[2468][048])00)"
+_REAL_DATE = f"(?:[1-9][0-9]{{3}}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)"
+_REAL_TIMESTAMP = f"{_REAL_DATE} (?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+_SHAPES = {
+    "userid": (f"[^<]{{1,{USERID_MAX_LENGTH}}}+", True),  # bytes: at most as many characters
+    "kind": ("|".join(sorted(_KIND_SET, key=len, reverse=True)), True),
+    "time": (f"(?:--|{_REAL_TIMESTAMP})?", False),
+    "date": (f"(?:{_REAL_DATE})?", False),
+}
+
 
 def _exists(value: str) -> bool:
     """The day of a 'YYYY-MM-DD…' value exists (the form was matched already)."""
@@ -166,6 +189,7 @@ class _RawLane:
     c_time: int
     c_dates: tuple[int, ...]
     c_text: tuple[int, ...]  # the columns stored as text (checked for whitespace to strip)
+    shapes: dict[int, tuple[bytes, bool]]  # the usual forms of a slice read as text, by column
     convert: str  # INSERT INTO teams_punch_staging … FROM teams_punch_raw WHERE <taken>
     convert_shaped: str  # the same for a block that ``shaped`` accepted
     leave: str  # INSERT INTO teams_punch_leftover … WHERE NOT <taken>
@@ -185,6 +209,7 @@ class _RawLane:
             if not shaped:
                 checks = [
                     f"{user} <> ''",
+                    f"length({user}) <= {USERID_MAX_LENGTH}",
                     f"{kind} IN {_KINDS}",
                     f"({at} IN {_NO_TIME} OR {_is_timestamp(at)})",
                 ]
@@ -226,6 +251,8 @@ INSERT INTO teams_punch_leftover
 SELECT %(first)s + r.n - 1, ARRAY[{cells}] FROM teams_punch_raw r WHERE NOT ({taken(False)})
 """
         dates = tuple(cols[name] for name in ("date", "work_date") if name in cols)
+        shapes = {cols[field]: _SHAPES[field] for field in ("userid", "kind", "time")}
+        shapes.update({c: _SHAPES["date"] for c in dates})
         stored = ("userid", "name", "department", "result", "location", "approval")
         return cls(
             width=len(header),
@@ -234,15 +261,20 @@ SELECT %(first)s + r.n - 1, ARRAY[{cells}] FROM teams_punch_raw r WHERE NOT ({ta
             c_time=cols["time"],
             c_dates=dates,
             c_text=tuple(cols[name] for name in stored if name in cols),
+            shapes={c: (shape.encode(), required) for c, (shape, required) in shapes.items()},
             convert=convert + taken(False),
             convert_shaped=convert + taken(True),
             leave=leave,
         )
 
     def shaped(self, block: list[list[str]]) -> bool:
-        """Whether every UserId, 打卡类型, 打卡时间 and date cell of a plain block has the usual form (and its
-        day exists), judged on the block's distinct values: a few hundred, where the rows are thousands."""
-        if "" in {row[self.c_user] for row in block} or not {row[self.c_kind] for row in block} <= _KIND_SET:
+        """Whether every UserId (not empty, not too long), 打卡类型, 打卡时间 and date cell of a plain
+        block has the usual form (and its day exists), judged on the block's distinct values: a few hundred,
+        where the rows are thousands."""
+        users = {row[self.c_user] for row in block}
+        if "" in users or max(map(len, users)) > USERID_MAX_LENGTH:
+            return False
+        if not {row[self.c_kind] for row in block} <= _KIND_SET:
             return False
         for at in {row[self.c_time] for row in block} - {"", "--"}:
             if not (_TIMESTAMP_RE.fullmatch(at) and _exists(at)):
@@ -255,10 +287,13 @@ SELECT %(first)s + r.n - 1, ARRAY[{cells}] FROM teams_punch_raw r WHERE NOT ({ta
 
     def create_sql(self) -> str:
         cells = ", ".join(f"c{i} text" for i in range(self.width))
-        return f"CREATE TEMPORARY TABLE teams_punch_raw (n integer GENERATED ALWAYS AS IDENTITY, {cells})"
+        return f"CREATE TEMPORARY TABLE teams_punch_raw (n integer GENERATED BY DEFAULT AS IDENTITY, {cells})"
 
-    def copy_sql(self) -> str:
-        return f"COPY teams_punch_raw ({', '.join(f'c{i}' for i in range(self.width))}) FROM STDIN"
+    def copy_sql(self, *, numbered: bool = False) -> str:
+        """COPY of a block's cells: numbered by the table (row n of the block), or by the text (the row's
+        number as its first field: a TextBlock)."""
+        cells = ", ".join(f"c{i}" for i in range(self.width))
+        return f"COPY teams_punch_raw ({'n, ' if numbered else ''}{cells}) FROM STDIN"
 
 
 # One record per deployment and day: first punch = check-in, last = check-out; approvals kept. Only days
@@ -281,6 +316,7 @@ agg AS (
     JOIN teams_team tm ON tm.id = d.team_id
     JOIN pairings_pairing pr ON pr.id = tm.pairing_id AND pr.recipient_id = p.hospital_id
    WHERE p.hospital_id = %(hospital)s
+     AND p.staff_id IS NOT NULL  -- implied by the join; said so that the partial index punch_staff_day serves
    GROUP BY d.id, p.work_date
 )
 INSERT INTO teams_attendancerecord
@@ -420,6 +456,11 @@ class _Loader:
         """Store a plain block (dingtalk.plain_text) whose first row is spreadsheet row ``first_row``."""
         self._start(self._store_plain, text, first_row, rows, shaped)
 
+    def submit_text(self, block: TextBlock) -> None:
+        """Store a slice read as text (its lines carry their row numbers); the server checks its forms
+        unless every cell had its shape (_RawLane.shapes)."""
+        self._start(self._store_plain, block.text, 1, block.rows, block.shaped, True)
+
     def _start(self, target: Callable[..., None], *args: Any) -> None:
         self.join()
         self.thread = threading.Thread(
@@ -469,11 +510,13 @@ class _Loader:
         self._copy(c, "COPY teams_punch_staging FROM STDIN", text)
         self.staged += punches
 
-    def _store_plain(self, c: Any, text: str, first_row: int, rows: int, shaped: bool) -> None:
+    def _store_plain(
+        self, c: Any, text: str, first_row: int, rows: int, shaped: bool, numbered: bool = False
+    ) -> None:
         assert self.lane is not None
         params = {**self.params, "first": first_row, "staff": self.staff}
         c.execute("TRUNCATE teams_punch_staging, teams_punch_raw RESTART IDENTITY")
-        self._copy(c, self.lane.copy_sql(), text)
+        self._copy(c, self.lane.copy_sql(numbered=numbered), text)
         self._timed("convert", c, self.lane.convert_shaped if shaped else self.lane.convert, params)
         taken = c.rowcount
         self.staged += taken
@@ -557,25 +600,27 @@ def _punch_foreign_keys(cur: Any) -> str:
 
 
 def _blocks_after_header(
-    blocks: Iterator[list[list[Any]]],
-) -> tuple[int, list[Any], str, Iterator[tuple[int, list[list[Any]]]]]:
+    blocks: Iterator[list[list[Any]] | TextBlock],
+) -> tuple[int, list[Any], str, Iterator[tuple[int, list[list[Any]] | TextBlock]]]:
     """The header (row number, cells, export kind) and the blocks of rows after it, each with the spreadsheet
-    row number of its first row."""
+    row number of its first row (a TextBlock's lines carry their own)."""
     head: list[list[Any]] = []
     for block in blocks:
+        # Text blocks are asked for only once the header is known.
+        assert not isinstance(block, TextBlock)
         head.extend(block)
         if len(head) >= 6:
             break
     header_row, header, export = find_header(iter(head))
 
-    def numbered() -> Iterator[tuple[int, list[list[Any]]]]:
+    def numbered() -> Iterator[tuple[int, list[list[Any]] | TextBlock]]:
         first = header_row + 1
         if rest := head[header_row:]:
             yield first, rest
             first += len(rest)
         for block in blocks:
             yield first, block
-            first += len(block)
+            first = block.last_row + 1 if isinstance(block, TextBlock) else first + len(block)
 
     return header_row, header, export, numbered()
 
@@ -600,17 +645,27 @@ def _load_punches(
     # while loading: the transaction may be a caller's (tests) with other deferred checks pending.
     punch_fks = _punch_foreign_keys(cur)
     cur.execute(f"SET CONSTRAINTS {punch_fks} IMMEDIATE")
+    # The hospital and the job are not checked per punch (no constraint: AttendancePunch): held instead, with
+    # the lock a foreign-key check takes, until the punches commit.
+    for model, pk in ((Hospital, hospital.pk), (ImportJob, job_id)):
+        if pk is not None:
+            cur.execute(f"SELECT 1 FROM {model._meta.db_table} WHERE id = %s FOR KEY SHARE", [pk])
+            if cur.fetchone() is None:  # gone since the import started: what the check would have refused
+                raise model.DoesNotExist
     clock = time.perf_counter()
     params = {"hospital": hospital.pk, "job": job_id}
     identities = dict(DingTalkIdentity.objects.filter(hospital=hospital).values_list("userid", "staff_id"))
     days: dict[dt.date, str] = {}
     loader: _Loader | None = None
-    blocks = iter_row_blocks(f, kind)
+    text = TextWidth()
+    blocks = iter_row_blocks(f, kind, text=text)
     try:
         header_row, header, export, numbered = _blocks_after_header(blocks)
         lane = _RawLane.for_header(header) if export == "raw" else None
         if lane is not None:
             cur.execute(lane.create_sql())
+            # From here a big sheet's plain slices come as text, COPYed as they are.
+            text.shapes, text.width = lane.shapes, lane.width
         loader = _Loader(cur, params, identities, lane)
 
         def store(punches: list[Punch]) -> None:
@@ -618,7 +673,7 @@ def _load_punches(
             loader.submit(_copy_text(punches, staff, days), punches=len(punches))  # type: ignore[union-attr]
 
         if lane is None:
-            rows = (row for _first, block in numbered for row in block)
+            rows = (row for _first, block in numbered for row in block)  # type: ignore[union-attr]
             punches = summary_punches(rows, header_row, header, errors)
             while batch := list(itertools.islice(punches, LOAD_BATCH)):
                 store(batch)
@@ -627,10 +682,16 @@ def _load_punches(
         else:
             read = 0
             for first, block in numbered:
-                text = plain_text(block, lane.width, lane.c_text)
-                if text is not None:
+                if isinstance(block, TextBlock):
+                    loader.submit_text(block)
+                    read += block.rows
+                    if progress:
+                        progress(read)
+                    continue
+                copy_text = plain_text(block, lane.width, lane.c_text)
+                if copy_text is not None:
                     shaped = lane.shaped(block)
-                    loader.submit_plain(text, first_row=first, rows=len(block), shaped=shaped)
+                    loader.submit_plain(copy_text, first_row=first, rows=len(block), shaped=shaped)
                 elif batch := list(raw_punches(enumerate(block, start=first), header, errors)):
                     store(batch)
                 read += len(block)
@@ -649,7 +710,9 @@ def _load_punches(
                 if batch := list(raw_punches(left, header, errors)):
                     store(batch)
     except UploadError:
-        if not errors:
+        # Only the stop after too many row errors ends the reading with row errors to report; a file refused
+        # while read (a big sheet past a limit: core.spreadsheets) is refused as a whole.
+        if len(errors) < MAX_ROW_ERRORS:
             raise
     finally:
         blocks.close()  # type: ignore[attr-defined]

@@ -12,6 +12,7 @@ import threading
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -21,6 +22,8 @@ from core import spreadsheets
 from core.spreadsheets import (
     CSV,
     XLSX,
+    TextBlock,
+    TextWidth,
     UploadError,
     inspect_upload,
     iter_row_blocks,
@@ -463,3 +466,171 @@ def test_the_same_bytes_are_not_scanned_twice(tmp_path: Path, monkeypatch: pytes
     # a refused file is not remembered: refused again
     assert "列的上限" in _refused(hostile.two_corner_cells())
     assert "列的上限" in _refused(hostile.two_corner_cells())
+
+
+# --- slices of plain inline strings read as text (what calamine reads, without calamine) ------------------
+
+
+def _positional(blocks: list[Any]) -> list[list[Any]]:
+    """Blocks (row lists and TextBlocks) as the rows of a whole read: a TextBlock's lines at their rows."""
+    rows: list[list[Any]] = []
+    for block in blocks:
+        if isinstance(block, TextBlock):
+            for number, cells in block.numbered_rows():
+                rows.extend([] for _gap in range(number - 1 - len(rows)))
+                rows.append(cells)
+        else:
+            rows.extend(block)
+    return rows
+
+
+def _text_read(content: bytes, width: int) -> list[Any]:
+    text = TextWidth()
+    text.width = width
+    return list(iter_row_blocks(io.BytesIO(content), XLSX, text=text))
+
+
+# Cells a text block must leave to calamine (each sends its slice there), and what calamine reads of them.
+_NOT_PLAIN = [
+    " 前后空格 ",
+    "全角空格\u3000",
+    "a&b",
+    "a_x000D_b",
+    "制表\t符",
+    "换\n行",
+    "反\\斜杠",
+    12345,
+    "x]y",
+]
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["scanned", "streamed"])
+def test_plain_slices_come_as_text_holding_what_calamine_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, streamed: bool
+) -> None:
+    # given a sheet of inline strings (DingTalk's form) with empty cells, blank rows, a row wider than the
+    # header, and here and there a cell that is not plain
+    body: list[list[Any]] = [["原始记录"], ["姓名", "UserId", "备注"]]
+    for i in range(2000):  # the first 64 KB of the sheet are read as one slice
+        body.append([f"人{i % 7}", f"ding{i:04d}", "" if i % 3 else "备注\"'"])
+        if i % 200 == 0:
+            body.append(["", "", ""])  # a row of empty cells: calamine reads a blank row
+            body.append([_NOT_PLAIN[i // 200 - 1], "ding", ""])
+    body[1500] = ["人", "ding", "x", "第四列"]
+    write_xlsx(tmp_path / "t.xlsx", [("原始记录", body)])
+    content = (tmp_path / "t.xlsx").read_bytes()
+    whole = list(iter_rows(io.BytesIO(content), XLSX))
+    monkeypatch.setattr(spreadsheets, "CHUNKED_FROM_ROWS", 10)
+    monkeypatch.setattr(spreadsheets, "CHUNK_BYTES", 3_000)
+    if streamed:
+        monkeypatch.setattr(spreadsheets, "STREAMED_FROM_BYTES", 0)
+    # when it is read in blocks, text asked for
+    blocks = _text_read(content, 3)
+    # then some slices come as text, the others as rows, and together they hold what one read holds
+    texts = [b for b in blocks if isinstance(b, TextBlock)]
+    assert texts and len(texts) < len(blocks)
+    assert all(b.width == 3 and "\\" not in b.text for b in texts)
+    rows = _positional(blocks)
+    assert len(rows) == len(whole)
+    for got, want in zip(rows, whole, strict=True):
+        assert got + [""] * (len(want) - len(got)) == want or (not any(got) and not any(want))
+
+
+def test_the_whitespace_a_text_cell_may_not_start_or_end_with_is_pythons(tmp_path: Path) -> None:
+    # (the ASCII controls among them are refused as controls)
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace() and c > 0x1F]
+    rows = [*[[f"{s}x", "y"] for s in spaces], *[["x", f"y{s}"] for s in spaces]]
+    write_xlsx(tmp_path / "s.xlsx", [("s", rows)])
+    body = zipfile.ZipFile(tmp_path / "s.xlsx").read("xl/worksheets/sheet1.xml")
+    body = body[body.index(b"<row ") : body.rindex(b"</row>")]
+    lines = body.split(b"</row>")
+    assert len(lines) == 2 * len(spaces) > 20
+    for line in lines:
+        assert spreadsheets._text_block(line + b"</row>", 2) is None, line
+    inside = '<row r="9"><c r="A9" t="inlineStr"><is><t>p\u3000q r</t></is></c></row>'.encode()
+    assert spreadsheets._text_block(inside, 2) == TextBlock("9\tp\u3000q r\t\n", 1, 2, 9)
+
+
+# --- big worksheets are checked while they are read, not scanned before ------------------------------------
+
+
+@pytest.fixture
+def streamed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every worksheet is checked as it is read, in slices of a few rows."""
+    monkeypatch.setattr(spreadsheets, "STREAMED_FROM_BYTES", 0)
+    monkeypatch.setattr(spreadsheets, "CHUNKED_FROM_ROWS", 10)
+    monkeypatch.setattr(spreadsheets, "CHUNK_BYTES", 300)
+
+
+def test_a_big_sheet_is_not_scanned_before_it_is_read(
+    tmp_path: Path, streamed: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_xlsx(tmp_path / "d.xlsx", [("名单", [["标题"], *[[f"ding{i}", "上班", ""] for i in range(200)]])])
+    content = (tmp_path / "d.xlsx").read_bytes()
+    scans: list[int] = []
+    scan = spreadsheets._scan_part
+    monkeypatch.setattr(spreadsheets, "_scan_part", lambda *a, **k: scans.append(1) or scan(*a, **k))
+    f = io.BytesIO(content)
+    found = inspect_upload(f, "d.xlsx")
+    # only the small parts were scanned; the sheet is read (and checked) once, as it is read
+    assert found.streamed == {"名单"} and len(scans) == 2  # [Content_Types].xml and workbook.xml
+    assert len(list(iter_rows(f, XLSX))) == 201 and len(scans) == 2
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (hostile.two_corner_cells, "200 列的上限"),
+        (hostile.lying_dimension, "列的上限"),
+        (hostile.huge_dimension, "列的上限"),
+        (lambda: hostile.implied_columns(201), "200 列的上限"),
+        (hostile.with_dtd, "DTD"),
+        (hostile.broken_xml, "已损坏"),
+        (
+            lambda: hostile.xlsx(
+                '<sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
+                '<row r="1048577"><c r="A1048577"><v>1</v></c></row></sheetData>'
+            ),
+            "1048576 行的上限",
+        ),
+        (
+            lambda: hostile.xlsx(
+                '<sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
+                '<row r="900000"><c r="Z900000"><v>1</v></c></row></sheetData>'
+            ),
+            "15000000 个单元格的上限",
+        ),
+        (
+            lambda: hostile.xlsx(
+                "<sheetData>"
+                + "".join(f'<row r="{r}"><c r="A{r}"><v>1</v></c></row>' for r in range(1, 40))
+                + '<row r="40"><c r="A40"><f>1+1</f><v>2</v></c></row></sheetData>'
+            ),
+            "公式",
+        ),
+        (
+            lambda: hostile.xlsx(
+                '<sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData>'
+                '<mergeCells count="1"><mergeCell ref="A1:XFD2"/></mergeCells>'
+            ),
+            "列的上限",
+        ),
+    ],
+)
+def test_hostile_sheets_are_refused_while_read_before_calamine_sees_them(
+    build: Callable[[], bytes], message: str, streamed: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a hostile sheet checked as it is read; calamine would abort this process on the big ones
+    calamine: list[bytes] = []
+    read_slice = spreadsheets._slice_block
+    monkeypatch.setattr(
+        spreadsheets, "_slice_block", lambda xml, *a: calamine.append(xml) or read_slice(xml, *a)
+    )
+    # when it is checked and read
+    with pytest.raises(UploadError, match=message) as refused:
+        f = io.BytesIO(build())
+        inspect_upload(f, "坏.xlsx")
+        list(iter_rows(f, XLSX))
+    # then it is refused, naming the file, and no slice past the limits reached calamine
+    assert "坏.xlsx" in str(refused.value) or message in ("DTD", "已损坏")
+    assert all(b"XFD" not in xml and b"1048577" not in xml and b"Z900000" not in xml for xml in calamine)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.timezone import localtime
 
 from core import spreadsheets
+from core.uploads import UploadError
 from devtools import factories as f
 from devtools.dingtalk_samples import RAW_HEADER, SUMMARY_HEADER, write_sample, write_xlsx
 from teams.models import AttendancePunch, AttendanceRecord, DingTalkIdentity
@@ -131,6 +134,31 @@ def test_bad_date_rejects_whole_file_naming_the_cell(world: Any, tmp_path: Path)
     # then nothing is written and the error names row 4, column 考勤日期 (D)
     assert not summary.ok and summary.rejected == 1
     assert "第 4 行" in summary.errors[0] and "考勤日期 (D)" in summary.errors[0]
+    assert AttendancePunch.objects.count() == 0
+
+
+@pytest.mark.parametrize("export", ["raw", "summary"])
+def test_a_userid_longer_than_the_column_is_a_row_error(world: Any, tmp_path: Path, export: str) -> None:
+    # given an export whose third data row has a UserId of 65 characters (the column holds 64), the rows
+    # around it in the usual form (a raw export's plain block goes to the SQL conversion)
+    long_id = "d" * 65
+    if export == "raw":
+        rows = [
+            ["张三", uid, "内科", "2023-03-01", f"2023-03-01 08:0{i}:00", "上班", "正常", "范围内", ""]
+            for i, uid in enumerate(["ding000001", "ding000002", long_id, "d" * 64])
+        ]
+        f_in = _xlsx(tmp_path, rows)
+    else:
+        rows = [
+            ["张三", uid, "内科", "2023-03-01", "08:00", "正常", "17:30", "正常", "", ""]
+            for uid in ["ding000001", "ding000002", long_id, "d" * 64]
+        ]
+        f_in = _xlsx(tmp_path, rows, SUMMARY_HEADER)
+    # when imported
+    summary = attendance_import(user=world.users["alice"], hospital=world.recipient_a, f=f_in)
+    # then that row is refused by row, column and why (not a database error), and nothing is stored
+    assert not summary.ok and summary.rejected == 1
+    assert summary.errors == ["第 5 行，UserId (B) 列：UserId 超过 64 个字符"]
     assert AttendancePunch.objects.count() == 0
 
 
@@ -283,6 +311,7 @@ _BAD = [
     ["", "", "内科", "", "2023-03-01 18:00:00", "下班", "正常", "", ""],
     ["张三", "ding000001", "内科", "", "", "下班", "缺卡", "", ""],
     ["张三", "ding000001", "内科", "2023-03-01", "2023-02-30 08:00:00", "上班", "正常", "", ""],
+    ["张三", "d" * 65, "内科", "2023-03-01", "2023-03-01 08:00:00", "上班", "正常", "", ""],
 ]
 
 
@@ -318,7 +347,7 @@ def test_sql_conversion_stores_and_refuses_what_the_row_parser_does(
         assert "server_convert" not in slow.timings
         assert ("ding000004", "赵六") in {(p[1], p[2]) for p in punches}  # stripped like the parser strips
     else:
-        assert not fast.ok and punches == [] and fast.rejected == 6
+        assert not fast.ok and punches == [] and fast.rejected == 7
         assert [e.split("：")[0] for e in fast.errors] == [
             "第 16 行，考勤日期 (D) 列",
             "第 17 行，打卡时间 (E) 列",
@@ -326,4 +355,113 @@ def test_sql_conversion_stores_and_refuses_what_the_row_parser_does(
             "第 19 行，UserId (B) 列",
             "第 20 行，打卡时间 (E) 列",
             "第 21 行，打卡时间 (E) 列",
+            "第 22 行，UserId (B) 列",
         ]
+
+
+@pytest.mark.parametrize("rows", [_MIXED, _MIXED + _BAD], ids=["good", "with-bad-rows"])
+def test_slices_read_as_text_store_and_refuse_what_the_row_parser_does(
+    world: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: list[list[Any]]
+) -> None:
+    # given a big sheet (here: every sheet) checked as it is read, in slices of a few rows, its plain slices
+    # read as text
+    _deployed(world)
+    _deployed(world, "ding000004")
+    monkeypatch.setattr(spreadsheets, "STREAMED_FROM_BYTES", 0)
+    monkeypatch.setattr(spreadsheets, "CHUNK_BYTES", 1_200)
+    made: list[tuple[int, bool]] = []
+    text_block = spreadsheets._text_block
+    monkeypatch.setattr(
+        spreadsheets,
+        "_text_block",
+        lambda *a: (b := text_block(*a)) and (made.append((b.rows, b.shaped)) or b),
+    )
+    # (the first 64 KB of a sheet are read as one slice: 300 rows of others' punches first)
+    others = [
+        ["某人", f"ding1{i:05d}", "内科", "2023-03-01", "2023-03-01 08:00:00", "上班", "正常", "范围内", ""]
+        for i in range(300)
+    ]
+    data = _xlsx(tmp_path, others + rows * 3).getvalue()
+    # when it is imported, and again with every row parsed in Python
+    fast = attendance_import(user=world.users["alice"], hospital=world.recipient_a, f=io.BytesIO(data))
+    punches, records = _stored(), sorted(AttendanceRecord.objects.values_list("date", "status", "check_out"))
+    AttendanceRecord.objects.all().delete()
+    AttendancePunch.objects.all().delete()
+    monkeypatch.setattr(spreadsheets, "_text_block", lambda *a: None)
+    monkeypatch.setattr(attendance, "plain_text", lambda *args: None)
+    slow = attendance_import(user=world.users["alice"], hospital=world.recipient_a, f=io.BytesIO(data))
+    # then text slices were read, and both runs store the same, count the same and refuse the same
+    # (slices whose cells all have the usual forms, converted unchecked, and others, checked by the server)
+    assert sum(rows for rows, _shaped in made) < fast.rows_read + fast.rejected
+    assert {shaped for _rows, shaped in made} == {True, False}
+    assert fast.as_dict() == slow.as_dict() and fast.errors == slow.errors
+    assert punches == _stored()
+    assert records == sorted(AttendanceRecord.objects.values_list("date", "status", "check_out"))
+    if rows is _MIXED:
+        assert fast.ok and fast.inserted == 311 and fast.duplicates == 25
+    else:
+        assert not fast.ok and punches == [] and fast.rejected == 21
+
+
+def test_the_shapes_of_a_text_slice_are_the_forms_the_sql_conversion_takes() -> None:
+    # the expressions judging a slice read as text take exactly the values _RawLane.shaped takes
+    def shape(name: str) -> Any:
+        return re.compile(attendance._SHAPES[name][0].encode()).fullmatch
+
+    days = [
+        f"{y}-{m:02d}-{d:02d}"
+        for y in (1900, 1999, 2000, 2023, 2024, 2100, 2400)
+        for m in range(0, 14)
+        for d in range(0, 33)
+    ]
+    python_day = {d: bool(attendance._DATE_RE.fullmatch(d) and attendance._exists(d)) for d in days}
+    assert {d: bool(shape("date")(d.encode())) for d in days} == python_day
+    assert sum(python_day.values()) == 7 * 365 + 3  # 2000, 2024 and 2400 are leap years
+    times = [
+        f"{d} {t}" for d in days[::7] for t in ("00:00:00", "23:59:59", "24:00:00", "08:60:00", "8:00:00")
+    ]
+    python_time = {t: bool(attendance._TIMESTAMP_RE.fullmatch(t) and attendance._exists(t)) for t in times}
+    assert {t: bool(shape("time")(t.encode())) for t in times} == python_time and any(python_time.values())
+    assert shape("time")(b"") and shape("time")(b"--") and shape("date")(b"")
+    kinds = ["上班", "下班", "上班打卡", "下班打卡", "签到", "上班 ", "", "下班打卡打卡"]
+    assert [bool(shape("kind")(k.encode())) for k in kinds] == [k in attendance._KIND_SET for k in kinds]
+    assert shape("userid")(b"d" * 64) and not shape("userid")(b"d" * 65) and not shape("userid")(b"")
+
+
+def test_a_big_sheet_refused_while_read_is_refused_as_a_whole_after_row_errors(
+    world: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a big sheet (here: every sheet) checked as it is read: a bad row first (in a block the row parser
+    # reads at once: a number cell), a formula far below
+    monkeypatch.setattr(spreadsheets, "STREAMED_FROM_BYTES", 0)
+    monkeypatch.setattr(spreadsheets, "CHUNK_BYTES", 1_200)
+    good = ["某人", "ding000009", "内科", "", "2023-03-01 08:00:00", "上班", "正常", "", ""]
+    write_xlsx(
+        tmp_path / "e.xlsx",
+        [
+            (
+                "原始记录",
+                [
+                    ["原始记录"],
+                    RAW_HEADER,
+                    [good[0], good[1], 12345, *good[3:5], "签到", *good[6:]],
+                    *[good] * 400,
+                ],
+            )
+        ],
+    )
+    with zipfile.ZipFile(tmp_path / "e.xlsx") as old, zipfile.ZipFile(tmp_path / "bad.xlsx", "w") as new:
+        for info in old.infolist():
+            part = old.read(info)
+            if info.filename.endswith("sheet1.xml"):
+                part = part.replace(b'<c r="A400" ', b'<c r="K400"><f>1+1</f><v>2</v></c><c r="A400" ')
+            new.writestr(info.filename, part)
+    # when it is imported
+    with pytest.raises(UploadError, match="公式"):
+        attendance_import(
+            user=world.users["alice"],
+            hospital=world.recipient_a,
+            f=io.BytesIO((tmp_path / "bad.xlsx").read_bytes()),
+        )
+    # then the file is refused as a whole (not reported as its one bad row), and nothing is stored
+    assert AttendancePunch.objects.count() == 0

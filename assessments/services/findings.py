@@ -29,12 +29,13 @@ from django.utils.translation import gettext as _
 
 from assessments.choices import FindingStatus, JobStatus, RunTrigger
 from assessments.models import Finding, RuleRun
-from assessments.rules.base import Draft, RuleContext, all_rules
+from assessments.rules.base import Draft, Rule, RuleContext, all_rules
 from assessments.rules.messages import SOURCE_LANGUAGE, render_message
 from core import events
 from core.access import User, get_membership, is_global
 from core.jobs.services import job_execute, job_start
 from core.roles import Role
+from core.snapshots import export_snapshot, run_in_lanes, snapshot_safe
 from pairings.models import Pairing, Program
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,14 @@ LOCK_RECHECK = 7302
 RECHECK_DELAY = getattr(settings, "RULES_RECHECK_DELAY", 30)
 
 RULES_WORK_MEM = getattr(settings, "RULES_WORK_MEM", "64MB")
+
+# A program sweep evaluates its rule families in lanes, each on a connection of its own at the same time
+# (issue 18: the nightly sweep on two cores). The day-level team rules spend their time in Python over the
+# head-count intervals, most others in PostgreSQL, so the lanes overlap; the last lane takes every family not
+# named here. Data the rules share (``RuleContext.shared``) stays within one family.
+# ``RULES_PARALLEL = False``: one lane, on the run's own connection.
+RULE_LANES: tuple[frozenset[str], ...] = (frozenset({"team"}),)
+RULES_PARALLEL = getattr(settings, "RULES_PARALLEL", True)
 
 # Roles that may waive findings and start checks (SPEC §6: commission staff; county bureaus only read).
 # Waiving sets a finding aside for good: the province commission decides (SPEC §6), not the city.
@@ -63,6 +72,7 @@ def rules_evaluate(
     pairing_ids: list[int] | None = None,
     codes: list[str] | None = None,
     timings: dict[str, float] | None = None,
+    snapshot: str | None = None,
 ) -> dict[str, list[Draft]]:
     """Drafts of every rule (or of ``codes``) for the program or some of its pairings; nothing is written.
 
@@ -70,18 +80,55 @@ def rules_evaluate(
     A rule whose parameter is off yields nothing (its earlier findings then resolve). ``timings``, when
     given, receives each evaluated rule's seconds and those of the data the rules share (``"shared"``):
     the benchmark's per-rule table.
+
+    ``snapshot`` (``core.snapshots.export_snapshot()`` of a transaction with no uncommitted writes the rules
+    must see): the rule families are evaluated in ``RULE_LANES``, each on a connection of its own inside that
+    snapshot, at the same time; the drafts are the same as in one lane.
     """
-    ctx = RuleContext(program=program, as_of=as_of, pairing_ids=pairing_ids)
+    rules = [
+        rule
+        for rule in all_rules()
+        if (codes is None or rule.code in codes) and not (pairing_ids is not None and rule.program_wide)
+    ]
+    if snapshot is None:
+        return _evaluate(RuleContext(program=program, as_of=as_of, pairing_ids=pairing_ids), rules, timings)
+    lanes = [[r for r in rules if _family(r) in families] for families in RULE_LANES]
+    lanes.append([r for r in rules if not any(_family(r) in families for families in RULE_LANES)])
+    lanes = [lane for lane in lanes if lane]
+    lane_timings: list[dict[str, float]] = [{} for _ in lanes]
+    results = run_in_lanes(
+        snapshot,
+        [
+            functools.partial(
+                _evaluate, RuleContext(program=program, as_of=as_of, pairing_ids=pairing_ids), lane, t
+            )
+            for lane, t in zip(lanes, lane_timings, strict=True)
+        ],
+        settings={"work_mem": RULES_WORK_MEM},
+    )
+    drafts: dict[str, list[Draft]] = {}
+    for result in results:
+        drafts.update(result)
+    if timings is not None:
+        for t in lane_timings:
+            for key, seconds in t.items():
+                timings[key] = timings.get(key, 0.0) + seconds
+    return {rule.code: drafts[rule.code] for rule in rules}  # registry order, whatever the lanes
+
+
+def _family(rule: Rule) -> str:
+    return type(rule).__module__.rsplit(".", 1)[-1]
+
+
+def _evaluate(
+    ctx: RuleContext, rules: list[Rule], timings: dict[str, float] | None
+) -> dict[str, list[Draft]]:
     out: dict[str, list[Draft]] = {}
-    for rule in all_rules():
-        if codes is not None and rule.code not in codes:
-            continue
-        if pairing_ids is not None and rule.program_wide:
-            continue
+    for rule in rules:
         started, shared = time.perf_counter(), ctx.shared_seconds
         drafts = list(rule.evaluate(ctx)) if rule.enabled(ctx.params) else []
-        if pairing_ids is not None:
-            scope = set(pairing_ids)
+        if ctx.pairing_ids is not None:
+            scope = set(ctx.pairing_ids)
             drafts = [d for d in drafts if d.pairing_id in scope]
         out[rule.code] = drafts
         if timings is not None:
@@ -325,17 +372,32 @@ def rules_check(
     as_of: dt.date | None = None,
     run: RuleRun | None = None,
     timings: dict[str, float] | None = None,
+    parallel: bool | None = None,
 ) -> dict[str, dict[str, int]]:
     """Evaluate and persist under the program's advisory lock, in one transaction. ``timings``: as for
-    ``rules_evaluate``, plus ``"persist"``."""
+    ``rules_evaluate``, plus ``"persist"``.
+
+    ``parallel``: evaluate in lanes (``RULE_LANES``) on connections of their own, in this transaction's
+    snapshot. By default a program run does when it opens its own transaction (the worker's runs): the lanes
+    see only committed data, so a caller holding uncommitted writes the rules read runs in one lane. A
+    pairing's recheck is a few milliseconds of SQL: one lane."""
     as_of = as_of or timezone.localdate()
+    if parallel is None:
+        parallel = RULES_PARALLEL and pairing_ids is None and snapshot_safe()
+    # Inside a caller's transaction the block below is a savepoint, which cannot export a snapshot: taken
+    # before it. Otherwise once the lock is held (what the previous run of the program committed is seen).
+    snapshot = export_snapshot() if parallel and connection.in_atomic_block else None
     with transaction.atomic():
         with connection.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_PROGRAM, program.pk])
             # The rules sort and hash whole programs (60,000 deployments at national scale): with the default
             # 4 MB they spilled to disk. For this transaction only.
             cur.execute("SET LOCAL work_mem = %s", [RULES_WORK_MEM])
-        drafts = rules_evaluate(program=program, as_of=as_of, pairing_ids=pairing_ids, timings=timings)
+        if parallel and snapshot is None:
+            snapshot = export_snapshot()
+        drafts = rules_evaluate(
+            program=program, as_of=as_of, pairing_ids=pairing_ids, timings=timings, snapshot=snapshot
+        )
         started = time.perf_counter()
         counts = findings_persist(program=program, drafts=drafts, pairing_ids=pairing_ids, run=run)
         if timings is not None:

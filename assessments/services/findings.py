@@ -35,7 +35,7 @@ from core import events
 from core.access import User, get_membership, is_global
 from core.jobs.services import job_execute, job_start
 from core.roles import Role
-from core.snapshots import export_snapshot, run_in_lanes, snapshot_safe
+from core.snapshots import run_in_lanes, snapshot_safe
 from pairings.models import Pairing, Program
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ def rules_evaluate(
     pairing_ids: list[int] | None = None,
     codes: list[str] | None = None,
     timings: dict[str, float] | None = None,
-    snapshot: str | None = None,
+    lanes: bool = False,
 ) -> dict[str, list[Draft]]:
     """Drafts of every rule (or of ``codes``) for the program or some of its pairings; nothing is written.
 
@@ -81,28 +81,27 @@ def rules_evaluate(
     given, receives each evaluated rule's seconds and those of the data the rules share (``"shared"``):
     the benchmark's per-rule table.
 
-    ``snapshot`` (``core.snapshots.export_snapshot()`` of a transaction with no uncommitted writes the rules
-    must see): the rule families are evaluated in ``RULE_LANES``, each on a connection of its own inside that
-    snapshot, at the same time; the drafts are the same as in one lane.
+    ``lanes``: the rule families are evaluated in ``RULE_LANES``, each on a connection of its own, at the
+    same time and in one snapshot; the drafts are the same as in one lane as long as the caller holds no
+    uncommitted writes the rules read (``core.snapshots.snapshot_safe``).
     """
     rules = [
         rule
         for rule in all_rules()
         if (codes is None or rule.code in codes) and not (pairing_ids is not None and rule.program_wide)
     ]
-    if snapshot is None:
+    if not lanes:
         return _evaluate(RuleContext(program=program, as_of=as_of, pairing_ids=pairing_ids), rules, timings)
-    lanes = [[r for r in rules if _family(r) in families] for families in RULE_LANES]
-    lanes.append([r for r in rules if not any(_family(r) in families for families in RULE_LANES)])
-    lanes = [lane for lane in lanes if lane]
-    lane_timings: list[dict[str, float]] = [{} for _ in lanes]
+    groups = [[r for r in rules if _family(r) in families] for families in RULE_LANES]
+    groups.append([r for r in rules if not any(_family(r) in families for families in RULE_LANES)])
+    groups = [group for group in groups if group]
+    lane_timings: list[dict[str, float]] = [{} for _ in groups]
     results = run_in_lanes(
-        snapshot,
         [
             functools.partial(
-                _evaluate, RuleContext(program=program, as_of=as_of, pairing_ids=pairing_ids), lane, t
+                _evaluate, RuleContext(program=program, as_of=as_of, pairing_ids=pairing_ids), group, t
             )
-            for lane, t in zip(lanes, lane_timings, strict=True)
+            for group, t in zip(groups, lane_timings, strict=True)
         ],
         settings={"work_mem": RULES_WORK_MEM},
     )
@@ -377,26 +376,20 @@ def rules_check(
     """Evaluate and persist under the program's advisory lock, in one transaction. ``timings``: as for
     ``rules_evaluate``, plus ``"persist"``.
 
-    ``parallel``: evaluate in lanes (``RULE_LANES``) on connections of their own, in this transaction's
-    snapshot. By default a program run does when it opens its own transaction (the worker's runs): the lanes
-    see only committed data, so a caller holding uncommitted writes the rules read runs in one lane. A
-    pairing's recheck is a few milliseconds of SQL: one lane."""
+    ``parallel``: evaluate in lanes (``RULE_LANES``) on connections of their own, in one snapshot taken once
+    the lock is held. By default a program run does unless the caller's transaction has written (the lanes see
+    committed data only). A pairing's recheck is a few milliseconds of SQL: one lane."""
     as_of = as_of or timezone.localdate()
     if parallel is None:
         parallel = RULES_PARALLEL and pairing_ids is None and snapshot_safe()
-    # Inside a caller's transaction the block below is a savepoint, which cannot export a snapshot: taken
-    # before it. Otherwise once the lock is held (what the previous run of the program committed is seen).
-    snapshot = export_snapshot() if parallel and connection.in_atomic_block else None
     with transaction.atomic():
         with connection.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_PROGRAM, program.pk])
             # The rules sort and hash whole programs (60,000 deployments at national scale): with the default
             # 4 MB they spilled to disk. For this transaction only.
             cur.execute("SET LOCAL work_mem = %s", [RULES_WORK_MEM])
-        if parallel and snapshot is None:
-            snapshot = export_snapshot()
         drafts = rules_evaluate(
-            program=program, as_of=as_of, pairing_ids=pairing_ids, timings=timings, snapshot=snapshot
+            program=program, as_of=as_of, pairing_ids=pairing_ids, timings=timings, lanes=parallel
         )
         started = time.perf_counter()
         counts = findings_persist(program=program, drafts=drafts, pairing_ids=pairing_ids, run=run)

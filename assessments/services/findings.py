@@ -109,9 +109,11 @@ def rules_evaluate(
     for result in results:
         drafts.update(result)
     if timings is not None:
-        for t in lane_timings:
+        for i, t in enumerate(lane_timings, start=1):
             for key, seconds in t.items():
                 timings[key] = timings.get(key, 0.0) + seconds
+            # Each lane's own seconds (its rules and shared data): the sweep waits for the slower one.
+            timings[f"lane {i}"] = sum(t.values())
     return {rule.code: drafts[rule.code] for rule in rules}  # registry order, whatever the lanes
 
 

@@ -79,7 +79,8 @@ _Run = tuple[str, dict[str, float], dict[str, dict[str, int]]]
 def _rule_table(ctx: BenchContext, runs: list[_Run]) -> None:
     """Where a sweep's time goes: seconds per rule (and the shared head-count query, and the persist step)
     in each run, with the rule's findings (open + waived in the run's scope) after the run."""
-    rows = [c for c in runs[0][1] if c not in ("shared", "persist")] + ["shared", "persist"]
+    lanes = sorted({c for _n, t, _c in runs for c in t if c.startswith("lane ")})
+    rows = [c for c in runs[0][1] if c not in ("shared", "persist", *lanes)] + ["shared", "persist"]
     ctx.out("  " + f"{'rule':<24}" + "".join(f"{name:>12}{'findings':>9}" for name, _t, _c in runs))
     for code in rows:
         cells = []
@@ -88,7 +89,17 @@ def _rule_table(ctx: BenchContext, runs: list[_Run]) -> None:
             c = counts.get(code)
             cells.append(f"{seconds:>12}{(c['open'] + c['waived']) if c else '':>9}")
         ctx.out("  " + f"{code:<24}" + "".join(cells))
-    ctx.out("  " + f"{'total':<24}" + "".join(f"{sum(t.values()):>12.3f}{'':>9}" for _n, t, _c in runs))
+    ctx.out(
+        "  "
+        + f"{'total':<24}"
+        + "".join(f"{sum(v for c, v in t.items() if c not in lanes):>12.3f}{'':>9}" for _n, t, _c in runs)
+    )
+    for lane in lanes:  # in lanes, the rules' seconds overlap: what each lane took, the sweep the slower
+        ctx.out(
+            "  "
+            + f"{lane:<24}"
+            + "".join(f"{t[lane] if lane in t else '—':>12.5}{'':>9}" for _n, t, _c in runs)
+        )
 
 
 def _national(ctx: BenchContext, n_pairings: int) -> None:
@@ -138,6 +149,8 @@ def _national(ctx: BenchContext, n_pairings: int) -> None:
     )
     if lanes:
         ctx.out("  (first run and rerun in two lanes at once: a rule's seconds overlap the other lane's)")
+    else:
+        ctx.out("  (one lane: the program was built in this transaction, which other connections cannot see)")
 
     with stopwatch() as team_only:
         drafts = rules_evaluate(program=program, as_of=as_of, codes=["TEAM_MIN_SIZE"])

@@ -170,7 +170,7 @@ class RosterFiled(Rule):
         return params.roster_filed
 
     def evaluate(self, ctx: RuleContext) -> Iterable[Draft]:
-        for row in ctx.fetch(ROSTER_FILED, {"tz": settings.TIME_ZONE}):
+        for row in ctx.fetch(ROSTER_FILED, {"tz": settings.TIME_ZONE}, whole_set=True):
             reason = row["reason"]
             message = msg(
                 _MESSAGES[reason],

@@ -98,7 +98,7 @@ def _rule_table(ctx: BenchContext, runs: list[_Run]) -> None:
         ctx.out(
             "  "
             + f"{lane:<24}"
-            + "".join(f"{t[lane] if lane in t else '—':>12.5}{'':>9}" for _n, t, _c in runs)
+            + "".join(f"{f'{t[lane]:.3f}' if lane in t else '—':>12}{'':>9}" for _n, t, _c in runs)
         )
 
 

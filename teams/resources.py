@@ -1,8 +1,7 @@
 """django-import-export resources of the teams app, and the spreadsheets we hand out (template, error file).
 
-``RosterEntryResource`` writes roster entries row by row and classifies each row new / update / skip, which
-the roster preview shows as 新增 / 修改 / 未变. ``AttendancePunchResource`` exists for the benchmark's
-baseline: the row-by-row import that the COPY path in services/attendance.py replaces.
+``AttendancePunchResource`` exists for the benchmark's baseline: the row-by-row import that the COPY path in
+services/attendance.py replaces. (Roster entries are written set-based by services/imports.py.)
 """
 
 from __future__ import annotations
@@ -14,13 +13,13 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.utils.translation import gettext as _
-from import_export import fields, resources, widgets
+from import_export import resources
 
 from core.access import User
 from core.imports.engine import workbook_bytes as _workbook_bytes
 from core.privacy import can_see_personal_data, mask_national_id, national_id_for, phone_for
 from teams.choices import DeploymentRole, Post, Title
-from teams.models import AttendancePunch, Deployment, ExpertVisitBatch, Roster, RosterEntry, Staff
+from teams.models import AttendancePunch, Deployment, ExpertVisitBatch, Roster, Staff
 
 # The columns of the roster template, in order: (header, required, help shown on the instructions sheet).
 ROSTER_HEADERS: list[tuple[str, bool, str]] = [
@@ -40,22 +39,6 @@ ROSTER_HEADERS: list[tuple[str, bool, str]] = [
     ("计划开始", True, "日期：2023-03-01、2023/3/1、2023年3月1日 或 Excel 日期"),
     ("计划结束", True, "日期，不早于计划开始"),
 ]
-
-
-class RosterEntryResource(resources.ModelResource):
-    """One roster entry per row, keyed by (roster, staff): re-importing the same rows skips them all."""
-
-    roster = fields.Field(attribute="roster", column_name="roster", widget=widgets.ForeignKeyWidget(Roster))
-    staff = fields.Field(attribute="staff", column_name="staff", widget=widgets.ForeignKeyWidget(Staff))
-
-    class Meta:
-        model = RosterEntry
-        fields = ("roster", "staff", "role", "post", "planned_start", "planned_end")
-        import_id_fields = ("roster", "staff")
-        skip_unchanged = True
-        report_skipped = True
-        use_bulk = False
-        clean_model_instances = True
 
 
 class AttendancePunchResource(resources.ModelResource):

@@ -29,7 +29,7 @@ from assessments.models import (
 from assessments.rules.messages import render_message
 from assessments.selectors.indicators import IndicatorQuery, indicators
 from assessments.services.monthly import monthly_assessment_create
-from core.api.base import ScopedReadOnlyViewSet, datetime_renderer, plain_date
+from core.api.base import Computed, ScopedReadOnlyViewSet
 from core.api.cache import cached_answer
 
 
@@ -45,68 +45,15 @@ class FindingViewSet(ScopedReadOnlyViewSet):
     serializer_class = s.FindingSerializer
     filterset_class = fs.FindingFilterSet
     ordering_fields = ["pk", "last_seen", "updated_at"]
-    # The list as ``FindingSerializer`` renders it, from plain rows (core.api.base.PlainListMixin).
-    plain_values = (
-        "pk",
-        "rule_code",
-        "severity",
-        "program_id",
-        "pairing_id",
-        "subject_type",
-        "subject_id",
-        "team_id",
-        "deployment_id",
-        "agreement_id",
-        "hospital_id",
-        "county_id",
-        "period_start",
-        "period_end",
-        "message",
-        "message_key",
-        "message_params",
-        "evidence",
-        "status",
-        "first_seen",
-        "last_seen",
-        "resolved_at",
-        "waived_at",
-        "waive_reason",
-        "updated_at",
-    )
-
-    def plain_page(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        when = datetime_renderer()
-        return [
-            {
-                "id": r["pk"],
-                "rule_code": r["rule_code"],
-                "severity": r["severity"],
-                "program": r["program_id"],
-                "pairing": r["pairing_id"],
-                "subject_type": r["subject_type"],
-                "subject_id": r["subject_id"],
-                "team": r["team_id"],
-                "deployment": r["deployment_id"],
-                "agreement": r["agreement_id"],
-                "hospital": r["hospital_id"],
-                "county": r["county_id"],
-                "period_start": plain_date(r["period_start"]),
-                "period_end": plain_date(r["period_end"]),
-                # ``Finding.text``: the message in the request's language
-                "message": render_message(r["message_key"], r["message_params"], fallback=r["message"]),
-                "message_key": r["message_key"],
-                "message_params": r["message_params"],
-                "evidence": r["evidence"],
-                "status": r["status"],
-                "first_seen": when(r["first_seen"]),
-                "last_seen": when(r["last_seen"]),
-                "resolved_at": when(r["resolved_at"]),
-                "waived_at": when(r["waived_at"]),
-                "waive_reason": r["waive_reason"],
-                "updated_at": when(r["updated_at"]),
-            }
-            for r in rows
-        ]
+    # The list from plain rows, as ``FindingSerializer`` renders it (core.api.base.PlainListMixin);
+    # ``message`` is ``Finding.text``: the message in the request's language.
+    plain_list = True
+    plain_computed = {
+        "message": Computed(
+            ("message", "message_key", "message_params"),
+            lambda r: render_message(r["message_key"], r["message_params"], fallback=r["message"]),
+        ),
+    }
 
 
 class RuleRunViewSet(ScopedReadOnlyViewSet):

@@ -55,7 +55,8 @@ DEFAULT_MONTHLY_ITEMS: list[dict[str, Any]] = [
 def monthly_items_for(program: Program) -> list[dict[str, Any]]:
     """The program's monthly form (``RuleParams.monthly_items``: preset or override), else the default."""
     items = program.rules.monthly_items
-    return list(items) if items else DEFAULT_MONTHLY_ITEMS
+    # Copies: the parsed parameters are shared by every Program row with the same preset and overrides.
+    return [dict(i) for i in items] if items else DEFAULT_MONTHLY_ITEMS
 
 
 def monthly_items_save(*, user: User, program: Program, items: list[dict[str, Any]] | None) -> Program:

@@ -11,6 +11,7 @@ selector the page uses; the page itself is timed through Django's test client (r
 from __future__ import annotations
 
 import datetime as dt
+import statistics
 from typing import Any
 
 from django.db import connection, transaction
@@ -25,6 +26,7 @@ from web.selectors import pairings as selectors
 
 D = dt.date
 PROVINCE_CODE = "BENCH-UI"
+REPEAT = 9
 
 
 class _Rollback(Exception):
@@ -121,8 +123,19 @@ def _run(ctx: BenchContext, n: int) -> None:
         ("GET / commission home", "/?as_of=2023-03-15", {}),
     ]:
         client.get(url, headers=headers)  # warm-up
-        connection.queries_log.clear()
-        with CaptureQueriesContext(connection) as q, stopwatch() as t:
-            response = client.get(url, headers=headers)
-        assert response.status_code == 200
-        ctx.report(f"{name}, {n} pairings", t["seconds"], queries=len(q), target="< 0.5 s")
+        # The median of several requests: one request's time swings by 2× on a shared machine.
+        times = []
+        for _ in range(REPEAT):
+            connection.queries_log.clear()
+            with CaptureQueriesContext(connection) as q, stopwatch() as t:
+                response = client.get(url, headers=headers)
+            assert response.status_code == 200
+            times.append(t["seconds"])
+        ctx.report(
+            f"{name}, {n} pairings",
+            statistics.median(times),
+            queries=len(q),
+            target="< 0.5 s",
+            fastest=round(min(times), 3),
+            requests=REPEAT,
+        )

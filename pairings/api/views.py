@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections import defaultdict
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -18,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.access import get_membership
-from core.api.base import ETagListMixin, ScopedReadOnlyViewSet, datetime_renderer, plain_date
+from core.api.base import Computed, ETagListMixin, ScopedReadOnlyViewSet
 from core.imports.api import import_actions
 from core.permissions import is_province_staff
 from pairings import filtersets as fs
@@ -144,58 +143,27 @@ class PairingViewSet(ScopedReadOnlyViewSet):
     select = ("recipient",)
     prefetch = (_SUPPORTERS,)
     ordering_fields = ["pk", "service_start", "updated_at"]
-    # The list as ``PairingSerializer`` renders it, from plain rows (core.api.base.PlainListMixin).
-    plain_values = (
-        "pk",
-        "program_id",
-        "recipient_id",
-        "recipient__name",
-        "recipient__kind",
-        "recipient__city_id",
-        "recipient__county_id",
-        "status",
-        "kind",
-        "service_start",
-        "service_end",
-        "note",
-        "updated_at",
-    )
+    # The list from plain rows, as ``PairingSerializer`` renders it (core.api.base.PlainListMixin); the
+    # supporters (and the lead among them) are read for the whole page in ``plain_page``.
+    plain_list = True
+    plain_computed = {"supporters": Computed(), "lead": Computed()}
 
     def plain_page(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        when = datetime_renderer()
-        supporters: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        if rows:
-            # Every supporter of the page's pairings, as the list's prefetch (_SUPPORTERS) reads them.
-            for pairing_id, hospital_id, name, origin, is_lead in (
-                PairingSupporter.objects.filter(pairing_id__in=[r["pk"] for r in rows])
-                .order_by("pk")
-                .values_list("pairing_id", "hospital_id", "hospital__name", "hospital__origin", "is_lead")
-            ):
-                supporters[pairing_id].append(
-                    {"hospital": hospital_id, "name": name, "origin": origin, "is_lead": is_lead}
-                )
-        out = []
-        for r in rows:
-            mine = supporters.get(r["pk"], [])
-            out.append(
-                {
-                    "id": r["pk"],
-                    "program": r["program_id"],
-                    "recipient": r["recipient_id"],
-                    "recipient_name": r["recipient__name"],
-                    "recipient_kind": r["recipient__kind"],
-                    "city": r["recipient__city_id"],
-                    "county": r["recipient__county_id"],
-                    "status": r["status"],
-                    "kind": r["kind"],
-                    "service_start": plain_date(r["service_start"]),
-                    "service_end": plain_date(r["service_end"]),
-                    "supporters": mine,
-                    "lead": next((x["hospital"] for x in mine if x["is_lead"]), None),
-                    "note": r["note"],
-                    "updated_at": when(r["updated_at"]),
-                }
+        out = super().plain_page(rows)
+        # Every supporter of the page's pairings, in the order of the list's prefetch (_SUPPORTERS).
+        supporters = (
+            self.plain_many(
+                PairingSupporter.objects.filter(pairing_id__in=[r["id"] for r in out]).order_by("pk"),
+                s.PairingSupporterSerializer,
+                by="pairing_id",
             )
+            if out
+            else {}
+        )
+        for row in out:
+            mine = supporters.get(row["id"], [])
+            row["supporters"] = mine
+            row["lead"] = next((x["hospital"] for x in mine if x["is_lead"]), None)
         return out
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import json
+
 import pgtrigger
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -18,6 +21,15 @@ from pairings.choices import (
 )
 from pairings.models.registry import Hospital, Province, TimeStamped
 from pairings.presets import PRESETS, RuleParams
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed_rules(preset: str, params_json: str) -> RuleParams:
+    # RuleParams is frozen, so one parsed instance serves every Program row with the same preset and
+    # overrides: a page listing 400 pairings read program.rules 400 times (a third of the commission
+    # home page's time). A ValidationError is not cached.
+    known = PRESETS.get(preset)
+    return RuleParams.from_json({**(known.params() if known else {}), **json.loads(params_json)})
 
 
 @audited()
@@ -76,9 +88,12 @@ class Program(TimeStamped):
             ) from exc
 
     def rules_from(self, params: dict[str, object]) -> RuleParams:
-        preset = PRESETS.get(self.preset)
-        merged = {**(preset.params() if preset else {}), **(params or {})}
-        return RuleParams.from_json(merged)
+        try:
+            key = json.dumps(params or {}, sort_keys=True, ensure_ascii=False)
+        except (TypeError, ValueError):  # not JSON (a form's raw input): parsed, and refused, uncached
+            preset = PRESETS.get(self.preset)
+            return RuleParams.from_json({**(preset.params() if preset else {}), **(params or {})})
+        return _parsed_rules(self.preset, key)
 
     @property
     def rules(self) -> RuleParams:

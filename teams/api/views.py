@@ -18,8 +18,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core import privacy
-from core.api.base import ScopedReadOnlyViewSet, datetime_renderer, plain_date
+from core.api.base import Computed, ScopedReadOnlyViewSet, plain_date
 from core.imports.api import import_actions
 from core.permissions import own_hospital_id
 from core.roles import Role
@@ -90,76 +89,17 @@ class DeploymentViewSet(ScopedReadOnlyViewSet):
     select = ("staff", "team__pairing")
     ordering_fields = ["pk", "planned_start", "updated_at"]
     http_method_names = ["get", "patch", "post", "head", "options"]
-    # The list as ``DeploymentSerializer`` renders it, from plain rows (core.api.base.PlainListMixin).
-    plain_values = (
-        "pk",
-        "team_id",
-        "team__pairing_id",
-        "staff_id",
-        "staff__name",
-        "staff__gender",
-        "staff__national_id",
-        "staff__phone",
-        "staff__title",
-        "staff__specialty",
-        "staff__employer_id",
-        "supporter_id",
-        "roster_id",
-        "role",
-        "post",
-        "planned_start",
-        "planned_end",
-        "actual_start",
-        "actual_end",
-        "early_return_reason",
-        "replaces_id",
-        "updated_at",
-    )
-
-    def plain_page(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        when = datetime_renderer()
-        user = self.request.user
-        sees: dict[int | None, bool] = {}  # the one masking rule (core.privacy), asked once per employer
-
-        def personal(value: str | None, employer_id: int | None, mask: Any) -> str | None:
-            if value is None:
-                return None
-            if employer_id not in sees:
-                sees[employer_id] = privacy.can_see_personal_data(user, employer_id=employer_id)
-            return (value or "") if sees[employer_id] else mask(value)
-
-        return [
-            {
-                "id": r["pk"],
-                "team": r["team_id"],
-                "pairing": r["team__pairing_id"],
-                "staff": {
-                    "id": r["staff_id"],
-                    "name": r["staff__name"],
-                    "gender": r["staff__gender"],
-                    "national_id": personal(
-                        r["staff__national_id"], r["staff__employer_id"], privacy.mask_national_id
-                    ),
-                    "phone": personal(r["staff__phone"], r["staff__employer_id"], privacy.mask_phone),
-                    "title": r["staff__title"],
-                    "specialty": r["staff__specialty"],
-                },
-                "supporter": r["supporter_id"],
-                "roster": r["roster_id"],
-                "role": r["role"],
-                "post": r["post"],
-                "planned_start": plain_date(r["planned_start"]),
-                "planned_end": plain_date(r["planned_end"]),
-                "actual_start": plain_date(r["actual_start"]),
-                "actual_end": plain_date(r["actual_end"]),
-                "early_return_reason": r["early_return_reason"],
-                "replaces": r["replaces_id"],
-                "start": plain_date(r["actual_start"] or r["planned_start"]),
-                "end": plain_date(r["actual_end"] or r["planned_end"]),
-                "updated_at": when(r["updated_at"]),
-            }
-            for r in rows
-        ]
+    # The list from plain rows, as ``DeploymentSerializer`` renders it (core.api.base.PlainListMixin);
+    # ``start`` and ``end`` are the model's properties: the actual date where known, else the planned one.
+    plain_list = True
+    plain_computed = {
+        "start": Computed(
+            ("actual_start", "planned_start"), lambda r: plain_date(r["actual_start"] or r["planned_start"])
+        ),
+        "end": Computed(
+            ("actual_end", "planned_end"), lambda r: plain_date(r["actual_end"] or r["planned_end"])
+        ),
+    }
 
     @extend_schema(request=s.DeploymentDatesSerializer, responses={200: s.DeploymentSerializer, **_ERRORS})
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -90,10 +90,13 @@ def entry_problems(
     planned_end: dt.date | None,
     exclude_entry_id: int | None = None,
     check_roster: bool = True,
+    deployments: Mapping[int, list[Deployment]] | None = None,
 ) -> list[tuple[str, str]]:
     """(field, message) problems of one entry: dates, title minimum, overlapping deployments.
 
-    MEMBER_MIN_TITLE comes from the program (RuleParams.member_min_title).
+    MEMBER_MIN_TITLE comes from the program (RuleParams.member_min_title). ``deployments``: the people's
+    other deployments from ``other_deployments`` (an import checks every row with one query); without it,
+    one query for this person.
     """
     problems: list[tuple[str, str]] = []
     if planned_start and planned_end and planned_end < planned_start:
@@ -102,14 +105,24 @@ def entry_problems(
     if role == DeploymentRole.MEMBER and min_title and title is not None and title < min_title:
         problems.append(("title", _("职称低于要求（队员至少 %(t)s）") % {"t": Title(min_title).label}))
     if staff is not None and staff.pk and planned_start and planned_end and planned_end >= planned_start:
-        clash = (
-            Deployment.objects.filter(
-                staff=staff, period__overlap=DateRange(planned_start, planned_end, "[]")
+        if deployments is not None:
+            clash = next(
+                (
+                    d
+                    for d in deployments.get(staff.pk, ())
+                    if d.start <= planned_end and max(d.start, d.end) >= planned_start
+                ),
+                None,
             )
-            .exclude(team=roster.team, supporter=roster.supporter)
-            .select_related("team")
-            .first()
-        )
+        else:
+            clash = (
+                Deployment.objects.filter(
+                    staff=staff, period__overlap=DateRange(planned_start, planned_end, "[]")
+                )
+                .exclude(team=roster.team, supporter=roster.supporter)
+                .select_related("team")
+                .first()
+            )
         if clash is not None and _is_carried_over_leader(roster, clash):
             problems.append(
                 (
@@ -136,6 +149,20 @@ def entry_problems(
         if others.exists():
             problems.append(("staff", _("该人员已在名单中")))
     return problems
+
+
+def other_deployments(*, roster: Roster, staff_ids: Iterable[int]) -> dict[int, list[Deployment]]:
+    """Each person's deployments outside this roster's team and supporter, by staff id, in the model's
+    ordering (the order ``entry_problems`` takes the first clash in): one query for a whole import."""
+    out: dict[int, list[Deployment]] = {}
+    rows = (
+        Deployment.objects.filter(staff_id__in=list(staff_ids))
+        .exclude(team=roster.team, supporter=roster.supporter)
+        .select_related("team")
+    )
+    for d in rows:
+        out.setdefault(d.staff_id, []).append(d)
+    return out
 
 
 def _is_carried_over_leader(roster: Roster, clash: Deployment) -> bool:

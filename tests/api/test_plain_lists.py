@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -22,10 +23,12 @@ from rest_framework import serializers
 
 from assessments.models import Finding
 from assessments.rules.messages import msg
-from core.api.base import datetime_renderer
+from core.api.base import datetime_renderer, serializer_plan
 from devtools import factories as f
 from pairings.models import Membership
 from pairings.services.api_clients import api_client_create
+from teams.api.serializers import DeploymentSerializer, StaffBriefSerializer
+from teams.api.views import DeploymentViewSet
 from teams.models import Deployment
 from tests.api.conftest import client_for, populate, token_client
 
@@ -216,3 +219,48 @@ def test_the_page_datetime_renderer_renders_as_drfs_field(zone: str) -> None:
         when = datetime_renderer()
         for value in values:
             assert when(value) == (field.to_representation(value) if value else None), (zone, value)
+
+
+class _WithAMethod(serializers.ModelSerializer[Deployment]):
+    lead = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Deployment
+        fields = ["id", "lead"]
+
+    def get_lead(self, obj: Deployment) -> None:
+        return None
+
+
+class _WithAProperty(serializers.ModelSerializer[Deployment]):
+    start = serializers.DateField(read_only=True)
+
+    class Meta:
+        model = Deployment
+        fields = ["id", "start"]
+
+
+class _WithADecimal(serializers.ModelSerializer[Deployment]):
+    # A rendering that is not the column's value (a decimal becomes a string): no plain twin.
+    amount = serializers.DecimalField(source="pk", max_digits=10, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = Deployment
+        fields = ["id", "amount"]
+
+
+@pytest.mark.parametrize("serializer", [_WithAMethod, _WithAProperty, _WithADecimal])
+def test_a_field_without_a_plain_twin_stops_the_view_by_name(serializer: Any) -> None:
+    """A field added to a plain list's serializer renders the same bytes from its column, or the view
+    refuses to start — never a silently different answer."""
+    with pytest.raises(ImproperlyConfigured, match=rf"{serializer.__name__}\.\w+: "):
+        serializer_plan(serializer(), Deployment)
+
+
+def test_the_plain_columns_come_from_the_serializer() -> None:
+    """One list of the answer's fields: the deployments' columns are read from ``DeploymentSerializer``."""
+    plan = serializer_plan(DeploymentSerializer(), Deployment, computed=DeploymentViewSet.plain_computed)
+    assert [key for key, _kind, _arg in plan.fields] == list(DeploymentSerializer.Meta.fields)
+    assert {"team__pairing_id", "staff__national_id", "staff__employer_id"} <= set(plan.columns)
+    nested = dict((key, arg) for key, _kind, arg in plan.fields)["staff"][1]
+    assert [key for key, _kind, _arg in nested.fields] == list(StaffBriefSerializer.Meta.fields)

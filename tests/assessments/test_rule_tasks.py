@@ -132,6 +132,9 @@ def test_nightly_sweep_end_to_end_with_a_real_worker_and_redis():
 def test_nightly_sweep_is_scheduled_and_registered():
     from django.conf import settings
 
+    # What a worker does at start (autodiscovery): without it, app.tasks holds only the task modules this
+    # test process happened to import, which depends on the order xdist gave the tests.
+    app.loader.import_default_modules()
     entry = settings.CELERY_BEAT_SCHEDULE["rules-nightly-sweep"]
     assert entry["task"] in app.tasks
     assert {"assessments.rules.run_program_rules", "assessments.rules.run_pairing_rules"} <= set(app.tasks)

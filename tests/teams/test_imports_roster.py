@@ -10,10 +10,13 @@ from typing import Any
 import openpyxl
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from core.imports.spec import ERROR_HEADER
 from core.uploads import UploadError
 from devtools import factories as f
+from devtools.demo.names import national_id
 from devtools.dingtalk_samples import write_xlsx
 from pairings.models import Membership
 from teams.choices import RosterStatus, Title
@@ -100,6 +103,90 @@ def test_changed_and_removed_rows(world: Any, roster: Any, tmp_path: Path) -> No
     assert [r.status for r in preview.rows] == [UNCHANGED, CHANGED]
     assert [e.staff.name for e in preview.removed] == ["赵医生"]
     assert roster.entries.count() == 3  # preview only
+
+
+def test_confirming_changes_and_removals_writes_them(world: Any, roster: Any, tmp_path: Path) -> None:
+    rows = _good_rows(world)
+    roster_import(user=world.users["charlie"], roster=roster, f=_file(tmp_path, rows), dry_run=False)
+    rows[1] = _row(world, "李医生", "620102198001012223", 计划结束="2023-09-30")
+    rows[2] = _row(
+        world, "钱医生", national_id("620102", dt.date(1981, 2, 3), 7)
+    )  # 赵医生 leaves, 钱医生 joins
+    done = roster_import(user=world.users["charlie"], roster=roster, f=_file(tmp_path, rows), dry_run=False)
+    assert done.applied and [r.status for r in done.rows] == [UNCHANGED, CHANGED, NEW]
+    entries = {e.staff.name: e for e in roster.entries.select_related("staff")}
+    assert sorted(entries) == ["李医生", "王队长", "钱医生"]
+    assert entries["李医生"].planned_end == dt.date(2023, 9, 30)
+    assert Staff.objects.get(name="钱医生").employer == world.supporter_a
+    assert Staff.objects.filter(name="赵医生").exists()  # off the roster, still on the hospital's staff
+
+
+def test_a_person_deployed_elsewhere_at_the_same_time_is_refused_on_the_row(
+    world: Any, roster: Any, tmp_path: Path
+) -> None:
+    # given 李医生 already deployed by the same hospital to another pairing from May to October 2023
+    busy = f.StaffFactory(employer=world.supporter_a, name="李医生", national_id="620102198001012223")
+    other_team = f.TeamFactory(pairing=f.PairingFactory(program=world.program, supporter=world.supporter_a))
+    f.DeploymentFactory(
+        team=other_team,
+        supporter=world.supporter_a,
+        staff=busy,
+        planned_start=dt.date(2023, 5, 1),
+        planned_end=dt.date(2023, 10, 31),
+    )
+    rows = _good_rows(world)
+    # when the roster lists him from March to August, then that row is refused by name and nothing is written
+    done = roster_import(user=world.users["charlie"], roster=roster, f=_file(tmp_path, rows), dry_run=False)
+    assert not done.applied and roster.entries.count() == 0
+    assert [bool(r.errors) for r in done.rows] == [False, True, False]
+    assert any("与已有派驻重叠" in m for _c, m in done.rows[1].errors)
+    # when his row ends before May, then the file goes through
+    rows[1] = _row(world, "李医生", "620102198001012223", 计划结束="2023-04-30")
+    done = roster_import(user=world.users["charlie"], roster=roster, f=_file(tmp_path, rows), dry_run=False)
+    assert done.applied and roster.entries.count() == 3
+
+
+def test_confirm_takes_the_same_number_of_queries_for_3_or_40_rows(
+    world: Any, roster: Any, tmp_path: Path
+) -> None:
+    # Set-based: a handful of statements for the whole file, not a few per row.
+    def confirm(rows: list[list[Any]], target: Any) -> int:
+        with CaptureQueriesContext(connection) as q:
+            done = roster_import(
+                user=world.users["charlie"], roster=target, f=_file(tmp_path, rows), dry_run=False
+            )
+        assert done.applied, done.error_lines()[:3]
+        return len(q)
+
+    few = confirm(_good_rows(world), roster)
+    team = f.TeamFactory(
+        pairing=world.pairing_a, year=2024, start_date=dt.date(2024, 3, 1), end_date=dt.date(2025, 2, 28)
+    )
+    other = svc.roster_create(user=world.users["charlie"], team=team, supporter=world.supporter_a)
+    many = [
+        _row(
+            world,
+            "王队长",
+            "620102197001011111",
+            "队长",
+            职称="正高",
+            计划开始="2024-03-01",
+            计划结束="2025-02-28",
+        )
+    ]
+    many += [
+        _row(
+            world,
+            f"医生{i}",
+            national_id("620102", dt.date(1985, 1, 1), i),
+            计划开始="2024-03-01",
+            计划结束="2024-08-31",
+        )
+        for i in range(39)
+    ]
+    # One more: the deployments of the people already registered (王队长), which the first file had none of.
+    assert confirm(many, other) == few + 1
+    assert other.entries.count() == 40
 
 
 def test_each_bad_row_is_named_and_nothing_is_written(world: Any, roster: Any, tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from django.db import connection
 from assessments.choices import Severity, SubjectType
 from assessments.rules import load_all
 from assessments.rules.messages import Message, msg
+from core.planner import whole_set_plan
 from pairings.choices import HospitalKind
 from pairings.models import Program
 from pairings.presets import RuleParams
@@ -139,10 +140,15 @@ class RuleContext:
             pairings = pairings.filter(pk__in=self.pairing_ids)
         return set(pairings.values_list("pk", flat=True))
 
-    def fetch(self, sql: str, extra: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Run one rule query; rows come back as dicts."""
-        with connection.cursor() as cur:
-            cur.execute(sql, {**self.sql_params, **(extra or {})})
+    def fetch(
+        self, sql: str, extra: dict[str, Any] | None = None, *, whole_set: bool = False
+    ) -> list[dict[str, Any]]:
+        """Run one rule query; rows come back as dicts. ``whole_set``: a measure's whole-program query (the
+        stays, rosters on time), planned without nested loops in a program run (``core.planner``: stale
+        statistics once nested such a query 14 minutes long); a pairing's recheck keeps its index probes."""
+        params = {**self.sql_params, **(extra or {})}
+        with whole_set_plan() if whole_set and self.pairing_ids is None else connection.cursor() as cur:
+            cur.execute(sql, params)
             cols = [c.name for c in cur.description]
             return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 

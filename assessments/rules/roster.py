@@ -135,8 +135,10 @@ class NoDoubleDeployment(Rule):
             )
 
 
+# The deployments that may be late only (``untimely_only``): the same rows with a reason as the full query.
 ROSTER_FILED = f"""
-SELECT * FROM ({roster_timeliness_sql(SCOPE_PAIRINGS)}) rt WHERE rt.reason IS NOT NULL ORDER BY rt.id
+SELECT * FROM ({roster_timeliness_sql(SCOPE_PAIRINGS, untimely_only=True)}) rt
+ WHERE rt.reason IS NOT NULL ORDER BY rt.id
 """
 
 
@@ -168,7 +170,7 @@ class RosterFiled(Rule):
         return params.roster_filed
 
     def evaluate(self, ctx: RuleContext) -> Iterable[Draft]:
-        for row in ctx.fetch(ROSTER_FILED, {"tz": settings.TIME_ZONE}):
+        for row in ctx.fetch(ROSTER_FILED, {"tz": settings.TIME_ZONE}, whole_set=True):
             reason = row["reason"]
             message = msg(
                 _MESSAGES[reason],

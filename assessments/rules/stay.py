@@ -36,7 +36,9 @@ def short_stays(ctx: RuleContext) -> list[dict[str, Any]]:
     return ctx.shared(
         "short_stays",
         lambda: ctx.fetch(
-            STAYS, {"leader_n": p.leader_min_stay_months, "member_n": p.member_min_stay_months}
+            STAYS,
+            {"leader_n": p.leader_min_stay_months, "member_n": p.member_min_stay_months},
+            whole_set=True,
         ),
     )
 

@@ -29,12 +29,13 @@ from django.utils.translation import gettext as _
 
 from assessments.choices import FindingStatus, JobStatus, RunTrigger
 from assessments.models import Finding, RuleRun
-from assessments.rules.base import Draft, RuleContext, all_rules
+from assessments.rules.base import Draft, Rule, RuleContext, all_rules
 from assessments.rules.messages import SOURCE_LANGUAGE, render_message
 from core import events
 from core.access import User, get_membership, is_global
 from core.jobs.services import job_execute, job_start
 from core.roles import Role
+from core.snapshots import run_in_lanes, snapshot_safe
 from pairings.models import Pairing, Program
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,14 @@ LOCK_RECHECK = 7302
 RECHECK_DELAY = getattr(settings, "RULES_RECHECK_DELAY", 30)
 
 RULES_WORK_MEM = getattr(settings, "RULES_WORK_MEM", "64MB")
+
+# A program sweep evaluates its rule families in lanes, each on a connection of its own at the same time
+# (issue 18: the nightly sweep on two cores). The day-level team rules spend their time in Python over the
+# head-count intervals, most others in PostgreSQL, so the lanes overlap; the last lane takes every family not
+# named here. Data the rules share (``RuleContext.shared``) stays within one family.
+# ``RULES_PARALLEL = False``: one lane, on the run's own connection.
+RULE_LANES: tuple[frozenset[str], ...] = (frozenset({"team"}),)
+RULES_PARALLEL = getattr(settings, "RULES_PARALLEL", True)
 
 # Roles that may waive findings and start checks (SPEC §6: commission staff; county bureaus only read).
 # Waiving sets a finding aside for good: the province commission decides (SPEC §6), not the city.
@@ -63,6 +72,7 @@ def rules_evaluate(
     pairing_ids: list[int] | None = None,
     codes: list[str] | None = None,
     timings: dict[str, float] | None = None,
+    lanes: bool = False,
 ) -> dict[str, list[Draft]]:
     """Drafts of every rule (or of ``codes``) for the program or some of its pairings; nothing is written.
 
@@ -70,18 +80,56 @@ def rules_evaluate(
     A rule whose parameter is off yields nothing (its earlier findings then resolve). ``timings``, when
     given, receives each evaluated rule's seconds and those of the data the rules share (``"shared"``):
     the benchmark's per-rule table.
+
+    ``lanes``: the rule families are evaluated in ``RULE_LANES``, each on a connection of its own, at the
+    same time and in one snapshot; the drafts are the same as in one lane as long as the caller holds no
+    uncommitted writes the rules read (``core.snapshots.snapshot_safe``).
     """
-    ctx = RuleContext(program=program, as_of=as_of, pairing_ids=pairing_ids)
+    rules = [
+        rule
+        for rule in all_rules()
+        if (codes is None or rule.code in codes) and not (pairing_ids is not None and rule.program_wide)
+    ]
+    if not lanes:
+        return _evaluate(RuleContext(program=program, as_of=as_of, pairing_ids=pairing_ids), rules, timings)
+    groups = [[r for r in rules if _family(r) in families] for families in RULE_LANES]
+    groups.append([r for r in rules if not any(_family(r) in families for families in RULE_LANES)])
+    groups = [group for group in groups if group]
+    lane_timings: list[dict[str, float]] = [{} for _ in groups]
+    results = run_in_lanes(
+        [
+            functools.partial(
+                _evaluate, RuleContext(program=program, as_of=as_of, pairing_ids=pairing_ids), group, t
+            )
+            for group, t in zip(groups, lane_timings, strict=True)
+        ],
+        settings={"work_mem": RULES_WORK_MEM},
+    )
+    drafts: dict[str, list[Draft]] = {}
+    for result in results:
+        drafts.update(result)
+    if timings is not None:
+        for i, t in enumerate(lane_timings, start=1):
+            for key, seconds in t.items():
+                timings[key] = timings.get(key, 0.0) + seconds
+            # Each lane's own seconds (its rules and shared data): the sweep waits for the slower one.
+            timings[f"lane {i}"] = sum(t.values())
+    return {rule.code: drafts[rule.code] for rule in rules}  # registry order, whatever the lanes
+
+
+def _family(rule: Rule) -> str:
+    return type(rule).__module__.rsplit(".", 1)[-1]
+
+
+def _evaluate(
+    ctx: RuleContext, rules: list[Rule], timings: dict[str, float] | None
+) -> dict[str, list[Draft]]:
     out: dict[str, list[Draft]] = {}
-    for rule in all_rules():
-        if codes is not None and rule.code not in codes:
-            continue
-        if pairing_ids is not None and rule.program_wide:
-            continue
+    for rule in rules:
         started, shared = time.perf_counter(), ctx.shared_seconds
         drafts = list(rule.evaluate(ctx)) if rule.enabled(ctx.params) else []
-        if pairing_ids is not None:
-            scope = set(pairing_ids)
+        if ctx.pairing_ids is not None:
+            scope = set(ctx.pairing_ids)
             drafts = [d for d in drafts if d.pairing_id in scope]
         out[rule.code] = drafts
         if timings is not None:
@@ -325,17 +373,26 @@ def rules_check(
     as_of: dt.date | None = None,
     run: RuleRun | None = None,
     timings: dict[str, float] | None = None,
+    parallel: bool | None = None,
 ) -> dict[str, dict[str, int]]:
     """Evaluate and persist under the program's advisory lock, in one transaction. ``timings``: as for
-    ``rules_evaluate``, plus ``"persist"``."""
+    ``rules_evaluate``, plus ``"persist"``.
+
+    ``parallel``: evaluate in lanes (``RULE_LANES``) on connections of their own, in one snapshot taken once
+    the lock is held. By default a program run does unless the caller's transaction has written (the lanes see
+    committed data only). A pairing's recheck is a few milliseconds of SQL: one lane."""
     as_of = as_of or timezone.localdate()
+    if parallel is None:
+        parallel = RULES_PARALLEL and pairing_ids is None and snapshot_safe()
     with transaction.atomic():
         with connection.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_PROGRAM, program.pk])
             # The rules sort and hash whole programs (60,000 deployments at national scale): with the default
             # 4 MB they spilled to disk. For this transaction only.
             cur.execute("SET LOCAL work_mem = %s", [RULES_WORK_MEM])
-        drafts = rules_evaluate(program=program, as_of=as_of, pairing_ids=pairing_ids, timings=timings)
+        drafts = rules_evaluate(
+            program=program, as_of=as_of, pairing_ids=pairing_ids, timings=timings, lanes=parallel
+        )
         started = time.perf_counter()
         counts = findings_persist(program=program, drafts=drafts, pairing_ids=pairing_ids, run=run)
         if timings is not None:

@@ -425,6 +425,8 @@ REMINDERS_WECOM_ENDPOINT = env("REMINDERS_WECOM_ENDPOINT", default="")
 
 # Seconds an event-triggered pairing recheck waits so a burst of edits makes one run.
 RULES_RECHECK_DELAY = env.int("RULES_RECHECK_DELAY", default=30)
+# A program's rule sweep evaluates its rule families in two lanes on two database connections at once.
+RULES_PARALLEL = env.bool("RULES_PARALLEL", default=True)
 
 # Health endpoint: how long a worker round trip may take, and how long a success is reused.
 HEALTH_WORKER_TIMEOUT = env.float("HEALTH_WORKER_TIMEOUT", default=5.0)

@@ -79,7 +79,8 @@ _Run = tuple[str, dict[str, float], dict[str, dict[str, int]]]
 def _rule_table(ctx: BenchContext, runs: list[_Run]) -> None:
     """Where a sweep's time goes: seconds per rule (and the shared head-count query, and the persist step)
     in each run, with the rule's findings (open + waived in the run's scope) after the run."""
-    rows = [c for c in runs[0][1] if c not in ("shared", "persist")] + ["shared", "persist"]
+    lanes = sorted({c for _n, t, _c in runs for c in t if c.startswith("lane ")})
+    rows = [c for c in runs[0][1] if c not in ("shared", "persist", *lanes)] + ["shared", "persist"]
     ctx.out("  " + f"{'rule':<24}" + "".join(f"{name:>12}{'findings':>9}" for name, _t, _c in runs))
     for code in rows:
         cells = []
@@ -88,12 +89,22 @@ def _rule_table(ctx: BenchContext, runs: list[_Run]) -> None:
             c = counts.get(code)
             cells.append(f"{seconds:>12}{(c['open'] + c['waived']) if c else '':>9}")
         ctx.out("  " + f"{code:<24}" + "".join(cells))
-    ctx.out("  " + f"{'total':<24}" + "".join(f"{sum(t.values()):>12.3f}{'':>9}" for _n, t, _c in runs))
+    ctx.out(
+        "  "
+        + f"{'total':<24}"
+        + "".join(f"{sum(v for c, v in t.items() if c not in lanes):>12.3f}{'':>9}" for _n, t, _c in runs)
+    )
+    for lane in lanes:  # in lanes, the rules' seconds overlap: what each lane took, the sweep the slower
+        ctx.out(
+            "  "
+            + f"{lane:<24}"
+            + "".join(f"{f'{t[lane]:.3f}' if lane in t else '—':>12}{'':>9}" for _n, t, _c in runs)
+        )
 
 
 def _national(ctx: BenchContext, n_pairings: int) -> None:
     with stopwatch() as build:
-        program = _build(n_pairings)
+        program, committed = _build(n_pairings)
         # Fresh bulk-loaded tables have no planner statistics yet (autovacuum would gather them after commit);
         # without them PostgreSQL picks nested loops over 60,000 rows. ANALYZE works inside the transaction.
         with connection.cursor() as cur:
@@ -108,13 +119,21 @@ def _national(ctx: BenchContext, n_pairings: int) -> None:
     t_first: dict[str, float] = {}
     t_again: dict[str, float] = {}
     t_one: dict[str, float] = {}
+    t_seq: dict[str, float] = {}
+    # The worker sweeps a program in lanes on two connections (rules_check's default outside a transaction).
+    # Lanes see committed data only: a program loaded beforehand (seed_demo) is, and the rules never read the
+    # findings and runs this rolled-back transaction writes; a program built here is not: one lane.
+    lanes = committed
     # Each sweep as a RuleRun would run it (a new run stamps every finding it sees again).
-    runs = [rule_run_create(program=program, enqueue=False) for _ in range(2)]
+    runs = [rule_run_create(program=program, enqueue=False) for _ in range(3)]
     with stopwatch() as first:
-        counts = rules_check(program=program, as_of=as_of, timings=t_first, run=runs[0])
+        counts = rules_check(program=program, as_of=as_of, timings=t_first, run=runs[0], parallel=lanes)
     with stopwatch() as again:
-        counts_again = rules_check(program=program, as_of=as_of, timings=t_again, run=runs[1])
+        counts_again = rules_check(program=program, as_of=as_of, timings=t_again, run=runs[1], parallel=lanes)
     findings = sum(c["open"] for c in counts.values())
+    if lanes:  # does the second lane pay on this machine? The same rerun in one lane.
+        with stopwatch() as sequential:
+            rules_check(program=program, as_of=as_of, timings=t_seq, run=runs[2], parallel=False)
 
     # One pairing's recheck after a filing (what core.events.pairing_changed asks for), the findings in place.
     pairing_id = program.pairings.order_by("pk").values_list("pk", flat=True)[program.pairings.count() // 2]
@@ -125,8 +144,13 @@ def _national(ctx: BenchContext, n_pairings: int) -> None:
         )
     _rule_table(
         ctx,
-        [("first run", t_first, counts), ("rerun", t_again, counts_again), ("recheck", t_one, counts_one)],
+        [("first run", t_first, counts), ("rerun", t_again, counts_again), ("recheck", t_one, counts_one)]
+        + ([("1 lane", t_seq, counts_again)] if lanes else []),
     )
+    if lanes:
+        ctx.out("  (first run and rerun in two lanes at once: a rule's seconds overlap the other lane's)")
+    else:
+        ctx.out("  (one lane: the program was built in this transaction, which other connections cannot see)")
 
     with stopwatch() as team_only:
         drafts = rules_evaluate(program=program, as_of=as_of, codes=["TEAM_MIN_SIZE"])
@@ -163,6 +187,14 @@ def _national(ctx: BenchContext, n_pairings: int) -> None:
         persist_s=round(t_again["persist"], 3),
         per_rule_s={code: round(s, 4) for code, s in t_again.items()},
     )
+    if lanes:
+        ctx.report(
+            f"national {program.code}: full sweep, rerun in one lane (no second connection)",
+            sequential["seconds"],
+            target="the rerun above in two lanes should beat this",
+            persist_s=round(t_seq["persist"], 3),
+            per_rule_s={code: round(s, 4) for code, s in t_seq.items()},
+        )
     ctx.report(
         f"national {program.code}: one pairing's recheck",
         one["seconds"],
@@ -208,19 +240,21 @@ def _naive_team_size(program: Program, sample: int) -> tuple[float, int, int]:
 # --- data ---------------------------------------------------------------------------------------------------
 
 
-def _build(n_pairings: int) -> Program:
+def _build(n_pairings: int) -> tuple[Program, bool]:
+    """The national program, and whether it was committed before this run (loaded by ``seed_demo``)."""
     try:
         from devtools.demo.national import build_national  # type: ignore[import-not-found]
     except ImportError:
-        return _generate(n_pairings)
+        return _generate(n_pairings), False
     loaded = Program.objects.filter(code="NAT2022").first()
     if loaded is not None:  # `seed_demo --scale national` loaded it already: measure that one
-        return loaded
+        return loaded, True
     result = build_national(20240601, pairings=n_pairings)
     if isinstance(result, Program):
-        return result
+        return result, False
     program = getattr(result, "program", None)
-    return program if isinstance(program, Program) else Program.objects.order_by("-pk").first()  # type: ignore[return-value]
+    built = program if isinstance(program, Program) else Program.objects.order_by("-pk").first()
+    return built, False  # type: ignore[return-value]
 
 
 def _generate(n_pairings: int, seed: int = 3) -> Program:

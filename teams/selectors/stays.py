@@ -17,9 +17,8 @@ import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 
-from django.db import connection
-
 from core.dates import min_end, stay_met
+from core.planner import whole_set_plan
 from pairings.presets import RuleParams
 
 
@@ -107,7 +106,10 @@ def stays_of_deployments(*, deployment_ids: Sequence[int], rules: RuleParams) ->
                    WHERE x.id = ANY(%(ids)s)"""
     sql = f"SELECT * FROM ({stays_sql(pairings)}) st WHERE st.ids && %(ids)s::bigint[]"
     out: dict[int, Stay] = {}
-    with connection.cursor() as cur:
+    wanted = set(ids)
+    # Without nested loops, as every whole-set use of stays_sql: on statistics taken while the tables were
+    # nearly empty (a test database) this statement ran over 15 minutes in a CI run, nesting the stays CTE.
+    with whole_set_plan() as cur:
         cur.execute(sql, {"ids": ids})
         for staff_id, pairing_id, leader, start, e_excl, dep_ids, _team in cur.fetchall():
             stay = Stay(
@@ -120,6 +122,6 @@ def stays_of_deployments(*, deployment_ids: Sequence[int], rules: RuleParams) ->
                 required_months(rules, leader=leader),
             )
             for dep in dep_ids:
-                if dep in ids:
+                if dep in wanted:
                     out[dep] = stay
     return out

@@ -45,6 +45,12 @@ class IndicatorQuery:
     date_to: dt.date | None = None
 
 
+def _clamp(day: dt.date | None) -> dt.date | None:
+    if day is None:
+        return None
+    return min(max(day, dt.date(MIN_YEAR, 1, 1)), dt.date(MAX_YEAR, 12, 31))
+
+
 def _rate(part: float, whole: float) -> float | None:
     return round(part / whole, 4) if whole else None
 
@@ -301,8 +307,10 @@ def _from_facts(*, user: User, scope: QuerySet[Pairing], query: IndicatorQuery) 
             user=user,
             scope=scope,
             programs=programs,
-            date_from=query.date_from,
-            date_to=query.date_to,
+            # Within the years the app holds (core.query_params): no row lies outside them, and the period's
+            # month arithmetic would overflow at 9999-12-31.
+            date_from=_clamp(query.date_from),
+            date_to=_clamp(query.date_to),
             by_pairing=query.pairing_id is not None or query.city_id is not None,
             max_gaps=MAX_LISTED_GAPS,
         )

@@ -24,8 +24,8 @@ from teams.selectors.deployments import HEADCOUNT_SQL
 # serves two half-year rotations on one deployment). A team of the same start date is a team of its own.
 # Only teams that may be short come back: a team with at least ``%(enough)s`` people (the larger minimum)
 # deployed on it is composed well whoever stays on, so only the others are joined with every deployment of
-# their pairing for the people kept on — that join of all 17,500 teams of a national program was most of the
-# rule's time. ``%(enough)s`` NULL: every team.
+# their pairing for the people kept on (``%(enough)s`` NULL: every team). In a program run the other lane
+# runs this statement while the team lane reads the head-count runs (``findings.LANE_PREFETCH``).
 COMPOSITION = f"""
 WITH t AS (
     SELECT t.id, t.pairing_id, t.year, t.rotation, t.start_date, t.end_date
@@ -146,6 +146,9 @@ def team_runs(ctx: RuleContext, code: str) -> list[dict[str, Any]]:
                 "coverage_gap": p.coverage_gap,
                 "one_leader": p.one_leader,
             },
+            # Hash joins throughout: estimated at a few hundred intervals (really 37,500 at national scale),
+            # the recipients' kinds were read by 37,500 index probes.
+            whole_set=True,
         )
         out: dict[str, list[dict[str, Any]]] = {}
         for row in rows:
@@ -153,6 +156,13 @@ def team_runs(ctx: RuleContext, code: str) -> list[dict[str, Any]]:
         return out
 
     return ctx.shared("team_runs", fetch).get(code, [])
+
+
+def composition(ctx: RuleContext) -> list[dict[str, Any]]:
+    """The teams that may be short and the people they are made up of (``COMPOSITION``), once per run."""
+    p = ctx.params
+    enough = max((n for n in (p.team_min_size, p.team_min_size_tcm) if n is not None), default=None)
+    return ctx.shared("composition", lambda: ctx.fetch(COMPOSITION, {"enough": enough}))
 
 
 def _evidence(run: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -218,8 +228,7 @@ class TeamMinSize(Rule):
                 evidence=_evidence(run, minimum=m, tcm=pairing_id in tcm),
             )
 
-        enough = max((n for n in (p.team_min_size, p.team_min_size_tcm) if n is not None), default=None)
-        for row in ctx.fetch(COMPOSITION, {"enough": enough}):
+        for row in composition(ctx):
             m = minimum(row["pairing_id"])
             if m is None or row["people"] >= m:
                 continue

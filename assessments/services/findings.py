@@ -226,8 +226,10 @@ up AS (
         -- (again) open
         status = CASE WHEN f.status IN ('waived', 'rectified') THEN f.status ELSE 'open' END,
         resolved_at = CASE WHEN f.status IN ('waived', 'rectified') THEN f.resolved_at ELSE NULL END
-    RETURNING f.id, f.fingerprint, f.rule_code, f.status
+    -- xmax = 0: the row was inserted, not updated (its audit "insert" event is written below)
+    RETURNING f.*, f.xmax = 0 AS inserted
 )
+{events}
 SELECT id, fingerprint, rule_code FROM up
 """
 
@@ -265,24 +267,31 @@ RETURNING rule_code
 """
 
 
-def _insert_events_sql() -> str:
-    """The audit trail's "insert" events of some new findings (``%(ids)s``) in one statement: what pghistory's
-    per-row insert trigger writes (every tracked column, the request context, the time), for all at once."""
+@functools.cache
+def _upsert_sql() -> str:
+    """``_UPSERT`` with the audit trail's "insert" events of the findings it inserted, in the same statement:
+    what pghistory's per-row insert trigger writes (every tracked column, the request context, the time), for
+    all at once, from the upsert's own result (a second statement read the 8,300 new findings of a first
+    national sweep back by id)."""
     event = apps.get_model("assessments", "FindingEvent")._meta  # pghistory's event model of Finding
     listed = ", ".join(f'"{f.column}"' for f in event.concrete_fields if not f.name.startswith("pgh_"))
-    return f"""
-INSERT INTO "{event.db_table}"
-       ({listed}, "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id")
-SELECT {listed}, (SELECT _pgh_attach_context()), NOW(), 'insert', "id"
-  FROM "{Finding._meta.db_table}" WHERE "id" = ANY(%(ids)s::bigint[])
-"""
+    return _UPSERT.replace(
+        "{events}",
+        f"""
+, ev AS (
+    INSERT INTO "{event.db_table}"
+           ({listed}, "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id")
+    SELECT {listed}, (SELECT _pgh_attach_context()), NOW(), 'insert', "id" FROM up WHERE inserted
+)""",
+    )
 
 
 def _skip_insert_trigger(cur: Any) -> str:
     """Set pghistory's insert trigger on findings aside until the end of the transaction; returns the setting
     to restore. Run by row it cost ~1.3 ms a finding (a PL/pgSQL call with two exception blocks and an
-    INSERT each: 11 s of a first national sweep's 12 s persist step, 8,300 findings); ``_insert_events_sql``
-    writes the same events in one statement. (``pgtrigger.ignore()`` cannot wrap our named parameters.)"""
+    INSERT each: 11 s of a first national sweep's 12 s persist step, 8,300 findings); ``_upsert_sql``
+    writes the same events in the upsert's statement. (``pgtrigger.ignore()`` cannot wrap our named
+    parameters.)"""
     ((model, trigger),) = pgtrigger.registered("assessments.Finding:insert_insert")
     pgid = trigger.get_pgid(model)
     cur.execute("SELECT current_setting('pgtrigger.ignore', true)")
@@ -382,20 +391,15 @@ def findings_persist(
             upserted: list[tuple[int, str, str]] = []
             if rows:
                 previous = _skip_insert_trigger(cur)
-                cur.execute(_UPSERT, {**params, "rows": json.dumps(rows, ensure_ascii=False)})
+                cur.execute(_upsert_sql(), {**params, "rows": json.dumps(rows, ensure_ascii=False)})
                 upserted = cur.fetchall()
                 cur.execute("SELECT set_config('pgtrigger.ignore', %s, true)", [previous])
             opened: list[int] = []
-            inserted: list[int] = []
             for finding_id, fingerprint, code in upserted:
                 status = before.get(fingerprint, (None, None))[0]
-                if status is None:
-                    inserted.append(finding_id)
                 if status in (None, FindingStatus.RESOLVED):
                     counts[code]["new"] += 1
                     opened.append(finding_id)
-            if inserted:
-                cur.execute(_insert_events_sql(), {"ids": inserted})
             # The hospitals concerned hear about new (and reopened) findings: one notice for the whole run.
             events.notice(events.FINDING_OPENED, object_ids=opened)
         cur.execute(_RESOLVE, params)

@@ -26,7 +26,6 @@ from core.planner import whole_set_plan
 from pairings.choices import HospitalKind
 from pairings.models import Program
 from pairings.presets import RuleParams
-from teams.selectors.deployments import headcount_intervals
 
 __all__ = ["Draft", "Message", "Rule", "RuleContext", "msg"]
 
@@ -148,7 +147,7 @@ class RuleContext:
     program: Program
     as_of: dt.date
     pairing_ids: Sequence[int] | None = None  # None: the whole program
-    # Seconds spent on data the rules share (the head-count intervals), when the caller measures
+    # Seconds spent on data the rules share (the team rules' head-count runs), when the caller measures
     # (``rules_evaluate(timings=…)``): charged to "shared", not to the first rule that reads it.
     shared_seconds: float = 0.0
     # Shared with the other lanes of a program run (one snapshot): a lane may compute what another reads.
@@ -177,14 +176,6 @@ class RuleContext:
             "pairing_ids": list(self.pairing_ids) if self.pairing_ids is not None else None,
             "as_of": self.as_of,
         }
-
-    @property
-    def headcount(self) -> list[Any]:
-        """Head-count intervals of the scope: one query, shared by the four day-level rules."""
-        return self.shared(
-            "headcount",
-            lambda: headcount_intervals(program_id=self.program.pk, pairing_ids=self.pairing_ids),
-        )
 
     @cached_property
     def tcm_pairings(self) -> set[int]:

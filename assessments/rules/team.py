@@ -65,10 +65,10 @@ SELECT t.id AS team_id, t.pairing_id, t.year, t.rotation, t.start_date, t.end_da
 # The day-level violations of the four team rules, as runs, in one statement over the head-count intervals
 # (``teams.selectors.deployments.HEADCOUNT_SQL``, the one definition of people and leaders on site): the
 # intervals' neighbours with equal counts joined (``_merge`` there), then for each rule the runs of adjacent
-# intervals of a pairing that violate it the same way (``merge_violations`` below, which it replaces for
-# the rules: at national scale 32,500 intervals were fetched, built and walked in Python to draft 7,300
-# findings; now only the runs come back). A rule's kind is NULL where the interval does not violate it or
-# the rule is off. One sort of the intervals serves every window.
+# intervals of a pairing that violate it the same way (a run continues while the next interval starts the
+# day after and violates the same way). At national scale 32,500 intervals were fetched, built and walked in
+# Python to draft 7,300 findings; now only the runs come back. A rule's kind is NULL where the interval does
+# not violate it or the rule is off.
 TEAM_RUNS = f"""
 WITH iv AS ({HEADCOUNT_SQL}),
 mk AS (

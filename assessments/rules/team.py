@@ -64,33 +64,15 @@ SELECT t.id AS team_id, t.pairing_id, t.year, t.rotation, t.start_date, t.end_da
 
 # The day-level violations of the four team rules, as runs, in one statement over the head-count intervals
 # (``teams.selectors.deployments.HEADCOUNT_SQL``, the one definition of people and leaders on site): the
-# intervals' neighbours with equal counts joined (``_merge`` there), then for each rule the runs of adjacent
-# intervals of a pairing that violate it the same way (a run continues while the next interval starts the
-# day after and violates the same way). At national scale 32,500 intervals were fetched, built and walked in
+# runs of adjacent intervals of a pairing that violate a rule the same way (a run continues while the next
+# interval starts the day after and violates the same way), each with its intervals, neighbours with equal
+# counts joined (``_merge`` there). At national scale 32,500 intervals were fetched, built and walked in
 # Python to draft 7,300 findings; now only the runs come back. A rule's kind is NULL where the interval does
 # not violate it or the rule is off.
 TEAM_RUNS = f"""
 WITH iv AS ({HEADCOUNT_SQL}),
-mk AS (
-    SELECT iv.*,
-           CASE WHEN LAG(on_site) OVER w = on_site AND LAG(leaders) OVER w = leaders
-                     AND LAG(end_day) OVER w = start_day - 1 THEN 0 ELSE 1 END AS brk
-      FROM iv WINDOW w AS (PARTITION BY pairing_id ORDER BY start_day)
-),
-m AS (
-    SELECT pairing_id, MIN(start_day) AS s, MAX(end_day) AS e, MIN(on_site) AS on_site,
-           MIN(leaders) AS leaders
-      FROM (SELECT mk.*, SUM(brk) OVER (PARTITION BY pairing_id ORDER BY start_day ROWS UNBOUNDED PRECEDING)
-                   AS grp
-              FROM mk) x
-     GROUP BY pairing_id, grp
-),
-tcm AS (
-    SELECT p.id, h.kind = %(tcm_kind)s AS tcm
-      FROM ({SCOPE_PAIRINGS}) p JOIN pairings_hospital h ON h.id = p.recipient_id
-),
 k AS (
-    SELECT m.*,
+    SELECT iv.*,
            CASE WHEN on_site >= %(floor)s
                      AND on_site < CASE WHEN tcm.tcm THEN %(min_tcm)s::int ELSE %(min)s::int END
                 THEN 'short' END AS k_min,
@@ -98,32 +80,48 @@ k AS (
            CASE WHEN %(coverage_gap)s AND on_site = 0 THEN 'gap' END AS k_gap,
            CASE WHEN NOT %(one_leader)s OR on_site = 0 OR leaders = 1 THEN NULL
                 WHEN leaders = 0 THEN 'none' ELSE 'several' END AS k_lead
-      FROM m JOIN tcm ON tcm.id = m.pairing_id
+      FROM iv
+      JOIN (SELECT p.id, h.kind = %(tcm_kind)s AS tcm
+              FROM ({SCOPE_PAIRINGS}) p JOIN pairings_hospital h ON h.id = p.recipient_id) tcm
+        ON tcm.id = iv.pairing_id
 ),
+-- Only the violating intervals go on (a fifth of them at national scale), one row per rule they violate.
+-- The intervals of a pairing tile its service period, so two violating intervals that follow each other
+-- in a rule's rows with no day between them are neighbours in the whole sequence too.
+v AS (
+    SELECT v.code, k.pairing_id, v.kind, k.start_day, k.end_day, k.on_site, k.leaders
+      FROM (SELECT * FROM k WHERE COALESCE(k_min, k_max, k_gap, k_lead) IS NOT NULL) k
+     CROSS JOIN LATERAL (VALUES ('TEAM_MIN_SIZE', k.k_min), ('TEAM_MAX_SIZE', k.k_max),
+                                ('COVERAGE_GAP', k.k_gap), ('ONE_LEADER', k.k_lead)) v(code, kind)
+     WHERE v.kind IS NOT NULL
+),
+-- brk: a new run (not the day after the previous violation of the rule, or another kind); split: a new
+-- interval of the evidence within the run (the counts changed; ``_merge`` of the selector)
 b AS (
-    SELECT k.*,
-           CASE WHEN LAG(k_min) OVER w = k_min AND LAG(e) OVER w = s - 1 THEN 0 ELSE 1 END AS b_min,
-           CASE WHEN LAG(k_max) OVER w = k_max AND LAG(e) OVER w = s - 1 THEN 0 ELSE 1 END AS b_max,
-           CASE WHEN LAG(k_gap) OVER w = k_gap AND LAG(e) OVER w = s - 1 THEN 0 ELSE 1 END AS b_gap,
-           CASE WHEN LAG(k_lead) OVER w = k_lead AND LAG(e) OVER w = s - 1 THEN 0 ELSE 1 END AS b_lead
-      FROM k WINDOW w AS (PARTITION BY pairing_id ORDER BY s)
+    SELECT v.*,
+           CASE WHEN LAG(kind) OVER w = kind AND LAG(end_day) OVER w = start_day - 1 THEN 0 ELSE 1 END AS brk,
+           CASE WHEN LAG(kind) OVER w = kind AND LAG(end_day) OVER w = start_day - 1
+                     AND LAG(on_site) OVER w = on_site AND LAG(leaders) OVER w = leaders
+                THEN 0 ELSE 1 END AS split
+      FROM v WINDOW w AS (PARTITION BY code, pairing_id ORDER BY start_day)
 ),
 r AS (
-    SELECT b.*, SUM(b_min) OVER w AS r_min, SUM(b_max) OVER w AS r_max, SUM(b_gap) OVER w AS r_gap,
-           SUM(b_lead) OVER w AS r_lead
-      FROM b WINDOW w AS (PARTITION BY pairing_id ORDER BY s ROWS UNBOUNDED PRECEDING)
+    SELECT b.*, SUM(brk) OVER w AS run, SUM(split) OVER w AS part
+      FROM b WINDOW w AS (PARTITION BY code, pairing_id ORDER BY start_day ROWS UNBOUNDED PRECEDING)
+),
+m AS (
+    SELECT code, pairing_id, kind, run, MIN(start_day) AS s, MAX(end_day) AS e, MIN(on_site) AS on_site,
+           MIN(leaders) AS leaders
+      FROM r GROUP BY code, pairing_id, kind, run, part
 )
-SELECT v.code, r.pairing_id, v.kind, MIN(r.s) AS start, MAX(r.e) AS "end",
-       json_agg(json_build_object('start', r.s, 'end', r.e, 'on_site', r.on_site, 'leaders', r.leaders)
-                ORDER BY r.s) AS intervals,
-       SUM(r.e - r.s + 1)::int AS days, MIN(r.on_site) AS min_on_site, MAX(r.on_site) AS max_on_site,
-       MAX(r.leaders) AS max_leaders
-  FROM r CROSS JOIN LATERAL (VALUES ('TEAM_MIN_SIZE', r.k_min, r.r_min), ('TEAM_MAX_SIZE', r.k_max, r.r_max),
-                                    ('COVERAGE_GAP', r.k_gap, r.r_gap), ('ONE_LEADER', r.k_lead, r.r_lead))
-                             v(code, kind, run)
- WHERE v.kind IS NOT NULL
- GROUP BY v.code, r.pairing_id, v.run, v.kind
- ORDER BY r.pairing_id, start
+SELECT code, pairing_id, kind, MIN(s) AS start, MAX(e) AS "end",
+       json_agg(json_build_object('start', s, 'end', e, 'on_site', on_site, 'leaders', leaders) ORDER BY s)
+           AS intervals,
+       SUM(e - s + 1)::int AS days, MIN(on_site) AS min_on_site, MAX(on_site) AS max_on_site,
+       MAX(leaders) AS max_leaders
+  FROM m
+ GROUP BY code, pairing_id, run, kind
+ ORDER BY pairing_id, start
 """
 
 

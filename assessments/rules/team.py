@@ -22,35 +22,24 @@ from teams.selectors.deployments import HEADCOUNT_SQL
 # Each rotation's composition (派驻至少5名…组成帮扶队), for each team that has started: the people deployed
 # on it, and the people of earlier teams of the pairing kept on across its start (a leader staying a year
 # serves two half-year rotations on one deployment). A team of the same start date is a team of its own.
-# Only teams that may be short come back: a team with at least ``%(enough)s`` people (the larger minimum)
-# deployed on it is composed well whoever stays on, so only the others are joined with every deployment of
-# their pairing for the people kept on (``%(enough)s`` NULL: every team). In a program run the other lane
-# runs this statement while the team lane reads the head-count runs (``findings.LANE_PREFETCH``).
+# In a program run the other lane runs this statement while the team lane reads the head-count runs
+# (``findings.LANE_PREFETCH``).
 COMPOSITION = f"""
 WITH t AS (
     SELECT t.id, t.pairing_id, t.year, t.rotation, t.start_date, t.end_date
       FROM teams_team t JOIN ({SCOPE_PAIRINGS}) p ON p.id = t.pairing_id
      WHERE t.start_date <= %(as_of)s
 ),
-own AS (
-    SELECT t.id AS team_id, d.staff_id FROM t JOIN teams_deployment d ON d.team_id = t.id
-),
--- DISTINCT pairs, then COUNT(*): both hashed; COUNT(DISTINCT …) sorted the rows.
-short AS (
-    SELECT t.* FROM t
-      LEFT JOIN (SELECT team_id, COUNT(*) AS people FROM (SELECT DISTINCT team_id, staff_id FROM own) o
-                  GROUP BY team_id) n ON n.team_id = t.id
-     WHERE %(enough)s::int IS NULL OR COALESCE(n.people, 0) < %(enough)s::int
-),
 -- Counted per team first (distinct people: someone on both sides counts once), then joined to the teams:
 -- a UNION joined to the teams and grouped again hashed and sorted 125,000 rows twice at national scale.
+-- DISTINCT pairs, then COUNT(*): both hashed; COUNT(DISTINCT …) sorted the 125,000 rows.
 crew AS (
     SELECT team_id, COUNT(*) AS people
-      FROM (SELECT DISTINCT team_id, staff_id FROM (SELECT own.team_id, own.staff_id
-              FROM own JOIN short ON short.id = own.team_id
+      FROM (SELECT DISTINCT team_id, staff_id FROM (SELECT t.id AS team_id, d.staff_id
+              FROM t JOIN teams_deployment d ON d.team_id = t.id
             UNION ALL
             SELECT t.id, d.staff_id
-              FROM short t
+              FROM t
               JOIN teams_team o ON o.pairing_id = t.pairing_id AND o.id <> t.id
               JOIN teams_deployment d ON d.team_id = o.id
              WHERE lower(d.period) < t.start_date AND d.period @> t.start_date) x) pairs
@@ -58,7 +47,7 @@ crew AS (
 )
 SELECT t.id AS team_id, t.pairing_id, t.year, t.rotation, t.start_date, t.end_date,
        COALESCE(crew.people, 0) AS people
-  FROM short t LEFT JOIN crew ON crew.team_id = t.id
+  FROM t LEFT JOIN crew ON crew.team_id = t.id
  ORDER BY t.pairing_id, t.start_date, t.id
 """
 
@@ -157,10 +146,8 @@ def team_runs(ctx: RuleContext, code: str) -> list[dict[str, Any]]:
 
 
 def composition(ctx: RuleContext) -> list[dict[str, Any]]:
-    """The teams that may be short and the people they are made up of (``COMPOSITION``), once per run."""
-    p = ctx.params
-    enough = max((n for n in (p.team_min_size, p.team_min_size_tcm) if n is not None), default=None)
-    return ctx.shared("composition", lambda: ctx.fetch(COMPOSITION, {"enough": enough}))
+    """The started teams and the people they are made up of (``COMPOSITION``), once per run."""
+    return ctx.shared("composition", lambda: ctx.fetch(COMPOSITION))
 
 
 def _evidence(run: dict[str, Any], **extra: Any) -> dict[str, Any]:

@@ -484,18 +484,24 @@ WITH sc AS MATERIALIZED (
            CASE WHEN s.kind = '{HospitalKind.TCM.value}' THEN r.min_tcm ELSE r.min END AS minimum,
            r.quota, r.months, r.dep_lo, r.dep_hi, r.dep_start, r.dep_months, r.dep_generic,
            GREATEST(s.service_start, COALESCE(%(date_from)s::date, s.service_start)) AS lo,
-           LEAST(s.service_end, COALESCE(%(date_to)s::date, s.service_end)) AS hi
+           LEAST(s.service_end, COALESCE(%(date_to)s::date, s.service_end)) AS hi,
+           st.fresh IS TRUE AS fresh
       FROM ({scope_sql}) AS s
+      LEFT JOIN assessments_indicatorfactstate st ON st.pairing_id = s.id
       LEFT JOIN unnest(%(r_program)s::bigint[], %(r_min)s::int[], %(r_min_tcm)s::int[], %(r_quota)s::int[],
                        %(r_months)s::int[], %(r_lo)s::date[], %(r_hi)s::date[], %(r_dep_start)s::date[],
                        %(r_dep_months)s::int[], %(r_dep_generic)s::boolean[])
            AS r(program_id, min, min_tcm, quota, months, dep_lo, dep_hi, dep_start, dep_months, dep_generic)
            USING (program_id)
 ),
-stale AS (
-    SELECT array_agg(sc.id ORDER BY sc.id) AS ids
-      FROM sc LEFT JOIN assessments_indicatorfactstate st ON st.pairing_id = sc.id
-     WHERE st.fresh IS NOT TRUE
+-- One pass over the scope: its size, the pairings whose facts are stale, and TRAINING_QUOTA's N per pairing
+-- per year of its service inside the asked period (date_part, not EXTRACT: the same whole years, where
+-- EXTRACT's numeric cost a visible share of the statement over a province's pairings).
+head AS (
+    SELECT COUNT(*)::int AS pairings, array_agg(id ORDER BY id) FILTER (WHERE NOT fresh) AS stale,
+           COALESCE(SUM(quota * GREATEST(0, date_part('year', hi)::int - date_part('year', lo)::int + 1)),
+                    0)::int AS quota
+      FROM sc
 ),
 -- The blocks of the period aligned on months (``PeriodFact``: a province's year is its year rows): coverage
 -- and attendance summed over them, deployments read where the period is exactly a row's block.
@@ -537,15 +543,8 @@ gaps AS (
       FROM gap
 ),
 {deployments_sql},
--- TRAINING_QUOTA: free stints started in the period; N per pairing per year of its service inside it.
+-- TRAINING_QUOTA: free stints started in the period (N per pairing per year: ``head``).
 {training_sql},
-quota AS (
-    -- date_part, not EXTRACT: the same whole years as a float, where EXTRACT's numeric cost a visible
-    -- share of the statement over a province's pairings.
-    SELECT COALESCE(SUM(quota * GREATEST(0, date_part('year', hi)::int - date_part('year', lo)::int + 1)),
-                    0)::int AS quota
-      FROM sc WHERE quota IS NOT NULL
-),
 fi AS (
     SELECT f.rule_code, f.severity, COUNT(*)::int AS n
       FROM ({findings_sql}) AS f(program_id, pairing_id, rule_code, severity, period_start, period_end)
@@ -573,16 +572,16 @@ co AS (
       JOIN po USING (county_id)
      WHERE o.year >= %(year_from)s AND o.year <= %(year_to)s
 )
-SELECT (SELECT ids FROM stale), (SELECT COUNT(*) FROM sc)::int,
+SELECT head.stale, head.pairings,
        blocks.days + pieces.days, blocks.covered + pieces.covered, blocks.full_days + pieces.full_days,
        blocks.single + pieces.single, gaps.gap_count, gaps.with_gaps, gaps.rows,
        blocks.present, blocks.expected, blocks.months, blocks.missing,
        blocks.n + dep.n, blocks.met + dep.met, blocks.timely + dep.timely,
-       tr.trainees, tr.qualifying, quota.quota,
+       tr.trainees, tr.qualifying, head.quota,
        (SELECT json_agg(json_build_array(rule_code, severity, n) ORDER BY rule_code, severity) FROM fi),
        (SELECT json_agg(json_build_array(grade, n)) FROM ap),
        co.rows, {capacity_columns}
-  FROM blocks, pieces, gaps, dep, tr, quota, co, {", ".join(f"cap_{c.name}" for c in _CAPACITY)}
+  FROM head, blocks, pieces, gaps, dep, tr, co, {", ".join(f"cap_{c.name}" for c in _CAPACITY)}
 """
     with connection.cursor() as cur:
         execute_prepared(cur, sql, p.values)

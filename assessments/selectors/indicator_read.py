@@ -5,7 +5,8 @@ province is 2,500 pairings, joined to their hospitals and programs) or carried t
 parameter. Here the scope is computed once, as a materialized CTE, and every section is a CTE over it:
 coverage, attendance and deployments from the facts (``indicator_facts``); training, open findings,
 appraisals, capacity and county outcomes from their tables, each through its own ``for_user`` scoping
-(compiled by Django, embedded as a subquery). PostgreSQL returns one row of sums; no Django rows are built.
+(compiled by Django once per ``scope_key``, embedded as a subquery; the asked place and period are
+conditions around it). PostgreSQL returns one row of sums; no Django rows are built.
 
 The facts' freshness is read in the same statement (the same snapshot): a pairing a committed write marked
 stale is reported, never read from the facts of before; the caller recomputes it and asks again.

@@ -399,12 +399,18 @@ def read(
     dep_rows = [f"(f.months = %(dep_m{i})s AND f.start = %(dep_s{i})s)" for i in range(len(dep_keys))]
     for i, (start, months) in enumerate(dep_keys):
         p.values[f"dep_s{i}"], p.values[f"dep_m{i}"] = start, months
-    block_rows = (
-        " OR ".join(
-            c for c in (cov_blocks.format(t="f"), att_blocks.format(t="f"), *dep_rows) if c != "FALSE"
-        )
-        or "FALSE"
-    )
+    cov_f, att_f = cov_blocks.format(t="f"), att_blocks.format(t="f")
+    if (cov_years, cov_months) == (att_years, att_months) and all(
+        months == 12 and cov_years is not None and cov_years[0] <= start < cov_years[1]
+        for start, months in dep_keys
+    ):
+        # One set of rows: attendance reads the months coverage reads, and every deployment block is one of
+        # their years (a calendar year, months aligned), so each row counts in both — no test per row
+        # (a fifth of the statement over a province's year).
+        block_rows, cov_f = cov_f, "TRUE"
+        att_f = cov_f
+    else:
+        block_rows = " OR ".join(c for c in (cov_f, att_f, *dep_rows) if c != "FALSE") or "FALSE"
     pieces_sql = _pieces_sql(p, pieces)
     deployments_sql = (
         _DEPLOYMENTS_SQL
@@ -474,7 +480,6 @@ def read(
     )
     capacity_sql = _capacity_sql(p, user, date_from, date_to)
     rate_names = ", ".join(CountyOutcome.RATE_FIELDS)
-    cov_f, att_f = cov_blocks.format(t="f"), att_blocks.format(t="f")
     rate_columns = ", ".join(f"o.{f}::text" for f in CountyOutcome.RATE_FIELDS)  # exact decimals
     capacity_columns = ", ".join(f"cap_{c.name}.{key}" for c in _CAPACITY for key, _agg in c.sums)
     sql = f"""

@@ -278,7 +278,8 @@ REST_FRAMEWORK = {
         "pairings.api.auth.ReadOnlyForDashboards",
     ],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        # DjangoFilterBackend with only the filters a request names (core/api/filters.py, issue 18).
+        "core.api.filters.PresentFiltersBackend",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -11,7 +11,7 @@ health check would have done. A query that fails on a live connection raises as 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db import InterfaceError, OperationalError, connection
 
@@ -20,14 +20,10 @@ T = TypeVar("T")
 
 def checked_first_query(run: Callable[[], T]) -> T:
     """``run()`` (read-only, safe to repeat) standing in for the connection's pending health check."""
-    if (
-        connection.connection is None
-        or not connection.health_check_enabled
-        or connection.health_check_done
-        or connection.in_atomic_block
-    ):
+    db: Any = connection  # the health-check attributes are not in django-stubs
+    if db.connection is None or not db.health_check_enabled or db.health_check_done or db.in_atomic_block:
         return run()  # nothing pending (or a transaction Django must not reconnect under): as before
-    connection.health_check_done = True
+    db.health_check_done = True
     try:
         return run()
     except (OperationalError, InterfaceError):

@@ -28,7 +28,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 _CACHED_NARROWINGS = 512
 
 
-def narrowed(filterset_class: type[Any], present: Iterable[str]) -> type[Any]:
+def narrowed(filterset_class: Any, present: Iterable[str]) -> Any:
     """``filterset_class`` reduced to the filters that read one of the ``present`` parameters (or are
     required); the class itself when that is all of them."""
     keys = tuple(present)
@@ -43,7 +43,7 @@ def narrowed(filterset_class: type[Any], present: Iterable[str]) -> type[Any]:
 
 
 @functools.lru_cache(maxsize=_CACHED_NARROWINGS)
-def _subclass(filterset_class: type[Any], kept: tuple[str, ...]) -> type[Any]:
+def _subclass(filterset_class: Any, kept: tuple[str, ...]) -> type[Any]:
     # The metaclass gathers the parent's filters; only the kept ones stay, in the parent's order (the
     # order ``filter_queryset`` applies them and the form lists its errors in).
     lean: type[Any] = type(
@@ -53,7 +53,7 @@ def _subclass(filterset_class: type[Any], kept: tuple[str, ...]) -> type[Any]:
     return lean
 
 
-class PresentFiltersBackend(DjangoFilterBackend):
+class PresentFiltersBackend(DjangoFilterBackend):  # type: ignore[misc]  # django-filter is untyped
     """``DjangoFilterBackend`` filtering with only the filters the request names (see the module)."""
 
     def filter_queryset(self, request: Any, queryset: Any, view: Any) -> Any:

@@ -371,6 +371,43 @@ def _page_renderer(
     return namespace["page"]  # type: ignore[no-any-return]
 
 
+def dict_renderer(serializer: serializers.Serializer[Any]) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+    """``type(serializer)(data).data`` for ``data`` made of plain dicts and lists (a computed answer, not
+    model rows), without DRF's per-field machinery: the same keys in the same order, each value rendered by
+    the serializer's own field (``to_representation``), None left None, nested serializers and lists of them
+    followed. So the serializer stays the one definition of the answer (issue 18: the indicators' answer).
+
+    Each field's source must be a key of its dict (the default, its name); anything else is an
+    ``ImproperlyConfigured`` naming it, so a field added to the serializer renders the same or stops.
+    """
+    fields: list[tuple[str, str, Callable[[Any], Any]]] = []
+    for key, field in serializer.fields.items():
+        if field.write_only:
+            continue
+        if not field.source or "." in field.source or field.source == "*":
+            name = f"{type(serializer).__name__}.{key}"
+            raise ImproperlyConfigured(f"{name}: source {field.source!r} is not a key of the data")
+        fields.append((key, field.source, _value_renderer(field)))
+
+    def render(data: Mapping[str, Any]) -> dict[str, Any]:
+        return {key: None if (v := data[source]) is None else r(v) for key, source, r in fields}
+
+    return render
+
+
+def _value_renderer(field: serializers.Field[Any, Any, Any, Any]) -> Callable[[Any], Any]:
+    """A value as ``field.to_representation`` renders it, nested serializers included."""
+    if isinstance(field, serializers.ListSerializer) and field.child is not None:
+        item = _value_renderer(field.child)
+        return lambda values: [item(v) for v in values]
+    if isinstance(field, serializers.Serializer):
+        return dict_renderer(field)
+    if isinstance(field, serializers.DictField):  # its child renders the values, None stays None
+        child = _value_renderer(field.child)
+        return lambda d: {str(k): None if v is None else child(v) for k, v in d.items()}
+    return field.to_representation
+
+
 class ScopedReadOnlyViewSet(  # type: ignore[misc]  # CachedListMixin.list wraps ListModelMixin.list
     CachedListMixin,
     PlainListMixin,

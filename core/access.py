@@ -174,6 +174,29 @@ def _level_q(scope: Scope, membership: Membership) -> Q | None:
     return None
 
 
+def scope_key(user: AnyUser | None) -> tuple[Any, ...]:
+    """Everything ``for_user`` reads of ``user``, as a hashable key: users with equal keys get the same
+    filter on every model, so SQL compiled from ``for_user`` may be reused for the key (the indicators'
+    one statement, ``assessments.selectors.indicator_read``). Kept next to ``for_user`` and ``scope_q``:
+    what they come to read of a user is added here too (``tests/core/test_access.py`` holds the two)."""
+    if is_global(user):
+        return ("global",)
+    membership = get_membership(user)
+    if membership is None:
+        return ("nobody",)
+    staff_id = get_person_staff_id(user) if membership.role in PERSON_ROLES else None
+    hospital = membership.hospital if membership.hospital_id else None
+    return (
+        membership.role,
+        membership.province_id,
+        membership.city_id,
+        membership.county_id,
+        membership.hospital_id,
+        hospital.province_id if hospital is not None else None,
+        staff_id,
+    )
+
+
 class ScopedQuerySet(models.QuerySet[_M]):
     def for_user(self, user: AnyUser | None, *, scope: Scope | None = None) -> ScopedQuerySet[_M]:
         """Rows ``user`` may see. Multi-valued paths are applied as a semi-join so rows never repeat.

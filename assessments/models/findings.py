@@ -149,7 +149,13 @@ class Finding(TimeStamped):
         verbose_name_plural = verbose_name
         ordering = ["-last_seen"]
         indexes = [
-            models.Index(fields=["program", "rule_code", "status"], name="finding_program_rule_status"),
+            # Covering the indicators' open findings by rule and severity (issue 18): an index-only scan
+            # instead of reading every finding's message and evidence. A rerun's stamps stay HOT updates.
+            models.Index(
+                fields=["program", "rule_code", "status"],
+                include=["severity", "pairing", "period_start", "period_end"],
+                name="finding_program_rule_status",
+            ),
             models.Index(fields=["pairing", "status"], name="finding_pairing_status"),
             *(
                 models.Index(fields=[name], condition=Q(**{f"{name}__isnull": False}), name=f"finding_{name}")

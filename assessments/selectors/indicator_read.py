@@ -5,7 +5,8 @@ province is 2,500 pairings, joined to their hospitals and programs) or carried t
 parameter. Here the scope is computed once, as a materialized CTE, and every section is a CTE over it:
 coverage, attendance and deployments from the facts (``indicator_facts``); training, open findings,
 appraisals, capacity and county outcomes from their tables, each through its own ``for_user`` scoping
-(compiled by Django, embedded as a subquery). PostgreSQL returns one row of sums; no Django rows are built.
+(compiled by Django once per ``scope_key``, embedded as a subquery; the asked place and period are
+conditions around it). PostgreSQL returns one row of sums; no Django rows are built.
 
 The facts' freshness is read in the same statement (the same snapshot): a pairing a committed write marked
 stale is reported, never read from the facts of before; the caller recomputes it and asks again.
@@ -18,6 +19,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -34,7 +37,7 @@ from assessments.models import (
     NewTechnology,
     Specialty,
 )
-from core.access import User
+from core.access import User, scope_key
 from core.prepared import execute_prepared
 from core.query_params import MAX_YEAR, MIN_YEAR
 from pairings.choices import HospitalKind
@@ -62,37 +65,57 @@ class Sums:
     outcomes: list[list[Any]]  # (program, county, county name, year, *RATE_FIELDS as text, up, down)
 
 
-def _in_range(field: str, date_from: dt.date | None, date_to: dt.date | None) -> Q:
-    cond = Q()
-    if date_from is not None:
-        cond &= Q(**{f"{field}__gte": date_from})
-    if date_to is not None:
-        cond &= Q(**{f"{field}__lte": date_to})
-    return cond
+def _in_range(column: str, date_from: dt.date | None, date_to: dt.date | None) -> str:
+    """SQL: ``column`` inside [date_from, date_to] (an open end: no bound)."""
+    conds = [f"{column} >= %(date_from)s" if date_from else "", f"{column} <= %(date_to)s" if date_to else ""]
+    return " AND ".join(c for c in conds if c) or "TRUE"
+
+
+# ``for_user`` querysets compiled, per (section, the user's ``scope_key``, columns): their SQL with named
+# parameters and the parameters' values. Why: Django building and compiling the statement's ten scoped
+# querysets was the largest share of a cold answer's Python (issue 18). What ``for_user`` filters depends
+# only on ``core.access.scope_key``, so one compilation serves every request of that key; the asked period
+# and place are conditions of the statement, outside the compiled SQL. Cleared when full.
+_COMPILED: dict[tuple[Any, ...], tuple[str, dict[str, Any]]] = {}
+_COMPILED_MAX = 4096
+
+
+def _compile(name: str, qs: QuerySet[Any], fields: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
+    """``qs``'s rows (``fields``, in that order, unsorted) as SQL with named parameters, and their values."""
+    try:
+        sql, params = qs.order_by().values_list(*fields).query.sql_with_params()
+    except EmptyResultSet:  # ``for_user`` gave ``none()``: the same columns, no rows
+        empty = qs.model._base_manager.filter(pk__isnull=True)
+        sql, params = empty.order_by().values_list(*fields).query.sql_with_params()
+    pieces = sql.split("%s")
+    if len(pieces) != len(params) + 1:  # a literal "%s" in the SQL would shift every parameter
+        raise ValueError(f"cannot name the parameters of {sql!r}")
+    out, values = [pieces[0]], {}
+    for i, (value, piece) in enumerate(zip(params, pieces[1:], strict=True)):
+        key = f"{name}_{i}"
+        values[key] = value
+        out.append(f"%({key})s{piece}")
+    return "".join(out), values
 
 
 class _Params:
     """Named parameters; a compiled queryset's positional ones get names of their own."""
 
-    def __init__(self, **named: Any) -> None:
+    def __init__(self, scope_key: tuple[Any, ...], **named: Any) -> None:
+        self.scope_key = scope_key
         self.values: dict[str, Any] = dict(named)
 
-    def sub(self, name: str, qs: QuerySet[Any], *fields: str) -> str:
-        """``qs``'s rows (``fields``, in that order, unsorted) as SQL with named parameters."""
-        try:
-            sql, params = qs.order_by().values_list(*fields).query.sql_with_params()
-        except EmptyResultSet:  # ``for_user`` gave ``none()``: the same columns, no rows
-            empty = qs.model._base_manager.filter(pk__isnull=True)
-            sql, params = empty.order_by().values_list(*fields).query.sql_with_params()
-        pieces = sql.split("%s")
-        if len(pieces) != len(params) + 1:  # a literal "%s" in the SQL would shift every parameter
-            raise ValueError(f"cannot name the parameters of {sql!r}")
-        out = [pieces[0]]
-        for i, (value, piece) in enumerate(zip(params, pieces[1:], strict=True)):
-            key = f"{name}_{i}"
-            self.values[key] = value
-            out.append(f"%({key})s{piece}")
-        return "".join(out)
+    def scoped(self, name: str, queryset: Callable[[], QuerySet[Any]], *fields: str) -> str:
+        """The rows of ``queryset()`` — ``for_user`` and constant filters, nothing of the request — as SQL
+        (``fields``, in that order), compiled once per scope key."""
+        key = (name, self.scope_key, fields)
+        hit = _COMPILED.get(key)
+        if hit is None:
+            if len(_COMPILED) >= _COMPILED_MAX:
+                _COMPILED.clear()
+            hit = _COMPILED[key] = _compile(name, queryset(), fields)
+        self.values.update(hit[1])
+        return hit[0]
 
 
 # --- the blocks of a period ---------------------------------------------------------------------------------
@@ -201,30 +224,141 @@ _DEPLOYMENTS_SQL = """dep AS (
 )"""
 
 
-def programs_of(*, scope: QuerySet[Pairing], program_id: int | None) -> dict[int, Program]:
+# The scope: the user's pairings (``for_user``) with what the sections read of them (narrowed in the SQL).
+_SCOPE_FIELDS = (
+    "pk",
+    "program_id",
+    "recipient_id",
+    "recipient__county_id",
+    "recipient__kind",
+    "service_start",
+    "service_end",
+    "recipient__city_id",
+)
+_SCOPE_AS = "s(id, program_id, recipient_id, county_id, kind, service_start, service_end, city_id)"
+
+
+def _scope(
+    p: _Params, user: User, program_id: int | None, city_id: int | None, pairing_id: int | None
+) -> str:
+    """SQL: the rows ``s`` of the pairings the indicators cover — the user's own, narrowed by program, city
+    (the recipient's) and pairing, as ``indicators.scoped_pairing_queryset`` narrows them."""
+    p.values.update(program=program_id, city=city_id, pairing=pairing_id)
+    place = [
+        "s.program_id = %(program)s" if program_id is not None else "",
+        "s.city_id = %(city)s" if city_id is not None else "",
+        "s.id = %(pairing)s" if pairing_id is not None else "",
+    ]
+    sql = p.scoped("scope", lambda: Pairing.objects.for_user(user), *_SCOPE_FIELDS)
+    return f"SELECT * FROM ({sql}) AS {_SCOPE_AS} WHERE {' AND '.join(c for c in place if c) or 'TRUE'}"
+
+
+def programs_of(
+    *, user: User, program_id: int | None, city_id: int | None, pairing_id: int | None
+) -> dict[int, Program]:
     """Every program the scope's pairings belong to (asked for one: that one). One small query."""
-    programs = (
-        Program.objects.filter(pk=program_id)
-        if program_id is not None
-        else Program.objects.filter(pk__in=scope.values("program_id"))
-    )
-    return {p.pk: p for p in programs}
+    if program_id is not None:
+        programs = Program.objects.filter(pk=program_id)
+    else:
+        p = _Params(scope_key(user))
+        scope = _scope(p, user, program_id, city_id, pairing_id)
+        programs = Program.objects.raw(  # type: ignore[assignment]
+            f"SELECT * FROM pairings_program WHERE id IN (SELECT s.program_id FROM ({scope}) AS s)", p.values
+        )
+    return {prog.pk: prog for prog in programs}
+
+
+@dataclasses.dataclass(frozen=True)
+class _Count:
+    """A capacity figure: rows of ``model`` the user may see (``for_user``, and ``where``), of the scope's
+    recipients (``of="hospital_id"``) or pairings (``of="pairing_id"``), whose ``day`` lies in the period;
+    ``sums`` are the figures (key, SQL aggregate over the rows ``x``) read of them."""
+
+    name: str
+    model: Any
+    where: Q
+    day: str
+    of: str
+    sums: tuple[tuple[str, str], ...]
+    columns: tuple[str, ...] = ()
+
+
+_CAPACITY = (
+    _Count(
+        "centres",
+        CentreProgress,
+        Q(status__in=(CentreStatus.BUILT, CentreStatus.ACCREDITED)),
+        "achieved_on",
+        "hospital_id",
+        (("centres_built", "COUNT(*)"),),
+    ),
+    _Count(
+        "specialties",
+        Specialty,
+        Q(achieved_on__isnull=False),
+        "achieved_on",
+        "hospital_id",
+        (("specialties_achieved", "COUNT(*)"),),
+    ),
+    _Count(
+        "tech",
+        NewTechnology,
+        Q(),
+        "introduced_on",
+        "hospital_id",
+        (("new_technologies", "COUNT(*)"), ("new_technology_cases", "SUM(x.cases)")),
+        ("cases",),
+    ),
+    _Count("grades", GradeChange, Q(), "effective_on", "hospital_id", (("grade_changes", "COUNT(*)"),)),
+    _Count(
+        "remote",
+        RemoteService,
+        Q(),
+        "month",
+        "pairing_id",
+        (("remote_services", "SUM(x.count)"),),
+        ("count",),
+    ),
+)
+
+
+def _visible(count: _Count, user: User) -> QuerySet[Any]:
+    return count.model.objects.for_user(user).filter(count.where)  # type: ignore[no-any-return]
+
+
+def _capacity_sql(p: _Params, user: User, date_from: dt.date | None, date_to: dt.date | None) -> str:
+    """The CTEs ``cap_<name>``, one row each: the ``_CAPACITY`` figures."""
+    ctes = []
+    for c in _CAPACITY:
+        rows = p.scoped(c.name, functools.partial(_visible, c, user), c.of, c.day, *c.columns)
+        keys = "recipient_id" if c.of == "hospital_id" else "id"
+        sums = ", ".join(f"COALESCE({agg}, 0)::bigint AS {key}" for key, agg in c.sums)
+        ctes.append(
+            f"""cap_{c.name} AS (
+    SELECT {sums}
+      FROM ({rows}) AS x(key, day{"".join(f", {col}" for col in c.columns)})
+     WHERE x.key IN (SELECT {keys} FROM sc) AND {_in_range("x.day", date_from, date_to)}
+)"""
+        )
+    return ",\n".join(ctes)
 
 
 def read(
     *,
     user: User,
-    scope: QuerySet[Pairing],
     programs: dict[int, Program],
+    program_id: int | None,
+    city_id: int | None,
+    pairing_id: int | None,
     date_from: dt.date | None,
     date_to: dt.date | None,
-    by_pairing: bool,
     max_gaps: int,
 ) -> Sums:
-    """The sums of every section over ``scope`` (the user's pairings, narrowed), one statement.
+    """The sums of every section over the user's pairings narrowed to the program, city and pairing asked
+    for, in one statement.
 
-    ``by_pairing``: open findings are those of the scope's pairings (a city or a pairing was asked);
-    otherwise those of ``programs``, program-level ones included."""
+    Open findings are those of the scope's pairings when a city or a pairing was asked; otherwise those of
+    ``programs``, program-level ones included."""
     rules = {pk: prog.rules for pk, prog in programs.items()}
     ids = list(programs)
     month_from = date_from.replace(day=1) if date_from else None
@@ -236,9 +370,12 @@ def read(
     }
     key = {pk: deployment_block(programs[pk], *clip[pk]) for pk in ids}
     p = _Params(
+        scope_key(user),
         date_from=date_from,
         date_to=date_to,
         month_from=month_from,
+        year_from=date_from.year if date_from else MIN_YEAR,
+        year_to=date_to.year if date_to else MAX_YEAR,
         finding_programs=ids,
         limit=max_gaps + 1,
         # Per program: TEAM_MIN_SIZE (general, TCM), TRAINING_QUOTA's N and M, the period clipped to the
@@ -262,35 +399,29 @@ def read(
     dep_rows = [f"(f.months = %(dep_m{i})s AND f.start = %(dep_s{i})s)" for i in range(len(dep_keys))]
     for i, (start, months) in enumerate(dep_keys):
         p.values[f"dep_s{i}"], p.values[f"dep_m{i}"] = start, months
-    block_rows = (
-        " OR ".join(
-            c for c in (cov_blocks.format(t="f"), att_blocks.format(t="f"), *dep_rows) if c != "FALSE"
-        )
-        or "FALSE"
-    )
+    cov_f, att_f = cov_blocks.format(t="f"), att_blocks.format(t="f")
+    if (cov_years, cov_months) == (att_years, att_months) and all(
+        months == 12 and cov_years is not None and cov_years[0] <= start < cov_years[1]
+        for start, months in dep_keys
+    ):
+        # One set of rows: attendance reads the months coverage reads, and every deployment block is one of
+        # their years (a calendar year, months aligned), so each row counts in both — no test per row
+        # (a fifth of the statement over a province's year).
+        block_rows, cov_f = cov_f, "TRUE"
+        att_f = cov_f
+    else:
+        block_rows = " OR ".join(c for c in (cov_f, att_f, *dep_rows) if c != "FALSE") or "FALSE"
     pieces_sql = _pieces_sql(p, pieces)
     deployments_sql = (
         _DEPLOYMENTS_SQL
         if any(p.values["r_dep_generic"])
         else "dep AS (SELECT 0 AS n, 0 AS met, 0 AS timely)"
     )
-    scope_sql = p.sub(
-        "scope",
-        scope,
-        "pk",
-        "program_id",
-        "recipient_id",
-        "recipient__county_id",
-        "recipient__kind",
-        "service_start",
-        "service_end",
-    )
+    scope_sql = _scope(p, user, program_id, city_id, pairing_id)
     if pieces:  # a period not aligned on months: the stints themselves, through their own scoping
-        stints_sql = p.sub(
+        stints_sql = p.scoped(
             "stints",
-            TraineeStint.objects.for_user(user).filter(
-                _in_range("start_date", date_from, date_to), is_free=True
-            ),
+            lambda: TraineeStint.objects.for_user(user).filter(is_free=True),
             "pairing_id",
             "start_date",
             "end_date",
@@ -300,69 +431,46 @@ def read(
            COUNT(*) FILTER (WHERE {long_enough_sql("t.start_date", "t.end_date", "sc.months")})::int
                AS qualifying
       FROM ({stints_sql}) AS t(pairing_id, start_date, end_date) JOIN sc ON sc.id = t.pairing_id
+     WHERE {_in_range("t.start_date", date_from, date_to)}
 )"""
     else:
         # Aligned: the period facts' stints of the scope's pairings. The same rows: a stint's scope is its
         # pairing's (``TraineeStint.SCOPE`` is ``Pairing.SCOPE`` through ``pairing``; a test holds it).
         training_sql = "tr AS (SELECT trainees, qualifying FROM blocks)"
-    findings = Finding.objects.for_user(user).filter(status=FindingStatus.OPEN)
-    if date_to is not None:
-        findings = findings.filter(Q(period_start__isnull=True) | Q(period_start__lte=date_to))
-    if date_from is not None:
-        findings = findings.filter(Q(period_end__isnull=True) | Q(period_end__gte=date_from))
-    findings_sql = p.sub("findings", findings, "program_id", "pairing_id", "rule_code", "severity")
-    findings_in = (
+    findings_sql = p.scoped(
+        "findings",
+        lambda: Finding.objects.for_user(user).filter(status=FindingStatus.OPEN),
+        "program_id",
+        "pairing_id",
+        "rule_code",
+        "severity",
+        "period_start",
+        "period_end",
+    )
+    findings_in = [
         "f.pairing_id IN (SELECT id FROM sc)"
-        if by_pairing
+        if city_id is not None or pairing_id is not None
         # Program-level findings (no pairing) count too when the whole program or province is asked for:
         # those of the scope's programs (``programs``: the scope's, or the one asked for).
-        else "f.program_id = ANY(%(finding_programs)s::bigint[])"
-    )
-    appraisals = AnnualAppraisal.objects.for_user(user).filter(status=AppraisalStatus.PUBLISHED)
-    if date_from is not None:
-        appraisals = appraisals.filter(year__gte=date_from.year)
-    if date_to is not None:
-        appraisals = appraisals.filter(year__lte=date_to.year)
-    appraisals_sql = p.sub("appraisals", appraisals, "pairing_id", "grade")
-    centres_sql = p.sub(
-        "centres",
-        CentreProgress.objects.for_user(user).filter(
-            _in_range("achieved_on", date_from, date_to),
-            status__in=(CentreStatus.BUILT, CentreStatus.ACCREDITED),
-        ),
-        "hospital_id",
-    )
-    specialties_sql = p.sub(
-        "specialties",
-        Specialty.objects.for_user(user).filter(
-            _in_range("achieved_on", date_from, date_to), achieved_on__isnull=False
-        ),
-        "hospital_id",
-    )
-    tech_sql = p.sub(
-        "tech",
-        NewTechnology.objects.for_user(user).filter(_in_range("introduced_on", date_from, date_to)),
-        "hospital_id",
-        "cases",
-    )
-    grades_sql = p.sub(
-        "grades",
-        GradeChange.objects.for_user(user).filter(_in_range("effective_on", date_from, date_to)),
-        "hospital_id",
-    )
-    remote_sql = p.sub(
-        "remote",
-        RemoteService.objects.for_user(user).filter(_in_range("month", date_from, date_to)),
+        else "f.program_id = ANY(%(finding_programs)s::bigint[])",
+        # Findings about the period: those whose period (open ends: none) overlaps it.
+        "(f.period_start IS NULL OR f.period_start <= %(date_to)s)" if date_to else "",
+        "(f.period_end IS NULL OR f.period_end >= %(date_from)s)" if date_from else "",
+    ]
+    appraisals_sql = p.scoped(
+        "appraisals",
+        lambda: AnnualAppraisal.objects.for_user(user).filter(status=AppraisalStatus.PUBLISHED),
         "pairing_id",
-        "count",
+        "grade",
+        "year",
     )
-    # The years a county outcome counts in: those the asked period touches (all when none is asked).
-    outcomes_sql = p.sub(
+    appraisals_in = [
+        "a.year >= %(year_from)s" if date_from else "",
+        "a.year <= %(year_to)s" if date_to else "",
+    ]
+    outcomes_sql = p.scoped(
         "outcomes",
-        CountyOutcome.objects.for_user(user).filter(
-            year__gte=date_from.year if date_from else MIN_YEAR,
-            year__lte=date_to.year if date_to else MAX_YEAR,
-        ),
+        lambda: CountyOutcome.objects.for_user(user),
         "county_id",
         "county__name",
         "year",
@@ -370,9 +478,10 @@ def read(
         "referrals_up",
         "referrals_down",
     )
+    capacity_sql = _capacity_sql(p, user, date_from, date_to)
     rate_names = ", ".join(CountyOutcome.RATE_FIELDS)
-    cov_f, att_f = cov_blocks.format(t="f"), att_blocks.format(t="f")
     rate_columns = ", ".join(f"o.{f}::text" for f in CountyOutcome.RATE_FIELDS)  # exact decimals
+    capacity_columns = ", ".join(f"cap_{c.name}.{key}" for c in _CAPACITY for key, _agg in c.sums)
     sql = f"""
 -- The scope once, with what the sections read of its pairings' programs; [lo, hi]: the service period
 -- inside the asked one.
@@ -381,18 +490,24 @@ WITH sc AS MATERIALIZED (
            CASE WHEN s.kind = '{HospitalKind.TCM.value}' THEN r.min_tcm ELSE r.min END AS minimum,
            r.quota, r.months, r.dep_lo, r.dep_hi, r.dep_start, r.dep_months, r.dep_generic,
            GREATEST(s.service_start, COALESCE(%(date_from)s::date, s.service_start)) AS lo,
-           LEAST(s.service_end, COALESCE(%(date_to)s::date, s.service_end)) AS hi
-      FROM ({scope_sql}) AS s(id, program_id, recipient_id, county_id, kind, service_start, service_end)
+           LEAST(s.service_end, COALESCE(%(date_to)s::date, s.service_end)) AS hi,
+           st.fresh IS TRUE AS fresh
+      FROM ({scope_sql}) AS s
+      LEFT JOIN assessments_indicatorfactstate st ON st.pairing_id = s.id
       LEFT JOIN unnest(%(r_program)s::bigint[], %(r_min)s::int[], %(r_min_tcm)s::int[], %(r_quota)s::int[],
                        %(r_months)s::int[], %(r_lo)s::date[], %(r_hi)s::date[], %(r_dep_start)s::date[],
                        %(r_dep_months)s::int[], %(r_dep_generic)s::boolean[])
            AS r(program_id, min, min_tcm, quota, months, dep_lo, dep_hi, dep_start, dep_months, dep_generic)
            USING (program_id)
 ),
-stale AS (
-    SELECT array_agg(sc.id ORDER BY sc.id) AS ids
-      FROM sc LEFT JOIN assessments_indicatorfactstate st ON st.pairing_id = sc.id
-     WHERE st.fresh IS NOT TRUE
+-- One pass over the scope: its size, the pairings whose facts are stale, and TRAINING_QUOTA's N per pairing
+-- per year of its service inside the asked period (date_part, not EXTRACT: the same whole years, where
+-- EXTRACT's numeric cost a visible share of the statement over a province's pairings).
+head AS (
+    SELECT COUNT(*)::int AS pairings, array_agg(id ORDER BY id) FILTER (WHERE NOT fresh) AS stale,
+           COALESCE(SUM(quota * GREATEST(0, date_part('year', hi)::int - date_part('year', lo)::int + 1)),
+                    0)::int AS quota
+      FROM sc
 ),
 -- The blocks of the period aligned on months (``PeriodFact``: a province's year is its year rows): coverage
 -- and attendance summed over them, deployments read where the period is exactly a row's block.
@@ -434,31 +549,23 @@ gaps AS (
       FROM gap
 ),
 {deployments_sql},
--- TRAINING_QUOTA: free stints started in the period; N per pairing per year of its service inside it.
+-- TRAINING_QUOTA: free stints started in the period (N per pairing per year: ``head``).
 {training_sql},
-quota AS (
-    SELECT COALESCE(SUM(quota * GREATEST(0, EXTRACT(YEAR FROM hi)::int - EXTRACT(YEAR FROM lo)::int + 1)),
-                    0)::int AS quota
-      FROM sc WHERE quota IS NOT NULL
-),
 fi AS (
     SELECT f.rule_code, f.severity, COUNT(*)::int AS n
-      FROM ({findings_sql}) AS f(program_id, pairing_id, rule_code, severity)
-     WHERE {findings_in}
+      FROM ({findings_sql}) AS f(program_id, pairing_id, rule_code, severity, period_start, period_end)
+     WHERE {" AND ".join(c for c in findings_in if c)}
      GROUP BY 1, 2
 ),
 ap AS (
     SELECT a.grade, COUNT(*)::int AS n
-      FROM ({appraisals_sql}) AS a(pairing_id, grade)
-     WHERE a.pairing_id IN (SELECT id FROM sc)
+      FROM ({appraisals_sql}) AS a(pairing_id, grade, year)
+     WHERE a.pairing_id IN (SELECT id FROM sc) {"".join(f" AND {c}" for c in appraisals_in if c)}
      GROUP BY 1
 ),
-tech AS (
-    SELECT COUNT(*)::int AS n, COALESCE(SUM(x.cases), 0)::bigint AS cases
-      FROM ({tech_sql}) AS x(hospital_id, cases)
-     WHERE x.hospital_id IN (SELECT recipient_id FROM sc)
-),
--- County outcomes: each county of the scope's recipients with the program of its first pairing.
+{capacity_sql},
+-- County outcomes: each county of the scope's recipients with the program of its first pairing, in the
+-- years the asked period touches (all when none is asked).
 po AS (
     SELECT DISTINCT ON (county_id) county_id, program_id FROM sc WHERE county_id IS NOT NULL
      ORDER BY county_id, id
@@ -469,26 +576,18 @@ co AS (
                     ORDER BY o.county_name, o.year, o.county_id) AS rows
       FROM ({outcomes_sql}) AS o(county_id, county_name, year, {rate_names}, referrals_up, referrals_down)
       JOIN po USING (county_id)
+     WHERE o.year >= %(year_from)s AND o.year <= %(year_to)s
 )
-SELECT (SELECT ids FROM stale), (SELECT COUNT(*) FROM sc)::int,
+SELECT head.stale, head.pairings,
        blocks.days + pieces.days, blocks.covered + pieces.covered, blocks.full_days + pieces.full_days,
        blocks.single + pieces.single, gaps.gap_count, gaps.with_gaps, gaps.rows,
        blocks.present, blocks.expected, blocks.months, blocks.missing,
        blocks.n + dep.n, blocks.met + dep.met, blocks.timely + dep.timely,
-       tr.trainees, tr.qualifying, quota.quota,
+       tr.trainees, tr.qualifying, head.quota,
        (SELECT json_agg(json_build_array(rule_code, severity, n) ORDER BY rule_code, severity) FROM fi),
        (SELECT json_agg(json_build_array(grade, n)) FROM ap),
-       (SELECT COUNT(*) FROM ({centres_sql}) AS c(hospital_id)
-         WHERE c.hospital_id IN (SELECT recipient_id FROM sc))::int,
-       (SELECT COUNT(*) FROM ({specialties_sql}) AS x(hospital_id)
-         WHERE x.hospital_id IN (SELECT recipient_id FROM sc))::int,
-       tech.n, tech.cases,
-       (SELECT COUNT(*) FROM ({grades_sql}) AS g(hospital_id)
-         WHERE g.hospital_id IN (SELECT recipient_id FROM sc))::int,
-       (SELECT COALESCE(SUM(x.count), 0) FROM ({remote_sql}) AS x(pairing_id, count)
-         WHERE x.pairing_id IN (SELECT id FROM sc))::bigint,
-       co.rows
-  FROM blocks, pieces, gaps, dep, tr, quota, tech, co
+       co.rows, {capacity_columns}
+  FROM head, blocks, pieces, gaps, dep, tr, co, {", ".join(f"cap_{c.name}" for c in _CAPACITY)}
 """
     with connection.cursor() as cur:
         execute_prepared(cur, sql, p.values)
@@ -515,13 +614,8 @@ SELECT (SELECT ids FROM stale), (SELECT COUNT(*) FROM sc)::int,
         quota,
         finding_rows,
         grade_rows,
-        centres,
-        specialties,
-        techs,
-        cases,
-        grade_changes,
-        remote,
         outcome_rows,
+        *capacity,
     ) = row
     return Sums(
         stale=list(stale or []),
@@ -546,12 +640,8 @@ SELECT (SELECT ids FROM stale), (SELECT COUNT(*) FROM sc)::int,
         ],
         grades=[(grade, n) for grade, n in grade_rows or []],
         capacity={
-            "centres_built": centres,
-            "specialties_achieved": specialties,
-            "new_technologies": techs,
-            "new_technology_cases": int(cases),
-            "grade_changes": grade_changes,
-            "remote_services": int(remote),
+            key: int(value)
+            for key, value in zip((key for c in _CAPACITY for key, _agg in c.sums), capacity, strict=True)
         },
         outcomes=outcome_rows or [],
     )

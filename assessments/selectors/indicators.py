@@ -295,23 +295,23 @@ def _measures(pairings: list[dict[str, Any]], query: IndicatorQuery) -> dict[str
     return {**out, "attendance_months": months, "attendance_months_not_imported": missing}
 
 
-def _from_facts(*, user: User, scope: QuerySet[Pairing], query: IndicatorQuery) -> dict[str, Any]:
+def _from_facts(*, user: User, query: IndicatorQuery) -> dict[str, Any]:
     """Every indicator in one statement (``indicator_read``): coverage, attendance and the §3a measures from
     the fact tables, after recomputing the facts of any pairing in scope a write left stale; the rest from
     their tables. The same answer as the computation over the period
     (``tests/assessments/test_indicator_facts.py``). Raises ``FactsBusy`` when writers keep the facts
     stale."""
-    programs = indicator_read.programs_of(scope=scope, program_id=query.program_id)
+    place = {"program_id": query.program_id, "city_id": query.city_id, "pairing_id": query.pairing_id}
+    programs = indicator_read.programs_of(user=user, **place)
     for _attempt in range(3):
         sums = indicator_read.read(
             user=user,
-            scope=scope,
             programs=programs,
+            **place,
             # Within the years the app holds (core.query_params): no row lies outside them, and the period's
             # month arithmetic would overflow at 9999-12-31.
             date_from=_clamp(query.date_from),
             date_to=_clamp(query.date_to),
-            by_pairing=query.pairing_id is not None or query.city_id is not None,
             max_gaps=MAX_LISTED_GAPS,
         )
         if not sums.stale:
@@ -379,13 +379,13 @@ def indicators(*, user: User, query: IndicatorQuery, facts: bool | None = None) 
     ``facts`` (default: the ``INDICATOR_FACTS`` setting) reads coverage, attendance and the §3a measures
     from the fact tables instead of computing them over the period, everything in one statement
     (``indicator_read``): milliseconds instead of seconds at national scale, the same answer."""
-    scope = scoped_pairing_queryset(user=user, query=query)
     use_facts = facts if facts is not None else getattr(settings, "INDICATOR_FACTS", True)
     if use_facts:
         try:
-            return _from_facts(user=user, scope=scope, query=query)
+            return _from_facts(user=user, query=query)
         except indicator_facts.FactsBusy:
             logger.warning("indicator facts busy (a writer holds stale pairings): computed over the period")
+    scope = scoped_pairing_queryset(user=user, query=query)
     pairings = scoped_pairings(scope)
     program_ids = {p["program_id"] for p in pairings}
     rules = {prog.pk: prog.rules for prog in Program.objects.filter(pk__in=program_ids)}

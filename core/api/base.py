@@ -29,6 +29,7 @@ from rest_framework.settings import api_settings
 
 from core import privacy
 from core.api.cache import cached_answer, with_etag
+from core.api.renderers import PlainJSON
 
 
 class ETagListMixin:
@@ -101,6 +102,9 @@ class Computed:
 
     columns: tuple[str, ...] = ()
     render: Callable[[Mapping[str, Any]], Any] | None = None
+    # Its values are only strings, integers, booleans, None (or lists and dicts of them): the page may be
+    # written by the fast JSON encoder (core/api/renderers.py).
+    float_free: bool = False
 
 
 # Serializer fields whose ``to_representation`` gives back a column's value unchanged (None stays None
@@ -122,6 +126,9 @@ class PlainPlan:
     # column or None, keep_start, keep_end), "nested" (a column that is None when the relation is, or
     # None; the nested plan), "computed" (the render or None).
     fields: tuple[tuple[str, str, Any], ...]
+    # No field can render a float (a float column, a JSON column, a computed field not marked float_free):
+    # the page is ``PlainJSON`` for the fast JSON encoder (core/api/renderers.py).
+    float_free: bool = False
 
     @functools.cached_property
     def page_code(self) -> tuple[CodeType, tuple[Callable[[Mapping[str, Any]], Any], ...]]:
@@ -181,12 +188,14 @@ def serializer_plan(
     computed = computed or {}
     columns: list[str] = []
     fields: list[tuple[str, str, Any]] = []
+    float_free = True
     for key, field in serializer.fields.items():
         if field.write_only:
             continue
         if key in computed:
             columns += [prefix + c for c in computed[key].columns]
             fields.append((key, "computed", computed[key].render))
+            float_free = float_free and computed[key].float_free
             continue
         path, target = _column(model, field, prefix=prefix)
         if isinstance(field, serializers.Serializer) and target is not None and target.is_relation:
@@ -194,6 +203,7 @@ def serializer_plan(
             null_column = path if target.null else None
             columns += ([null_column] if null_column else []) + list(sub.columns)
             fields.append((key, "nested", (null_column, sub)))
+            float_free = float_free and sub.float_free
             continue
         if target is None or target.many_to_many or target.one_to_many:
             raise ImproperlyConfigured(
@@ -217,12 +227,21 @@ def serializer_plan(
             )
         ):
             fields.append((key, "as_is", path))
+            float_free = (
+                float_free
+                and type(field) is not serializers.JSONField
+                and target.get_internal_type() not in _MAY_HOLD_FLOATS
+            )
         else:
             raise ImproperlyConfigured(
                 f"{type(serializer).__name__}.{key}: {type(field).__name__} has no plain rendering; "
                 "name it in plain_computed"
             )
-    return PlainPlan(tuple(dict.fromkeys(columns)), tuple(fields))
+    return PlainPlan(tuple(dict.fromkeys(columns)), tuple(fields), float_free)
+
+
+# Model fields whose value, passed through as is, may be (or hold) a float or a Decimal.
+_MAY_HOLD_FLOATS = frozenset({"FloatField", "DecimalField", "JSONField"})
 
 
 def _has_field(model: Any, name: str) -> bool:
@@ -323,7 +342,10 @@ class PlainListMixin:
         page = view.paginate_queryset(queryset)
         if page is None:
             return Response(self.plain_page(list(queryset)))
-        return view.get_paginated_response(self.plain_page(page))  # type: ignore[no-any-return]
+        response: Response = view.get_paginated_response(self.plain_page(page))
+        if plan.float_free and isinstance(response.data, dict):
+            response.data = PlainJSON(response.data)  # the same keys in the same order
+        return response
 
 
 def _page_renderer(
@@ -347,6 +369,43 @@ def _page_renderer(
     namespace: dict[str, Any] = {"when": when, "personal": personal, "computed": computed}
     exec(code, namespace)  # defines ``page``: generated from the serializer's fields, no request input
     return namespace["page"]  # type: ignore[no-any-return]
+
+
+def dict_renderer(serializer: serializers.Serializer[Any]) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+    """``type(serializer)(data).data`` for ``data`` made of plain dicts and lists (a computed answer, not
+    model rows), without DRF's per-field machinery: the same keys in the same order, each value rendered by
+    the serializer's own field (``to_representation``), None left None, nested serializers and lists of them
+    followed. So the serializer stays the one definition of the answer (issue 18: the indicators' answer).
+
+    Each field's source must be a key of its dict (the default, its name); anything else is an
+    ``ImproperlyConfigured`` naming it, so a field added to the serializer renders the same or stops.
+    """
+    fields: list[tuple[str, str, Callable[[Any], Any]]] = []
+    for key, field in serializer.fields.items():
+        if field.write_only:
+            continue
+        if not field.source or "." in field.source or field.source == "*":
+            name = f"{type(serializer).__name__}.{key}"
+            raise ImproperlyConfigured(f"{name}: source {field.source!r} is not a key of the data")
+        fields.append((key, field.source, _value_renderer(field)))
+
+    def render(data: Mapping[str, Any]) -> dict[str, Any]:
+        return {key: None if (v := data[source]) is None else r(v) for key, source, r in fields}
+
+    return render
+
+
+def _value_renderer(field: serializers.Field[Any, Any, Any, Any]) -> Callable[[Any], Any]:
+    """A value as ``field.to_representation`` renders it, nested serializers included."""
+    if isinstance(field, serializers.ListSerializer) and field.child is not None:
+        item = _value_renderer(field.child)
+        return lambda values: [item(v) for v in values]
+    if isinstance(field, serializers.Serializer):
+        return dict_renderer(field)
+    if isinstance(field, serializers.DictField):  # its child renders the values, None stays None
+        child = _value_renderer(field.child)
+        return lambda d: {str(k): None if v is None else child(v) for k, v in d.items()}
+    return field.to_representation
 
 
 class ScopedReadOnlyViewSet(  # type: ignore[misc]  # CachedListMixin.list wraps ListModelMixin.list

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import logging
 import queue
 import threading
@@ -20,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 import pgtrigger
 from django.apps import apps
 from django.conf import settings
@@ -392,7 +392,9 @@ def findings_persist(
             upserted: list[tuple[int, str, str]] = []
             if rows:
                 previous = _skip_insert_trigger(cur)
-                cur.execute(_upsert_sql(), {**params, "rows": json.dumps(rows, ensure_ascii=False)})
+                # orjson: the first national sweep's 8,300 rows are ~7 MB of JSON (json.dumps took ~0.15 s).
+                payload = orjson.dumps(rows, option=orjson.OPT_NON_STR_KEYS).decode()
+                cur.execute(_upsert_sql(), {**params, "rows": payload})
                 upserted = cur.fetchall()
                 cur.execute("SELECT set_config('pgtrigger.ignore', %s, true)", [previous])
             opened: list[int] = []

@@ -82,25 +82,27 @@ _KEY_SQL = (
 )
 
 # Of a batch, only punches not stored before reach the unique index: the stored punches of the batch's days
-# are read as one range of the day-first unique index and anti-joined with the batch (a re-import of a
-# million punches probed the index once per punch: 9 s of its 14.8 s were those probes). The anti-join
-# compares what the key hashes (day, userid, check type, time: the hospital is the range's), so the md5 is
-# computed only for the punches that are new. It only filters: ON CONFLICT stays behind it as the arbiter,
-# for a row repeated inside the file (it conflicts with its first copy, both count as duplicates, no
-# DISTINCT needed), for a concurrent import of the same hospital, whose uncommitted punches the anti-join
-# cannot see, and for times the key rounds to the same second. A batch spanning more than MAX_SPAN_DAYS (an
-# export sorted by person) skips the anti-join: its days' range could be the hospital's whole history, and
-# ON CONFLICT decides alone. staff_id was matched by DingTalk id when the batch was written (the
-# hospital's identities, read once at the start). Inserted in the order of the unique index: the pages of
-# a batch's days are walked once. The span is two scalar subqueries, computed once (joined, it was
-# recomputed for every stored punch of a plan made on stale statistics). Planned without nested loops
-# (_load_punches): the staging table has no statistics and the punches' describe the table before the
-# import, on which probing the index once per row looks cheap.
+# are read as one range of the day-first unique index and anti-joined with the batch (a re-import of a million
+# punches probed the index once per punch: 9 s of its 14.8 s were those probes). The anti-join compares what
+# the key hashes (day, userid, check type, time: the hospital is the range's), so the md5 is computed only for
+# the punches that are new. It only filters: ON CONFLICT stays behind it as the arbiter, for a row repeated
+# inside the file (it conflicts with its first copy, both count as duplicates, no DISTINCT needed), for a
+# concurrent import of the same hospital, whose uncommitted punches the anti-join cannot see, and for times
+# the key rounds to the same second. Only days up to the hospital's last day stored before the import are read
+# (``stored_until``): a first import, or a month after the last one, reads nothing (the anti-join with the
+# punches of the import's own earlier batches cost ~4-8 s of a first million). A batch spanning more than
+# MAX_SPAN_DAYS (an export sorted by person) skips the anti-join: its days' range could be the hospital's
+# whole history, and ON CONFLICT decides alone. staff_id was matched by DingTalk id when the batch was written
+# (the hospital's identities, read once at the start). Inserted in the order of the unique index: the pages of
+# a batch's days are walked once. The span is two scalar subqueries, computed once (joined, it was recomputed
+# for every stored punch of a plan made on stale statistics). Planned without nested loops (_load_punches):
+# the staging table has no statistics and the punches' describe the table before the import, on which probing
+# the index once per row looks cheap.
 MAX_SPAN_DAYS = 62
 _INSERT_SQL = f"""
 WITH span AS (
-  SELECT min(work_date) AS lo, max(work_date) AS hi FROM teams_punch_staging
-  HAVING max(work_date) - min(work_date) <= {MAX_SPAN_DAYS}
+  SELECT min(work_date) AS lo, least(max(work_date), %(stored_until)s::date) AS hi FROM teams_punch_staging
+  HAVING max(work_date) - min(work_date) <= {MAX_SPAN_DAYS} AND %(stored_until)s::date IS NOT NULL
 )
 INSERT INTO teams_attendancepunch
     (key, hospital_id, job_id, userid, name, department, work_date, punched_at, kind, result,
@@ -683,7 +685,8 @@ def _load_punches(
             if cur.fetchone() is None:  # gone since the import started: what the check would have refused
                 raise model.DoesNotExist
     clock = time.perf_counter()
-    params = {"hospital": hospital.pk, "job": job_id}
+    cur.execute("SELECT max(work_date) FROM teams_attendancepunch WHERE hospital_id = %s", [hospital.pk])
+    params = {"hospital": hospital.pk, "job": job_id, "stored_until": cur.fetchone()[0]}
     identities = dict(DingTalkIdentity.objects.filter(hospital=hospital).values_list("userid", "staff_id"))
     days: dict[dt.date, str] = {}
     loader: _Loader | None = None

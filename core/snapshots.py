@@ -48,6 +48,7 @@ def run_in_lanes(lanes: Sequence[Callable[[], Any]], *, settings: dict[str, str]
     imported = threading.Barrier(n)
 
     def work(i: int) -> None:
+        passed = False
         try:
             with transaction.atomic(), connection.cursor() as cur:
                 cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
@@ -61,12 +62,17 @@ def run_in_lanes(lanes: Sequence[Callable[[], Any]], *, settings: dict[str, str]
                         raise RuntimeError("the first lane exported no snapshot")
                     cur.execute("SET TRANSACTION SNAPSHOT %s", [shared["snapshot"]])
                 imported.wait(_SNAPSHOT_WAIT)
+                passed = True
                 for name, value in (settings or {}).items():
                     cur.execute("SELECT set_config(%s, %s, true)", [name, value])
                 results[i] = lanes[i]()
         except BaseException as exc:  # handed to the caller's thread below
             errors[i] = exc
-            imported.abort()  # the lanes still waiting for the snapshot stop waiting
+            # The lanes still waiting for the snapshot stop waiting. Only before the barrier: once this lane
+            # passed it every lane did, but a lane released and not yet woken would see the aborted barrier as
+            # broken and skip its work (the intermittent "read lane never ran" of a CI run).
+            if not passed:
+                imported.abort()
         finally:
             exported.set()
             connection.close()

@@ -29,6 +29,7 @@ from rest_framework.settings import api_settings
 
 from core import privacy
 from core.api.cache import cached_answer, with_etag
+from core.api.renderers import PlainJSON
 
 
 class ETagListMixin:
@@ -101,6 +102,9 @@ class Computed:
 
     columns: tuple[str, ...] = ()
     render: Callable[[Mapping[str, Any]], Any] | None = None
+    # Its values are only strings, integers, booleans, None (or lists and dicts of them): the page may be
+    # written by the fast JSON encoder (core/api/renderers.py).
+    float_free: bool = False
 
 
 # Serializer fields whose ``to_representation`` gives back a column's value unchanged (None stays None
@@ -122,6 +126,9 @@ class PlainPlan:
     # column or None, keep_start, keep_end), "nested" (a column that is None when the relation is, or
     # None; the nested plan), "computed" (the render or None).
     fields: tuple[tuple[str, str, Any], ...]
+    # No field can render a float (a float column, a JSON column, a computed field not marked float_free):
+    # the page is ``PlainJSON`` for the fast JSON encoder (core/api/renderers.py).
+    float_free: bool = False
 
     @functools.cached_property
     def page_code(self) -> tuple[CodeType, tuple[Callable[[Mapping[str, Any]], Any], ...]]:
@@ -181,12 +188,14 @@ def serializer_plan(
     computed = computed or {}
     columns: list[str] = []
     fields: list[tuple[str, str, Any]] = []
+    float_free = True
     for key, field in serializer.fields.items():
         if field.write_only:
             continue
         if key in computed:
             columns += [prefix + c for c in computed[key].columns]
             fields.append((key, "computed", computed[key].render))
+            float_free = float_free and computed[key].float_free
             continue
         path, target = _column(model, field, prefix=prefix)
         if isinstance(field, serializers.Serializer) and target is not None and target.is_relation:
@@ -194,6 +203,7 @@ def serializer_plan(
             null_column = path if target.null else None
             columns += ([null_column] if null_column else []) + list(sub.columns)
             fields.append((key, "nested", (null_column, sub)))
+            float_free = float_free and sub.float_free
             continue
         if target is None or target.many_to_many or target.one_to_many:
             raise ImproperlyConfigured(
@@ -217,12 +227,21 @@ def serializer_plan(
             )
         ):
             fields.append((key, "as_is", path))
+            float_free = (
+                float_free
+                and type(field) is not serializers.JSONField
+                and target.get_internal_type() not in _MAY_HOLD_FLOATS
+            )
         else:
             raise ImproperlyConfigured(
                 f"{type(serializer).__name__}.{key}: {type(field).__name__} has no plain rendering; "
                 "name it in plain_computed"
             )
-    return PlainPlan(tuple(dict.fromkeys(columns)), tuple(fields))
+    return PlainPlan(tuple(dict.fromkeys(columns)), tuple(fields), float_free)
+
+
+# Model fields whose value, passed through as is, may be (or hold) a float or a Decimal.
+_MAY_HOLD_FLOATS = frozenset({"FloatField", "DecimalField", "JSONField"})
 
 
 def _has_field(model: Any, name: str) -> bool:
@@ -323,7 +342,10 @@ class PlainListMixin:
         page = view.paginate_queryset(queryset)
         if page is None:
             return Response(self.plain_page(list(queryset)))
-        return view.get_paginated_response(self.plain_page(page))  # type: ignore[no-any-return]
+        response: Response = view.get_paginated_response(self.plain_page(page))
+        if plan.float_free and isinstance(response.data, dict):
+            response.data = PlainJSON(response.data)  # the same keys in the same order
+        return response
 
 
 def _page_renderer(

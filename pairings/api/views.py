@@ -146,7 +146,8 @@ class PairingViewSet(ScopedReadOnlyViewSet):
     # The list from plain rows, as ``PairingSerializer`` renders it (core.api.base.PlainListMixin); the
     # supporters (and the lead among them) are read for the whole page in ``plain_page``.
     plain_list = True
-    plain_computed = {"supporters": Computed(), "lead": Computed()}
+    # The supporters' rows (hospital id, name, origin, lead flag) and the lead's id: no float.
+    plain_computed = {"supporters": Computed(float_free=True), "lead": Computed(float_free=True)}
 
     def plain_page(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         out = super().plain_page(rows)

@@ -94,10 +94,14 @@ class DeploymentViewSet(ScopedReadOnlyViewSet):
     plain_list = True
     plain_computed = {
         "start": Computed(
-            ("actual_start", "planned_start"), lambda r: plain_date(r["actual_start"] or r["planned_start"])
+            ("actual_start", "planned_start"),
+            lambda r: plain_date(r["actual_start"] or r["planned_start"]),
+            float_free=True,
         ),
         "end": Computed(
-            ("actual_end", "planned_end"), lambda r: plain_date(r["actual_end"] or r["planned_end"])
+            ("actual_end", "planned_end"),
+            lambda r: plain_date(r["actual_end"] or r["planned_end"]),
+            float_free=True,
         ),
     }
 

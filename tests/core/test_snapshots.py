@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from django.db import DatabaseError, connection
 
@@ -75,3 +77,34 @@ def test_a_lane_is_read_only_and_its_error_reaches_the_caller_after_every_lane_f
     # then its error is raised in the caller, the other lane ran to its end, and nothing was written
     assert finished == ["read"]
     assert _provinces("SNAP2") == 0
+
+
+class _LateWakingBarrier(threading.Barrier):
+    """A barrier whose first lane, once released, is scheduled late: it wakes only after the other lanes had
+    time to run on (at most 0.3 s), which a loaded machine does now and then (stdlib's ``_wait``, 3.11)."""
+
+    def _wait(self, timeout: float | None) -> int:
+        if threading.current_thread().name == "lane-0":
+            self._cond.wait_for(lambda: self._state < 0, 0.3)  # type: ignore[attr-defined]
+        return super()._wait(timeout)  # type: ignore[misc]
+
+
+@pytest.mark.django_db
+def test_a_lane_failing_right_after_the_snapshot_does_not_stop_a_lane_not_yet_woken(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    finished: list[str] = []
+
+    def read() -> None:
+        finished.append("read")
+
+    def fail() -> None:
+        raise ValueError("lane failed")
+
+    # given a first lane that wakes late from the snapshot barrier (the race a CI run hit once)
+    monkeypatch.setattr(threading, "Barrier", _LateWakingBarrier)
+    # when the second lane fails at once
+    with pytest.raises(ValueError, match="lane failed"):
+        run_in_lanes([read, fail])
+    # then the first lane still did its work
+    assert finished == ["read"]

@@ -65,3 +65,16 @@ def test_every_nav_page_is_chinese(client: Client, populated: World, role: str) 
         for m in CODES.finditer(text):
             problems.append(f"{url}: rule code {m.group(0)}")
     assert problems == [], "\n".join(problems[:60])
+
+
+@pytest.mark.parametrize("role", ["province", "charlie", "alice"])
+def test_the_pairing_page_with_its_timeline_is_chinese(client: Client, populated: World, role: str) -> None:
+    # given a pairing with a team on duty (its timeline shows the rule's minimum head-count)
+    client.force_login(populated.users[role])
+    resp: Any = client.get(reverse("pairings:detail", args=[populated.pairing_a.pk]) + "?year=2023")
+    assert resp.status_code == 200
+    text = _visible_text(resp.content.decode())
+    # then the legend says the minimum in words, and no rule code shows
+    assert "最低在岗人数" in text
+    assert CODES.findall(text) == []
+    assert GLOSS.findall(text) == []

@@ -366,6 +366,19 @@ CHUNK_BYTES = 8 * 1024 * 1024
 CHUNKED_MAX_SHARED_BYTES = 8 * 1024 * 1024
 
 _SHEET_DATA_START = re.compile(rb"<(?:(\w+):)?sheetData\b[^>]*?(/?)>")
+
+
+def _read_to_sheet_data(part: IO[bytes]) -> tuple[bytes, re.Match[bytes] | None]:
+    """Read a worksheet part until the start of its ``<sheetData>`` (looked for in the first MiB): the bytes
+    read, and the match (None when not found)."""
+    buf = b""
+    m = None
+    while m is None and len(buf) < (1 << 20) and (more := part.read(1 << 16)):
+        buf += more
+        m = _SHEET_DATA_START.search(buf)
+    return buf, m
+
+
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*/>")
 _EMPTY_SHEET = (
     b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
@@ -455,11 +468,7 @@ def _slices(
     text: TextWidth | None = None,
     streamed: bool = False,
 ) -> Iterator[list[list[Any]] | TextBlock]:
-    buf = b""
-    m = None
-    while m is None and len(buf) < (1 << 20) and (more := xml_part.read(1 << 16)):
-        buf += more
-        m = _SHEET_DATA_START.search(buf)
+    buf, m = _read_to_sheet_data(xml_part)
     if m is None or m.group(2) == b"/":
         return  # no rows (an empty <sheetData/>)
     prefix = (m.group(1) + b":") if m.group(1) else b""
@@ -1187,23 +1196,30 @@ def _column_class(widest: int) -> bytes:
     return b"[A-Z]{1,3}"
 
 
+def _sheet_head(part: IO[bytes]) -> tuple[bytes, bytes, bytes] | None:
+    """The XML of a worksheet part before its rows, the bytes read past it, and its namespace prefix (with
+    the colon, or b""); None when the part is not of the usual form the fast checks take: no ``<sheetData>``
+    in the first MiB, an empty one, a cell or bytes that are not UTF-8 before it (the reference scan reads
+    such a part whole)."""
+    buf, m = _read_to_sheet_data(part)
+    if m is None or m.group(2) == b"/":
+        return None
+    head = buf[: m.end()]
+    if _STRAY_CELLS.search(head) or _NOT_UTF8.search(head):
+        return None
+    prefix = (m.group(1) + b":") if m.group(1) else b""
+    return head, buf[m.end() :], prefix
+
+
 def _scan_sheet_fast(
     zf: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, sheet: str, lim: SheetLimits
 ) -> tuple[int, int, int] | None:
     """The figures of the reference scan for a worksheet of the usual form, or None when it is not."""
     start, found = _element_checker(label, sheet, lim, formulas_refused=True)
     with zf.open(info) as part:
-        buf = b""
-        m = None
-        while m is None and len(buf) < (1 << 20) and (more := part.read(1 << 16)):
-            buf += more
-            m = _SHEET_DATA_START.search(buf)
-        if m is None or m.group(2) == b"/":
+        if (usual := _sheet_head(part)) is None:
             return None
-        head = buf[: m.end()]
-        if _STRAY_CELLS.search(head) or _NOT_UTF8.search(head):
-            return None
-        prefix = (m.group(1) + b":") if m.group(1) else b""
+        head, rest, prefix = usual
         p = re.escape(prefix)
         row_end = b"</" + prefix + b"row>"
         cell_start = b"<" + prefix + b'c r="'
@@ -1211,7 +1227,6 @@ def _scan_sheet_fast(
         column_letters = re.compile(b"<" + p + b'c r="([A-Z]{1,3})[0-9]')
         top_row = top_col = cells = 0
         grammar: re.Pattern[bytes] | None = None
-        rest = buf[m.end() :]
         eof = False
         while not eof:
             more = part.read(CHUNK_BYTES)
@@ -1270,17 +1285,10 @@ def _streamable_head(
     """Check the XML before a big worksheet's rows (DTD, declared dimension); False when the part is not of
     the form the sliced reader checks (it is then scanned whole, as a smaller one is)."""
     with zf.open(info) as part:
-        buf = b""
-        m = None
-        while m is None and len(buf) < (1 << 20) and (more := part.read(1 << 16)):
-            buf += more
-            m = _SHEET_DATA_START.search(buf)
-    if m is None or m.group(2) == b"/":
+        usual = _sheet_head(part)
+    if usual is None:
         return False
-    head = buf[: m.end()]
-    if _STRAY_CELLS.search(head) or _NOT_UTF8.search(head):
-        return False
-    prefix = (m.group(1) + b":") if m.group(1) else b""
+    head, _rest, prefix = usual
     start, _found = _element_checker(label, sheet, lim, formulas_refused=True)
     _parse_chunks((head, b"</" + prefix + b"sheetData></" + prefix + b"worksheet>"), info, start)
     return True

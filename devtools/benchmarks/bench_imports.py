@@ -303,3 +303,7 @@ def _cleanup() -> None:
     with transaction.atomic(), connection.cursor() as cur:
         for sql in statements:
             cur.execute(sql, {"h": h, "s": s})
+    # The deleted punches' index entries stay until a vacuum, and the next run's punches have the same keys:
+    # each insert would check a dead twin in the heap (a first import measured 36 s instead of 21 s).
+    with connection.cursor() as cur:
+        cur.execute("VACUUM teams_attendancepunch")

@@ -126,14 +126,17 @@ class PunchKind(models.TextChoices):
 class AttendancePunch(models.Model):
     """One raw DingTalk punch (原始记录) of a recipient's export, kept as imported.
 
-    ``key`` is md5(hospital, userid, punch time, check type): importing the same or an overlapping export
-    again adds nothing. ``staff`` stays empty until the DingTalk user id is matched; such rows are the
+    ``key`` is md5(hospital, userid, 考勤日期, check type, punch time): importing the same or an overlapping
+    export again adds nothing. ``staff`` stays empty until the DingTalk user id is matched; such rows are the
     unmatched queue the coordinator resolves — never dropped.
 
     Every index is maintained for each of a million imported punches, so there are only two besides the
-    primary key: the key is unique as (hospital, userid, key) — the key hashes the hospital and the userid,
-    so that is the same uniqueness — which is also the index of the unmatched queue and of a userid's
-    assignment; and (staff, work_date) holds only matched punches (most of an export is other staff of the
+    primary key (and the job's): the key is unique as (hospital, work_date, userid, key) — the key hashes the
+    hospital, the day and the userid, so that is the same uniqueness. Day first because an export lists a day
+    of every person before the next day: a batch of an import fills one end of the index instead of a few
+    leaves of every person, and a re-import finds a batch's days as one range of it (the import's anti-join,
+    teams.services.attendance). A userid's punches (its assignment) are read from the hospital's range of
+    it. And (staff, work_date) holds only matched punches (most of an export is other staff of the
     hospital), the only ones the derive step reads by staff.
     """
 
@@ -173,7 +176,9 @@ class AttendancePunch(models.Model):
         verbose_name = _("钉钉打卡记录")
         verbose_name_plural = verbose_name
         constraints = [
-            models.UniqueConstraint(fields=["hospital", "userid", "key"], name="punch_unique_key"),
+            models.UniqueConstraint(
+                fields=["hospital", "work_date", "userid", "key"], name="punch_unique_day_key"
+            ),
         ]
         indexes = [
             models.Index(

@@ -395,6 +395,32 @@ _UNUSUAL = {
 }
 
 
+# Hostile sheets and the limit each one breaks: refused the same by the fast scan and by the checks made while
+# a big sheet is read.
+_HOSTILE_SHEETS: list[tuple[Callable[[], bytes], str]] = [
+    (hostile.two_corner_cells, "200 列的上限"),
+    (hostile.lying_dimension, "列的上限"),
+    (hostile.huge_dimension, "列的上限"),
+    (lambda: hostile.implied_columns(201), "200 列的上限"),
+    (hostile.with_dtd, "DTD"),
+    (hostile.broken_xml, "已损坏"),
+    (
+        lambda: hostile.xlsx(
+            '<sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
+            '<row r="1048577"><c r="A1048577"><v>1</v></c></row></sheetData>'
+        ),
+        "1048576 行的上限",
+    ),
+    (
+        lambda: hostile.xlsx(
+            '<sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
+            '<row r="900000"><c r="Z900000"><v>1</v></c></row></sheetData>'
+        ),
+        "15000000 个单元格的上限",
+    ),
+]
+
+
 @pytest.mark.parametrize("name", list(_UNUSUAL))
 def test_anything_unusual_goes_to_the_reference_scan(name: str, fast_scan: None) -> None:
     with zipfile.ZipFile(io.BytesIO(hostile.xlsx(_UNUSUAL[name]))) as zf:
@@ -402,31 +428,7 @@ def test_anything_unusual_goes_to_the_reference_scan(name: str, fast_scan: None)
         assert spreadsheets._scan_sheet_fast(zf, info, "f.xlsx", "名单", limits()) is None
 
 
-@pytest.mark.parametrize(
-    ("build", "message"),
-    [
-        (hostile.two_corner_cells, "200 列的上限"),
-        (hostile.lying_dimension, "列的上限"),
-        (hostile.huge_dimension, "列的上限"),
-        (lambda: hostile.implied_columns(201), "200 列的上限"),
-        (hostile.with_dtd, "DTD"),
-        (hostile.broken_xml, "已损坏"),
-        (
-            lambda: hostile.xlsx(
-                '<sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
-                '<row r="1048577"><c r="A1048577"><v>1</v></c></row></sheetData>'
-            ),
-            "1048576 行的上限",
-        ),
-        (
-            lambda: hostile.xlsx(
-                '<sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
-                '<row r="900000"><c r="Z900000"><v>1</v></c></row></sheetData>'
-            ),
-            "15000000 个单元格的上限",
-        ),
-    ],
-)
+@pytest.mark.parametrize(("build", "message"), _HOSTILE_SHEETS)
 def test_hostile_sheets_are_refused_the_same_by_the_fast_scan(
     build: Callable[[], bytes], message: str, fast_scan: None
 ) -> None:
@@ -580,26 +582,7 @@ def test_a_big_sheet_is_not_scanned_before_it_is_read(
 @pytest.mark.parametrize(
     ("build", "message"),
     [
-        (hostile.two_corner_cells, "200 列的上限"),
-        (hostile.lying_dimension, "列的上限"),
-        (hostile.huge_dimension, "列的上限"),
-        (lambda: hostile.implied_columns(201), "200 列的上限"),
-        (hostile.with_dtd, "DTD"),
-        (hostile.broken_xml, "已损坏"),
-        (
-            lambda: hostile.xlsx(
-                '<sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
-                '<row r="1048577"><c r="A1048577"><v>1</v></c></row></sheetData>'
-            ),
-            "1048576 行的上限",
-        ),
-        (
-            lambda: hostile.xlsx(
-                '<sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
-                '<row r="900000"><c r="Z900000"><v>1</v></c></row></sheetData>'
-            ),
-            "15000000 个单元格的上限",
-        ),
+        *_HOSTILE_SHEETS,
         (
             lambda: hostile.xlsx(
                 "<sheetData>"

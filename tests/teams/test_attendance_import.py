@@ -465,3 +465,32 @@ def test_a_big_sheet_refused_while_read_is_refused_as_a_whole_after_row_errors(
         )
     # then the file is refused as a whole (not reported as its one bad row), and nothing is stored
     assert AttendancePunch.objects.count() == 0
+
+
+@pytest.mark.parametrize("order", ["by_day", "by_person"])
+def test_a_reimport_restores_deleted_punches_and_adds_nothing_else(
+    world: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, order: str
+) -> None:
+    # given 3 people's punches over 300 days, listed day by day (a batch holds a few days: stored punches
+    # are anti-joined) or person by person (a batch spans more than MAX_SPAN_DAYS: ON CONFLICT alone)
+    days = [dt.date(2023, 1, 1) + dt.timedelta(days=3 * i) for i in range(100)]
+    people = [f"ding{p:06d}" for p in range(3)]
+    pairs = (
+        [(d, u) for d in days for u in people]
+        if order == "by_day"
+        else [(d, u) for u in people for d in days]
+    )
+    rows = [["某人", u, "内科", "", f"{d:%Y-%m-%d} 08:00:00", "上班", "正常", "", ""] for d, u in pairs]
+    monkeypatch.setattr(attendance, "LOAD_BATCH", 40)
+    monkeypatch.setattr(spreadsheets, "BLOCK_ROWS", 40)
+    first = attendance_import(user=world.users["alice"], hospital=world.recipient_a, f=_xlsx(tmp_path, rows))
+    stored = _stored()
+    # when one person's March punches are deleted and the file is imported again
+    march = AttendancePunch.objects.filter(userid="ding000001", work_date__month=3)
+    deleted, _kinds = march.delete()
+    again = attendance_import(user=world.users["alice"], hospital=world.recipient_a, f=_xlsx(tmp_path, rows))
+    # then exactly the deleted punches come back, as they were, and the rest count as duplicates
+    in_march = sum(d.month == 3 for d in days)
+    assert first.inserted == 300 and deleted == in_march > 0
+    assert (again.inserted, again.duplicates) == (in_march, 300 - in_march)
+    assert _stored() == stored

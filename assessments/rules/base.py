@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property
@@ -25,7 +26,6 @@ from core.planner import whole_set_plan
 from pairings.choices import HospitalKind
 from pairings.models import Program
 from pairings.presets import RuleParams
-from teams.selectors.deployments import headcount_intervals
 
 __all__ = ["Draft", "Message", "Rule", "RuleContext", "msg"]
 
@@ -58,6 +58,11 @@ class Draft:
     key: str = ""
 
     def fingerprint(self, program_id: int) -> str:
+        # Kept on the draft (not a field: equality and ``dataclasses.asdict`` ignore it): a program sweep
+        # hashes its drafts on a thread of its own while the lanes still run (``findings.rules_evaluate``).
+        cached: tuple[int, str] | None = self.__dict__.get("_fingerprint")
+        if cached is not None and cached[0] == program_id:
+            return cached[1]
         parts = [
             self.rule_code,
             str(program_id),
@@ -66,11 +71,16 @@ class Draft:
             self.period_end.isoformat() if self.period_end else "",
             self.key,
         ]
-        return hashlib.sha256("|".join(parts).encode()).hexdigest()
+        fingerprint = hashlib.sha256("|".join(parts).encode()).hexdigest()
+        object.__setattr__(self, "_fingerprint", (program_id, fingerprint))
+        return fingerprint
 
     def digest(self) -> str:
         """A hash of what the finding says beyond its identity (severity, subjects, message, evidence):
         stored on the finding, so a rerun rewrites only the findings whose digest changed."""
+        cached: str | None = self.__dict__.get("_digest")
+        if cached is not None:
+            return cached
         said = [
             self.severity,
             self.subject_type,
@@ -87,7 +97,47 @@ class Draft:
             self.evidence,
         ]
         text = json.dumps(said, sort_keys=True, ensure_ascii=False, default=str)
-        return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+        digest = hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+        object.__setattr__(self, "_digest", digest)
+        return digest
+
+
+class SharedPool:
+    """Data the lanes of one program run share (``findings.rules_evaluate``): the first lane to ask for a key
+    computes it, a lane asking meanwhile waits for it. Every lane reads the same snapshot, so what one lane
+    computed is what any other would have."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[str, _PoolEntry] = {}
+
+    def get(self, key: str, compute: Callable[[], T]) -> T:
+        with self._lock:
+            entry = self._entries.get(key)
+            mine = entry is None
+            if entry is None:
+                entry = self._entries[key] = _PoolEntry()
+        if mine:
+            try:
+                entry.value = compute()
+            except BaseException as exc:
+                entry.error = exc
+                raise
+            finally:
+                entry.done.set()
+        else:
+            entry.done.wait()
+            if entry.error is not None:
+                raise entry.error
+        value: T = entry.value
+        return value
+
+
+@dataclasses.dataclass
+class _PoolEntry:
+    done: threading.Event = dataclasses.field(default_factory=threading.Event)
+    value: Any = None
+    error: BaseException | None = None
 
 
 @dataclasses.dataclass
@@ -97,9 +147,11 @@ class RuleContext:
     program: Program
     as_of: dt.date
     pairing_ids: Sequence[int] | None = None  # None: the whole program
-    # Seconds spent on data the rules share (the head-count intervals), when the caller measures
+    # Seconds spent on data the rules share (the team rules' head-count runs), when the caller measures
     # (``rules_evaluate(timings=…)``): charged to "shared", not to the first rule that reads it.
     shared_seconds: float = 0.0
+    # Shared with the other lanes of a program run (one snapshot): a lane may compute what another reads.
+    pool: SharedPool | None = None
     _shared: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
 
     @cached_property
@@ -111,7 +163,7 @@ class RuleContext:
         minimum-stay rules judge: one query instead of one per rule)."""
         if key not in self._shared:
             started = time.perf_counter()
-            self._shared[key] = compute()
+            self._shared[key] = compute() if self.pool is None else self.pool.get(key, compute)
             self.shared_seconds += time.perf_counter() - started
         value: T = self._shared[key]
         return value
@@ -124,14 +176,6 @@ class RuleContext:
             "pairing_ids": list(self.pairing_ids) if self.pairing_ids is not None else None,
             "as_of": self.as_of,
         }
-
-    @property
-    def headcount(self) -> list[Any]:
-        """Head-count intervals of the scope: one query, shared by the four day-level rules."""
-        return self.shared(
-            "headcount",
-            lambda: headcount_intervals(program_id=self.program.pk, pairing_ids=self.pairing_ids),
-        )
 
     @cached_property
     def tcm_pairings(self) -> set[int]:

@@ -21,7 +21,10 @@ from teams.models import Deployment, Team
 # Deployments ending before the clipped period or starting after it are left out: the period's first
 # row starts on its boundary event, where such a deployment's +1 and -1 have cancelled, and rows after
 # the period are dropped — the same intervals from fewer events (a program-year of a multi-year program).
-_INTERVALS_SQL = """
+# ``HEADCOUNT_SQL`` is the statement unordered, before neighbours with equal counts are joined (``_merge``):
+# the rule engine's team rules build on it in SQL (``assessments/rules/team.py``). Parameters ``program_id``,
+# ``pairing_ids``, ``date_from``, ``date_to``; columns pairing_id, start_day, end_day, on_site, leaders.
+HEADCOUNT_SQL = """
 WITH p AS (
     SELECT p.id,
            GREATEST(p.service_start, COALESCE(%(date_from)s::date, p.service_start)) AS s,
@@ -52,11 +55,12 @@ run AS (
       FROM agg
     WINDOW w AS (PARTITION BY pairing_id ORDER BY day)
 )
-SELECT r.pairing_id, GREATEST(r.start_day, p_ok.s), LEAST(r.end_day, p_ok.e), r.on_site::int, r.leaders::int
+SELECT r.pairing_id, GREATEST(r.start_day, p_ok.s) AS start_day, LEAST(r.end_day, p_ok.e) AS end_day,
+       r.on_site::int AS on_site, r.leaders::int AS leaders
   FROM run r JOIN p_ok ON p_ok.id = r.pairing_id
  WHERE r.end_day IS NOT NULL AND r.start_day <= p_ok.e AND r.end_day >= p_ok.s
- ORDER BY r.pairing_id, 2
 """
+_INTERVALS_SQL = HEADCOUNT_SQL + " ORDER BY 1, 2"
 
 
 @dataclasses.dataclass(frozen=True)

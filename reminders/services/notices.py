@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db.models import Q
+from django.db.models import Count, Q
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -59,12 +61,16 @@ def _rosters(notice: str, ids: list[int], stamp: str) -> list[Message]:
 
 def _findings(ids: list[int], stamp: str) -> list[Message]:
     """New findings, one message per hospital however many (a first rule run opens hundreds)."""
-    per_hospital: dict[int, int] = defaultdict(int)
-    rows = Finding.objects.filter(pk__in=ids).values_list("hospital_id", "pairing__recipient_id")
-    for hospital_id, recipient_id in rows:
-        target = hospital_id or recipient_id
-        if target:
-            per_hospital[target] += 1
+    # Counted by the database, the ids as one array parameter: a first national sweep opens ~8,300
+    # findings, and ``pk__in`` spent longer preparing 8,300 parameters than the query took (issue 18).
+    rows = (
+        Finding.objects.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", (list(ids),)))
+        .annotate(target=Coalesce("hospital_id", "pairing__recipient_id"))
+        .values_list("target")
+        .annotate(n=Count("pk"))
+        .order_by("target")
+    )
+    per_hospital = {target: n for target, n in rows if target}
     people = _coordinators(per_hospital)
     url = reverse("assessments:finding_list")
     return [

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db.models import Q
+
 from assessments.models import Finding
 from assessments.services.findings import rules_check
 from assessments.services.rectifications import rectification_answer, rectification_assign
@@ -74,3 +76,17 @@ def test_rectification_is_a_deadline_of_the_hospital_and_a_notice_both_ways(
         kinds=["rectification"],
     )
     assert item.status == DeadlineStatus.DONE
+
+
+def test_new_findings_are_announced_once_per_hospital_with_their_number(live: Any, today: dt.date) -> None:
+    # when a first rule run opens findings
+    rules_check(program=live.program, as_of=today)
+    # then each recipient's coordinator is told how many concern that hospital: its own findings, and a
+    # pairing's findings with no hospital of their own count for the pairing's recipient
+    for user, hospital in (("alice", live.recipient_a), ("bob", live.recipient_b)):
+        n = Finding.objects.filter(
+            Q(hospital=hospital) | Q(hospital__isnull=True, pairing__recipient=hospital)
+        ).count()
+        titles = [t for t in _titles(live.users[user]) if t.startswith("本院新增问题")]
+        assert n > 0
+        assert titles == [f"本院新增问题 {n} 条"]

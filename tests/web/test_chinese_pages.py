@@ -78,3 +78,19 @@ def test_the_pairing_page_with_its_timeline_is_chinese(client: Client, populated
     assert "最低在岗人数" in text
     assert CODES.findall(text) == []
     assert GLOSS.findall(text) == []
+
+
+@pytest.mark.parametrize(("lang", "title"), [("zh-hans", "页面不存在"), ("en", "Page not found")])
+def test_a_pairing_outside_the_scope_answers_a_page_in_the_users_language(
+    client: Client, populated: World, lang: str, title: str
+) -> None:
+    # given recipient B's coordinator, who may not see pairing A
+    client.force_login(populated.users["bob"])
+    client.cookies["django_language"] = lang
+    # when they open it
+    resp: Any = client.get(reverse("pairings:detail", args=[populated.pairing_a.pk]))
+    # then it is not found, on the app's own page in their language, and nothing of pairing A shows
+    assert resp.status_code == 404
+    page = resp.content.decode()
+    assert title in page and 'class="site-header"' in page
+    assert populated.pairing_a.recipient.name not in _visible_text(page)

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from devtools import factories as f
 from pairings.models import Membership, Pairing
+from teams.models import Deployment
 from tests.api.conftest import ENDPOINTS, Endpoint, client_for, populate
 
 
@@ -54,6 +55,32 @@ def test_cursor_pagination_walks_every_row_once(world: Any) -> None:
         url = body["next"]
     assert sorted(seen) == sorted(Pairing.objects.values_list("pk", flat=True))
     assert len(seen) == len(set(seen)) == 5
+
+
+def test_cursor_pages_of_a_tied_ordering_break_ties_by_id(world: Any) -> None:
+    # given six deployments of one start date, two of them updated since (their rows move in the table, so
+    # the database's own order of the tie is no longer the ids' order)
+    team = f.TeamFactory(pairing=world.pairing_a)
+    ids = [f.DeploymentFactory(team=team, planned_start=dt.date(2023, 3, 1)).pk for _ in range(6)]
+    Deployment.objects.filter(pk__in=ids[:2]).update(early_return_reason="调整")
+    client = client_for(world.users["province"])
+    for ordering, expected in (("-planned_start", sorted(ids, reverse=True)), ("planned_start", sorted(ids))):
+        # when the tie is walked two rows a page, forwards and back
+        url: str | None = reverse("api:deployment-list") + f"?ordering={ordering}&page_size=2"
+        seen: list[int] = []
+        pages: list[str] = []
+        while url:
+            body = client.get(url).json()
+            seen += [r["id"] for r in body["results"]]
+            pages.append(url)
+            url = body["next"]
+        # then every row comes once, ties in the ids' order, in the ordering's direction
+        assert seen == expected
+        # and a page asked again, or reached from the next page's "previous", is the same page
+        last = client.get(pages[-1]).json()
+        assert client.get(pages[-1]).json() == last
+        back = client.get(last["previous"]).json()
+        assert [r["id"] for r in back["results"]] == expected[2:4]
 
 
 def test_list_etag_gives_304_until_something_changes(world: Any) -> None:

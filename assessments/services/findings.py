@@ -376,11 +376,13 @@ def _copy_rows(cur: Any, lines: list[str]) -> None:
     cur.cursor.copy_expert(f"COPY {_SRC_TABLE} FROM STDIN", io.StringIO("\n".join(lines) + "\n"))
 
 
-# Every finding of a program as stored: what a program run compares its drafts with (``_BEFORE``, read
-# before the run's lanes start rather than for the drafts after them).
+# The findings of a program as stored that a program run compares its drafts with (``_BEFORE``, read
+# before the run's lanes start rather than for the drafts after them). Resolved ones are left out: they pile
+# up over the years, and a draft matching one is treated as a draft matching none would be (written, and
+# counted as new).
 _STORED = """
 SELECT fingerprint, status, CASE WHEN message_key <> '' THEN digest ELSE '' END
-  FROM assessments_finding WHERE program_id = %(program_id)s
+  FROM assessments_finding WHERE program_id = %(program_id)s AND status <> 'resolved'
 """
 
 

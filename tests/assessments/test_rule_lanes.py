@@ -121,3 +121,10 @@ def test_rows_prepared_while_the_lanes_run_are_what_persisting_builds_and_store_
     assert again.lines == {}
     assert sum(c["new"] for c in counts.values()) == 0
     assert _stored(program) == one_lane
+    # when a finding had been resolved (by a run that no longer saw it) and holds again
+    gone = Finding.objects.filter(program=program).order_by("pk").first()
+    Finding.objects.filter(pk=gone.pk).update(status="resolved", resolved_at=gone.last_seen)
+    counts = rules_check(program=program, as_of=AS_OF, parallel=True)
+    # then the lanes run reopens it and counts it as new, as one lane would
+    assert counts[gone.rule_code]["new"] == 1 and sum(c["new"] for c in counts.values()) == 1
+    assert _stored(program) == one_lane

@@ -11,6 +11,8 @@ KEY = "program_id, rule_code, severity, period_start, period_end"
 
 FUNCTION_SQL = f"""
 CREATE FUNCTION assessments_open_finding_counts() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    written bigint;
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         DELETE FROM assessments_openfindingcount;
@@ -31,7 +33,8 @@ BEGIN
         ELSE 'SELECT {KEY}, 1 FROM new_rows WHERE status = ''open'''
              ' UNION ALL SELECT {KEY}, -1 FROM old_rows WHERE status = ''open'''
     END);
-    IF FOUND THEN
+    GET DIAGNOSTICS written = ROW_COUNT;  -- (EXECUTE leaves FOUND as it was)
+    IF written > 0 THEN
         DELETE FROM assessments_openfindingcount WHERE n = 0;
     END IF;
     RETURN NULL;

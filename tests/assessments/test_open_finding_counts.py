@@ -143,3 +143,13 @@ def test_the_indicators_read_the_counts_only_where_findings_are_seen_through_the
     assert total("province", city) == seen("province", pairing__recipient__city=world.city_a) > 0
     for name in ("city_a", "county_a", "alice", "charlie"):
         assert 0 < total(name) == seen(name) < 1000, name
+
+
+def test_the_counts_are_scoped_as_findings_through_the_program_and_nowhere_else() -> None:
+    # Reading the counts instead of the findings is right only while both are seen the same way through the
+    # program: a change to Finding.SCOPE's province path, oversight or dashboard visibility must come here.
+    counts, findings = OpenFindingCount.SCOPE, Finding.SCOPE
+    assert counts.province == findings.province == "program__province"
+    assert (counts.oversight, counts.dashboard) == (findings.oversight, findings.dashboard)
+    assert counts.city is counts.county is counts.hospital_province is counts.person is counts.team is None
+    assert counts.hospital == ()

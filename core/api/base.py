@@ -333,7 +333,7 @@ class PlainListMixin:
         base = _SCOPED_VALUES.get(key)
         if base is None:
             if len(_SCOPED_VALUES) >= _SCOPED_VALUES_KEPT:
-                _SCOPED_VALUES.pop(next(iter(_SCOPED_VALUES)))  # the oldest: a bound, not a policy
+                _SCOPED_VALUES.clear()  # a bound, not a policy (and safe with threaded workers)
             base = _SCOPED_VALUES[key] = view.get_queryset().prefetch_related(None).values(*columns)
         return base.all()  # a clone: the kept queryset is never evaluated nor changed
 

@@ -281,6 +281,8 @@ def test_kept_scoped_bases_answer_as_built_per_request(world_with_rows: Any) -> 
                 with override_settings(API_PLAIN_BASES=False):
                     before = _pages(client, url)
                 assert _pages(client, url) == before, (role, url)
+    # Requests filter and page clones: a kept base is never evaluated nor narrowed by a request's filters.
+    assert all(qs._result_cache is None and "year" not in str(qs.query) for qs in _SCOPED_VALUES.values())
     kept = {(view.__name__, key) for view, _columns, key in _SCOPED_VALUES}
     keys = {scope_key(world_with_rows.users[r]) for r in ROLES if r != "dashboard"}
     assert {key for _view, key in kept} >= keys

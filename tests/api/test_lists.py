@@ -4,6 +4,7 @@ masked personal data."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
 import pytest
@@ -182,3 +183,24 @@ def test_out_of_range_year_is_a_validation_error(world: Any, year: str) -> None:
     response = client_for(world.users["province"]).get(reverse("api:trainee-stint-list"), {"year": year})
     assert response.status_code == 400
     assert "year" in response.json()["error"]["fields"]
+
+
+def test_a_computed_lists_etag_is_its_bodys_and_moves_with_the_answer(world: Any, settings: Any) -> None:
+    """Without the answer cache, a list's ETag is a hash of the bytes sent (issue 18: no second encoding
+    of the data); a 304 has no body; a change to a row on the page gives another tag."""
+    settings.API_CACHE_ENABLED = False
+    deployment = f.DeploymentFactory(team=f.TeamFactory(pairing=world.pairing_a))
+    client = client_for(world.users["province"])
+    url = reverse("api:deployment-list")
+    first = client.get(url)
+    assert first.status_code == 200
+    assert first["ETag"] == 'W/"' + hashlib.sha256(first.content).hexdigest()[:32] + '"'
+    again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    assert not again.content
+    assert again["ETag"] == first["ETag"]
+    type(deployment).objects.filter(pk=deployment.pk).update(post="新岗位")
+    changed = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert changed.status_code == 200
+    assert "新岗位" in changed.content.decode()
+    assert changed["ETag"] != first["ETag"]

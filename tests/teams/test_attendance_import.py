@@ -391,8 +391,10 @@ def test_slices_read_as_text_store_and_refuse_what_the_row_parser_does(
     monkeypatch.setattr(attendance, "plain_text", lambda *args: None)
     slow = attendance_import(user=world.users["alice"], hospital=world.recipient_a, f=io.BytesIO(data))
     # then text slices were read, and both runs store the same, count the same and refuse the same
-    # (slices whose cells all have the usual forms, converted unchecked, and others, checked by the server)
-    assert sum(rows for rows, _shaped in made) < fast.rows_read + fast.rejected
+    # (slices whose cells all have the usual forms, converted unchecked, and others, checked by the server;
+    # the file repeats punches: read twice, the plain insert's attempt given up at the first repeat)
+    reads = 2 if "first_attempt" in fast.timings else 1
+    assert sum(rows for rows, _shaped in made) < (fast.rows_read + fast.rejected) * reads
     assert {shaped for _rows, shaped in made} == {True, False}
     assert fast.as_dict() == slow.as_dict() and fast.errors == slow.errors
     assert punches == _stored()

@@ -621,6 +621,27 @@ def _text_rows(width: int, shapes: tuple[tuple[int, tuple[bytes, bool]], ...] = 
     return re.compile(row)
 
 
+# Bytes of sheet XML one call of the expression reads (~1 ms): a call holds the GIL until it returns, and the
+# import's loader thread needs the GIL after each statement it sends (a slice in one call kept it waiting
+# ~50 ms each time).
+_FIND_PIECE = 1 << 16
+
+
+def _find_rows(expression: re.Pattern[bytes], body: bytes) -> list[Any]:
+    """The matches of ``expression`` in ``body``, found a piece at a time; each piece ends where a row
+    starts (``endpos``: the row before it sees the end there, as at the end of a slice, and nothing but
+    whitespace lies between it and the next row)."""
+    rows: list[Any] = []
+    start = 0
+    while start < len(body):
+        end = body.find(b"<row", start + _FIND_PIECE)
+        if end < 0:
+            end = len(body)
+        rows += expression.findall(body, start, end)
+        start = end
+    return rows
+
+
 def _text_block(
     body: bytes, width: int, shapes: dict[int, tuple[bytes, bool]] | None = None
 ) -> TextBlock | None:
@@ -634,7 +655,7 @@ def _text_block(
     in_body = body.count(b"<row")
     shaped = bool(shapes)
     for shape in (tuple(sorted(shapes.items())), ()) if shapes else ((),):
-        rows = _text_rows(width, shape).findall(body)
+        rows = _find_rows(_text_rows(width, shape), body)
         if rows and len(rows) == in_body:
             break
         shaped = False  # some cell lacks its shape (or is not plain): the plain expression, once more

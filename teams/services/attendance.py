@@ -6,9 +6,10 @@ made and judged by one regular expression, without calamine) → a 原始记录 
 text is COPYed as its cells into a temporary table and converted, checked and matched to staff by one SQL
 statement; the rows it does not take (an unusual form, a bad cell), blocks holding numbers or dates, and
 每日统计 exports go through the one row parser (``dingtalk.raw_punches`` / ``summary_punches``), which names
-every error → per batch one ``INSERT … SELECT … ON CONFLICT (hospital, day, userid, key) DO NOTHING`` of the
-rows a hash anti-join with the stored punches of the batch's days leaves, run by the
-server while this process reads the next block (``_Loader``) → one ``INSERT … ON CONFLICT DO UPDATE`` that
+every error → per batch one ``INSERT … SELECT`` of the rows a hash anti-join with the stored punches of the
+batch's days leaves, run by the server while this process reads the next block (``_Loader``); a punch stored
+already that the anti-join let through raises the unique violation, and the import runs again with
+``ON CONFLICT (hospital, day, userid, key) DO NOTHING`` → one ``INSERT … ON CONFLICT DO UPDATE`` that
 derives AttendanceRecord rows for the days touched. Punches load in one transaction: a file with any
 rejected row writes nothing, and a rerun of the same file (or a crashed job) inserts nothing twice because
 every punch is keyed. Records derive in a second one.

@@ -75,6 +75,8 @@ def test_reimport_same_or_overlapping_file_adds_nothing(world: Any, tmp_path: Pa
     )
     # then nothing is added and every row counts as a duplicate
     assert first.inserted == 400 and records > 0
+    # (a first import of a file without repeats inserts plainly, once)
+    assert "first_attempt" not in first.timings
     assert again.inserted == 0 and again.duplicates == 400
     assert AttendancePunch.objects.count() == punches and AttendanceRecord.objects.count() == records
 
@@ -219,6 +221,8 @@ def test_duplicated_rows_inside_one_file_count_once(world: Any, tmp_path: Path) 
         user=world.users["alice"], hospital=world.recipient_a, f=_xlsx(tmp_path, [row, row])
     )
     assert summary.inserted == 1 and summary.duplicates == 1 and AttendancePunch.objects.count() == 1
+    # (the plain insert met the repeat, and the import ran again with ON CONFLICT: the first kept nothing)
+    assert "first_attempt" in summary.timings
 
 
 def test_cells_with_tabs_newlines_and_backslashes_are_stored_as_written(world: Any, tmp_path: Path) -> None:

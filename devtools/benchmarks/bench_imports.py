@@ -192,9 +192,10 @@ def run(ctx: BenchContext) -> None:
     _cleanup()
     with transaction.atomic():
         w = _world()
-    # Statistics of the world's small tables as they are now: the cleanup empties them, and autoanalyze runs
-    # on them at any moment of a run (once, the re-import's derive step took 12 server CPU-seconds instead
-    # of 0.1 right after teams_deployment was autoanalyzed mid-run: a plan made on other statistics).
+    # Statistics of the world's small tables as they are now, the same in every run: the cleanup empties them,
+    # and autoanalyze would otherwise take them at any moment of a run (once mid-run, the re-import's derive
+    # step then took 12 s instead of 0.1 s: planned on statistics of nearly empty tables, now planned without
+    # nested loops, teams.services.attendance.derive_records).
     with connection.cursor() as cur:
         cur.execute(
             "ANALYZE teams_staff, teams_deployment, teams_team, teams_dingtalkidentity, pairings_pairing,"

@@ -24,6 +24,7 @@ from assessments.models.facts import (  # noqa: F401
     CoverageIntervalFact,
     DeploymentFact,
     IndicatorFactState,
+    OpenFindingCount,
     PeriodFact,
 )
 from assessments.models.findings import (  # noqa: F401

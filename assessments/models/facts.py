@@ -18,6 +18,9 @@ from django.contrib.postgres.fields import DateRangeField
 from django.db import models
 from django.db.models import Q
 
+from core.access import Scope, ScopedQuerySet
+from pairings.models import Program
+
 
 class IndicatorFactState(models.Model):
     """Whether a pairing's facts are up to date. A missing row counts as not fresh."""
@@ -134,3 +137,42 @@ class PeriodFact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pairing_id} {self.start} +{self.months}"
+
+
+class OpenFindingCount(models.Model):
+    """How many findings are open per program, rule, severity and period: what the indicators count of a
+    whole program's open findings (a few dozen rows where the findings are thousands; issue 18).
+
+    Kept by the database: statement-level triggers on the findings (migration 0019) add the open rows a
+    statement wrote and subtract the ones it changed or removed, in the writer's transaction, whatever
+    wrote them (the rule engine's upsert, a waiver, a rectification, a cascade). A row that reaches zero is
+    removed.
+
+    Scoped as ``Finding`` is through its program, and only there: the commission levels below a province and
+    the hospitals see findings through their pairings, which these sums do not keep — they see nothing of
+    this table and the indicators count their findings themselves."""
+
+    program = models.ForeignKey(
+        Program, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    rule_code = models.CharField(max_length=32)
+    severity = models.CharField(max_length=10)
+    period_start = models.DateField(null=True)
+    period_end = models.DateField(null=True)
+    n = models.IntegerField()
+
+    SCOPE = Scope(province="program__province")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "open finding count"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "rule_code", "severity", "period_start", "period_end"],
+                name="openfindingcount_key",
+                nulls_distinct=False,  # an open end is a value of the key, not "unknown"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program_id} {self.rule_code}/{self.severity}: {self.n}"

@@ -17,7 +17,9 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property
 from typing import Any, ClassVar, TypeVar
 
+import orjson
 from django.db import connection
+from psycopg2.extras import register_default_json
 
 from assessments.choices import Severity, SubjectType
 from assessments.rules import load_all
@@ -192,6 +194,9 @@ class RuleContext:
         statistics once nested such a query 14 minutes long); a pairing's recheck keeps its index probes."""
         params = {**self.sql_params, **(extra or {})}
         with whole_set_plan() if whole_set and self.pairing_ids is None else connection.cursor() as cur:
+            # json columns (the team runs' intervals: 7,300 arrays at national scale) parsed by orjson, on
+            # this cursor only: the standard library's json.loads took ~0.06 s of the team lane.
+            register_default_json(cur.cursor, loads=orjson.loads)
             cur.execute(sql, params)
             cols = [c.name for c in cur.description]
             return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]

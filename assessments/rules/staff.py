@@ -1,7 +1,9 @@
 """Who may be deployed: the leader's post and management experience, members' clinical experience and title.
 
-Each rule is one query over the deployments of the scope. Experience is measured at the deployment's start
-(``lower(period)``: actual start where known, else planned) in full calendar years:
+The four rules read one query over the deployments of the scope (``STAFF_CHECKS``, once per run through
+``RuleContext.shared``): each deployment that breaks any of them, with a flag per rule (four scans of the
+60,000 deployments of the national program were three too many). Experience is measured at the
+deployment's start (``lower(period)``: actual start where known, else planned) in full calendar years:
 ``since + N years <= start``.
 """
 
@@ -17,27 +19,66 @@ from assessments.rules.base import SCOPE_PAIRINGS, Draft, Message, Rule, RuleCon
 from pairings.presets import RuleParams
 from teams.choices import Title
 
-DEPLOYMENTS = f"""
-SELECT d.id, d.team_id, t.pairing_id, d.staff_id, d.role, d.post, s.name, s.title,
-       s.clinical_since, s.management_since, s.work_since,
-       lower(d.period) AS start, upper(d.period) - 1 AS "end",
-       CASE WHEN %(since_col)s IS NULL THEN NULL
-            ELSE date_part('year', age(lower(d.period), %(since_col)s))::int END AS years
-  FROM teams_deployment d
-  JOIN teams_team t ON t.id = d.team_id
-  JOIN ({SCOPE_PAIRINGS}) p ON p.id = t.pairing_id
-  JOIN teams_staff s ON s.id = d.staff_id
-"""
-
-
 # Years of work (Bozhou 工作满6年): from the start of any work; where unknown, clinical work is work too.
 WORK_SINCE = "COALESCE(s.work_since, s.clinical_since)"
 
 
-def _deployments(since_col: str, where: str) -> str:
-    # since_col is one of three fixed expressions, never user input.
-    assert since_col in ("s.clinical_since", "s.management_since", WORK_SINCE)
-    return DEPLOYMENTS.replace("%(since_col)s", since_col) + " WHERE " + where + " ORDER BY d.id"
+def _years(since: str) -> str:
+    return (
+        f"CASE WHEN {since} IS NULL THEN NULL ELSE date_part('year', age(lower(d.period), {since}))::int END"
+    )
+
+
+# A rule's flag is its condition where it is on (its parameter set), false elsewhere (IS TRUE: a NULL post or
+# title breaks nothing). ``%(member_since)s`` is the members' experience basis: clinical or any work.
+STAFF_CHECKS = f"""
+SELECT * FROM (
+    SELECT d.id, d.team_id, t.pairing_id, d.staff_id, d.role, d.post, s.name, s.title,
+           s.clinical_since, s.management_since, s.work_since,
+           lower(d.period) AS start, upper(d.period) - 1 AS "end",
+           {_years("s.management_since")} AS years_management,
+           {_years("%(member_since)s")} AS years_member,
+           (%(post_on)s AND d.role = 'leader' AND NOT (d.post = ANY(%(posts)s))) IS TRUE AS leader_post,
+           (%(mgmt_n)s::int IS NOT NULL AND d.role = 'leader'
+            AND (s.management_since IS NULL
+                 OR s.management_since + make_interval(years => %(mgmt_n)s::int) > lower(d.period))) IS TRUE
+               AS leader_mgmt_years,
+           (%(member_n)s::int IS NOT NULL AND d.role <> 'leader'
+            AND (%(member_since)s IS NULL
+                 OR %(member_since)s + make_interval(years => %(member_n)s::int) > lower(d.period))) IS TRUE
+               AS member_years,
+           (%(title_n)s::int IS NOT NULL AND d.role <> 'leader' AND s.title < %(title_n)s::int) IS TRUE
+               AS member_title
+      FROM teams_deployment d
+      JOIN teams_team t ON t.id = d.team_id
+      JOIN ({SCOPE_PAIRINGS}) p ON p.id = t.pairing_id
+      JOIN teams_staff s ON s.id = d.staff_id
+) x
+ WHERE leader_post OR leader_mgmt_years OR member_years OR member_title
+ ORDER BY id
+"""
+
+
+def staff_checks(ctx: RuleContext, flag: str) -> list[dict[str, Any]]:
+    """The deployments of the scope breaking the rule whose ``flag`` (a column of ``STAFF_CHECKS``) is
+    given, in deployment order; one statement for the four rules."""
+    p = ctx.params
+
+    def fetch() -> list[dict[str, Any]]:
+        # The basis is one of two fixed expressions, never user input.
+        since = WORK_SINCE if p.member_experience_basis == "work" else "s.clinical_since"
+        return ctx.fetch(
+            STAFF_CHECKS.replace("%(member_since)s", since),
+            {
+                "post_on": p.leader_post,
+                "posts": list(p.leader_posts),
+                "mgmt_n": p.leader_mgmt_years,
+                "member_n": p.member_clinical_years,
+                "title_n": p.member_min_title,
+            },
+        )
+
+    return [row for row in ctx.shared("staff_checks", fetch) if row[flag]]
 
 
 class _DeploymentRule(Rule):
@@ -74,8 +115,7 @@ class LeaderPost(_DeploymentRule):
 
     def evaluate(self, ctx: RuleContext) -> Iterable[Draft]:
         posts = list(ctx.params.leader_posts)
-        sql = _deployments("s.management_since", "d.role = 'leader' AND NOT (d.post = ANY(%(posts)s))")
-        for row in ctx.fetch(sql, {"posts": posts}):
+        for row in staff_checks(ctx, "leader_post"):
             yield self._draft(
                 row,
                 msg(
@@ -104,12 +144,8 @@ class LeaderMgmtYears(_DeploymentRule):
 
     def evaluate(self, ctx: RuleContext) -> Iterable[Draft]:
         n = ctx.params.leader_mgmt_years
-        sql = _deployments(
-            "s.management_since",
-            "d.role = 'leader' AND (s.management_since IS NULL"
-            " OR s.management_since + make_interval(years => %(n)s) > lower(d.period))",
-        )
-        for row in ctx.fetch(sql, {"n": n}):
+        for row in staff_checks(ctx, "leader_mgmt_years"):
+            row = {**row, "years": row["years_management"]}
             yield self._draft(
                 row,
                 msg(
@@ -142,17 +178,12 @@ class MemberClinicalYears(_DeploymentRule):
     def evaluate(self, ctx: RuleContext) -> Iterable[Draft]:
         n = ctx.params.member_clinical_years
         work = ctx.params.member_experience_basis == "work"
-        since = WORK_SINCE if work else "s.clinical_since"
-        sql = _deployments(
-            since,
-            f"d.role <> 'leader' AND ({since} IS NULL"
-            f" OR {since} + make_interval(years => %(n)s) > lower(d.period))",
-        )
         if work:
             key = gettext_noop("队员 %(name)s 派驻开始时工作年限 %(years)s 年，应不少于 %(n)s 年")
         else:
             key = gettext_noop("队员 %(name)s 派驻开始时临床工作年限 %(years)s 年，应不少于 %(n)s 年")
-        for row in ctx.fetch(sql, {"n": n}):
+        for row in staff_checks(ctx, "member_years"):
+            row = {**row, "years": row["years_member"]}
             yield self._draft(
                 row,
                 msg(
@@ -185,9 +216,8 @@ class MemberMinTitle(_DeploymentRule):
     def evaluate(self, ctx: RuleContext) -> Iterable[Draft]:
         n = ctx.params.member_min_title
         assert n is not None
-        sql = _deployments("s.clinical_since", "d.role <> 'leader' AND s.title < %(n)s")
         labels = dict(Title.choices)
-        for row in ctx.fetch(sql, {"n": n}):
+        for row in staff_checks(ctx, "member_title"):
             yield self._draft(
                 row,
                 msg(

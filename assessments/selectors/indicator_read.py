@@ -35,6 +35,7 @@ from assessments.models import (
     Finding,
     GradeChange,
     NewTechnology,
+    OpenFindingCount,
     Specialty,
 )
 from core.access import User, scope_key
@@ -76,15 +77,18 @@ def _in_range(column: str, date_from: dt.date | None, date_to: dt.date | None) -
 # querysets was the largest share of a cold answer's Python (issue 18). What ``for_user`` filters depends
 # only on ``core.access.scope_key``, so one compilation serves every request of that key; the asked period
 # and place are conditions of the statement, outside the compiled SQL. Cleared when full.
-_COMPILED: dict[tuple[Any, ...], tuple[str, dict[str, Any]]] = {}
+_COMPILED: dict[tuple[Any, ...], tuple[str, dict[str, Any], bool]] = {}
 _COMPILED_MAX = 4096
 
 
-def _compile(name: str, qs: QuerySet[Any], fields: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
-    """``qs``'s rows (``fields``, in that order, unsorted) as SQL with named parameters, and their values."""
+def _compile(name: str, qs: QuerySet[Any], fields: tuple[str, ...]) -> tuple[str, dict[str, Any], bool]:
+    """``qs``'s rows (``fields``, in that order, unsorted) as SQL with named parameters, their values, and
+    whether ``for_user`` gave ``none()`` (the user sees nothing of the model)."""
+    none = qs.query.is_empty()
     try:
         sql, params = qs.order_by().values_list(*fields).query.sql_with_params()
     except EmptyResultSet:  # ``for_user`` gave ``none()``: the same columns, no rows
+        none = True
         empty = qs.model._base_manager.filter(pk__isnull=True)
         sql, params = empty.order_by().values_list(*fields).query.sql_with_params()
     pieces = sql.split("%s")
@@ -95,7 +99,7 @@ def _compile(name: str, qs: QuerySet[Any], fields: tuple[str, ...]) -> tuple[str
         key = f"{name}_{i}"
         values[key] = value
         out.append(f"%({key})s{piece}")
-    return "".join(out), values
+    return "".join(out), values, none
 
 
 class _Params:
@@ -105,17 +109,33 @@ class _Params:
         self.scope_key = scope_key
         self.values: dict[str, Any] = dict(named)
 
-    def scoped(self, name: str, queryset: Callable[[], QuerySet[Any]], *fields: str) -> str:
-        """The rows of ``queryset()`` — ``for_user`` and constant filters, nothing of the request — as SQL
-        (``fields``, in that order), compiled once per scope key."""
+    def _hit(
+        self, name: str, queryset: Callable[[], QuerySet[Any]], fields: tuple[str, ...]
+    ) -> tuple[str, dict[str, Any], bool]:
         key = (name, self.scope_key, fields)
         hit = _COMPILED.get(key)
         if hit is None:
             if len(_COMPILED) >= _COMPILED_MAX:
                 _COMPILED.clear()
             hit = _COMPILED[key] = _compile(name, queryset(), fields)
-        self.values.update(hit[1])
-        return hit[0]
+        return hit
+
+    def scoped(self, name: str, queryset: Callable[[], QuerySet[Any]], *fields: str) -> str:
+        """The rows of ``queryset()`` — ``for_user`` and constant filters, nothing of the request — as SQL
+        (``fields``, in that order), compiled once per scope key."""
+        sql, values, _none = self._hit(name, queryset, fields)
+        self.values.update(values)
+        return sql
+
+    def scoped_unless_none(
+        self, name: str, queryset: Callable[[], QuerySet[Any]], *fields: str
+    ) -> str | None:
+        """``scoped``, or None when ``for_user`` in ``queryset()`` gave ``none()``."""
+        sql, values, none = self._hit(name, queryset, fields)
+        if none:
+            return None
+        self.values.update(values)
+        return sql
 
 
 # --- the blocks of a period ---------------------------------------------------------------------------------
@@ -258,7 +278,10 @@ def programs_of(
 ) -> dict[int, Program]:
     """Every program the scope's pairings belong to (asked for one: that one). One small query."""
     if program_id is not None:
-        programs = Program.objects.filter(pk=program_id)
+        # Raw: the ORM compiling ``filter(pk=…)`` was a third of the indicators' own Python (issue 18).
+        programs = Program.objects.raw(  # type: ignore[assignment]
+            "SELECT * FROM pairings_program WHERE id = %(program)s", {"program": program_id}
+        )
     else:
         p = _Params(scope_key(user))
         scope = _scope(p, user, program_id, city_id, pairing_id)
@@ -437,26 +460,62 @@ def read(
         # Aligned: the period facts' stints of the scope's pairings. The same rows: a stint's scope is its
         # pairing's (``TraineeStint.SCOPE`` is ``Pairing.SCOPE`` through ``pairing``; a test holds it).
         training_sql = "tr AS (SELECT trainees, qualifying FROM blocks)"
-    findings_sql = p.scoped(
-        "findings",
-        lambda: Finding.objects.for_user(user).filter(status=FindingStatus.OPEN),
-        "program_id",
-        "pairing_id",
-        "rule_code",
-        "severity",
-        "period_start",
-        "period_end",
-    )
-    findings_in = [
-        "f.pairing_id IN (SELECT id FROM sc)"
-        if city_id is not None or pairing_id is not None
-        # Program-level findings (no pairing) count too when the whole program or province is asked for:
-        # those of the scope's programs (``programs``: the scope's, or the one asked for).
-        else "f.program_id = ANY(%(finding_programs)s::bigint[])",
+    period_in = [
         # Findings about the period: those whose period (open ends: none) overlaps it.
         "(f.period_start IS NULL OR f.period_start <= %(date_to)s)" if date_to else "",
         "(f.period_end IS NULL OR f.period_end >= %(date_from)s)" if date_from else "",
     ]
+    counted = (
+        None
+        if city_id is not None or pairing_id is not None
+        else p.scoped_unless_none(
+            "finding_counts",
+            lambda: OpenFindingCount.objects.for_user(user),
+            "program_id",
+            "rule_code",
+            "severity",
+            "period_start",
+            "period_end",
+            "n",
+        )
+    )
+    if counted is not None:
+        # Whole programs' open findings as ``Finding.for_user`` sees them through the program (the only path
+        # ``OpenFindingCount.SCOPE`` declares; who sees findings through pairings sees none of the counts
+        # and takes the branch below): their counts per rule, severity and period, a few dozen rows where
+        # the findings are thousands (issue 18).
+        conds = ["f.program_id = ANY(%(finding_programs)s::bigint[])", "f.n > 0", *period_in]
+        findings_cte = f"""fi AS (
+    SELECT f.rule_code, f.severity, SUM(f.n)::int AS n
+      FROM ({counted}) AS f(program_id, rule_code, severity, period_start, period_end, n)
+     WHERE {" AND ".join(c for c in conds if c)}
+     GROUP BY 1, 2
+)"""
+    else:
+        findings_sql = p.scoped(
+            "findings",
+            lambda: Finding.objects.for_user(user).filter(status=FindingStatus.OPEN),
+            "program_id",
+            "pairing_id",
+            "rule_code",
+            "severity",
+            "period_start",
+            "period_end",
+        )
+        findings_in = [
+            "f.pairing_id IN (SELECT id FROM sc)"
+            if city_id is not None or pairing_id is not None
+            # Program-level findings (no pairing) count too when the whole program or province is asked
+            # for: those of the scope's programs (``programs``: the scope's, or the one asked for).
+            else "f.program_id = ANY(%(finding_programs)s::bigint[])",
+            *period_in,
+        ]
+        findings_cte = f"""fi AS (
+    SELECT f.rule_code, f.severity, COUNT(*)::int AS n
+      FROM ({findings_sql}) AS f(program_id, pairing_id, rule_code, severity, period_start, period_end)
+     WHERE {" AND ".join(c for c in findings_in if c)}
+     GROUP BY 1, 2
+)"""
     appraisals_sql = p.scoped(
         "appraisals",
         lambda: AnnualAppraisal.objects.for_user(user).filter(status=AppraisalStatus.PUBLISHED),
@@ -551,12 +610,7 @@ gaps AS (
 {deployments_sql},
 -- TRAINING_QUOTA: free stints started in the period (N per pairing per year: ``head``).
 {training_sql},
-fi AS (
-    SELECT f.rule_code, f.severity, COUNT(*)::int AS n
-      FROM ({findings_sql}) AS f(program_id, pairing_id, rule_code, severity, period_start, period_end)
-     WHERE {" AND ".join(c for c in findings_in if c)}
-     GROUP BY 1, 2
-),
+{findings_cte},
 ap AS (
     SELECT a.grade, COUNT(*)::int AS n
       FROM ({appraisals_sql}) AS a(pairing_id, grade, year)

@@ -135,6 +135,8 @@ API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=600)
 API_CACHE_WAIT_SECONDS = env.int("API_CACHE_WAIT_SECONDS", default=30)
 # Hot API lists answered from values() rows instead of the serializer (core.api.base.PlainListMixin).
 API_PLAIN_LISTS = env.bool("API_PLAIN_LISTS", default=True)
+# Their scoped values() querysets built once per view and scope key, cloned per request (issue 18).
+API_PLAIN_BASES = env.bool("API_PLAIN_BASES", default=True)
 # Dashboard tokens' cached answers served before the rest of the stack (pairings.api.middleware).
 API_TOKEN_FAST_PATH = env.bool("API_TOKEN_FAST_PATH", default=True)
 # /api/v1/indicators/ sums the fact tables (assessments.selectors.indicator_facts) instead of computing

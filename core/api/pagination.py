@@ -21,6 +21,19 @@ class Cursor(pagination.CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
 
+    def get_ordering(self, request: Any, queryset: Any, view: Any) -> tuple[str, ...]:
+        """The asked ordering, then the primary key in the same direction when the ordering does not name it.
+
+        DRF keeps the cursor's position on the first ordering column and counts the rows of a tie it has
+        already served (the offset); that count is only right if tied rows come back in the same order every
+        time. ``?ordering=-planned_start`` alone left ties to the database's sort, which may differ
+        between two identical requests: pages repeated or skipped rows, and one question got another
+        body and ETag."""
+        ordering = tuple(super().get_ordering(request, queryset, view))
+        if not {o.lstrip("-") for o in ordering} & {"pk", "id"}:
+            ordering = (*ordering, "-pk" if ordering and ordering[0].startswith("-") else "pk")
+        return ordering
+
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
         self._model = queryset.model
         return super().paginate_queryset(queryset, request, view)

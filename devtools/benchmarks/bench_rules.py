@@ -133,6 +133,12 @@ def _national(ctx: BenchContext, n_pairings: int) -> None:
     runs = [rule_run_create(program=program, enqueue=False) for _ in range(3)]
     with stopwatch() as first:
         counts = rules_check(program=program, as_of=as_of, timings=t_first, run=runs[0], parallel=lanes)
+    # A real first run commits: its findings' foreign keys (deferred, Django's kind) are checked then, one
+    # lookup per reference of each of the 8,300 new findings. This transaction is rolled back and never pays
+    # them, so they are checked here, apart from the figures above.
+    with stopwatch() as fk_checks, connection.cursor() as cur:
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cur.execute("SET CONSTRAINTS ALL DEFERRED")
     with stopwatch() as again:
         counts_again = rules_check(program=program, as_of=as_of, timings=t_again, run=runs[1], parallel=lanes)
     findings = sum(c["open"] for c in counts.values())
@@ -191,6 +197,11 @@ def _national(ctx: BenchContext, n_pairings: int) -> None:
         target="<= 1 s (issue 18)",
         persist_s=round(t_again["persist"], 3),
         per_rule_s={code: round(s, 4) for code, s in t_again.items()},
+    )
+    ctx.report(
+        f"national {program.code}: first run's deferred foreign-key checks (at commit; not in the run)",
+        fk_checks["seconds"],
+        findings=findings,
     )
     if lanes:
         ctx.report(

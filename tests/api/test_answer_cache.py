@@ -6,6 +6,7 @@ and the ordinary test transaction never commits. Redis is the real one of the te
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from typing import Any
@@ -158,6 +159,20 @@ def test_a_repeated_list_is_answered_from_the_cache_until_the_data_changes(commi
     changed = client.get(url)
     assert changed.status_code == 200 and "改名后的医院" in changed.content.decode()
     assert changed["ETag"] != first["ETag"]
+
+
+def test_a_cached_answer_has_the_etag_of_the_same_answer_computed(committed: Any, settings: Any) -> None:
+    """The ETag is a hash of the answer's bytes, from the cache or computed: switching the cache off (or
+    a miss) never makes a dashboard download an unchanged answer again."""
+    client = client_for(committed.users["province"])
+    url = reverse(PAIRINGS)
+    client.get(url)
+    cached = client.get(url)
+    settings.API_CACHE_ENABLED = False
+    computed = client.get(url)
+    assert cached.content == computed.content
+    assert cached["ETag"] == computed["ETag"] == 'W/"' + hashlib.sha256(cached.content).hexdigest()[:32] + '"'
+    assert client.get(url, HTTP_IF_NONE_MATCH=cached["ETag"]).status_code == 304
 
 
 def test_writes_through_the_api_show_in_the_next_read(committed: Any) -> None:

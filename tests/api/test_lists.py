@@ -4,6 +4,7 @@ masked personal data."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from devtools import factories as f
 from pairings.models import Membership, Pairing
+from teams.models import Deployment
 from tests.api.conftest import ENDPOINTS, Endpoint, client_for, populate
 
 
@@ -54,6 +56,32 @@ def test_cursor_pagination_walks_every_row_once(world: Any) -> None:
         url = body["next"]
     assert sorted(seen) == sorted(Pairing.objects.values_list("pk", flat=True))
     assert len(seen) == len(set(seen)) == 5
+
+
+def test_cursor_pages_of_a_tied_ordering_break_ties_by_id(world: Any) -> None:
+    # given six deployments of one start date, two of them updated since (their rows move in the table, so
+    # the database's own order of the tie is no longer the ids' order)
+    team = f.TeamFactory(pairing=world.pairing_a)
+    ids = [f.DeploymentFactory(team=team, planned_start=dt.date(2023, 3, 1)).pk for _ in range(6)]
+    Deployment.objects.filter(pk__in=ids[:2]).update(early_return_reason="调整")
+    client = client_for(world.users["province"])
+    for ordering, expected in (("-planned_start", sorted(ids, reverse=True)), ("planned_start", sorted(ids))):
+        # when the tie is walked two rows a page, forwards and back
+        url: str | None = reverse("api:deployment-list") + f"?ordering={ordering}&page_size=2"
+        seen: list[int] = []
+        pages: list[str] = []
+        while url:
+            body = client.get(url).json()
+            seen += [r["id"] for r in body["results"]]
+            pages.append(url)
+            url = body["next"]
+        # then every row comes once, ties in the ids' order, in the ordering's direction
+        assert seen == expected
+        # and a page asked again, or reached from the next page's "previous", is the same page
+        last = client.get(pages[-1]).json()
+        assert client.get(pages[-1]).json() == last
+        back = client.get(last["previous"]).json()
+        assert [r["id"] for r in back["results"]] == expected[2:4]
 
 
 def test_list_etag_gives_304_until_something_changes(world: Any) -> None:
@@ -155,3 +183,24 @@ def test_out_of_range_year_is_a_validation_error(world: Any, year: str) -> None:
     response = client_for(world.users["province"]).get(reverse("api:trainee-stint-list"), {"year": year})
     assert response.status_code == 400
     assert "year" in response.json()["error"]["fields"]
+
+
+def test_a_computed_lists_etag_is_its_bodys_and_moves_with_the_answer(world: Any, settings: Any) -> None:
+    """Without the answer cache, a list's ETag is a hash of the bytes sent (issue 18: no second encoding
+    of the data); a 304 has no body; a change to a row on the page gives another tag."""
+    settings.API_CACHE_ENABLED = False
+    deployment = f.DeploymentFactory(team=f.TeamFactory(pairing=world.pairing_a))
+    client = client_for(world.users["province"])
+    url = reverse("api:deployment-list")
+    first = client.get(url)
+    assert first.status_code == 200
+    assert first["ETag"] == 'W/"' + hashlib.sha256(first.content).hexdigest()[:32] + '"'
+    again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    assert not again.content
+    assert again["ETag"] == first["ETag"]
+    type(deployment).objects.filter(pk=deployment.pk).update(post="新岗位")
+    changed = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert changed.status_code == 200
+    assert "新岗位" in changed.content.decode()
+    assert changed["ETag"] != first["ETag"]

@@ -23,7 +23,8 @@ from rest_framework import serializers
 
 from assessments.models import Finding
 from assessments.rules.messages import msg
-from core.api.base import datetime_renderer, serializer_plan
+from core.access import scope_key
+from core.api.base import _SCOPED_VALUES, datetime_renderer, serializer_plan
 from devtools import factories as f
 from pairings.models import Membership
 from pairings.services.api_clients import api_client_create
@@ -264,3 +265,31 @@ def test_the_plain_columns_come_from_the_serializer() -> None:
     assert {"team__pairing_id", "staff__national_id", "staff__employer_id"} <= set(plan.columns)
     nested = dict((key, arg) for key, _kind, arg in plan.fields)["staff"][1]
     assert [key for key, _kind, _arg in nested.fields] == list(StaffBriefSerializer.Meta.fields)
+
+
+@override_settings(API_CACHE_ENABLED=False)
+def test_kept_scoped_bases_answer_as_built_per_request(world_with_rows: Any) -> None:
+    """``PlainListMixin.scoped_values`` keeps one scoped values() queryset per view and scope key: every
+    role's pages are the bytes of a base built for the request (``API_PLAIN_BASES`` off), users of one
+    scope key share an entry, and users of another key never get it (issue 18)."""
+    _SCOPED_VALUES.clear()
+    for role in ROLES:
+        client = _client(world_with_rows, role)
+        for basename, queries in QUERIES.items():
+            for query in queries:
+                url = reverse(basename) + query
+                with override_settings(API_PLAIN_BASES=False):
+                    before = _pages(client, url)
+                assert _pages(client, url) == before, (role, url)
+    # Requests filter and page clones: a kept base is never evaluated nor narrowed by a request's filters.
+    assert all(qs._result_cache is None and "year" not in str(qs.query) for qs in _SCOPED_VALUES.values())
+    kept = {(view.__name__, key) for view, _columns, key in _SCOPED_VALUES}
+    keys = {scope_key(world_with_rows.users[r]) for r in ROLES if r != "dashboard"}
+    assert {key for _view, key in kept} >= keys
+    # One entry per (view, key): a second user of the province's key adds none.
+    before_count = len(_SCOPED_VALUES)
+    twin = f.UserFactory()
+    Membership.objects.create(user=twin, role="province_staff", province=world_with_rows.province)
+    assert scope_key(twin) == scope_key(world_with_rows.users["province"])
+    client_for(twin).get(reverse("api:deployment-list"))
+    assert len(_SCOPED_VALUES) == before_count

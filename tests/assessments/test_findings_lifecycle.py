@@ -266,3 +266,44 @@ def test_bulk_written_insert_events_equal_what_the_trigger_writes_and_the_trigge
     [by_trigger] = FindingEvent.objects.filter(pgh_obj_id=copy.pk, pgh_label="insert")
     same = [n for n in tracked if n not in ("fingerprint", "created_at", "updated_at")]  # auto_now on save
     assert {n: getattr(by_trigger, n) for n in same} == {n: getattr(event, n) for n in same}
+
+
+def test_texts_and_json_with_tabs_newlines_and_backslashes_are_stored_as_drafted():
+    """The upserted rows travel by COPY's text format (tab-separated, backslash escapes): a message or
+    evidence holding those characters is stored exactly as drafted, and a rerun finds it unchanged."""
+    from assessments.models import FindingEvent
+    from assessments.rules.base import Draft, msg
+    from assessments.services.findings import findings_persist
+
+    # given a draft whose message parameters and evidence hold every character COPY escapes
+    prog = program()
+    p = pairing(prog)
+    awkward = 'tab\there\nnew line\r\\back\\slash "quoted" \\N 中文'
+    draft = Draft(
+        rule_code="COVERAGE_GAP",
+        severity="critical",
+        subject_type="pairing",
+        subject_id=p.pk,
+        pairing_id=p.pk,
+        message=msg("%(what)s：\t%(n)s\\", what=awkward, n=3),
+        evidence={"text": awkward, "nested": [awkward, None, 1.5], "empty": ""},
+        period_start=D(2023, 7, 1),
+        period_end=D(2023, 7, 9),
+    )
+    # when persisted
+    first = findings_persist(program=prog, drafts={"COVERAGE_GAP": [draft]})
+    # then the row says exactly what the draft said, its insert event too
+    [finding] = Finding.objects.filter(program=prog)
+    assert first["COVERAGE_GAP"]["new"] == 1
+    assert finding.message_key == "%(what)s：\t%(n)s\\"
+    assert finding.message_params == {"what": awkward, "n": 3}
+    assert finding.message == f"{awkward}：\t3\\"
+    assert finding.evidence == {"text": awkward, "nested": [awkward, None, 1.5], "empty": ""}
+    assert finding.team_id is None and finding.period_end == D(2023, 7, 9)
+    assert finding.digest == draft.digest()
+    [event] = FindingEvent.objects.filter(pgh_obj_id=finding.pk)
+    assert event.message == finding.message and event.evidence == finding.evidence
+    # when persisted again: seen again, not rewritten
+    again = findings_persist(program=prog, drafts={"COVERAGE_GAP": [draft]})
+    assert again["COVERAGE_GAP"] == {"open": 1, "new": 0, "resolved": 0, "waived": 0}
+    assert FindingEvent.objects.filter(pgh_obj_id=finding.pk).count() == 1

@@ -70,3 +70,61 @@ def test_drafts_of_a_program_run_in_lanes_come_with_their_hashes(demo: Any) -> N
         fresh = dataclasses.replace(d)
         assert "_digest" not in fresh.__dict__
         assert (d.fingerprint(program.pk), d.digest()) == (fresh.fingerprint(program.pk), fresh.digest())
+
+
+def _stored(program: Program) -> list[tuple[Any, ...]]:
+    from assessments.models import Finding
+
+    return sorted(
+        Finding.objects.filter(program=program).values_list(
+            "fingerprint", "rule_code", "status", "message", "message_key", "message_params", "evidence",
+            "digest", "pairing_id", "team_id", "deployment_id", "period_start", "period_end",
+        )
+    )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_rows_prepared_while_the_lanes_run_are_what_persisting_builds_and_store_the_same(
+    demo: Any,  # noqa: F811
+) -> None:
+    import functools
+
+    from django.utils.translation import gettext, override
+
+    from assessments.models import Finding
+    from assessments.rules.messages import SOURCE_LANGUAGE
+    from assessments.services.findings import PreparedRows, _copy_line, findings_persist, rules_check
+
+    # given the demo program checked in one lane, its findings as stored
+    program = Program.objects.get(code="GS2022")
+    rules_check(program=program, as_of=AS_OF, parallel=False)
+    one_lane = _stored(program)
+    assert one_lane
+    Finding.objects.filter(program=program).delete()
+    # when swept in lanes with the rows prepared on the hashing thread
+    prepared = PreparedRows(program=program)
+    drafts = rules_evaluate(program=program, as_of=AS_OF, lanes=True, hashed=prepared.add)
+    # then a line was prepared for every draft (none is stored), the one persisting would build
+    translate = functools.lru_cache(maxsize=None)(gettext)
+    firsts = {}
+    for d in (d for ds in drafts.values() for d in ds):
+        firsts.setdefault(d.fingerprint(program.pk), d)
+    with override(SOURCE_LANGUAGE):
+        assert prepared.lines == {fp: _copy_line(d, fp, d.digest(), translate) for fp, d in firsts.items()}
+    # and persisted with them, the findings are those of the one-lane run
+    findings_persist(program=program, drafts=drafts, prepared=prepared)
+    assert _stored(program) == one_lane
+    # when swept in lanes again, nothing is new and nothing needs a line
+    again = PreparedRows(program=program)
+    counts = rules_check(program=program, as_of=AS_OF, parallel=True)
+    rules_evaluate(program=program, as_of=AS_OF, lanes=True, hashed=again.add)
+    assert again.lines == {}
+    assert sum(c["new"] for c in counts.values()) == 0
+    assert _stored(program) == one_lane
+    # when a finding had been resolved (by a run that no longer saw it) and holds again
+    gone = Finding.objects.filter(program=program).order_by("pk").first()
+    Finding.objects.filter(pk=gone.pk).update(status="resolved", resolved_at=gone.last_seen)
+    counts = rules_check(program=program, as_of=AS_OF, parallel=True)
+    # then the lanes run reopens it and counts it as new, as one lane would
+    assert counts[gone.rule_code]["new"] == 1 and sum(c["new"] for c in counts.values()) == 1
+    assert _stored(program) == one_lane

@@ -131,7 +131,7 @@ class AttendancePunch(models.Model):
     unmatched queue the coordinator resolves — never dropped.
 
     Every index is maintained for each of a million imported punches, so there are only two besides the
-    primary key (and the job's): the key is unique as (hospital, work_date, userid, key) — the key hashes the
+    primary key: the key is unique as (hospital, work_date, userid, key) — the key hashes the
     hospital, the day and the userid, so that is the same uniqueness. Day first because an export lists a day
     of every person before the next day: a batch of an import fills one end of the index instead of a few
     leaves of every person, and a re-import finds a batch's days as one range of it (the import's anti-join,
@@ -153,10 +153,20 @@ class AttendancePunch(models.Model):
         db_index=False,
         db_constraint=False,
     )
+    # No index on job either (~0.4 CPU-seconds a million): read only to count a crashed job's punches on its
+    # rerun (teams.services.jobs), from the hospital's range of the unique index. Jobs are never deleted.
     job = models.ForeignKey(
-        ImportJob, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_constraint=False
+        ImportJob,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
-    userid = models.CharField(_("钉钉 UserId"), max_length=64)
+    # Compared bytewise ("C"): the unique index and the import's sort compare a million userids, and the
+    # database's C.UTF-8 goes through strcoll for the same order (code points are UTF-8's byte order).
+    userid = models.CharField(_("钉钉 UserId"), max_length=64, db_collation="C")
     name = models.CharField(_("姓名"), max_length=40, blank=True)
     department = models.CharField(_("部门"), max_length=80, blank=True)
     work_date = models.DateField(_("考勤日期"))
@@ -165,8 +175,19 @@ class AttendancePunch(models.Model):
     result = models.CharField(_("打卡结果"), max_length=16, blank=True)
     location_result = models.CharField(_("位置结果"), max_length=16, blank=True)
     approval_ref = models.CharField(_("审批单"), max_length=64, blank=True)
+    # No foreign-key constraint on staff either: its per-row trigger cost ~1.8 CPU-seconds of a million-punch
+    # import. A punch's staff is written only by the import, from the hospital's DingTalk identities whose
+    # staff rows it locks FOR KEY SHARE (the lock the trigger would take) until its punches commit, and by
+    # ``unmatched_assign``, in the transaction whose DingTalkIdentity row checks the same staff by its own
+    # constraint. Django sets a deleted staff member's punches to NULL (on_delete).
     staff = models.ForeignKey(
-        Staff, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+        Staff,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
 
     SCOPE = _hospital_scope()

@@ -95,7 +95,10 @@ def _import(job: ImportJob) -> None:
         if rerun and summary.ok:
             # The dead run may have committed its punches already: this run then skips them all as
             # duplicates. Count what the job inserted, whichever run it was.
-            summary.inserted = AttendancePunch.objects.filter(job_id=job.pk).count()
+            # (job has no index of its own: the hospital's range of the unique index, once per crash)
+            summary.inserted = AttendancePunch.objects.filter(
+                hospital_id=job.hospital_id, job_id=job.pk
+            ).count()
             summary.duplicates = summary.rows_read - summary.inserted
         job.counts = summary.as_dict()
         job.errors = summary.errors[:200]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
 from django.db.models import Q
 
 from assessments.models import Finding
@@ -13,6 +14,7 @@ from assessments.services.rectifications import rectification_answer, rectificat
 from reminders.choices import DeadlineKind, DeadlineStatus
 from reminders.models import Notification
 from reminders.selectors.deadlines import deadlines_for
+from reminders.services import notices
 from reminders.services.reminders import reminders_send_due
 
 
@@ -78,7 +80,12 @@ def test_rectification_is_a_deadline_of_the_hospital_and_a_notice_both_ways(
     assert item.status == DeadlineStatus.DONE
 
 
-def test_new_findings_are_announced_once_per_hospital_with_their_number(live: Any, today: dt.date) -> None:
+@pytest.mark.parametrize("few_ids", [notices._FEW_IDS, 0], ids=["looked-up-by-id", "matched-as-a-set"])
+def test_new_findings_are_announced_once_per_hospital_with_their_number(
+    live: Any, today: dt.date, few_ids: int, monkeypatch: Any
+) -> None:
+    # (a first national sweep's thousands of new findings are counted as a whole set: the same numbers)
+    monkeypatch.setattr(notices, "_FEW_IDS", few_ids)
     # when a first rule run opens findings
     rules_check(program=live.program, as_of=today)
     # then each recipient's coordinator is told how many concern that hospital: its own findings, and a

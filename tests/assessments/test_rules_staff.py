@@ -170,7 +170,8 @@ def test_short_stays_of_joined_and_single_deployments_name_their_person(prog, te
     single = deploy(team, start=START, end=D(2023, 5, 31), name="乙医师")
     deploy(team, start=START, end=DEC31, name="丙医师")
     drafts = sorted(evaluate(prog, "MEMBER_MIN_STAY"), key=lambda d: d.period_start)
-    assert [(d.evidence["staff"], d.evidence["deployments"], d.period_start, d.period_end) for d in drafts] == [
+    found = [(d.evidence["staff"], d.evidence["deployments"], d.period_start, d.period_end) for d in drafts]
+    assert found == [
         ("甲医师", [first.pk, second.pk], D(2023, 1, 1), D(2023, 4, 30)),
         ("乙医师", [single.pk], START, D(2023, 5, 31)),
     ]

@@ -158,6 +158,26 @@ def test_back_to_back_deployments_make_one_continuous_stay(prog, team):
     assert evaluate(prog, "LEADER_MIN_STAY") == []
 
 
+def test_short_stays_of_joined_and_single_deployments_name_their_person(prog, team):
+    # A short stay made of two back-to-back deployments (the windows' branch of the stays), and a short
+    # single deployment among people whose stays are long enough: each named, with its deployments.
+    first = deploy(team, start=D(2023, 1, 1), end=D(2023, 2, 28), name="甲医师")
+    team2 = f.TeamFactory(pairing=team.pairing, year=2023, start_date=D(2023, 3, 1))
+    second = f.DeploymentFactory(
+        team=team2, staff=first.staff, role="member", post="医师", planned_start=D(2023, 3, 1),
+        planned_end=D(2023, 4, 30),
+    )  # fmt: skip
+    single = deploy(team, start=START, end=D(2023, 5, 31), name="乙医师")
+    deploy(team, start=START, end=DEC31, name="丙医师")
+    drafts = sorted(evaluate(prog, "MEMBER_MIN_STAY"), key=lambda d: d.period_start)
+    found = [(d.evidence["staff"], d.evidence["deployments"], d.period_start, d.period_end) for d in drafts]
+    assert found == [
+        ("甲医师", [first.pk, second.pk], D(2023, 1, 1), D(2023, 4, 30)),
+        ("乙医师", [single.pk], START, D(2023, 5, 31)),
+    ]
+    assert all(d.evidence["staff"] in d.message for d in drafts)
+
+
 def test_bozhou_leader_stay_six_months():
     prog = program(preset="bozhou_2016")
     team = f.TeamFactory(pairing=pairing(prog), year=2023)

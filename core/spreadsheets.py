@@ -506,7 +506,7 @@ def _slices(
                 as_text = _text_block(body, text.width, text.shapes)
             if as_text is not None:
                 if check is not None:
-                    check.text_slice(body, as_text.width)
+                    check.text_slice(body, as_text)
                 next_row = as_text.last_row
                 yield as_text
             else:
@@ -557,6 +557,9 @@ class TextBlock:
     width: int
     last_row: int  # number of the last line's row
     shaped: bool = False  # every cell with a shape (TextWidth.shapes) has it
+    # The highest row number when every line has a value (each of its rows then holds a cell), else None:
+    # the checks of a streamed sheet take it instead of finding the rows holding cells in the XML once more.
+    top_row: int | None = field(default=None, compare=False)
 
     def numbered_rows(self) -> Iterator[tuple[int, list[str]]]:
         for line in self.text.splitlines():
@@ -648,8 +651,6 @@ def _text_block(
     """``body`` (whole rows of sheet XML) as a TextBlock of ``width`` columns, or None when not plain."""
     if not 0 < width <= TEXT_MAX_COLUMNS or not _ROW_START.match(body):
         return None
-    if b"_x" in body and _ESCAPED_CHAR.search(body):  # (the substring first: a regular search cost 0.3 s)
-        return None
     # The groups of each row, joined in C: a substitution with a template expands it in Python for every
     # row on Python 3.11 (the same expression: ~6.4 CPU-seconds a million rows by substitution, ~4.8 so).
     # Every row is taken when there are as many matches as rows: a match holds one row (no value holds a
@@ -663,13 +664,22 @@ def _text_block(
         shaped = False  # some cell lacks its shape (or is not plain): the plain expression, once more
     else:
         return None
+    joined = b"\n".join(map(b"\t".join, rows)) + b"\n"
+    # An _xHHHH_ escape (calamine decodes it) can only matter in a value: looked for in the values joined, a
+    # fifth of the slice's bytes (in the whole slice: ~0.5 CPU-seconds a million rows; the substring first,
+    # a regular search alone cost more).
+    if b"_x" in joined and _ESCAPED_CHAR.search(joined):
+        return None
     try:
-        text = (b"\n".join(map(b"\t".join, rows)) + b"\n").decode("utf-8")
+        text = joined.decode("utf-8")
     except UnicodeDecodeError:
         return None
+    del joined
     if text.count("\n") != len(rows):  # every row taken is one line
         return None
     rows_taken = len(rows)
+    # A line holds its number and ``width`` tabs: ``width`` of them before its end only when it has no value.
+    top_row = None if "\t" * width + "\n" in text else max(map(int, [row[0] for row in rows]))
     del rows
     last = text.rfind("\n", 0, len(text) - 1) + 1
     return TextBlock(
@@ -678,6 +688,7 @@ def _text_block(
         width=width,
         last_row=int(text[last : text.index("\t", last)]),
         shaped=shaped,
+        top_row=top_row,
     )
 
 
@@ -1341,10 +1352,11 @@ class _SheetStream:
         self.grammar: re.Pattern[bytes] | None = None
         self.top_row = self.top_col = self.cells = 0
 
-    def text_slice(self, body: bytes, width: int) -> None:
-        """A slice _text_block took: of the usual form, its cells in columns A to ``width`` at most."""
+    def text_slice(self, body: bytes, block: TextBlock) -> None:
+        """A slice _text_block took: of the usual form, its cells in columns A to ``block.width`` at most."""
+        width = block.width
         top = next((i for i in range(width, 0, -1) if body.find(self.cell_start + bytes([64 + i])) >= 0), 0)
-        self._add(body, top)
+        self._add(body, top, block.top_row)
 
     def slice(self, body: bytes, document: bytes) -> None:
         """A slice calamine will read (``document``: it as a worksheet of its own)."""
@@ -1366,9 +1378,11 @@ class _SheetStream:
         self._refused_as_upload(lambda: _parse_chunks((self.head, after), self.info, self.start))
         self._check()
 
-    def _add(self, body: bytes, top_col: int) -> None:
-        rows = self.rows_with_cells.findall(body)
-        if rows:
+    def _add(self, body: bytes, top_col: int, top_row: int | None = None) -> None:
+        """Count a slice of the usual form (``top_row``: its highest row holding cells, when known)."""
+        if top_row is not None:
+            self.top_row = max(self.top_row, top_row)
+        elif rows := self.rows_with_cells.findall(body):
             self.top_row = max(self.top_row, *map(int, rows))
         self.top_col = max(self.top_col, top_col)
         self.cells += body.count(self.cell_start)

@@ -617,3 +617,47 @@ def test_hostile_sheets_are_refused_while_read_before_calamine_sees_them(
     # then it is refused, naming the file, and no slice past the limits reached calamine
     assert "坏.xlsx" in str(refused.value) or message in ("DTD", "已损坏")
     assert all(b"XFD" not in xml and b"1048577" not in xml and b"Z900000" not in xml for xml in calamine)
+
+
+def _inline_rows(rows: list[tuple[int, str]]) -> str:
+    return "".join(f'<row r="{r}">{cells.format(r=r)}</row>' for r, cells in rows)
+
+
+@pytest.mark.parametrize(
+    "deep",
+    [
+        '<c r="B{r}" t="inlineStr"><is><t>x</t></is></c>',  # a value: the text block's own row numbers
+        '<c r="B{r}" t="inlineStr"/>',  # no value, yet a cell: the rows holding cells found in the XML
+        "",  # no cell: a row the limits do not count
+    ],
+    ids=["value", "empty-cell", "no-cell"],
+)
+def test_text_slices_checked_while_read_count_the_rows_holding_cells(
+    deep: str, streamed: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a streamed sheet of plain inline strings read as text (past the first 64 KB, read with the head),
+    # one row past the limit, out of order
+    texts: list[TextBlock] = []
+    text_block = spreadsheets._text_block
+    monkeypatch.setattr(
+        spreadsheets, "_text_block", lambda *a: (b := text_block(*a)) and (texts.append(b) or b)
+    )
+    low = [(r, '<c r="A{r}" t="inlineStr"><is><t>a{r}</t></is></c>') for r in range(1, 1500)]
+    body = _inline_rows([*low[:1200], (1048577, deep), *low[1200:]])
+    # when it is read as text, then it is refused by the row limit when the row holds a cell, as the
+    # reference scan refuses it (and read when it holds none)
+    content = hostile.xlsx(f"<sheetData>{body}</sheetData>")
+    if deep:
+        with pytest.raises(UploadError, match="1048576 行的上限"):
+            _text_read(content, 2)
+    else:
+        assert sum(b.rows if isinstance(b, TextBlock) else len(b) for b in _text_read(content, 2)) == 1500
+    assert any(b.top_row is not None for b in texts)
+    assert any(b.top_row is None for b in texts) == ("<t>" not in deep)  # a line without a value
+    # and the same sheet within the limit is read whole, as text, with the same extents as the scan finds
+    ok = hostile.xlsx(f"<sheetData>{_inline_rows([*low[:1200], (1048576, deep), *low[1200:]])}</sheetData>")
+    blocks = _text_read(ok, 2)
+    assert any(isinstance(b, TextBlock) for b in blocks)
+    assert sum(b.rows if isinstance(b, TextBlock) else len(b) for b in blocks) == 1500
+    monkeypatch.setattr(spreadsheets, "STREAMED_FROM_BYTES", 1 << 30)
+    assert inspect_upload(io.BytesIO(ok), "ok.xlsx").extents["名单"][0] == (1048576 if deep else 1499)

@@ -7,7 +7,15 @@ once per database session (named by a digest of its text) and EXECUTEs it with t
 PostgreSQL re-plans a prepared statement by itself when a table it reads changes (DDL, statistics).
 
 Prepared statements belong to the session and survive a rolled-back transaction; the names prepared are
-kept per raw connection, so a reconnected worker prepares again.
+kept per raw connection, so a reconnected worker prepares again, and a session holding ``_PREPARED_MAX``
+of them deallocates them all before preparing another (the hot lists' statements differ by filters, page
+size and scope: a bound, not a policy).
+
+``execute_prepared_args`` does the same for a statement compiled by Django (positional ``%s``
+parameters): the plain lists' page query (``core.api.base``), whose planning was ~1.25 ms of PostgreSQL's
+~3 ms a computed deployments page. ``key`` names a separate statement per value (the lists' scope key):
+PostgreSQL switches a prepared statement to a generic plan after five custom ones when it costs no more,
+and a plan chosen for a province with all the rows should not serve one with a handful.
 """
 
 from __future__ import annotations
@@ -20,6 +28,9 @@ from typing import Any
 from django.db import DatabaseError, connection, transaction
 
 _NAMED = re.compile(r"%\((\w+)\)s")
+# Django's positional parameters; "%%" is a literal "%" (psycopg2's escape), which PREPARE takes as it is.
+_POSITIONAL = re.compile(r"%[s%]")
+_PREPARED_MAX = 200
 
 
 def _prepared_names() -> set[str]:
@@ -30,6 +41,13 @@ def _prepared_names() -> set[str]:
         held = (raw, set())
         connection._prepared_statements = held  # type: ignore[attr-defined]
     return held[1]
+
+
+def _room(cursor: Any, prepared: set[str]) -> None:
+    """Deallocate every statement of the session when it holds ``_PREPARED_MAX`` (each keeps its plans)."""
+    if len(prepared) >= _PREPARED_MAX:
+        cursor.execute("DEALLOCATE ALL")
+        prepared.clear()
 
 
 # Per statement text: its numbered text, its name and the order of its named parameters. A process asks the
@@ -66,6 +84,7 @@ def execute_prepared(cursor: Any, sql: str, params: dict[str, Any]) -> None:
         return
     prepared = _prepared_names()
     if name not in prepared:
+        _room(cursor, prepared)
         try:
             # In a savepoint: a statement PostgreSQL cannot prepare leaves the caller's transaction usable.
             with transaction.atomic():
@@ -91,3 +110,61 @@ def _value(value: Any) -> Any:
         else:
             raise TypeError(item)
     return "{" + ",".join(items) + "}"
+
+
+# Per (statement text, key): its numbered text and name. Cleared when full.
+_ARG_TEXTS: dict[tuple[str, Any], tuple[str, str]] = {}
+# Statements PostgreSQL refused to prepare (a parameter whose type it cannot infer): run as they are, without
+# a savepoint and a failed PREPARE on every request.
+_UNPREPARABLE: set[str] = set()
+
+
+def _numbered_args(sql: str, key: Any) -> tuple[str, str]:
+    hit = _ARG_TEXTS.get((sql, key))
+    if hit is None:
+        count = 0
+
+        def number(m: re.Match[str]) -> str:
+            nonlocal count
+            if m.group(0) == "%%":
+                return "%"
+            count += 1
+            return f"${count}"
+
+        text = _POSITIONAL.sub(number, sql)
+        digest = hashlib.blake2b(f"{text}\x00{key!r}".encode(), digest_size=10).hexdigest()
+        if len(_ARG_TEXTS) >= _TEXTS_MAX:
+            _ARG_TEXTS.clear()
+        hit = _ARG_TEXTS[(sql, key)] = (text, "args_" + digest)
+    return hit
+
+
+def execute_prepared_args(
+    cursor: Any, sql: str, params: tuple[Any, ...] | list[Any], *, key: Any = None
+) -> None:
+    """``cursor.execute(sql, params)`` (Django's positional ``%s`` parameters) through a statement prepared
+    once per session and ``key`` (hashable, its ``repr`` stable: a scope key)."""
+    text, name = _numbered_args(sql, key)
+    try:
+        if name in _UNPREPARABLE:
+            raise TypeError(name)
+        values = [_value(v) for v in params]
+    except TypeError:
+        cursor.execute(sql, params)
+        return
+    prepared = _prepared_names()
+    if name not in prepared:
+        _room(cursor, prepared)
+        try:
+            with transaction.atomic():  # as in execute_prepared: a failure leaves the transaction usable
+                cursor.execute(f"PREPARE {name} AS {text}")
+        except DatabaseError:
+            if len(_UNPREPARABLE) < _TEXTS_MAX:
+                _UNPREPARABLE.add(name)
+            cursor.execute(sql, params)
+            return
+        prepared.add(name)
+    if values:
+        cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(values))})", values)
+    else:
+        cursor.execute(f"EXECUTE {name}")

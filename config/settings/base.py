@@ -137,6 +137,8 @@ API_CACHE_WAIT_SECONDS = env.int("API_CACHE_WAIT_SECONDS", default=30)
 API_PLAIN_LISTS = env.bool("API_PLAIN_LISTS", default=True)
 # Their scoped values() querysets built once per view and scope key, cloned per request (issue 18).
 API_PLAIN_BASES = env.bool("API_PLAIN_BASES", default=True)
+# Their page statement prepared once per database session and scope key, then EXECUTEd (core.prepared).
+API_PREPARED_LISTS = env.bool("API_PREPARED_LISTS", default=True)
 # Dashboard tokens' cached answers served before the rest of the stack (pairings.api.middleware).
 API_TOKEN_FAST_PATH = env.bool("API_TOKEN_FAST_PATH", default=True)
 # /api/v1/indicators/ sums the fact tables (assessments.selectors.indicator_facts) instead of computing

@@ -293,3 +293,31 @@ def test_kept_scoped_bases_answer_as_built_per_request(world_with_rows: Any) -> 
     assert scope_key(twin) == scope_key(world_with_rows.users["province"])
     client_for(twin).get(reverse("api:deployment-list"))
     assert len(_SCOPED_VALUES) == before_count
+
+
+@override_settings(API_CACHE_ENABLED=False)
+def test_prepared_pages_answer_as_planned_per_request(world_with_rows: Any) -> None:
+    """The plain lists' page statement is prepared once per session and scope key and EXECUTEd after
+    (core.api.base._PreparedValues, issue 18): every role's pages, cursor pages included, are the bytes of
+    the statement run as it is (``API_PREPARED_LISTS`` off)."""
+    for role in ROLES:
+        client = _client(world_with_rows, role)
+        for basename, queries in QUERIES.items():
+            for query in queries:
+                url = reverse(basename) + query
+                with override_settings(API_PREPARED_LISTS=False):
+                    before = _pages(client, url)
+                assert _pages(client, url) == before, (role, url)
+    # Asked again: no PREPARE, the page is one EXECUTE (pghistory may put its context before it).
+    client = _client(world_with_rows, "province")
+    url = reverse("api:deployment-list") + "?year=2023"
+    client.get(url)
+    with CaptureQueriesContext(connection) as again:
+        assert client.get(url).status_code == 200
+    texts = [q["sql"] for q in again.captured_queries]
+    assert not any("PREPARE" in t for t in texts)
+    assert sum("EXECUTE args_" in t for t in texts) == 1
+    with override_settings(API_PREPARED_LISTS=False), CaptureQueriesContext(connection) as plain:
+        assert client.get(url).status_code == 200
+    assert len(plain.captured_queries) == len(again.captured_queries)
+    assert not any("EXECUTE" in q["sql"] for q in plain.captured_queries)

@@ -139,6 +139,8 @@ API_PLAIN_LISTS = env.bool("API_PLAIN_LISTS", default=True)
 API_PLAIN_BASES = env.bool("API_PLAIN_BASES", default=True)
 # Their page statement prepared once per database session and scope key, then EXECUTEd (core.prepared).
 API_PREPARED_LISTS = env.bool("API_PREPARED_LISTS", default=True)
+# ... and their compiled SQL kept per request shape; on: compiled on every request and compared (tests).
+API_PREPARED_LISTS_CHECK = env.bool("API_PREPARED_LISTS_CHECK", default=False)
 # Dashboard tokens' cached answers served before the rest of the stack (pairings.api.middleware).
 API_TOKEN_FAST_PATH = env.bool("API_TOKEN_FAST_PATH", default=True)
 # /api/v1/indicators/ sums the fact tables (assessments.selectors.indicator_facts) instead of computing

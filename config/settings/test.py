@@ -29,3 +29,7 @@ if _XDIST_WORKER.startswith("gw") and not os.environ.get("CACHE_REDIS_URL"):
     _cache_url = urlsplit(CACHES["default"]["LOCATION"])
     if _cache_url.scheme in ("redis", "rediss"):
         CACHES["default"]["LOCATION"] = urlunsplit(_cache_url._replace(path=f"/{2 + int(_XDIST_WORKER[2:])}"))
+
+# The plain lists' kept statements (core.api.base._PreparedValues) compiled again on every request and
+# compared with the kept one: every list test checks that the recorded operations name one statement.
+API_PREPARED_LISTS_CHECK = True

@@ -289,14 +289,88 @@ _SCOPED_VALUES: dict[tuple[Any, ...], QuerySet[Any]] = {}
 _SCOPED_VALUES_KEPT = 512
 
 
+class _RecordedOps:
+    """A mixin of the plain lists' request querysets: the operations applied to a kept scoped base
+    (``PlainListMixin.scoped_values``), so that the statement they compile to can be kept too.
+
+    ``_ops`` is the tuple of ``filter`` / ``exclude`` / ``order_by`` calls made since the kept base, with
+    their arguments; any other operation that clones the queryset (``_chain``) sets it to None: the
+    statement is then compiled as usual. The SQL Django compiles is a function of the query, and the
+    query a function of the base and these calls, so (base key, ``_ops``, the slice, the time zone) names
+    one statement (``_PreparedValues``). ``API_PREPARED_LISTS_CHECK`` (on in tests) compiles every time and
+    compares.
+    """
+
+    _ops: tuple[Any, ...] | None = None
+    _base_key: Any = None
+
+    def _clone(self) -> Any:
+        clone = super()._clone()  # type: ignore[misc]
+        clone._ops, clone._base_key = self._ops, self._base_key
+        return clone
+
+    def _chain(self) -> Any:
+        clone = super()._chain()  # type: ignore[misc]
+        clone._ops = None  # an operation not recorded: compiled as usual
+        return clone
+
+    def _recorded(self, clone: Any, op: tuple[Any, ...]) -> Any:
+        if self._ops is not None:
+            try:
+                hash(op)
+            except TypeError:  # a value with no hash (a list): compiled as usual
+                return clone
+            clone._ops = (*self._ops, op)
+        return clone
+
+    def all(self) -> Any:
+        clone = super().all()  # type: ignore[misc]
+        clone._ops = self._ops
+        return clone
+
+    def _filter_or_exclude(self, negate: bool, args: Any, kwargs: Any) -> Any:
+        clone = super()._filter_or_exclude(negate, args, kwargs)  # type: ignore[misc]
+        return self._recorded(clone, ("exclude" if negate else "filter", tuple(args), _items(kwargs)))
+
+    def order_by(self, *field_names: Any) -> Any:
+        clone = super().order_by(*field_names)  # type: ignore[misc]
+        return self._recorded(clone, ("order_by", field_names))
+
+    def __getitem__(self, k: Any) -> Any:
+        result = super().__getitem__(k)  # type: ignore[misc]
+        if isinstance(k, slice) and isinstance(result, _RecordedOps):
+            result._ops = self._ops  # the limits are read from the query (low and high marks)
+        return result
+
+
+def _items(kwargs: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    # Values compared with their type: 1 == 1.0 == True would otherwise name one statement.
+    return tuple((k, type(v), v) for k, v in sorted(kwargs.items()))  # type: ignore[misc]
+
+
+@functools.cache
+def _recording(cls: type[Any]) -> type[Any]:
+    """``cls`` with ``_RecordedOps`` (a class per queryset class: ScopedQuerySet and its subclasses)."""
+    return type(f"Recorded{cls.__name__}", (_RecordedOps, cls), {})
+
+
+# Per (base key, operations, slice, time zone, database): the statement, its parameters, the row keys and
+# the converters of its columns. One entry per distinct request of a view and scope key (cursor positions
+# included); bounded.
+_STATEMENTS: dict[tuple[Any, ...], tuple[str, tuple[Any, ...], list[str], list[Any]]] = {}
+_STATEMENTS_KEPT = 2048
+
+
 class _PreparedValues(ValuesIterable):
     """``ValuesIterable`` whose statement is a prepared one (``core.prepared.execute_prepared_args``),
-    prepared once per database session and scope key (``key``, set by ``_prepared_values``).
+    prepared once per database session and scope key (``key``, set by ``_prepared_values``), and whose
+    SQL is compiled once per recorded request (``_RecordedOps``).
 
     Why: a computed deployments page spent ~1.25 ms of PostgreSQL's ~3 ms planning its five joins, the
     same plan for every request of a scope (issue 18); an EXECUTE skips the planning once PostgreSQL keeps
-    a generic plan (after five custom ones, when it costs no more). The rows, their converters and their
-    dicts are Django's (``ValuesIterable`` / ``SQLCompiler.results_iter``); only the execution differs.
+    a generic plan (after five custom ones, when it costs no more). Compiling the query to SQL was ~0.6 ms
+    of the worker's ~4.5 ms. The rows, their converters and their dicts are Django's (``ValuesIterable`` /
+    ``SQLCompiler.results_iter``); only the execution differs.
     """
 
     key: ClassVar[Any] = None
@@ -304,25 +378,54 @@ class _PreparedValues(ValuesIterable):
     def __iter__(self) -> Any:
         queryset = self.queryset
         query = queryset.query
-        compiler = query.get_compiler(queryset.db)
-        names = (
-            list(query.selected)
-            if query.selected
-            else [*query.extra_select, *query.values_select, *query.annotation_select]
-        )
-        try:
-            sql, params = compiler.as_sql()
-        except EmptyResultSet:
-            return
-        if not sql:
-            return
-        with connections[queryset.db].cursor() as cursor:
+        ops = getattr(queryset, "_ops", None)
+        cache_key = None
+        if ops is not None and queryset._base_key is not None:
+            cache_key = (
+                queryset._base_key,
+                ops,
+                query.low_mark,
+                query.high_mark,
+                timezone.get_current_timezone_name(),
+                queryset.db,
+            )
+        kept = _STATEMENTS.get(cache_key) if cache_key is not None else None
+        if kept is None or getattr(settings, "API_PREPARED_LISTS_CHECK", False):
+            compiler = query.get_compiler(queryset.db)
+            names = (
+                list(query.selected)
+                if query.selected
+                else [*query.extra_select, *query.values_select, *query.annotation_select]
+            )
+            try:
+                sql, params = compiler.as_sql()
+            except EmptyResultSet:
+                return
+            if not sql:
+                return
+            fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
+            converters = list(compiler.get_converters(fields).items())
+            compiled = (sql, tuple(params), names, converters)
+            if kept is not None and kept[:3] != compiled[:3]:
+                raise AssertionError(f"kept statement differs: {kept[:3]!r} != {compiled[:3]!r}")
+            kept = compiled
+            if cache_key is not None:
+                if len(_STATEMENTS) >= _STATEMENTS_KEPT:
+                    _STATEMENTS.clear()  # a bound, not a policy
+                _STATEMENTS[cache_key] = kept
+        sql, params, names, converters = kept
+        connection = connections[queryset.db]
+        with connection.cursor() as cursor:
             execute_prepared_args(cursor, sql, params, key=self.key)
             rows: Any = cursor.fetchall()
-        fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
-        converters = compiler.get_converters(fields)
-        if converters:
-            rows = compiler.apply_converters(rows, converters)
+        if converters:  # SQLCompiler.apply_converters, without the compiler
+            rows = [list(row) for row in rows]
+            for row in rows:
+                for pos, (convs, expression) in converters:
+                    value = row[pos]
+                    for converter in convs:
+                        value = converter(value, expression, connection)
+                    row[pos] = value
         for row in rows:
             yield dict(zip(names, row, strict=True))
 
@@ -383,7 +486,12 @@ class PlainListMixin:
             if len(_SCOPED_VALUES) >= _SCOPED_VALUES_KEPT:
                 _SCOPED_VALUES.clear()  # a bound, not a policy (and safe with threaded workers)
             base = _SCOPED_VALUES[key] = view.get_queryset().prefetch_related(None).values(*columns)
-        return base.all()  # a clone: the kept queryset is never evaluated nor changed
+        clone = base.all()  # a clone: the kept queryset is never evaluated nor changed
+        if getattr(settings, "API_PREPARED_LISTS", True):
+            # The request's operations recorded from here: its statement is kept per (key, operations).
+            clone.__class__ = _recording(type(clone))
+            clone._ops, clone._base_key = (), key
+        return clone
 
     def plain_page(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The page's rows as the serializer's dicts: same keys in the same order, values rendered as its

@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
+from django.db.models import Count
+from django.db.models.sql.compiler import SQLCompiler
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -24,7 +26,13 @@ from rest_framework import serializers
 from assessments.models import Finding
 from assessments.rules.messages import msg
 from core.access import scope_key
-from core.api.base import _SCOPED_VALUES, datetime_renderer, serializer_plan
+from core.api.base import (
+    _SCOPED_VALUES,
+    _STATEMENTS,
+    _recording,
+    datetime_renderer,
+    serializer_plan,
+)
 from devtools import factories as f
 from pairings.models import Membership
 from pairings.services.api_clients import api_client_create
@@ -321,3 +329,70 @@ def test_prepared_pages_answer_as_planned_per_request(world_with_rows: Any) -> N
         assert client.get(url).status_code == 200
     assert len(plain.captured_queries) == len(again.captured_queries)
     assert not any("EXECUTE" in q["sql"] for q in plain.captured_queries)
+
+
+def test_request_operations_are_recorded_and_anything_else_is_compiled_as_usual(co_world: Any) -> None:
+    """``_RecordedOps``: filter / exclude / order_by and slices name the statement; any other operation
+    (or a value without a hash) leaves it to be compiled as usual."""
+    base = Deployment.objects.all().values("id", "role")
+    base.__class__ = _recording(type(base))
+    base._ops, base._base_key = (), ("view", "key")
+    day = dt.date(2023, 3, 1)
+    page = base.all().filter(role="leader").exclude(period__contains=day).order_by("-pk")[:5]
+    assert page._base_key == ("view", "key")
+    assert page._ops == (
+        ("filter", (), (("role", str, "leader"),)),
+        ("exclude", (), (("period__contains", dt.date, day),)),
+        ("order_by", ("-pk",)),
+    )
+    # the same value of another type is another statement
+    assert base.filter(role=1)._ops != base.filter(role=True)._ops
+    assert base.distinct()._ops is None
+    assert base.filter(pk__in=[1, 2])._ops is None
+    assert base.distinct().filter(role="leader")._ops is None
+    assert base.annotate(n=Count("pk"))._ops is None
+
+
+@override_settings(API_CACHE_ENABLED=False, API_PREPARED_LISTS_CHECK=False)
+def test_a_kept_statement_is_compiled_once_per_request_shape(
+    world_with_rows: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compiled: list[str] = []
+    as_sql = SQLCompiler.as_sql
+
+    def counting(self: Any, *args: Any, **kwargs: Any) -> Any:
+        sql, params = as_sql(self, *args, **kwargs)
+        if "teams_deployment" in sql:
+            compiled.append(sql)
+        return sql, params
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counting)
+    _STATEMENTS.clear()
+    client = _client(world_with_rows, "province")
+    url = reverse("api:deployment-list") + "?year=2023&page_size=1"
+    first = _pages(client, url)
+    assert len(compiled) == len(first) > 1  # one statement a page
+    assert _pages(client, url) == first
+    assert len(compiled) == len(first)  # asked again: none compiled
+    with override_settings(API_PREPARED_LISTS=False):
+        assert _pages(client, url) == first
+    # another filter value, another user's scope: statements of their own, their own rows
+    compiled.clear()
+    other = client.get(reverse("api:deployment-list") + "?year=2022&page_size=1")
+    assert other.status_code == 200 and len(compiled) == 1
+    charlie = _client(world_with_rows, "charlie")
+    with override_settings(API_PREPARED_LISTS=False):
+        expected = _pages(charlie, url)
+    assert _pages(charlie, url) == expected
+
+
+@override_settings(API_CACHE_ENABLED=False)
+def test_the_check_setting_finds_a_kept_statement_that_differs(world_with_rows: Any) -> None:
+    client = _client(world_with_rows, "province")
+    url = reverse("api:deployment-list") + "?year=2023"
+    client.get(url)
+    for key, (sql, params, names, converters) in list(_STATEMENTS.items()):
+        _STATEMENTS[key] = (sql, tuple(2024 if p == 2023 else p for p in params), names, converters)
+    with pytest.raises(AssertionError, match="kept statement differs"):
+        client.get(url)
+    _STATEMENTS.clear()

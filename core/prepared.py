@@ -33,17 +33,18 @@ _POSITIONAL = re.compile(r"%[s%]")
 _PREPARED_MAX = 200
 
 
-def _prepared_names() -> set[str]:
-    """The statements prepared on the current raw connection."""
+def _prepared_names() -> dict[str, tuple[str, ...]]:
+    """The statements prepared on the current raw connection, with the integer types of their parameters
+    where ``execute_prepared_args`` read them (else empty)."""
     raw = connection.connection
     held = getattr(connection, "_prepared_statements", None)
     if held is None or held[0] is not raw:
-        held = (raw, set())
+        held = (raw, {})
         connection._prepared_statements = held  # type: ignore[attr-defined]
     return held[1]
 
 
-def _room(cursor: Any, prepared: set[str]) -> None:
+def _room(cursor: Any, prepared: dict[str, tuple[str, ...]]) -> None:
     """Deallocate every statement of the session when it holds ``_PREPARED_MAX`` (each keeps its plans)."""
     if len(prepared) >= _PREPARED_MAX:
         cursor.execute("DEALLOCATE ALL")
@@ -92,7 +93,7 @@ def execute_prepared(cursor: Any, sql: str, params: dict[str, Any]) -> None:
         except DatabaseError:
             cursor.execute(sql, params)  # answered all the same, planned as before
             return
-        prepared.add(name)
+        prepared[name] = ()
     cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(values))})", values)
 
 
@@ -163,8 +164,26 @@ def execute_prepared_args(
                 _UNPREPARABLE.add(name)
             cursor.execute(sql, params)
             return
-        prepared.add(name)
+        cursor.execute("SELECT parameter_types::text[] FROM pg_prepared_statements WHERE name = %s", [name])
+        prepared[name] = tuple(cursor.fetchone()[0])
+    if not _in_range(values, prepared[name]):
+        cursor.execute(sql, params)
+        return
     if values:
         cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(values))})", values)
     else:
         cursor.execute(f"EXECUTE {name}")
+
+
+_INTEGER_RANGES = {"smallint": 2**15, "integer": 2**31, "bigint": 2**63}
+
+
+def _in_range(values: list[Any], types: tuple[str, ...]) -> bool:
+    """Every integer fits its parameter's type. A statement with the value inlined compares it across
+    types (``year = 99999`` on a smallint is false); as a parameter of the column's type it is an error
+    ("out of range"), which the plain statement never raised (tests/api/test_bad_query_strings.py)."""
+    for value, kind in zip(values, types, strict=False):
+        bound = _INTEGER_RANGES.get(kind)
+        if bound is not None and type(value) is int and not -bound <= value < bound:
+            return False
+    return True

@@ -85,3 +85,16 @@ def test_a_session_holds_a_bounded_number_of_statements(monkeypatch: pytest.Monk
         cur.execute("SELECT count(*) FROM pg_prepared_statements")
         assert cur.fetchone()[0] <= 3
         assert len(prepared._prepared_names()) <= 3
+
+
+@pytest.mark.django_db
+def test_an_integer_beyond_its_parameters_type_is_compared_as_the_plain_statement_does() -> None:
+    # inlined, 99999 = a smallint is false; as a smallint parameter it would be an error
+    sql = "SELECT count(*) FROM (VALUES (1::smallint)) v(x) WHERE x = %s OR x = %s"
+    with connection.cursor() as cur:
+        execute_prepared_args(cur, sql, (2, 3))
+        assert cur.fetchone() == (0,)
+        execute_prepared_args(cur, sql, (99999, 1))
+        assert cur.fetchone() == (1,)
+        execute_prepared_args(cur, sql, (10**20, -(2**15)))
+        assert cur.fetchone() == (0,)

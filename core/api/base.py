@@ -348,10 +348,15 @@ def _items(kwargs: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
     return tuple((k, type(v), v) for k, v in sorted(kwargs.items()))  # type: ignore[misc]
 
 
-@functools.cache
+_RECORDING: dict[type[Any], type[Any]] = {}
+
+
 def _recording(cls: type[Any]) -> type[Any]:
     """``cls`` with ``_RecordedOps`` (a class per queryset class: ScopedQuerySet and its subclasses)."""
-    return type(f"Recorded{cls.__name__}", (_RecordedOps, cls), {})
+    recording = _RECORDING.get(cls)
+    if recording is None:
+        recording = _RECORDING[cls] = type(f"Recorded{cls.__name__}", (_RecordedOps, cls), {})
+    return recording
 
 
 # Per (base key, operations, slice, time zone, database): the statement, its parameters, the row keys and
@@ -376,7 +381,7 @@ class _PreparedValues(ValuesIterable):
     key: ClassVar[Any] = None
 
     def __iter__(self) -> Any:
-        queryset = self.queryset
+        queryset: Any = self.queryset
         query = queryset.query
         ops = getattr(queryset, "_ops", None)
         cache_key = None
@@ -486,12 +491,12 @@ class PlainListMixin:
             if len(_SCOPED_VALUES) >= _SCOPED_VALUES_KEPT:
                 _SCOPED_VALUES.clear()  # a bound, not a policy (and safe with threaded workers)
             base = _SCOPED_VALUES[key] = view.get_queryset().prefetch_related(None).values(*columns)
-        clone = base.all()  # a clone: the kept queryset is never evaluated nor changed
+        clone: Any = base.all()  # a clone: the kept queryset is never evaluated nor changed
         if getattr(settings, "API_PREPARED_LISTS", True):
             # The request's operations recorded from here: its statement is kept per (key, operations).
             clone.__class__ = _recording(type(clone))
             clone._ops, clone._base_key = (), key
-        return clone
+        return clone  # type: ignore[no-any-return]
 
     def plain_page(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The page's rows as the serializer's dicts: same keys in the same order, values rendered as its

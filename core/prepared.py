@@ -8,14 +8,16 @@ PostgreSQL re-plans a prepared statement by itself when a table it reads changes
 
 Prepared statements belong to the session and survive a rolled-back transaction; the names prepared are
 kept per raw connection, so a reconnected worker prepares again, and a session holding ``_PREPARED_MAX``
-of them deallocates them all before preparing another (the hot lists' statements differ by filters, page
-size and scope: a bound, not a policy).
+of them deallocates them all before preparing another (a bound, not a policy).
 
-``execute_prepared_args`` does the same for a statement compiled by Django (positional ``%s``
-parameters): the plain lists' page query (``core.api.base``), whose planning was ~1.25 ms of PostgreSQL's
-~3 ms a computed deployments page. ``key`` names a separate statement per value (the lists' scope key):
-PostgreSQL switches a prepared statement to a generic plan after five custom ones when it costs no more,
-and a plan chosen for a province with all the rows should not serve one with a handful.
+``execute_planned_once`` is for a statement Django compiled (positional ``%s`` parameters): the plain
+lists' page (``core.api.base``), whose planning was ~1.25 ms of PostgreSQL's ~3 ms a computed deployments
+page (issue 18). Its values are inlined (psycopg2's own quoting, the very text a plain execution sends) and
+the statement is prepared the second time the same text comes: a statement without parameters has one
+plan, the one its values call for. Parameters would share one generic plan between values — PostgreSQL
+switches to it after five custom plans when it costs no more — and the generic plan of a year's
+deployments walked the whole index for a year with a handful (241 ms instead of 1 ms). A cursor walk
+asks each page once and prepares nothing; a dashboard polling a page has it planned once per session.
 """
 
 from __future__ import annotations
@@ -23,28 +25,27 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from decimal import Decimal
 from typing import Any
 
 from django.db import DatabaseError, connection, transaction
 
 _NAMED = re.compile(r"%\((\w+)\)s")
-# Django's positional parameters; "%%" is a literal "%" (psycopg2's escape), which PREPARE takes as it is.
-_POSITIONAL = re.compile(r"%[s%]")
 _PREPARED_MAX = 200
+_SPACE = re.compile(r"\s")
 
 
-def _prepared_names() -> dict[str, tuple[str, ...]]:
-    """The statements prepared on the current raw connection, with the integer types of their parameters
-    where ``execute_prepared_args`` read them (else empty)."""
+def _prepared_names() -> set[str]:
+    """The statements prepared on the current raw connection."""
     raw = connection.connection
     held = getattr(connection, "_prepared_statements", None)
     if held is None or held[0] is not raw:
-        held = (raw, {})
+        held = (raw, set())
         connection._prepared_statements = held  # type: ignore[attr-defined]
     return held[1]
 
 
-def _room(cursor: Any, prepared: dict[str, tuple[str, ...]]) -> None:
+def _room(cursor: Any, prepared: set[str]) -> None:
     """Deallocate every statement of the session when it holds ``_PREPARED_MAX`` (each keeps its plans)."""
     if len(prepared) >= _PREPARED_MAX:
         cursor.execute("DEALLOCATE ALL")
@@ -93,7 +94,7 @@ def execute_prepared(cursor: Any, sql: str, params: dict[str, Any]) -> None:
         except DatabaseError:
             cursor.execute(sql, params)  # answered all the same, planned as before
             return
-        prepared[name] = ()
+        prepared.add(name)
     cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(values))})", values)
 
 
@@ -113,77 +114,46 @@ def _value(value: Any) -> Any:
     return "{" + ",".join(items) + "}"
 
 
-# Per (statement text, key): its numbered text and name. Cleared when full.
-_ARG_TEXTS: dict[tuple[str, Any], tuple[str, str]] = {}
-# Statements PostgreSQL refused to prepare (a parameter whose type it cannot infer): run as they are, without
-# a savepoint and a failed PREPARE on every request.
-_UNPREPARABLE: set[str] = set()
+# Per (statement, values) seen in this process: None once, then the prepared statement's name and text.
+# Cleared when full.
+_SEEN: dict[tuple[str, tuple[Any, ...]], tuple[str, str] | None] = {}
+_SEEN_MAX = 4096
+# Values inlined into a prepared text: no whitespace in a string, so no value can read as a write to the
+# data-generation tracker (``core.data_changes``: "update <table>"); anything else runs as it is.
+_INLINED = (int, float, Decimal, dt.date, dt.time, dt.timedelta, type(None))
 
 
-def _numbered_args(sql: str, key: Any) -> tuple[str, str]:
-    hit = _ARG_TEXTS.get((sql, key))
-    if hit is None:
-        count = 0
-
-        def number(m: re.Match[str]) -> str:
-            nonlocal count
-            if m.group(0) == "%%":
-                return "%"
-            count += 1
-            return f"${count}"
-
-        text = _POSITIONAL.sub(number, sql)
-        digest = hashlib.blake2b(f"{text}\x00{key!r}".encode(), digest_size=10).hexdigest()
-        if len(_ARG_TEXTS) >= _TEXTS_MAX:
-            _ARG_TEXTS.clear()
-        hit = _ARG_TEXTS[(sql, key)] = (text, "args_" + digest)
-    return hit
-
-
-def execute_prepared_args(
-    cursor: Any, sql: str, params: tuple[Any, ...] | list[Any], *, key: Any = None
-) -> None:
-    """``cursor.execute(sql, params)`` (Django's positional ``%s`` parameters) through a statement prepared
-    once per session and ``key`` (hashable, its ``repr`` stable: a scope key)."""
-    text, name = _numbered_args(sql, key)
+def execute_planned_once(cursor: Any, sql: str, params: tuple[Any, ...]) -> None:
+    """``cursor.execute(sql, params)``; from the second time the same statement comes with the same values,
+    through a statement prepared once per session with the values inlined (see the module)."""
+    key = (sql, params)
     try:
-        if name in _UNPREPARABLE:
-            raise TypeError(name)
-        values = [_value(v) for v in params]
-    except TypeError:
+        if not all(isinstance(v, _INLINED) or (type(v) is str and not _SPACE.search(v)) for v in params):
+            raise TypeError
+        seen = _SEEN.get(key, False)
+    except TypeError:  # a value without a hash, or not inlined
         cursor.execute(sql, params)
         return
+    if seen is False:  # the first time: as it is
+        if len(_SEEN) >= _SEEN_MAX:
+            _SEEN.clear()
+        _SEEN[key] = None
+        cursor.execute(sql, params)
+        return
+    if seen is None:
+        text = cursor.mogrify(sql, params).decode()  # psycopg2's text of the plain execution
+        seen = _SEEN[key] = ("plan_" + hashlib.blake2b(text.encode(), digest_size=10).hexdigest(), text)
+    name, text = seen
     prepared = _prepared_names()
     if name not in prepared:
         _room(cursor, prepared)
         try:
             with transaction.atomic():  # as in execute_prepared: a failure leaves the transaction usable
-                cursor.execute(f"PREPARE {name} AS {text}")
+                # Given as a format with no values ("%%" for "%"): an execute wrapper that adds
+                # parameters of its own (pghistory's context) must not read the text's "%" as one.
+                cursor.execute(f"PREPARE {name} AS {text.replace('%', '%%')}", [])
         except DatabaseError:
-            if len(_UNPREPARABLE) < _TEXTS_MAX:
-                _UNPREPARABLE.add(name)
-            cursor.execute(sql, params)
+            cursor.execute(sql, params)  # answered all the same, planned as before
             return
-        cursor.execute("SELECT parameter_types::text[] FROM pg_prepared_statements WHERE name = %s", [name])
-        prepared[name] = tuple(cursor.fetchone()[0])
-    if not _in_range(values, prepared[name]):
-        cursor.execute(sql, params)
-        return
-    if values:
-        cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(values))})", values)
-    else:
-        cursor.execute(f"EXECUTE {name}")
-
-
-_INTEGER_RANGES = {"smallint": 2**15, "integer": 2**31, "bigint": 2**63}
-
-
-def _in_range(values: list[Any], types: tuple[str, ...]) -> bool:
-    """Every integer fits its parameter's type. A statement with the value inlined compares it across
-    types (``year = 99999`` on a smallint is false); as a parameter of the column's type it is an error
-    ("out of range"), which the plain statement never raised (tests/api/test_bad_query_strings.py)."""
-    for value, kind in zip(values, types, strict=False):
-        bound = _INTEGER_RANGES.get(kind)
-        if bound is not None and type(value) is int and not -bound <= value < bound:
-            return False
-    return True
+        prepared.add(name)
+    cursor.execute(f"EXECUTE {name}")

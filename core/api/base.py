@@ -33,7 +33,7 @@ from core import privacy
 from core.access import scope_key
 from core.api.cache import cached_answer, with_etag
 from core.api.renderers import PlainJSON
-from core.prepared import execute_prepared_args
+from core.prepared import execute_planned_once
 
 
 class ETagListMixin:
@@ -367,18 +367,15 @@ _STATEMENTS_KEPT = 2048
 
 
 class _PreparedValues(ValuesIterable):
-    """``ValuesIterable`` whose statement is a prepared one (``core.prepared.execute_prepared_args``),
-    prepared once per database session and scope key (``key``, set by ``_prepared_values``), and whose
-    SQL is compiled once per recorded request (``_RecordedOps``).
+    """``ValuesIterable`` whose SQL is compiled once per recorded request shape (``_RecordedOps``) and
+    whose statement is planned once per database session (``core.prepared.execute_planned_once``: from
+    its second request, a statement prepared with its values inlined).
 
     Why: a computed deployments page spent ~1.25 ms of PostgreSQL's ~3 ms planning its five joins, the
-    same plan for every request of a scope (issue 18); an EXECUTE skips the planning once PostgreSQL keeps
-    a generic plan (after five custom ones, when it costs no more). Compiling the query to SQL was ~0.6 ms
-    of the worker's ~4.5 ms. The rows, their converters and their dicts are Django's (``ValuesIterable`` /
-    ``SQLCompiler.results_iter``); only the execution differs.
+    same plan for every request of the same page (issue 18), and compiling the query to SQL was ~0.6 ms of
+    the worker's ~4.5 ms. The rows, their converters and their dicts are Django's (``ValuesIterable`` /
+    ``SQLCompiler.results_iter``); only the compilation and the execution differ.
     """
-
-    key: ClassVar[Any] = None
 
     def __iter__(self) -> Any:
         queryset: Any = self.queryset
@@ -421,7 +418,7 @@ class _PreparedValues(ValuesIterable):
         sql, params, names, converters = kept
         connection = connections[queryset.db]
         with connection.cursor() as cursor:
-            execute_prepared_args(cursor, sql, params, key=self.key)
+            execute_planned_once(cursor, sql, params)
             rows: Any = cursor.fetchall()
         if converters:  # SQLCompiler.apply_converters, without the compiler
             rows = [list(row) for row in rows]
@@ -433,13 +430,6 @@ class _PreparedValues(ValuesIterable):
                     row[pos] = value
         for row in rows:
             yield dict(zip(names, row, strict=True))
-
-
-@functools.lru_cache(maxsize=_SCOPED_VALUES_KEPT)
-def _prepared_values(key: Any) -> type[ValuesIterable]:
-    """``_PreparedValues`` for one (view, scope key): a class per key, as the iterable class is all a
-    queryset's clones carry of it."""
-    return type("_PreparedValues", (_PreparedValues,), {"key": key})
 
 
 class PlainListMixin:
@@ -531,7 +521,7 @@ class PlainListMixin:
         columns = (*plan.columns, *(f for f in view.ordering_fields if f not in plan.columns))
         queryset = self.scoped_values(columns)
         if getattr(settings, "API_PREPARED_LISTS", True):
-            queryset._iterable_class = _prepared_values((type(view), scope_key(request.user)))
+            queryset._iterable_class = _PreparedValues
         queryset = view.filter_queryset(queryset)
         page = view.paginate_queryset(queryset)
         if page is None:

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core import prepared
-from core.prepared import execute_prepared, execute_prepared_args
+from core.prepared import execute_planned_once, execute_prepared
 
 SQL = """SELECT %(n)s::int + 1, %(day)s::date, cardinality(%(ids)s::bigint[]), %(ids)s::bigint[],
                 %(none)s::int IS NULL, %(n)s::int"""
@@ -42,37 +42,57 @@ def test_a_statement_that_cannot_be_prepared_is_run_as_it_is() -> None:
         assert cur.fetchone() == (1,)
 
 
+def _texts(ctx: CaptureQueriesContext) -> list[str]:
+    return [q["sql"] for q in ctx.captured_queries]
+
+
 @pytest.mark.django_db
-def test_django_positional_parameters_prepared_per_key() -> None:
-    sql = "SELECT %s::int + 1, %s::date, '100%%' || %s::text"
+def test_a_statement_is_planned_once_from_its_second_time() -> None:
+    sql = "SELECT %s::int + 1, %s::date, '100%%' || %s, %s::text LIKE '%%x'"
+    values = (41, dt.date(2023, 2, 1), "x'y%", "ax")
     with connection.cursor() as cur:
-        cur.execute(sql, (41, dt.date(2023, 2, 1), "x"))
+        cur.execute(sql, values)
         plain = cur.fetchone()
-        execute_prepared_args(cur, sql, (41, dt.date(2023, 2, 1), "x"), key=("province", 1))
-        assert cur.fetchone() == plain == (42, dt.date(2023, 2, 1), "100%x")
-    # the same key: executed; another key: a statement of its own (its own plan choice)
-    with CaptureQueriesContext(connection) as same, connection.cursor() as cur:
-        execute_prepared_args(cur, sql, (1, dt.date(2024, 1, 1), ""), key=("province", 1))
-        assert cur.fetchone() == (2, dt.date(2024, 1, 1), "100%")
+    assert plain == (42, dt.date(2023, 2, 1), "100%x'y%", True)
+    answers, asked = [], []
+    for _ in range(3):
+        with CaptureQueriesContext(connection) as ctx, connection.cursor() as cur:
+            execute_planned_once(cur, sql, values)
+            answers.append(cur.fetchone())
+        asked.append(_texts(ctx))
+    assert answers == [plain] * 3
+    # the first time as it is, the second prepared (values inlined) and executed, then executed
+    assert not any("PREPARE" in t or "EXECUTE" in t for t in asked[0])
+    assert any("PREPARE plan_" in t for t in asked[1]) and asked[1][-1].startswith("EXECUTE plan_")
+    assert asked[2] == [asked[1][-1]]
+    # other values: another statement, as it is the first time
     with CaptureQueriesContext(connection) as other, connection.cursor() as cur:
-        execute_prepared_args(cur, sql, (2, dt.date(2024, 1, 1), "y"), key=("province", 2))
-        assert cur.fetchone() == (3, dt.date(2024, 1, 1), "100%y")
-    assert [q["sql"][:7] for q in same.captured_queries] == ["EXECUTE"]
-    assert any(q["sql"].startswith("PREPARE") for q in other.captured_queries)
-    names = {q["sql"].split()[1] for q in other.captured_queries if q["sql"].startswith("PREPARE")}
-    assert not any(n in q["sql"] for n in names for q in same.captured_queries)
+        execute_planned_once(cur, sql, (1, dt.date(2023, 2, 1), "", "x"))
+        assert cur.fetchone() == (2, dt.date(2023, 2, 1), "100%", True)
+    assert not any("EXECUTE" in t for t in _texts(other))
 
 
 @pytest.mark.django_db
-def test_a_positional_statement_that_cannot_be_prepared_is_not_tried_again() -> None:
-    # $1 IS NULL: no type PostgreSQL can infer; run as it is, the transaction goes on
+def test_values_that_are_not_inlined_run_as_they_are() -> None:
+    # a string with whitespace (it could read as "update <table>" to the write tracker), a list
+    for sql, values in (("SELECT %s || 'x'", ("update teams_staff",)), ("SELECT %s::int[]", ([1, 2],))):
+        for _ in range(3):
+            with CaptureQueriesContext(connection) as ctx, connection.cursor() as cur:
+                execute_planned_once(cur, sql, values)
+                cur.fetchone()
+            assert not any("PREPARE" in t or "EXECUTE" in t for t in _texts(ctx))
+
+
+@pytest.mark.django_db
+def test_an_integer_beyond_a_columns_type_compares_as_the_plain_statement_does() -> None:
+    # inlined, 99999 = a smallint is false (as a smallint parameter it would be an error)
+    sql = "SELECT count(*) FROM (VALUES (1::smallint)) v(x) WHERE x = %s OR x = %s"
     with connection.cursor() as cur:
-        execute_prepared_args(cur, "SELECT %s IS NULL", ("plain",))
-        assert cur.fetchone() == (False,)
-    with CaptureQueriesContext(connection) as again, connection.cursor() as cur:
-        execute_prepared_args(cur, "SELECT %s IS NULL", (None,))
-        assert cur.fetchone() == (True,)
-    assert [q["sql"] for q in again.captured_queries] == ["SELECT NULL IS NULL"]
+        for _ in range(3):
+            execute_planned_once(cur, sql, (99999, 1))
+            assert cur.fetchone() == (1,)
+            execute_planned_once(cur, sql, (10**20, -(2**15)))
+            assert cur.fetchone() == (0,)
 
 
 @pytest.mark.django_db
@@ -80,21 +100,9 @@ def test_a_session_holds_a_bounded_number_of_statements(monkeypatch: pytest.Monk
     monkeypatch.setattr(prepared, "_PREPARED_MAX", 3)
     with connection.cursor() as cur:
         for n in range(7):
-            execute_prepared_args(cur, f"SELECT %s::int + {n}", (1,))
-            assert cur.fetchone() == (1 + n,)
+            for _ in range(2):
+                execute_planned_once(cur, "SELECT %s::int + 1", (n,))
+                assert cur.fetchone() == (n + 1,)
         cur.execute("SELECT count(*) FROM pg_prepared_statements")
         assert cur.fetchone()[0] <= 3
         assert len(prepared._prepared_names()) <= 3
-
-
-@pytest.mark.django_db
-def test_an_integer_beyond_its_parameters_type_is_compared_as_the_plain_statement_does() -> None:
-    # inlined, 99999 = a smallint is false; as a smallint parameter it would be an error
-    sql = "SELECT count(*) FROM (VALUES (1::smallint)) v(x) WHERE x = %s OR x = %s"
-    with connection.cursor() as cur:
-        execute_prepared_args(cur, sql, (2, 3))
-        assert cur.fetchone() == (0,)
-        execute_prepared_args(cur, sql, (99999, 1))
-        assert cur.fetchone() == (1,)
-        execute_prepared_args(cur, sql, (10**20, -(2**15)))
-        assert cur.fetchone() == (0,)

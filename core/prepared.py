@@ -130,16 +130,17 @@ def execute_planned_once(cursor: Any, sql: str, params: tuple[Any, ...]) -> None
     try:
         if not all(isinstance(v, _INLINED) or (type(v) is str and not _SPACE.search(v)) for v in params):
             raise TypeError
-        seen = _SEEN.get(key, False)
+        first = key not in _SEEN
     except TypeError:  # a value without a hash, or not inlined
         cursor.execute(sql, params)
         return
-    if seen is False:  # the first time: as it is
+    if first:  # the first time: as it is
         if len(_SEEN) >= _SEEN_MAX:
             _SEEN.clear()
         _SEEN[key] = None
         cursor.execute(sql, params)
         return
+    seen = _SEEN.get(key)
     if seen is None:
         text = cursor.mogrify(sql, params).decode()  # psycopg2's text of the plain execution
         seen = _SEEN[key] = ("plan_" + hashlib.blake2b(text.encode(), digest_size=10).hexdigest(), text)

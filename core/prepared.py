@@ -117,7 +117,7 @@ def _value(value: Any) -> Any:
 # Per (statement, values) seen in this process: None once, then the prepared statement's name and text.
 # Cleared when full.
 _SEEN: dict[tuple[str, tuple[Any, ...]], tuple[str, str] | None] = {}
-_SEEN_MAX = 4096
+_SEEN_MAX = 1024  # each entry holds a statement of a few kB, twice once prepared
 # Values inlined into a prepared text: no whitespace in a string, so no value can read as a write to the
 # data-generation tracker (``core.data_changes``: "update <table>"); anything else runs as it is.
 _INLINED = (int, float, Decimal, dt.date, dt.time, dt.timedelta, type(None))

@@ -502,7 +502,10 @@ class PlainListMixin:
         plan = _PLANS.get(key)
         if plan is None:
             plan = _PLANS[key] = serializer_plan(serializer_class(), queryset.model)
-        rows = list(queryset.values(*dict.fromkeys([*plan.columns, by])))
+        related = queryset.values(*dict.fromkeys([*plan.columns, by]))
+        if getattr(settings, "API_PREPARED_LISTS", True):
+            related._iterable_class = _PreparedValues  # planned once per session from its second request
+        rows = list(related)
         grouped: dict[Any, list[dict[str, Any]]] = {}
         for r, rendered in zip(rows, self._plain_renderer(plan)(rows), strict=True):
             grouped.setdefault(r[by], []).append(rendered)

@@ -19,6 +19,10 @@ And ``PeriodFact``, their sums per pairing and calendar month, year and program 
 period aligned on months (a year, the whole program) reads one row per pairing and block instead of every
 month, interval and deployment inside it; the partial months at its ends are read from the intervals.
 
+And ``ProgramPeriodFact``, the period facts summed per program and block, kept by the same refresh in its
+transaction (the rows it replaces taken away, the new ones added): a reader of whole programs reads a
+program's year as one row (``indicator_read``, while the sums hold exactly its pairings).
+
 Freshness: triggers (migration 0016) mark a pairing not fresh in the transaction of any statement that
 writes what its facts come from. The pairings of a scope that are not fresh (or were never computed) are
 recomputed before the indicators read them (``refresh``): a handful after an import or a roster change,

@@ -8,6 +8,10 @@ appraisals, capacity and county outcomes from their tables, each through its own
 (compiled by Django once per ``scope_key``, embedded as a subquery; the asked place and period are
 conditions around it). PostgreSQL returns one row of sums; no Django rows are built.
 
+A reader of whole programs asking for no city or pairing reads the blocks from the program sums
+(``ProgramPeriodFact``) and the rest from the pairings without their hospitals; the statement checks that the
+sums hold exactly the reader's pairings and otherwise sums the pairings' rows.
+
 The facts' freshness is read in the same statement (the same snapshot): a pairing a committed write marked
 stale is reported, never read from the facts of before; the caller recomputes it and asks again.
 

@@ -44,6 +44,8 @@ IGNORED_TABLES = frozenset(
         "assessments_deploymentfact",
         "assessments_coverageintervalfact",
         "assessments_periodfact",
+        "assessments_programperiodfact",
+        "assessments_programfactpairings",
     }
 )
 

@@ -26,6 +26,8 @@ from assessments.models.facts import (  # noqa: F401
     IndicatorFactState,
     OpenFindingCount,
     PeriodFact,
+    ProgramFactPairings,
+    ProgramPeriodFact,
 )
 from assessments.models.findings import (  # noqa: F401
     Finding,

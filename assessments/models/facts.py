@@ -28,6 +28,10 @@ class IndicatorFactState(models.Model):
     pairing_id = models.BigIntegerField(primary_key=True)
     fresh = models.BooleanField(default=False)
     marked_at = models.DateTimeField(null=True)
+    # The program whose ``ProgramPeriodFact`` sums hold this pairing's period facts (None: it has none);
+    # written with them. A whole program is read from its sums only when these name every pairing counted
+    # there (``ProgramFactPairings``) and each is in the reader's scope.
+    summed_program_id = models.BigIntegerField(null=True)
 
     class Meta:
         verbose_name = "indicator fact state"
@@ -109,6 +113,12 @@ class PeriodFact(models.Model):
     year and program rows only, read when the asked period is exactly that block."""
 
     pairing_id = models.BigIntegerField()
+    # The pairing's program and its recipient's kind when these rows were computed: the program sums
+    # (``ProgramPeriodFact``) add them under that program with that kind's full-strength days, and take
+    # away the same when the rows are replaced. A change of either marks the pairing stale (migrations
+    # 0016 and 0020), so fresh rows always carry the current ones.
+    program_id = models.BigIntegerField()
+    tcm = models.BooleanField()
     start = models.DateField()  # first day of the month, the year or the program
     months = models.SmallIntegerField()  # 1, 12, or 0: the program's whole span
     days = models.IntegerField(default=0)
@@ -137,6 +147,59 @@ class PeriodFact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pairing_id} {self.start} +{self.months}"
+
+
+class ProgramPeriodFact(models.Model):
+    """A program's ``PeriodFact`` rows summed per block: what a user who sees whole programs reads for a
+    program's year or span (one row where its pairings' rows are 2,500; issue 18). ``full_days`` is each
+    pairing's full-strength days for its recipient's kind (``PeriodFact.tcm``).
+
+    Kept in step with the period facts by the refresh that writes them, in its transaction: the rows a
+    refresh replaces are taken away, the new ones added (``indicator_facts``); a row may fall to zeros.
+    Read only after checking that the pairings counted here are exactly the reader's (``ProgramFactPairings``,
+    ``IndicatorFactState.summed_program_id``); otherwise the reader sums the pairings' own rows."""
+
+    program_id = models.BigIntegerField()
+    start = models.DateField()
+    months = models.SmallIntegerField()
+    days = models.BigIntegerField(default=0)
+    covered_days = models.BigIntegerField(default=0)
+    full_days = models.BigIntegerField(default=0)
+    single_leader_days = models.BigIntegerField(default=0)
+    present = models.BigIntegerField(default=0)
+    expected = models.BigIntegerField(default=0)
+    attendance_months = models.IntegerField(default=0)
+    not_imported = models.IntegerField(default=0)
+    deployments = models.IntegerField(default=0)
+    stay_met = models.IntegerField(default=0)
+    roster_timely = models.IntegerField(default=0)
+    trainees = models.IntegerField(default=0)
+    qualifying_trainees = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = "program period fact"
+        constraints = [
+            models.UniqueConstraint(fields=["program_id", "months", "start"], name="programperiodfact_block")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program_id} {self.start} +{self.months}"
+
+
+class ProgramFactPairings(models.Model):
+    """How many pairings have ``PeriodFact`` rows summed in a program's ``ProgramPeriodFact`` (kept with
+    them): a reader whose scope holds that many pairings summed there reads the sums; a deleted pairing or
+    one that moved away and was not recomputed leaves the count above the scope's, and the reader sums
+    the pairings' rows instead."""
+
+    program_id = models.BigIntegerField(primary_key=True)
+    pairings = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = "program fact pairings"
+
+    def __str__(self) -> str:
+        return f"{self.program_id}: {self.pairings}"
 
 
 class OpenFindingCount(models.Model):

@@ -19,6 +19,10 @@ And ``PeriodFact``, their sums per pairing and calendar month, year and program 
 period aligned on months (a year, the whole program) reads one row per pairing and block instead of every
 month, interval and deployment inside it; the partial months at its ends are read from the intervals.
 
+And ``ProgramPeriodFact``, the period facts summed per program and block, kept by the same refresh in its
+transaction (the rows it replaces taken away, the new ones added): a reader of whole programs reads a
+program's year as one row (``indicator_read``, while the sums hold exactly its pairings).
+
 Freshness: triggers (migration 0016) mark a pairing not fresh in the transaction of any statement that
 writes what its facts come from. The pairings of a scope that are not fresh (or were never computed) are
 recomputed before the indicators read them (``refresh``): a handful after an import or a roster change,
@@ -37,6 +41,7 @@ from typing import Any
 from django.db import OperationalError, connection, connections, transaction
 
 from core.planner import whole_set_plan
+from pairings.choices import HospitalKind
 from pairings.models import Program
 from teams.selectors.attendance import PAIRING_MONTHS_SQL, pairing_months_params
 from teams.selectors.deployment_measures import deployment_measures_params, deployment_measures_sql
@@ -203,6 +208,41 @@ def _refresh_coverage(cur: Any, ids: list[int]) -> None:
         )
 
 
+# The program sums (``ProgramPeriodFact``, ``ProgramFactPairings``) follow the period facts a statement
+# wrote (``{sign}`` +) or removed (-), ``{rows}`` naming those rows: each block of their programs takes
+# their sums, each program their number of pairings. In the refresh's transaction, so a reader sees the
+# facts and their sums of the same moment.
+_SUMMED_COLUMNS = (
+    "days",
+    "covered_days",
+    "full_days",
+    "single_leader_days",
+    "present",
+    "expected",
+    "attendance_months",
+    "not_imported",
+    "deployments",
+    "stay_met",
+    "roster_timely",
+    "trainees",
+    "qualifying_trainees",
+)
+_SUMS_SQL = f"""
+summed AS (
+    INSERT INTO assessments_programperiodfact AS t (program_id, start, months, {", ".join(_SUMMED_COLUMNS)})
+    SELECT program_id, start, months,
+           {{sign}}SUM(days), {{sign}}SUM(covered_days),
+           {{sign}}SUM(CASE WHEN tcm THEN full_days_tcm ELSE full_days END),
+           {", ".join(f"{{sign}}SUM({c})" for c in _SUMMED_COLUMNS[3:])}
+      FROM {{rows}} GROUP BY 1, 2, 3 ORDER BY 1, 3, 2
+    ON CONFLICT (program_id, months, start) DO UPDATE
+       SET {", ".join(f"{c} = t.{c} + EXCLUDED.{c}" for c in _SUMMED_COLUMNS)}
+)
+INSERT INTO assessments_programfactpairings AS t (program_id, pairings)
+SELECT program_id, {{sign}}COUNT(DISTINCT pairing_id) FROM {{rows}} GROUP BY 1 ORDER BY 1
+ON CONFLICT (program_id) DO UPDATE SET pairings = t.pairings + EXCLUDED.pairings
+"""
+
 # The blocks a period aligned on months reads (``PeriodFact``), from the three tables above: coverage per
 # month from the intervals (each cut at month ends), attendance months as they are, years as sums of their
 # months; deployments overlapping each program year and the whole program (clipped to the program, as
@@ -214,8 +254,10 @@ WITH r AS (
            AS r(program_id, min, min_tcm, p_start, p_end, months)
 ),
 p AS (
-    SELECT p.id AS pairing_id, r.min, r.min_tcm, r.p_start, r.p_end, r.months
+    SELECT p.id AS pairing_id, p.program_id, h.kind = '{HospitalKind.TCM.value}' AS tcm, r.min, r.min_tcm,
+           r.p_start, r.p_end, r.months
       FROM pairings_pairing p JOIN r ON r.program_id = p.program_id
+      JOIN pairings_hospital h ON h.id = p.recipient_id
      WHERE p.id = ANY(%(ids)s)
 ),
 cm AS (
@@ -260,13 +302,15 @@ dep AS (
       JOIN assessments_deploymentfact d
         ON d.pairing_id = p.pairing_id AND lower(d.period) <= b.hi AND upper(d.period) > b.lo
      GROUP BY 1, 2, 3
-)
-INSERT INTO assessments_periodfact (pairing_id, start, months, days, covered_days, full_days, full_days_tcm,
-                                    single_leader_days, present, expected, attendance_months, not_imported,
-                                    deployments, stay_met, roster_timely, trainees, qualifying_trainees)
-SELECT pairing_id, start, months, SUM(days), SUM(covered), SUM(full_days), SUM(full_tcm), SUM(single),
-       SUM(present), SUM(expected), SUM(att_months), SUM(not_imported), SUM(n), SUM(met), SUM(timely),
-       SUM(trainees), SUM(qualifying)
+),
+new AS (
+INSERT INTO assessments_periodfact (pairing_id, program_id, tcm, start, months, days, covered_days, full_days,
+                                    full_days_tcm, single_leader_days, present, expected, attendance_months,
+                                    not_imported, deployments, stay_met, roster_timely, trainees,
+                                    qualifying_trainees)
+SELECT x.pairing_id, MIN(p.program_id), bool_and(p.tcm), x.start, x.months, SUM(days), SUM(covered),
+       SUM(full_days), SUM(full_tcm), SUM(single), SUM(present), SUM(expected), SUM(att_months),
+       SUM(not_imported), SUM(n), SUM(met), SUM(timely), SUM(trainees), SUM(qualifying)
   FROM (
         SELECT pairing_id, month AS start, 1 AS months, days, covered, full_days, full_tcm, single, present,
                expected, att_months, not_imported, 0 AS n, 0 AS met, 0 AS timely, trainees, qualifying
@@ -278,14 +322,40 @@ SELECT pairing_id, start, months, SUM(days), SUM(covered), SUM(full_days), SUM(f
         UNION ALL
         SELECT pairing_id, start, months, 0, 0, 0, 0, 0, 0, 0, 0, 0, n, met, timely, 0, 0 FROM dep
        ) x
- GROUP BY pairing_id, start, months
+  JOIN p ON p.pairing_id = x.pairing_id
+ GROUP BY x.pairing_id, x.start, x.months
  -- A block's rows side by side (a province's year is read as one run of pages, not one row a page).
- ORDER BY months DESC, start, pairing_id
+ ORDER BY x.months DESC, x.start, x.pairing_id
+RETURNING *
+),""" + _SUMS_SQL.format(sign="", rows="new")
+
+
+# Two refreshes of one program's pairings add to the same sums: each takes its programs' lock first, in
+# order (adding row by row in two statements, they could otherwise wait on each other).
+_PROGRAM_SUMS_LOCK = 18_0020
+_LOCK_PROGRAMS_SQL = """
+SELECT pg_advisory_xact_lock(%(ns)s, x.program_id::int)
+  FROM (SELECT program_id FROM assessments_periodfact WHERE pairing_id = ANY(%(ids)s)
+        UNION SELECT program_id FROM pairings_pairing WHERE id = ANY(%(ids)s)
+        ORDER BY 1) x
+"""
+
+# Which program's sums hold each recomputed pairing's rows (none: NULL), for the readers' check.
+_SUMMED_IN_SQL = f"""
+UPDATE {STATE} st SET summed_program_id = x.program_id
+  FROM (SELECT u.id, (SELECT f.program_id FROM assessments_periodfact f WHERE f.pairing_id = u.id LIMIT 1)
+          FROM unnest(%(ids)s::bigint[]) AS u(id)) AS x(id, program_id)
+ WHERE st.pairing_id = x.id AND st.summed_program_id IS DISTINCT FROM x.program_id
 """
 
 
 def _refresh_periods(cur: Any, ids: list[int], programs: list[Program]) -> None:
-    cur.execute("DELETE FROM assessments_periodfact WHERE pairing_id = ANY(%(ids)s)", {"ids": ids})
+    cur.execute(_LOCK_PROGRAMS_SQL, {"ns": _PROGRAM_SUMS_LOCK, "ids": ids})
+    cur.execute(
+        "WITH gone AS (DELETE FROM assessments_periodfact WHERE pairing_id = ANY(%(ids)s) RETURNING *),"
+        + _SUMS_SQL.format(sign="-", rows="gone"),
+        {"ids": ids},
+    )
     rules = [p.rules for p in programs]
     cur.execute(
         _PERIODS_SQL,
@@ -299,3 +369,4 @@ def _refresh_periods(cur: Any, ids: list[int], programs: list[Program]) -> None:
             "months": [r.training_min_months for r in rules],
         },
     )
+    cur.execute(_SUMMED_IN_SQL, {"ids": ids})

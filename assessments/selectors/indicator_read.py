@@ -8,6 +8,10 @@ appraisals, capacity and county outcomes from their tables, each through its own
 (compiled by Django once per ``scope_key``, embedded as a subquery; the asked place and period are
 conditions around it). PostgreSQL returns one row of sums; no Django rows are built.
 
+A reader of whole programs asking for no city or pairing reads the blocks from the program sums
+(``ProgramPeriodFact``) and the rest from the pairings without their hospitals; the statement checks that the
+sums hold exactly the reader's pairings and otherwise sums the pairings' rows.
+
 The facts' freshness is read in the same statement (the same snapshot): a pairing a committed write marked
 stale is reported, never read from the facts of before; the caller recomputes it and asks again.
 
@@ -244,6 +248,26 @@ _DEPLOYMENTS_SQL = """dep AS (
 )"""
 
 
+# The sums of ``blocks`` (name, column, the section a row counts in, type) over the rows ``pf``; the columns
+# after the first three as ``pf`` selects them from a period-fact row.
+_BLOCK_SUMS = (
+    ("days", "days", "cov", "bigint"),
+    ("covered", "covered_days", "cov", "bigint"),
+    ("full_days", "full_days", "cov", "bigint"),
+    ("single", "single_leader_days", "cov", "bigint"),
+    ("present", "present", "att", "bigint"),
+    ("expected", "expected", "att", "bigint"),
+    ("months", "attendance_months", "att", "int"),
+    ("missing", "not_imported", "att", "int"),
+    ("n", "deployments", "dep", "int"),
+    ("met", "stay_met", "dep", "int"),
+    ("timely", "roster_timely", "dep", "int"),
+    ("trainees", "trainees", "cov", "int"),
+    ("qualifying", "qualifying_trainees", "cov", "int"),
+)
+_BLOCK_REST = ", ".join(f"f.{c}" for _name, c, _when, _t in _BLOCK_SUMS[3:])
+
+
 # The scope: the user's pairings (``for_user``) with what the sections read of them (narrowed in the SQL).
 _SCOPE_FIELDS = (
     "pk",
@@ -271,6 +295,22 @@ def _scope(
     ]
     sql = p.scoped("scope", lambda: Pairing.objects.for_user(user), *_SCOPE_FIELDS)
     return f"SELECT * FROM ({sql}) AS {_SCOPE_AS} WHERE {' AND '.join(c for c in place if c) or 'TRUE'}"
+
+
+# The scope of a reader of whole programs: the pairings only (no hospital), what the sections that do not
+# need the recipient read.
+_NARROW_FIELDS = ("pk", "program_id", "recipient_id", "service_start", "service_end")
+
+
+def _narrow_scope(p: _Params, user: User, program_id: int | None) -> str:
+    """SQL: the rows ``s(id, program_id, recipient_id, service_start, service_end)`` of the user's pairings
+    (``for_user``), of the program asked for."""
+    p.values.update(program=program_id)
+    sql = p.scoped("narrow", lambda: Pairing.objects.for_user(user), *_NARROW_FIELDS)
+    cond = "s.program_id = %(program)s" if program_id is not None else "TRUE"
+    return (
+        f"SELECT * FROM ({sql}) AS s(id, program_id, recipient_id, service_start, service_end) WHERE {cond}"
+    )
 
 
 def programs_of(
@@ -349,7 +389,9 @@ def _visible(count: _Count, user: User) -> QuerySet[Any]:
     return count.model.objects.for_user(user).filter(count.where)  # type: ignore[no-any-return]
 
 
-def _capacity_sql(p: _Params, user: User, date_from: dt.date | None, date_to: dt.date | None) -> str:
+def _capacity_sql(
+    p: _Params, user: User, date_from: dt.date | None, date_to: dt.date | None, scope: str
+) -> str:
     """The CTEs ``cap_<name>``, one row each: the ``_CAPACITY`` figures."""
     ctes = []
     for c in _CAPACITY:
@@ -360,7 +402,7 @@ def _capacity_sql(p: _Params, user: User, date_from: dt.date | None, date_to: dt
             f"""cap_{c.name} AS (
     SELECT {sums}
       FROM ({rows}) AS x(key, day{"".join(f", {col}" for col in c.columns)})
-     WHERE x.key IN (SELECT {keys} FROM sc) AND {_in_range("x.day", date_from, date_to)}
+     WHERE x.key IN (SELECT {keys} FROM {scope}) AND {_in_range("x.day", date_from, date_to)}
 )"""
         )
     return ",\n".join(ctes)
@@ -440,6 +482,26 @@ def read(
         if any(p.values["r_dep_generic"])
         else "dep AS (SELECT 0 AS n, 0 AS met, 0 AS timely)"
     )
+    counted = (
+        None
+        if city_id is not None or pairing_id is not None
+        else p.scoped_unless_none(
+            "finding_counts",
+            lambda: OpenFindingCount.objects.for_user(user),
+            "program_id",
+            "rule_code",
+            "severity",
+            "period_start",
+            "period_end",
+            "n",
+        )
+    )
+    # A reader of whole programs (the open finding counts' test: it sees findings through the program) asking
+    # for no city or pairing: the period blocks are read from the program sums, the pairings' own rows only
+    # where the sums hold other pairings than the reader's (checked in the statement, ``whole``); head,
+    # gaps, appraisals and capacity from the pairings without their hospitals (issue 18: the scope joined to
+    # its hospitals and the pairings' year rows were two thirds of the statement).
+    whole = counted is not None
     scope_sql = _scope(p, user, program_id, city_id, pairing_id)
     if pieces:  # a period not aligned on months: the stints themselves, through their own scoping
         stints_sql = p.scoped(
@@ -465,20 +527,6 @@ def read(
         "(f.period_start IS NULL OR f.period_start <= %(date_to)s)" if date_to else "",
         "(f.period_end IS NULL OR f.period_end >= %(date_from)s)" if date_from else "",
     ]
-    counted = (
-        None
-        if city_id is not None or pairing_id is not None
-        else p.scoped_unless_none(
-            "finding_counts",
-            lambda: OpenFindingCount.objects.for_user(user),
-            "program_id",
-            "rule_code",
-            "severity",
-            "period_start",
-            "period_end",
-            "n",
-        )
-    )
     if counted is not None:
         # Whole programs' open findings as ``Finding.for_user`` sees them through the program (the only path
         # ``OpenFindingCount.SCOPE`` declares; who sees findings through pairings sees none of the counts
@@ -537,28 +585,63 @@ def read(
         "referrals_up",
         "referrals_down",
     )
-    capacity_sql = _capacity_sql(p, user, date_from, date_to)
+    scope_cte = "ps" if whole else "sc"  # what gaps, appraisals and capacity join
+    capacity_sql = _capacity_sql(p, user, date_from, date_to, scope_cte)
     rate_names = ", ".join(CountyOutcome.RATE_FIELDS)
     rate_columns = ", ".join(f"o.{f}::text" for f in CountyOutcome.RATE_FIELDS)  # exact decimals
     capacity_columns = ", ".join(f"cap_{c.name}.{key}" for c in _CAPACITY for key, _agg in c.sums)
-    sql = f"""
--- The scope once, with what the sections read of its pairings' programs; [lo, hi]: the service period
--- inside the asked one.
-WITH sc AS MATERIALIZED (
-    SELECT s.id, s.program_id, s.recipient_id, s.county_id, s.kind = '{HospitalKind.TCM.value}' AS tcm,
-           CASE WHEN s.kind = '{HospitalKind.TCM.value}' THEN r.min_tcm ELSE r.min END AS minimum,
-           r.quota, r.months, r.dep_lo, r.dep_hi, r.dep_start, r.dep_months, r.dep_generic,
+    sums = ", ".join(
+        f"COALESCE(SUM({c}) FILTER (WHERE in_{when}), 0)::{t} AS {name}" for name, c, when, t in _BLOCK_SUMS
+    )
+    # The pairings' own year rows, of the scope joined to them; for a reader of whole programs only when the
+    # program sums hold other pairings than its own (``whole``; then the sums are left out instead).
+    each_pf = f"""SELECT f.days, f.covered_days, CASE WHEN sc.tcm THEN f.full_days_tcm ELSE f.full_days END,
+           {_BLOCK_REST}, {cov_f} AS in_cov, {att_f} AS in_att,
+           f.months = sc.dep_months AND f.start = sc.dep_start AS in_dep
+      FROM assessments_periodfact f JOIN sc ON sc.id = f.pairing_id
+     WHERE {"NOT (SELECT ok FROM whole) AND " if whole else ""}({block_rows})"""
+    if whole:
+        p.values["summed_programs"] = ids
+        scope_ctes = f"""
+-- The pairings without their hospitals, what head, gaps, appraisals and capacity read; not materialized:
+-- head reads it in one pass, gaps look up the few pairings with a gap by key (a fifth of the statement).
+ps AS NOT MATERIALIZED (
+    SELECT s.id, s.program_id, s.recipient_id,
            GREATEST(s.service_start, COALESCE(%(date_from)s::date, s.service_start)) AS lo,
-           LEAST(s.service_end, COALESCE(%(date_to)s::date, s.service_end)) AS hi,
-           st.fresh IS TRUE AS fresh
-      FROM ({scope_sql}) AS s
-      LEFT JOIN assessments_indicatorfactstate st ON st.pairing_id = s.id
-      LEFT JOIN unnest(%(r_program)s::bigint[], %(r_min)s::int[], %(r_min_tcm)s::int[], %(r_quota)s::int[],
-                       %(r_months)s::int[], %(r_lo)s::date[], %(r_hi)s::date[], %(r_dep_start)s::date[],
-                       %(r_dep_months)s::int[], %(r_dep_generic)s::boolean[])
-           AS r(program_id, min, min_tcm, quota, months, dep_lo, dep_hi, dep_start, dep_months, dep_generic)
-           USING (program_id)
+           LEAST(s.service_end, COALESCE(%(date_to)s::date, s.service_end)) AS hi
+      FROM ({_narrow_scope(p, user, program_id)}) AS s
 ),
+head AS (
+    SELECT COUNT(*)::int AS pairings,
+           array_agg(ps.id ORDER BY ps.id) FILTER (WHERE st.fresh IS NOT TRUE) AS stale,
+           COALESCE(SUM(r.quota * GREATEST(0, date_part('year', ps.hi)::int
+                                              - date_part('year', ps.lo)::int + 1)), 0)::int AS quota,
+           COUNT(*) FILTER (WHERE st.summed_program_id = ps.program_id) AS summed
+      FROM ps
+      LEFT JOIN assessments_indicatorfactstate st ON st.pairing_id = ps.id
+      LEFT JOIN r USING (program_id)
+),
+-- The program sums hold exactly the scope's pairings' rows: every pairing summed in them is one of the
+-- scope's (the scope holds that many of them). Otherwise (a pairing deleted or moved away and not
+-- recomputed, a reader seeing part of a program) the pairings' own rows are summed.
+whole AS (
+    SELECT head.summed = COALESCE((SELECT SUM(m.pairings) FROM assessments_programfactpairings m
+                                    WHERE m.program_id = ANY(%(summed_programs)s::bigint[])), 0) AS ok
+      FROM head
+),
+pf AS (
+    SELECT f.days, f.covered_days, f.full_days, {_BLOCK_REST}, {cov_f} AS in_cov, {att_f} AS in_att,
+           f.months = r.dep_months AND f.start = r.dep_start AS in_dep
+      FROM assessments_programperiodfact f JOIN r USING (program_id)
+     WHERE (SELECT ok FROM whole) AND ({block_rows})
+    UNION ALL
+    {each_pf}
+),"""
+        counties = """SELECT DISTINCT ON (h.county_id) h.county_id, ps.program_id
+      FROM ps JOIN pairings_hospital h ON h.id = ps.recipient_id WHERE h.county_id IS NOT NULL
+     ORDER BY h.county_id, ps.id"""
+    else:
+        scope_ctes = f"""
 -- One pass over the scope: its size, the pairings whose facts are stale, and TRAINING_QUOTA's N per pairing
 -- per year of its service inside the asked period (date_part, not EXTRACT: the same whole years, where
 -- EXTRACT's numeric cost a visible share of the statement over a province's pairings).
@@ -569,37 +652,46 @@ head AS (
       FROM sc
 ),
 -- The blocks of the period aligned on months (``PeriodFact``: a province's year is its year rows): coverage
--- and attendance summed over them, deployments read where the period is exactly a row's block.
+-- and attendance summed over them, deployments read where the period is exactly a row's block; which
+-- sections a row counts in worked out once per row (not once per sum).
 pf AS (
-    -- Which sections a row counts in, worked out once per row (not once per sum).
-    SELECT f.*, sc.tcm, {cov_f} AS in_cov, {att_f} AS in_att,
-           f.months = sc.dep_months AND f.start = sc.dep_start AS in_dep
-      FROM assessments_periodfact f JOIN sc ON sc.id = f.pairing_id
-     WHERE {block_rows}
+    {each_pf}
+),"""
+        counties = """SELECT DISTINCT ON (county_id) county_id, program_id FROM sc WHERE county_id IS NOT NULL
+     ORDER BY county_id, id"""
+    sql = f"""
+-- Per program asked: its rules and the period clipped to it.
+WITH r AS (
+    SELECT * FROM unnest(%(r_program)s::bigint[], %(r_min)s::int[], %(r_min_tcm)s::int[], %(r_quota)s::int[],
+                         %(r_months)s::int[], %(r_lo)s::date[], %(r_hi)s::date[], %(r_dep_start)s::date[],
+                         %(r_dep_months)s::int[], %(r_dep_generic)s::boolean[])
+           AS r(program_id, min, min_tcm, quota, months, dep_lo, dep_hi, dep_start, dep_months, dep_generic)
 ),
+-- The scope once, with what the sections read of its pairings' programs; [lo, hi]: the service period
+-- inside the asked one.
+sc AS MATERIALIZED (
+    SELECT s.id, s.program_id, s.recipient_id, s.county_id, s.kind = '{HospitalKind.TCM.value}' AS tcm,
+           CASE WHEN s.kind = '{HospitalKind.TCM.value}' THEN r.min_tcm ELSE r.min END AS minimum,
+           r.quota, r.months, r.dep_lo, r.dep_hi, r.dep_start, r.dep_months, r.dep_generic,
+           GREATEST(s.service_start, COALESCE(%(date_from)s::date, s.service_start)) AS lo,
+           LEAST(s.service_end, COALESCE(%(date_to)s::date, s.service_end)) AS hi,
+           st.fresh IS TRUE AS fresh
+      FROM ({scope_sql}) AS s
+      LEFT JOIN assessments_indicatorfactstate st ON st.pairing_id = s.id
+      LEFT JOIN r USING (program_id)
+),{scope_ctes}
 blocks AS (
-    SELECT COALESCE(SUM(days) FILTER (WHERE in_cov), 0)::bigint AS days,
-           COALESCE(SUM(covered_days) FILTER (WHERE in_cov), 0)::bigint AS covered,
-           COALESCE(SUM(CASE WHEN tcm THEN full_days_tcm ELSE full_days END) FILTER (WHERE in_cov), 0)
-               ::bigint AS full_days,
-           COALESCE(SUM(single_leader_days) FILTER (WHERE in_cov), 0)::bigint AS single,
-           COALESCE(SUM(present) FILTER (WHERE in_att), 0)::bigint AS present,
-           COALESCE(SUM(expected) FILTER (WHERE in_att), 0)::bigint AS expected,
-           COALESCE(SUM(attendance_months) FILTER (WHERE in_att), 0)::int AS months,
-           COALESCE(SUM(not_imported) FILTER (WHERE in_att), 0)::int AS missing,
-           COALESCE(SUM(deployments) FILTER (WHERE in_dep), 0)::int AS n,
-           COALESCE(SUM(stay_met) FILTER (WHERE in_dep), 0)::int AS met,
-           COALESCE(SUM(roster_timely) FILTER (WHERE in_dep), 0)::int AS timely,
-           COALESCE(SUM(trainees) FILTER (WHERE in_cov), 0)::int AS trainees,
-           COALESCE(SUM(qualifying_trainees) FILTER (WHERE in_cov), 0)::int AS qualifying
-      FROM pf
+    SELECT {sums}
+      FROM pf AS pf(days, covered_days, full_days, single_leader_days, present, expected, attendance_months,
+                    not_imported, deployments, stay_met, roster_timely, trainees, qualifying_trainees,
+                    in_cov, in_att, in_dep)
 ),
 {pieces_sql},
 -- Gaps (nobody on site) clipped to [lo, hi], from the head-count intervals (``coverage_summaries``).
 gap AS (
-    SELECT f.pairing_id, GREATEST(f.start, sc.lo) AS a, LEAST(f."end", sc.hi) AS b
-      FROM assessments_coverageintervalfact f JOIN sc ON sc.id = f.pairing_id
-     WHERE f.on_site <= 0 AND sc.lo <= sc.hi AND f.start <= sc.hi AND f."end" >= sc.lo
+    SELECT f.pairing_id, GREATEST(f.start, s.lo) AS a, LEAST(f."end", s.hi) AS b
+      FROM assessments_coverageintervalfact f JOIN {scope_cte} AS s ON s.id = f.pairing_id
+     WHERE f.on_site <= 0 AND s.lo <= s.hi AND f.start <= s.hi AND f."end" >= s.lo
 ),
 gaps AS (
     SELECT COUNT(*)::int AS gap_count, COUNT(DISTINCT pairing_id)::int AS with_gaps,
@@ -614,15 +706,14 @@ gaps AS (
 ap AS (
     SELECT a.grade, COUNT(*)::int AS n
       FROM ({appraisals_sql}) AS a(pairing_id, grade, year)
-     WHERE a.pairing_id IN (SELECT id FROM sc) {"".join(f" AND {c}" for c in appraisals_in if c)}
+     WHERE a.pairing_id IN (SELECT id FROM {scope_cte}) {"".join(f" AND {c}" for c in appraisals_in if c)}
      GROUP BY 1
 ),
 {capacity_sql},
 -- County outcomes: each county of the scope's recipients with the program of its first pairing, in the
 -- years the asked period touches (all when none is asked).
 po AS (
-    SELECT DISTINCT ON (county_id) county_id, program_id FROM sc WHERE county_id IS NOT NULL
-     ORDER BY county_id, id
+    {counties}
 ),
 co AS (
     SELECT json_agg(json_build_array(po.program_id, o.county_id, o.county_name, o.year, {rate_columns},

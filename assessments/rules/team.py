@@ -11,11 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
 from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
-from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, msg, register
+from assessments.rules.base import (
+    SCOPE_PAIRINGS,
+    Draft,
+    Rule,
+    RuleContext,
+    msg,
+    register,
+    rules_facts,
+)
 from assessments.selectors.indicator_facts import STATE as FACTS_STATE
 from pairings.choices import HospitalKind
 from pairings.presets import RuleParams
@@ -139,14 +146,8 @@ iv AS (
     UNION ALL
     SELECT * FROM ({_LIVE_OF_STALE}) live
 )"""
-TEAM_RUNS = f"WITH {_LIVE_INTERVALS},{_RUNS_OVER}"
-TEAM_RUNS_FROM_FACTS = f"WITH {_FACT_INTERVALS},{_RUNS_OVER}"
-
-
-def coverage_facts() -> bool:
-    """Whether the team runs read the fresh pairings' intervals from the indicators' coverage facts (setting
-    ``RULES_COVERAGE_FACTS``; off: every run computes them, ``TEAM_RUNS``; tests compare both ways)."""
-    return bool(getattr(settings, "RULES_COVERAGE_FACTS", True))
+TEAM_RUNS = f"\nWITH {_LIVE_INTERVALS},{_RUNS_OVER}"
+TEAM_RUNS_FROM_FACTS = f"\nWITH {_FACT_INTERVALS},{_RUNS_OVER}"
 
 
 def team_runs(ctx: RuleContext, code: str) -> list[dict[str, Any]]:
@@ -155,7 +156,7 @@ def team_runs(ctx: RuleContext, code: str) -> list[dict[str, Any]]:
 
     def fetch() -> dict[str, list[dict[str, Any]]]:
         rows = ctx.fetch(
-            TEAM_RUNS_FROM_FACTS if coverage_facts() else TEAM_RUNS,
+            TEAM_RUNS_FROM_FACTS if rules_facts() else TEAM_RUNS,
             {
                 "date_from": None,
                 "date_to": None,

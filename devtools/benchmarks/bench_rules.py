@@ -177,7 +177,7 @@ def _national(ctx: BenchContext, n_pairings: int) -> None:
     # The same rerun with every pairing's head-count intervals computed, none read from the facts: a sweep
     # whose facts are all stale (after a migrate, before refresh_indicator_facts), and the sweep before them.
     t_computed: dict[str, float] = {}
-    with override_settings(RULES_COVERAGE_FACTS=False), stopwatch() as computed:
+    with override_settings(RULES_FACTS=False), stopwatch() as computed:
         rules_check(program=program, as_of=as_of, timings=t_computed, run=runs[3], parallel=lanes)
 
     # One pairing's recheck after a filing (what core.events.pairing_changed asks for), the findings in place.

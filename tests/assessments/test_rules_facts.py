@@ -1,5 +1,6 @@
-"""The team rules read the head-count intervals of pairings whose indicator facts are fresh from those facts
-(issue 18, ``assessments.rules.team.TEAM_RUNS_FROM_FACTS``) and compute the others: the drafts are the ones
+"""Rules read what the indicator facts of fresh pairings already know (issue 18): the team rules' head-count
+intervals (``assessments.rules.team.TEAM_RUNS_FROM_FACTS``), and the stay and roster rules compute only the
+pairings the facts do not clear (``assessments.rules.base.scope_to_compute``). The drafts are the ones
 computing every pairing drafts, after every kind of write, fresh or stale."""
 
 from __future__ import annotations
@@ -9,9 +10,10 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test import override_settings
 
-from assessments.models import CoverageIntervalFact, IndicatorFactState
+from assessments.models import CoverageIntervalFact, DeploymentFact, IndicatorFactState
 from assessments.rules.base import Draft
 from assessments.selectors import indicator_facts
 from assessments.services.findings import rules_evaluate
@@ -24,15 +26,27 @@ from tests.assessments.test_indicator_facts import _dataset, _writes
 
 pytestmark = pytest.mark.django_db
 
-TEAM_RULES = ["TEAM_MIN_SIZE", "TEAM_MAX_SIZE", "COVERAGE_GAP", "ONE_LEADER"]
+TEAM = ["TEAM_MIN_SIZE", "TEAM_MAX_SIZE", "COVERAGE_GAP", "ONE_LEADER"]
+# The rules that read the facts (the others read none: their drafts are the same by construction).
+RULES = [
+    "TEAM_MIN_SIZE",
+    "TEAM_MAX_SIZE",
+    "COVERAGE_GAP",
+    "ONE_LEADER",
+    "LEADER_MIN_STAY",
+    "MEMBER_MIN_STAY",
+    "ROSTER_FILED",
+]
 AS_OF = dt.date(2026, 6, 1)
 
 
-def _drafts(world: Any, *, facts: bool, pairing_ids: list[int] | None = None) -> list[str]:
+def _drafts(
+    world: Any, *, facts: bool, pairing_ids: list[int] | None = None, codes: list[str] = RULES
+) -> list[str]:
     world.program.refresh_from_db()
-    with override_settings(RULES_COVERAGE_FACTS=facts):
+    with override_settings(RULES_FACTS=facts):
         drafts: dict[str, list[Draft]] = rules_evaluate(
-            program=world.program, as_of=AS_OF, codes=TEAM_RULES, pairing_ids=pairing_ids
+            program=world.program, as_of=AS_OF, codes=codes, pairing_ids=pairing_ids
         )
     return sorted(repr(draft_row(d, world.program.pk)) for ds in drafts.values() for d in ds)
 
@@ -47,6 +61,10 @@ def _same(world: Any, label: str) -> list[str]:
             world, facts=False, pairing_ids=[pairing.pk]
         ), label
     return drafts
+
+
+def _codes(drafts: list[str]) -> set[str]:
+    return {code for code in RULES if any(f"'rule_code': '{code}'" in d for d in drafts)}
 
 
 def _fresh(world: Any) -> set[int]:
@@ -72,14 +90,15 @@ def _team_writes(world: Any) -> list[tuple[str, Any]]:
     ]
 
 
-def test_team_rules_draft_the_same_from_fresh_facts_after_every_kind_of_write(co_world: Any) -> None:
-    # given two populated pairings: short teams, gaps, leaders (the indicators' dataset)
+def test_rules_draft_the_same_from_fresh_facts_after_every_kind_of_write(co_world: Any) -> None:
+    # given two populated pairings: short teams, gaps, leaders, a stay across rotations, a late roster (the
+    # indicators' dataset)
     world = co_world
     _dataset(world)
     # when nothing was computed yet (no state row: every pairing computed) and once the facts are fresh
     assert _fresh(world) == set()
     before = _same(world, "never computed")
-    assert before, "the dataset has team findings"
+    assert {"TEAM_MIN_SIZE", "COVERAGE_GAP", "MEMBER_MIN_STAY", "ROSTER_FILED"} <= _codes(before)
     indicator_facts.ensure_fresh([world.pairing_a.pk, world.pairing_b.pk])
     assert _fresh(world) == {world.pairing_a.pk, world.pairing_b.pk}
     assert _same(world, "fresh") == before
@@ -94,8 +113,8 @@ def test_team_rules_draft_the_same_from_fresh_facts_after_every_kind_of_write(co
         assert _same(world, f"{label} (fresh)") == after
         changed += after != before
         before = after
-    # and the writes did change what the team rules find
-    assert changed >= 4
+    # and the writes did change what the rules find
+    assert changed >= 5
     # when the recipient's kind changes (read with the scope, not a fact: the facts stay fresh)
     Hospital.objects.filter(pk=world.pairing_a.recipient_id).update(kind=HospitalKind.TCM)
     assert _fresh(world) == {world.pairing_a.pk, world.pairing_b.pk}
@@ -103,7 +122,7 @@ def test_team_rules_draft_the_same_from_fresh_facts_after_every_kind_of_write(co
     assert _same(world, "recipient becomes TCM") != before
 
 
-def test_fresh_facts_are_read_and_stale_ones_are_not(world: Any) -> None:
+def test_fresh_coverage_facts_are_read_and_stale_ones_are_not(world: Any) -> None:
     # given a pairing with five on site all year and its facts fresh
     world.program.refresh_from_db()
     pairing = world.pairing_a
@@ -117,8 +136,12 @@ def test_fresh_facts_are_read_and_stale_ones_are_not(world: Any) -> None:
             planned_start=dt.date(2023, 1, 1), planned_end=dt.date(2023, 12, 31),
         )  # fmt: skip
     indicator_facts.ensure_fresh([pairing.pk])
-    only = [pairing.pk]  # pairing B has nobody (a gap all along)
-    assert _drafts(world, facts=True, pairing_ids=only) == _drafts(world, facts=False, pairing_ids=only) == []
+    only = [pairing.pk]  # pairing B has nobody (a gap all along); nobody is on a roster
+    assert (
+        _drafts(world, facts=True, pairing_ids=only, codes=TEAM)
+        == _drafts(world, facts=False, pairing_ids=only, codes=TEAM)
+        == []
+    )
     # when its facts say (wrongly) that nobody was on site in March
     with connection.cursor() as cur:
         cur.execute(
@@ -134,8 +157,32 @@ def test_fresh_facts_are_read_and_stale_ones_are_not(world: Any) -> None:
         )
     IndicatorFactState.objects.filter(pk=pairing.pk).update(fresh=True)
     # then the rules read them (what they would find if the facts were right) …
-    [gap] = [d for d in _drafts(world, facts=True, pairing_ids=only) if "COVERAGE_GAP" in d]
-    assert "2023-03-01" in gap and _drafts(world, facts=False, pairing_ids=only) == []
+    [gap] = [d for d in _drafts(world, facts=True, pairing_ids=only, codes=TEAM) if "COVERAGE_GAP" in d]
+    assert "2023-03-01" in gap and _drafts(world, facts=False, pairing_ids=only, codes=TEAM) == []
     # … and once the pairing is marked stale they are not read any more
     IndicatorFactState.objects.filter(pk=pairing.pk).update(fresh=False)
-    assert _drafts(world, facts=True, pairing_ids=only) == []
+    assert _drafts(world, facts=True, pairing_ids=only, codes=TEAM) == []
+
+
+def test_a_pairing_the_fresh_facts_clear_is_not_computed(world: Any) -> None:
+    # given a member whose stay is two months (short) and who is on no roster, the facts fresh
+    world.program.refresh_from_db()
+    pairing = world.pairing_a
+    team = f.TeamFactory(pairing=pairing, year=2023, start_date=dt.date(2023, 1, 1))
+    f.DeploymentFactory(
+        team=team, role="member", planned_start=dt.date(2023, 1, 1), planned_end=dt.date(2023, 2, 28)
+    )
+    indicator_facts.ensure_fresh([pairing.pk])
+    only = [pairing.pk]
+    stay_and_roster = {"MEMBER_MIN_STAY", "ROSTER_FILED"}
+    assert _codes(_drafts(world, facts=True, pairing_ids=only)) >= stay_and_roster
+    assert _drafts(world, facts=True, pairing_ids=only) == _drafts(world, facts=False, pairing_ids=only)
+    # when the facts say (wrongly) that every stay was met and every roster on time
+    DeploymentFact.objects.filter(pairing_id=pairing.pk).update(
+        stay_met=F("deployments"), roster_timely=F("deployments")
+    )
+    # then the rules take their word for it and do not compute the pairing …
+    assert not _codes(_drafts(world, facts=True, pairing_ids=only)) & stay_and_roster
+    # … unless its facts are stale
+    IndicatorFactState.objects.filter(pk=pairing.pk).update(fresh=False)
+    assert _drafts(world, facts=True, pairing_ids=only) == _drafts(world, facts=False, pairing_ids=only)

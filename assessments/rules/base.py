@@ -18,12 +18,14 @@ from functools import cached_property
 from typing import Any, ClassVar, TypeVar
 
 import orjson
+from django.conf import settings
 from django.db import connection
 from psycopg2.extras import register_default_json
 
 from assessments.choices import Severity, SubjectType
 from assessments.rules import load_all
 from assessments.rules.messages import Message, msg
+from assessments.selectors.indicator_facts import STATE as FACTS_STATE
 from core.planner import whole_set_plan
 from pairings.choices import HospitalKind
 from pairings.models import Program
@@ -207,6 +209,29 @@ SCOPE_PAIRINGS = """
 SELECT p.* FROM pairings_pairing p
  WHERE p.program_id = %(program_id)s
    AND (%(pairing_ids)s::bigint[] IS NULL OR p.id = ANY(%(pairing_ids)s))
+"""
+
+
+def rules_facts() -> bool:
+    """Whether rules read what the indicators' facts (``assessments.models.facts``) already know of the
+    pairings whose facts are fresh (setting ``RULES_FACTS``; off: every run computes every pairing; the
+    tests compare both ways)."""
+    return bool(getattr(settings, "RULES_FACTS", True))
+
+
+def scope_to_compute(*, unmet: str) -> str:
+    """``SCOPE_PAIRINGS`` less the pairings the indicators' facts clear: fresh, and none of their
+    ``DeploymentFact`` rows (``df``) ``unmet`` — the condition that holds where a deployment of the row fails
+    the measure. The facts count each deployment's measure by the same SQL the rule runs
+    (``teams.selectors.deployment_measures``) under the program's rules, with no date in it, so a pairing
+    they clear is one where the rule finds nothing. Freshness and facts are read in the statement that
+    embeds this, in its one snapshot: the triggers of migration 0016 mark a pairing not fresh in the
+    writer's own transaction, so a pairing seen fresh has facts that include every write the snapshot sees.
+    A pairing never computed has no state row and is computed."""
+    return f"""
+SELECT sp.* FROM ({SCOPE_PAIRINGS}) sp
+ WHERE NOT EXISTS (SELECT 1 FROM {FACTS_STATE} s WHERE s.pairing_id = sp.id AND s.fresh)
+    OR EXISTS (SELECT 1 FROM assessments_deploymentfact df WHERE df.pairing_id = sp.id AND {unmet})
 """
 
 

@@ -8,7 +8,16 @@ from django.conf import settings
 from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
-from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, msg, register
+from assessments.rules.base import (
+    SCOPE_PAIRINGS,
+    Draft,
+    Rule,
+    RuleContext,
+    msg,
+    register,
+    rules_facts,
+    scope_to_compute,
+)
 from pairings.presets import RuleParams
 from teams.selectors.roster_timeliness import roster_timeliness_sql
 
@@ -136,10 +145,20 @@ class NoDoubleDeployment(Rule):
 
 
 # The deployments that may be late only (``untimely_only``): the same rows with a reason as the full query.
-ROSTER_FILED = f"""
-SELECT * FROM ({roster_timeliness_sql(SCOPE_PAIRINGS, untimely_only=True)}) rt
+_ROSTER_FILED = """
+SELECT * FROM ({timeliness}) rt
  WHERE rt.reason IS NOT NULL ORDER BY rt.id
 """
+ROSTER_FILED = _ROSTER_FILED.format(timeliness=roster_timeliness_sql(SCOPE_PAIRINGS, untimely_only=True))
+# The same over the pairings whose indicator facts are not fresh or count a deployment whose roster was not
+# on time (``DeploymentFact.roster_timely``: this definition under the program's rules; the rule runs only
+# while ``roster_filed`` is on, when the facts count timeliness itself): at national scale, with the facts
+# fresh and every roster on time, over no pairing at all.
+ROSTER_FILED_FROM_FACTS = _ROSTER_FILED.format(
+    timeliness=roster_timeliness_sql(
+        scope_to_compute(unmet="df.roster_timely < df.deployments"), untimely_only=True
+    )
+)
 
 
 _MESSAGES = {
@@ -170,7 +189,8 @@ class RosterFiled(Rule):
         return params.roster_filed
 
     def evaluate(self, ctx: RuleContext) -> Iterable[Draft]:
-        for row in ctx.fetch(ROSTER_FILED, {"tz": settings.TIME_ZONE}, whole_set=True):
+        sql = ROSTER_FILED_FROM_FACTS if rules_facts() else ROSTER_FILED
+        for row in ctx.fetch(sql, {"tz": settings.TIME_ZONE}, whole_set=True):
             reason = row["reason"]
             message = msg(
                 _MESSAGES[reason],

@@ -14,7 +14,16 @@ from typing import Any
 from django.utils.translation import gettext_noop
 
 from assessments.choices import Severity, SubjectType
-from assessments.rules.base import SCOPE_PAIRINGS, Draft, Rule, RuleContext, msg, register
+from assessments.rules.base import (
+    SCOPE_PAIRINGS,
+    Draft,
+    Rule,
+    RuleContext,
+    msg,
+    register,
+    rules_facts,
+    scope_to_compute,
+)
 from pairings.presets import RuleParams
 from teams.selectors.stays import stay_met_sql, stays_sql
 
@@ -23,13 +32,21 @@ from teams.selectors.stays import stay_met_sql, stays_sql
 # The person's name by its key for each short stay (a few at most in a real program): joined, every staff row
 # of the database was read and hashed (~0.03 s at national scale) even when no stay was short.
 _MONTHS = "CASE WHEN st.leader THEN %(leader_n)s::int ELSE %(member_n)s::int END"
-STAYS = f"""
+_STAYS = """
 SELECT st.*, st.e_excl - 1 AS "end", (SELECT s.name FROM teams_staff s WHERE s.id = st.staff_id) AS name,
-       (st.start + make_interval(months => {_MONTHS}))::date - 1 AS required_end
-  FROM ({stays_sql(SCOPE_PAIRINGS)}) st
- WHERE NOT {stay_met_sql("st", "%(leader_n)s::int", "%(member_n)s::int")}
+       (st.start + make_interval(months => {months}))::date - 1 AS required_end
+  FROM ({stays}) st
+ WHERE NOT {met}
  ORDER BY st.pairing_id, st.start, st.staff_id
 """
+_MET = stay_met_sql("st", "%(leader_n)s::int", "%(member_n)s::int")
+STAYS = _STAYS.format(months=_MONTHS, stays=stays_sql(SCOPE_PAIRINGS), met=_MET)
+# The same over the pairings whose indicator facts are not fresh or count a deployment whose stay is short
+# (``DeploymentFact.stay_met``: this stay definition under the program's minimums): at national scale, with
+# the facts fresh and no stay short, over no pairing at all instead of every deployment.
+STAYS_FROM_FACTS = _STAYS.format(
+    months=_MONTHS, stays=stays_sql(scope_to_compute(unmet="df.stay_met < df.deployments")), met=_MET
+)
 
 
 def short_stays(ctx: RuleContext) -> list[dict[str, Any]]:
@@ -37,7 +54,7 @@ def short_stays(ctx: RuleContext) -> list[dict[str, Any]]:
     return ctx.shared(
         "short_stays",
         lambda: ctx.fetch(
-            STAYS,
+            STAYS_FROM_FACTS if rules_facts() else STAYS,
             {"leader_n": p.leader_min_stay_months, "member_n": p.member_min_stay_months},
             whole_set=True,
         ),

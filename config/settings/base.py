@@ -435,6 +435,10 @@ REMINDERS_WECOM_ENDPOINT = env("REMINDERS_WECOM_ENDPOINT", default="")
 RULES_RECHECK_DELAY = env.int("RULES_RECHECK_DELAY", default=30)
 # A program's rule sweep evaluates its rule families in two lanes on two database connections at once.
 RULES_PARALLEL = env.bool("RULES_PARALLEL", default=True)
+# Rules read what the indicator facts of fresh pairings already know (the team rules' head-count intervals;
+# the pairings whose stays and rosters the facts clear: assessments.rules.base.scope_to_compute); off: every
+# sweep computes every pairing.
+RULES_FACTS = env.bool("RULES_FACTS", default=True)
 
 # Health endpoint: how long a worker round trip may take, and how long a success is reused.
 HEALTH_WORKER_TIMEOUT = env.float("HEALTH_WORKER_TIMEOUT", default=5.0)

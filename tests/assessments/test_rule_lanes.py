@@ -1,18 +1,24 @@
 """A program run in lanes (issue 18): data one lane computes for another (``SharedPool``) is computed once
 and handed over, failures included; the drafts come back with the fingerprints and digests persisting
-compares already computed, and the same as computed afresh."""
+compares already computed, and the same as computed afresh — also when the lanes read committed indicator
+facts (``RULES_FACTS``)."""
 
 from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test import override_settings
 
 from assessments.rules.base import SharedPool
+from assessments.selectors import indicator_facts
 from assessments.services.findings import rules_evaluate
-from pairings.models import Program
+from devtools.demo import builder
+from pairings.models import Pairing, Program
 from tests.assessments.test_measures_consistency import AS_OF, demo  # noqa: F401  (the seeded demo)
 
 
@@ -128,3 +134,43 @@ def test_rows_prepared_while_the_lanes_run_are_what_persisting_builds_and_store_
     # then the lanes run reopens it and counts it as new, as one lane would
     assert counts[gone.rule_code]["new"] == 1 and sum(c["new"] for c in counts.values()) == 1
     assert _stored(program) == one_lane
+
+
+_FACT_TABLES = (
+    "assessments_attendancemonthfact",
+    "assessments_deploymentfact",
+    "assessments_coverageintervalfact",
+    "assessments_periodfact",
+    indicator_facts.STATE,
+)
+
+
+@pytest.fixture(scope="module")
+def demo_facts(demo: Any, django_db_blocker: Any) -> Iterator[list[int]]:  # noqa: F811
+    """The demo's indicator facts computed and committed: the lanes see committed data only."""
+    with django_db_blocker.unblock():
+        ids = list(
+            Pairing.objects.filter(program__code__in=builder.DEMO_PROGRAMS).values_list("pk", flat=True)
+        )
+        indicator_facts.refresh(ids)
+        yield ids
+        with connection.cursor() as cur:
+            for table in _FACT_TABLES:
+                cur.execute(f"DELETE FROM {table} WHERE pairing_id = ANY(%s)", [ids])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("code", builder.DEMO_PROGRAMS)
+def test_a_program_run_in_lanes_on_fresh_facts_drafts_what_computing_every_pairing_drafts(
+    demo_facts: list[int], code: str
+) -> None:
+    # given a demo program whose pairings' indicator facts are all fresh (committed)
+    program = Program.objects.get(code=code)
+    assert not indicator_facts.stale_pairings(list(program.pairings.values_list("pk", flat=True)))
+    # when it is evaluated in lanes reading the facts, and in one lane computing every pairing
+    lanes = rules_evaluate(program=program, as_of=AS_OF, lanes=True)
+    with override_settings(RULES_FACTS=False):
+        computed = rules_evaluate(program=program, as_of=AS_OF)
+    # then every rule drafts the same findings, in the same order
+    assert sum(map(len, computed.values())) > 0
+    assert list(lanes.items()) == list(computed.items())

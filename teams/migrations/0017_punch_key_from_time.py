@@ -5,7 +5,8 @@ userid): the digest told apart only what the time and the type tell. Both formul
 import computed them (teams.services.attendance._KEY_SQL then and now), from the stored columns the import
 wrote them from, so every stored key is the one an import computes for that punch: a re-import of an export
 made before this migration inserts nothing. Two punches share a new key exactly when they shared an md5 (the
-same seconds rounding of the time), so the unique index holds as it held. Reversible.
+same seconds rounding of the time), so the unique index holds as it held. Reversible. The table and its
+indexes are rewritten under an exclusive lock: ~5.5 s per million stored punches (2 cores, load 5).
 """
 
 from django.db import migrations, models

@@ -40,6 +40,7 @@ ROSTER_HEADERS: list[tuple[str, bool, str]] = [
 
 
 _CHINA = dt.timezone(dt.timedelta(hours=8))
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 class AttendancePunchResource(resources.ModelResource):
@@ -73,7 +74,11 @@ class AttendancePunchResource(resources.ModelResource):
             return -(2**62) + code
         if punched_at.tzinfo is None:
             punched_at = punched_at.replace(tzinfo=_CHINA)
-        return round(punched_at.timestamp()) * 4 + code
+        # Whole seconds rounded half away from zero, as PostgreSQL casts the numeric epoch to bigint.
+        micro = (punched_at - _EPOCH) // dt.timedelta(microseconds=1)
+        seconds, rest = divmod(abs(micro), 1_000_000)
+        seconds += rest >= 500_000
+        return (seconds if micro >= 0 else -seconds) * 4 + code
 
 
 # --- spreadsheets we produce ------------------------------------------------------------------------------

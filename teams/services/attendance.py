@@ -87,9 +87,9 @@ _TEMP_TABLES = (
 # The key is computed in SQL from the punch's identity, not its row number: overlapping exports collide.
 # The unique index is (hospital, day, userid, key), so the key only has to tell apart a person's punches of
 # one day: the punch time in whole seconds and the check type, packed into a bigint (time × 4 + type; no
-# time: a value below every time's). It was md5(hospital, userid, day, type, time) as a uuid: ~3 of the
-# server's ~14 CPU-seconds of a first million went to the text and the digest (PostgreSQL 15 with OpenSSL 3
-# fetches the digest on every call), for nothing the index's other columns did not say already. Migration
+# time: a value below every time's). It was md5(hospital, userid, day, type, time) as a uuid, whose text and
+# digest cost ~2.8 CPU-seconds a million computed alone (PostgreSQL 15 with OpenSSL 3 fetches the digest on
+# every call; this formula ~0.1), for nothing the index's other columns did not say already. Migration
 # teams 0017 recomputed every stored punch's key with this formula (the same seconds rounding as the md5's
 # text, so the same punches collide). The types are PunchKind's; another type has no key (NOT NULL refuses).
 _KEY_SQL = (

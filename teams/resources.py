@@ -7,8 +7,6 @@ services/attendance.py replaces. (Roster entries are written set-based by servic
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -41,6 +39,10 @@ ROSTER_HEADERS: list[tuple[str, bool, str]] = [
 ]
 
 
+_CHINA = dt.timezone(dt.timedelta(hours=8))
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
 class AttendancePunchResource(resources.ModelResource):
     """Row-by-row punch import (benchmark baseline only): the same key, so it is idempotent too."""
 
@@ -60,13 +62,23 @@ class AttendancePunchResource(resources.ModelResource):
             "approval_ref",
         )
         # The punch's unique index (the key alone is not indexed): each row's lookup is an index probe.
-        import_id_fields = ("hospital", "userid", "key")
+        import_id_fields = ("hospital", "work_date", "userid", "key")
         skip_unchanged = True
 
     @staticmethod
-    def key_for(*parts: Any) -> str:
-        """The punch key computed row by row (the COPY path computes it in SQL)."""
-        return str(uuid.UUID(hashlib.md5("|".join(str(p or "") for p in parts).encode()).hexdigest()))
+    def key_for(kind: str, punched_at: dt.datetime | None) -> int:
+        """The punch key computed row by row, as the COPY path computes it in SQL (_KEY_SQL): the time in
+        whole seconds and the check type. A naive time is China's, as the import stores it (+08)."""
+        code = ("on", "off", "leave", "trip").index(kind)
+        if punched_at is None:
+            return -(2**62) + code
+        if punched_at.tzinfo is None:
+            punched_at = punched_at.replace(tzinfo=_CHINA)
+        # Whole seconds rounded half away from zero, as PostgreSQL casts the numeric epoch to bigint.
+        micro = (punched_at - _EPOCH) // dt.timedelta(microseconds=1)
+        seconds, rest = divmod(abs(micro), 1_000_000)
+        seconds += rest >= 500_000
+        return (seconds if micro >= 0 else -seconds) * 4 + code
 
 
 # --- spreadsheets we produce ------------------------------------------------------------------------------

@@ -116,7 +116,7 @@ def _baseline(path: Path, recipient: Hospital) -> tuple[int, float]:
         )
         for p in normalise(iter_rows(fh, "xlsx"), errors):
             at = p[5].strftime("%Y-%m-%d %H:%M:%S") if p[5] else None
-            key = AttendancePunchResource.key_for(recipient.pk, p[1], p[4], p[6], at)
+            key = AttendancePunchResource.key_for(p[6], p[5])
             data.append([key, recipient.pk, p[1], p[2], p[3], p[4].isoformat(), at, p[6], p[7], p[8], p[9]])
     result = AttendancePunchResource().import_data(data, dry_run=False, use_transactions=False)
     assert not result.has_errors() and not result.has_validation_errors(), (

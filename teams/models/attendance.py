@@ -126,21 +126,22 @@ class PunchKind(models.TextChoices):
 class AttendancePunch(models.Model):
     """One raw DingTalk punch (原始记录) of a recipient's export, kept as imported.
 
-    ``key`` is md5(hospital, userid, 考勤日期, check type, punch time): importing the same or an overlapping
-    export again adds nothing. ``staff`` stays empty until the DingTalk user id is matched; such rows are the
-    unmatched queue the coordinator resolves — never dropped.
+    ``key`` is the punch time in whole seconds and the check type (epoch × 4 + type; no time: below every
+    time's), unique with the hospital, 考勤日期 and userid: importing the same or an overlapping export again
+    adds nothing. (It was an md5 of all five as a uuid until migration 0017, which recomputed every key.)
+    ``staff`` stays empty until the DingTalk user id is matched; such rows are the unmatched queue the
+    coordinator resolves — never dropped.
 
     Every index is maintained for each of a million imported punches, so there are only two besides the
-    primary key: the key is unique as (hospital, work_date, userid, key) — the key hashes the
-    hospital, the day and the userid, so that is the same uniqueness. Day first because an export lists a day
-    of every person before the next day: a batch of an import fills one end of the index instead of a few
-    leaves of every person, and a re-import finds a batch's days as one range of it (the import's anti-join,
-    teams.services.attendance). A userid's punches (its assignment) are read from the hospital's range of
-    it. And (staff, work_date) holds only matched punches (most of an export is other staff of the
+    primary key: the punch is unique as (hospital, work_date, userid, key). Day first because an export lists
+    a day of every person before the next day: a batch of an import fills one end of the index instead of a
+    few leaves of every person, and a re-import finds a batch's days as one range of it (the import's
+    anti-join, teams.services.attendance). A userid's punches (its assignment) are read from the hospital's
+    range of it. And (staff, work_date) holds only matched punches (most of an export is other staff of the
     hospital), the only ones the derive step reads by staff.
     """
 
-    key = models.UUIDField()
+    key = models.BigIntegerField()
     # No single-column indexes on hospital and staff: the two indexes below start with them.
     # No foreign-key constraint on hospital and job: the server would check each of a million punches
     # against the same row. The import is their only writer and locks both rows (FOR KEY SHARE, the lock

@@ -132,6 +132,11 @@ def _refresh(pairing_ids: list[int]) -> list[int]:
             previous = cur.fetchone()[0]
             cur.execute(_CLAIM_SQL, {"ids": pairing_ids})
             ids = sorted(row[0] for row in cur.fetchall())
+            if ids:
+                # The program sums' lock waits under the same limit: a refresh of another of the program's
+                # pairings (a national one takes seconds) makes this reader compute without the facts
+                # rather than wait for it.
+                cur.execute(_LOCK_PROGRAMS_SQL, {"ns": _PROGRAM_SUMS_LOCK, "ids": ids})
             cur.execute("SELECT set_config('lock_timeout', %s, true)", [previous])
             if not ids:
                 return []
@@ -350,7 +355,7 @@ UPDATE {STATE} st SET summed_program_id = x.program_id
 
 
 def _refresh_periods(cur: Any, ids: list[int], programs: list[Program]) -> None:
-    cur.execute(_LOCK_PROGRAMS_SQL, {"ns": _PROGRAM_SUMS_LOCK, "ids": ids})
+    # The programs' sums are locked already (``_refresh``, under the claim's time limit).
     cur.execute(
         "WITH gone AS (DELETE FROM assessments_periodfact WHERE pairing_id = ANY(%(ids)s) RETURNING *),"
         + _SUMS_SQL.format(sign="-", rows="gone"),

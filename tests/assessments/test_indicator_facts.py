@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import importlib
 import threading
+import time
 from collections.abc import Callable
 from io import StringIO
 from typing import Any
@@ -340,6 +341,47 @@ def test_a_writer_holding_a_stale_pairing_makes_the_answer_computed_not_wrong(
     # and once the writer committed, the facts follow it
     assert indicator_facts.ensure_fresh([world.pairing_a.pk]) == [world.pairing_a.pk]
     _same(world.users["province"], IndicatorQuery())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refresh_of_the_same_program_makes_the_answer_computed_not_waiting(
+    world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a stale pairing, and another refresh of its program holding the program sums' lock (a national
+    # refresh holds it for seconds)
+    populate(world.pairing_a)
+    indicator_facts.mark_all_stale()
+    monkeypatch.setattr(indicator_facts, "CLAIM_LOCK_TIMEOUT", "200ms")
+    holding, release = threading.Event(), threading.Event()
+
+    def other_refresh() -> None:
+        try:
+            with transaction.atomic(), connection.cursor() as cur:
+                cur.execute(
+                    "SELECT pg_advisory_xact_lock(%s, %s)",
+                    [indicator_facts._PROGRAM_SUMS_LOCK, world.pairing_a.program_id],
+                )
+                holding.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=other_refresh)
+    thread.start()
+    try:
+        assert holding.wait(10)
+        # when the indicators are asked meanwhile, the reader gives up within the claim's limit
+        started = time.monotonic()
+        with pytest.raises(indicator_facts.FactsBusy):
+            indicator_facts.ensure_fresh([world.pairing_a.pk])
+        assert time.monotonic() - started < 5
+        # and changed nothing: the pairing is still stale, the answer computed over the period
+        assert indicator_facts.stale_pairings([world.pairing_a.pk]) == [world.pairing_a.pk]
+        _same(world.users["province"], IndicatorQuery())
+    finally:
+        release.set()
+        thread.join()
+    assert indicator_facts.ensure_fresh([world.pairing_a.pk]) == [world.pairing_a.pk]
 
 
 @pytest.mark.django_db

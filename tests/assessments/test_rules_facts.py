@@ -115,11 +115,15 @@ def test_rules_draft_the_same_from_fresh_facts_after_every_kind_of_write(co_worl
         before = after
     # and the writes did change what the rules find
     assert changed >= 5
-    # when the recipient's kind changes (read with the scope, not a fact: the facts stay fresh)
+    # when the recipient's kind changes (the program sums count full-strength days by the recipient's kind,
+    # so the pairings it receives are marked stale; the rules read the kind with the scope)
     Hospital.objects.filter(pk=world.pairing_a.recipient_id).update(kind=HospitalKind.TCM)
+    assert world.pairing_a.pk not in _fresh(world)
+    stale = _same(world, "recipient becomes TCM (stale)")
+    indicator_facts.ensure_fresh([world.pairing_a.pk, world.pairing_b.pk])
     assert _fresh(world) == {world.pairing_a.pk, world.pairing_b.pk}
     # then the fresh facts are judged against the TCM minimum as the computation judges them
-    assert _same(world, "recipient becomes TCM") != before
+    assert _same(world, "recipient becomes TCM") == stale != before
 
 
 def test_fresh_coverage_facts_are_read_and_stale_ones_are_not(world: Any) -> None:

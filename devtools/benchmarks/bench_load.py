@@ -2,7 +2,11 @@
 clients for a bounded time, while a writer thread inserts audited rows through the ORM.
 
 Reports requests/s, p50/p95 latency and errors; targets: zero errors and zero lost writes (every inserted
-row and its audit event is there afterwards). Roster uploads join the mix once the imports area lands.
+row and its audit event is there afterwards). A second line gives the CPU time spent per request by the
+gunicorn workers, by the PostgreSQL cluster (every backend and background process of it: the writes' too) and
+by this process (the clients and the writer), read from ``/proc``: on a shared machine the latency follows the
+other processes' load, the CPU a request costs much less, so two versions compare by it in one sitting.
+Roster uploads join the mix once the imports area lands.
 ``manage.py bench --only load [--quick]``.
 
 The server must see committed rows, so nothing here runs in a rolled-back transaction: the suite deletes
@@ -14,6 +18,7 @@ under an existing pairing's lead hospital (``seed_demo`` first) and builds none.
 from __future__ import annotations
 
 import os
+import resource
 import socket
 import statistics
 import subprocess
@@ -42,6 +47,65 @@ USERNAME = "bench-load"
 # Every staff row written under load has a licence number starting with this (ASCII digits and upper-case
 # letters only: staff_licence_no_format); no other suite's rows do.
 LICENCE_PREFIX = "BENCHLOAD"
+
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    """The fields of ``/proc/<pid>/stat`` after the command name (field 3 first), or None if it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2 :].split()
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = _proc_stat(int(entry.name))
+            if fields is not None and int(fields[1]) == pid:
+                out.append(int(entry.name))
+    return out
+
+
+def _cpu_seconds(pid: int, *, reaped: bool) -> float:
+    """User + system CPU seconds of a process (and, with ``reaped``, of its children it has waited for)."""
+    fields = _proc_stat(pid)
+    if fields is None:
+        return 0.0
+    ticks = int(fields[11]) + int(fields[12]) + ((int(fields[13]) + int(fields[14])) if reaped else 0)
+    return ticks / _TICK
+
+
+def _tree_cpu(pid: int | None) -> float | None:
+    """CPU seconds of a process, its live children and those it reaped (None: not a local process)."""
+    if pid is None or _proc_stat(pid) is None:
+        return None
+    return _cpu_seconds(pid, reaped=True) + sum(_cpu_seconds(c, reaped=False) for c in _children(pid))
+
+
+def _postmaster_pid() -> int | None:
+    """The local PostgreSQL postmaster (our backend's parent), or None when the server runs elsewhere."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        backend = int(cur.fetchone()[0])
+    fields = _proc_stat(backend)
+    try:
+        if fields is None or "postgres" not in Path(f"/proc/{backend}/comm").read_text():
+            return None
+    except OSError:
+        return None
+    return int(fields[1])
+
+
+def _self_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _free_port() -> int:
@@ -171,6 +235,8 @@ def _run(ctx: Any, pairing: Pairing) -> None:
         results: list[Any] = []
         written: list[str] = []
         budget, lock = [MAX_REQUESTS], threading.Lock()
+        postmaster = _postmaster_pid()
+        cpu_before = (_self_cpu(), _tree_cpu(postmaster))
         start = time.monotonic()
         deadline = start + duration
         threads = [
@@ -183,6 +249,9 @@ def _run(ctx: Any, pairing: Pairing) -> None:
         for t in threads:
             t.join()
         elapsed = time.monotonic() - start
+        # The workers' CPU before they stop (a worker gunicorn replaced meanwhile is not counted).
+        workers_cpu = sum(_cpu_seconds(w, reaped=True) for w in _children(server.pid))
+        cpu_after = (_self_cpu(), _tree_cpu(postmaster))
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -208,6 +277,16 @@ def _run(ctx: Any, pairing: Pairing) -> None:
         audit_events_missing=stored_count - events,
         clients=CLIENTS,
         duration_s=round(elapsed, 1),
+    )
+    n = max(len(results), 1)
+    db_cpu = (
+        f"{(cpu_after[1] - cpu_before[1]) * 1000 / n:.1f}"
+        if cpu_after[1] is not None and cpu_before[1] is not None
+        else "n/a (not a local server)"
+    )
+    ctx.out(
+        f"  CPU per request: gunicorn workers {workers_cpu * 1000 / n:.1f} ms, PostgreSQL {db_cpu} ms, "
+        f"clients and writer {(cpu_after[0] - cpu_before[0]) * 1000 / n:.1f} ms ({len(written)} writes)"
     )
     if errors or lost or stored_count != events:
         raise AssertionError(

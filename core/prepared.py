@@ -33,7 +33,7 @@ from django.db import DatabaseError, connection, transaction
 try:  # pghistory's execute wrapper, which puts the audit context in front of a data-changing statement
     from pghistory.runtime import _inject_history_context
 except ImportError:  # pragma: no cover - another pghistory: the context is left in front, as before
-    _inject_history_context = None
+    _inject_history_context = None  # type: ignore[assignment]
 
 _NAMED = re.compile(r"%\((\w+)\)s")
 _PREPARED_MAX = 200

@@ -30,6 +30,11 @@ from typing import Any
 
 from django.db import DatabaseError, connection, transaction
 
+try:  # pghistory's execute wrapper, which puts the audit context in front of a data-changing statement
+    from pghistory.runtime import _inject_history_context
+except ImportError:  # pragma: no cover - another pghistory: the context is left in front, as before
+    _inject_history_context = None  # type: ignore[assignment]
+
 _NAMED = re.compile(r"%\((\w+)\)s")
 _PREPARED_MAX = 200
 _SPACE = re.compile(r"\s")
@@ -157,4 +162,26 @@ def execute_planned_once(cursor: Any, sql: str, params: tuple[Any, ...]) -> None
             cursor.execute(sql, params)  # answered all the same, planned as before
             return
         prepared.add(name)
-    cursor.execute(f"EXECUTE {name}")
+    _execute_read(cursor, f"EXECUTE {name}")
+
+
+def _execute_read(cursor: Any, sql: str) -> None:
+    """``cursor.execute(sql)`` for the EXECUTE of a statement that only reads (Django's compiled SELECT),
+    without pghistory's audit context in front of it; every other execute wrapper runs as usual.
+
+    Why: pghistory puts ``SELECT set_config(…), set_config(…);`` in front of every statement that does not
+    start with ``select`` while a request's context is open, GETs included, so each EXECUTE of a list's page
+    was two statements for PostgreSQL and a JSON dump for the worker (~0.05 ms a statement, issue 18). The
+    context is transaction-local and read only by the audit triggers, which a SELECT never fires; a write
+    later in the request still gets it in front of its own statement.
+    """
+    db = cursor.db
+    wrappers = db.execute_wrappers
+    if _inject_history_context is None or _inject_history_context not in wrappers:
+        cursor.execute(sql)
+        return
+    db.execute_wrappers = [w for w in wrappers if w is not _inject_history_context]
+    try:
+        cursor.execute(sql)
+    finally:
+        db.execute_wrappers = wrappers

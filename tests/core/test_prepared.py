@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+import pghistory
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -106,3 +108,31 @@ def test_a_session_holds_a_bounded_number_of_statements(monkeypatch: pytest.Monk
         cur.execute("SELECT count(*) FROM pg_prepared_statements")
         assert cur.fetchone()[0] <= 3
         assert len(prepared._prepared_names()) <= 3
+
+
+@pytest.mark.django_db
+def test_an_executed_plan_goes_without_the_audit_context_and_a_write_keeps_it() -> None:
+    """pghistory puts its context in front of every statement not starting with ``select`` (a request's
+    ``EXECUTE`` too); the EXECUTE of a planned read goes without it (issue 18), a write still gets it."""
+    sql, values = "SELECT %s::int + 1", (41,)
+    sent: list[str] = []
+
+    def record(execute: Any, text: str, params: Any, many: bool, context: Any) -> Any:
+        sent.append(text)
+        return execute(text, params, many, context)
+
+    with pghistory.context(user=None, url="/api/v1/x/"):
+        # registered inside the context: the innermost wrapper, it sees the text PostgreSQL is sent
+        with connection.execute_wrapper(record), connection.cursor() as cur:
+            for _ in range(3):
+                execute_planned_once(cur, sql, values)
+                assert cur.fetchone() == (42,)
+            cur.execute("CREATE TEMPORARY TABLE planned_once_probe (n int)")
+            cur.execute("INSERT INTO planned_once_probe VALUES (1)")
+        wrappers = list(connection.execute_wrappers)
+    executed = [t for t in sent if "EXECUTE plan_" in t]
+    assert executed and all(t.startswith("EXECUTE plan_") for t in executed)
+    assert any(t.startswith("SELECT set_config('pghistory.context_id'") and "INSERT" in t for t in sent)
+    # the wrappers are put back as they were (pghistory's own still there until its context closed)
+    assert prepared._inject_history_context in wrappers
+    assert prepared._inject_history_context not in connection.execute_wrappers

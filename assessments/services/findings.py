@@ -32,9 +32,10 @@ from django.utils.translation import gettext as _
 
 from assessments.choices import FindingStatus, JobStatus, RunTrigger
 from assessments.models import Finding, RuleRun
-from assessments.rules.base import Draft, Rule, RuleContext, SharedPool, all_rules
+from assessments.rules.base import Draft, Rule, RuleContext, SharedPool, all_rules, rules_facts
 from assessments.rules.messages import SOURCE_LANGUAGE, render_message
 from assessments.rules.team import composition as team_composition
+from assessments.selectors import indicator_facts
 from core import events
 from core.access import User, get_membership, is_global
 from core.jobs.services import job_execute, job_start
@@ -571,6 +572,8 @@ def rule_run_execute(*, run_id: int, as_of: dt.date | None = None, task_id: str 
     traceback and re-raised."""
 
     def check(run: RuleRun) -> None:
+        if run.pairing_id is None:
+            rule_facts_refresh(program=run.program)
         counts = rules_check(
             program=run.program,
             pairing_ids=[run.pairing_id] if run.pairing_id else None,
@@ -581,6 +584,28 @@ def rule_run_execute(*, run_id: int, as_of: dt.date | None = None, task_id: str 
 
     run, ran = job_execute(model=RuleRun, pk=run_id, run=check, task_id=task_id)
     return run if ran else None
+
+
+def rule_facts_refresh(*, program: Program) -> list[int]:
+    """Bring the indicator facts of the program's stale pairings up to date before a program run (the nightly
+    sweep, a manual check): the rules read what the facts of *fresh* pairings know (``RULES_FACTS``,
+    ``rules.base.scope_to_compute``) and compute the others, so a sweep after a day of writes would compute
+    the pairings written that day, while the refresh recomputes only them and the next reader of the
+    indicators finds them fresh. The pairings refreshed; none when all are fresh (idempotent), when the
+    setting is off, or when a writer holds some of them (``FactsBusy``: the sweep then computes those, its
+    findings are the same either way). Commits on its own, before the run's transaction: the rule lanes
+    see committed data only."""
+    if not rules_facts():
+        return []
+    ids = list(Pairing.objects.filter(program=program).values_list("pk", flat=True))
+    try:
+        refreshed = indicator_facts.ensure_fresh(ids)
+    except indicator_facts.FactsBusy:
+        log.info("facts of program %s busy: its run computes the stale pairings", program.pk)
+        return []
+    if refreshed:
+        log.info("program %s: %s stale pairings' facts refreshed first", program.pk, len(refreshed))
+    return refreshed
 
 
 def can_run_checks(user: User, *, program: Program, pairing: Pairing | None = None) -> bool:

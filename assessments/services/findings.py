@@ -70,6 +70,8 @@ LANE_PREFETCH: tuple[tuple[str, Callable[[RuleContext], object]], ...] = (
     ("TEAM_MIN_SIZE", team_composition),
 )
 RULES_PARALLEL = getattr(settings, "RULES_PARALLEL", True)
+# ``timings`` keys of the shared reads, each a part of ``"shared"`` (``RuleContext.shared_by_key``).
+SHARED_PART = "shared: "
 
 # Roles that may waive findings and start checks (SPEC §6: commission staff; county bureaus only read).
 # Waiving sets a finding aside for good: the province commission decides (SPEC §6), not the city.
@@ -183,7 +185,7 @@ def rules_evaluate(
             for key, seconds in t.items():
                 timings[key] = timings.get(key, 0.0) + seconds
             # Each lane's own seconds (its rules and shared data): the sweep waits for the slower one.
-            timings[f"lane {i}"] = sum(t.values())
+            timings[f"lane {i}"] = sum(v for k, v in t.items() if not k.startswith(SHARED_PART))
     return {rule.code: drafts[rule.code] for rule in rules}  # registry order, whatever the lanes
 
 
@@ -214,6 +216,8 @@ def _evaluate(
             timings[rule.code] = time.perf_counter() - started - (ctx.shared_seconds - shared)
     if timings is not None:
         timings["shared"] = ctx.shared_seconds
+        for key, seconds in ctx.shared_by_key.items():  # a part of "shared": not summed with it
+            timings[f"{SHARED_PART}{key}"] = seconds
     return out
 
 

@@ -62,7 +62,7 @@ class AgreementSigned(Rule):
         deadline = ctx.program.agreement_deadline
         parties = ctx.params.agreement_parties
         labels = _party_labels()
-        for row in ctx.fetch(AGREEMENTS):
+        for row in ctx.fetch(AGREEMENTS, whole_set=True):
             dates = [row[PARTY_COLUMNS[x]] for x in parties]
             signed = None if any(d is None for d in dates) else max(dates)
             message: Message
@@ -161,7 +161,7 @@ class AnnualAgreement(Rule):
         return params.annual_agreement
 
     def evaluate(self, ctx: RuleContext) -> Iterable[Draft]:
-        for row in ctx.fetch(ANNUAL):
+        for row in ctx.fetch(ANNUAL, whole_set=True):
             signed, start, year = row["signed_on"], row["first_start"], row["year"]
             if signed is not None and signed < start:
                 continue
@@ -228,7 +228,7 @@ class AgreementItemsOverdue(Rule):
         return params.agreement_items_overdue
 
     def evaluate(self, ctx: RuleContext) -> Iterable[Draft]:
-        for row in ctx.fetch(ITEMS_OVERDUE):
+        for row in ctx.fetch(ITEMS_OVERDUE, whole_set=True):
             yield self.draft(
                 subject_id=row["pairing_id"],
                 pairing_id=row["pairing_id"],

@@ -251,7 +251,7 @@ class EndAppraisal(Rule):
 
     def evaluate(self, ctx: RuleContext) -> Iterable[Draft]:
         n = ctx.params.end_appraisal_days
-        for row in ctx.fetch(END_APPRAISAL, {"n": n}):
+        for row in ctx.fetch(END_APPRAISAL, {"n": n}, whole_set=True):
             if row["appraisal_id"] is None:
                 key = gettext_noop(
                     "%(name)s %(end)s 派驻期满，%(n)s 天内未出具书面考核意见（应于 %(due)s 前）"

@@ -94,7 +94,7 @@ class GradeTarget(Rule):
         ref = min(ctx.program.end_date, ctx.as_of)
         min_pop = ctx.params.grade_target_min_population
         grades = sorted(str(g) for g in GRADES_AT_LEAST_LEVEL2)
-        for row in ctx.fetch(GRADE, {"ref": ref, "min_pop": min_pop, "grades": grades}):
+        for row in ctx.fetch(GRADE, {"ref": ref, "min_pop": min_pop, "grades": grades}, whole_set=True):
             yield self.draft(
                 subject_id=row["county_id"],
                 county_id=row["county_id"],

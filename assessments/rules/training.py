@@ -182,7 +182,7 @@ class ResidencyBase(Rule):
         return params.residency_base
 
     def evaluate(self, ctx: RuleContext) -> Iterable[Draft]:
-        for row in ctx.fetch(RESIDENCY):
+        for row in ctx.fetch(RESIDENCY, whole_set=True):
             yield self.draft(
                 subject_id=row["hospital_id"],
                 hospital_id=row["hospital_id"],

@@ -17,7 +17,7 @@ import queue
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import orjson
@@ -32,9 +32,10 @@ from django.utils.translation import gettext as _
 
 from assessments.choices import FindingStatus, JobStatus, RunTrigger
 from assessments.models import Finding, RuleRun
-from assessments.rules.base import Draft, Rule, RuleContext, SharedPool, all_rules
+from assessments.rules.base import Draft, Rule, RuleContext, SharedPool, all_rules, rules_facts
 from assessments.rules.messages import SOURCE_LANGUAGE, render_message
 from assessments.rules.team import composition as team_composition
+from assessments.selectors import indicator_facts
 from core import events
 from core.access import User, get_membership, is_global
 from core.jobs.services import job_execute, job_start
@@ -69,6 +70,8 @@ LANE_PREFETCH: tuple[tuple[str, Callable[[RuleContext], object]], ...] = (
     ("TEAM_MIN_SIZE", team_composition),
 )
 RULES_PARALLEL = getattr(settings, "RULES_PARALLEL", True)
+# ``timings`` keys of the shared reads, each a part of ``"shared"`` (``RuleContext.shared_by_key``).
+SHARED_PART = "shared: "
 
 # Roles that may waive findings and start checks (SPEC §6: commission staff; county bureaus only read).
 # Waiving sets a finding aside for good: the province commission decides (SPEC §6), not the city.
@@ -87,6 +90,7 @@ def rules_evaluate(
     timings: dict[str, float] | None = None,
     lanes: bool = False,
     hashed: Callable[[list[Draft]], None] | None = None,
+    writer: EarlyWrites | None = None,
 ) -> dict[str, list[Draft]]:
     """Drafts of every rule (or of ``codes``) for the program or some of its pairings; nothing is written.
 
@@ -98,7 +102,9 @@ def rules_evaluate(
     ``lanes``: the rule families are evaluated in ``RULE_LANES``, each on a connection of its own, at the
     same time and in one snapshot; the drafts are the same as in one lane as long as the caller holds no
     uncommitted writes the rules read (``core.snapshots.snapshot_safe``). ``hashed``: called on the hashing
-    thread with each rule's drafts once hashed (``rules_check`` prepares their rows there).
+    thread with each rule's drafts once hashed (``rules_check`` prepares their rows there). ``writer``: told
+    on the hashing thread of each rule done (after ``hashed``), and run on the calling thread (its connection,
+    its transaction) while the lanes evaluate: ``rules_check`` upserts the findings of the rules done there.
     """
     rules = [
         rule
@@ -114,39 +120,63 @@ def rules_evaluate(
     # The drafts' fingerprints and digests (what persisting compares: ~0.2 s of Python for the 8,300 drafts
     # of a national program) are computed on a thread of their own as each rule's drafts come in, while the
     # lanes wait for their next statements; the drafts keep them (``Draft.fingerprint``/``digest``).
-    batches: queue.SimpleQueue[list[Draft] | None] = queue.SimpleQueue()
+    batches: queue.SimpleQueue[tuple[str, list[Draft]] | None] = queue.SimpleQueue()
 
     def hash_drafts() -> None:
-        while (batch := batches.get()) is not None:
+        while (item := batches.get()) is not None:
+            code, batch = item
             for d in batch:
                 d.fingerprint(program.pk)
                 d.digest()
-            if hashed is not None:
+            if hashed is not None and batch:
                 hashed(batch)
+            if writer is not None:
+                writer.done(code, batch)
+        if writer is not None:
+            writer.done(None, [])  # the lanes have ended: every rule that will be done is
 
     pool = SharedPool()
     others = {r.code for group in groups[:-1] for r in group if r.enabled(program.rules)}
     prefetch = [fetch for code, fetch in LANE_PREFETCH if code in others]
     hasher = threading.Thread(target=hash_drafts, name="rule-hasher", daemon=True)
     hasher.start()
-    try:
-        results = run_in_lanes(
-            [
-                functools.partial(
-                    _evaluate,
-                    RuleContext(program=program, as_of=as_of, pairing_ids=pairing_ids, pool=pool),
-                    group,
-                    t,
-                    batches.put,
-                    prefetch if i == len(groups) - 1 else [],
-                )
-                for i, (group, t) in enumerate(zip(groups, lane_timings, strict=True))
-            ],
-            settings={"work_mem": RULES_WORK_MEM},
+    work = [
+        functools.partial(
+            _evaluate,
+            RuleContext(program=program, as_of=as_of, pairing_ids=pairing_ids, pool=pool),
+            group,
+            t,
+            lambda code, drafts: batches.put((code, drafts)),
+            prefetch if i == len(groups) - 1 else [],
         )
-    finally:
-        batches.put(None)
-        hasher.join()
+        for i, (group, t) in enumerate(zip(groups, lane_timings, strict=True))
+    ]
+    outcome: list[Any] = []
+
+    def lanes_then_stop() -> None:
+        try:
+            outcome.append(run_in_lanes(work, settings={"work_mem": RULES_WORK_MEM}))
+        except BaseException as exc:  # re-raised on the calling thread below
+            outcome.append(exc)
+        finally:
+            batches.put(None)
+
+    if writer is None:
+        lanes_then_stop()
+    else:
+        # The lanes are waited for on a thread of their own; the calling thread writes meanwhile (its
+        # connection is its own: Django's connections belong to the thread that opened them).
+        waiter = threading.Thread(target=lanes_then_stop, name="rule-lanes", daemon=True)
+        waiter.start()
+        try:
+            writer.run()
+        finally:
+            waiter.join()
+            hasher.join()
+    hasher.join()
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    results = outcome[0]
     drafts: dict[str, list[Draft]] = {}
     for result in results:
         drafts.update(result)
@@ -155,7 +185,7 @@ def rules_evaluate(
             for key, seconds in t.items():
                 timings[key] = timings.get(key, 0.0) + seconds
             # Each lane's own seconds (its rules and shared data): the sweep waits for the slower one.
-            timings[f"lane {i}"] = sum(t.values())
+            timings[f"lane {i}"] = sum(v for k, v in t.items() if not k.startswith(SHARED_PART))
     return {rule.code: drafts[rule.code] for rule in rules}  # registry order, whatever the lanes
 
 
@@ -167,7 +197,7 @@ def _evaluate(
     ctx: RuleContext,
     rules: list[Rule],
     timings: dict[str, float] | None,
-    drafted: Callable[[list[Draft]], None] | None = None,
+    drafted: Callable[[str, list[Draft]], None] | None = None,
     prefetch: list[Callable[[RuleContext], object]] | None = None,
 ) -> dict[str, list[Draft]]:
     for fetch in prefetch or []:
@@ -180,12 +210,14 @@ def _evaluate(
             scope = set(ctx.pairing_ids)
             drafts = [d for d in drafts if d.pairing_id in scope]
         out[rule.code] = drafts
-        if drafted is not None and drafts:
-            drafted(drafts)
+        if drafted is not None:  # every rule, with drafts or none: an early writer waits for each in turn
+            drafted(rule.code, drafts)
         if timings is not None:
             timings[rule.code] = time.perf_counter() - started - (ctx.shared_seconds - shared)
     if timings is not None:
         timings["shared"] = ctx.shared_seconds
+        for key, seconds in ctx.shared_by_key.items():  # a part of "shared": not summed with it
+            timings[f"{SHARED_PART}{key}"] = seconds
     return out
 
 
@@ -419,6 +451,104 @@ class PreparedRows:
                     self.lines[fingerprint] = _copy_line(d, fingerprint, digest, self._translate)
 
 
+def _sort_out(
+    seen: Iterable[tuple[str, Draft]], *, before: dict[str, tuple[str, str]], lines: dict[str, str]
+) -> tuple[list[str], list[str]]:
+    """The COPY lines of the drafts to upsert (new, reopened or saying something new) and the fingerprints
+    of those merely seen again (same digest, not resolved), in the drafts' order."""
+    rows: list[str] = []
+    same: list[str] = []
+    with override(SOURCE_LANGUAGE):  # the stored fallback text is Chinese whoever triggered the run
+        # One catalog lookup per message key, not per finding (8,000 findings, a dozen keys).
+        translate = functools.lru_cache(maxsize=None)(gettext)
+        for fingerprint, d in seen:
+            digest = d.digest()
+            status, stored = before.get(fingerprint, (None, None))
+            if status in _KEPT_STATUSES and stored == digest:
+                same.append(fingerprint)
+            else:
+                line = lines.get(fingerprint)
+                rows.append(line or _copy_line(d, fingerprint, digest, translate))
+    return rows, same
+
+
+def _write(cur: Any, params: dict[str, Any], rows: list[str], same: list[str]) -> list[tuple[int, str, str]]:
+    """Stamp ``same`` as seen by the run and upsert ``rows`` (with their audit events); (id, fingerprint,
+    rule) of each row upserted."""
+    if same:
+        cur.execute(_STAMP, {**params, "same": same})
+    if not rows:
+        return []
+    previous = _skip_insert_trigger(cur)
+    _copy_rows(cur, rows)
+    cur.execute(_upsert_sql(), params)
+    upserted: list[tuple[int, str, str]] = cur.fetchall()
+    cur.execute(f"DROP TABLE {_SRC_TABLE}")
+    cur.execute("SELECT set_config('pgtrigger.ignore', %s, true)", [previous])
+    return upserted
+
+
+class EarlyWrites:
+    """A program run's findings written while its lanes still evaluate (``rules_evaluate(writer=…)``): the
+    run's own connection idled through the lanes, then spent ~1 s of a first national sweep upserting 8,300
+    findings and their audit events. Here it upserts (or stamps) each rule's findings as soon as the rule and
+    every rule before it in the registry are done — the team rules' 7,300 findings of a national program
+    first, while the other lane still runs — so the rows, and the ids the findings get, come in the order
+    ``findings_persist`` would have written them; it writes the rest, then resolves and counts.
+
+    Which rows are written is decided as ``findings_persist`` decides (``_sort_out``, from the stored state
+    ``PreparedRows`` read in this transaction under the program's lock); the lanes never read the findings
+    (their snapshot was taken before, and these writes are not committed). At the run's one time, ``now``."""
+
+    def __init__(self, *, program: Program, prepared: PreparedRows, run: RuleRun | None, codes: list[str]):
+        self.program_id = program.pk
+        self.prepared = prepared
+        self.codes = codes  # the registry's order
+        self.params: dict[str, Any] = {
+            "now": timezone.now(),
+            "program_id": program.pk,
+            "run_id": run.pk if run else None,
+        }
+        self.written: set[str] = set()
+        self.upserted: list[tuple[int, str, str]] = []
+        self._done: queue.SimpleQueue[tuple[str, list[Draft]] | None] = queue.SimpleQueue()
+
+    def done(self, code: str | None, drafts: list[Draft]) -> None:
+        """On the hashing thread: the rule's drafts, hashed, their lines prepared; None: the lanes ended."""
+        self._done.put(None if code is None else (code, drafts))
+
+    def run(self) -> None:
+        """On the run's thread while the lanes evaluate: write each ready prefix of the registry's rules,
+        until every rule is written or the lanes have ended (a failed lane: its error is the run's)."""
+        arrived: dict[str, list[Draft]] = {}
+        i = 0
+        while i < len(self.codes):
+            item = self._done.get()
+            while item is not None:
+                arrived[item[0]] = item[1]
+                try:
+                    item = self._done.get_nowait()
+                except queue.Empty:
+                    break
+            ready: list[Draft] = []
+            while i < len(self.codes) and self.codes[i] in arrived:
+                ready += arrived.pop(self.codes[i])
+                i += 1
+            if ready:
+                self._write(ready)
+            if item is None:
+                return
+
+    def _write(self, drafts: list[Draft]) -> None:
+        seen: dict[str, Draft] = {}
+        for d in drafts:
+            seen.setdefault(d.fingerprint(self.program_id), d)  # the first draft's, as in findings_persist
+        rows, same = _sort_out(seen.items(), before=self.prepared.before, lines=self.prepared.lines)
+        with connection.cursor() as cur:
+            self.upserted += _write(cur, self.params, rows, same)
+        self.written |= seen.keys()
+
+
 def findings_persist(
     *,
     program: Program,
@@ -426,6 +556,7 @@ def findings_persist(
     pairing_ids: list[int] | None = None,
     run: RuleRun | None = None,
     prepared: PreparedRows | None = None,
+    early: EarlyWrites | None = None,
 ) -> dict[str, dict[str, int]]:
     """Upsert the drafts and resolve the scope's open findings of the evaluated rules that are gone.
 
@@ -433,9 +564,10 @@ def findings_persist(
     something new (their ``digest`` differs) are upserted; those merely seen again are stamped in one
     UPDATE. Returns ``{rule: {open, new, resolved, waived}}`` where *new* counts first sightings and
     reopened findings. Call inside the program's advisory lock. ``prepared``: the stored state and lines
-    read and built while the drafts were evaluated, in this transaction.
+    read and built while the drafts were evaluated, in this transaction. ``early``: the findings already
+    written (upserted or stamped) in this transaction while the drafts were evaluated, at its time.
     """
-    now = timezone.now()
+    now = early.params["now"] if early is not None else timezone.now()
     seen: dict[str, Draft] = {}
     for code_drafts in drafts.values():
         for d in code_drafts:
@@ -460,29 +592,11 @@ def findings_persist(
                 cur.execute(_BEFORE, params)
                 before = {fingerprint: (status, digest) for fingerprint, status, digest in cur.fetchall()}
                 lines = {}
-            rows: list[str] = []
-            same: list[str] = []
-            with override(SOURCE_LANGUAGE):  # the stored fallback text is Chinese whoever triggered the run
-                # One catalog lookup per message key, not per finding (8,000 findings, a dozen keys).
-                translate = functools.lru_cache(maxsize=None)(gettext)
-                for fingerprint, d in seen.items():
-                    digest = d.digest()
-                    status, stored = before.get(fingerprint, (None, None))
-                    if status in _KEPT_STATUSES and stored == digest:
-                        same.append(fingerprint)
-                    else:
-                        line = lines.get(fingerprint)
-                        rows.append(line or _copy_line(d, fingerprint, digest, translate))
-            if same:
-                cur.execute(_STAMP, {**params, "same": same})
-            upserted: list[tuple[int, str, str]] = []
-            if rows:
-                previous = _skip_insert_trigger(cur)
-                _copy_rows(cur, rows)
-                cur.execute(_upsert_sql(), params)
-                upserted = cur.fetchall()
-                cur.execute(f"DROP TABLE {_SRC_TABLE}")
-                cur.execute("SELECT set_config('pgtrigger.ignore', %s, true)", [previous])
+            written = early.written if early is not None else set()
+            rows, same = _sort_out(
+                ((fp, d) for fp, d in seen.items() if fp not in written), before=before, lines=lines
+            )
+            upserted = (list(early.upserted) if early is not None else []) + _write(cur, params, rows, same)
             opened: list[int] = []
             for finding_id, fingerprint, code in upserted:
                 status = before.get(fingerprint, (None, None))[0]
@@ -525,8 +639,14 @@ def rules_check(
             # The rules sort and hash whole programs (60,000 deployments at national scale): with the default
             # 4 MB they spilled to disk. For this transaction only.
             cur.execute("SET LOCAL work_mem = %s", [RULES_WORK_MEM])
-        # A program run in lanes builds the rows it will write on the hashing thread while the lanes run.
+        # A program run in lanes builds the rows it will write on the hashing thread while the lanes run, and
+        # writes them on its own connection meanwhile (``EarlyWrites``).
         prepared = PreparedRows(program=program) if parallel and pairing_ids is None else None
+        early = (
+            EarlyWrites(program=program, prepared=prepared, run=run, codes=[r.code for r in all_rules()])
+            if prepared is not None and getattr(settings, "RULES_EARLY_WRITES", True)
+            else None
+        )
         drafts = rules_evaluate(
             program=program,
             as_of=as_of,
@@ -534,10 +654,11 @@ def rules_check(
             timings=timings,
             lanes=parallel,
             hashed=prepared.add if prepared is not None else None,
+            writer=early,
         )
         started = time.perf_counter()
         counts = findings_persist(
-            program=program, drafts=drafts, pairing_ids=pairing_ids, run=run, prepared=prepared
+            program=program, drafts=drafts, pairing_ids=pairing_ids, run=run, prepared=prepared, early=early
         )
         if timings is not None:
             timings["persist"] = time.perf_counter() - started
@@ -571,6 +692,8 @@ def rule_run_execute(*, run_id: int, as_of: dt.date | None = None, task_id: str 
     traceback and re-raised."""
 
     def check(run: RuleRun) -> None:
+        if run.pairing_id is None:
+            rule_facts_refresh(program=run.program)
         counts = rules_check(
             program=run.program,
             pairing_ids=[run.pairing_id] if run.pairing_id else None,
@@ -581,6 +704,28 @@ def rule_run_execute(*, run_id: int, as_of: dt.date | None = None, task_id: str 
 
     run, ran = job_execute(model=RuleRun, pk=run_id, run=check, task_id=task_id)
     return run if ran else None
+
+
+def rule_facts_refresh(*, program: Program) -> list[int]:
+    """Bring the indicator facts of the program's stale pairings up to date before a program run (the nightly
+    sweep, a manual check): the rules read what the facts of *fresh* pairings know (``RULES_FACTS``,
+    ``rules.base.scope_to_compute``) and compute the others, so a sweep after a day of writes would compute
+    the pairings written that day, while the refresh recomputes only them and the next reader of the
+    indicators finds them fresh. The pairings refreshed; none when all are fresh (idempotent), when the
+    setting is off, or when a writer holds some of them (``FactsBusy``: the sweep then computes those, its
+    findings are the same either way). Commits on its own, before the run's transaction: the rule lanes
+    see committed data only."""
+    if not rules_facts():
+        return []
+    ids = list(Pairing.objects.filter(program=program).values_list("pk", flat=True))
+    try:
+        refreshed = indicator_facts.ensure_fresh(ids)
+    except indicator_facts.FactsBusy:
+        log.info("facts of program %s busy: its run computes the stale pairings", program.pk)
+        return []
+    if refreshed:
+        log.info("program %s: %s stale pairings' facts refreshed first", program.pk, len(refreshed))
+    return refreshed
 
 
 def can_run_checks(user: User, *, program: Program, pairing: Pairing | None = None) -> bool:

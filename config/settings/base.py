@@ -439,6 +439,9 @@ RULES_PARALLEL = env.bool("RULES_PARALLEL", default=True)
 # the pairings whose stays and rosters the facts clear: assessments.rules.base.scope_to_compute); off: every
 # sweep computes every pairing.
 RULES_FACTS = env.bool("RULES_FACTS", default=True)
+# A program run in lanes upserts each rule's findings on its own connection while the lanes still evaluate
+# (assessments.services.findings.EarlyWrites); off: all of them after the lanes.
+RULES_EARLY_WRITES = env.bool("RULES_EARLY_WRITES", default=True)
 
 # Health endpoint: how long a worker round trip may take, and how long a success is reused.
 HEALTH_WORKER_TIMEOUT = env.float("HEALTH_WORKER_TIMEOUT", default=5.0)

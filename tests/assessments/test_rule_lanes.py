@@ -174,3 +174,63 @@ def test_a_program_run_in_lanes_on_fresh_facts_drafts_what_computing_every_pairi
     # then every rule drafts the same findings, in the same order
     assert sum(map(len, computed.values())) > 0
     assert list(lanes.items()) == list(computed.items())
+
+
+def _run_twice(program: Program, *, early: bool) -> tuple[Any, ...]:
+    """A first run and, after findings were changed, resolved and waived behind its back, a second one, with
+    the findings written while the lanes run (``EarlyWrites``) or after them; what they stored, in the
+    findings' id order, their audit events in order, and the runs' counts. Rolled back."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from assessments.models import Finding, FindingEvent
+    from assessments.services.findings import rules_check
+
+    class Undo(Exception):
+        pass
+
+    out: list[Any] = []
+    try:
+        with transaction.atomic(), override_settings(RULES_EARLY_WRITES=early):
+            Finding.objects.filter(program=program).delete()
+            mark = FindingEvent.objects.order_by("-pgh_id").values_list("pgh_id", flat=True).first() or 0
+            first = rules_check(program=program, as_of=AS_OF, parallel=True)
+            by_id = list(Finding.objects.filter(program=program).order_by("pk"))
+            Finding.objects.filter(pk__in=[f.pk for f in by_id[::3]]).update(digest="")
+            Finding.objects.filter(pk__in=[f.pk for f in by_id[1::4]]).update(status="resolved")
+            Finding.objects.filter(pk=by_id[2].pk).update(
+                status="waived", waive_reason="x", waived_at=timezone.now()
+            )
+            again = rules_check(program=program, as_of=AS_OF, parallel=True)
+            fields = ("fingerprint", "status", "message", "message_params", "evidence", "digest", "rule_code")
+            stored = list(Finding.objects.filter(program=program).order_by("pk").values_list(*fields))
+            events = list(
+                FindingEvent.objects.filter(pgh_id__gt=mark)
+                .order_by("pgh_id")
+                .values_list("pgh_label", "fingerprint", "status", "digest", "evidence")
+            )
+            # The insert events in order (the upserts write them in the findings' order); the update events
+            # as a whole: an UPDATE of many rows (those above, the resolving) records them in the order it
+            # finds the rows on disk, which the order of earlier writes decides.
+            inserts = [e for e in events if e[0] == "insert"]
+            out = [first, again, stored, inserts, sorted(map(repr, events))]
+            raise Undo
+    except Undo:
+        pass
+    return tuple(out)
+
+
+@pytest.mark.django_db
+def test_findings_written_while_the_lanes_run_are_those_written_after_them(demo: Any) -> None:  # noqa: F811
+    # given the demo program
+    program = Program.objects.get(code="GS2022")
+    # when it is run twice (findings changed, resolved and waived in between) with the findings written
+    # while the lanes run, and again with them written after the lanes
+    early = _run_twice(program, early=True)
+    after = _run_twice(program, early=False)
+    # then the runs count the same, and store the same findings with their ids in the same order and the
+    # same audit events (the stamps' times aside: each run has its own)
+    first, again, stored, inserts, _events = early
+    assert sum(c["new"] for c in first.values()) == len(stored) == len(inserts) > 0
+    assert sum(c["new"] for c in again.values()) > 0
+    assert early == after

@@ -10,8 +10,10 @@ from celery.contrib.testing.worker import start_worker
 from django.db import connections
 
 from assessments.models import Finding, RuleRun
+from assessments.selectors import indicator_facts
 from assessments.services.findings import (
     request_pairing_recheck,
+    rule_facts_refresh,
     rule_run_create,
     rule_run_execute,
     rule_run_start,
@@ -113,6 +115,8 @@ def test_nightly_sweep_end_to_end_with_a_real_worker_and_redis():
     team = f.TeamFactory(pairing=p, year=2023, start_date=D(2023, 1, 1))
     f.DeploymentFactory(team=team, planned_start=D(2023, 1, 1), planned_end=D(2023, 6, 30))
     f.ProgramFactory(code="OLD", is_active=False, start_date=D(2019, 1, 1), end_date=D(2021, 12, 31))
+    # (never computed: its indicator facts are stale)
+    assert indicator_facts.stale_pairings([p.pk]) == [p.pk]
     # when the beat task's body queues the sweep and a real worker consumes it from Redis
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
         [run] = rules_sweep()
@@ -127,6 +131,35 @@ def test_nightly_sweep_end_to_end_with_a_real_worker_and_redis():
     assert run.task_id
     gap = Finding.objects.get(rule_code="COVERAGE_GAP", pairing=p)
     assert (gap.period_start, gap.period_end, gap.last_run_id) == (D(2023, 7, 1), D(2023, 12, 31), run.pk)
+    # and the run brought the program's stale facts up to date before it swept
+    assert indicator_facts.stale_pairings([p.pk]) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_program_run_refreshes_the_stale_facts_first_and_only_those(settings):
+    # given a program with two pairings, one of them computed and fresh, the other written since
+    prog = program()
+    fresh, written = pairing(prog), pairing(prog)
+    indicator_facts.refresh([fresh.pk, written.pk])
+    team = f.TeamFactory(pairing=written, year=2023, start_date=D(2023, 1, 1))
+    f.DeploymentFactory(team=team, planned_start=D(2023, 1, 1), planned_end=D(2023, 6, 30))
+    assert indicator_facts.stale_pairings([fresh.pk, written.pk]) == [written.pk]
+    # when a program run executes
+    run = rule_run_create(program=prog, enqueue=False)
+    rule_run_execute(run_id=run.pk, as_of=AS_OF)
+    # then the written pairing's facts are fresh again, its gap is found, and a second refresh does nothing
+    assert indicator_facts.stale_pairings([fresh.pk, written.pk]) == []
+    assert Finding.objects.filter(rule_code="COVERAGE_GAP", pairing=written).exists()
+    assert rule_facts_refresh(program=prog) == []
+    # and a pairing's recheck refreshes nothing (one pairing's rules are milliseconds: the facts' reader pays)
+    f.DeploymentFactory(team=team, planned_start=D(2023, 7, 1), planned_end=D(2023, 12, 31))
+    recheck = rule_run_create(program=prog, pairing=written, enqueue=False)
+    rule_run_execute(run_id=recheck.pk, as_of=AS_OF)
+    assert indicator_facts.stale_pairings([fresh.pk, written.pk]) == [written.pk]
+    # and with RULES_FACTS off a program run leaves the facts alone (it reads none of them)
+    settings.RULES_FACTS = False
+    assert rule_facts_refresh(program=prog) == []
+    assert indicator_facts.stale_pairings([fresh.pk, written.pk]) == [written.pk]
 
 
 def test_nightly_sweep_is_scheduled_and_registered():

@@ -58,6 +58,7 @@ class Sums:
     """What the statement returns, before the indicators shape it."""
 
     stale: list[int]  # pairings whose facts must be recomputed first: the rest is only right when empty
+    programs_changed: bool  # a program given is not the row of its ``row_version``: read it and ask again
     pairings: int
     coverage: dict[str, int]
     gaps: list[tuple[int, dt.date, dt.date]]
@@ -313,21 +314,48 @@ def _narrow_scope(p: _Params, user: User, program_id: int | None) -> str:
     )
 
 
+# The programs asked for by id, kept per process with a digest of their whole row: asking PostgreSQL for
+# the program on every request was a round trip of its own, half as long as the statement under load
+# (issue 18). The statement checks, in its own snapshot, that every program it was given still has that
+# digest (``Sums.programs_changed``); a program changed since (its rules, its dates, anything) is read again
+# and the statement asked again, so an answer never mixes an old program with new facts. A digest of the
+# content, not the row's ``xmin``: a transaction that changes a program and then asks keeps the same xmin.
+# Cleared when full.
+_PROGRAMS: dict[int, Program] = {}
+_PROGRAMS_MAX = 256
+_PROGRAM_COLUMNS = "*, hashtextextended(pairings_program::text, 0) AS row_version"
+
+
 def programs_of(
-    *, user: User, program_id: int | None, city_id: int | None, pairing_id: int | None
+    *, user: User, program_id: int | None, city_id: int | None, pairing_id: int | None, cached: bool = True
 ) -> dict[int, Program]:
-    """Every program the scope's pairings belong to (asked for one: that one). One small query."""
+    """Every program the scope's pairings belong to (asked for one: that one), each with ``row_version``
+    (the digest of its row).
+    A program asked for by id comes from this process's copy unless ``cached`` is false (one small query
+    otherwise)."""
     if program_id is not None:
+        hit = _PROGRAMS.get(program_id) if cached else None
+        if hit is not None:
+            return {program_id: hit}
         # Raw: the ORM compiling ``filter(pk=…)`` was a third of the indicators' own Python (issue 18).
         programs = Program.objects.raw(  # type: ignore[assignment]
-            "SELECT * FROM pairings_program WHERE id = %(program)s", {"program": program_id}
+            f"SELECT {_PROGRAM_COLUMNS} FROM pairings_program WHERE id = %(program)s", {"program": program_id}
         )
-    else:
-        p = _Params(scope_key(user))
-        scope = _scope(p, user, program_id, city_id, pairing_id)
-        programs = Program.objects.raw(  # type: ignore[assignment]
-            f"SELECT * FROM pairings_program WHERE id IN (SELECT s.program_id FROM ({scope}) AS s)", p.values
-        )
+        found = {prog.pk: prog for prog in programs}
+        if program_id not in found:
+            _PROGRAMS.pop(program_id, None)  # deleted since it was kept
+        else:
+            if len(_PROGRAMS) >= _PROGRAMS_MAX:
+                _PROGRAMS.clear()
+            _PROGRAMS[program_id] = found[program_id]
+        return found
+    p = _Params(scope_key(user))
+    scope = _scope(p, user, program_id, city_id, pairing_id)
+    programs = Program.objects.raw(  # type: ignore[assignment]
+        f"SELECT {_PROGRAM_COLUMNS} FROM pairings_program "
+        f"WHERE id IN (SELECT s.program_id FROM ({scope}) AS s)",
+        p.values,
+    )
     return {prog.pk: prog for prog in programs}
 
 
@@ -446,6 +474,7 @@ def read(
         # Per program: TEAM_MIN_SIZE (general, TCM), TRAINING_QUOTA's N and M, the period clipped to the
         # program and, when that is a block of the period facts, the block.
         r_program=ids,
+        r_version=[programs[pk].row_version for pk in ids],  # type: ignore[attr-defined]
         r_min=[rules[pk].team_min_for(is_tcm=False) for pk in ids],
         r_min_tcm=[rules[pk].team_min_for(is_tcm=True) for pk in ids],
         r_quota=[rules[pk].training_quota for pk in ids],
@@ -611,15 +640,22 @@ ps AS NOT MATERIALIZED (
            LEAST(s.service_end, COALESCE(%(date_to)s::date, s.service_end)) AS hi
       FROM ({_narrow_scope(p, user, program_id)}) AS s
 ),
-head AS (
-    SELECT COUNT(*)::int AS pairings,
+-- Per program first, then its rules: the scope's pairings are not joined to the rules one by one (issue 18).
+per AS (
+    SELECT ps.program_id, COUNT(*) AS pairings,
            array_agg(ps.id ORDER BY ps.id) FILTER (WHERE st.fresh IS NOT TRUE) AS stale,
-           COALESCE(SUM(r.quota * GREATEST(0, date_part('year', ps.hi)::int
-                                              - date_part('year', ps.lo)::int + 1)), 0)::int AS quota,
+           SUM(GREATEST(0, date_part('year', ps.hi)::int - date_part('year', ps.lo)::int + 1)) AS years,
            COUNT(*) FILTER (WHERE st.summed_program_id = ps.program_id) AS summed
       FROM ps
       LEFT JOIN assessments_indicatorfactstate st ON st.pairing_id = ps.id
-      LEFT JOIN r USING (program_id)
+     GROUP BY ps.program_id
+),
+head AS (
+    SELECT COALESCE(SUM(per.pairings), 0)::int AS pairings,
+           (SELECT array_agg(x ORDER BY x) FROM per, unnest(per.stale) AS x) AS stale,
+           COALESCE(SUM(r.quota * per.years), 0)::int AS quota,
+           COALESCE(SUM(per.summed), 0)::bigint AS summed
+      FROM per LEFT JOIN r USING (program_id)
 ),
 -- The program sums hold exactly the scope's pairings' rows: every pairing summed in them is one of the
 -- scope's (the scope holds that many of them). Otherwise (a pairing deleted or moved away and not
@@ -723,7 +759,12 @@ co AS (
       JOIN po USING (county_id)
      WHERE o.year >= %(year_from)s AND o.year <= %(year_to)s
 )
-SELECT head.stale, head.pairings,
+SELECT head.stale,
+       -- The programs' rows are still the versions the parameters above were computed from.
+       (SELECT COUNT(*) FROM unnest(%(r_program)s::bigint[], %(r_version)s::bigint[]) AS v(id, version)
+          JOIN pairings_program pp ON pp.id = v.id AND hashtextextended(pp::text, 0) = v.version)
+           <> cardinality(%(r_program)s::bigint[]),
+       head.pairings,
        blocks.days + pieces.days, blocks.covered + pieces.covered, blocks.full_days + pieces.full_days,
        blocks.single + pieces.single, gaps.gap_count, gaps.with_gaps, gaps.rows,
        blocks.present, blocks.expected, blocks.months, blocks.missing,
@@ -734,11 +775,18 @@ SELECT head.stale, head.pairings,
        co.rows, {capacity_columns}
   FROM head, blocks, pieces, gaps, dep, tr, co, {", ".join(f"cap_{c.name}" for c in _CAPACITY)}
 """
+    # Prepared with parameters, so PostgreSQL takes its generic plan after five custom ones — and here that is
+    # what we want (issue 18, checked with EXPLAIN on the national data): a custom plan of this statement
+    # costs 5–11 ms of planning against 1.3–3.4 ms of execution; the generic plan's execution is the same
+    # for a whole program and up to ~1.8 ms slower for a city or a small province, far less than the
+    # planning it saves. Inlining the values (``execute_planned_once``, the lists' cure) would plan once per
+    # distinct period and place.
     with connection.cursor() as cur:
         execute_prepared(cur, sql, p.values)
         row = cur.fetchone()
     (
         stale,
+        programs_changed,
         pairings,
         period_days,
         covered,
@@ -764,6 +812,7 @@ SELECT head.stale, head.pairings,
     ) = row
     return Sums(
         stale=list(stale or []),
+        programs_changed=programs_changed,
         pairings=pairings,
         coverage={
             "period_days": int(period_days),

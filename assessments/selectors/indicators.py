@@ -301,9 +301,14 @@ def _from_facts(*, user: User, query: IndicatorQuery) -> dict[str, Any]:
     their tables. The same answer as the computation over the period
     (``tests/assessments/test_indicator_facts.py``). Raises ``FactsBusy`` when writers keep the facts
     stale."""
-    place = {"program_id": query.program_id, "city_id": query.city_id, "pairing_id": query.pairing_id}
-    programs = indicator_read.programs_of(user=user, **place)
-    for _attempt in range(3):
+    place: dict[str, Any] = {
+        "program_id": query.program_id,
+        "city_id": query.city_id,
+        "pairing_id": query.pairing_id,
+    }
+    programs = indicator_read.programs_of(user=user, **place, cached=True)
+    # Three rounds for stale facts, one more for a program changed since this process kept it.
+    for _attempt in range(4):
         sums = indicator_read.read(
             user=user,
             programs=programs,
@@ -314,6 +319,10 @@ def _from_facts(*, user: User, query: IndicatorQuery) -> dict[str, Any]:
             date_to=_clamp(query.date_to),
             max_gaps=MAX_LISTED_GAPS,
         )
+        if sums.programs_changed:
+            # A program was changed since this process read it: read it again (then it is kept), ask again.
+            programs = indicator_read.programs_of(user=user, **place, cached=False)
+            continue
         if not sums.stale:
             break
         # Recomputed in a transaction of its own; the statement then reads them in a later snapshot.

@@ -125,3 +125,23 @@ def test_indicator_query_count_does_not_grow_with_pairings(
     indicator_facts.ensure_fresh(list(Pairing.objects.values_list("pk", flat=True)))
     with django_assert_max_num_queries(20):
         assert client.get(reverse(URL)).status_code == 200
+
+
+def test_a_query_kept_by_the_process_answers_as_a_new_one(world: Any, settings: Any) -> None:
+    # given the answer cache off (every answer computed) and data in pairing A
+    settings.API_CACHE_ENABLED = False
+    _setup(world)
+    client = client_for(world.users["province"])
+    params = {"program": world.program.pk, "date_from": "2023-01-01", "date_to": "2023-12-31"}
+    first = client.get(reverse(URL), params)
+    # when the same query comes again (its parsed form kept), and with each parameter given twice (the
+    # last value counts, as for the serializer), then the answers are the same bytes
+    assert client.get(reverse(URL), params).content == first.content
+    twice = {key: [str(value), str(value)] for key, value in params.items()}
+    assert client.get(reverse(URL), twice).content == first.content
+    # and another user's same query is answered for that user, not from the first
+    other = client_for(world.users["bob"]).get(reverse(URL), params).json()
+    assert (first.json()["pairings"], other["pairings"]) == (2, 1)
+    # and an invalid query is refused every time (it is never kept)
+    bad = {"date_from": "2023-12-31", "date_to": "2023-01-01"}
+    assert [client.get(reverse(URL), bad).status_code for _ in range(2)] == [400, 400]

@@ -414,3 +414,31 @@ def test_a_stints_scope_is_its_pairings() -> None:
     assert {f.name: getattr(stint, f.name) for f in dataclasses.fields(stint)} == {
         f.name: through(getattr(pairing, f.name)) for f in dataclasses.fields(pairing)
     }
+
+
+@pytest.mark.django_db
+def test_a_program_kept_by_the_process_is_checked_by_the_statement(world: Any) -> None:
+    # given an answer for the program (the process keeps the program's row)
+    _dataset(world)
+    user = world.users["province"]
+    query = IndicatorQuery(program_id=world.program.pk, date_from=dt.date(2023, 1, 1))
+    _same(user, query)
+    # when it is asked again, then the program is not read on its own: one statement
+    with CaptureQueriesContext(connection) as queries:
+        indicators(user=user, query=query, facts=True)
+    assert not [q for q in queries.captured_queries if "FROM pairings_program WHERE" in q["sql"]]
+    assert len(queries.captured_queries) == 1
+    # when the program changes (its dates, its rules; in this transaction, as a service's caller could),
+    # then the statement notices the kept row is not the program's, the program is read again, and the
+    # answer is the computed one
+    for change in (
+        {"end_date": dt.date(2023, 6, 30)},
+        {"params": {"team_min_size": 4}},
+        {"preset": "guangdong_2019"},
+    ):
+        Program.objects.filter(pk=world.program.pk).update(**change)
+        with CaptureQueriesContext(connection) as queries:
+            indicators(user=user, query=query, facts=True)
+        read = [q for q in queries.captured_queries if "FROM pairings_program WHERE" in q["sql"]]
+        assert len(read) == 1, change
+        _same(user, query)

@@ -56,7 +56,9 @@ from teams.dingtalk import (
 from teams.models import AttendancePunch, DingTalkIdentity, ImportJob, Staff
 
 # Slices read as text are converted on a second connection of the import's own (_Converter) while the import's
-# connection inserts the slice before: two server processes, one for each of the machine's cores.
+# connection inserts the slice before: two server processes, one for each of the machine's cores. An import
+# of a big sheet then holds two connections, and the database user needs CREATE on the schema (scratch tables
+# teams_punch_conv_*). False: the import's connection only, as before.
 SECOND_CONNECTION = True
 
 # Punches per batch: stored by the server (COPY + keyed INSERT) while the next batch is read. Two batches are
@@ -692,7 +694,9 @@ class _Converter:
     def take(self) -> tuple[TextBlock, str | None] | None:
         """The slice converted last and its table (None: convert it the usual way); raise what converting
         it raised."""
+        clock = time.perf_counter()
         self.wait()
+        self.server["second_waited"] = self.server.get("second_waited", 0.0) + time.perf_counter() - clock
         if self.error is not None:
             raise self.error
         done, self.result = self.result, None

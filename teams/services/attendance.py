@@ -503,6 +503,7 @@ class _Loader:
         lane: _RawLane | None = None,
         *,
         arbiter: bool = False,
+        scratch: str = "",
     ) -> None:
         self.conn = cur.cursor.connection  # the psycopg2 connection under Django's wrapper
         self.params = params
@@ -519,10 +520,7 @@ class _Loader:
         self.server: dict[str, float] = {}  # seconds per statement kind, summed over the batches
         # Slices read as text are converted on a second connection first (_Converter), when there is one.
         self.converter: _Converter | None = None
-        # Named by the import's backend (whose end makes them orphans) and this attempt: an attempt's tables
-        # are dropped only when its transaction ends, which may be later (an import inside a transaction).
-        cur.execute("SELECT pg_backend_pid()")
-        self.prefix = f"teams_punch_conv_{cur.fetchone()[0]}_{secrets.token_hex(4)}_"
+        self.prefix = scratch
 
     def submit(self, text: str, *, punches: int) -> None:
         """Store ``punches`` punches given as COPY text of the staging table."""
@@ -541,7 +539,7 @@ class _Loader:
         With a converter, the slice is converted on its connection while this one stores the slice before
         (three stages: this process reads slice n + 2, the converter converts n + 1, the import's connection
         inserts n)."""
-        if self.converter is None and SECOND_CONNECTION and self.lane is not None:
+        if self.converter is None and SECOND_CONNECTION and self.lane is not None and self.prefix:
             self.converter = _Converter(self.lane, self.staff, self.prefix)
         if self.converter is None:
             self._start(self._store_plain, block.text, 1, block.rows, block.shaped, True)
@@ -733,22 +731,32 @@ class _Converter:
             self.error = exc
 
 
-# The converters' tables of this connection's imports, and of imports whose connection is gone (a process
-# that died mid-import): teams_punch_conv_<the import's backend pid>_<attempt>_<n>.
+# The converters' tables of an import's attempt (teams_punch_conv_<the import's backend pid>_<attempt>_<n>),
+# and, with %(orphans)s, those of imports whose connection is gone (a process that died mid-import).
 _CONVERTED_TABLES_SQL = r"""
 SELECT c.relname FROM pg_class c
  WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'
-   AND c.relname LIKE 'teams\_punch\_conv\_%'
-   AND (split_part(c.relname, '_', 4) = pg_backend_pid()::text
-        OR split_part(c.relname, '_', 4) NOT IN (
+   AND c.relname LIKE 'teams\_punch\_conv\_%%'
+   AND (left(c.relname, length(%(prefix)s)) = %(prefix)s
+        OR %(orphans)s AND split_part(c.relname, '_', 4) NOT IN (
              SELECT pid::text FROM pg_stat_activity WHERE pid IS NOT NULL))
 """
 
 
-def drop_converted(cur: Any) -> None:
-    """Drop the converters' scratch tables (_Converter) of this connection, and any left by a dead one.
-    Run outside the import's transaction: its reads hold their locks until it ends."""
-    cur.execute(_CONVERTED_TABLES_SQL)
+def _scratch_prefix(cur: Any) -> str:
+    """Scratch tables of one attempt are named by the import's backend (whose end makes them orphans) and
+    the attempt: its tables are dropped only when its transaction ends."""
+    cur.execute("SELECT pg_backend_pid()")
+    return f"teams_punch_conv_{cur.fetchone()[0]}_{secrets.token_hex(4)}_"
+
+
+def drop_converted(cur: Any, *, prefix: str) -> None:
+    """Drop the converters' scratch tables (_Converter) of an attempt, once its transaction has ended (its
+    reads hold their locks until then), and those left by a dead import. Not the dead's inside a transaction
+    (an import called in one, as by the tests): a drop rolled back there would bring them back, and each
+    later import would lock them all again."""
+    orphans = not connection.in_atomic_block
+    cur.execute(_CONVERTED_TABLES_SQL, {"prefix": prefix, "orphans": orphans})
     if tables := [name for (name,) in cur.fetchall()]:
         cur.execute("DROP TABLE IF EXISTS " + ", ".join(f'"{name}"' for name in tables))
 
@@ -810,10 +818,21 @@ def attendance_import(
                     summary.timings["first_attempt"] = retried  # the seconds the plain attempt ran
                 errors: list[RowError] = []
                 clock = time.perf_counter()
+                scratch = _scratch_prefix(cur)
                 try:
                     with transaction.atomic():
                         done = _load_punches(
-                            cur, summary, errors, f, kind, hospital, job_id, progress, dry_run, arbiter
+                            cur,
+                            summary,
+                            errors,
+                            f,
+                            kind,
+                            hospital,
+                            job_id,
+                            progress,
+                            dry_run,
+                            arbiter,
+                            scratch,
                         )
                         clock = time.perf_counter()
                 except psycopg2.errors.UniqueViolation as exc:
@@ -822,7 +841,7 @@ def attendance_import(
                     retried = time.perf_counter() - clock
                     continue
                 finally:
-                    drop_converted(cur)  # the attempt's scratch tables, once its transaction has ended
+                    drop_converted(cur, prefix=scratch)  # once the attempt's transaction has ended
                 break
             summary.timings["commit"] = time.perf_counter() - clock
             if done and not dry_run:
@@ -875,6 +894,7 @@ def _load_punches(
     progress: Callable[[int], None] | None,
     dry_run: bool,
     arbiter: bool,
+    scratch: str,
 ) -> bool:
     """Read + COPY + keyed INSERT in one transaction; False (and rolled back) when rows were rejected.
 
@@ -916,7 +936,7 @@ def _load_punches(
             cur.execute(lane.create_sql())
             # From here a big sheet's plain slices come as text, COPYed as they are.
             text.shapes, text.width = lane.shapes, lane.width
-        loader = _Loader(cur, params, identities, lane, arbiter=arbiter)
+        loader = _Loader(cur, params, identities, lane, arbiter=arbiter, scratch=scratch)
 
         def store(punches: list[Punch]) -> None:
             staff = [identities.get(p[1]) for p in punches]

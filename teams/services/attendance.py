@@ -757,8 +757,16 @@ def drop_converted(cur: Any, *, prefix: str) -> None:
     later import would lock them all again."""
     orphans = not connection.in_atomic_block
     cur.execute(_CONVERTED_TABLES_SQL, {"prefix": prefix, "orphans": orphans})
-    if tables := [name for (name,) in cur.fetchall()]:
-        cur.execute("DROP TABLE IF EXISTS " + ", ".join(f'"{name}"' for name in tables))
+    tables = [name for (name,) in cur.fetchall()]
+    # A few tables a statement: each dropped table is locked (with its TOAST table and index) until the
+    # statement's transaction ends, and the lock table is shared (max_locks_per_transaction per connection).
+    for i in range(0, len(tables), _DROP_AT_ONCE):
+        cur.execute(
+            "DROP TABLE IF EXISTS " + ", ".join(f'"{name}"' for name in tables[i : i + _DROP_AT_ONCE])
+        )
+
+
+_DROP_AT_ONCE = 16
 
 
 def derive_records(*, hospital_id: int, userid: str | None = None) -> int:

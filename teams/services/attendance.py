@@ -23,6 +23,7 @@ import io
 import itertools
 import json
 import re
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -53,6 +54,12 @@ from teams.dingtalk import (
     summary_punches,
 )
 from teams.models import AttendancePunch, DingTalkIdentity, ImportJob, Staff
+
+# Slices read as text are converted on a second connection of the import's own (_Converter) while the import's
+# connection inserts the slice before: two server processes, one for each of the machine's cores. An import
+# of a big sheet then holds two connections, and the database user needs CREATE on the schema (scratch tables
+# teams_punch_conv_*). False: the import's connection only, as before.
+SECOND_CONNECTION = True
 
 # Punches per batch: stored by the server (COPY + keyed INSERT) while the next batch is read. Two batches are
 # held at a time (~10 MB each as tuples and COPY text: the peak RSS stays under 300 MiB).
@@ -239,6 +246,8 @@ class _RawLane:
     shapes: dict[int, tuple[bytes, bool]]  # the usual forms of a slice read as text, by column
     convert: str  # INSERT INTO teams_punch_staging … FROM teams_punch_raw WHERE <taken>
     convert_shaped: str  # the same for a block that ``shaped`` accepted
+    out: str  # SELECT the rows ``convert`` inserts: a slice converted by _Converter
+    out_shaped: str  # the same for a block that ``shaped`` accepted
     leave: str  # INSERT INTO teams_punch_leftover … WHERE NOT <taken>
 
     @classmethod
@@ -282,16 +291,21 @@ class _RawLane:
         def text(field: str) -> str:
             return col(field) or "''"
 
+        # Every value named and cast as its staging column: ``out`` makes a table of its own (_Converter).
+        select = f"""
+SELECT (%(first)s + r.n - 1)::integer AS row_no, {user}::text COLLATE "C" AS userid,
+       {text("name")}::text AS name, {text("department")}::text AS department,
+       ({work_date})::date AS work_date,
+       CASE WHEN {at} IN {_NO_TIME} THEN NULL ELSE ({at} || '+08')::timestamptz END AS punched_at,
+       (CASE WHEN {kind} IN {_ON_KINDS} THEN 'on' ELSE 'off' END)::text AS kind,
+       {text("result")}::text AS result, {text("location")}::text AS location_result,
+       {text("approval")}::text AS approval_ref, (%(staff)s::jsonb ->> {user})::bigint AS staff_id
+  FROM teams_punch_raw r
+ WHERE """
         convert = f"""
 INSERT INTO teams_punch_staging
     (row_no, userid, name, department, work_date, punched_at, kind, result, location_result, approval_ref,
-     staff_id)
-SELECT %(first)s + r.n - 1, {user}, {text("name")}, {text("department")}, {work_date},
-       CASE WHEN {at} IN {_NO_TIME} THEN NULL ELSE ({at} || '+08')::timestamptz END,
-       CASE WHEN {kind} IN {_ON_KINDS} THEN 'on' ELSE 'off' END,
-       {text("result")}, {text("location")}, {text("approval")}, (%(staff)s::jsonb ->> {user})::bigint
-  FROM teams_punch_raw r
- WHERE """
+     staff_id){select}"""
         cells = ", ".join(f"r.c{i}" for i in range(len(header)))
         leave = f"""
 INSERT INTO teams_punch_leftover
@@ -311,6 +325,8 @@ SELECT %(first)s + r.n - 1, ARRAY[{cells}] FROM teams_punch_raw r WHERE NOT ({ta
             shapes={c: (shape.encode(), required) for c, (shape, required) in shapes.items()},
             convert=convert + taken(False),
             convert_shaped=convert + taken(True),
+            out=select + taken(False),
+            out_shaped=select + taken(True),
             leave=leave,
         )
 
@@ -487,6 +503,7 @@ class _Loader:
         lane: _RawLane | None = None,
         *,
         arbiter: bool = False,
+        scratch: str = "",
     ) -> None:
         self.conn = cur.cursor.connection  # the psycopg2 connection under Django's wrapper
         self.params = params
@@ -501,49 +518,99 @@ class _Loader:
         self.inserted = 0
         self.waited = 0.0  # seconds this process waited for the server
         self.server: dict[str, float] = {}  # seconds per statement kind, summed over the batches
+        # Slices read as text are converted on a second connection first (_Converter), when there is one.
+        self.converter: _Converter | None = None
+        self.prefix = scratch
 
     def submit(self, text: str, *, punches: int) -> None:
         """Store ``punches`` punches given as COPY text of the staging table."""
+        self.flush()
         self._start(self._store_punches, text, punches)
 
     def submit_plain(self, text: str, *, first_row: int, rows: int, shaped: bool) -> None:
         """Store a plain block (dingtalk.plain_text) whose first row is spreadsheet row ``first_row``."""
+        self.flush()
         self._start(self._store_plain, text, first_row, rows, shaped)
 
     def submit_text(self, block: TextBlock) -> None:
         """Store a slice read as text (its lines carry their row numbers); the server checks its forms
-        unless every cell had its shape (_RawLane.shapes)."""
-        self._start(self._store_plain, block.text, 1, block.rows, block.shaped, True)
+        unless every cell had its shape (_RawLane.shapes).
 
-    def _start(self, target: Callable[..., None], *args: Any) -> None:
-        self.join()
+        With a converter, the slice is converted on its connection while this one stores the slice before
+        (three stages: this process reads slice n + 2, the converter converts n + 1, the import's connection
+        inserts n)."""
+        if self.converter is None and SECOND_CONNECTION and self.lane is not None and self.prefix:
+            self.converter = _Converter(self.lane, self.staff, self.prefix)
+        if self.converter is None:
+            self._start(self._store_plain, block.text, 1, block.rows, block.shaped, True)
+            return
+        done = self.converter.take()
+        self.converter.start(block)
+        if done is not None:
+            self._store_converted(*done)
+
+    def _store_converted(self, block: TextBlock, rows: str | None) -> None:
+        if rows is None:  # a row the conversion does not take: the slice as a whole, the usual way
+            self._start(self._store_plain, block.text, 1, block.rows, block.shaped, True)
+        else:
+            self._start(self._store_converted_table, rows, block.rows)
+
+    def flush(self) -> None:
+        """Hand the slice being converted to the loader: before anything else is stored (row order kept)."""
+        if self.converter is not None and (done := self.converter.take()) is not None:
+            self._store_converted(*done)
+
+    def _start(self, target: Callable[..., str | None], *args: Any) -> None:
+        self._join_loader()
         self.thread = threading.Thread(
             target=self._run, args=(target, *args), name="punch-loader", daemon=True
         )
         self.thread.start()
 
     def join(self) -> None:
-        """Wait for the batch being stored; raise what storing it raised."""
-        self.wait()
+        """Wait for every batch given to be stored; raise what storing (or converting) it raised."""
+        self.flush()
+        self._join_loader()
+
+    def _join_loader(self) -> None:
+        self._wait_loader()
         if self.error is not None:
             raise self.error
 
     def wait(self) -> None:
-        """Wait for the batch being stored (before the connection is used or the transaction ends)."""
+        """Wait for the batch being converted and the one being stored (before the connection is used or
+        the transaction ends), raising nothing."""
+        if self.converter is not None:
+            self.converter.wait()
+        self._wait_loader()
+
+    def close(self) -> None:
+        """Wait as ``wait`` does and close the converter's connection (its temporary table goes with it)."""
+        self.wait()
+        if self.converter is not None:
+            self.server.update(self.converter.server)
+            self.converter.close()
+
+    def _wait_loader(self) -> None:
         if self.thread is not None:
             clock = time.perf_counter()
             self.thread.join()
             self.waited += time.perf_counter() - clock
             self.thread = None
 
-    def _run(self, target: Callable[..., None], *args: Any) -> None:
+    def _run(self, target: Callable[..., str | None], *args: Any) -> None:
         try:
             with self.conn.cursor() as c:
-                target(c, *args)
-                self._timed("insert", c, self.insert_sql, self.params)
+                # The staging table, or the table a converter made of the slice.
+                source = target(c, *args)
+
+                def sql(text: str) -> str:
+                    return text if source is None else text.replace("teams_punch_staging", source)
+
+                self._timed("insert", c, sql(self.insert_sql), self.params)
                 self.inserted += c.rowcount
-                self._timed("touch", c, _TOUCH_SQL)
-                self._timed("unmatched", c, _COUNT_UNMATCHED_SQL)
+                self._timed("touch", c, sql(_TOUCH_SQL))
+                self._timed("unmatched", c, sql(_COUNT_UNMATCHED_SQL))
         except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread by join()
             self.error = exc
 
@@ -564,6 +631,10 @@ class _Loader:
         self._copy(c, "COPY teams_punch_staging FROM STDIN", text)
         self.staged += punches
 
+    def _store_converted_table(self, c: Any, table: str, punches: int) -> str:
+        self.staged += punches
+        return table
+
     def _store_plain(
         self, c: Any, text: str, first_row: int, rows: int, shaped: bool, numbered: bool = False
     ) -> None:
@@ -576,6 +647,126 @@ class _Loader:
         self.staged += taken
         if taken < rows:
             self._timed("leftover", c, self.lane.leave, params)
+
+
+class _Converter:
+    """Converts slices read as text on a second connection while the import's connection inserts the slice
+    before: the server was the import's slower side, and it worked on one core (issue 18).
+
+    The slice is COPYed into this connection's own temporary table and converted into an unlogged table of
+    its own (``CREATE UNLOGGED TABLE … AS`` the rows the conversion would stage: _RawLane.out), committed at
+    once; the import's connection inserts from that table as it did from its staging table, in its one
+    transaction, so the import's connection no longer copies or converts these slices. Nothing the import
+    keeps is written here: a failure here (raised in the import's thread by ``take``) or a rolled-back
+    import leaves only these scratch tables, which ``drop_converted`` removes after the import's transaction
+    ends (and, for an import whose process died, the next import). A slice with a row the conversion does
+    not take comes back as None and is stored the usual way (its leftover rows go through the row parser).
+    """
+
+    def __init__(self, lane: _RawLane, staff: str, prefix: str) -> None:
+        self.conn = connection.get_new_connection(connection.get_connection_params())
+        self.conn.autocommit = True
+        with self.conn.cursor() as c:
+            # Scratch tables: no flush to disk awaited at each commit (the import's own commit flushes the
+            # log up to its end), no JIT for statements this small.
+            c.execute("SET synchronous_commit = off")
+            c.execute("SET jit = off")
+            c.execute(lane.create_sql())
+            # A text slice's lines carry their row numbers: ``first`` is 1.
+            params = {"first": 1, "staff": staff}
+            self.out = c.mogrify(lane.out, params).decode()
+            self.out_shaped = c.mogrify(lane.out_shaped, params).decode()
+        self.copy_in = lane.copy_sql(numbered=True)
+        self.prefix = prefix
+        self.made = 0
+        self.thread: threading.Thread | None = None
+        self.result: tuple[TextBlock, str | None] | None = None
+        self.error: BaseException | None = None
+        self.server: dict[str, float] = {}
+
+    def start(self, block: TextBlock) -> None:
+        assert self.thread is None
+        self.thread = threading.Thread(target=self._run, args=(block,), name="punch-converter", daemon=True)
+        self.thread.start()
+
+    def take(self) -> tuple[TextBlock, str | None] | None:
+        """The slice converted last and its table (None: convert it the usual way); raise what converting
+        it raised."""
+        clock = time.perf_counter()
+        self.wait()
+        self.server["second_waited"] = self.server.get("second_waited", 0.0) + time.perf_counter() - clock
+        if self.error is not None:
+            raise self.error
+        done, self.result = self.result, None
+        return done
+
+    def wait(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
+
+    def close(self) -> None:
+        self.wait()
+        self.conn.close()
+
+    def _run(self, block: TextBlock) -> None:
+        try:
+            table = f"{self.prefix}{self.made}"
+            self.made += 1
+            with self.conn.cursor() as c:
+                c.execute("TRUNCATE teams_punch_raw")
+                clock = time.perf_counter()
+                c.copy_expert(self.copy_in, io.StringIO(block.text), size=len(block.text) + 1)
+                self.server["second_copy"] = self.server.get("second_copy", 0.0) + time.perf_counter() - clock
+                clock = time.perf_counter()
+                c.execute(f"CREATE UNLOGGED TABLE {table} AS {self.out_shaped if block.shaped else self.out}")
+                taken = c.rowcount
+                if taken != block.rows:
+                    c.execute(f"DROP TABLE {table}")
+                self.server["second_convert"] = (
+                    self.server.get("second_convert", 0.0) + time.perf_counter() - clock
+                )
+            self.result = (block, table if taken == block.rows else None)
+        except BaseException as exc:  # noqa: BLE001 - raised again in the import's thread by take()
+            self.error = exc
+
+
+# The converters' tables of an import's attempt (teams_punch_conv_<the import's backend pid>_<attempt>_<n>),
+# and, with %(orphans)s, those of imports whose connection is gone (a process that died mid-import).
+_CONVERTED_TABLES_SQL = r"""
+SELECT c.relname FROM pg_class c
+ WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'
+   AND c.relname LIKE 'teams\_punch\_conv\_%%'
+   AND (left(c.relname, length(%(prefix)s)) = %(prefix)s
+        OR %(orphans)s AND split_part(c.relname, '_', 4) NOT IN (
+             SELECT pid::text FROM pg_stat_activity WHERE pid IS NOT NULL))
+"""
+
+
+def _scratch_prefix(cur: Any) -> str:
+    """Scratch tables of one attempt are named by the import's backend (whose end makes them orphans) and
+    the attempt: its tables are dropped only when its transaction ends."""
+    cur.execute("SELECT pg_backend_pid()")
+    return f"teams_punch_conv_{cur.fetchone()[0]}_{secrets.token_hex(4)}_"
+
+
+def drop_converted(cur: Any, *, prefix: str) -> None:
+    """Drop the converters' scratch tables (_Converter) of an attempt, once its transaction has ended (its
+    reads hold their locks until then), and those left by a dead import. Not the dead's inside a transaction
+    (an import called in one, as by the tests): a drop rolled back there would bring them back, and each
+    later import would lock them all again."""
+    orphans = not connection.in_atomic_block
+    cur.execute(_CONVERTED_TABLES_SQL, {"prefix": prefix, "orphans": orphans})
+    tables = [name for (name,) in cur.fetchall()]
+    # A few tables a statement: each dropped table is locked (with its TOAST table and index) until the
+    # statement's transaction ends, and the lock table is shared (max_locks_per_transaction per connection).
+    for i in range(0, len(tables), _DROP_AT_ONCE):
+        cur.execute(
+            "DROP TABLE IF EXISTS " + ", ".join(f'"{name}"' for name in tables[i : i + _DROP_AT_ONCE])
+        )
+
+
+_DROP_AT_ONCE = 16
 
 
 def derive_records(*, hospital_id: int, userid: str | None = None) -> int:
@@ -635,10 +826,21 @@ def attendance_import(
                     summary.timings["first_attempt"] = retried  # the seconds the plain attempt ran
                 errors: list[RowError] = []
                 clock = time.perf_counter()
+                scratch = _scratch_prefix(cur)
                 try:
                     with transaction.atomic():
                         done = _load_punches(
-                            cur, summary, errors, f, kind, hospital, job_id, progress, dry_run, arbiter
+                            cur,
+                            summary,
+                            errors,
+                            f,
+                            kind,
+                            hospital,
+                            job_id,
+                            progress,
+                            dry_run,
+                            arbiter,
+                            scratch,
                         )
                         clock = time.perf_counter()
                 except psycopg2.errors.UniqueViolation as exc:
@@ -646,6 +848,8 @@ def attendance_import(
                         raise
                     retried = time.perf_counter() - clock
                     continue
+                finally:
+                    drop_converted(cur, prefix=scratch)  # once the attempt's transaction has ended
                 break
             summary.timings["commit"] = time.perf_counter() - clock
             if done and not dry_run:
@@ -698,6 +902,7 @@ def _load_punches(
     progress: Callable[[int], None] | None,
     dry_run: bool,
     arbiter: bool,
+    scratch: str,
 ) -> bool:
     """Read + COPY + keyed INSERT in one transaction; False (and rolled back) when rows were rejected.
 
@@ -739,7 +944,7 @@ def _load_punches(
             cur.execute(lane.create_sql())
             # From here a big sheet's plain slices come as text, COPYed as they are.
             text.shapes, text.width = lane.shapes, lane.width
-        loader = _Loader(cur, params, identities, lane, arbiter=arbiter)
+        loader = _Loader(cur, params, identities, lane, arbiter=arbiter, scratch=scratch)
 
         def store(punches: list[Punch]) -> None:
             staff = [identities.get(p[1]) for p in punches]
@@ -790,7 +995,7 @@ def _load_punches(
     finally:
         blocks.close()  # type: ignore[attr-defined]
         if loader is not None:
-            loader.wait()
+            loader.close()
     assert loader is not None
     loader.join()
     cur.execute("SELECT set_config('enable_nestloop', %s, true), set_config('jit', %s, true)", planner)

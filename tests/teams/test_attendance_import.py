@@ -9,8 +9,10 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import psycopg2
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.utils.timezone import localtime
 
 from core import spreadsheets
@@ -387,6 +389,7 @@ def test_slices_read_as_text_store_and_refuse_what_the_row_parser_does(
     ]
     data = _xlsx(tmp_path, others + rows * 3).getvalue()
     # when it is imported, and again with every row parsed in Python
+    before = _scratch_tables()
     fast = attendance_import(user=world.users["alice"], hospital=world.recipient_a, f=io.BytesIO(data))
     punches, records = _stored(), sorted(AttendanceRecord.objects.values_list("date", "status", "check_out"))
     AttendanceRecord.objects.all().delete()
@@ -403,10 +406,61 @@ def test_slices_read_as_text_store_and_refuse_what_the_row_parser_does(
     assert fast.as_dict() == slow.as_dict() and fast.errors == slow.errors
     assert punches == _stored()
     assert records == sorted(AttendanceRecord.objects.values_list("date", "status", "check_out"))
+    # (none of the second connection's scratch tables is left)
+    assert _scratch_tables() == before
     if rows is _MIXED:
         assert fast.ok and fast.inserted == 311 and fast.duplicates == 25
+        # (the text slices were converted on the import's second connection)
+        assert "server_second_convert" in fast.timings and "server_second_convert" not in slow.timings
     else:
         assert not fast.ok and punches == [] and fast.rejected == 21
+
+
+def _scratch_tables() -> list[str]:
+    """The second connection's scratch tables (a test's transaction rolls back the drops of its own: those of
+    earlier tests on the connection come back, and are compared with what was there before)."""
+    with connection.cursor() as cur:
+        cur.execute(r"SELECT relname FROM pg_class WHERE relname LIKE 'teams\_punch\_conv\_%'")
+        return sorted(name for (name,) in cur.fetchall())
+
+
+def test_a_failure_of_the_second_connection_leaves_nothing_behind(
+    world: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a big sheet read in slices as text, converted on the import's second connection, whose server
+    # process is ended (as by an administrator or a crash) when the third slice is handed to it
+    _deployed(world)
+    monkeypatch.setattr(spreadsheets, "STREAMED_FROM_BYTES", 0)
+    monkeypatch.setattr(spreadsheets, "CHUNK_BYTES", 1_200)
+    rows = [
+        ["某人", f"ding{i:06d}", "内科", "2023-03-01", "2023-03-01 08:00:00", "上班", "正常", "范围内", ""]
+        for i in range(600)
+    ]
+    data = _xlsx(tmp_path, rows).getvalue()
+    started: list[int] = []
+    start = attendance._Converter.start
+
+    def start_then_end_its_server(self: Any, block: Any) -> None:
+        started.append(block.rows)
+        if len(started) == 3:
+            with psycopg2.connect(**connection.get_connection_params()) as other, other.cursor() as c:
+                c.execute("SELECT pg_terminate_backend(%s)", [self.conn.get_backend_pid()])
+        start(self, block)
+
+    monkeypatch.setattr(attendance._Converter, "start", start_then_end_its_server)
+    before = _scratch_tables()
+    # when it is imported
+    with pytest.raises(psycopg2.OperationalError):
+        attendance_import(user=world.users["alice"], hospital=world.recipient_a, f=io.BytesIO(data))
+    # then the import failed as a whole: no punch, no record, no scratch table (two slices had been converted)
+    assert len(started) == 3
+    assert not AttendancePunch.objects.exists() and not AttendanceRecord.objects.exists()
+    assert _scratch_tables() == before
+    # and the same file imports whole afterwards
+    monkeypatch.setattr(attendance._Converter, "start", start)
+    done = attendance_import(user=world.users["alice"], hospital=world.recipient_a, f=io.BytesIO(data))
+    assert done.ok and done.inserted == 600 == AttendancePunch.objects.count()
+    assert "server_second_convert" in done.timings and _scratch_tables() == before
 
 
 def test_the_shapes_of_a_text_slice_are_the_forms_the_sql_conversion_takes() -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import json
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -100,8 +99,11 @@ class Draft:
             self.message.params,
             self.evidence,
         ]
-        text = json.dumps(said, sort_keys=True, ensure_ascii=False, default=str)
-        digest = hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+        # orjson, not the standard library's json: ~2 µs a draft instead of ~15 (the 8,300 drafts of a first
+        # national sweep are hashed on the run's critical path, issue 18). What it hashes is only compared
+        # with what it hashed before: a changed encoding makes every finding's next run rewrite it once.
+        text = orjson.dumps(said, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
+        digest = hashlib.md5(text, usedforsecurity=False).hexdigest()
         object.__setattr__(self, "_digest", digest)
         return digest
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -176,7 +177,7 @@ def test_a_program_run_in_lanes_on_fresh_facts_drafts_what_computing_every_pairi
     assert list(lanes.items()) == list(computed.items())
 
 
-def _run_twice(program: Program, *, early: bool) -> tuple[Any, ...]:
+def _run_twice(program: Program, *, early: bool, chunk: int = 1000) -> tuple[Any, ...]:
     """A first run and, after findings were changed, resolved and waived behind its back, a second one, with
     the findings written while the lanes run (``EarlyWrites``) or after them; what they stored, in the
     findings' id order, their audit events in order, and the runs' counts. Rolled back."""
@@ -191,7 +192,7 @@ def _run_twice(program: Program, *, early: bool) -> tuple[Any, ...]:
 
     out: list[Any] = []
     try:
-        with transaction.atomic(), override_settings(RULES_EARLY_WRITES=early):
+        with transaction.atomic(), override_settings(RULES_EARLY_WRITES=early, RULES_EARLY_CHUNK=chunk):
             Finding.objects.filter(program=program).delete()
             mark = FindingEvent.objects.order_by("-pgh_id").values_list("pgh_id", flat=True).first() or 0
             first = rules_check(program=program, as_of=AS_OF, parallel=True)
@@ -234,3 +235,69 @@ def test_findings_written_while_the_lanes_run_are_those_written_after_them(demo:
     assert sum(c["new"] for c in first.values()) == len(stored) == len(inserts) > 0
     assert sum(c["new"] for c in again.values()) > 0
     assert early == after
+
+
+@pytest.mark.django_db
+def test_findings_written_in_pieces_while_a_rule_drafts_are_those_written_after_the_lanes(
+    demo: Any,  # noqa: F811
+) -> None:
+    # given the demo program, and drafts handed to the early writer two at a time while each rule drafts
+    # (a national sweep's team rules hand over 1,000 at a time)
+    program = Program.objects.get(code="GS2022")
+    # when it is run twice with the findings written in those pieces, and with them written after the lanes
+    pieces = _run_twice(program, early=True, chunk=2)
+    after = _run_twice(program, early=False)
+    # then the same findings are stored, with their ids and audit events in the same order, and counted alike
+    first, _again, stored, _inserts, _events = pieces
+    assert max(len([f for f in stored if f[6] == code]) for code in first) > 2  # a rule came in pieces
+    assert pieces == after
+
+
+@pytest.mark.django_db
+def test_a_fingerprint_repeated_in_a_later_piece_keeps_the_first_drafts_finding(demo: Any) -> None:  # noqa: F811
+    from assessments.models import Finding
+    from assessments.rules.base import Draft, msg
+    from assessments.services.findings import EarlyWrites, PreparedRows, findings_persist
+
+    # given a program without findings and two drafts of one rule with the same identity (fingerprint) but
+    # saying different things, handed to the early writer in two pieces of the rule
+    program = Program.objects.get(code="GS2022")
+    Finding.objects.filter(program=program).delete()
+    pairing = program.pairings.order_by("pk").first()
+
+    def draft(n: int) -> Draft:
+        return Draft(
+            rule_code="TEAM_MIN_SIZE", severity="major", subject_type="pairing", subject_id=pairing.pk,
+            pairing_id=pairing.pk, message=msg("在岗 %(n)s 人", n=n), evidence={"n": n},
+        )  # fmt: skip
+
+    first, repeated = draft(4), draft(3)
+    assert first.fingerprint(program.pk) == repeated.fingerprint(program.pk)
+    prepared = PreparedRows(program=program)
+    early = EarlyWrites(program=program, prepared=prepared, run=None, codes=["TEAM_MIN_SIZE"])
+
+    def hand_over() -> None:  # the hashing thread's part: the second piece once the first is written
+        prepared.add([first])
+        early.done("TEAM_MIN_SIZE", [first], final=False)
+        for _ in range(500):
+            if early.written:
+                break
+            time.sleep(0.01)
+        prepared.add([repeated])
+        early.done("TEAM_MIN_SIZE", [repeated], final=True)
+        early.done(None, [])
+
+    hasher = threading.Thread(target=hand_over)
+    hasher.start()
+    # when the writer writes them as they come (on this thread: its connection, its transaction), and
+    # persisting follows
+    early.run()
+    hasher.join(10)
+    assert early.written
+    counts = findings_persist(
+        program=program, drafts={"TEAM_MIN_SIZE": [first, repeated]}, prepared=prepared, early=early
+    )
+    # then one finding is stored, the first draft's (as persisting alone keeps it), counted once
+    [finding] = Finding.objects.filter(program=program)
+    assert (finding.message_params, finding.evidence) == ({"n": 4}, {"n": 4})
+    assert counts["TEAM_MIN_SIZE"]["new"] == counts["TEAM_MIN_SIZE"]["open"] == 1

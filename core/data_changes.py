@@ -46,6 +46,7 @@ IGNORED_TABLES = frozenset(
         "assessments_periodfact",
         "assessments_programperiodfact",
         "assessments_programfactpairings",
+        "assessments_teamcompositionfact",
     }
 )
 

@@ -28,6 +28,7 @@ from assessments.models.facts import (  # noqa: F401
     PeriodFact,
     ProgramFactPairings,
     ProgramPeriodFact,
+    TeamCompositionFact,
 )
 from assessments.models.findings import (  # noqa: F401
     Finding,

@@ -101,6 +101,25 @@ class CoverageIntervalFact(models.Model):
         return f"{self.pairing_id} {self.start}–{self.end}: {self.on_site}"
 
 
+class TeamCompositionFact(models.Model):
+    """The people a team of the pairing is made up of (``teams.selectors.deployments.team_crew_sql``), for
+    every team with anyone: what TEAM_MIN_SIZE compares with the program's minimum. Rows are the pairing's
+    (``pairing_id`` as computed): a team moved to another pairing marks both stale, and each pairing's rows
+    are replaced at its refresh, so a team may briefly have a row under each — only a fresh pairing's are
+    read."""
+
+    pairing_id = models.BigIntegerField()
+    team_id = models.BigIntegerField()
+    people = models.IntegerField()
+
+    class Meta:
+        verbose_name = "team composition fact"
+        indexes = [models.Index(fields=["pairing_id"], name="compositionfact_pairing")]
+
+    def __str__(self) -> str:
+        return f"{self.pairing_id} team {self.team_id}: {self.people}"
+
+
 class PeriodFact(models.Model):
     """A pairing's sums over a calendar month (``months`` = 1) or year (12), and its program's whole span
     (0): what a period aligned on months reads instead of the rows above (a year of a province is its

@@ -13,7 +13,9 @@ that any period is a filter and a sum:
   ``deployment_figures`` joins; a period sums the rows overlapping it;
 * ``CoverageIntervalFact``: ``teams.selectors.deployments.headcount_intervals`` over the pairing's whole
   service period; a period clips them (clipping maximal intervals gives the clipped period's maximal
-  intervals, which is what the same function computes for that period).
+  intervals, which is what the same function computes for that period);
+* ``TeamCompositionFact``: ``teams.selectors.deployments.team_crew_sql`` — the people each team of the
+  pairing is made up of (the rule engine's TEAM_MIN_SIZE reads them; no date in it).
 
 And ``PeriodFact``, their sums per pairing and calendar month, year and program span, computed from them: a
 period aligned on months (a year, the whole program) reads one row per pairing and block instead of every
@@ -45,7 +47,7 @@ from pairings.choices import HospitalKind
 from pairings.models import Program
 from teams.selectors.attendance import PAIRING_MONTHS_SQL, pairing_months_params
 from teams.selectors.deployment_measures import deployment_measures_params, deployment_measures_sql
-from teams.selectors.deployments import headcount_intervals
+from teams.selectors.deployments import headcount_intervals, team_crew_sql
 from training.selectors.quota import long_enough_sql
 
 STATE = "assessments_indicatorfactstate"
@@ -144,6 +146,7 @@ def _refresh(pairing_ids: list[int]) -> list[int]:
             _refresh_attendance(cur, ids)
             programs = _refresh_deployments(cur, ids)
             _refresh_coverage(cur, ids)
+            _refresh_composition(cur, ids)
             _refresh_periods(cur, ids, programs)
     return ids
 
@@ -211,6 +214,29 @@ def _refresh_coverage(cur: Any, ids: list[int]) -> None:
                SELECT * FROM unnest(%s::bigint[], %s::date[], %s::date[], %s::int[], %s::int[])""",
             [columns["pairing"], columns["start"], columns["end"], columns["on_site"], columns["leaders"]],
         )
+
+
+_COMPOSITION_SQL = f"""
+WITH t AS (
+    SELECT t.id, t.pairing_id, t.start_date FROM teams_team t WHERE t.pairing_id = ANY(%(ids)s::bigint[])
+)
+INSERT INTO assessments_teamcompositionfact (pairing_id, team_id, people)
+SELECT t.pairing_id, crew.team_id, crew.people
+  FROM ({team_crew_sql("SELECT * FROM t")}) crew JOIN t ON t.id = crew.team_id
+"""
+
+
+_FEW_PAIRINGS = 50
+
+
+def _refresh_composition(cur: Any, ids: list[int]) -> None:
+    cur.execute("DELETE FROM assessments_teamcompositionfact WHERE pairing_id = ANY(%(ids)s)", {"ids": ids})
+    if len(ids) <= _FEW_PAIRINGS:  # a few pairings after a write: index probes
+        cur.execute(_COMPOSITION_SQL, {"ids": _array(ids)})
+        return
+    # Hash joins: a whole program's teams are thousands, estimated at a few (as in the rule's statement).
+    with whole_set_plan() as whole:
+        whole.execute(_COMPOSITION_SQL, {"ids": _array(ids)})
 
 
 # The program sums (``ProgramPeriodFact``, ``ProgramFactPairings``) follow the period facts a statement

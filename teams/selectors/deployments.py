@@ -63,6 +63,31 @@ SELECT r.pairing_id, GREATEST(r.start_day, p_ok.s) AS start_day, LEAST(r.end_day
 _INTERVALS_SQL = HEADCOUNT_SQL + " ORDER BY 1, 2"
 
 
+def team_crew_sql(teams: str) -> str:
+    """The people each team is made up of (派驻至少5名…组成帮扶队), one definition for the rule engine's
+    TEAM_MIN_SIZE and the indicators' facts that keep it (``TeamCompositionFact``): the people deployed on the
+    team, and the people of the pairing's other teams kept on across its start (a leader staying a year
+    serves two half-year rotations on one deployment); someone on both sides counts once. A team of the same
+    start date is a team of its own. Nothing here depends on a date: the facts hold every team.
+
+    ``teams``: a query of teams with columns ``id``, ``pairing_id``, ``start_date`` (read twice: name a CTE).
+    Columns team_id, people; a team without anyone has no row."""
+    # Counted per team (distinct people), then joined to the teams by the caller: a UNION joined to the
+    # teams and grouped again hashed and sorted 125,000 rows twice at national scale. DISTINCT pairs, then
+    # COUNT(*): both hashed; COUNT(DISTINCT …) sorted the 125,000 rows.
+    return f"""
+SELECT team_id, COUNT(*) AS people
+  FROM (SELECT DISTINCT team_id, staff_id FROM (SELECT t.id AS team_id, d.staff_id
+          FROM ({teams}) t JOIN teams_deployment d ON d.team_id = t.id
+        UNION ALL
+        SELECT t.id, d.staff_id
+          FROM ({teams}) t
+          JOIN teams_team o ON o.pairing_id = t.pairing_id AND o.id <> t.id
+          JOIN teams_deployment d ON d.team_id = o.id
+         WHERE lower(d.period) < t.start_date AND d.period @> t.start_date) x) pairs
+ GROUP BY team_id"""
+
+
 @dataclasses.dataclass(frozen=True)
 class Interval:
     """Days ``start`` … ``end`` (inclusive) of a pairing with a constant head-count."""

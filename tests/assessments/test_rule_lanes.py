@@ -142,6 +142,7 @@ _FACT_TABLES = (
     "assessments_deploymentfact",
     "assessments_coverageintervalfact",
     "assessments_periodfact",
+    "assessments_teamcompositionfact",
     indicator_facts.STATE,
 )
 
@@ -158,6 +159,12 @@ def demo_facts(demo: Any, django_db_blocker: Any) -> Iterator[list[int]]:  # noq
         with connection.cursor() as cur:
             for table in _FACT_TABLES:
                 cur.execute(f"DELETE FROM {table} WHERE pairing_id = ANY(%s)", [ids])
+            # and the program sums the refresh kept of them (a later test reads every program's sums)
+            programs = list(
+                Program.objects.filter(code__in=builder.DEMO_PROGRAMS).values_list("pk", flat=True)
+            )
+            for table in ("assessments_programperiodfact", "assessments_programfactpairings"):
+                cur.execute(f"DELETE FROM {table} WHERE program_id = ANY(%s)", [programs])
 
 
 @pytest.mark.django_db

@@ -1,5 +1,6 @@
 """Rules read what the indicator facts of fresh pairings already know (issue 18): the team rules' head-count
-intervals (``assessments.rules.team.TEAM_RUNS_FROM_FACTS``), and the stay and roster rules compute only the
+intervals and the teams' composition (``assessments.rules.team.TEAM_RUNS_FROM_FACTS``,
+``COMPOSITION_FROM_FACTS``), and the stay and roster rules compute only the
 pairings the facts do not clear (``assessments.rules.base.scope_to_compute``). The drafts are the ones
 computing every pairing drafts, after every kind of write, fresh or stale."""
 
@@ -13,7 +14,7 @@ from django.db import connection
 from django.db.models import F
 from django.test import override_settings
 
-from assessments.models import CoverageIntervalFact, DeploymentFact, IndicatorFactState
+from assessments.models import CoverageIntervalFact, DeploymentFact, IndicatorFactState, TeamCompositionFact
 from assessments.rules.base import Draft
 from assessments.selectors import indicator_facts
 from assessments.services.findings import rules_evaluate
@@ -166,6 +167,39 @@ def test_fresh_coverage_facts_are_read_and_stale_ones_are_not(world: Any) -> Non
     # … and once the pairing is marked stale they are not read any more
     IndicatorFactState.objects.filter(pk=pairing.pk).update(fresh=False)
     assert _drafts(world, facts=True, pairing_ids=only, codes=TEAM) == []
+
+
+def test_fresh_composition_facts_are_read_and_stale_ones_are_not(world: Any) -> None:
+    # given a rotation of four (one short of the minimum) and a full one of five, the facts fresh
+    world.program.refresh_from_db()
+    pairing = world.pairing_a
+    short = f.TeamFactory(pairing=pairing, year=2023, rotation=1, start_date=dt.date(2023, 1, 1))
+    full = f.TeamFactory(pairing=pairing, year=2023, rotation=2, start_date=dt.date(2023, 7, 1))
+    for team, n, start, end in ((short, 4, (1, 1), (6, 30)), (full, 5, (7, 1), (12, 31))):
+        for i in range(n):
+            f.DeploymentFactory(
+                team=team, role="leader" if i == 0 else "member",
+                planned_start=dt.date(2023, *start), planned_end=dt.date(2023, *end),
+            )  # fmt: skip
+    indicator_facts.ensure_fresh([pairing.pk])
+    kept = TeamCompositionFact.objects.filter(pairing_id=pairing.pk).values_list("team_id", "people")
+    assert dict(kept) == {short.pk: 4, full.pk: 5}
+    only = [pairing.pk]
+
+    def composed(*, facts: bool) -> list[str]:
+        return [d for d in _drafts(world, facts=facts, pairing_ids=only, codes=TEAM) if "'composition'" in d]
+
+    [four] = composed(facts=True)
+    assert f"'subject_id': {short.pk}" in four and composed(facts=False) == [four]
+    # when its facts say (wrongly) that the full rotation is three and the short one five
+    TeamCompositionFact.objects.filter(team_id=full.pk).update(people=3)
+    TeamCompositionFact.objects.filter(team_id=short.pk).update(people=5)
+    # then the rules read them …
+    [three] = composed(facts=True)
+    assert f"'subject_id': {full.pk}" in three
+    # … and once the pairing is marked stale they are not read any more
+    IndicatorFactState.objects.filter(pk=pairing.pk).update(fresh=False)
+    assert composed(facts=True) == [four]
 
 
 def test_a_pairing_the_fresh_facts_clear_is_not_computed(world: Any) -> None:

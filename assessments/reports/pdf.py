@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from assessments.reports.collector import collector_paused
+from core.collector import collector_paused
 
 # The template's per-pairing block (templates/assessments/reports/provincial_report.html): the cut goes
 # before one of them.

@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any, Protocol
 
 from assessments.reports import data
-from assessments.reports.collector import collector_paused
 from assessments.reports.safe import cell
 from assessments.reports.xlsx import Column, StreamingWorkbook
 from assessments.services.appraisals import grade_review_reasons
+from core.collector import collector_paused
 from pairings.models import Program
 
 Progress = Callable[[int], None]

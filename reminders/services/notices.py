@@ -85,14 +85,11 @@ def _findings(ids: list[int], stamp: str) -> list[Message]:
         per_hospital = {target: n for target, n in rows if target}
     people = _coordinators(per_hospital)
     url = reverse("assessments:finding_list")
+    # Translated once, not per hospital: a first national sweep notifies ~2,100 hospitals, and the catalog
+    # lookups were 40 ms of the run's last step.
+    title, body = _("本院新增问题 %(n)s 条"), _("规则检查发现了新的问题，请在问题清单中查看并整改。")
     return [
-        (
-            f"{events.FINDING_OPENED}:h{hid}:{stamp}",
-            _("本院新增问题 %(n)s 条") % {"n": n},
-            _("规则检查发现了新的问题，请在问题清单中查看并整改。"),
-            url,
-            people[hid],
-        )
+        (f"{events.FINDING_OPENED}:h{hid}:{stamp}", title % {"n": n}, body, url, people[hid])
         for hid, n in per_hospital.items()
     ]
 

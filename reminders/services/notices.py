@@ -35,7 +35,9 @@ def _coordinators(hospital_ids: Iterable[int]) -> dict[int, set[int]]:
     out: dict[int, set[int]] = defaultdict(set)
     for uid, hid in Membership.objects.filter(
         is_active=True,
-        hospital_id__in=set(hospital_ids),
+        # One array parameter: a first national sweep's notice names ~2,100 hospitals, and ``__in`` spent
+        # ~30 ms building and planning as many parameters.
+        hospital_id__in=RawSQL("SELECT unnest(%s::bigint[])", (sorted({h for h in hospital_ids if h}),)),
         role__in=[Role.SUPPORTER_COORDINATOR, Role.RECIPIENT_COORDINATOR],
     ).values_list("user_id", "hospital_id"):
         out[hid].add(uid)

@@ -224,17 +224,16 @@ INSERT INTO assessments_teamcompositionfact (pairing_id, team_id, people)
 SELECT t.pairing_id, crew.team_id, crew.people
   FROM ({team_crew_sql("SELECT * FROM t")}) crew JOIN t ON t.id = crew.team_id
 """
-
-
+# Up to this many pairings (a refresh after a write) the composition keeps its index probes; a whole
+# program's thousands of teams, estimated at a few, are hashed instead.
 _FEW_PAIRINGS = 50
 
 
 def _refresh_composition(cur: Any, ids: list[int]) -> None:
     cur.execute("DELETE FROM assessments_teamcompositionfact WHERE pairing_id = ANY(%(ids)s)", {"ids": ids})
-    if len(ids) <= _FEW_PAIRINGS:  # a few pairings after a write: index probes
+    if len(ids) <= _FEW_PAIRINGS:
         cur.execute(_COMPOSITION_SQL, {"ids": _array(ids)})
         return
-    # Hash joins: a whole program's teams are thousands, estimated at a few (as in the rule's statement).
     with whole_set_plan() as whole:
         whole.execute(_COMPOSITION_SQL, {"ids": _array(ids)})
 
